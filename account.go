@@ -1,0 +1,42 @@
+package pregonero
+
+import "time"
+
+// AccountStatus says whether an account's deliveries may go out.
+type AccountStatus string
+
+// Account statuses.
+const (
+	AccountActive      AccountStatus = "active"
+	AccountNeedsReauth AccountStatus = "needs_reauth"
+	AccountPaused      AccountStatus = "paused"
+)
+
+// Account is a connected profile on one network.
+type Account struct {
+	ID       string  `json:"id"` // slug, e.g. "x-gobantioquia"
+	Network  Network `json:"network"`
+	Name     string  `json:"name"`
+	RemoteID string  `json:"remote_id,omitempty"` // X user id, page id, IG user id, channel id
+	Unit     string  `json:"unit,omitempty"`      // dependencia
+	// Endpoint is the base URL of the network API this account talks to
+	// (the real API, the sandbox or a test fake).
+	Endpoint     string        `json:"endpoint,omitempty"`
+	Status       AccountStatus `json:"status"`
+	StatusReason string        `json:"status_reason,omitempty"`
+	StatusSince  time.Time     `json:"status_since,omitzero"`
+	// Credentials come from the configuration (secrets expanded from the
+	// environment); they are never serialized to the API.
+	Credentials map[string]string `json:"-"`
+	// CredentialsHash fingerprints the configured credentials so that a
+	// change of credentials can clear a needs_reauth status.
+	CredentialsHash string    `json:"-"`
+	UpdatedAt       time.Time `json:"updated_at,omitzero"`
+}
+
+// PauseState is the global pause switch.
+type PauseState struct {
+	Paused bool      `json:"paused"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since,omitzero"`
+}

@@ -1,0 +1,108 @@
+package pregonero
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Content is what one delivery sends: the post with the target account's
+// overrides applied and its media resolved.
+type Content struct {
+	Text        string
+	Link        string
+	Media       []MediaBlob
+	Title       string
+	Description string
+	Tags        []string
+	// Marker is a per-delivery token an adapter may embed where the network
+	// keeps it invisible (YouTube tags) to match the post on reconciliation.
+	Marker string
+	// Checkpoint persists adapter progress durably before the adapter goes
+	// on (it returns after fsync). Nil in offline validation.
+	Checkpoint func(ctx context.Context, key, value string) error
+}
+
+// Receipt is what the network answered for a published post.
+type Receipt struct {
+	RemoteID    string    `json:"remote_id"`
+	URL         string    `json:"url"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Adapter publishes to one network over its real wire protocol. Every
+// error it returns from Publish or Reconcile is, or wraps, a *PublishError.
+type Adapter interface {
+	Network() Network
+	// Validate checks the network's offline limits: length, media kind,
+	// size and aspect. Target in the errors is the account id.
+	Validate(c Content, a *Account) []FieldError
+	// Publish sends the delivery. Content.Checkpoint holds progress.
+	Publish(ctx context.Context, d *Delivery, c Content, a *Account) (Receipt, error)
+	// Reconcile looks for the delivery on the network among the account's
+	// posts created since the given time; found reports whether it is there.
+	Reconcile(ctx context.Context, d *Delivery, c Content, a *Account, since time.Time) (r Receipt, found bool, err error)
+}
+
+// ErrorClass tells the publisher what to do with a failure. The publisher
+// acts on the class, never on a network's raw status code.
+type ErrorClass string
+
+// Error classes.
+const (
+	// ClassRetryable: nothing was published; try again after NotBefore or
+	// after the backoff.
+	ClassRetryable ErrorClass = "retryable"
+	// ClassRateLimited: refused by a rate limit; wait until NotBefore. Does
+	// not count against the attempt limit.
+	ClassRateLimited ErrorClass = "rate_limited"
+	// ClassPermanent: the network refused this content; retrying will not help.
+	ClassPermanent ErrorClass = "permanent"
+	// ClassNeedsReauth: the credentials were refused; the account is flagged
+	// and its deliveries held until a person re-authorizes it.
+	ClassNeedsReauth ErrorClass = "needs_reauth"
+	// ClassUnknown: the request may have reached the network; the outcome
+	// must be reconciled before any new send.
+	ClassUnknown ErrorClass = "unknown"
+	// ClassDuplicate: the network says the same content already exists; on a
+	// retry that means it was probably already posted and is reconciled.
+	ClassDuplicate ErrorClass = "duplicate"
+	// ClassAccountBlocked: the network stopped the account (usage cap,
+	// policy block); the account is paused and a person alerted.
+	ClassAccountBlocked ErrorClass = "account_blocked"
+)
+
+// PublishError is a classified adapter failure.
+type PublishError struct {
+	Class ErrorClass
+	// Code is a stable machine code, e.g. "x_duplicate", "x_rate_limited".
+	Code string
+	// Message is actionable English for a person.
+	Message string
+	// NetworkMessage is what the network said, verbatim.
+	NetworkMessage string
+	HTTPStatus     int
+	NotBefore      time.Time
+	Err            error
+}
+
+func (e *PublishError) Error() string {
+	s := fmt.Sprintf("%s (%s): %s", e.Code, e.Class, e.Message)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *PublishError) Unwrap() error { return e.Err }
+
+// AsPublishError returns the *PublishError in err's chain; any other error
+// is classified as an unknown outcome, the only safe assumption.
+func AsPublishError(err error) *PublishError {
+	var pe *PublishError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &PublishError{Class: ClassUnknown, Code: "unclassified", Message: "The outcome is unknown; it will be checked against the network before any new attempt.", Err: err}
+}

@@ -1,0 +1,142 @@
+package pregonero
+
+import "time"
+
+// DeliveryState is where a delivery stands in its state machine:
+//
+//	queued ──claim──► sending ──ok──────────► published
+//	  ▲                 ├─ retryable ───────► queued (NextAttemptAt = backoff or hint)
+//	  │                 ├─ permanent ───────► failed
+//	  │                 └─ unknown outcome ─► in_doubt ──reconcile found──► published
+//	  └─────────────────────────────────────────────────reconcile absent ─┘
+//	queued ──cancel──► canceled      held ──release──► queued
+type DeliveryState string
+
+// Delivery states.
+const (
+	DeliveryQueued    DeliveryState = "queued"
+	DeliverySending   DeliveryState = "sending"
+	DeliveryInDoubt   DeliveryState = "in_doubt"
+	DeliveryPublished DeliveryState = "published"
+	DeliveryFailed    DeliveryState = "failed"
+	DeliveryCanceled  DeliveryState = "canceled"
+	DeliveryHeld      DeliveryState = "held"
+)
+
+// Terminal reports whether no further transition happens by itself.
+func (s DeliveryState) Terminal() bool {
+	return s == DeliveryPublished || s == DeliveryFailed || s == DeliveryCanceled
+}
+
+// Due reports whether a delivery in this state waits in the due-time index.
+func (s DeliveryState) Due() bool { return s == DeliveryQueued || s == DeliveryInDoubt }
+
+// Hold reasons: why a delivery waits for a person instead of going out.
+const (
+	HoldAccountPaused = "account_paused"  // the account was paused
+	HoldNeedsReauth   = "needs_reauth"    // the account's credentials were refused
+	HoldBlocked       = "account_blocked" // the network stopped the account (usage cap, policy block)
+	HoldOverdue       = "overdue"         // overdue beyond the grace after a pause: a person decides
+)
+
+// Delivery is one post going to one account: the unit the scheduler
+// dispatches.
+type Delivery struct {
+	ID            string         `json:"id"`
+	PostID        string         `json:"post_id"`
+	AccountID     string         `json:"account"`
+	Network       Network        `json:"network"`
+	State         DeliveryState  `json:"state"`
+	ScheduledAt   time.Time      `json:"scheduled_at"`
+	NextAttemptAt time.Time      `json:"next_attempt_at,omitzero"`
+	Attempts      []Attempt      `json:"attempts"`
+	RemoteID      string         `json:"remote_id,omitempty"`
+	URL           string         `json:"url,omitempty"`
+	PublishedAt   time.Time      `json:"published_at,omitzero"`
+	LastError     *DeliveryError `json:"last_error,omitempty"`
+	HoldReason    string         `json:"hold_reason,omitempty"`
+	// Claimed is set while the publisher owns the delivery: taken out of the
+	// due-time index by a claim and not yet given back. At start-up every
+	// claimed delivery is recovered (sending becomes in_doubt).
+	Claimed bool `json:"claimed,omitempty"`
+	// Checkpoint holds adapter progress that must survive a crash (uploaded
+	// media ids, an Instagram container id), written before the next step.
+	Checkpoint map[string]string `json:"checkpoint,omitempty"`
+	UpdatedAt  time.Time         `json:"updated_at"`
+}
+
+// LastAttempt returns the latest attempt, or nil when there is none.
+func (d *Delivery) LastAttempt() *Attempt {
+	if len(d.Attempts) == 0 {
+		return nil
+	}
+	return &d.Attempts[len(d.Attempts)-1]
+}
+
+// SendCount is the number of attempts that count against the attempt limit:
+// rate-limited attempts do not.
+func (d *Delivery) SendCount() int {
+	n := 0
+	for _, a := range d.Attempts {
+		if a.Outcome != OutcomeRateLimited {
+			n++
+		}
+	}
+	return n
+}
+
+// Clone returns a deep copy.
+func (d *Delivery) Clone() *Delivery {
+	c := *d
+	c.Attempts = append([]Attempt(nil), d.Attempts...)
+	if d.LastError != nil {
+		e := *d.LastError
+		c.LastError = &e
+	}
+	if d.Checkpoint != nil {
+		c.Checkpoint = make(map[string]string, len(d.Checkpoint))
+		for k, v := range d.Checkpoint {
+			c.Checkpoint[k] = v
+		}
+	}
+	return &c
+}
+
+// AttemptOutcome is how one attempt ended.
+type AttemptOutcome string
+
+// Attempt outcomes. An attempt is written as pending before a byte goes to
+// the network.
+const (
+	OutcomePending     AttemptOutcome = "pending"
+	OutcomeOK          AttemptOutcome = "ok"
+	OutcomeRetryable   AttemptOutcome = "retryable"
+	OutcomeRateLimited AttemptOutcome = "rate_limited"
+	OutcomePermanent   AttemptOutcome = "permanent"
+	OutcomeUnknown     AttemptOutcome = "unknown"
+)
+
+// Attempt is one try at sending a delivery.
+type Attempt struct {
+	N          int            `json:"n"`
+	StartedAt  time.Time      `json:"started_at"`
+	FinishedAt time.Time      `json:"finished_at,omitzero"`
+	Outcome    AttemptOutcome `json:"outcome"`
+	Code       string         `json:"code,omitempty"`
+	Message    string         `json:"message,omitempty"`
+	// NetworkMessage is the network's own words, kept for accountability.
+	NetworkMessage string `json:"network_message,omitempty"`
+	HTTPStatus     int    `json:"http_status,omitempty"`
+	// Reconciled records what reconciliation found for an attempt whose
+	// outcome was unknown: "found" or "absent".
+	Reconciled string `json:"reconciled,omitempty"`
+}
+
+// DeliveryError is the last failure of a delivery, in actionable words.
+type DeliveryError struct {
+	Class          ErrorClass `json:"class"`
+	Code           string     `json:"code"`
+	Message        string     `json:"message"`
+	NetworkMessage string     `json:"network_message,omitempty"`
+	At             time.Time  `json:"at"`
+}

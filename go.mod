@@ -1,0 +1,3 @@
+module pregonero
+
+go 1.26.8

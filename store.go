@@ -1,0 +1,92 @@
+package pregonero
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Store persists posts, deliveries, accounts, media records and settings.
+// Every write method returns only after its transaction is committed and
+// synced to disk. Implementations pass store/storetest.
+type Store interface {
+	// CreatePosts stores the posts and their deliveries in one transaction.
+	// The caller sets ids, times and deliveries (queued, NextAttemptAt =
+	// ScheduledAt); the due-time index is written in the same transaction.
+	CreatePosts(ctx context.Context, posts ...*Post) error
+	// Post returns a post with its deliveries and derived status.
+	Post(ctx context.Context, id string) (*Post, error)
+	// Posts lists posts ordered by ScheduledAt, then id.
+	Posts(ctx context.Context, f PostFilter) (*PostPage, error)
+	// CancelPost cancels every queued or held delivery of the post. It
+	// fails with ECONFLICT when nothing could be canceled because every
+	// delivery is already sending, in doubt or finished.
+	CancelPost(ctx context.Context, id string) (*Post, error)
+
+	// Delivery returns one delivery.
+	Delivery(ctx context.Context, id string) (*Delivery, error)
+	// UpdateDelivery runs fn on a copy of the delivery inside a write
+	// transaction and stores the result, keeping every index in step with
+	// State, NextAttemptAt, Claimed and HoldReason. An error from fn aborts
+	// the update and is returned as is.
+	UpdateDelivery(ctx context.Context, id string, fn func(*Delivery) error) (*Delivery, error)
+	// NextDue returns the earliest NextAttemptAt among unclaimed queued and
+	// in_doubt deliveries, in O(log n).
+	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// ClaimDue claims, in one transaction and in NextAttemptAt order, up to
+	// limit unclaimed queued or in_doubt deliveries whose NextAttemptAt is
+	// not after until. Each leaves the due-time index and is marked
+	// Claimed. A queued one becomes sending with a new pending attempt
+	// (N = len(Attempts)+1, StartedAt = the later of now and its
+	// NextAttemptAt): the write-ahead record of the send. An in_doubt one
+	// stays in_doubt, to be reconciled before anything is sent.
+	ClaimDue(ctx context.Context, now, until time.Time, limit int) ([]*Delivery, error)
+	// DueBefore returns unclaimed queued deliveries whose NextAttemptAt is
+	// before the given instant, optionally of one account, at most limit.
+	DueBefore(ctx context.Context, before time.Time, account string, limit int) ([]*Delivery, error)
+	// HeldDeliveries returns held deliveries, optionally of one account.
+	HeldDeliveries(ctx context.Context, account string) ([]*Delivery, error)
+	// Recover gives back, at start-up, every delivery left claimed by a
+	// previous process: sending ones become in_doubt (their pending attempt
+	// becomes unknown) due at now; claimed in_doubt ones return to the due
+	// index. Its cost grows with the claimed deliveries only.
+	Recover(ctx context.Context, now time.Time) (int, error)
+	// DeliveryCounts returns how many deliveries are in each state,
+	// maintained incrementally (no scan).
+	DeliveryCounts(ctx context.Context) (map[DeliveryState]int, error)
+
+	// PutAccount inserts or replaces an account.
+	PutAccount(ctx context.Context, a *Account) error
+	// Account returns one account.
+	Account(ctx context.Context, id string) (*Account, error)
+	// Accounts returns every account ordered by id.
+	Accounts(ctx context.Context) ([]*Account, error)
+	// UpdateAccount runs fn on a copy of the account inside a write
+	// transaction and stores the result.
+	UpdateAccount(ctx context.Context, id string, fn func(*Account) error) (*Account, error)
+
+	// Credentials returns the secrets stored for an account at run time
+	// (rotated OAuth 2.0 tokens); ENOTFOUND when none were stored.
+	Credentials(ctx context.Context, accountID string) (map[string]string, error)
+	// PutCredentials replaces the stored secrets of an account.
+	PutCredentials(ctx context.Context, accountID string, creds map[string]string) error
+
+	// PutMedia stores a media record (its bytes live outside the store).
+	PutMedia(ctx context.Context, m *Media) error
+	// Media returns one media record.
+	Media(ctx context.Context, id string) (*Media, error)
+
+	// Pause returns the global pause switch.
+	Pause(ctx context.Context) (PauseState, error)
+	// SetPause sets the global pause switch.
+	SetPause(ctx context.Context, p PauseState) error
+	// Setting returns a named setting; ENOTFOUND when unset.
+	Setting(ctx context.Context, key string) ([]byte, error)
+	// PutSetting stores a named setting.
+	PutSetting(ctx context.Context, key string, value []byte) error
+
+	// Backup writes a consistent snapshot of the whole store to w while
+	// other transactions go on.
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+	Close() error
+}
