@@ -140,3 +140,15 @@ type DeliveryError struct {
 	NetworkMessage string     `json:"network_message,omitempty"`
 	At             time.Time  `json:"at"`
 }
+
+// NeedsReconcile reports whether an attempt may have reached the network
+// without its outcome being known and reconciled: such a delivery is never
+// sent again before the network has been asked.
+func (d *Delivery) NeedsReconcile() bool {
+	for _, a := range d.Attempts {
+		if (a.Outcome == OutcomeUnknown || a.Outcome == OutcomePending) && a.Reconciled == "" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,40 @@
+# Pregonero — see README.md.
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+BIN       := bin/pregonero
+BENCHTIME ?= 1x
+
+.PHONY: run test bench lint build fuzz clean
+
+## run: the service with the built-in sandbox networks, no credentials needed
+run:
+	$(GO) run ./cmd/pregonero serve -config config.yaml
+
+## test: every test, with the race detector, the crash test included
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+## bench: the performance figures (see README "Performance")
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 -timeout 30m ./store/ ./scheduler/ ./web/ ./adapters/x/xtext/ ./cmd/pregonero/
+
+## lint: vet, gofmt and staticcheck
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	staticcheck ./...
+
+## build: one static binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pregonero
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./adapters/x/xtext/
+	$(GO) test -run '^$$' -fuzz FuzzDecodePost -fuzztime 30s ./web/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,330 @@
+// Package config loads Pregonero's configuration: defaults, then the YAML
+// file, then ${ENV} expansion in every value, then Validate.
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	_ "time/tzdata" // the zone database travels inside the binary
+
+	"gopkg.in/yaml.v3"
+
+	"pregonero"
+)
+
+// Config is the whole configuration. Scripts rely on these keys.
+type Config struct {
+	Listen    string          `yaml:"listen"`
+	DataDir   string          `yaml:"data_dir"`
+	Timezone  string          `yaml:"timezone"`
+	PublicURL string          `yaml:"public_url"`
+	Log       LogConfig       `yaml:"log"`
+	Sandbox   SandboxConfig   `yaml:"sandbox"`
+	Publisher PublisherConfig `yaml:"publisher"`
+	Accounts  []AccountConfig `yaml:"accounts"`
+}
+
+// LogConfig selects the log format (text or json) and level.
+type LogConfig struct {
+	Format string `yaml:"format"`
+	Level  string `yaml:"level"`
+}
+
+// SandboxConfig describes the built-in sandbox networks.
+type SandboxConfig struct {
+	// Embedded starts the sandbox inside `serve`.
+	Embedded bool `yaml:"embedded"`
+	// Listen is where the sandbox serves (embedded or separate process);
+	// accounts with `endpoint: sandbox` talk to it.
+	Listen string `yaml:"listen"`
+}
+
+// PublisherConfig tunes retries, pauses and timing.
+type PublisherConfig struct {
+	Workers        int      `yaml:"workers"`
+	MaxAttempts    int      `yaml:"max_attempts"`
+	BackoffBase    Duration `yaml:"backoff_base"`
+	BackoffCap     Duration `yaml:"backoff_cap"`
+	Staleness      Duration `yaml:"staleness"`
+	ResumeGrace    Duration `yaml:"resume_grace"`
+	ReconcileDelay Duration `yaml:"reconcile_delay"`
+	PastGrace      Duration `yaml:"past_grace"`
+	ClaimLead      Duration `yaml:"claim_lead"`
+}
+
+// AccountConfig is one connected account.
+type AccountConfig struct {
+	ID      string `yaml:"id"`
+	Network string `yaml:"network"`
+	Name    string `yaml:"name"`
+	Unit    string `yaml:"unit"`
+	// RemoteID is the network's id of the account (X user id…), optional
+	// where the adapter can look it up.
+	RemoteID string `yaml:"remote_id"`
+	// Endpoint is "sandbox", empty for the real API, or a base URL.
+	Endpoint    string            `yaml:"endpoint"`
+	Credentials map[string]string `yaml:"credentials"`
+}
+
+// Duration is a time.Duration written as "30s", "15m", "6h".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (use e.g. 30s, 15m, 6h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Default returns the configuration used when a key is absent.
+func Default() Config {
+	return Config{
+		Listen:   "127.0.0.1:8080",
+		DataDir:  "./data",
+		Timezone: pregonero.DefaultTimezone,
+		Log:      LogConfig{Format: "text", Level: "info"},
+		Sandbox:  SandboxConfig{Listen: "127.0.0.1:8090"},
+		Publisher: PublisherConfig{
+			Workers:        128,
+			MaxAttempts:    8,
+			BackoffBase:    Duration(30 * time.Second),
+			BackoffCap:     Duration(30 * time.Minute),
+			Staleness:      Duration(6 * time.Hour),
+			ResumeGrace:    Duration(15 * time.Minute),
+			ReconcileDelay: Duration(5 * time.Second),
+			PastGrace:      Duration(2 * time.Minute),
+			ClaimLead:      Duration(250 * time.Millisecond),
+		},
+	}
+}
+
+// Load reads a YAML file over the defaults, expands ${ENV} references in
+// every value and validates the result.
+func Load(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return Parse(b, os.LookupEnv)
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Parse decodes YAML bytes; lookup resolves ${NAME} references.
+func Parse(b []byte, lookup func(string) (string, bool)) (Config, error) {
+	c := Default()
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	var missing []string
+	expand(&root, lookup, &missing)
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return c, fmt.Errorf("config: environment variables not set: %s", strings.Join(uniq(missing), ", "))
+	}
+	if root.Kind != 0 {
+		var buf bytes.Buffer
+		enc := yaml.NewEncoder(&buf)
+		if err := enc.Encode(&root); err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(&buf)
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func expand(n *yaml.Node, lookup func(string) (string, bool), missing *[]string) {
+	if n.Kind == yaml.ScalarNode {
+		if strings.Contains(n.Value, "${") {
+			n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+				name := m[2 : len(m)-1]
+				v, ok := lookup(name)
+				if !ok {
+					*missing = append(*missing, name)
+				}
+				return v
+			})
+		}
+		return
+	}
+	for _, c := range n.Content {
+		expand(c, lookup, missing)
+	}
+}
+
+func uniq(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var slug = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Validate reports every problem at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen: %q is not host:port", c.Listen)
+	}
+	if c.DataDir == "" {
+		bad("data_dir: required")
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
+		bad("timezone: %q is not an IANA time zone (e.g. America/Bogota)", c.Timezone)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+			bad("public_url: %q is not an absolute URL", c.PublicURL)
+		}
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format: %q must be text or json", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level: %q must be debug, info, warn or error", c.Log.Level)
+	}
+	if _, _, err := net.SplitHostPort(c.Sandbox.Listen); err != nil && (c.Sandbox.Embedded || c.usesSandbox()) {
+		bad("sandbox.listen: %q is not host:port", c.Sandbox.Listen)
+	}
+	p := c.Publisher
+	if p.Workers < 1 || p.MaxAttempts < 1 {
+		bad("publisher: workers and max_attempts must be at least 1")
+	}
+	if p.BackoffBase <= 0 || p.BackoffCap < p.BackoffBase {
+		bad("publisher: backoff_base must be positive and at most backoff_cap")
+	}
+	seen := map[string]bool{}
+	for i, a := range c.Accounts {
+		at := fmt.Sprintf("accounts[%d]", i)
+		if !slug.MatchString(a.ID) {
+			bad("%s.id: %q must be a slug (lowercase letters, digits, dashes)", at, a.ID)
+		} else if seen[a.ID] {
+			bad("%s.id: %q is used twice", at, a.ID)
+		}
+		seen[a.ID] = true
+		if !pregonero.Network(a.Network).Valid() {
+			bad("%s.network: %q must be one of x, facebook, instagram, youtube", at, a.Network)
+		}
+		if a.Endpoint != "" && a.Endpoint != "sandbox" {
+			if u, err := url.Parse(a.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad("%s.endpoint: %q must be \"sandbox\", empty (the real API) or an http(s) URL", at, a.Endpoint)
+			}
+		}
+		if pregonero.Network(a.Network) == pregonero.NetworkX {
+			if err := checkXCredentials(a.Credentials); err != nil {
+				bad("%s.credentials: %v", at, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) usesSandbox() bool {
+	for _, a := range c.Accounts {
+		if a.Endpoint == "sandbox" {
+			return true
+		}
+	}
+	return false
+}
+
+func checkXCredentials(m map[string]string) error {
+	has := func(keys ...string) (missing []string) {
+		for _, k := range keys {
+			if m[k] == "" {
+				missing = append(missing, k)
+			}
+		}
+		return missing
+	}
+	oauth1 := has("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+	oauth2 := has("client_id", "access_token", "refresh_token")
+	if len(oauth1) == 0 || len(oauth2) == 0 {
+		return nil
+	}
+	if m["consumer_key"] != "" {
+		return fmt.Errorf("OAuth 1.0a needs %s", strings.Join(oauth1, ", "))
+	}
+	return fmt.Errorf("X needs OAuth 1.0a (consumer_key, consumer_secret, access_token, access_token_secret) or OAuth 2.0 (client_id, client_secret, access_token, refresh_token); missing %s", strings.Join(oauth2, ", "))
+}
+
+// Location returns the configured zone.
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// SandboxURL is the base URL of the sandbox.
+func (c *Config) SandboxURL() string { return "http://" + c.Sandbox.Listen }
+
+// Account turns an account entry into the domain account, resolving the
+// endpoint to the network's base URL.
+func (c *Config) Account(a AccountConfig) *pregonero.Account {
+	n := pregonero.Network(a.Network)
+	endpoint := a.Endpoint
+	if endpoint == "sandbox" {
+		endpoint = c.SandboxURL() + SandboxPrefix(n)
+	}
+	return &pregonero.Account{
+		ID: a.ID, Network: n, Name: a.Name, Unit: a.Unit, RemoteID: a.RemoteID,
+		Endpoint: strings.TrimRight(endpoint, "/"), Status: pregonero.AccountActive,
+		Credentials: a.Credentials, CredentialsHash: credentialsHash(a.Credentials),
+	}
+}
+
+// SandboxPrefix is the path prefix of a network's fake in the sandbox.
+func SandboxPrefix(n pregonero.Network) string {
+	switch n {
+	case pregonero.NetworkFacebook, pregonero.NetworkInstagram:
+		return "/graph"
+	default:
+		return "/" + string(n)
+	}
+}
+
+func credentialsHash(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\n", k, m[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

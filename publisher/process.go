@@ -1,0 +1,497 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"pregonero"
+)
+
+// errNotOwned aborts a record when the delivery is no longer the claimed
+// one this publisher handed out; it never happens while one process owns
+// the store.
+var errNotOwned = errors.New("delivery is not claimed by this publisher")
+
+// process runs one claimed delivery through the state machine.
+func (p *Publisher) process(l *lane, d *pregonero.Delivery) {
+	log := p.log.With("delivery", d.ID, "account", d.AccountID)
+	now := p.clock.Now()
+
+	if p.stopping() {
+		p.giveBack(d, "", time.Time{})
+		return
+	}
+	if p.paused.Load() {
+		p.giveBack(d, "", time.Time{})
+		return
+	}
+	a := p.account(d.AccountID)
+	if a == nil {
+		p.hold(d, HoldAccountMissing, "The account is not configured any more; cancel the post or configure the account again.")
+		return
+	}
+	switch a.Status {
+	case pregonero.AccountPaused:
+		p.hold(d, pregonero.HoldAccountPaused, "The account is paused: "+a.StatusReason)
+		return
+	case pregonero.AccountNeedsReauth:
+		p.hold(d, pregonero.HoldNeedsReauth, "The account needs to be authorized again: "+a.StatusReason)
+		return
+	}
+	ad := p.cfg.Adapters[d.Network]
+	if ad == nil {
+		p.hold(d, HoldNoAdapter, fmt.Sprintf("No adapter serves the network %q.", d.Network))
+		return
+	}
+	if p.cfg.Staleness > 0 && now.Sub(d.ScheduledAt) > p.cfg.Staleness {
+		p.fail(d, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "stale",
+			Message: fmt.Sprintf("Not sent: more than %s after its scheduled time. Reschedule it if it is still relevant.", p.cfg.Staleness), At: now})
+		return
+	}
+	if nb := l.notBefore; now.Before(nb) {
+		p.giveBack(d, "", nb)
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.SendTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+		}
+	}()
+
+	post, err := p.cfg.Store.Post(ctx, d.PostID)
+	if err != nil {
+		log.Error("load post", "err", err)
+		p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error", Message: "Could not read the post: " + err.Error(), At: now})
+		return
+	}
+	content, derr := p.content(ctx, post, d)
+	if derr != nil {
+		p.fail(d, derr)
+		return
+	}
+
+	if d.State == pregonero.DeliveryInDoubt {
+		// Give the network's read side time to show a post that was just
+		// accepted before concluding it is absent.
+		if at := lastStart(d).Add(p.cfg.ReconcileDelay); now.Before(at) {
+			p.giveBack(d, "", at)
+			return
+		}
+		if !p.reconcile(ctx, l, d, ad, a, content) {
+			return
+		}
+		// Absent: a new attempt is written ahead before sending.
+		nd, err := p.writeAhead(ctx, d)
+		if err != nil {
+			log.Error("write-ahead attempt", "err", err)
+			return
+		}
+		d = nd
+	}
+
+	// Never early: the claim may come ahead of the instant.
+	if wait := dueAt(d).Sub(p.clock.Now()); wait > 0 {
+		t := p.clock.NewTimer(wait)
+		select {
+		case <-t.C():
+		case <-p.done:
+			t.Stop()
+			p.giveBack(d, "", time.Time{})
+			return
+		}
+	}
+	if p.paused.Load() || p.stopping() {
+		p.giveBack(d, "", time.Time{})
+		return
+	}
+	if st := p.account(d.AccountID); st != nil && st.Status != pregonero.AccountActive {
+		p.hold(d, holdReasonFor(st.Status), st.StatusReason)
+		return
+	}
+	if lim := p.limiter(a); lim != nil {
+		r := lim.ReserveN(p.clock.Now(), 1)
+		if delay := r.DelayFrom(p.clock.Now()); delay > 0 {
+			r.CancelAt(p.clock.Now())
+			p.giveBack(d, "", p.clock.Now().Add(delay))
+			return
+		}
+	}
+
+	select {
+	case p.sem <- struct{}{}:
+	case <-p.done:
+		p.giveBack(d, "", time.Time{})
+		return
+	}
+	content.Checkpoint = p.checkpointer(d.ID)
+	start := p.clock.Now()
+	p.m.lateness.Observe(start.Sub(dueAt(d)).Seconds())
+	receipt, err := ad.Publish(ctx, d, content, a)
+	<-p.sem
+	p.m.duration.WithLabelValues(string(d.Network)).Observe(p.clock.Now().Sub(start).Seconds())
+	if err == nil {
+		p.published(d, start, receipt, "")
+		return
+	}
+	p.failed(ctx, l, d, a, start, pregonero.AsPublishError(err))
+}
+
+func holdReasonFor(s pregonero.AccountStatus) string {
+	if s == pregonero.AccountNeedsReauth {
+		return pregonero.HoldNeedsReauth
+	}
+	return pregonero.HoldAccountPaused
+}
+
+// content builds what goes to the account, media resolved.
+func (p *Publisher) content(ctx context.Context, post *pregonero.Post, d *pregonero.Delivery) (pregonero.Content, *pregonero.DeliveryError) {
+	c := post.ContentFor(d.AccountID)
+	c.Marker = d.ID
+	for _, id := range post.Media {
+		if p.cfg.Media == nil {
+			return c, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "media_missing", Message: "The post has media but no media library is configured.", At: p.clock.Now()}
+		}
+		b, err := p.cfg.Media.Blob(ctx, id)
+		if err != nil {
+			return c, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "media_missing", Message: fmt.Sprintf("Media %s cannot be read: %v. Never posted without it.", id, err), At: p.clock.Now()}
+		}
+		c.Media = append(c.Media, b)
+	}
+	return c, nil
+}
+
+func (p *Publisher) checkpointer(id string) func(ctx context.Context, key, value string) error {
+	return func(ctx context.Context, key, value string) error {
+		_, err := p.cfg.Store.UpdateDelivery(ctx, id, func(x *pregonero.Delivery) error {
+			if x.Checkpoint == nil {
+				x.Checkpoint = map[string]string{}
+			}
+			x.Checkpoint[key] = value
+			return nil
+		})
+		return err
+	}
+}
+
+// reconcile asks the network whether an attempt of unknown outcome made
+// it. It returns true when the post is absent and may be sent again.
+func (p *Publisher) reconcile(ctx context.Context, l *lane, d *pregonero.Delivery, ad pregonero.Adapter, a *pregonero.Account, c pregonero.Content) bool {
+	since := d.ScheduledAt
+	if len(d.Attempts) > 0 {
+		since = d.Attempts[0].StartedAt
+	}
+	since = since.Add(-2 * time.Minute)
+	r, found, err := ad.Reconcile(ctx, d, c, a, since)
+	now := p.clock.Now()
+	if err != nil {
+		pe := pregonero.AsPublishError(err)
+		p.m.errors.WithLabelValues(string(d.Network), string(pe.Class)).Inc()
+		switch pe.Class {
+		case pregonero.ClassNeedsReauth:
+			p.needsReauth(a, pe)
+			p.hold(d, pregonero.HoldNeedsReauth, pe.Message)
+		case pregonero.ClassAccountBlocked:
+			p.blockAccount(a, pe)
+			p.hold(d, pregonero.HoldBlocked, pe.Message)
+		default:
+			next := now.Add(p.backoff(len(d.Attempts)))
+			if pe.NotBefore.After(next) {
+				next = pe.NotBefore
+			}
+			if pe.Class == pregonero.ClassRateLimited && pe.NotBefore.After(now) {
+				l.notBefore = pe.NotBefore
+			}
+			p.record(d, func(x *pregonero.Delivery) error {
+				x.Claimed = false
+				x.NextAttemptAt = next
+				x.LastError = &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code,
+					Message:        "Could not check whether the post reached the network; it is not sent again until that is known. " + pe.Message,
+					NetworkMessage: pe.NetworkMessage, At: now}
+				return nil
+			})
+		}
+		return false
+	}
+	if found {
+		p.m.reconciled.WithLabelValues("found").Inc()
+		p.published(d, now, r, "found")
+		return false
+	}
+	p.m.reconciled.WithLabelValues("absent").Inc()
+	return true
+}
+
+// writeAhead turns a reconciled-absent in_doubt delivery into sending with
+// a new pending attempt, durably, before anything is sent.
+func (p *Publisher) writeAhead(ctx context.Context, d *pregonero.Delivery) (*pregonero.Delivery, error) {
+	now := p.clock.Now()
+	return p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+		if !x.Claimed || x.State != pregonero.DeliveryInDoubt {
+			return errNotOwned
+		}
+		for i := range x.Attempts {
+			if x.Attempts[i].Outcome == pregonero.OutcomeUnknown && x.Attempts[i].Reconciled == "" {
+				x.Attempts[i].Reconciled = "absent"
+			}
+		}
+		x.State = pregonero.DeliverySending
+		x.Attempts = append(x.Attempts, pregonero.Attempt{N: len(x.Attempts) + 1, StartedAt: now, Outcome: pregonero.OutcomePending})
+		return nil
+	})
+}
+
+// published records success (or a reconciliation that found the post).
+func (p *Publisher) published(d *pregonero.Delivery, start time.Time, r pregonero.Receipt, reconciled string) {
+	now := p.clock.Now()
+	p.m.outcomes.WithLabelValues(string(d.Network), "published").Inc()
+	p.record(d, func(x *pregonero.Delivery) error {
+		if reconciled != "" {
+			for i := range x.Attempts {
+				if x.Attempts[i].Outcome == pregonero.OutcomeUnknown && x.Attempts[i].Reconciled == "" {
+					x.Attempts[i].Reconciled = reconciled
+				}
+			}
+		} else if at := x.LastAttempt(); at != nil && at.Outcome == pregonero.OutcomePending {
+			at.StartedAt, at.FinishedAt, at.Outcome = start, now, pregonero.OutcomeOK
+		}
+		x.State = pregonero.DeliveryPublished
+		x.Claimed = false
+		x.RemoteID, x.URL = r.RemoteID, r.URL
+		x.PublishedAt = r.PublishedAt
+		if x.PublishedAt.IsZero() {
+			x.PublishedAt = now
+		}
+		x.LastError = nil
+		x.HoldReason = ""
+		return nil
+	})
+}
+
+// failed acts on a classified adapter error.
+func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, a *pregonero.Account, start time.Time, pe *pregonero.PublishError) {
+	now := p.clock.Now()
+	p.m.errors.WithLabelValues(string(d.Network), string(pe.Class)).Inc()
+	derr := &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code, Message: pe.Message, NetworkMessage: pe.NetworkMessage, At: now}
+	finish := func(x *pregonero.Delivery, o pregonero.AttemptOutcome) {
+		if at := x.LastAttempt(); at != nil && at.Outcome == pregonero.OutcomePending {
+			at.StartedAt, at.FinishedAt, at.Outcome = start, now, o
+			at.Code, at.Message, at.NetworkMessage, at.HTTPStatus = pe.Code, pe.Message, pe.NetworkMessage, pe.HTTPStatus
+		}
+		x.Claimed = false
+		x.LastError = derr
+	}
+	log := p.log.With("delivery", d.ID, "account", d.AccountID, "class", pe.Class, "code", pe.Code)
+	switch pe.Class {
+	case pregonero.ClassRateLimited:
+		next := pe.NotBefore
+		if !next.After(now) {
+			next = now.Add(p.backoff(1))
+		}
+		l.notBefore = next
+		log.Warn("rate limited", "until", next)
+		p.record(d, func(x *pregonero.Delivery) error {
+			finish(x, pregonero.OutcomeRateLimited)
+			x.State, x.NextAttemptAt = pregonero.DeliveryQueued, next
+			return nil
+		})
+	case pregonero.ClassRetryable:
+		n := d.SendCount()
+		if n >= p.cfg.MaxAttempts {
+			derr.Message = fmt.Sprintf("Gave up after %d attempts. Last error: %s", n, pe.Message)
+			p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
+			log.Error("delivery failed after max attempts")
+			p.record(d, func(x *pregonero.Delivery) error {
+				finish(x, pregonero.OutcomeRetryable)
+				x.State = pregonero.DeliveryFailed
+				return nil
+			})
+			return
+		}
+		next := now.Add(p.backoff(n))
+		if pe.NotBefore.After(next) {
+			next = pe.NotBefore
+		}
+		log.Warn("retry later", "at", next, "err", pe.Error())
+		p.record(d, func(x *pregonero.Delivery) error {
+			finish(x, pregonero.OutcomeRetryable)
+			x.State, x.NextAttemptAt = pregonero.DeliveryQueued, next
+			return nil
+		})
+	case pregonero.ClassUnknown:
+		log.Warn("outcome unknown; will reconcile", "err", pe.Error())
+		p.toInDoubt(d, finish, now)
+	case pregonero.ClassDuplicate:
+		if len(d.Attempts) > 1 {
+			// An earlier attempt probably made it: find it.
+			log.Warn("duplicate on a retry; reconciling")
+			p.toInDoubt(d, finish, now)
+			return
+		}
+		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
+		derr.Message = "The network refused it as a duplicate of a post already on the account. Change the text to post it again. " + pe.Message
+		p.record(d, func(x *pregonero.Delivery) error {
+			finish(x, pregonero.OutcomePermanent)
+			x.LastError.Message = derr.Message
+			x.State = pregonero.DeliveryFailed
+			return nil
+		})
+	case pregonero.ClassNeedsReauth:
+		log.Error("account needs re-authorization", "err", pe.Error())
+		p.needsReauth(a, pe)
+		p.record(d, func(x *pregonero.Delivery) error {
+			finish(x, pregonero.OutcomeRetryable)
+			x.State, x.HoldReason = pregonero.DeliveryHeld, pregonero.HoldNeedsReauth
+			return nil
+		})
+	case pregonero.ClassAccountBlocked:
+		log.Error("network blocked the account; account paused", "err", pe.Error())
+		p.blockAccount(a, pe)
+		p.record(d, func(x *pregonero.Delivery) error {
+			finish(x, pregonero.OutcomeRetryable)
+			x.State, x.HoldReason = pregonero.DeliveryHeld, pregonero.HoldBlocked
+			return nil
+		})
+	default: // permanent
+		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
+		log.Error("delivery failed", "err", pe.Error())
+		p.record(d, func(x *pregonero.Delivery) error {
+			finish(x, pregonero.OutcomePermanent)
+			x.State = pregonero.DeliveryFailed
+			return nil
+		})
+	}
+}
+
+func (p *Publisher) toInDoubt(d *pregonero.Delivery, finish func(*pregonero.Delivery, pregonero.AttemptOutcome), now time.Time) {
+	next := now.Add(p.cfg.ReconcileDelay)
+	p.record(d, func(x *pregonero.Delivery) error {
+		finish(x, pregonero.OutcomeUnknown)
+		x.State, x.NextAttemptAt = pregonero.DeliveryInDoubt, next
+		return nil
+	})
+}
+
+// backoff is exponential with full jitter: uniform in [0, min(cap,
+// base·2^(n-1))], at least a second.
+func (p *Publisher) backoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	ceil := p.cfg.BackoffBase
+	for i := 1; i < n && ceil < p.cfg.BackoffCap; i++ {
+		ceil *= 2
+	}
+	ceil = min(ceil, p.cfg.BackoffCap)
+	return max(time.Duration(p.cfg.Rand()*float64(ceil)), time.Second)
+}
+
+// giveBack returns an unsent claimed delivery to the queue: its pending
+// attempt never reached the network, so it is dropped. A zero at keeps
+// the delivery's due time.
+func (p *Publisher) giveBack(d *pregonero.Delivery, _ string, at time.Time) {
+	p.recordSync(d, func(x *pregonero.Delivery) error {
+		unsend(x)
+		x.Claimed = false
+		if x.State == pregonero.DeliverySending {
+			x.State = pregonero.DeliveryQueued
+		}
+		if !at.IsZero() {
+			x.NextAttemptAt = at
+		}
+		return nil
+	})
+}
+
+// unsend drops a pending attempt that never went out.
+func unsend(x *pregonero.Delivery) {
+	if x.State == pregonero.DeliverySending {
+		if at := x.LastAttempt(); at != nil && at.Outcome == pregonero.OutcomePending {
+			x.Attempts = x.Attempts[:len(x.Attempts)-1]
+		}
+	}
+}
+
+// hold parks an unsent delivery for a person.
+func (p *Publisher) hold(d *pregonero.Delivery, reason, msg string) {
+	now := p.clock.Now()
+	p.recordSync(d, func(x *pregonero.Delivery) error {
+		unsend(x)
+		x.Claimed = false
+		// A delivery in doubt keeps its unknown attempt; on release it is
+		// reconciled, never sent blindly (see NeedsReconcile).
+		x.State, x.HoldReason = pregonero.DeliveryHeld, reason
+		x.LastError = &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "held_" + reason, Message: msg, At: now}
+		return nil
+	})
+}
+
+// fail ends an unsent delivery.
+func (p *Publisher) fail(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
+	p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
+	p.recordSync(d, func(x *pregonero.Delivery) error {
+		unsend(x)
+		x.Claimed = false
+		x.State = pregonero.DeliveryFailed
+		x.LastError = derr
+		return nil
+	})
+}
+
+func (p *Publisher) retryLater(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
+	next := p.clock.Now().Add(p.backoff(1))
+	p.recordSync(d, func(x *pregonero.Delivery) error {
+		unsend(x)
+		x.Claimed = false
+		if x.State == pregonero.DeliverySending {
+			x.State = pregonero.DeliveryQueued
+		}
+		x.NextAttemptAt = next
+		x.LastError = derr
+		return nil
+	})
+}
+
+func guard(fn func(*pregonero.Delivery) error) func(*pregonero.Delivery) error {
+	return func(x *pregonero.Delivery) error {
+		if !x.Claimed {
+			return errNotOwned
+		}
+		return fn(x)
+	}
+}
+
+// record stores a result in the background: the lane goes on with the
+// next delivery while the group commit syncs it. Should the process die
+// first, the delivery is still sending and becomes in_doubt, then
+// reconciled: nothing is lost or sent twice.
+func (p *Publisher) record(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {
+	p.recWG.Add(1)
+	go func() {
+		defer p.recWG.Done()
+		p.recordSync(d, fn)
+	}()
+}
+
+func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {
+	nd, err := p.cfg.Store.UpdateDelivery(context.Background(), d.ID, guard(fn))
+	if err != nil {
+		p.log.Error("record delivery", "delivery", d.ID, "err", err)
+		return
+	}
+	if nd.State.Due() && !nd.Claimed {
+		p.notifyDue(nd.NextAttemptAt)
+	}
+}
+
+func lastStart(d *pregonero.Delivery) time.Time {
+	if a := d.LastAttempt(); a != nil {
+		return a.StartedAt
+	}
+	return time.Time{}
+}

@@ -1,0 +1,312 @@
+// Package publisher decides how deliveries go out: claim → send → record,
+// with per-account serialization in scheduled order, rate limits, retries
+// with backoff, pause, and reconciliation of unknown outcomes before any
+// new send.
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"pregonero"
+	"pregonero/clock"
+)
+
+// Hold reasons the publisher adds to the domain's.
+const (
+	HoldAccountMissing = "account_missing" // the account is no longer configured
+	HoldNoAdapter      = "no_adapter"      // no adapter serves the account's network
+)
+
+// MediaResolver gives the bytes of a media id.
+type MediaResolver interface {
+	Blob(ctx context.Context, id string) (pregonero.MediaBlob, error)
+}
+
+// Notifier is told when a delivery becomes due again (the scheduler).
+type Notifier interface {
+	Notify(t time.Time)
+}
+
+// Config configures a Publisher. Zero durations take the defaults of
+// DESIGN.md.
+type Config struct {
+	Store    pregonero.Store
+	Adapters map[pregonero.Network]pregonero.Adapter
+	Media    MediaResolver
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	// Registerer receives the publisher's Prometheus metrics; nil skips them.
+	Registerer prometheus.Registerer
+
+	Workers        int           // concurrent sends across accounts (default 128)
+	MaxAttempts    int           // counted attempts before failing (default 8)
+	BackoffBase    time.Duration // default 30 s
+	BackoffCap     time.Duration // default 30 min
+	Staleness      time.Duration // fail as stale this long after the scheduled time (default 6 h)
+	ResumeGrace    time.Duration // overdue beyond this on resume ⇒ held for a person (default 15 min)
+	ReconcileDelay time.Duration // wait before reconciling an unknown outcome (default 5 s)
+	SendTimeout    time.Duration // per send, uploads included (default 10 min)
+	// Limits seeds a per-account limiter per network (e.g. X: 100 per 15
+	// min with a burst of 100). Networks absent here are not limited
+	// locally; the networks' own answers still are honoured.
+	Limits map[pregonero.Network]Limit
+	// Rand returns a float in [0,1) for backoff jitter (default math/rand).
+	Rand func() float64
+}
+
+// Limit is a token bucket: Every is the refill interval, Burst its size.
+type Limit struct {
+	Every time.Duration
+	Burst int
+}
+
+// DefaultLimits are seeded from the networks' documented per-user limits.
+var DefaultLimits = map[pregonero.Network]Limit{
+	pregonero.NetworkX: {Every: 9 * time.Second, Burst: 100}, // 100 per 15 min per user
+}
+
+// Publisher runs deliveries through the state machine.
+type Publisher struct {
+	cfg    Config
+	log    *slog.Logger
+	clock  clock.Clock
+	notify atomic.Pointer[Notifier]
+
+	paused atomic.Bool
+
+	mu       sync.Mutex
+	lanes    map[string]*lane
+	accounts map[string]*pregonero.Account
+	limiters map[string]*rate.Limiter
+	closed   bool
+
+	sem     chan struct{}
+	done    chan struct{}
+	lanesWG sync.WaitGroup
+	recWG   sync.WaitGroup
+
+	m *metrics
+}
+
+type lane struct {
+	id    string
+	queue []*pregonero.Delivery
+	// notBefore holds back the account after a rate limit; deliveries
+	// reaching the lane before it are given back with that time.
+	notBefore time.Time
+}
+
+// New returns a publisher; Start loads its state.
+func New(cfg Config) (*Publisher, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("publisher: store is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.BackoffBase, 30*time.Second)
+	def(&cfg.BackoffCap, 30*time.Minute)
+	def(&cfg.Staleness, 6*time.Hour)
+	def(&cfg.ResumeGrace, 15*time.Minute)
+	def(&cfg.ReconcileDelay, 5*time.Second)
+	def(&cfg.SendTimeout, 10*time.Minute)
+	if cfg.Workers <= 0 {
+		cfg.Workers = 128
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.Limits == nil {
+		cfg.Limits = DefaultLimits
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	p := &Publisher{
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "publisher"),
+		clock:    cfg.Clock,
+		lanes:    map[string]*lane{},
+		accounts: map[string]*pregonero.Account{},
+		limiters: map[string]*rate.Limiter{},
+		sem:      make(chan struct{}, cfg.Workers),
+		done:     make(chan struct{}),
+		m:        newMetrics(cfg.Registerer),
+	}
+	return p, nil
+}
+
+// SetNotifier sets who is told about deliveries due again.
+func (p *Publisher) SetNotifier(n Notifier) { p.notify.Store(&n) }
+
+// Start loads the pause switch and the accounts.
+func (p *Publisher) Start(ctx context.Context) error {
+	ps, err := p.cfg.Store.Pause(ctx)
+	if err != nil {
+		return fmt.Errorf("publisher: load pause: %w", err)
+	}
+	p.paused.Store(ps.Paused)
+	return p.ReloadAccounts(ctx)
+}
+
+// ReloadAccounts refreshes the account cache from the store.
+func (p *Publisher) ReloadAccounts(ctx context.Context) error {
+	as, err := p.cfg.Store.Accounts(ctx)
+	if err != nil {
+		return fmt.Errorf("publisher: load accounts: %w", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.accounts = make(map[string]*pregonero.Account, len(as))
+	for _, a := range as {
+		p.accounts[a.ID] = a
+	}
+	return nil
+}
+
+// Paused reports whether publishing is paused globally.
+func (p *Publisher) Paused() bool { return p.paused.Load() }
+
+// Dispatch queues claimed deliveries on their accounts' lanes.
+func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range ds {
+		if p.closed {
+			// Shutting down: leave it claimed; Recover at the next start
+			// gives it back (sending becomes in_doubt and is reconciled).
+			continue
+		}
+		l := p.lanes[d.AccountID]
+		if l == nil {
+			l = &lane{id: d.AccountID}
+			p.lanes[d.AccountID] = l
+			p.lanesWG.Add(1)
+			go p.runLane(l)
+		}
+		l.queue = append(l.queue, d)
+		p.m.queued.Inc()
+	}
+	for _, l := range p.lanes {
+		sortQueue(l.queue)
+	}
+}
+
+// sortQueue keeps a lane in scheduled order: due instant, then scheduled
+// time, then id.
+func sortQueue(q []*pregonero.Delivery) {
+	sort.SliceStable(q, func(i, j int) bool {
+		a, b := dueAt(q[i]), dueAt(q[j])
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		if !q[i].ScheduledAt.Equal(q[j].ScheduledAt) {
+			return q[i].ScheduledAt.Before(q[j].ScheduledAt)
+		}
+		return q[i].ID < q[j].ID
+	})
+}
+
+// dueAt is the instant a claimed delivery may go out.
+func dueAt(d *pregonero.Delivery) time.Time {
+	if d.State == pregonero.DeliverySending {
+		if a := d.LastAttempt(); a != nil && a.Outcome == pregonero.OutcomePending {
+			return a.StartedAt
+		}
+	}
+	return d.NextAttemptAt
+}
+
+func (p *Publisher) runLane(l *lane) {
+	defer p.lanesWG.Done()
+	for {
+		p.mu.Lock()
+		if len(l.queue) == 0 {
+			delete(p.lanes, l.id)
+			p.mu.Unlock()
+			return
+		}
+		d := l.queue[0]
+		l.queue = l.queue[1:]
+		p.mu.Unlock()
+		p.m.queued.Dec()
+		p.process(l, d)
+	}
+}
+
+// Close stops sending. Deliveries not yet sent are given back to the queue;
+// sends in flight finish; results are recorded before it returns.
+func (p *Publisher) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	close(p.done)
+	p.mu.Unlock()
+	p.lanesWG.Wait()
+	p.recWG.Wait()
+	return nil
+}
+
+func (p *Publisher) stopping() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *Publisher) account(id string) *pregonero.Account {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accounts[id]
+}
+
+func (p *Publisher) setAccount(a *pregonero.Account) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.accounts[a.ID] = a
+}
+
+func (p *Publisher) limiter(a *pregonero.Account) *rate.Limiter {
+	lim, ok := p.cfg.Limits[a.Network]
+	if !ok {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := p.limiters[a.ID]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(lim.Every), lim.Burst)
+		p.limiters[a.ID] = l
+	}
+	return l
+}
+
+func (p *Publisher) notifyDue(t time.Time) {
+	if n := p.notify.Load(); n != nil {
+		(*n).Notify(t)
+	}
+}
