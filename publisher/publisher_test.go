@@ -1,0 +1,614 @@
+package publisher_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"pregonero"
+	"pregonero/clock"
+	"pregonero/publisher"
+	"pregonero/store"
+)
+
+var t0 = time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+
+// fakeAdapter is a hand-written adapter with function fields.
+type fakeAdapter struct {
+	mu          sync.Mutex
+	PublishFn   func(d *pregonero.Delivery, c pregonero.Content) (pregonero.Receipt, error)
+	ReconcileFn func(d *pregonero.Delivery, since time.Time) (pregonero.Receipt, bool, error)
+	publishes   []string // delivery ids in call order
+	reconciles  []string
+	inflight    map[string]int
+	maxInflight int
+}
+
+func (f *fakeAdapter) Network() pregonero.Network { return pregonero.NetworkX }
+func (f *fakeAdapter) Validate(pregonero.Content, *pregonero.Account) []pregonero.FieldError {
+	return nil
+}
+
+func (f *fakeAdapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, a *pregonero.Account) (pregonero.Receipt, error) {
+	f.mu.Lock()
+	f.publishes = append(f.publishes, d.ID)
+	if f.inflight == nil {
+		f.inflight = map[string]int{}
+	}
+	f.inflight[a.ID]++
+	f.maxInflight = max(f.maxInflight, f.inflight[a.ID])
+	fn := f.PublishFn
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inflight[a.ID]--
+		f.mu.Unlock()
+	}()
+	if fn == nil {
+		return pregonero.Receipt{RemoteID: "r-" + d.ID, URL: "https://x.com/i/web/status/r-" + d.ID}, nil
+	}
+	return fn(d, c)
+}
+
+func (f *fakeAdapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, a *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
+	f.mu.Lock()
+	f.reconciles = append(f.reconciles, d.ID)
+	fn := f.ReconcileFn
+	f.mu.Unlock()
+	if fn == nil {
+		return pregonero.Receipt{}, false, nil
+	}
+	return fn(d, since)
+}
+
+func (f *fakeAdapter) calls() (pub, rec []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.publishes...), append([]string(nil), f.reconciles...)
+}
+
+type harness struct {
+	t     *testing.T
+	clock *clock.Fake
+	db    *store.DB
+	ad    *fakeAdapter
+	pub   *publisher.Publisher
+}
+
+func newHarness(t *testing.T, accounts ...string) *harness {
+	t.Helper()
+	fc := clock.NewFake(t0)
+	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if len(accounts) == 0 {
+		accounts = []string{"x-a"}
+	}
+	for _, id := range accounts {
+		if err := db.PutAccount(context.Background(), &pregonero.Account{ID: id, Network: pregonero.NetworkX, Status: pregonero.AccountActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, clock: fc, db: db, ad: &fakeAdapter{}}
+	h.pub = h.newPublisher()
+	return h
+}
+
+func (h *harness) newPublisher() *publisher.Publisher {
+	p, err := publisher.New(publisher.Config{
+		Store: h.db, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: h.ad},
+		Clock: h.clock, Rand: func() float64 { return 0.5 }, ReconcileDelay: 5 * time.Second,
+		Limits: map[pregonero.Network]publisher.Limit{},
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// post queues one post for the account at the given time.
+func (h *harness) post(account string, at time.Time, text string) *pregonero.Delivery {
+	h.t.Helper()
+	now := h.clock.Now()
+	p := &pregonero.Post{ID: pregonero.NewID("p", now), Text: text, Targets: []string{account}, ScheduledAt: at, CreatedAt: now, UpdatedAt: now}
+	d := &pregonero.Delivery{ID: pregonero.NewID("d", now), PostID: p.ID, AccountID: account, Network: pregonero.NetworkX,
+		State: pregonero.DeliveryQueued, ScheduledAt: at, NextAttemptAt: at}
+	p.Deliveries = []*pregonero.Delivery{d}
+	if err := h.db.CreatePosts(context.Background(), p); err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}
+
+// tick claims what is due now and dispatches it.
+func (h *harness) tick() int {
+	h.t.Helper()
+	now := h.clock.Now()
+	ds, err := h.db.ClaimDue(context.Background(), now, now, 1000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.pub.Dispatch(ds)
+	return len(ds)
+}
+
+// wait polls until the delivery satisfies ok.
+func (h *harness) wait(id string, ok func(*pregonero.Delivery) bool) *pregonero.Delivery {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d, err := h.db.Delivery(context.Background(), id)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if ok(d) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("delivery %s: condition not reached; state=%s claimed=%v attempts=%+v err=%+v", id, d.State, d.Claimed, d.Attempts, d.LastError)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func state(s pregonero.DeliveryState) func(*pregonero.Delivery) bool {
+	return func(d *pregonero.Delivery) bool { return d.State == s && !d.Claimed }
+}
+
+func TestPublishedRecordsReceiptAndAttempt(t *testing.T) {
+	h := newHarness(t)
+	d := h.post("x-a", t0, "hola")
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryPublished))
+	if got.RemoteID != "r-"+d.ID || got.URL == "" || got.PublishedAt.IsZero() {
+		t.Errorf("receipt not recorded: %+v", got)
+	}
+	if len(got.Attempts) != 1 || got.Attempts[0].Outcome != pregonero.OutcomeOK || got.Attempts[0].N != 1 {
+		t.Errorf("attempts = %+v, want one ok", got.Attempts)
+	}
+}
+
+func TestRetryableBacksOffThenFailsAfterMaxAttempts(t *testing.T) {
+	h := newHarness(t)
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_upload", Message: "upload failed"}
+	}
+	d := h.post("x-a", t0, "hola")
+	for i := 1; i <= 8; i++ {
+		if n := h.tick(); n != 1 {
+			t.Fatalf("attempt %d: claimed %d", i, n)
+		}
+		got := h.wait(d.ID, func(d *pregonero.Delivery) bool { return !d.Claimed && len(d.Attempts) == i })
+		if i < 8 {
+			if got.State != pregonero.DeliveryQueued {
+				t.Fatalf("attempt %d: state %s, want queued", i, got.State)
+			}
+			wait := got.NextAttemptAt.Sub(h.clock.Now())
+			ceil := min(30*time.Second<<(i-1), 30*time.Minute)
+			if want := ceil / 2; wait != want {
+				t.Fatalf("attempt %d: backoff %v, want %v (half of %v with jitter 0.5)", i, wait, want, ceil)
+			}
+			h.clock.Set(got.NextAttemptAt)
+		} else if got.State != pregonero.DeliveryFailed || got.LastError == nil {
+			t.Fatalf("after 8 attempts: %s %+v", got.State, got.LastError)
+		}
+	}
+}
+
+func TestRateLimitedWaitsForResetAndHoldsTheLane(t *testing.T) {
+	h := newHarness(t)
+	reset := t0.Add(7 * time.Minute)
+	first := true
+	h.ad.PublishFn = func(d *pregonero.Delivery, _ pregonero.Content) (pregonero.Receipt, error) {
+		if first {
+			first = false
+			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassRateLimited, Code: "x_rate_limited", NotBefore: reset}
+		}
+		return pregonero.Receipt{RemoteID: "ok"}, nil
+	}
+	a := h.post("x-a", t0, "uno")
+	b := h.post("x-a", t0.Add(time.Millisecond), "dos")
+	h.clock.Set(t0.Add(time.Millisecond))
+	h.tick()
+	ga := h.wait(a.ID, state(pregonero.DeliveryQueued))
+	gb := h.wait(b.ID, state(pregonero.DeliveryQueued))
+	if !ga.NextAttemptAt.Equal(reset) || !gb.NextAttemptAt.Equal(reset) {
+		t.Errorf("next attempts %v %v, want the reset %v for both", ga.NextAttemptAt, gb.NextAttemptAt, reset)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 1 {
+		t.Errorf("publishes = %v, want only the first (the second waits without a send)", pub)
+	}
+	if len(gb.Attempts) != 0 {
+		t.Errorf("the held-back delivery has attempts %+v, want none", gb.Attempts)
+	}
+	if ga.SendCount() != 0 {
+		t.Errorf("a rate-limited attempt counted against the limit")
+	}
+	h.clock.Set(reset)
+	h.tick()
+	h.wait(a.ID, state(pregonero.DeliveryPublished))
+	h.wait(b.ID, state(pregonero.DeliveryPublished))
+}
+
+func TestPermanentFails(t *testing.T) {
+	h := newHarness(t)
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "x_too_long", Message: "too long", NetworkMessage: "Your Tweet text is too long.", HTTPStatus: 400}
+	}
+	d := h.post("x-a", t0, "hola")
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryFailed))
+	if got.LastError == nil || got.LastError.Code != "x_too_long" || got.Attempts[0].NetworkMessage == "" || got.Attempts[0].HTTPStatus != 400 {
+		t.Errorf("network's answer not recorded: %+v %+v", got.LastError, got.Attempts)
+	}
+}
+
+func TestUnknownOutcomeIsReconciledNotResent(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		found       bool
+		wantPublish int
+	}{
+		{"found: published without a second send", true, 1},
+		{"absent: sent again with a new attempt", false, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			n := 0
+			h.ad.PublishFn = func(d *pregonero.Delivery, _ pregonero.Content) (pregonero.Receipt, error) {
+				n++
+				if n == 1 {
+					return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
+				}
+				return pregonero.Receipt{RemoteID: "second"}, nil
+			}
+			var since time.Time
+			h.ad.ReconcileFn = func(d *pregonero.Delivery, s time.Time) (pregonero.Receipt, bool, error) {
+				since = s
+				if tc.found {
+					return pregonero.Receipt{RemoteID: "first", URL: "u"}, true, nil
+				}
+				return pregonero.Receipt{}, false, nil
+			}
+			d := h.post("x-a", t0, "hola")
+			h.tick()
+			got := h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+			if got.Attempts[0].Outcome != pregonero.OutcomeUnknown || !got.NextAttemptAt.Equal(t0.Add(5*time.Second)) {
+				t.Fatalf("in doubt: %+v next %v", got.Attempts, got.NextAttemptAt)
+			}
+			if h.tick() != 0 {
+				t.Fatal("reconciled before the reconcile delay")
+			}
+			h.clock.Advance(5 * time.Second)
+			h.tick()
+			got = h.wait(d.ID, state(pregonero.DeliveryPublished))
+			pub, rec := h.ad.calls()
+			if len(pub) != tc.wantPublish || len(rec) != 1 {
+				t.Fatalf("publishes %d reconciles %d, want %d and 1", len(pub), len(rec), tc.wantPublish)
+			}
+			if !since.Before(t0) {
+				t.Errorf("reconcile since %v, want before the first attempt %v", since, t0)
+			}
+			want := map[bool]string{true: "first", false: "second"}[tc.found]
+			if got.RemoteID != want {
+				t.Errorf("remote id %q, want %q", got.RemoteID, want)
+			}
+			wantRec := map[bool]string{true: "found", false: "absent"}[tc.found]
+			if got.Attempts[0].Reconciled != wantRec {
+				t.Errorf("attempt 1 reconciled = %q, want %q", got.Attempts[0].Reconciled, wantRec)
+			}
+		})
+	}
+}
+
+func TestReconcileErrorKeepsItInDoubt(t *testing.T) {
+	h := newHarness(t)
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_server_error"}
+	}
+	h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
+		return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_server_error", Message: "503"}
+	}
+	d := h.post("x-a", t0, "hola")
+	h.tick()
+	h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+	h.clock.Advance(5 * time.Second)
+	h.tick()
+	got := h.wait(d.ID, func(d *pregonero.Delivery) bool {
+		return !d.Claimed && d.LastError != nil && d.LastError.Code == "x_server_error" && d.NextAttemptAt.After(t0.Add(5*time.Second))
+	})
+	if got.State != pregonero.DeliveryInDoubt {
+		t.Fatalf("state %s, want in_doubt", got.State)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 1 {
+		t.Fatalf("sent again without knowing: %v", pub)
+	}
+}
+
+func TestDuplicate(t *testing.T) {
+	t.Run("first attempt fails permanently", func(t *testing.T) {
+		h := newHarness(t)
+		h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassDuplicate, Code: "x_duplicate"}
+		}
+		d := h.post("x-a", t0, "hola")
+		h.tick()
+		h.wait(d.ID, state(pregonero.DeliveryFailed))
+	})
+	t.Run("on a retry it is reconciled", func(t *testing.T) {
+		h := newHarness(t)
+		n := 0
+		h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+			n++
+			if n == 1 {
+				return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x"}
+			}
+			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassDuplicate, Code: "x_duplicate"}
+		}
+		d := h.post("x-a", t0, "hola")
+		h.tick()
+		got := h.wait(d.ID, state(pregonero.DeliveryQueued))
+		h.clock.Set(got.NextAttemptAt)
+		h.tick()
+		h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+	})
+}
+
+func TestNeedsReauthHoldsTheAccountAndResumeReleases(t *testing.T) {
+	h := newHarness(t)
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "x_unauthorized", Message: "token revoked"}
+	}
+	a := h.post("x-a", t0, "uno")
+	b := h.post("x-a", t0.Add(time.Second), "dos")
+	h.tick()
+	h.wait(a.ID, state(pregonero.DeliveryHeld))
+	acct, err := h.db.Account(context.Background(), "x-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Status != pregonero.AccountNeedsReauth {
+		t.Fatalf("account status %s, want needs_reauth", acct.Status)
+	}
+	h.clock.Advance(time.Second)
+	h.tick()
+	got := h.wait(b.ID, state(pregonero.DeliveryHeld))
+	if got.HoldReason != pregonero.HoldNeedsReauth {
+		t.Errorf("hold reason %q", got.HoldReason)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 1 {
+		t.Errorf("publishes %v: the second delivery must be held without a send", pub)
+	}
+	h.ad.PublishFn = nil
+	rep, err := h.pub.Resume(context.Background(), "x-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Released != 2 || len(rep.HeldOverdue) != 0 {
+		t.Errorf("resume report %+v, want 2 released", rep)
+	}
+	h.tick()
+	h.wait(a.ID, state(pregonero.DeliveryPublished))
+	h.wait(b.ID, state(pregonero.DeliveryPublished))
+}
+
+func TestAccountBlockedPausesTheAccount(t *testing.T) {
+	h := newHarness(t)
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassAccountBlocked, Code: "x_usage_capped", Message: "monthly cap"}
+	}
+	d := h.post("x-a", t0, "uno")
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryHeld))
+	if got.HoldReason != pregonero.HoldBlocked {
+		t.Errorf("hold reason %q", got.HoldReason)
+	}
+	acct, _ := h.db.Account(context.Background(), "x-a")
+	if acct.Status != pregonero.AccountPaused || acct.StatusReason == "" {
+		t.Errorf("account %s %q, want paused with a reason", acct.Status, acct.StatusReason)
+	}
+}
+
+func TestGlobalPauseStopsSendsAndResumeHoldsOverdue(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	late := h.post("x-a", t0, "uno")
+	// Claimed ahead of its instant, then paused before the instant.
+	h.post("x-a", t0.Add(20*time.Minute), "dos")
+	ds, err := h.db.ClaimDue(ctx, t0.Add(-time.Second), t0, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claim: %v %d", err, len(ds))
+	}
+	if err := h.pub.Pause(ctx, "", "crisis"); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(t0.Add(-time.Second))
+	h.pub.Dispatch(ds)
+	h.wait(late.ID, state(pregonero.DeliveryQueued))
+	if pub, _ := h.ad.calls(); len(pub) != 0 {
+		t.Fatalf("sent while paused: %v", pub)
+	}
+	if err := h.pub.Pause(ctx, "", " "); pregonero.ErrorCode(err) != pregonero.EINVALID {
+		t.Errorf("pause without reason: %v", err)
+	}
+	// A new publisher (a restart) still sees the pause.
+	if ps, _ := h.db.Pause(ctx); !ps.Paused || ps.Reason != "crisis" {
+		t.Errorf("pause not persisted: %+v", ps)
+	}
+	h.clock.Set(t0.Add(30 * time.Minute))
+	rep, err := h.pub.Resume(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.HeldOverdue) != 1 || rep.HeldOverdue[0] != late.ID {
+		t.Fatalf("held overdue %v, want only %s (30 min late > 15 min grace)", rep.HeldOverdue, late.ID)
+	}
+	h.tick()
+	got := h.wait(late.ID, state(pregonero.DeliveryHeld))
+	if got.HoldReason != pregonero.HoldOverdue {
+		t.Errorf("hold reason %q", got.HoldReason)
+	}
+	if _, err := h.pub.Release(ctx, late.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.tick()
+	h.wait(late.ID, state(pregonero.DeliveryPublished))
+}
+
+func TestStaleDeliveryFailsWithoutSending(t *testing.T) {
+	h := newHarness(t)
+	d := h.post("x-a", t0, "uno")
+	h.clock.Set(t0.Add(7 * time.Hour))
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryFailed))
+	if got.LastError == nil || got.LastError.Code != "stale" || len(got.Attempts) != 0 {
+		t.Errorf("got %+v attempts %+v", got.LastError, got.Attempts)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 0 {
+		t.Errorf("a stale delivery was sent")
+	}
+}
+
+func TestNeverEarly(t *testing.T) {
+	h := newHarness(t)
+	d := h.post("x-a", t0.Add(200*time.Millisecond), "uno")
+	ds, err := h.db.ClaimDue(context.Background(), t0, t0.Add(250*time.Millisecond), 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claim: %v %d", err, len(ds))
+	}
+	var sentAt time.Time
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		sentAt = h.clock.Now()
+		return pregonero.Receipt{RemoteID: "r"}, nil
+	}
+	h.pub.Dispatch(ds)
+	deadline := time.Now().Add(2 * time.Second)
+	for h.clock.Timers() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 0 {
+		t.Fatal("sent before its instant")
+	}
+	h.clock.Advance(200 * time.Millisecond)
+	h.wait(d.ID, state(pregonero.DeliveryPublished))
+	if sentAt.Before(t0.Add(200 * time.Millisecond)) {
+		t.Errorf("sent at %v, before %v", sentAt, t0.Add(200*time.Millisecond))
+	}
+}
+
+func TestOneSendAtATimePerAccountInScheduledOrder(t *testing.T) {
+	h := newHarness(t, "x-a", "x-b")
+	var want []string
+	for i := 0; i < 10; i++ {
+		d := h.post("x-a", t0.Add(-time.Duration(10-i)*time.Second), "a")
+		want = append(want, d.ID)
+		h.post("x-b", t0.Add(-time.Duration(10-i)*time.Second), "b")
+	}
+	h.ad.PublishFn = func(d *pregonero.Delivery, _ pregonero.Content) (pregonero.Receipt, error) {
+		time.Sleep(time.Millisecond)
+		return pregonero.Receipt{RemoteID: d.ID}, nil
+	}
+	h.tick()
+	h.wait(want[9], state(pregonero.DeliveryPublished))
+	pub, _ := h.ad.calls()
+	var got []string
+	for _, id := range pub {
+		for _, w := range want {
+			if id == w {
+				got = append(got, id)
+			}
+		}
+	}
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Fatalf("order for x-a = %v, want %v", got, want)
+		}
+	}
+	if h.ad.maxInflight > 1 {
+		t.Errorf("max sends in flight for one account = %d, want 1", h.ad.maxInflight)
+	}
+}
+
+func TestCrashWhileSendingIsReconciledAfterRecover(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	d := h.post("x-a", t0, "uno")
+	// The claim is the write-ahead record; the process dies before the
+	// result is recorded.
+	if _, err := h.db.ClaimDue(ctx, t0, t0, 10); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.db.Recover(ctx, t0.Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("recover: %d %v", n, err)
+	}
+	h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
+		return pregonero.Receipt{RemoteID: "already"}, true, nil
+	}
+	h.clock.Set(t0.Add(10 * time.Second))
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryPublished))
+	if got.RemoteID != "already" {
+		t.Errorf("remote id %q", got.RemoteID)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 0 {
+		t.Errorf("sent again after a crash: %v", pub)
+	}
+}
+
+func TestReleasedInDoubtDeliveryIsReconciledFirst(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
+	}
+	d := h.post("x-a", t0, "uno")
+	h.tick()
+	h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+	if err := h.pub.Pause(ctx, "x-a", "revisión"); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(5 * time.Second)
+	h.tick()
+	h.wait(d.ID, state(pregonero.DeliveryHeld))
+	if _, err := h.pub.Resume(ctx, "x-a"); err != nil {
+		t.Fatal(err)
+	}
+	got := h.wait(d.ID, func(d *pregonero.Delivery) bool { return d.State == pregonero.DeliveryInDoubt })
+	if got.State != pregonero.DeliveryInDoubt {
+		t.Fatalf("released as %s, want in_doubt", got.State)
+	}
+	h.ad.PublishFn = nil
+	h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
+		return pregonero.Receipt{RemoteID: "found"}, true, nil
+	}
+	h.tick()
+	h.wait(d.ID, state(pregonero.DeliveryPublished))
+	if pub, _ := h.ad.calls(); len(pub) != 1 {
+		t.Errorf("publishes %v, want the first only", pub)
+	}
+}
+
+func TestReleaseOfANonHeldDeliveryConflicts(t *testing.T) {
+	h := newHarness(t)
+	d := h.post("x-a", t0.Add(time.Hour), "uno")
+	_, err := h.pub.Release(context.Background(), d.ID)
+	if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		t.Fatalf("err = %v, want conflict", err)
+	}
+	if _, err := h.pub.Release(context.Background(), "d_nope"); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+		t.Fatalf("err = %v, want not_found", err)
+	}
+	var pe *pregonero.Error
+	if !errors.As(err, &pe) {
+		t.Fatal("not a domain error")
+	}
+}
