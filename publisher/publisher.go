@@ -63,6 +63,9 @@ type Config struct {
 	Limits map[pregonero.Network]Limit
 	// Rand returns a float in [0,1) for backoff jitter (default math/rand).
 	Rand func() float64
+	// Credentials gives an account's configured secrets, which the store
+	// does not keep (nil: none).
+	Credentials func(accountID string) map[string]string
 }
 
 // Limit is a token bucket: Every is the refill interval, Burst its size.
@@ -178,9 +181,16 @@ func (p *Publisher) ReloadAccounts(ctx context.Context) error {
 	defer p.mu.Unlock()
 	p.accounts = make(map[string]*pregonero.Account, len(as))
 	for _, a := range as {
-		p.accounts[a.ID] = a
+		p.accounts[a.ID] = p.withCredentials(a)
 	}
 	return nil
+}
+
+func (p *Publisher) withCredentials(a *pregonero.Account) *pregonero.Account {
+	if p.cfg.Credentials != nil && a.Credentials == nil {
+		a.Credentials = p.cfg.Credentials(a.ID)
+	}
+	return a
 }
 
 // Paused reports whether publishing is paused globally.
@@ -285,6 +295,7 @@ func (p *Publisher) account(id string) *pregonero.Account {
 }
 
 func (p *Publisher) setAccount(a *pregonero.Account) {
+	a = p.withCredentials(a)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.accounts[a.ID] = a

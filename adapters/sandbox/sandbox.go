@@ -1,0 +1,205 @@
+// Package sandbox serves the network fakes on one port, offline, the way
+// `pregonero sandbox` and the default configuration of `pregonero serve`
+// run them: X under /x/, the later Graph and YouTube fakes under their own
+// prefixes, and the inspection endpoints scripts rely on:
+//
+//   - GET /_sandbox/posts: every post the fakes accepted and that was not
+//     deleted, as {"posts":[{"network","account","remote_id","text","media",
+//     "created_at"}]}, filterable with ?network= and ?account=.
+//   - POST, GET and DELETE /_sandbox/faults: add, list and clear fault rules.
+//   - GET /_sandbox/health: {"status":"ok","networks":[...]}.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"pregonero/adapters/fakenet"
+	xfake "pregonero/adapters/x/fake"
+)
+
+// Options configure a Sandbox; the zero value works.
+type Options struct {
+	// Now is the clock of every fake; the wall clock by default.
+	Now func() time.Time
+	// Seed makes the coin flips of fault rules with a probability below 1
+	// repeatable.
+	Seed uint64
+	// X is passed to the X fake; its Ledger, Faults, Now, Prefix and
+	// Logger are set by the sandbox.
+	X xfake.Options
+	// Logger receives the sandbox's and the fakes' logs.
+	Logger *slog.Logger
+}
+
+// Sandbox is the set of fakes behind one handler.
+type Sandbox struct {
+	ledger *fakenet.Ledger
+	faults *fakenet.Faults
+	now    func() time.Time
+	log    *slog.Logger
+	x      *xfake.Fake
+
+	mu       sync.Mutex
+	mux      *http.ServeMux
+	networks []string
+}
+
+// New returns a sandbox serving the X fake under /x/.
+func New(opts Options) *Sandbox {
+	s := &Sandbox{
+		ledger: fakenet.NewLedger(),
+		faults: fakenet.NewFaults(opts.Seed),
+		now:    opts.Now,
+		log:    opts.Logger,
+		mux:    http.NewServeMux(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.mux.Handle("/_sandbox/posts", s.ledger)
+	s.mux.Handle("/_sandbox/faults", s.faults)
+	s.mux.HandleFunc("/_sandbox/health", s.handleHealth)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, inspection under /_sandbox/.")
+	})
+
+	xo := opts.X
+	xo.Ledger, xo.Faults, xo.Now, xo.Prefix, xo.Logger = s.ledger, s.faults, s.now, "/x", s.log
+	s.x = xfake.New(xo)
+	s.Mount(xfake.Network, "/x", s.x)
+	return s
+}
+
+// Mount serves a network's fake under prefix (e.g. "/graph"): requests
+// reach h with their full path, prefix included, which the fake strips
+// itself so that signed URLs keep their meaning. Fakes for the other
+// networks are built with Ledger, Faults and Now and mounted here.
+func (s *Sandbox) Mount(network, prefix string, h http.Handler) {
+	prefix = "/" + strings.Trim(prefix, "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mux.Handle(prefix+"/", h)
+	if !slices.Contains(s.networks, network) {
+		s.networks = append(s.networks, network)
+	}
+}
+
+// Ledger is the record of accepted posts shared by the fakes.
+func (s *Sandbox) Ledger() *fakenet.Ledger { return s.ledger }
+
+// Faults is the fault rule set shared by the fakes.
+func (s *Sandbox) Faults() *fakenet.Faults { return s.faults }
+
+// Now is the sandbox clock the fakes read.
+func (s *Sandbox) Now() time.Time { return s.now() }
+
+// X is the X fake.
+func (s *Sandbox) X() *xfake.Fake { return s.x }
+
+// Handler returns the handler serving every fake and the inspection
+// endpoints, logging each request at debug level.
+func (s *Sandbox) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		s.mux.ServeHTTP(rec, r)
+		s.log.Debug("sandbox request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}
+
+func (s *Sandbox) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		fakenet.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", "Use GET.")
+		return
+	}
+	s.mu.Lock()
+	networks := slices.Clone(s.networks)
+	s.mu.Unlock()
+	fakenet.WriteJSON(w, http.StatusOK, struct {
+		Status   string   `json:"status"`
+		Networks []string `json:"networks"`
+	}{"ok", networks})
+}
+
+// ShutdownTimeout bounds how long Serve waits for requests in flight once
+// its context is canceled.
+const ShutdownTimeout = 5 * time.Second
+
+// Serve serves the sandbox on ln until ctx is canceled, then shuts down
+// gracefully. It returns nil after a shutdown caused by ctx.
+func (s *Sandbox) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("sandbox listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("sandbox serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		// Requests held by delay faults may outlive the grace period; a
+		// fake owes them nothing.
+		s.log.Warn("sandbox forced to close", "err", err)
+		_ = srv.Close() // Close only reports listener errors already seen by Serve
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("sandbox serve: %w", err)
+	}
+	s.log.Info("sandbox stopped")
+	return nil
+}
+
+// ListenAndServe listens on addr (e.g. "127.0.0.1:8090") and serves until
+// ctx is canceled.
+func (s *Sandbox) ListenAndServe(ctx context.Context, addr string) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("sandbox listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// statusRecorder remembers the status for the request log. It unwraps to
+// the real writer so that the drop_after_accept fault can still hijack the
+// connection.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

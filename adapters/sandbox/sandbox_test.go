@@ -1,0 +1,205 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dghubble/oauth1"
+
+	"pregonero/adapters/sandbox"
+	xfake "pregonero/adapters/x/fake"
+)
+
+// start serves a sandbox on a free port until the test ends and returns
+// its base URL.
+func start(t *testing.T, s *sandbox.Sandbox) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve returned %v after cancel, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Serve did not return after cancel")
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func post(t *testing.T, c *http.Client, url, contentType, body string) (*http.Response, error) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	return c.Do(req)
+}
+
+func xClient(user string) *http.Client {
+	return oauth1.NewConfig(xfake.ConsumerKey, xfake.ConsumerSecret).
+		Client(context.Background(), oauth1.NewToken(xfake.AccessToken(user), xfake.AccessTokenSecret(user)))
+}
+
+func TestSandbox(t *testing.T) {
+	s := sandbox.New(sandbox.Options{})
+	base := start(t, s)
+
+	t.Run("health lists the networks", func(t *testing.T) {
+		status, body := get(t, base+"/_sandbox/health")
+		if status != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok","networks":["x"]}` {
+			t.Errorf("status %d body %s", status, body)
+		}
+	})
+
+	t.Run("X posts signed for the /x base URL are accepted and listed", func(t *testing.T) {
+		res, err := post(t, xClient("gobantioquia"), base+"/x/2/tweets", "application/json", `{"text":"Hola desde el sandbox"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("status = %d, want 201", res.StatusCode)
+		}
+		status, body := get(t, base+"/_sandbox/posts")
+		want := regexp.MustCompile(`^\{"posts":\[\{"network":"x","account":"gobantioquia","remote_id":"[0-9]+","text":"Hola desde el sandbox","media":\[\],"created_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]+)?Z"\}\]\}$`)
+		if status != http.StatusOK || !want.MatchString(strings.TrimSpace(body)) {
+			t.Errorf("status %d body %s, want %s", status, body, want)
+		}
+		var parsed struct {
+			Posts []struct {
+				CreatedAt time.Time `json:"created_at"`
+			} `json:"posts"`
+		}
+		json.Unmarshal([]byte(body), &parsed)
+		if d := time.Since(parsed.Posts[0].CreatedAt); d < 0 || d > time.Minute {
+			t.Errorf("created_at %v is not now", parsed.Posts[0].CreatedAt)
+		}
+	})
+
+	t.Run("drop_after_accept fault: connection error and the post is listed", func(t *testing.T) {
+		res, err := post(t, http.DefaultClient, base+"/_sandbox/faults", "application/json",
+			`{"network":"x","op":"create","mode":"drop_after_accept","count":1}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("add fault: status %d", res.StatusCode)
+		}
+		res, err = post(t, xClient("gobantioquia"), base+"/x/2/tweets", "application/json", `{"text":"¿Salió?"}`)
+		if err == nil {
+			res.Body.Close()
+			t.Fatalf("status %d, want a connection error", res.StatusCode)
+		}
+		_, body := get(t, base+"/_sandbox/posts?network=x&account=gobantioquia")
+		if !strings.Contains(body, `"text":"¿Salió?"`) {
+			t.Errorf("posts = %s, want the dropped post", body)
+		}
+		_, faults := get(t, base+"/_sandbox/faults")
+		if strings.TrimSpace(faults) != `{"faults":[]}` {
+			t.Errorf("faults = %s, want the count-1 rule spent", faults)
+		}
+	})
+
+	t.Run("fault for an unknown network is refused", func(t *testing.T) {
+		res, err := post(t, http.DefaultClient, base+"/_sandbox/faults", "application/json", `{"network":"myspace","op":"create","mode":"error"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "unknown network") {
+			t.Errorf("status %d body %s, want 400 unknown network", res.StatusCode, b)
+		}
+	})
+
+	t.Run("DELETE clears the faults", func(t *testing.T) {
+		post(t, http.DefaultClient, base+"/_sandbox/faults", "application/json", `{"network":"x","op":"*","mode":"error","status":503}`)
+		req, _ := http.NewRequest("DELETE", base+"/_sandbox/faults", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		res, err = post(t, xClient("gobantioquia"), base+"/x/2/tweets", "application/json", `{"text":"after clearing"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Errorf("status %d, want 201", res.StatusCode)
+		}
+	})
+
+	t.Run("mounted fakes are served and listed", func(t *testing.T) {
+		s.Mount("youtube", "/youtube", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, r.URL.Path)
+		}))
+		if status, body := get(t, base+"/youtube/upload/youtube/v3/videos"); status != http.StatusOK || body != "/youtube/upload/youtube/v3/videos" {
+			t.Errorf("status %d body %q, want the full path", status, body)
+		}
+		if _, body := get(t, base+"/_sandbox/health"); !strings.Contains(body, `"networks":["x","youtube"]`) {
+			t.Errorf("health = %s", body)
+		}
+	})
+
+	t.Run("unknown paths are a JSON 404", func(t *testing.T) {
+		status, body := get(t, base+"/nothing")
+		if status != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) {
+			t.Errorf("status %d body %s", status, body)
+		}
+	})
+}
+
+func TestListenAndServeStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sandbox.New(sandbox.Options{}).ListenAndServe(ctx, "127.0.0.1:0") }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("ListenAndServe = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ListenAndServe did not return")
+	}
+}
+
+func TestListenAndServeReportsBusyAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = sandbox.New(sandbox.Options{}).ListenAndServe(context.Background(), ln.Addr().String())
+	if err == nil || !strings.Contains(err.Error(), "sandbox listen") {
+		t.Errorf("err = %v, want a listen error", err)
+	}
+}

@@ -1,0 +1,80 @@
+// Package fake is a wire-faithful fake of the parts of X API v2 that
+// Pregonero uses, served as an http.Handler. Tests start it with
+// NewServer; `pregonero sandbox` mounts it under /x, so an account's X
+// endpoint is http://ADDR/x and posts go to http://ADDR/x/2/tweets.
+//
+// # Credentials
+//
+// Users are not registered: a user exists from its first request, named
+// by its credentials. For a user called NAME (letters, digits and
+// underscores):
+//
+//   - OAuth 1.0a user context: consumer key "sandbox" with consumer secret
+//     "sandbox-secret"; access token "sandbox-NAME" with token secret
+//     "sandbox-NAME-secret". Signatures are HMAC-SHA1 and verified as RFC
+//     5849 §3.4 defines them, over the URL as the client addressed it
+//     (scheme http unless the connection is TLS, the Host header, and the
+//     full path including the mount prefix) and over the query and
+//     form-urlencoded body parameters, never JSON or multipart bodies. An
+//     oauth_timestamp more than 5 minutes from the fake's clock and a nonce
+//     seen before for the same consumer and token are refused.
+//   - OAuth 2.0 bearer: "sandbox-NAME" is always valid and never expires.
+//     POST /2/oauth2/token (client "sandbox", secret "sandbox-secret" in
+//     HTTP Basic authentication) issues 2-hour access tokens: grant_type
+//     refresh_token takes "sandbox-NAME-refresh" as the first refresh token
+//     of a new token family; grant_type authorization_code takes the code
+//     "sandbox-NAME-code" (any redirect_uri and code_verifier) and starts a
+//     new family each time. Refresh tokens rotate: each is good once, and
+//     presenting a used one answers 400 invalid_request and revokes its
+//     whole family, access tokens included. Issued tokens are signed, so a
+//     restarted sandbox still accepts them.
+//
+// Refused credentials get 401 {"title":"Unauthorized","type":"about:blank",
+// "status":401,"detail":"Unauthorized"}. The user id is a stable number
+// derived from the name (UserID); GET /2/users/me returns it.
+//
+// # Posts
+//
+// POST /2/tweets checks what X checks (strict JSON, text or 1–4 media ids,
+// weighted length up to 280, media processed and of an allowed mix,
+// duplicate text of a live post of the same user) and answers with X's
+// bodies. The text the fake returns, on creation and on reads, is the one X
+// would show: every http(s) link replaced by https://t.co/ and 10
+// characters, one more t.co link appended when the post has media, and
+// &, < and > written as &amp;, &lt; and &gt;. Reconciliation must therefore
+// compare texts with links masked and entities decoded. The ledger keeps
+// the text exactly as sent.
+//
+// A post that does not exist is answered like X answers it: 200 with a
+// resource-not-found entry in errors[] for GET /2/tweets/{id} and for each
+// missing id of GET /2/tweets?ids=, a 404 resource-not-found problem for
+// DELETE. Engagement counts are synthetic and grow with the post's age.
+//
+// # Limits
+//
+// Every rate-limited response carries x-rate-limit-limit, -remaining and
+// -reset (Unix seconds) for the user and endpoint; a spent window answers
+// 429 with X's problem body. POST /2/tweets also carries the 24-hour
+// x-user-limit-24hour-* and x-app-limit-24hour-* headers. Options.Limits
+// shrinks the figures for tests.
+//
+// # Media
+//
+// The chunked endpoints (initialize, append, finalize, STATUS), the
+// one-shot image upload and POST /2/media/metadata (alt text) follow X's
+// v2 shapes. Finalize checks that the segments add up to total_bytes and
+// that the first bytes are of the declared type. Videos and GIFs then go
+// pending → in_progress → succeeded over Options.MediaProcessing on the
+// fake's clock, or end failed (InvalidMedia when the bytes are not of the
+// declared type). Media expire 24 hours after initialize.
+//
+// # Faults
+//
+// Fault rules for network "x" name one of the operations create, delete,
+// lookup, timeline, upload, token, process or "*". Mode error answers X's
+// body for the status (429 with spent rate-limit headers); delay waits and
+// then proceeds; drop_after_accept does the work (a post reaches the
+// ledger) and hangs up without answering. A process rule is consulted when
+// a video or GIF is finalized: delay lengthens its processing, any other
+// mode makes it fail.
+package fake

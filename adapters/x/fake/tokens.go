@@ -1,0 +1,240 @@
+package fake
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AccessTokenLifetime is how long an OAuth 2.0 access token issued by the
+// token endpoint is valid, as on X.
+const AccessTokenLifetime = 2 * time.Hour
+
+// defaultScope is what the token endpoint grants: everything a publisher
+// needs.
+const defaultScope = "tweet.read tweet.write users.read media.write offline.access"
+
+// nonceStore remembers OAuth 1.0a nonces while their timestamp is
+// acceptable; after that the timestamp check alone refuses a replay.
+type nonceStore struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func (s *nonceStore) use(key string, stamp, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = make(map[string]time.Time)
+	}
+	if len(s.seen) >= 4096 {
+		for k, t := range s.seen {
+			if now.Sub(t) > TimestampWindow {
+				delete(s.seen, k)
+			}
+		}
+	}
+	if _, ok := s.seen[key]; ok {
+		return false
+	}
+	s.seen[key] = stamp
+	return true
+}
+
+// tokenFamily is the chain of refresh tokens grown from one grant. Only
+// the newest refresh token (generation gen) is usable; presenting an older
+// one revokes the whole family, access tokens included.
+type tokenFamily struct {
+	user    string
+	gen     int
+	revoked bool
+}
+
+// tokenStore issues OAuth 2.0 tokens. Tokens are signed rather than looked
+// up, so a restarted sandbox still honours the tokens an application
+// persisted; only the reuse history is lost with the process.
+type tokenStore struct {
+	key       []byte
+	mu        sync.Mutex
+	families  map[string]*tokenFamily
+	seedsUsed map[string]string // user → family its seed refresh token started
+}
+
+func newTokenStore(key []byte) *tokenStore {
+	return &tokenStore{key: key, families: make(map[string]*tokenFamily), seedsUsed: make(map[string]string)}
+}
+
+func (s *tokenStore) mac(parts ...string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(strings.Join(parts, ".")))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// token is a pair issued by the token endpoint.
+type tokenPair struct {
+	access, refresh string
+	expires         time.Time
+}
+
+func (s *tokenStore) issue(user, family string, gen int, now time.Time) tokenPair {
+	g := strconv.Itoa(gen)
+	exp := now.Add(AccessTokenLifetime)
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return tokenPair{
+		access:  strings.Join([]string{"sbxa", user, family, g, e, s.mac("sbxa", user, family, g, e)}, "."),
+		refresh: strings.Join([]string{"sbxr", user, family, g, s.mac("sbxr", user, family, g)}, "."),
+		expires: exp,
+	}
+}
+
+func newFamilyID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// grant starts a new family for user (authorization code exchange).
+func (s *tokenStore) grant(user string, now time.Time) tokenPair {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fam := newFamilyID()
+	s.families[fam] = &tokenFamily{user: user, gen: 1}
+	return s.issue(user, fam, 1, now)
+}
+
+// refresh rotates a refresh token. ok is false for an unknown, revoked or
+// reused token; a reuse also revokes the family.
+func (s *tokenStore) refresh(tok string, now time.Time) (tokenPair, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rest, ok := strings.CutPrefix(tok, "sandbox-"); ok {
+		if user, ok := strings.CutSuffix(rest, "-refresh"); ok && userNameRe.MatchString(user) {
+			if fam, used := s.seedsUsed[user]; used {
+				s.revoke(fam)
+				return tokenPair{}, false
+			}
+			fam := newFamilyID()
+			s.seedsUsed[user] = fam
+			s.families[fam] = &tokenFamily{user: user, gen: 1}
+			return s.issue(user, fam, 1, now), true
+		}
+		return tokenPair{}, false
+	}
+	p := strings.Split(tok, ".")
+	if len(p) != 5 || p[0] != "sbxr" || !hmac.Equal([]byte(p[4]), []byte(s.mac(p[0], p[1], p[2], p[3]))) {
+		return tokenPair{}, false
+	}
+	user, fam := p[1], p[2]
+	gen, err := strconv.Atoi(p[3])
+	if err != nil {
+		return tokenPair{}, false
+	}
+	f := s.families[fam]
+	if f == nil {
+		// Issued before a restart: adopt the family at this generation.
+		f = &tokenFamily{user: user, gen: gen}
+		s.families[fam] = f
+	}
+	switch {
+	case f.revoked:
+		return tokenPair{}, false
+	case gen < f.gen:
+		s.revoke(fam)
+		return tokenPair{}, false
+	}
+	f.gen = gen + 1
+	return s.issue(user, fam, f.gen, now), true
+}
+
+func (s *tokenStore) revoke(fam string) {
+	if f := s.families[fam]; f != nil {
+		f.revoked = true
+	}
+}
+
+// verifyAccess returns the user of an unexpired access token whose family
+// was not revoked.
+func (s *tokenStore) verifyAccess(tok string, now time.Time) (string, bool) {
+	p := strings.Split(tok, ".")
+	if len(p) != 6 || p[0] != "sbxa" || !hmac.Equal([]byte(p[5]), []byte(s.mac(p[0], p[1], p[2], p[3], p[4]))) {
+		return "", false
+	}
+	exp, err := strconv.ParseInt(p[4], 10, 64)
+	if err != nil || !now.Before(time.Unix(exp, 0)) {
+		return "", false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.families[p[2]]; f != nil && f.revoked {
+		return "", false
+	}
+	return p[1], true
+}
+
+// handleToken serves POST /2/oauth2/token for a confidential client.
+func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != ConsumerKey || secret != ConsumerSecret {
+		writeJSON(w, http.StatusUnauthorized, oauthError{"unauthorized_client", "Missing valid authorization header"})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Malformed request body."})
+		return
+	}
+	now := f.now()
+	var pair tokenPair
+	switch gt := r.PostForm.Get("grant_type"); gt {
+	case "refresh_token":
+		tok := r.PostForm.Get("refresh_token")
+		if tok == "" {
+			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [refresh_token]."})
+			return
+		}
+		if pair, ok = f.tokens.refresh(tok, now); !ok {
+			f.log.Info("refresh token refused", "reason", "unknown, revoked or reused")
+			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Value passed for the token was invalid."})
+			return
+		}
+	case "authorization_code":
+		code := r.PostForm.Get("code")
+		rest, _ := strings.CutPrefix(code, "sandbox-")
+		user, isCode := strings.CutSuffix(rest, "-code")
+		if !isCode || !userNameRe.MatchString(user) {
+			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Value passed for the authorization code was invalid."})
+			return
+		}
+		if r.PostForm.Get("code_verifier") == "" || r.PostForm.Get("redirect_uri") == "" {
+			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [code_verifier] or [redirect_uri]."})
+			return
+		}
+		pair = f.tokens.grant(user, now)
+	case "":
+		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [grant_type]."})
+		return
+	default:
+		writeJSON(w, http.StatusBadRequest, oauthError{"unsupported_grant_type", "Grant type " + gt + " is not supported."})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, struct {
+		TokenType    string `json:"token_type"`
+		ExpiresIn    int    `json:"expires_in"`
+		AccessToken  string `json:"access_token"`
+		Scope        string `json:"scope"`
+		RefreshToken string `json:"refresh_token"`
+	}{"bearer", int(AccessTokenLifetime / time.Second), pair.access, defaultScope, pair.refresh})
+}
+
+// oauthError is the RFC 6749 error body of the token endpoint.
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}

@@ -1,0 +1,215 @@
+package x
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"pregonero"
+	"pregonero/adapters/x/xtext"
+)
+
+// reconcileSlack widens the search window before the attempt started, for
+// clock differences between this host and X.
+const reconcileSlack = 2 * time.Minute
+
+// schemeURL catches what is left of links after the twitter-text extractor
+// ran: anything that starts with a scheme, such as a t.co link cut short.
+var schemeURL = regexp.MustCompile(`(?i)\bhttps?://\S+`)
+
+// entityUnescaper undoes the only HTML escaping X applies to post text.
+var entityUnescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+
+// NormalizeText returns text as reconciliation compares it: NFC, X's
+// HTML entities unescaped, every link removed (those the twitter-text
+// extractor finds, with or without a scheme, and anything else starting
+// with http:// or https://), whitespace collapsed and trimmed. X's copy of
+// a post and the text sent normalize alike even though X replaces links
+// with https://t.co/… addresses, appends one for attached media, and
+// escapes &, < and >.
+func NormalizeText(s string) string {
+	s = norm.NFC.String(s)
+	s = entityUnescaper.Replace(s)
+	if urls := xtext.ExtractURLs(s); len(urls) > 0 {
+		var b strings.Builder
+		last := 0
+		for _, u := range urls {
+			if u.Start < last || u.End > len(s) || u.Start > u.End {
+				continue
+			}
+			b.WriteString(s[last:u.Start])
+			b.WriteByte(' ')
+			last = u.End
+		}
+		b.WriteString(s[last:])
+		s = b.String()
+	}
+	s = schemeURL.ReplaceAllString(s, " ")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// timelinePost is one post of GET /2/users/{id}/tweets.
+type timelinePost struct {
+	ID          flexString `json:"id"`
+	Text        string     `json:"text"`
+	CreatedAt   string     `json:"created_at"`
+	Attachments *struct {
+		MediaKeys []string `json:"media_keys"`
+	} `json:"attachments"`
+}
+
+func (p timelinePost) created() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, p.CreatedAt)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// hasMedia reports whether one of the post's media keys ("<type>_<media
+// id>") names one of the ids.
+func (p timelinePost) hasMedia(ids map[string]bool) bool {
+	if p.Attachments == nil {
+		return false
+	}
+	for _, k := range p.Attachments.MediaKeys {
+		if i := strings.LastIndexByte(k, '_'); i >= 0 && ids[k[i+1:]] {
+			return true
+		}
+	}
+	return false
+}
+
+// Reconcile looks for the delivery among the account's posts created since
+// the given time (minus two minutes of clock slack), reading at most
+// ReconcilePages pages of the timeline. A post matches when its normalized
+// text equals the normalized composed text, or when it carries a media
+// file this delivery uploaded (the ids checkpointed by Publish). When the
+// text normalizes to nothing and no media id matches, a post is found only
+// if exactly one post with no text remains. Failures are retryable or need
+// re-authorization; absence is reported only after every page since the
+// start was read.
+func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
+	uid := acct.RemoteID
+	if uid == "" {
+		var err error
+		if uid, _, err = a.user(ctx, acct); err != nil {
+			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
+		}
+	}
+	want := NormalizeText(ComposeText(c))
+	media := map[string]bool{}
+	if d != nil {
+		for i := range c.Media {
+			if id, _, ok := strings.Cut(d.Checkpoint[mediaCheckpointKey(i)], "|"); ok && id != "" {
+				media[id] = true
+			}
+		}
+	}
+
+	q := url.Values{
+		"max_results":  {"100"},
+		"tweet.fields": {"created_at,text,attachments"},
+	}
+	if !since.IsZero() {
+		start := since.Add(-reconcileSlack)
+		if now := a.now(); start.After(now) {
+			start = now.Add(-reconcileSlack)
+		}
+		q.Set("start_time", start.UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
+	var matches, bare []timelinePost
+	for page := 0; ; page++ {
+		if page == a.pages {
+			return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_reconcile_incomplete",
+				Message: fmt.Sprintf("More than %d pages of posts since %s were found without a match, so absence cannot be proven; it will be checked again.", a.pages, since.UTC().Format(time.RFC3339))}
+		}
+		posts, next, err := a.timelinePage(ctx, acct, uid, q)
+		if err != nil {
+			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
+		}
+		for _, p := range posts {
+			got := NormalizeText(p.Text)
+			switch {
+			case p.hasMedia(media), want != "" && got == want:
+				matches = append(matches, p)
+			case want == "" && got == "":
+				bare = append(bare, p)
+			}
+		}
+		if next == "" {
+			break
+		}
+		q.Set("pagination_token", next)
+	}
+
+	if len(matches) == 0 && len(bare) > 0 {
+		if len(bare) > 1 {
+			return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_reconcile_ambiguous",
+				Message: fmt.Sprintf("%d posts without text were published since %s and none carries this delivery's media; a person must check the account on X.", len(bare), since.UTC().Format(time.RFC3339))}
+		}
+		matches = bare
+	}
+	if len(matches) == 0 {
+		return pregonero.Receipt{}, false, nil
+	}
+	// The earliest match is the one the attempt created; a later one could
+	// only be a copy X let through.
+	sort.SliceStable(matches, func(i, j int) bool { return matches[i].created().Before(matches[j].created()) })
+	p := matches[0]
+	at := p.created()
+	if at.IsZero() {
+		at = a.now().UTC()
+	}
+	id := string(p.ID)
+	a.log.Info("x post found by reconciliation", logAccount, acct.ID, logRemoteID, id)
+	return pregonero.Receipt{RemoteID: id, URL: a.statusURL(ctx, acct, id), PublishedAt: at}, true, nil
+}
+
+// timelinePage reads one page of the user's posts and returns the token of
+// the next page, empty on the last one.
+func (a *Adapter) timelinePage(ctx context.Context, acct *pregonero.Account, uid string, q url.Values) ([]timelinePost, string, error) {
+	resp, err := a.do(ctx, acct, call{kind: kindRead, endpoint: endpointTimeline, method: http.MethodGet,
+		path: "/2/users/" + url.PathEscape(uid) + "/tweets", query: q})
+	if err != nil {
+		return nil, "", err
+	}
+	var out struct {
+		Data   []timelinePost `json:"data"`
+		Errors []problemError `json:"errors"`
+		Meta   struct {
+			ResultCount json.Number `json:"result_count"`
+			NextToken   string      `json:"next_token"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(resp.body, &out); err != nil {
+		return nil, "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_malformed_response",
+			Message: "X's list of the account's posts could not be read; it will be checked again.", HTTPStatus: resp.status,
+			Err: fmt.Errorf("read timeline: decode answer: %w", err)}
+	}
+	if len(out.Data) == 0 && len(out.Errors) > 0 {
+		// X answers 200 with only errors when it cannot list the user's
+		// posts (unknown or suspended user): that proves nothing absent.
+		p := problem{Errors: out.Errors}
+		return nil, "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_timeline_unavailable",
+			Message:        fmt.Sprintf("X could not list the posts of user %s (is the account's remote id right?); it will be checked again.", uid),
+			NetworkMessage: p.message(), HTTPStatus: resp.status}
+	}
+	for _, p := range out.Data {
+		if p.ID == "" {
+			return nil, "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_malformed_response",
+				Message: "X listed a post without an id; it will be checked again.", HTTPStatus: resp.status,
+				Err: fmt.Errorf("read timeline: post without id in page of %s results", strconv.Quote(out.Meta.ResultCount.String()))}
+		}
+	}
+	return out.Data, out.Meta.NextToken, nil
+}

@@ -1,0 +1,136 @@
+// Command pregonero is the one binary of the Pregonero service: the
+// server, the sandbox networks and the command-line client.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(code)
+}
+
+// command is one subcommand.
+type command interface {
+	Run(ctx context.Context, args []string) error
+	Usage()
+}
+
+// exitError carries a process exit code.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	io := &stdio{in: stdin, out: stdout, err: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var cmd command
+	switch args[0] {
+	case "serve":
+		cmd = &ServeCommand{io: io}
+	case "sandbox":
+		cmd = &SandboxCommand{io: io}
+	case "validate":
+		cmd = &ValidateCommand{io: io}
+	case "post":
+		cmd = &PostCommand{io: io}
+	case "accounts":
+		cmd = &AccountsCommand{io: io}
+	case "pause":
+		cmd = &PauseCommand{io: io}
+	case "resume":
+		cmd = &ResumeCommand{io: io}
+	case "backup":
+		cmd = &BackupCommand{io: io}
+	case "version":
+		fmt.Fprintln(stdout, "pregonero", Version())
+		return 0
+	default:
+		fmt.Fprintf(stderr, "pregonero: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	err := cmd.Run(ctx, args[1:])
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintln(stderr, "pregonero:", err)
+		return 1
+	}
+}
+
+var errUsage = errors.New("usage")
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// Version returns the build version, falling back to the module build info.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return s.Value[:12]
+			}
+		}
+		if bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Pregonero schedules and publishes posts to X, Facebook, Instagram and YouTube.
+
+Usage:
+
+	pregonero <command> [arguments]
+
+Commands:
+
+	serve      run the server (API, scheduler, publisher)
+	sandbox    run the fake networks on their own
+	validate   check a text against a network's limits (text on stdin)
+	post       create, list, show or cancel posts on a running server
+	accounts   list the connected accounts
+	pause      stop publishing, globally or for one account
+	resume     resume publishing and review what is overdue
+	backup     write a consistent snapshot of the data file
+	version    print the version
+
+Use "pregonero <command> -h" for the arguments of a command.
+`)
+}

@@ -1,0 +1,356 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"pregonero"
+	"pregonero/adapters/sandbox"
+	"pregonero/adapters/x"
+	"pregonero/clock"
+	"pregonero/config"
+	"pregonero/media"
+	"pregonero/publisher"
+	"pregonero/scheduler"
+	"pregonero/store"
+	"pregonero/web"
+)
+
+// ServeCommand runs the server until interrupted.
+type ServeCommand struct {
+	io *stdio
+}
+
+// Run parses flags, starts Main and waits for a signal.
+func (c *ServeCommand) Run(ctx context.Context, args []string) error {
+	m := NewMain()
+	m.Stderr = c.io.err
+	if err := m.ParseFlags(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return m.Close()
+}
+
+// Usage prints the flags.
+func (c *ServeCommand) Usage() { NewMain().flags().Usage() }
+
+// Main is the server with everything wired explicitly; end-to-end tests
+// start the same Main on port :0.
+type Main struct {
+	ConfigPath string
+	Config     config.Config
+	Stderr     interface{ Write([]byte) (int, error) }
+	Logger     *slog.Logger
+	Clock      clock.Clock
+
+	Store     *store.DB
+	Sandbox   *sandbox.Sandbox
+	Media     *media.Library
+	Publisher *publisher.Publisher
+	Scheduler *scheduler.Scheduler
+	Registry  *prometheus.Registry
+	X         *x.Adapter
+
+	// Addr and SandboxAddr are the bound addresses once Run returns.
+	Addr        string
+	SandboxAddr string
+
+	listen, dataDir string
+	httpServer      *http.Server
+	cancel          context.CancelFunc
+	done            []chan struct{}
+}
+
+// NewMain returns a Main with defaults.
+func NewMain() *Main {
+	return &Main{ConfigPath: "config.yaml", Config: config.Default(), Stderr: os.Stderr, Clock: clock.Real{}}
+}
+
+func (m *Main) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("pregonero serve", flag.ContinueOnError)
+	fs.StringVar(&m.ConfigPath, "config", m.ConfigPath, "configuration file")
+	fs.StringVar(&m.listen, "listen", "", "address to serve on (overrides listen)")
+	fs.StringVar(&m.dataDir, "data", "", "data directory (overrides data_dir)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero serve [-config FILE] [-listen ADDR] [-data DIR]")
+		fmt.Fprintln(fs.Output(), "\nRuns the API, the scheduler and the publisher; with sandbox.embedded the fake networks too.")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// ParseFlags reads the flags and the configuration file.
+func (m *Main) ParseFlags(args []string) error {
+	fs := m.flags()
+	fs.SetOutput(m.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	c, err := config.Load(m.ConfigPath)
+	if err != nil {
+		return err
+	}
+	if m.listen != "" {
+		c.Listen = m.listen
+	}
+	if m.dataDir != "" {
+		c.DataDir = m.dataDir
+	}
+	m.Config = c
+	return c.Validate()
+}
+
+// Run opens the store, recovers what a previous process left claimed,
+// starts the sandbox (if embedded), the publisher, the scheduler and the
+// HTTP server, and returns once everything serves.
+func (m *Main) Run(ctx context.Context) (err error) {
+	c := &m.Config
+	if m.Logger == nil {
+		m.Logger = newLogger(m.Stderr, c.Log)
+	}
+	log := m.Logger
+	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
+
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	dbPath := filepath.Join(c.DataDir, "pregonero.db")
+	if m.Store, err = store.Open(dbPath); err != nil {
+		return err
+	}
+	if n, err := m.Store.Recover(ctx, m.Clock.Now()); err != nil {
+		return fmt.Errorf("recover: %w", err)
+	} else if n > 0 {
+		log.Warn("recovered deliveries left claimed by the previous process; unknown outcomes will be reconciled", "count", n)
+	}
+
+	if c.Sandbox.Embedded {
+		ln, err := net.Listen("tcp", c.Sandbox.Listen)
+		if err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		m.SandboxAddr = ln.Addr().String()
+		c.Sandbox.Listen = m.SandboxAddr
+		m.Sandbox = sandbox.New(sandbox.Options{Logger: log.With("component", "sandbox")})
+		m.serve(ctx, "sandbox", func(ctx context.Context) error { return m.Sandbox.Serve(ctx, ln) })
+		log.Info("sandbox networks serving", "url", "http://"+m.SandboxAddr)
+	}
+
+	if err := m.syncAccounts(ctx); err != nil {
+		return err
+	}
+	if created, err := web.EnsureToken(ctx, m.Store, c.DataDir, log); err != nil {
+		return err
+	} else if created {
+		log.Info("API token created", "file", filepath.Join(c.DataDir, "admin.token"))
+	}
+	if m.Media, err = media.Open(filepath.Join(c.DataDir, "media"), m.Store); err != nil {
+		return err
+	}
+
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.X = x.New(x.Config{Credentials: m.Store, Logger: log.With("component", "x")})
+	adapters := map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: m.X}
+
+	pc := c.Publisher
+	m.Publisher, err = publisher.New(publisher.Config{
+		Store: m.Store, Adapters: adapters, Media: m.Media, Clock: m.Clock, Logger: log, Registerer: m.Registry,
+		Workers: pc.Workers, MaxAttempts: pc.MaxAttempts, BackoffBase: pc.BackoffBase.D(), BackoffCap: pc.BackoffCap.D(),
+		Staleness: pc.Staleness.D(), ResumeGrace: pc.ResumeGrace.D(), ReconcileDelay: pc.ReconcileDelay.D(),
+		Credentials: m.credentials,
+	})
+	if err != nil {
+		return err
+	}
+	if err := m.Publisher.Start(ctx); err != nil {
+		return err
+	}
+	m.Scheduler = &scheduler.Scheduler{Store: m.Store, Dispatcher: m.Publisher, Clock: m.Clock,
+		Logger: log.With("component", "scheduler"), Location: c.Location(), Lead: pc.ClaimLead.D()}
+	if err := m.Scheduler.Open(); err != nil {
+		return err
+	}
+	m.Publisher.SetNotifier(m.Scheduler)
+	m.serve(ctx, "scheduler", m.Scheduler.Run)
+
+	srv, err := web.New(web.Config{
+		Store: m.Store, Adapters: adapters, Control: control{m.Publisher, m.Scheduler}, Media: m.Media,
+		Location: c.Location(), Logger: log.With("component", "web"), Registry: m.Registry,
+		PastGrace: pc.PastGrace.D(), Version: Version(),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.Addr = ln.Addr().String()
+	m.httpServer = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.serve(ctx, "http", func(ctx context.Context) error {
+		err := m.httpServer.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	})
+	log.Info("pregonero serving", "url", "http://"+m.Addr, "data_dir", c.DataDir, "version", Version(), "zone", c.Timezone)
+	return nil
+}
+
+// serve runs fn in the background until Close.
+func (m *Main) serve(ctx context.Context, name string, fn func(context.Context) error) {
+	done := make(chan struct{})
+	m.done = append(m.done, done)
+	go func() {
+		defer close(done)
+		if err := fn(ctx); err != nil {
+			m.Logger.Error("component stopped", "component", name, "err", err)
+		}
+	}()
+}
+
+// Close stops serving new requests, stops the scheduler, lets sends in
+// flight finish and records them, then closes the store.
+func (m *Main) Close() error {
+	if m.httpServer != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = m.httpServer.Shutdown(sctx)
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.Publisher != nil {
+		_ = m.Publisher.Close()
+	}
+	for _, d := range m.done {
+		<-d
+	}
+	if m.Store != nil {
+		return m.Store.Close()
+	}
+	return nil
+}
+
+// syncAccounts writes the configured accounts to the store, keeping their
+// status; an account flagged needs_reauth whose credentials changed in the
+// configuration is active again and its held deliveries are released.
+func (m *Main) syncAccounts(ctx context.Context) error {
+	c := &m.Config
+	for _, ac := range c.Accounts {
+		a := c.Account(ac)
+		key := "credentials_hash:" + a.ID
+		prevHash, herr := m.Store.Setting(ctx, key)
+		old, err := m.Store.Account(ctx, a.ID)
+		switch {
+		case err == nil:
+			a.Status, a.StatusReason, a.StatusSince = old.Status, old.StatusReason, old.StatusSince
+			if a.RemoteID == "" {
+				a.RemoteID = old.RemoteID
+			}
+			if a.Status == pregonero.AccountNeedsReauth && herr == nil && string(prevHash) != a.CredentialsHash {
+				a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", m.Clock.Now()
+				m.Logger.Info("new credentials for an account that needed re-authorization; it is active again", "account", a.ID)
+				defer m.releaseReauth(ctx, a.ID)
+			}
+		case pregonero.ErrorCode(err) == pregonero.ENOTFOUND:
+			a.StatusSince = m.Clock.Now()
+		default:
+			return fmt.Errorf("accounts: %w", err)
+		}
+		if err := m.Store.PutAccount(ctx, a); err != nil {
+			return fmt.Errorf("accounts: %w", err)
+		}
+		if err := m.Store.PutSetting(ctx, key, []byte(a.CredentialsHash)); err != nil {
+			return fmt.Errorf("accounts: %w", err)
+		}
+	}
+	return nil
+}
+
+func (m *Main) releaseReauth(ctx context.Context, account string) {
+	held, err := m.Store.HeldDeliveries(ctx, account)
+	if err != nil {
+		m.Logger.Error("release held deliveries", "account", account, "err", err)
+		return
+	}
+	now := m.Clock.Now()
+	for _, d := range held {
+		if d.HoldReason != pregonero.HoldNeedsReauth {
+			continue
+		}
+		_, err := m.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+			x.State, x.HoldReason, x.NextAttemptAt = pregonero.DeliveryQueued, "", now
+			if x.NeedsReconcile() {
+				x.State = pregonero.DeliveryInDoubt
+			}
+			return nil
+		})
+		if err != nil {
+			m.Logger.Error("release held delivery", "delivery", d.ID, "err", err)
+		}
+	}
+}
+
+// credentials returns the configured secrets of an account.
+func (m *Main) credentials(id string) map[string]string {
+	for _, a := range m.Config.Accounts {
+		if a.ID == id {
+			return a.Credentials
+		}
+	}
+	return nil
+}
+
+// control joins the publisher and the scheduler for the web layer.
+type control struct {
+	*publisher.Publisher
+	s *scheduler.Scheduler
+}
+
+func (c control) Notify(t time.Time) { c.s.Notify(t) }
+func (c control) Ready() error       { return c.s.Ready() }
+
+func newLogger(w interface{ Write([]byte) (int, error) }, lc config.LogConfig) *slog.Logger {
+	var level slog.Level
+	switch strings.ToLower(lc.Level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if lc.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

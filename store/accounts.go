@@ -1,0 +1,239 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+
+	"go.etcd.io/bbolt"
+
+	"pregonero"
+)
+
+// PutAccount inserts or replaces an account. Its configured Credentials
+// are not stored (see Credentials for secrets that must be).
+func (db *DB) PutAccount(ctx context.Context, a *pregonero.Account) error {
+	if a == nil {
+		return pregonero.Errorf(pregonero.EINVALID, "nil account")
+	}
+	if err := checkID("account", a.ID); err != nil {
+		return err
+	}
+	v, err := encodeAccount(a)
+	if err != nil {
+		return fmt.Errorf("put account %s: %w", a.ID, err)
+	}
+	return db.exec(ctx, len(v), func(w *wtx) error {
+		return w.put(bucketAccounts, []byte(a.ID), v)
+	})
+}
+
+// Account returns one account, without configured Credentials.
+func (db *DB) Account(ctx context.Context, id string) (*pregonero.Account, error) {
+	var a *pregonero.Account
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		a, err = loadAccount(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func loadAccount(tx *bbolt.Tx, id string) (*pregonero.Account, error) {
+	v := tx.Bucket(bucketAccounts).Get([]byte(id))
+	if v == nil {
+		return nil, notFound("account", id)
+	}
+	return decodeAccount(v)
+}
+
+// Accounts returns every account ordered by id.
+func (db *DB) Accounts(ctx context.Context) ([]*pregonero.Account, error) {
+	out := []*pregonero.Account{}
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketAccounts).ForEach(func(_, v []byte) error {
+			a, err := decodeAccount(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateAccount runs fn on a copy of the account inside the write
+// transaction, stamps UpdatedAt with Now and stores the result. The id
+// cannot change; an error from fn is returned as is and nothing is
+// written. fn has the same constraints as UpdateDelivery's.
+func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(*pregonero.Account) error) (*pregonero.Account, error) {
+	var out *pregonero.Account
+	err := db.exec(ctx, 512, func(w *wtx) error {
+		out = nil
+		old, err := loadAccount(w.tx, id)
+		if err != nil {
+			return err
+		}
+		a := old // a fresh decode that nothing else refers to
+		if err := fn(a); err != nil {
+			return err
+		}
+		if a.ID != id {
+			return pregonero.Errorf(pregonero.EINVALID, "account %s: the id of an account cannot change", id)
+		}
+		a.UpdatedAt = db.Now()
+		v, err := encodeAccount(a)
+		if err != nil {
+			return fmt.Errorf("update account %s: %w", id, err)
+		}
+		stored, err := decodeAccount(v)
+		if err != nil {
+			return err
+		}
+		if err := w.put(bucketAccounts, []byte(id), v); err != nil {
+			return err
+		}
+		out = stored
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Credentials returns the secrets stored for an account at run time;
+// ENOTFOUND when none were stored.
+func (db *DB) Credentials(ctx context.Context, accountID string) (map[string]string, error) {
+	var creds map[string]string
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketCredentials).Get([]byte(accountID))
+		if v == nil {
+			return notFound("credentials of account", accountID)
+		}
+		var err error
+		creds, err = decodeCredentials(v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return creds, nil
+}
+
+// PutCredentials replaces the stored secrets of an account.
+func (db *DB) PutCredentials(ctx context.Context, accountID string, creds map[string]string) error {
+	if err := checkID("account", accountID); err != nil {
+		return err
+	}
+	v, err := encodeCredentials(maps.Clone(creds))
+	if err != nil {
+		return fmt.Errorf("put credentials: %w", err)
+	}
+	return db.exec(ctx, len(v), func(w *wtx) error {
+		return w.put(bucketCredentials, []byte(accountID), v)
+	})
+}
+
+// PutMedia inserts or replaces a media record.
+func (db *DB) PutMedia(ctx context.Context, m *pregonero.Media) error {
+	if m == nil {
+		return pregonero.Errorf(pregonero.EINVALID, "nil media")
+	}
+	if err := checkID("media", m.ID); err != nil {
+		return err
+	}
+	v, err := encodeMedia(m)
+	if err != nil {
+		return fmt.Errorf("put media %s: %w", m.ID, err)
+	}
+	return db.exec(ctx, len(v), func(w *wtx) error {
+		return w.put(bucketMedia, []byte(m.ID), v)
+	})
+}
+
+// Media returns one media record.
+func (db *DB) Media(ctx context.Context, id string) (*pregonero.Media, error) {
+	var m *pregonero.Media
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketMedia).Get([]byte(id))
+		if v == nil {
+			return notFound("media", id)
+		}
+		var err error
+		m, err = decodeMedia(v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Pause returns the global pause switch; never set means not paused.
+func (db *DB) Pause(ctx context.Context) (pregonero.PauseState, error) {
+	var p pregonero.PauseState
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(metaPause)
+		if v == nil {
+			return nil
+		}
+		var err error
+		p, err = decodePause(v)
+		return err
+	})
+	if err != nil {
+		return pregonero.PauseState{}, fmt.Errorf("pause: %w", err)
+	}
+	return p, nil
+}
+
+// SetPause sets the global pause switch.
+func (db *DB) SetPause(ctx context.Context, p pregonero.PauseState) error {
+	v, err := encodePause(p)
+	if err != nil {
+		return fmt.Errorf("set pause: %w", err)
+	}
+	return db.exec(ctx, len(v), func(w *wtx) error {
+		return w.put(bucketMeta, metaPause, v)
+	})
+}
+
+// Setting returns a named setting; ENOTFOUND when unset.
+func (db *DB) Setting(ctx context.Context, key string) ([]byte, error) {
+	var out []byte
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketSettings).Get([]byte(key))
+		if v == nil {
+			return notFound("setting", key)
+		}
+		out = bytes.Clone(v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PutSetting stores a named setting. The value is kept as given.
+func (db *DB) PutSetting(ctx context.Context, key string, value []byte) error {
+	if err := checkID("setting", key); err != nil {
+		return err
+	}
+	v := bytes.Clone(value)
+	if v == nil {
+		v = empty
+	}
+	return db.exec(ctx, len(v), func(w *wtx) error {
+		return w.put(bucketSettings, []byte(key), v)
+	})
+}

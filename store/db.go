@@ -1,0 +1,431 @@
+// Package store implements pregonero.Store on a single bbolt file.
+//
+// Every entity has its own bucket of versioned JSON records; secondary
+// indexes (due time, claimed, held, posts by time, counts by state) are
+// written in the same transaction as the records they describe. Writes go
+// through one committer goroutine that gathers whatever is queued into a
+// single transaction, so one fsync serves many concurrent callers.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"pregonero"
+)
+
+// Errors Open and the methods may return, for errors.Is.
+var (
+	// ErrInUse means another process (or another DB in this one) holds
+	// the data file's lock.
+	ErrInUse = errors.New("data file is in use by another process")
+	// ErrInvalidFile means the file is not a Pregonero data file or is
+	// damaged beyond what bbolt accepts.
+	ErrInvalidFile = errors.New("not a valid Pregonero data file")
+	// ErrSchemaTooNew means the file was written by a newer Pregonero.
+	ErrSchemaTooNew = errors.New("data file schema is newer than this binary")
+	// ErrClosed is returned by calls made after Close.
+	ErrClosed = errors.New("store closed")
+)
+
+const (
+	defaultLockTimeout = time.Second
+	// A batch stops growing at either limit so that one huge queue does
+	// not turn into one huge transaction holding every caller back.
+	maxBatchOps   = 1000
+	maxBatchBytes = 16 << 20
+	// fillPercentAppend is used for buckets keyed by time-ordered ids,
+	// where inserts mostly append: fuller pages mean a smaller file and
+	// fewer pages written per commit.
+	fillPercentAppend = 0.9
+)
+
+var _ pregonero.Store = (*DB)(nil)
+
+// DB is a pregonero.Store on a bbolt data file. Its methods are safe for
+// concurrent use.
+type DB struct {
+	// Now stamps UpdatedAt on what UpdateDelivery, UpdateAccount and
+	// CancelPost change. Replace it only before the first call.
+	Now func() time.Time
+
+	path   string
+	bolt   *bbolt.DB
+	logger *slog.Logger
+
+	// mu orders sends on ops against Close closing it.
+	mu     sync.RWMutex
+	closed bool
+	ops    chan *op
+	done   chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	now         func() time.Time
+	logger      *slog.Logger
+	lockTimeout time.Duration
+}
+
+// WithNow sets DB.Now.
+func WithNow(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
+}
+
+// WithLogger sets the logger for problems the store works around (a stale
+// index entry, a commit that failed).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithLockTimeout sets how long Open waits for another process to release
+// the data file (default one second). It must be positive: waiting forever
+// would hang a second `pregonero serve` instead of telling why it cannot
+// start.
+func WithLockTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.lockTimeout = d
+		}
+	}
+}
+
+// Open opens or creates the data file at path, creating its directory if
+// needed, and brings its schema up to date.
+func Open(path string, opts ...Option) (*DB, error) {
+	cfg := config{now: time.Now, logger: slog.Default(), lockTimeout: defaultLockTimeout}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return open(path, cfg, migrations)
+}
+
+func open(path string, cfg config, migs []migration) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		Timeout:      cfg.lockTimeout,
+		FreelistType: freelistType,
+	})
+	if err != nil {
+		return nil, classifyOpenError(path, err)
+	}
+	if err := migrate(path, b, migs); err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	db := &DB{
+		Now:    cfg.now,
+		path:   path,
+		bolt:   b,
+		logger: cfg.logger.With("component", "store"),
+		ops:    make(chan *op, maxBatchOps),
+		done:   make(chan struct{}),
+	}
+	go db.commitLoop()
+	return db, nil
+}
+
+// openError carries a message written for a person and the sentinel and
+// cause beneath it.
+type openError struct {
+	msg  string
+	errs []error
+}
+
+func (e *openError) Error() string   { return e.msg }
+func (e *openError) Unwrap() []error { return e.errs }
+
+func classifyOpenError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return &openError{
+			msg:  fmt.Sprintf("open store: data file %s is in use by another process (is pregonero already running?)", path),
+			errs: []error{ErrInUse, err},
+		}
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
+		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
+		return invalidFile(path, err)
+	}
+	return fmt.Errorf("open store: %w", err)
+}
+
+func invalidFile(path string, err error) error {
+	return &openError{
+		msg:  fmt.Sprintf("open store: %s is not a valid Pregonero data file: %v", path, err),
+		errs: []error{ErrInvalidFile, err},
+	}
+}
+
+// Path returns the data file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close waits for queued writes to commit, stops the committer and closes
+// the file. Calls after the first return the first result.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		db.mu.Lock()
+		db.closed = true
+		close(db.ops)
+		db.mu.Unlock()
+		<-db.done
+		if err := db.bolt.Close(); err != nil {
+			db.closeErr = fmt.Errorf("close store: %w", err)
+		}
+	})
+	return db.closeErr
+}
+
+// view runs fn in a read transaction.
+func (db *DB) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := db.bolt.View(fn)
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+// op is one write waiting for the committer. fn may run twice (see
+// commit) and must set its results afresh each time.
+type op struct {
+	ctx  context.Context
+	fn   func(w *wtx) error
+	size int
+	done chan error
+}
+
+// exec queues fn and waits for the transaction that runs it to commit.
+// Waiting for room in the queue gives up when ctx ends; once queued, the
+// op is skipped if ctx has ended by the time its turn comes, and otherwise
+// its outcome is awaited, so that a caller never reports a committed write
+// as failed.
+func (db *DB) exec(ctx context.Context, size int, fn func(w *wtx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o := &op{ctx: ctx, fn: fn, size: size, done: make(chan error, 1)}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case db.ops <- o:
+	case <-ctx.Done():
+		db.mu.RUnlock()
+		return ctx.Err()
+	}
+	db.mu.RUnlock()
+	return <-o.done
+}
+
+// gatherWindow bounds how long the committer waits for more ops before
+// committing; see commitLoop.
+const gatherWindow = 100 * time.Microsecond
+
+// commitLoop takes one op, adds whatever else is already queued, and
+// commits them together in one transaction: one fsync for all.
+//
+// There is no timer for a lone writer: it commits at once. With several
+// writers, though, committing only what is queued at that instant
+// settles into half-empty batches, because writers answered a moment ago
+// are still preparing their next op. So after each commit the committer
+// expects as many ops as it just answered plus those that queued
+// meanwhile, and yields for up to gatherWindow (a fraction of one fsync)
+// while fewer have arrived. When the writers do not come back that
+// quickly, the expectation falls back to one and nothing waits.
+func (db *DB) commitLoop() {
+	defer close(db.done)
+	var (
+		batch    = make([]*op, 0, maxBatchOps)
+		size     int
+		expect   = 1
+		answered time.Time
+		open     = true
+	)
+	drain := func() {
+		for open && len(batch) < maxBatchOps && size < maxBatchBytes {
+			select {
+			case o, ok := <-db.ops:
+				if !ok {
+					open = false
+					return
+				}
+				batch = append(batch, o)
+				size += o.size
+			default:
+				return
+			}
+		}
+	}
+	for open {
+		first, ok := <-db.ops
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], first)
+		size = first.size
+		drain()
+		if time.Since(answered) > gatherWindow {
+			expect = 1
+		}
+		deadline := time.Now().Add(gatherWindow)
+		for open && len(batch) < expect && size < maxBatchBytes && time.Now().Before(deadline) {
+			runtime.Gosched()
+			drain()
+		}
+		db.commit(batch)
+		expect = min(len(batch)+len(db.ops), maxBatchOps)
+		answered = time.Now()
+		clear(batch)
+	}
+}
+
+// errPartialWrite aborts a batch whose op failed after writing.
+var errPartialWrite = errors.New("operation failed after writing")
+
+// commit runs the batch in one transaction. An op that fails before its
+// first write is simply answered with its error. An op that fails after
+// writing cannot be undone alone, so the whole transaction is rolled back
+// and every op runs again in a transaction of its own, where a failure
+// rolls back only that op.
+func (db *DB) commit(batch []*op) {
+	results := make([]error, len(batch))
+	partial := false
+	t0 := time.Now()
+	defer func() { probeN.Add(1); probeOps.Add(int64(len(batch))); probeDur.Add(int64(time.Since(t0))) }()
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		prepareTx(tx)
+		for i, o := range batch {
+			if err := o.ctx.Err(); err != nil {
+				results[i] = err
+				continue
+			}
+			wrote, err := runOp(o, tx)
+			if err != nil && wrote {
+				partial = true
+				return errPartialWrite
+			}
+			results[i] = err
+		}
+		return nil
+	})
+	switch {
+	case partial:
+		db.logger.Warn("store batch rolled back; committing its writes one by one", "ops", len(batch))
+		for i, o := range batch {
+			results[i] = db.commitAlone(o)
+		}
+	case err != nil:
+		db.logger.Error("store commit failed", "ops", len(batch), "err", err)
+		err = fmt.Errorf("store commit: %w", err)
+		for i := range results {
+			results[i] = err
+		}
+	}
+	for i, o := range batch {
+		o.done <- results[i]
+	}
+}
+
+func (db *DB) commitAlone(o *op) error {
+	if err := o.ctx.Err(); err != nil {
+		return err
+	}
+	var opErr error
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		prepareTx(tx)
+		_, opErr = runOp(o, tx)
+		return opErr
+	})
+	if opErr != nil {
+		return opErr
+	}
+	if err != nil {
+		return fmt.Errorf("store commit: %w", err)
+	}
+	return nil
+}
+
+// runOp runs one op, turning a panic (in a caller's update function, say)
+// into an error instead of killing the committer.
+func runOp(o *op, tx *bbolt.Tx) (wrote bool, err error) {
+	w := &wtx{tx: tx}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store: panic during write: %v", r)
+			wrote = true
+		}
+	}()
+	err = o.fn(w)
+	return w.wrote, err
+}
+
+func prepareTx(tx *bbolt.Tx) {
+	tx.Bucket(bucketPosts).FillPercent = fillPercentAppend
+	tx.Bucket(bucketDeliveries).FillPercent = fillPercentAppend
+}
+
+// wtx is a write transaction as one op sees it: it notes whether the op
+// has written anything yet, which decides how a failure of the op is
+// handled.
+type wtx struct {
+	tx    *bbolt.Tx
+	wrote bool
+}
+
+func (w *wtx) put(bucket, k, v []byte) error {
+	w.wrote = true
+	if err := w.tx.Bucket(bucket).Put(k, v); err != nil {
+		return fmt.Errorf("put %s: %w", bucket, err)
+	}
+	return nil
+}
+
+func (w *wtx) del(bucket, k []byte) error {
+	w.wrote = true
+	if err := w.tx.Bucket(bucket).Delete(k); err != nil {
+		return fmt.Errorf("delete %s: %w", bucket, err)
+	}
+	return nil
+}
+
+var probeN, probeOps, probeDur atomic.Int64
+
+// ProbeStats is temporary.
+func ProbeStats() (int64, int64, time.Duration) { return probeN.Swap(0), probeOps.Swap(0), time.Duration(probeDur.Swap(0)) }
+
+// BoltStats is temporary.
+func (db *DB) BoltStats() string { s0 := db.bolt.Stats(); s := s0.Sub(&probeBase); n := s.TxStats.GetWrite(); return fmt.Sprintf("pageswritten=%d writetime=%v spill=%v", n, s.TxStats.GetWriteTime(), s.TxStats.GetSpillTime()) }
+
+var freelistType = func() bbolt.FreelistType {
+	if os.Getenv("FL") == "array" {
+		return bbolt.FreelistArrayType
+	}
+	return bbolt.FreelistMapType
+}()
+
+// BoltStatsReset is temporary.
+func (db *DB) BoltStatsReset() { probeBase = db.bolt.Stats() }
+
+var probeBase bbolt.Stats

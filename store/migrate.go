@@ -1,0 +1,107 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// migration brings the file from schema version i to i+1, where i is its
+// index in migrations. Migrations decode frozen copies of the record types
+// of their time, declared next to them, never the live domain types.
+type migration func(tx *bbolt.Tx) error
+
+// migrations is append-only: a released entry is never edited or removed,
+// and the schema version is its length.
+var migrations = []migration{
+	migrateCreateBuckets,
+}
+
+// migrateCreateBuckets (schema 1) creates every bucket.
+func migrateCreateBuckets(tx *bbolt.Tx) error {
+	for _, name := range [][]byte{
+		bucketPosts, bucketDeliveries, bucketAccounts, bucketCredentials,
+		bucketMedia, bucketSettings, bucketDue, bucketClaimed, bucketHeld,
+		bucketPostsByTime, bucketCounts,
+	} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// errForeignFile is returned when a bbolt file without a schema version
+// already holds buckets: some other program's file, not ours to change.
+var errForeignFile = errors.New("bbolt file without a Pregonero schema version")
+
+// schemaVersion reads the version from meta; a file without one is 0.
+func schemaVersion(tx *bbolt.Tx) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		foreign := false
+		_ = tx.ForEach(func([]byte, *bbolt.Bucket) error {
+			foreign = true
+			return errForeignFile
+		})
+		if foreign {
+			return 0, errForeignFile
+		}
+		return 0, nil
+	}
+	v := meta.Get(metaSchema)
+	if len(v) != 8 {
+		return 0, fmt.Errorf("schema version has %d bytes, want 8", len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// migrate runs the migrations the file has not had yet, all in one
+// transaction, so a file is never left between versions. An up-to-date
+// file costs only a read transaction.
+func migrate(path string, b *bbolt.DB, migs []migration) (err error) {
+	defer func() {
+		// A damaged file can make bbolt panic while walking pages.
+		if r := recover(); r != nil {
+			err = invalidFile(path, fmt.Errorf("%v", r))
+		}
+	}()
+	var version uint64
+	err = b.View(func(tx *bbolt.Tx) error {
+		var err error
+		version, err = schemaVersion(tx)
+		return err
+	})
+	if err != nil {
+		return invalidFile(path, err)
+	}
+	known := uint64(len(migs))
+	switch {
+	case version > known:
+		return &openError{
+			msg: fmt.Sprintf("open store: %s has schema version %d but this binary knows only up to %d; run a newer pregonero or restore a backup made by this version",
+				path, version, known),
+			errs: []error{ErrSchemaTooNew},
+		}
+	case version == known:
+		return nil
+	}
+	err = b.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		for i := version; i < known; i++ {
+			if err := migs[i](tx); err != nil {
+				return fmt.Errorf("schema %d: %w", i+1, err)
+			}
+		}
+		return meta.Put(metaSchema, encodeUint64(known))
+	})
+	if err != nil {
+		return fmt.Errorf("open store: migrate %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,442 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.etcd.io/bbolt"
+
+	"pregonero"
+)
+
+// Listing limits of Posts.
+const (
+	DefaultPostsLimit = 50
+	MaxPostsLimit     = 500
+)
+
+// kv is one Put prepared outside the transaction.
+type kv struct{ k, v []byte }
+
+func sortKVs(s []kv) {
+	slices.SortFunc(s, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+}
+
+// newPosts is a CreatePosts call encoded ahead of its transaction: the
+// caller's goroutine does the encoding, the committer only checks for
+// conflicts and writes, each bucket in key order.
+type newPosts struct {
+	posts, deliveries, byTime, due, claimed, held []kv
+	counts                                        countDelta
+	size                                          int
+}
+
+var empty = []byte{}
+
+// validState reports whether s is one of the delivery states.
+func validState(s pregonero.DeliveryState) bool {
+	switch s {
+	case pregonero.DeliveryQueued, pregonero.DeliverySending, pregonero.DeliveryInDoubt,
+		pregonero.DeliveryPublished, pregonero.DeliveryFailed, pregonero.DeliveryCanceled,
+		pregonero.DeliveryHeld:
+		return true
+	}
+	return false
+}
+
+func checkDelivery(d *pregonero.Delivery) error {
+	if err := checkID("delivery", d.ID); err != nil {
+		return err
+	}
+	if err := checkID("account", d.AccountID); err != nil {
+		return fmt.Errorf("delivery %s: %w", d.ID, err)
+	}
+	if !validState(d.State) {
+		return pregonero.Errorf(pregonero.EINVALID, "delivery %s has unknown state %q", d.ID, d.State)
+	}
+	return nil
+}
+
+// checkNewPosts validates a CreatePosts call before anything is encoded.
+func checkNewPosts(posts []*pregonero.Post) error {
+	seenPosts := make(map[string]struct{}, len(posts))
+	seenDeliveries := make(map[string]struct{}, len(posts))
+	for _, p := range posts {
+		if p == nil {
+			return pregonero.Errorf(pregonero.EINVALID, "nil post")
+		}
+		if err := checkID("post", p.ID); err != nil {
+			return err
+		}
+		if _, dup := seenPosts[p.ID]; dup {
+			return pregonero.Errorf(pregonero.EINVALID, "post %s appears twice", p.ID)
+		}
+		seenPosts[p.ID] = struct{}{}
+		for _, d := range p.Deliveries {
+			if d == nil {
+				return pregonero.Errorf(pregonero.EINVALID, "post %s has a nil delivery", p.ID)
+			}
+			if d.PostID != "" && d.PostID != p.ID {
+				return pregonero.Errorf(pregonero.EINVALID, "delivery %s belongs to post %s, not %s", d.ID, d.PostID, p.ID)
+			}
+			if err := checkDelivery(d); err != nil {
+				return err
+			}
+			if _, dup := seenDeliveries[d.ID]; dup {
+				return pregonero.Errorf(pregonero.EINVALID, "delivery %s appears twice", d.ID)
+			}
+			seenDeliveries[d.ID] = struct{}{}
+		}
+	}
+	return nil
+}
+
+// encodeNewPosts validates and encodes a CreatePosts call. Large calls
+// are encoded in parallel chunks.
+func encodeNewPosts(posts []*pregonero.Post) (*newPosts, error) {
+	if err := checkNewPosts(posts); err != nil {
+		return nil, err
+	}
+	chunks := splitWork(len(posts), 256)
+	parts := make([]*newPosts, len(chunks))
+	errs := make([]error, len(chunks))
+	parallel(len(chunks), func(i int) {
+		parts[i], errs[i] = encodePostChunk(posts[chunks[i][0]:chunks[i][1]])
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	n := parts[0]
+	for _, part := range parts[1:] {
+		n.posts = append(n.posts, part.posts...)
+		n.deliveries = append(n.deliveries, part.deliveries...)
+		n.byTime = append(n.byTime, part.byTime...)
+		n.due = append(n.due, part.due...)
+		n.claimed = append(n.claimed, part.claimed...)
+		n.held = append(n.held, part.held...)
+		for st, c := range part.counts {
+			n.counts[st] += c
+		}
+		n.size += part.size
+	}
+	for _, s := range [][]kv{n.posts, n.deliveries, n.byTime, n.due, n.claimed, n.held} {
+		sortKVs(s)
+	}
+	return n, nil
+}
+
+// encodePostChunk encodes validated posts.
+func encodePostChunk(posts []*pregonero.Post) (*newPosts, error) {
+	n := &newPosts{counts: countDelta{}}
+	// One buffer for all values and one for all index keys, sized up
+	// front: growing them by appending would copy everything several
+	// times over. Each value and key is a capped slice of its buffer,
+	// which bbolt keeps until the commit.
+	valSize, keySize, nd := 0, 0, 0
+	for _, p := range posts {
+		valSize += 512 + len(p.Text) + len(p.Link)
+		keySize += timeKeyLen + len(p.ID)
+		for _, d := range p.Deliveries {
+			valSize += 512
+			keySize += timeKeyLen + len(d.ID)
+		}
+		nd += len(p.Deliveries)
+	}
+	vals := make([]byte, 0, valSize)
+	keys := make([]byte, 0, keySize)
+	n.posts = make([]kv, 0, len(posts))
+	n.byTime = make([]kv, 0, len(posts))
+	n.deliveries = make([]kv, 0, nd)
+	n.due = make([]kv, 0, nd)
+	slice := func(buf []byte, start int) []byte { return buf[start:len(buf):len(buf)] }
+	for _, p := range posts {
+		ids := make([]string, len(p.Deliveries))
+		for i, d := range p.Deliveries {
+			ids[i] = d.ID
+			dc := *d
+			dc.PostID = p.ID
+			start := len(vals)
+			var err error
+			if vals, err = appendDelivery(vals, &dc); err != nil {
+				return nil, fmt.Errorf("delivery %s: %w", d.ID, err)
+			}
+			n.deliveries = append(n.deliveries, kv{[]byte(d.ID), slice(vals, start)})
+			if dc.State.Due() && !dc.Claimed {
+				start := len(keys)
+				keys = appendTimeIDKey(keys, dc.NextAttemptAt, dc.ID)
+				n.due = append(n.due, kv{slice(keys, start), empty})
+			}
+			if k := claimedKey(&dc); k != nil {
+				n.claimed = append(n.claimed, kv{k, empty})
+			}
+			if k := heldIndexKey(&dc); k != nil {
+				n.held = append(n.held, kv{k, empty})
+			}
+			n.counts[dc.State]++
+		}
+		start := len(vals)
+		var err error
+		if vals, err = appendPost(vals, p, ids); err != nil {
+			return nil, fmt.Errorf("post %s: %w", p.ID, err)
+		}
+		n.posts = append(n.posts, kv{[]byte(p.ID), slice(vals, start)})
+		start = len(keys)
+		keys = appendTimeIDKey(keys, p.ScheduledAt, p.ID)
+		n.byTime = append(n.byTime, kv{slice(keys, start), empty})
+	}
+	n.size = len(vals) + len(keys)
+	return n, nil
+}
+
+func (n *newPosts) apply(w *wtx) error {
+	posts := w.tx.Bucket(bucketPosts)
+	for _, e := range n.posts {
+		if posts.Get(e.k) != nil {
+			return pregonero.Errorf(pregonero.ECONFLICT, "post %s already exists", e.k)
+		}
+	}
+	deliveries := w.tx.Bucket(bucketDeliveries)
+	for _, e := range n.deliveries {
+		if deliveries.Get(e.k) != nil {
+			return pregonero.Errorf(pregonero.ECONFLICT, "delivery %s already exists", e.k)
+		}
+	}
+	for _, b := range []struct {
+		name []byte
+		kvs  []kv
+	}{
+		{bucketPosts, n.posts},
+		{bucketDeliveries, n.deliveries},
+		{bucketPostsByTime, n.byTime},
+		{bucketDue, n.due},
+		{bucketClaimed, n.claimed},
+		{bucketHeld, n.held},
+	} {
+		for _, e := range b.kvs {
+			if err := w.put(b.name, e.k, e.v); err != nil {
+				return err
+			}
+		}
+	}
+	return w.applyCounts(n.counts)
+}
+
+// CreatePosts stores the posts and their deliveries in one transaction and
+// returns once it is synced. A delivery without PostID gets its post's.
+// It fails with ECONFLICT, writing nothing, when any post or delivery id
+// exists already, and with EINVALID on missing ids or unknown states. The
+// posts passed in are not modified.
+func (db *DB) CreatePosts(ctx context.Context, posts ...*pregonero.Post) error {
+	if len(posts) == 0 {
+		return nil
+	}
+	n, err := encodeNewPosts(posts)
+	if err != nil {
+		return err
+	}
+	return db.exec(ctx, n.size, n.apply)
+}
+
+// Post returns a post with its deliveries and derived status.
+func (db *DB) Post(ctx context.Context, id string) (*pregonero.Post, error) {
+	var p *pregonero.Post
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		p, err = loadPost(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func loadPost(tx *bbolt.Tx, id string) (*pregonero.Post, error) {
+	v := tx.Bucket(bucketPosts).Get([]byte(id))
+	if v == nil {
+		return nil, notFound("post", id)
+	}
+	return loadPostValue(tx, v)
+}
+
+func loadPostValue(tx *bbolt.Tx, v []byte) (*pregonero.Post, error) {
+	p, ids, err := decodePost(v)
+	if err != nil {
+		return nil, err
+	}
+	p.Deliveries = make([]*pregonero.Delivery, len(ids))
+	deliveries := tx.Bucket(bucketDeliveries)
+	for i, id := range ids {
+		v := deliveries.Get([]byte(id))
+		if v == nil {
+			return nil, fmt.Errorf("post %s: delivery %s is missing", p.ID, id)
+		}
+		if p.Deliveries[i], err = decodeDelivery(v); err != nil {
+			return nil, fmt.Errorf("post %s: delivery %s: %w", p.ID, id, err)
+		}
+	}
+	p.Status = pregonero.DeriveStatus(p.Deliveries)
+	return p, nil
+}
+
+// Posts lists posts ordered by ScheduledAt, then id, walking the
+// posts-by-time index from From (or the cursor) to To. Filters on status,
+// account and campaign are applied while walking, so a selective filter
+// over a long range reads more than it returns.
+func (db *DB) Posts(ctx context.Context, f pregonero.PostFilter) (*pregonero.PostPage, error) {
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultPostsLimit
+	case limit > MaxPostsLimit:
+		limit = MaxPostsLimit
+	}
+	var cursorKey, fromKey, toKey []byte
+	if f.Cursor != "" {
+		k, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		if err != nil || len(k) <= timeKeyLen {
+			return nil, pregonero.Errorf(pregonero.EINVALID, "invalid cursor %q", f.Cursor)
+		}
+		cursorKey = k
+	}
+	if !f.From.IsZero() {
+		fromKey = encodeUint64(timeKey(f.From))
+	}
+	if !f.To.IsZero() {
+		toKey = encodeUint64(timeKey(f.To))
+	}
+	page := &pregonero.PostPage{Posts: []*pregonero.Post{}}
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketPostsByTime).Cursor()
+		posts := tx.Bucket(bucketPosts)
+		var k []byte
+		switch {
+		case cursorKey != nil && (fromKey == nil || bytes.Compare(cursorKey, fromKey) >= 0):
+			k, _ = c.Seek(cursorKey)
+			if k != nil && bytes.Equal(k, cursorKey) {
+				k, _ = c.Next()
+			}
+		case fromKey != nil:
+			k, _ = c.Seek(fromKey)
+		default:
+			k, _ = c.First()
+		}
+		var last []byte
+		for n := 0; k != nil; k, _ = c.Next() {
+			if n++; n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if len(k) <= timeKeyLen {
+				continue
+			}
+			if toKey != nil && bytes.Compare(k[:timeKeyLen], toKey) >= 0 {
+				break
+			}
+			v := posts.Get(k[timeKeyLen:])
+			if v == nil {
+				continue
+			}
+			p, err := loadPostValue(tx, v)
+			if err != nil {
+				return err
+			}
+			if f.Campaign != "" && p.Campaign != f.Campaign ||
+				f.Account != "" && !slices.Contains(p.Targets, f.Account) ||
+				f.Status != "" && p.Status != f.Status {
+				continue
+			}
+			if len(page.Posts) == limit {
+				page.Next = base64.RawURLEncoding.EncodeToString(last)
+				break
+			}
+			page.Posts = append(page.Posts, p)
+			last = append(last[:0], k...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list posts: %w", err)
+	}
+	return page, nil
+}
+
+// CancelPost cancels the post's unclaimed queued and held deliveries; the
+// ones sending, in doubt or finished are left as they are. It fails with
+// ECONFLICT when there was nothing to cancel.
+func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error) {
+	var out *pregonero.Post
+	err := db.exec(ctx, 1024, func(w *wtx) error {
+		out = nil
+		p, ids, err := decodeExistingPost(w.tx, id)
+		if err != nil {
+			return err
+		}
+		now := db.Now().UTC()
+		var changes []deliveryChange
+		deliveries := make([]*pregonero.Delivery, len(ids))
+		for i, did := range ids {
+			d, err := loadDelivery(w.tx, did)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", id, err)
+			}
+			deliveries[i] = d
+			if !(d.State == pregonero.DeliveryQueued && !d.Claimed) && d.State != pregonero.DeliveryHeld {
+				continue
+			}
+			nd := d.Clone()
+			nd.State = pregonero.DeliveryCanceled
+			nd.LastError = nil
+			nd.HoldReason = ""
+			nd.UpdatedAt = now
+			ch, err := prepareChange(d, nd)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, ch)
+			deliveries[i] = nd
+		}
+		if len(changes) == 0 {
+			return pregonero.Errorf(pregonero.ECONFLICT,
+				"post %s has nothing left to cancel: every delivery is already sending, in doubt or finished", id)
+		}
+		p.UpdatedAt = now
+		pv, err := appendPost(nil, p, ids)
+		if err != nil {
+			return err
+		}
+		delta := countDelta{}
+		for _, ch := range changes {
+			if err := w.applyChange(ch, delta); err != nil {
+				return err
+			}
+		}
+		if err := w.put(bucketPosts, []byte(id), pv); err != nil {
+			return err
+		}
+		if err := w.applyCounts(delta); err != nil {
+			return err
+		}
+		p.Deliveries = deliveries
+		p.Status = pregonero.DeriveStatus(p.Deliveries)
+		out = p
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func decodeExistingPost(tx *bbolt.Tx, id string) (*pregonero.Post, []string, error) {
+	v := tx.Bucket(bucketPosts).Get([]byte(id))
+	if v == nil {
+		return nil, nil, notFound("post", id)
+	}
+	return decodePost(v)
+}

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"pregonero"
+)
+
+// MaxReasonLength caps a pause reason, in characters.
+const MaxReasonLength = 500
+
+func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) error {
+	as, err := s.store.Accounts(r.Context())
+	if err != nil {
+		return err
+	}
+	if as == nil {
+		as = []*pregonero.Account{}
+	}
+	// Credentials never leave the server: the Account type does not
+	// serialize them, and this copy drops them besides.
+	out := make([]*pregonero.Account, len(as))
+	for i, a := range as {
+		c := *a
+		c.Credentials, c.CredentialsHash = nil, ""
+		c.StatusSince, c.UpdatedAt = utc(c.StatusSince), utc(c.UpdatedAt)
+		out[i] = &c
+	}
+	writeJSON(w, http.StatusOK, AccountList{Accounts: out})
+	return nil
+}
+
+func (s *Server) handleGetPause(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.store.Pause(r.Context())
+	if err != nil {
+		return err
+	}
+	p.Since = utc(p.Since)
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) handlePause(w http.ResponseWriter, r *http.Request) error {
+	var req PauseRequest
+	if err := decodeBody(w, r, s.maxBody, &req, false); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	req.Reason = strings.TrimSpace(req.Reason)
+	var errs []pregonero.FieldError
+	switch n := utf8.RuneCountInString(req.Reason); {
+	case n == 0:
+		errs = append(errs, pregonero.FieldError{Field: "reason", Code: pregonero.FieldRequired,
+			Message: "Say why publishing is paused, so others know when it is safe to resume."})
+	case n > MaxReasonLength:
+		errs = append(errs, pregonero.FieldError{Field: "reason", Code: pregonero.FieldTooLong, Limit: MaxReasonLength, Actual: n,
+			Message: fmt.Sprintf("The reason has %d characters; the limit is %d.", n, MaxReasonLength)})
+	}
+	f, err := s.checkAccount(ctx, req.Account)
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		errs = append(errs, *f)
+	}
+	if len(errs) > 0 {
+		return pregonero.Invalid(errs)
+	}
+	if err := s.control.Pause(ctx, req.Account, req.Reason); err != nil {
+		return fmt.Errorf("pause: %w", err)
+	}
+	res, err := s.pauseResult(ctx, req.Account)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) error {
+	var req ResumeRequest
+	if err := decodeBody(w, r, s.maxBody, &req, true); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	f, err := s.checkAccount(ctx, req.Account)
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		return pregonero.Invalid([]pregonero.FieldError{*f})
+	}
+	rep, err := s.control.Resume(ctx, req.Account)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	if rep == nil {
+		rep = &pregonero.ResumeReport{}
+	}
+	if rep.HeldOverdue == nil {
+		rep.HeldOverdue = []string{}
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) handleReleaseDelivery(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.control.Release(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	if d == nil {
+		return fmt.Errorf("release %s: no delivery returned", r.PathValue("id"))
+	}
+	utcDelivery(d)
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// checkAccount reports an account field naming no account; empty names
+// none and is fine.
+func (s *Server) checkAccount(ctx context.Context, id string) (*pregonero.FieldError, error) {
+	if id == "" {
+		return nil, nil
+	}
+	_, err := s.store.Account(ctx, id)
+	if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
+		return &pregonero.FieldError{Field: "account", Code: pregonero.FieldUnknown, Actual: id,
+			Message: fmt.Sprintf("There is no account %s.", id)}, nil
+	}
+	return nil, err
+}
+
+// pauseResult reads back the pause state the request changed.
+func (s *Server) pauseResult(ctx context.Context, account string) (PauseResult, error) {
+	if account == "" {
+		p, err := s.store.Pause(ctx)
+		if err != nil {
+			return PauseResult{}, err
+		}
+		return PauseResult{Paused: p.Paused, Reason: p.Reason, Since: utc(p.Since)}, nil
+	}
+	a, err := s.store.Account(ctx, account)
+	if err != nil {
+		return PauseResult{}, err
+	}
+	return PauseResult{Account: a.ID, Paused: a.Status == pregonero.AccountPaused, Reason: a.StatusReason, Since: utc(a.StatusSince)}, nil
+}
+
+// handleBackup streams a consistent snapshot of the store: with bbolt only
+// the serving process may open the file, so a backup of a running server
+// goes through it.
+func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) error {
+	name := "pregonero-" + s.now().UTC().Format("20060102T150405Z") + ".db"
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	cw := &countingWriter{w: w}
+	if _, err := s.store.Backup(r.Context(), cw); err != nil {
+		if cw.n == 0 {
+			w.Header().Del("Content-Disposition")
+			return fmt.Errorf("backup: %w", err)
+		}
+		// Part of the snapshot is on the wire with a 200: only a broken
+		// connection tells the client it is incomplete.
+		s.logger.ErrorContext(r.Context(), "backup cut short", logErr, err, logBytes, cw.n)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

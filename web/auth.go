@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"pregonero"
+)
+
+// TokenHashSetting is the store setting holding the hex SHA-256 of the API
+// token. The token itself is never stored.
+const TokenHashSetting = "api_token_sha256"
+
+// TokenFile is the name, under the data directory, of the file the first
+// start writes the generated token to.
+const TokenFile = "admin.token"
+
+// tokenPrefix makes a leaked token recognizable to secret scanners.
+const tokenPrefix = "prg_"
+
+// requireToken lets a request through only with the API token as a
+// Bearer credential.
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authenticate(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) error {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" {
+		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "Send the API token as Authorization: Bearer <token>.")
+	}
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "The Authorization header must be Bearer <token>.")
+	}
+	want, err := s.store.Setting(r.Context(), TokenHashSetting)
+	if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
+		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "No API token is configured on this server.")
+	} else if err != nil {
+		return fmt.Errorf("authenticate: %w", err)
+	}
+	got := sha256.Sum256([]byte(token))
+	wantSum := make([]byte, sha256.Size)
+	if n, err := hex.Decode(wantSum, []byte(strings.TrimSpace(string(want)))); err != nil || n != sha256.Size {
+		return fmt.Errorf("authenticate: setting %s is not a hex SHA-256", TokenHashSetting)
+	}
+	if subtle.ConstantTimeCompare(got[:], wantSum) != 1 {
+		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "The API token is not valid.")
+	}
+	return nil
+}
+
+// EnsureToken creates the API token at first start: when the store holds
+// no token hash, it generates a random token, writes it to
+// <dataDir>/admin.token (mode 0600) and stores its hash. It reports
+// whether it created one. The token is never logged, only the file's path.
+// Later calls find the hash and change nothing: the token never silently
+// rotates, and there is no default token.
+func EnsureToken(ctx context.Context, s pregonero.Store, dataDir string, logger *slog.Logger) (created bool, err error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	_, err = s.Setting(ctx, TokenHashSetting)
+	if err == nil {
+		return false, nil
+	} else if pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+		return false, fmt.Errorf("ensure token: %w", err)
+	}
+
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return false, fmt.Errorf("ensure token: %w", err)
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	path := filepath.Join(dataDir, TokenFile)
+	// The file comes first: a crash before the hash is stored leaves a
+	// token nobody can use, replaced at the next start; the other order
+	// could store a hash whose token was never written down.
+	if err := writeFileAtomic(path, []byte(token+"\n"), 0o600); err != nil {
+		return false, fmt.Errorf("ensure token: %w", err)
+	}
+	sum := sha256.Sum256([]byte(token))
+	if err := s.PutSetting(ctx, TokenHashSetting, []byte(hex.EncodeToString(sum[:]))); err != nil {
+		return false, fmt.Errorf("ensure token: %w", err)
+	}
+	logger.Info("API token created; read it from the file", logFile, path)
+	return true, nil
+}
+
+// writeFileAtomic writes data to path through a synced temp file and a
+// rename, so the file is either absent or complete.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,297 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"pregonero"
+)
+
+// Limits of a post that hold whatever the networks allow; they bound the
+// work one request can cause.
+const (
+	// MaxTextBytes caps the text and each override text.
+	MaxTextBytes = 100_000
+	// MaxMediaPerPost caps the media of one post (Instagram carousels
+	// take 20).
+	MaxMediaPerPost = 20
+	// MaxTargets caps the accounts one post goes to.
+	MaxTargets = 50
+	// MaxLabelBytes caps campaign, author and unit.
+	MaxLabelBytes = 200
+	// MaxLinkBytes caps the link.
+	MaxLinkBytes = 2048
+
+	maxIdempotentKey = 255
+)
+
+// checked is a post request resolved against the store: the post it
+// describes and everything wrong with it.
+type checked struct {
+	post     *pregonero.Post
+	blobs    []pregonero.MediaBlob
+	accounts []*pregonero.Account // existing targets, in request order
+	// fields are about the post itself; byTarget about one target each.
+	fields   []pregonero.FieldError
+	byTarget map[string][]pregonero.FieldError
+}
+
+// allErrors returns every field error, the post's first, then each
+// target's in request order.
+func (c *checked) allErrors() []pregonero.FieldError {
+	out := append([]pregonero.FieldError(nil), c.fields...)
+	done := map[string]bool{}
+	for _, id := range c.post.Targets {
+		if !done[id] {
+			done[id] = true
+			out = append(out, c.byTarget[id]...)
+		}
+	}
+	return out
+}
+
+func (c *checked) add(f pregonero.FieldError) { c.fields = append(c.fields, f) }
+
+func (c *checked) addTarget(id string, f pregonero.FieldError) {
+	f.Target = id
+	c.byTarget[id] = append(c.byTarget[id], f)
+}
+
+// checkPost resolves and validates a post request at now, collecting every
+// field error rather than stopping at the first; targets are left to
+// checkTargets. Only store failures are returned as errors. A missing
+// scheduled_at means now.
+func (s *Server) checkPost(ctx context.Context, req *PostRequest, now time.Time) (*checked, error) {
+	c := &checked{byTarget: map[string][]pregonero.FieldError{}}
+	p := &pregonero.Post{
+		Text:      req.Text,
+		Link:      req.Link,
+		Media:     req.Media,
+		Targets:   req.Targets,
+		Campaign:  req.Campaign,
+		Author:    req.Author,
+		Unit:      req.Unit,
+		Overrides: req.Overrides,
+	}
+	if len(p.Overrides) == 0 {
+		p.Overrides = nil
+	}
+	c.post = p
+
+	p.ScheduledAt = now.UTC()
+	if req.ScheduledAt != "" {
+		if t, ok := s.checkTime(c, req.ScheduledAt, req.Timezone, now); ok {
+			p.ScheduledAt = t
+		}
+	} else if req.Timezone != "" {
+		if _, f := s.zone(req.Timezone); f != nil {
+			c.add(*f)
+		}
+	}
+
+	s.checkText(c, req)
+	s.checkLabels(c, req)
+	if err := s.checkMedia(ctx, c, req); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkTargets resolves the target accounts and runs each network's
+// adapter validation on the content that account would get.
+func (s *Server) checkTargets(ctx context.Context, c *checked) error {
+	targets := c.post.Targets
+	if len(targets) == 0 {
+		c.add(pregonero.FieldError{Field: "targets", Code: pregonero.FieldRequired, Message: "Choose at least one account to publish to."})
+	}
+	if len(targets) > MaxTargets {
+		c.add(pregonero.FieldError{Field: "targets", Code: pregonero.FieldTooMany, Limit: MaxTargets, Actual: len(targets),
+			Message: fmt.Sprintf("A post may go to at most %d accounts; this one lists %d.", MaxTargets, len(targets))})
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, id := range targets {
+		switch {
+		case id == "":
+			c.add(pregonero.FieldError{Field: "targets", Code: pregonero.FieldInvalid, Message: "An account id is empty."})
+			continue
+		case seen[id]:
+			c.addTarget(id, pregonero.FieldError{Field: "targets", Code: pregonero.FieldDuplicate, Actual: id,
+				Message: fmt.Sprintf("Account %s is listed more than once.", id)})
+			continue
+		}
+		seen[id] = true
+		a, err := s.store.Account(ctx, id)
+		if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
+			c.addTarget(id, pregonero.FieldError{Field: "targets", Code: pregonero.FieldUnknown, Actual: id,
+				Message: fmt.Sprintf("There is no account %s.", id)})
+			continue
+		} else if err != nil {
+			return fmt.Errorf("check targets: %w", err)
+		}
+		c.accounts = append(c.accounts, a)
+	}
+	for id := range c.post.Overrides {
+		if !seen[id] {
+			c.add(pregonero.FieldError{Target: id, Field: "overrides", Code: pregonero.FieldUnknown, Actual: id,
+				Message: fmt.Sprintf("There is an override for %s, which is not a target of this post.", id)})
+		}
+	}
+	for _, a := range c.accounts {
+		for _, f := range s.adapterErrors(c, a) {
+			c.addTarget(a.ID, f)
+		}
+	}
+	return nil
+}
+
+// adapterErrors runs the network's offline validation for one account.
+func (s *Server) adapterErrors(c *checked, a *pregonero.Account) []pregonero.FieldError {
+	ad := s.adapters[a.Network]
+	if ad == nil {
+		return []pregonero.FieldError{{Field: "targets", Code: pregonero.FieldUnsupported, Actual: string(a.Network),
+			Message: fmt.Sprintf("Account %s is on %s, which this server has no publisher for.", a.ID, a.Network)}}
+	}
+	content := c.post.ContentFor(a.ID)
+	content.Media = c.blobs
+	return ad.Validate(content, a)
+}
+
+func (s *Server) checkTime(c *checked, value, zone string, now time.Time) (time.Time, bool) {
+	loc, f := s.zone(zone)
+	if f != nil {
+		c.add(*f)
+		return time.Time{}, false
+	}
+	t, err := parseTime(value, loc)
+	if err != nil {
+		c.add(pregonero.FieldError{Field: "scheduled_at", Code: pregonero.FieldInvalid, Actual: value,
+			Message: fmt.Sprintf("scheduled_at %q is not a time; use RFC 3339 (2026-11-28T09:00:00-05:00) or a local time such as 2026-11-28T09:00 (%s).", value, loc)})
+		return time.Time{}, false
+	}
+	if earliest := now.Add(-s.grace).UTC(); t.Before(earliest) {
+		c.add(pregonero.FieldError{Field: "scheduled_at", Code: pregonero.FieldInPast,
+			Actual: t.Format(time.RFC3339), Limit: earliest.Format(time.RFC3339),
+			Message: fmt.Sprintf("scheduled_at %s is in the past; the earliest accepted time is %s.", t.In(loc).Format(time.RFC3339), earliest.In(loc).Format(time.RFC3339))})
+		return time.Time{}, false
+	}
+	if latest := now.Add(MaxScheduleAhead).UTC(); t.After(latest) {
+		c.add(pregonero.FieldError{Field: "scheduled_at", Code: pregonero.FieldInvalid,
+			Actual: t.Format(time.RFC3339), Limit: latest.Format(time.RFC3339),
+			Message: fmt.Sprintf("scheduled_at %s is more than two years ahead; the latest accepted time is %s.", t.In(loc).Format(time.RFC3339), latest.In(loc).Format(time.RFC3339))})
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// zone returns the location for a request's timezone field, the
+// server's zone when empty.
+func (s *Server) zone(name string) (*time.Location, *pregonero.FieldError) {
+	if name == "" {
+		return s.loc, nil
+	}
+	// "Local" would make the answer depend on the server's host settings.
+	if name != "Local" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc, nil
+		}
+	}
+	return nil, &pregonero.FieldError{Field: "timezone", Code: pregonero.FieldInvalid, Actual: name,
+		Message: fmt.Sprintf("%q is not a time zone; use an IANA name such as America/Bogota.", name)}
+}
+
+func (s *Server) checkText(c *checked, req *PostRequest) {
+	if n := len(req.Text); n > MaxTextBytes {
+		c.add(pregonero.FieldError{Field: "text", Code: pregonero.FieldTooLong, Limit: MaxTextBytes, Actual: n,
+			Message: fmt.Sprintf("The text has %d bytes; the limit is %d.", n, MaxTextBytes)})
+	}
+	for id, o := range req.Overrides {
+		if o.Text == nil {
+			continue
+		}
+		if n := len(*o.Text); n > MaxTextBytes {
+			c.add(pregonero.FieldError{Target: id, Field: "overrides.text", Code: pregonero.FieldTooLong, Limit: MaxTextBytes, Actual: n,
+				Message: fmt.Sprintf("The override text for %s has %d bytes; the limit is %d.", id, n, MaxTextBytes)})
+		}
+	}
+	if strings.TrimSpace(req.Text) == "" && len(req.Media) == 0 {
+		// Every target must then carry its own text.
+		missing := len(req.Targets) == 0
+		for _, id := range req.Targets {
+			if o, ok := req.Overrides[id]; !ok || o.Text == nil || strings.TrimSpace(*o.Text) == "" {
+				missing = true
+			}
+		}
+		if missing {
+			c.add(pregonero.FieldError{Field: "text", Code: pregonero.FieldRequired, Message: "Write a text or attach media."})
+		}
+	}
+	if req.Link != "" {
+		u, err := url.Parse(req.Link)
+		switch {
+		case len(req.Link) > MaxLinkBytes:
+			c.add(pregonero.FieldError{Field: "link", Code: pregonero.FieldTooLong, Limit: MaxLinkBytes, Actual: len(req.Link),
+				Message: fmt.Sprintf("The link has %d bytes; the limit is %d.", len(req.Link), MaxLinkBytes)})
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			c.add(pregonero.FieldError{Field: "link", Code: pregonero.FieldInvalid, Actual: req.Link,
+				Message: "The link must be an absolute http or https URL."})
+		}
+	}
+}
+
+func (s *Server) checkLabels(c *checked, req *PostRequest) {
+	for _, l := range []struct{ field, value string }{{"campaign", req.Campaign}, {"author", req.Author}, {"unit", req.Unit}} {
+		if n := len(l.value); n > MaxLabelBytes {
+			c.add(pregonero.FieldError{Field: l.field, Code: pregonero.FieldTooLong, Limit: MaxLabelBytes, Actual: n,
+				Message: fmt.Sprintf("%s has %d bytes; the limit is %d.", l.field, n, MaxLabelBytes)})
+		}
+	}
+}
+
+func (s *Server) checkMedia(ctx context.Context, c *checked, req *PostRequest) error {
+	if n := len(req.Media); n > MaxMediaPerPost {
+		c.add(pregonero.FieldError{Field: "media", Code: pregonero.FieldTooMany, Limit: MaxMediaPerPost, Actual: n,
+			Message: fmt.Sprintf("A post may carry at most %d media; this one has %d.", MaxMediaPerPost, n)})
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, id := range req.Media {
+		if seen[id] {
+			c.add(pregonero.FieldError{Field: "media", Code: pregonero.FieldDuplicate, Actual: id,
+				Message: fmt.Sprintf("Media %s is attached more than once.", id)})
+			continue
+		}
+		seen[id] = true
+		b, err := s.blob(ctx, id)
+		if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
+			c.add(pregonero.FieldError{Field: "media", Code: pregonero.FieldUnknown, Actual: id,
+				Message: fmt.Sprintf("There is no media %s; upload it first.", id)})
+			continue
+		} else if err != nil {
+			return fmt.Errorf("check media: %w", err)
+		}
+		c.blobs = append(c.blobs, b)
+	}
+	return nil
+}
+
+// blob resolves a media id, through the library when there is one.
+func (s *Server) blob(ctx context.Context, id string) (pregonero.MediaBlob, error) {
+	if id == "" {
+		return pregonero.MediaBlob{}, pregonero.Errorf(pregonero.ENOTFOUND, "empty media id")
+	}
+	if s.media != nil {
+		return s.media.Blob(ctx, id)
+	}
+	m, err := s.store.Media(ctx, id)
+	if err != nil {
+		return pregonero.MediaBlob{}, err
+	}
+	return pregonero.MediaBlob{Media: m, Open: func() (io.ReadCloser, error) {
+		return nil, pregonero.Errorf(pregonero.EUNAVAILABLE, "no media library is configured")
+	}}, nil
+}
