@@ -109,7 +109,7 @@ func Default() Config {
 			ResumeGrace:    Duration(15 * time.Minute),
 			ReconcileDelay: Duration(5 * time.Second),
 			PastGrace:      Duration(2 * time.Minute),
-			ClaimLead:      Duration(250 * time.Millisecond),
+			ClaimLead:      Duration(time.Second),
 		},
 	}
 }

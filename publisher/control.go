@@ -183,3 +183,61 @@ func later(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// Cancel cancels every delivery of the post that has not gone out:
+// queued and held ones in the store, and claimed ones still waiting for
+// their instant. A delivery already sending or in doubt is left as it is.
+func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post, error) {
+	// The scheduler may claim a delivery between the read and the store's
+	// cancel; a second pass then finds it claimed and stops it at the gate.
+	var out *pregonero.Post
+	var err error
+	for range 3 {
+		out, err = p.cancel(ctx, postID)
+		if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			break
+		}
+	}
+	return out, err
+}
+
+func (p *Publisher) cancel(ctx context.Context, postID string) (*pregonero.Post, error) {
+	post, err := p.cfg.Store.Post(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	stopped := 0
+	for _, d := range post.Deliveries {
+		if !d.Claimed || d.State != pregonero.DeliverySending {
+			continue
+		}
+		// Not yet dispatched (claimed a moment ago): the gate is created
+		// canceled, and the lane will skip it.
+		gate := &claim{}
+		gate.state.Store(claimCanceled)
+		if v, loaded := p.claims.LoadOrStore(d.ID, gate); loaded && !v.(*claim).state.CompareAndSwap(claimWaiting, claimCanceled) {
+			continue
+		}
+		now := p.clock.Now()
+		_, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+			if !x.Claimed || x.State != pregonero.DeliverySending {
+				return errNotOwned
+			}
+			unsend(x)
+			x.Claimed = false
+			x.State = pregonero.DeliveryCanceled
+			x.LastError = nil
+			x.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cancel %s: %w", d.ID, err)
+		}
+		stopped++
+	}
+	out, err := p.cfg.Store.CancelPost(ctx, postID)
+	if pregonero.ErrorCode(err) == pregonero.ECONFLICT && stopped > 0 {
+		return p.cfg.Store.Post(ctx, postID)
+	}
+	return out, err
+}

@@ -16,7 +16,6 @@ var errNotOwned = errors.New("delivery is not claimed by this publisher")
 
 // process runs one claimed delivery through the state machine.
 func (p *Publisher) process(l *lane, d *pregonero.Delivery) {
-	log := p.log.With("delivery", d.ID, "account", d.AccountID)
 	now := p.clock.Now()
 
 	if p.stopping() {
@@ -55,18 +54,14 @@ func (p *Publisher) process(l *lane, d *pregonero.Delivery) {
 		return
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.SendTimeout)
+	// Sends in flight at shutdown get a grace period (see Close); the
+	// content is loaded before the instant so the send itself starts on time.
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.SendTimeout)
 	defer cancel()
-	go func() {
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-		}
-	}()
 
 	post, err := p.cfg.Store.Post(ctx, d.PostID)
 	if err != nil {
-		log.Error("load post", "err", err)
+		p.log.Error("load post", "delivery", d.ID, "err", err)
 		p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error", Message: "Could not read the post: " + err.Error(), At: now})
 		return
 	}
@@ -89,7 +84,7 @@ func (p *Publisher) process(l *lane, d *pregonero.Delivery) {
 		// Absent: a new attempt is written ahead before sending.
 		nd, err := p.writeAhead(ctx, d)
 		if err != nil {
-			log.Error("write-ahead attempt", "err", err)
+			p.log.Error("write-ahead attempt", "delivery", d.ID, "err", err)
 			return
 		}
 		d = nd
@@ -128,6 +123,10 @@ func (p *Publisher) process(l *lane, d *pregonero.Delivery) {
 	case <-p.done:
 		p.giveBack(d, "", time.Time{})
 		return
+	}
+	if !p.startSend(d) {
+		<-p.sem
+		return // canceled while it waited; Cancel recorded it
 	}
 	content.Checkpoint = p.checkpointer(d.ID)
 	start := p.clock.Now()
@@ -479,6 +478,9 @@ func (p *Publisher) record(d *pregonero.Delivery, fn func(*pregonero.Delivery) e
 }
 
 func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {
+	if p.canceled(d.ID) {
+		return // Cancel owns the record now
+	}
 	nd, err := p.cfg.Store.UpdateDelivery(context.Background(), d.ID, guard(fn))
 	if err != nil {
 		p.log.Error("record delivery", "delivery", d.ID, "err", err)
@@ -494,4 +496,20 @@ func lastStart(d *pregonero.Delivery) time.Time {
 		return a.StartedAt
 	}
 	return time.Time{}
+}
+
+// startSend passes the cancel gate: once it returns true the delivery can
+// no longer be canceled.
+func (p *Publisher) startSend(d *pregonero.Delivery) bool {
+	v, ok := p.claims.Load(d.ID)
+	if !ok {
+		return true
+	}
+	c := v.(*claim)
+	return c.state.CompareAndSwap(claimWaiting, claimStarted) || c.state.Load() == claimStarted
+}
+
+func (p *Publisher) canceled(id string) bool {
+	v, ok := p.claims.Load(id)
+	return ok && v.(*claim).state.Load() == claimCanceled
 }

@@ -57,6 +57,7 @@ type Config struct {
 	ResumeGrace    time.Duration // overdue beyond this on resume ⇒ held for a person (default 15 min)
 	ReconcileDelay time.Duration // wait before reconciling an unknown outcome (default 5 s)
 	SendTimeout    time.Duration // per send, uploads included (default 10 min)
+	ShutdownGrace  time.Duration // how long Close lets sends in flight finish (default 20 s)
 	// Limits seeds a per-account limiter per network (e.g. X: 100 per 15
 	// min with a burst of 100). Networks absent here are not limited
 	// locally; the networks' own answers still are honoured.
@@ -88,19 +89,36 @@ type Publisher struct {
 
 	paused atomic.Bool
 
-	mu       sync.Mutex
-	lanes    map[string]*lane
+	mu    sync.Mutex
+	lanes map[string]*lane
+	// claims tracks each dispatched delivery until its send starts, so
+	// that a cancel can still stop it (see Cancel).
+	claims   sync.Map // delivery id → *claim
 	accounts map[string]*pregonero.Account
 	limiters map[string]*rate.Limiter
 	closed   bool
 
-	sem     chan struct{}
-	done    chan struct{}
-	lanesWG sync.WaitGroup
-	recWG   sync.WaitGroup
+	sem  chan struct{}
+	done chan struct{}
+	// ctx bounds every network call; Close cancels it once in-flight
+	// sends have had their grace period.
+	ctx       context.Context
+	cancelCtx context.CancelFunc
+	lanesWG   sync.WaitGroup
+	recWG     sync.WaitGroup
 
 	m *metrics
 }
+
+// claim is a dispatched delivery's send gate: waiting until the lane
+// starts the send, or canceled before that.
+type claim struct{ state atomic.Int32 }
+
+const (
+	claimWaiting int32 = iota
+	claimStarted
+	claimCanceled
+)
 
 type lane struct {
 	id    string
@@ -132,6 +150,7 @@ func New(cfg Config) (*Publisher, error) {
 	def(&cfg.ResumeGrace, 15*time.Minute)
 	def(&cfg.ReconcileDelay, 5*time.Second)
 	def(&cfg.SendTimeout, 10*time.Minute)
+	def(&cfg.ShutdownGrace, 20*time.Second)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 128
 	}
@@ -155,6 +174,7 @@ func New(cfg Config) (*Publisher, error) {
 		done:     make(chan struct{}),
 		m:        newMetrics(cfg.Registerer),
 	}
+	p.ctx, p.cancelCtx = context.WithCancel(context.Background())
 	return p, nil
 }
 
@@ -213,6 +233,12 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 			p.lanesWG.Add(1)
 			go p.runLane(l)
 		}
+		c := &claim{}
+		if d.State != pregonero.DeliverySending {
+			c.state.Store(claimStarted) // in doubt: not cancelable
+		}
+		// A cancel may have come between the claim and this dispatch.
+		p.claims.LoadOrStore(d.ID, c)
 		l.queue = append(l.queue, d)
 		p.m.queued.Inc()
 	}
@@ -260,6 +286,7 @@ func (p *Publisher) runLane(l *lane) {
 		p.mu.Unlock()
 		p.m.queued.Dec()
 		p.process(l, d)
+		p.claims.Delete(d.ID)
 	}
 }
 
@@ -274,7 +301,17 @@ func (p *Publisher) Close() error {
 	p.closed = true
 	close(p.done)
 	p.mu.Unlock()
-	p.lanesWG.Wait()
+	lanes := make(chan struct{})
+	go func() { p.lanesWG.Wait(); close(lanes) }()
+	select {
+	case <-lanes:
+	case <-time.After(p.cfg.ShutdownGrace):
+		// Sends still on the wire are cut: their deliveries stay sending
+		// and are reconciled at the next start.
+		p.cancelCtx()
+		<-lanes
+	}
+	p.cancelCtx()
 	p.recWG.Wait()
 	return nil
 }

@@ -612,3 +612,43 @@ func TestReleaseOfANonHeldDeliveryConflicts(t *testing.T) {
 		t.Fatal("not a domain error")
 	}
 }
+
+func TestCancelStopsAClaimedDeliveryBeforeItsInstant(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	d := h.post("x-a", t0.Add(time.Second), "uno")
+	ds, err := h.db.ClaimDue(ctx, t0, t0.Add(time.Second), 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claim: %v %d", err, len(ds))
+	}
+	h.pub.Dispatch(ds)
+	p, err := h.pub.Cancel(ctx, d.PostID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != pregonero.PostCanceled {
+		t.Fatalf("post status %s, want canceled", p.Status)
+	}
+	h.clock.Advance(time.Second)
+	got := h.wait(d.ID, state(pregonero.DeliveryCanceled))
+	if len(got.Attempts) != 0 {
+		t.Errorf("attempts %+v: the pending attempt never went out", got.Attempts)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if pub, _ := h.ad.calls(); len(pub) != 0 {
+		t.Fatalf("a canceled delivery was sent: %v", pub)
+	}
+}
+
+func TestCancelLeavesADeliveryInDoubtAlone(t *testing.T) {
+	h := newHarness(t)
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
+	}
+	d := h.post("x-a", t0, "uno")
+	h.tick()
+	h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+	if _, err := h.pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		t.Fatalf("err = %v, want conflict: it may already be on the network", err)
+	}
+}

@@ -68,7 +68,7 @@ func (s *Scheduler) Open() error {
 		s.Location = time.UTC
 	}
 	if s.Lead <= 0 {
-		s.Lead = 250 * time.Millisecond
+		s.Lead = time.Second
 	}
 	if s.ClaimBatch <= 0 {
 		s.ClaimBatch = 2000

@@ -17,7 +17,7 @@ func (db *DB) PutAccount(ctx context.Context, a *pregonero.Account) error {
 	if a == nil {
 		return pregonero.Errorf(pregonero.EINVALID, "nil account")
 	}
-	if err := checkID("account", a.ID); err != nil {
+	if err := checkID("account id", a.ID); err != nil {
 		return err
 	}
 	v, err := encodeAccount(a)
@@ -131,7 +131,7 @@ func (db *DB) Credentials(ctx context.Context, accountID string) (map[string]str
 
 // PutCredentials replaces the stored secrets of an account.
 func (db *DB) PutCredentials(ctx context.Context, accountID string, creds map[string]string) error {
-	if err := checkID("account", accountID); err != nil {
+	if err := checkID("account id", accountID); err != nil {
 		return err
 	}
 	v, err := encodeCredentials(maps.Clone(creds))
@@ -148,7 +148,7 @@ func (db *DB) PutMedia(ctx context.Context, m *pregonero.Media) error {
 	if m == nil {
 		return pregonero.Errorf(pregonero.EINVALID, "nil media")
 	}
-	if err := checkID("media", m.ID); err != nil {
+	if err := checkID("media id", m.ID); err != nil {
 		return err
 	}
 	v, err := encodeMedia(m)
@@ -226,7 +226,7 @@ func (db *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 
 // PutSetting stores a named setting. The value is kept as given.
 func (db *DB) PutSetting(ctx context.Context, key string, value []byte) error {
-	if err := checkID("setting", key); err != nil {
+	if err := checkID("setting key", key); err != nil {
 		return err
 	}
 	v := bytes.Clone(value)

@@ -43,7 +43,8 @@ const recordVersion = 1
 // nanoseconds since the Unix epoch.
 
 // encoder appends a JSON object field by field. The first error (a time
-// that RFC 3339 cannot express) sticks and is reported by finish.
+// beyond what int64 nanoseconds hold) sticks and is returned by the
+// append function that owns the encoder.
 type encoder struct {
 	b     []byte
 	err   error

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -45,16 +44,28 @@ const (
 	// not turn into one huge transaction holding every caller back.
 	maxBatchOps   = 1000
 	maxBatchBytes = 16 << 20
-	// fillPercentAppend is used for buckets keyed by time-ordered ids,
-	// where inserts mostly append: fuller pages mean a smaller file and
-	// fewer pages written per commit.
-	fillPercentAppend = 0.9
+	// Posts and deliveries are keyed by time-ordered ids, so inserts
+	// mostly append and pages are filled up to these fractions before a
+	// new one starts (bbolt's default, 0.5, suits random inserts). Posts
+	// rarely change: fuller pages mean fewer pages written per commit.
+	// Deliveries grow by an attempt when claimed, so their pages keep room
+	// for that instead of each splitting in two on the claim.
+	fillPercentPosts      = 0.9
+	fillPercentDeliveries = 0.7
 )
 
 var _ pregonero.Store = (*DB)(nil)
 
 // DB is a pregonero.Store on a bbolt data file. Its methods are safe for
-// concurrent use.
+// concurrent use; every write returns once its transaction is synced.
+//
+// Reads run in their own read transactions, concurrently with writes.
+// Writes are queued to one committer goroutine (see commitLoop), so the
+// functions given to UpdateDelivery and UpdateAccount run there: they must
+// be quick and must not call the DB.
+//
+// Account.Credentials, which come from the configuration, are not stored;
+// secrets that change at run time go through PutCredentials.
 type DB struct {
 	// Now stamps UpdatedAt on what UpdateDelivery, UpdateAccount and
 	// CancelPost change. Replace it only before the first call.
@@ -121,8 +132,10 @@ func open(path string, cfg config, migs []migration) (*DB, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	b, err := bbolt.Open(path, 0o600, &bbolt.Options{
-		Timeout:      cfg.lockTimeout,
-		FreelistType: freelistType,
+		Timeout: cfg.lockTimeout,
+		// Allocation from a hashmap freelist stays O(1) however many
+		// pages are free, where the array freelist scans.
+		FreelistType: bbolt.FreelistMapType,
 	})
 	if err != nil {
 		return nil, classifyOpenError(path, err)
@@ -312,8 +325,6 @@ var errPartialWrite = errors.New("operation failed after writing")
 func (db *DB) commit(batch []*op) {
 	results := make([]error, len(batch))
 	partial := false
-	t0 := time.Now()
-	defer func() { probeN.Add(1); probeOps.Add(int64(len(batch))); probeDur.Add(int64(time.Since(t0))) }()
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		prepareTx(tx)
 		for i, o := range batch {
@@ -382,8 +393,8 @@ func runOp(o *op, tx *bbolt.Tx) (wrote bool, err error) {
 }
 
 func prepareTx(tx *bbolt.Tx) {
-	tx.Bucket(bucketPosts).FillPercent = fillPercentAppend
-	tx.Bucket(bucketDeliveries).FillPercent = fillPercentAppend
+	tx.Bucket(bucketPosts).FillPercent = fillPercentPosts
+	tx.Bucket(bucketDeliveries).FillPercent = fillPercentDeliveries
 }
 
 // wtx is a write transaction as one op sees it: it notes whether the op
@@ -409,23 +420,3 @@ func (w *wtx) del(bucket, k []byte) error {
 	}
 	return nil
 }
-
-var probeN, probeOps, probeDur atomic.Int64
-
-// ProbeStats is temporary.
-func ProbeStats() (int64, int64, time.Duration) { return probeN.Swap(0), probeOps.Swap(0), time.Duration(probeDur.Swap(0)) }
-
-// BoltStats is temporary.
-func (db *DB) BoltStats() string { s0 := db.bolt.Stats(); s := s0.Sub(&probeBase); n := s.TxStats.GetWrite(); return fmt.Sprintf("pageswritten=%d writetime=%v spill=%v", n, s.TxStats.GetWriteTime(), s.TxStats.GetSpillTime()) }
-
-var freelistType = func() bbolt.FreelistType {
-	if os.Getenv("FL") == "array" {
-		return bbolt.FreelistArrayType
-	}
-	return bbolt.FreelistMapType
-}()
-
-// BoltStatsReset is temporary.
-func (db *DB) BoltStatsReset() { probeBase = db.bolt.Stats() }
-
-var probeBase bbolt.Stats

@@ -127,15 +127,16 @@ func encodeUint64(v uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v)
 }
 
-// checkID validates an id before it becomes (part of) a key.
-func checkID(kind, id string) error {
+// checkID validates an id or name before it becomes (part of) a key;
+// what names it in messages ("post id").
+func checkID(what, id string) error {
 	switch {
 	case id == "":
-		return pregonero.Errorf(pregonero.EINVALID, "%s id is empty", kind)
+		return pregonero.Errorf(pregonero.EINVALID, "%s is empty", what)
 	case len(id) > maxIDLen:
-		return pregonero.Errorf(pregonero.EINVALID, "%s id is longer than %d bytes", kind, maxIDLen)
+		return pregonero.Errorf(pregonero.EINVALID, "%s is longer than %d bytes", what, maxIDLen)
 	case strings.IndexByte(id, 0) >= 0:
-		return pregonero.Errorf(pregonero.EINVALID, "%s id %q contains a NUL byte", kind, id)
+		return pregonero.Errorf(pregonero.EINVALID, "%s %q contains a NUL byte", what, id)
 	}
 	return nil
 }

@@ -31,3 +31,26 @@ func parallel(n int, fn func(i int)) {
 	}
 	wg.Wait()
 }
+
+// bufferPool recycles the large buffers bulk writes encode into: a call
+// with thousands of posts fills megabytes that bbolt needs only until the
+// commit, and allocating them afresh each time keeps the garbage collector
+// and the page scavenger busy.
+var bufferPool sync.Pool
+
+// getBuffer returns an empty buffer with at least the given capacity.
+func getBuffer(capacity int) []byte {
+	if b, ok := bufferPool.Get().(*[]byte); ok && cap(*b) >= capacity {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, capacity)
+}
+
+// putBuffers returns buffers to the pool; nothing may use them afterwards.
+func putBuffers(bufs [][]byte) {
+	for _, b := range bufs {
+		if cap(b) >= 64<<10 {
+			bufferPool.Put(&b)
+		}
+	}
+}

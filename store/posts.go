@@ -15,8 +15,10 @@ import (
 
 // Listing limits of Posts.
 const (
+	// DefaultPostsLimit is the page size when PostFilter.Limit is zero.
 	DefaultPostsLimit = 50
-	MaxPostsLimit     = 500
+	// MaxPostsLimit caps PostFilter.Limit.
+	MaxPostsLimit = 500
 )
 
 // kv is one Put prepared outside the transaction.
@@ -33,6 +35,9 @@ type newPosts struct {
 	posts, deliveries, byTime, due, claimed, held []kv
 	counts                                        countDelta
 	size                                          int
+	// buffers hold the encoded values and keys; they go back to the pool
+	// once the transaction that wrote them has ended.
+	buffers [][]byte
 }
 
 var empty = []byte{}
@@ -49,10 +54,10 @@ func validState(s pregonero.DeliveryState) bool {
 }
 
 func checkDelivery(d *pregonero.Delivery) error {
-	if err := checkID("delivery", d.ID); err != nil {
+	if err := checkID("delivery id", d.ID); err != nil {
 		return err
 	}
-	if err := checkID("account", d.AccountID); err != nil {
+	if err := checkID("account id", d.AccountID); err != nil {
 		return fmt.Errorf("delivery %s: %w", d.ID, err)
 	}
 	if !validState(d.State) {
@@ -69,7 +74,7 @@ func checkNewPosts(posts []*pregonero.Post) error {
 		if p == nil {
 			return pregonero.Errorf(pregonero.EINVALID, "nil post")
 		}
-		if err := checkID("post", p.ID); err != nil {
+		if err := checkID("post id", p.ID); err != nil {
 			return err
 		}
 		if _, dup := seenPosts[p.ID]; dup {
@@ -108,10 +113,16 @@ func encodeNewPosts(posts []*pregonero.Post) (*newPosts, error) {
 		parts[i], errs[i] = encodePostChunk(posts[chunks[i][0]:chunks[i][1]])
 	})
 	if err := errors.Join(errs...); err != nil {
+		for _, part := range parts {
+			if part != nil {
+				putBuffers(part.buffers)
+			}
+		}
 		return nil, err
 	}
 	n := parts[0]
 	for _, part := range parts[1:] {
+		n.buffers = append(n.buffers, part.buffers...)
 		n.posts = append(n.posts, part.posts...)
 		n.deliveries = append(n.deliveries, part.deliveries...)
 		n.byTime = append(n.byTime, part.byTime...)
@@ -146,8 +157,9 @@ func encodePostChunk(posts []*pregonero.Post) (*newPosts, error) {
 		}
 		nd += len(p.Deliveries)
 	}
-	vals := make([]byte, 0, valSize)
-	keys := make([]byte, 0, keySize)
+	vals := getBuffer(valSize)
+	keys := getBuffer(keySize)
+	n.buffers = append(n.buffers, vals, keys)
 	n.posts = make([]kv, 0, len(posts))
 	n.byTime = make([]kv, 0, len(posts))
 	n.deliveries = make([]kv, 0, nd)
@@ -238,6 +250,7 @@ func (db *DB) CreatePosts(ctx context.Context, posts ...*pregonero.Post) error {
 	if err != nil {
 		return err
 	}
+	defer putBuffers(n.buffers)
 	return db.exec(ctx, n.size, n.apply)
 }
 
@@ -268,19 +281,28 @@ func loadPostValue(tx *bbolt.Tx, v []byte) (*pregonero.Post, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := loadDeliveries(tx, p, ids); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// loadDeliveries fills in the post's deliveries and derived status.
+func loadDeliveries(tx *bbolt.Tx, p *pregonero.Post, ids []string) error {
 	p.Deliveries = make([]*pregonero.Delivery, len(ids))
 	deliveries := tx.Bucket(bucketDeliveries)
 	for i, id := range ids {
 		v := deliveries.Get([]byte(id))
 		if v == nil {
-			return nil, fmt.Errorf("post %s: delivery %s is missing", p.ID, id)
+			return fmt.Errorf("post %s: delivery %s is missing", p.ID, id)
 		}
+		var err error
 		if p.Deliveries[i], err = decodeDelivery(v); err != nil {
-			return nil, fmt.Errorf("post %s: delivery %s: %w", p.ID, id, err)
+			return fmt.Errorf("post %s: delivery %s: %w", p.ID, id, err)
 		}
 	}
 	p.Status = pregonero.DeriveStatus(p.Deliveries)
-	return p, nil
+	return nil
 }
 
 // Posts lists posts ordered by ScheduledAt, then id, walking the
@@ -342,13 +364,20 @@ func (db *DB) Posts(ctx context.Context, f pregonero.PostFilter) (*pregonero.Pos
 			if v == nil {
 				continue
 			}
-			p, err := loadPostValue(tx, v)
+			p, ids, err := decodePost(v)
 			if err != nil {
 				return err
 			}
+			// Deliveries are read only for posts that pass the cheaper
+			// filters.
 			if f.Campaign != "" && p.Campaign != f.Campaign ||
-				f.Account != "" && !slices.Contains(p.Targets, f.Account) ||
-				f.Status != "" && p.Status != f.Status {
+				f.Account != "" && !slices.Contains(p.Targets, f.Account) {
+				continue
+			}
+			if err := loadDeliveries(tx, p, ids); err != nil {
+				return err
+			}
+			if f.Status != "" && p.Status != f.Status {
 				continue
 			}
 			if len(page.Posts) == limit {

@@ -89,6 +89,7 @@ type fakeControl struct {
 	resumeFn func(account string) (*pregonero.ResumeReport, error)
 	release  func(id string) (*pregonero.Delivery, error)
 	readyErr error
+	store    pregonero.Store
 }
 
 func (c *fakeControl) Notify(t time.Time) {
@@ -124,6 +125,18 @@ func (c *fakeControl) Release(_ context.Context, id string) (*pregonero.Delivery
 		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "delivery %s not found", id)
 	}
 	return fn(id)
+}
+
+// Cancel cancels in the store, as the publisher does when nothing of the
+// post is claimed.
+func (c *fakeControl) Cancel(ctx context.Context, id string) (*pregonero.Post, error) {
+	c.mu.Lock()
+	st := c.store
+	c.mu.Unlock()
+	if st == nil {
+		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "post %s not found", id)
+	}
+	return st.CancelPost(ctx, id)
 }
 
 func (c *fakeControl) Ready() error {
@@ -233,6 +246,7 @@ func newTestServer(tb testing.TB, opts ...serverOption) *testServer {
 	dir := tb.TempDir()
 	ts := &testServer{t: tb, dataDir: dir, dbPath: filepath.Join(dir, "db"), ctl: &fakeControl{}, clock: &clock{t: testNow}}
 	ts.db = mustOpenStore(tb, ts.dbPath, ts.clock)
+	ts.ctl.store = ts.db
 	tb.Cleanup(func() { ts.db.Close() })
 	ctx := context.Background()
 	for _, a := range testAccounts {

@@ -206,7 +206,7 @@ func (s *Server) handleGetPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleCancelPost(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.store.CancelPost(r.Context(), r.PathValue("id"))
+	p, err := s.control.Cancel(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,10 @@ type Control interface {
 	Pause(ctx context.Context, account, reason string) error                     // account "" = global
 	Resume(ctx context.Context, account string) (*pregonero.ResumeReport, error) // releases held deliveries
 	Release(ctx context.Context, deliveryID string) (*pregonero.Delivery, error) // held → queued now
-	Ready() error                                                                // nil while the scheduler heartbeat is fresh
+	// Cancel cancels what of a post has not gone out: queued and held
+	// deliveries, and claimed ones whose send has not started.
+	Cancel(ctx context.Context, postID string) (*pregonero.Post, error)
+	Ready() error // nil while the scheduler heartbeat is fresh
 }
 
 // Config configures a Server. Store and Control are required.

@@ -105,7 +105,7 @@ func Version() string {
 				return s.Value[:12]
 			}
 		}
-		if bi.Main.Version != "" {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			return bi.Main.Version
 		}
 	}

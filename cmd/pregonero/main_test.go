@@ -183,8 +183,9 @@ func TestEndToEndPublishesAtItsTime(t *testing.T) {
 		"scheduled_at": time.Now().Add(time.Second).Format(time.RFC3339Nano)}, &q); code != http.StatusCreated {
 		t.Fatalf("create: %d", code)
 	}
-	if code := a.do("POST", "/api/v1/posts/"+q.ID+"/cancel", nil, &q); code != http.StatusOK || q.Status != "canceled" {
-		t.Fatalf("cancel: %d %+v", code, q)
+	var cq map[string]any
+	if code := a.do("POST", "/api/v1/posts/"+q.ID+"/cancel", nil, &cq); code != http.StatusOK || cq["status"] != "canceled" {
+		t.Fatalf("cancel: %d %+v", code, cq)
 	}
 	time.Sleep(1500 * time.Millisecond)
 	if n := len(getSandboxPosts(t, m.SandboxAddr).Posts); n != 2 {

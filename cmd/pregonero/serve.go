@@ -164,10 +164,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.syncAccounts(ctx); err != nil {
 		return err
 	}
-	if created, err := web.EnsureToken(ctx, m.Store, c.DataDir, log); err != nil {
+	if _, err := web.EnsureToken(ctx, m.Store, c.DataDir, log); err != nil {
 		return err
-	} else if created {
-		log.Info("API token created", "file", filepath.Join(c.DataDir, "admin.token"))
 	}
 	if m.Media, err = media.Open(filepath.Join(c.DataDir, "media"), m.Store); err != nil {
 		return err

@@ -47,7 +47,7 @@ func TestStore(t *testing.T, open OpenFunc) {
 // base is the suite's starting instant.
 var base = time.Date(2031, 3, 14, 15, 0, 0, 0, time.UTC)
 
-// Clock is a settable clock for the store under test.
+// clock is a settable clock for the store under test.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time

@@ -83,9 +83,11 @@ func isASCII(s string) bool {
 // nameprep applies the RFC 3491 profile of stringprep: characters commonly
 // mapped to nothing are removed, case is folded, the result is normalized to
 // NFKC, then prohibited characters and the bidirectional rule are checked.
-// Go's tables follow a newer Unicode version than RFC 3454; the difference
-// only matters for characters unassigned in Unicode 3.2, which are allowed
-// here as upstream allows them.
+// Code points unassigned in Unicode 3.2 are allowed, as upstream allows them.
+// Bidirectional classes come from current Unicode data, defaults for
+// unassigned code points included, as in the JDK's StringPrep; case folding
+// and NFKC also use current data where the JDK uses Unicode 3.2, which can
+// only change the encoded length of labels with characters added since.
 func nameprep(label string) (string, bool) {
 	mapped := strings.Map(func(r rune) rune {
 		if mapsToNothing(r) {

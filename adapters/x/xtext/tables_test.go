@@ -151,24 +151,30 @@ func TestIDNAASCIILength(t *testing.T) {
 	}
 }
 
-// TestExtractURLs_memoizedScanAgrees runs the same texts below and above
-// the memo threshold: padding must not change which links are found.
+// TestExtractURLs_memoizedScanAgrees runs texts whose scan stays within the
+// work budget and the same texts forced past it: switching the memo tables
+// on must not change which links are found.
 func TestExtractURLs_memoizedScanAgrees(t *testing.T) {
 	texts := []string{
 		"www.foo.co.uk a-b.c_d.e-f.com sub_domain-dash.twitter.com foo.comm x.y.z.jp",
 		"a-a-a-a.b-b.c.com __a.com a__b.com a.b_c.com a_b.c.com",
-		"http://ex_ample.com/path https://t.co/abc?x=1 test.tar.bz2",
+		"http://ex_ample.com/path https://t.co/abc?x=1 test.tar.bz2 a.b.c.d.e.f.g.h.i.com",
 	}
-	pad := strings.Repeat(" ", memoThreshold)
 	for _, text := range texts {
-		short := extractURLs(text)
-		long := extractURLs(text + pad)
-		if len(short) != len(long) {
-			t.Fatalf("extractURLs(%q) found %d links without memo, %d with", text, len(short), len(long))
+		plain := newURLScanner(text)
+		gotPlain := plain.extract()
+		memo := newURLScanner(text)
+		memo.budget = -1
+		gotMemo := memo.extract()
+		if plain.labels != nil || memo.labels == nil {
+			t.Fatalf("memo tables: plain scan has %v, forced scan has %v; want none and some", plain.labels != nil, memo.labels != nil)
 		}
-		for i := range short {
-			if short[i] != long[i] {
-				t.Errorf("extractURLs(%q) link %d = %v without memo, %v with", text, i, short[i], long[i])
+		if len(gotPlain) != len(gotMemo) {
+			t.Fatalf("%q: %d links without memo, %d with", text, len(gotPlain), len(gotMemo))
+		}
+		for i := range gotPlain {
+			if gotPlain[i] != gotMemo[i] {
+				t.Errorf("%q: link %d = %v without memo, %v with", text, i, gotPlain[i], gotMemo[i])
 			}
 		}
 	}

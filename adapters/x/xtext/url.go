@@ -56,7 +56,12 @@ func extractURLs(s string) []span {
 	if strings.IndexByte(s, '.') < 0 {
 		return nil
 	}
-	x := newURLScanner(s)
+	return newURLScanner(s).extract()
+}
+
+// extract runs Matcher.find over the whole text.
+func (x *urlScanner) extract() []span {
+	s := x.s
 	var out []span
 	for p := 0; p < len(s); {
 		if c := s[p]; isASCIIAlnum(rune(c)) && p > 0 {
@@ -85,29 +90,34 @@ func extractURLs(s string) []span {
 // noRune stands for an empty "preceding character" group.
 const noRune rune = -1
 
-// memoThreshold is the text length from which the scanner memoizes label
-// runs and subdomain chains. The upstream expression takes quadratic time on
-// inputs such as "a-a-a-…" or "a.a.a.…"; memoizing keeps the scan linear,
-// and below this length the quadratic worst case is a fraction of a
-// millisecond, cheaper than allocating the tables for every post.
-const memoThreshold = 1024
-
-// urlScanner holds the text and, for long texts, the memo tables.
+// urlScanner holds the text and the memo tables that keep the scan linear.
+// The upstream expression takes quadratic time on inputs such as "a-a-a-…"
+// or "a.a.a.…", where every position starts an attempt that rescans the
+// same labels. Ordinary text never comes close, so the tables are only
+// allocated once the scanning work exceeds a few times the text length;
+// from then on each label run and subdomain chain is computed once.
 type urlScanner struct {
 	s string
+	// work counts bytes scanned for labels and links followed in subdomain
+	// chains; past budget the memo tables are switched on.
+	work, budget int
 	// Indexed by byte offset, 0 meaning not computed. labels holds
 	// 2*end+underscore+2 for the run of label characters starting there;
 	// chains holds the ASCII domain end starting there plus 2.
-	labels, chains []int32
+	labels, chains []int
 }
 
 func newURLScanner(s string) *urlScanner {
-	x := &urlScanner{s: s}
-	if len(s) >= memoThreshold {
-		x.labels = make([]int32, len(s)+1)
-		x.chains = make([]int32, len(s)+1)
+	return &urlScanner{s: s, budget: 4*len(s) + 256}
+}
+
+// spend records work and switches the memo tables on past the budget.
+func (x *urlScanner) spend(n int) {
+	x.work += n
+	if x.labels == nil && x.work > x.budget {
+		x.labels = make([]int, len(x.s)+1)
+		x.chains = make([]int, len(x.s)+1)
 	}
-	return x
 }
 
 // match tries the URL group at byte q, after the preceding character before.
@@ -222,10 +232,11 @@ func (x *urlScanner) asciiDomain(q int) int {
 	for p := q; ; {
 		if x.chains != nil {
 			if v := x.chains[p]; v != 0 {
-				res = int(v) - 2
+				res = v - 2
 				break
 			}
 		}
+		x.spend(1)
 		next, underscore, ok := x.label(p)
 		if !ok {
 			// Not a subdomain, hence not a domain name either.
@@ -242,7 +253,7 @@ func (x *urlScanner) asciiDomain(q int) int {
 			res = matchTLD(x.s, chain[k].next, true)
 		}
 		if x.chains != nil {
-			x.chains[chain[k].pos] = int32(res + 2)
+			x.chains[chain[k].pos] = res + 2
 		}
 	}
 	return res
@@ -275,7 +286,7 @@ func (x *urlScanner) label(p int) (next int, underscore, ok bool) {
 func (x *urlScanner) run(p int) (int, bool) {
 	if x.labels != nil {
 		if v := x.labels[p]; v != 0 {
-			return int(v-2) / 2, (v-2)%2 == 1
+			return (v - 2) / 2, (v-2)%2 == 1
 		}
 	}
 	s := x.s
@@ -289,13 +300,14 @@ func (x *urlScanner) run(p int) (int, bool) {
 		}
 		e += n
 	}
+	x.spend(e - p + 1)
 	if x.labels != nil {
 		for k := p; k < e; {
 			v := 2 * e
 			if k <= lastUnderscore {
 				v++
 			}
-			x.labels[k] = int32(v + 2)
+			x.labels[k] = v + 2
 			_, n := decodeAt(s, k)
 			k += n
 		}
@@ -333,15 +345,22 @@ func followsScheme(s string, q int) bool {
 }
 
 // pathEnd returns where the path that starts after the '/' at i-1 ends.
-// URL_VALID_PATH is G* (BALANCED_PARENS G*)* ENDING, where every ending
-// character is also a general path character, repeated possessively. Its
-// first match extends to the last ending character or balanced parenthesis
-// group of the longest run of path tokens, after which a second repetition
-// cannot match; when there is none, the path is the bare '/'. (The
-// alternative @G+/ can never be reached: '@' and '/' are path characters.)
+//
+// Upstream builds URL_VALID_PATH by pasting URL_VALID_PATH_ENDING_CHARS,
+// itself "[…]|(?:BALANCED_PARENS)", without parentheses, so the pattern
+// repeated possessively after the '/' is really three alternatives:
+//
+//	G* (BALANCED_PARENS G*)* [ENDING] | BALANCED_PARENS | @G+/
+//
+// The first one ends at the last ending character found in the runs of path
+// characters of the longest sequence of runs and balanced parenthesis groups
+// (the contents of a group are never candidates). Later repetitions can only
+// add the balanced groups that directly follow that point, one at a time,
+// through the second alternative. The third can never be the first to match,
+// since '@' and '/' are themselves path characters.
 func pathEnd(s string, i int) int {
-	end, j := i, i
-	for j < len(s) {
+	end := i
+	for j := i; j < len(s); {
 		r, n := decodeAt(s, j)
 		if isPathChar(r) {
 			j += n
@@ -352,11 +371,18 @@ func pathEnd(s string, i int) int {
 		}
 		if r == '(' {
 			if k := balancedParens(s, j); k >= 0 {
-				j, end = k, k
+				j = k
 				continue
 			}
 		}
 		break
+	}
+	for end < len(s) && s[end] == '(' {
+		k := balancedParens(s, end)
+		if k < 0 {
+			break
+		}
+		end = k
 	}
 	return end
 }

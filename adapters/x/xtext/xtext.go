@@ -1,12 +1,13 @@
 // Package xtext counts text the way X does (twitter-text v3 weighted
 // length), so a post is refused when it is queued, not when it is due.
 //
-// It reproduces TwitterTextParser.parseTweet of twitter-text 3.1 (Java, the
-// implementation X documents as the one its backend uses) with the v3
-// configuration: the text is normalized to NFC; every link the twitter-text
-// extractor finds counts as 23 characters; every emoji sequence counts as 2;
-// other code points count 1 when they fall in Latin, Greek, Cyrillic,
-// Hebrew, Arabic, Indic, Thai, Georgian and a few punctuation ranges, else 2.
+// It reproduces TwitterTextParser.parseTweet of twitter-text 3.1 (the Java
+// implementation) with the v3 configuration: the text is normalized to NFC;
+// every link the twitter-text extractor finds counts as 23 characters; every
+// emoji sequence counts as 2; any other code point counts 1 up to U+10FF
+// (Latin, Greek, Cyrillic, Hebrew, Arabic, Indic scripts, Thai, Georgian…)
+// and in three General Punctuation ranges, 2 elsewhere (CJK, emoji parts,
+// symbols). ExtractURLs exposes the link extractor on its own.
 package xtext
 
 import (
@@ -42,15 +43,18 @@ var v3Ranges = [...]weightedRange{
 
 // Result is the outcome of parsing a text.
 type Result struct {
-	WeightedLength int  `json:"weighted_length"`
-	Valid          bool `json:"valid"`
+	// WeightedLength is the length X charges against MaxWeightedLength.
+	WeightedLength int `json:"weighted_length"`
+	// Valid reports whether X accepts the text as a post's text.
+	Valid bool `json:"valid"`
 	// Permillage is the weighted length in thousandths of the limit,
 	// rounded down: 1000 is exactly full.
 	Permillage int `json:"permillage"`
-	// ValidRangeEnd is the index, in UTF-16 code units of the text as given,
-	// of the last character that still fits in the limit (twitter-text's
-	// validRangeEnd, so it can be used by a browser to mark the overflow), or
-	// -1 for a blank text.
+	// ValidRangeEnd is twitter-text's validRangeEnd: the index, in UTF-16
+	// code units of the text as given, of the last character that fits in
+	// the limit, so a browser can mark the overflow; -1 for a blank text.
+	// Upstream shifts it by the length change normalization caused, so it
+	// is exact only for text that is already NFC.
 	ValidRangeEnd int `json:"valid_range_end"`
 }
 

@@ -155,6 +155,36 @@ func TestExtractURLs_offsets(t *testing.T) {
 	}
 }
 
+// TestExtractURLs_pathParentheses pins how a path ends around parentheses.
+// Upstream pastes its path-ending class and its balanced-parentheses group
+// together without grouping them, so a group only extends a path when it
+// directly follows the last path-ending character (or the slash).
+func TestExtractURLs_pathParentheses(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want string
+	}{
+		{"group after a letter is kept", "http://a.co/x(ab) b", "http://a.co/x(ab)"},
+		{"group after a quote is dropped", "http://a.co/x'(ab) b", "http://a.co/x"},
+		{"group after a comma is dropped", "http://a.co/x,(a)", "http://a.co/x"},
+		{"consecutive groups after the slash are kept", "http://a.co/(a)(b)' c", "http://a.co/(a)(b)"},
+		{"letters after groups are kept", "http://a.co/x(a)(b)y' c", "http://a.co/x(a)(b)y"},
+		{"nested group is kept", "http://a.co/x(a(b)c)(d)", "http://a.co/x(a(b)c)(d)"},
+		{"unclosed group is dropped", "http://a.co/(a", "http://a.co/"},
+		{"empty group is dropped", "http://a.co/x()", "http://a.co/x"},
+		{"Wikipedia article without scheme keeps its group", "Ver es.wikipedia.org/wiki/Bogot%C3%A1_(Colombia).", "es.wikipedia.org/wiki/Bogot%C3%A1_(Colombia)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := xtext.ExtractURLs(tt.text)
+			if len(got) != 1 || got[0].URL != tt.want {
+				t.Errorf("ExtractURLs(%q) = %v, want one link %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestParse_adversarialInputIsLinear feeds inputs on which a backtracking
 // implementation of the upstream patterns takes quadratic time; each must
 // take a few milliseconds, so a generous bound still catches a regression.
