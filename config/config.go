@@ -274,9 +274,9 @@ func checkXCredentials(m map[string]string) error {
 		return nil
 	}
 	if m["consumer_key"] != "" {
-		return fmt.Errorf("OAuth 1.0a needs %s", strings.Join(oauth1, ", "))
+		return fmt.Errorf("oauth 1.0a needs %s", strings.Join(oauth1, ", "))
 	}
-	return fmt.Errorf("X needs OAuth 1.0a (consumer_key, consumer_secret, access_token, access_token_secret) or OAuth 2.0 (client_id, client_secret, access_token, refresh_token); missing %s", strings.Join(oauth2, ", "))
+	return fmt.Errorf("x needs OAuth 1.0a (consumer_key, consumer_secret, access_token, access_token_secret) or OAuth 2.0 (client_id, client_secret, access_token, refresh_token); missing %s", strings.Join(oauth2, ", "))
 }
 
 // Location returns the configured zone.

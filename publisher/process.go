@@ -15,7 +15,8 @@ import (
 var errNotOwned = errors.New("delivery is not claimed by this publisher")
 
 // process runs one claimed delivery through the state machine.
-func (p *Publisher) process(l *lane, d *pregonero.Delivery) {
+func (p *Publisher) process(l *lane, it *item) {
+	d := it.d
 	now := p.clock.Now()
 
 	if p.stopping() {
@@ -59,7 +60,8 @@ func (p *Publisher) process(l *lane, d *pregonero.Delivery) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.SendTimeout)
 	defer cancel()
 
-	post, err := p.cfg.Store.Post(ctx, d.PostID)
+	<-it.ready
+	post, err := it.post, it.err
 	if err != nil {
 		p.log.Error("load post", "delivery", d.ID, "err", err)
 		p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error", Message: "Could not read the post: " + err.Error(), At: now})

@@ -94,7 +94,9 @@ type Publisher struct {
 	// claims tracks each dispatched delivery until its send starts, so
 	// that a cancel can still stop it (see Cancel).
 	claims   sync.Map // delivery id → *claim
-	accounts map[string]*pregonero.Account
+	// accounts is replaced whole on every change (copy on write): lanes
+	// read it before every send without taking a lock.
+	accounts atomic.Pointer[map[string]*pregonero.Account]
 	limiters map[string]*rate.Limiter
 	closed   bool
 
@@ -122,7 +124,7 @@ const (
 
 type lane struct {
 	id    string
-	queue []*pregonero.Delivery
+	queue []*item
 	// notBefore holds back the account after a rate limit; deliveries
 	// reaching the lane before it are given back with that time.
 	notBefore time.Time
@@ -168,7 +170,6 @@ func New(cfg Config) (*Publisher, error) {
 		log:      cfg.Logger.With("component", "publisher"),
 		clock:    cfg.Clock,
 		lanes:    map[string]*lane{},
-		accounts: map[string]*pregonero.Account{},
 		limiters: map[string]*rate.Limiter{},
 		sem:      make(chan struct{}, cfg.Workers),
 		done:     make(chan struct{}),
@@ -197,12 +198,13 @@ func (p *Publisher) ReloadAccounts(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("publisher: load accounts: %w", err)
 	}
+	m := make(map[string]*pregonero.Account, len(as))
+	for _, a := range as {
+		m[a.ID] = p.withCredentials(a)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.accounts = make(map[string]*pregonero.Account, len(as))
-	for _, a := range as {
-		p.accounts[a.ID] = p.withCredentials(a)
-	}
+	p.accounts.Store(&m)
 	return nil
 }
 
@@ -216,16 +218,28 @@ func (p *Publisher) withCredentials(a *pregonero.Account) *pregonero.Account {
 // Paused reports whether publishing is paused globally.
 func (p *Publisher) Paused() bool { return p.paused.Load() }
 
-// Dispatch queues claimed deliveries on their accounts' lanes.
+// item is a dispatched delivery with its post, read ahead of the instant
+// so that the send itself starts on time.
+type item struct {
+	d     *pregonero.Delivery
+	ready chan struct{}
+	post  *pregonero.Post
+	err   error
+}
+
+// Dispatch queues claimed deliveries on their accounts' lanes and reads
+// their posts in the background while they wait for their instant.
 func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
+	items := make([]*item, 0, len(ds))
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	if p.closed {
+		// Shutting down: leave them claimed; Recover at the next start
+		// gives them back (sending becomes in_doubt and is reconciled).
+		p.mu.Unlock()
+		return
+	}
+	touched := map[*lane]bool{}
 	for _, d := range ds {
-		if p.closed {
-			// Shutting down: leave it claimed; Recover at the next start
-			// gives it back (sending becomes in_doubt and is reconciled).
-			continue
-		}
 		l := p.lanes[d.AccountID]
 		if l == nil {
 			l = &lane{id: d.AccountID}
@@ -239,26 +253,40 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 		}
 		// A cancel may have come between the claim and this dispatch.
 		p.claims.LoadOrStore(d.ID, c)
-		l.queue = append(l.queue, d)
+		it := &item{d: d, ready: make(chan struct{})}
+		items = append(items, it)
+		l.queue = append(l.queue, it)
+		touched[l] = true
 		p.m.queued.Inc()
 	}
-	for _, l := range p.lanes {
+	for l := range touched {
 		sortQueue(l.queue)
+	}
+	p.lanesWG.Add(1)
+	p.mu.Unlock()
+	go p.prefetch(items)
+}
+
+func (p *Publisher) prefetch(items []*item) {
+	defer p.lanesWG.Done()
+	for _, it := range items {
+		it.post, it.err = p.cfg.Store.Post(p.ctx, it.d.PostID)
+		close(it.ready)
 	}
 }
 
 // sortQueue keeps a lane in scheduled order: due instant, then scheduled
 // time, then id.
-func sortQueue(q []*pregonero.Delivery) {
+func sortQueue(q []*item) {
 	sort.SliceStable(q, func(i, j int) bool {
-		a, b := dueAt(q[i]), dueAt(q[j])
+		a, b := dueAt(q[i].d), dueAt(q[j].d)
 		if !a.Equal(b) {
 			return a.Before(b)
 		}
-		if !q[i].ScheduledAt.Equal(q[j].ScheduledAt) {
-			return q[i].ScheduledAt.Before(q[j].ScheduledAt)
+		if !q[i].d.ScheduledAt.Equal(q[j].d.ScheduledAt) {
+			return q[i].d.ScheduledAt.Before(q[j].d.ScheduledAt)
 		}
-		return q[i].ID < q[j].ID
+		return q[i].d.ID < q[j].d.ID
 	})
 }
 
@@ -281,12 +309,12 @@ func (p *Publisher) runLane(l *lane) {
 			p.mu.Unlock()
 			return
 		}
-		d := l.queue[0]
+		it := l.queue[0]
 		l.queue = l.queue[1:]
 		p.mu.Unlock()
 		p.m.queued.Dec()
-		p.process(l, d)
-		p.claims.Delete(d.ID)
+		p.process(l, it)
+		p.claims.Delete(it.d.ID)
 	}
 }
 
@@ -326,16 +354,24 @@ func (p *Publisher) stopping() bool {
 }
 
 func (p *Publisher) account(id string) *pregonero.Account {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.accounts[id]
+	if m := p.accounts.Load(); m != nil {
+		return (*m)[id]
+	}
+	return nil
 }
 
 func (p *Publisher) setAccount(a *pregonero.Account) {
 	a = p.withCredentials(a)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.accounts[a.ID] = a
+	m := map[string]*pregonero.Account{}
+	if old := p.accounts.Load(); old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[a.ID] = a
+	p.accounts.Store(&m)
 }
 
 func (p *Publisher) limiter(a *pregonero.Account) *rate.Limiter {

@@ -3,8 +3,10 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -133,6 +135,12 @@ func BenchmarkBurst20k(b *testing.B) {
 			b.Fatalf("setup too slow: %v left before the instant", time.Until(at))
 		}
 		b.StartTimer()
+		if os.Getenv("BURST_PROFILE") != "" {
+			time.Sleep(time.Until(at.Add(-20 * time.Millisecond)))
+			f, _ := os.Create(os.Getenv("BURST_PROFILE"))
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
 		var recorded time.Duration
 		for {
 			c, err := db.DeliveryCounts(context.Background())
