@@ -111,6 +111,13 @@ func (p *Publisher) process(l *lane, it *item) {
 		p.hold(d, holdReasonFor(st.Status), st.StatusReason)
 		return
 	}
+	if rr, ok := ad.(RateLimitReporter); ok {
+		if rem, reset, known := rr.RateLimit(a.ID); known && rem <= 0 && reset.After(p.clock.Now()) {
+			l.notBefore = reset
+			p.giveBack(d, "", reset)
+			return
+		}
+	}
 	if lim := p.limiter(a); lim != nil {
 		r := lim.ReserveN(p.clock.Now(), 1)
 		if delay := r.DelayFrom(p.clock.Now()); delay > 0 {

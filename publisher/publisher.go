@@ -28,6 +28,14 @@ const (
 	HoldNoAdapter      = "no_adapter"      // no adapter serves the account's network
 )
 
+// RateLimitReporter is implemented by adapters that learn an account's
+// remaining allowance from the network's answers (X's x-rate-limit-*
+// headers); the publisher waits for the reset instead of spending a
+// request on a sure refusal.
+type RateLimitReporter interface {
+	RateLimit(accountID string) (remaining int, reset time.Time, ok bool)
+}
+
 // MediaResolver gives the bytes of a media id.
 type MediaResolver interface {
 	Blob(ctx context.Context, id string) (pregonero.MediaBlob, error)

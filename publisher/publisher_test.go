@@ -19,6 +19,8 @@ var t0 = time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
 // fakeAdapter is a hand-written adapter with function fields.
 type fakeAdapter struct {
 	mu          sync.Mutex
+	remaining   int
+	reset       time.Time
 	PublishFn   func(d *pregonero.Delivery, c pregonero.Content) (pregonero.Receipt, error)
 	ReconcileFn func(d *pregonero.Delivery, since time.Time) (pregonero.Receipt, bool, error)
 	publishes   []string // delivery ids in call order
@@ -28,6 +30,12 @@ type fakeAdapter struct {
 }
 
 func (f *fakeAdapter) Network() pregonero.Network { return pregonero.NetworkX }
+
+func (f *fakeAdapter) RateLimit(string) (int, time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.remaining, f.reset, !f.reset.IsZero()
+}
 func (f *fakeAdapter) Validate(pregonero.Content, *pregonero.Account) []pregonero.FieldError {
 	return nil
 }
@@ -651,4 +659,27 @@ func TestCancelLeavesADeliveryInDoubtAlone(t *testing.T) {
 	if _, err := h.pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
 		t.Fatalf("err = %v, want conflict: it may already be on the network", err)
 	}
+}
+
+func TestServerHintHoldsSendsUntilTheReset(t *testing.T) {
+	h := newHarness(t)
+	reset := t0.Add(4 * time.Minute)
+	h.ad.mu.Lock()
+	h.ad.remaining, h.ad.reset = 0, reset
+	h.ad.mu.Unlock()
+	d := h.post("x-a", t0, "uno")
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryQueued))
+	if !got.NextAttemptAt.Equal(reset) || len(got.Attempts) != 0 {
+		t.Fatalf("next %v attempts %+v, want the reset %v and no attempt", got.NextAttemptAt, got.Attempts, reset)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 0 {
+		t.Fatal("sent with no allowance left")
+	}
+	h.ad.mu.Lock()
+	h.ad.remaining = 99
+	h.ad.mu.Unlock()
+	h.clock.Set(reset)
+	h.tick()
+	h.wait(d.ID, state(pregonero.DeliveryPublished))
 }

@@ -1,0 +1,165 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"pregonero"
+	main "pregonero/cmd/pregonero"
+	"pregonero/store"
+)
+
+// cli runs the command line in-process against the test server.
+func cli(t *testing.T, m *main.Main, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Setenv("PREGONERO_URL", "http://"+m.Addr)
+	b, err := os.ReadFile(filepath.Join(m.Config.DataDir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PREGONERO_TOKEN", strings.TrimSpace(string(b)))
+	var out, errb bytes.Buffer
+	code = main.Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCLIPostLifecycle(t *testing.T) {
+	m := MustRunMain(t, "gobantioquia")
+	dir := t.TempDir()
+	img := filepath.Join(dir, "foto.jpg")
+	f, err := os.Create(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = byte(i)
+	}
+	rgba.Set(1, 1, color.White)
+	if err := jpeg.Encode(f, rgba, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	at := time.Now().Add(time.Hour).In(m.Config.Location()).Format("2006-01-02 15:04")
+	code, out, errs := cli(t, m, "", "post", "create", "-json", "-target", "x-gobantioquia", "-text", "Jornada de vacunación en Urrao",
+		"-at", at, "-media", img, "-alt", "Vacunadora en Urrao", "-campaign", "salud")
+	if code != 0 {
+		t.Fatalf("create: exit %d: %s", code, errs)
+	}
+	var p pregonero.Post
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("create output: %v\n%s", err, out)
+	}
+	if len(p.Media) != 1 || p.Status != pregonero.PostScheduled {
+		t.Fatalf("created %+v", p)
+	}
+	if got := p.ScheduledAt.In(m.Config.Location()).Format("2006-01-02 15:04"); got != at {
+		t.Errorf("scheduled at %s Bogotá, want %s", got, at)
+	}
+
+	if code, out, _ := cli(t, m, "", "post", "list", "-status", "scheduled"); code != 0 || !strings.Contains(out, p.ID) {
+		t.Errorf("list: exit %d\n%s", code, out)
+	}
+	if code, out, _ := cli(t, m, "", "post", "show", p.ID); code != 0 || !strings.Contains(out, `"deliveries"`) {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+	if code, out, _ := cli(t, m, "", "post", "cancel", p.ID); code != 0 || !strings.Contains(out, "canceled") {
+		t.Errorf("cancel: exit %d\n%s", code, out)
+	}
+	code, _, errs = cli(t, m, "", "post", "create", "-target", "x-nadie", "-text", "hola")
+	if code != 1 || !strings.Contains(errs, "x-nadie") {
+		t.Errorf("unknown account: exit %d, stderr %q", code, errs)
+	}
+	if code, out, _ := cli(t, m, "", "accounts"); code != 0 || !strings.Contains(out, "x-gobantioquia") {
+		t.Errorf("accounts: exit %d\n%s", code, out)
+	}
+}
+
+func TestCLIPauseResumeAndBackup(t *testing.T) {
+	m := MustRunMain(t, "gobantioquia")
+	if code, _, errs := cli(t, m, "", "pause"); code == 0 {
+		t.Errorf("pause without a reason succeeded: %s", errs)
+	}
+	if code, out, errs := cli(t, m, "", "pause", "-reason", "Emergencia"); code != 0 || !strings.Contains(out, "paused") {
+		t.Fatalf("pause: exit %d %s %s", code, out, errs)
+	}
+	if !m.Publisher.Paused() {
+		t.Fatal("not paused")
+	}
+	if code, out, errs := cli(t, m, "", "resume"); code != 0 || !strings.Contains(out, "resumed") {
+		t.Fatalf("resume: exit %d %s %s", code, out, errs)
+	}
+	if m.Publisher.Paused() {
+		t.Fatal("still paused")
+	}
+
+	backup := filepath.Join(t.TempDir(), "copia.db")
+	if code, out, errs := cli(t, m, "", "backup", "-o", backup); code != 0 {
+		t.Fatalf("backup: exit %d %s %s", code, out, errs)
+	}
+	db, err := store.Open(backup)
+	if err != nil {
+		t.Fatalf("backup does not open: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.Account(context.Background(), "x-gobantioquia"); err != nil {
+		t.Errorf("backup lacks the account: %v", err)
+	}
+}
+
+func TestCLIValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		code       int
+		length     int
+	}{
+		{"spanish counts one per letter", "¿Dónde está la ñandú? ¡Aquí!\n", 0, 28},
+		{"a url counts 23", "Más información en antioquia.gov.co/salud\n", 0, 42},
+		{"over the limit", strings.Repeat("á", 281), 1, 281},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := main.Run(context.Background(), []string{"validate", "-network", "x"}, strings.NewReader(tc.text), &out, &errb)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, errb.String())
+			}
+			var res struct {
+				Network        string            `json:"network"`
+				Valid          bool              `json:"valid"`
+				WeightedLength int               `json:"weighted_length"`
+				Limit          int               `json:"limit"`
+				Errors         []json.RawMessage `json:"errors"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+				t.Fatalf("%v: %s", err, out.String())
+			}
+			if res.Network != "x" || res.Limit != 280 || res.WeightedLength != tc.length || res.Valid != (tc.code == 0) || res.Errors == nil {
+				t.Errorf("got %+v, want length %d", res, tc.length)
+			}
+		})
+	}
+	var out, errb bytes.Buffer
+	if code := main.Run(context.Background(), []string{"validate"}, strings.NewReader("x"), &out, &errb); code != 2 {
+		t.Errorf("usage error exit %d, want 2", code)
+	}
+}
+
+func TestCLIHelpForEveryCommand(t *testing.T) {
+	for _, c := range []string{"serve", "sandbox", "validate", "post", "accounts", "pause", "resume", "backup"} {
+		var out, errb bytes.Buffer
+		code := main.Run(context.Background(), []string{c, "-h"}, strings.NewReader(""), &out, &errb)
+		if code != 0 || !strings.Contains(errb.String()+out.String(), "Usage") {
+			t.Errorf("%s -h: exit %d, output %q", c, code, errb.String()+out.String())
+		}
+	}
+}
