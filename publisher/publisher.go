@@ -101,7 +101,7 @@ type Publisher struct {
 	lanes map[string]*lane
 	// claims tracks each dispatched delivery until its send starts, so
 	// that a cancel can still stop it (see Cancel).
-	claims   sync.Map // delivery id → *claim
+	claims sync.Map // delivery id → *claim
 	// accounts is replaced whole on every change (copy on write): lanes
 	// read it before every send without taking a lock.
 	accounts atomic.Pointer[map[string]*pregonero.Account]
