@@ -48,8 +48,11 @@ type Store interface {
 	HeldDeliveries(ctx context.Context, account string) ([]*Delivery, error)
 	// Recover gives back, at start-up, every delivery left claimed by a
 	// previous process: sending ones become in_doubt (their pending attempt
-	// becomes unknown) due at now; claimed in_doubt ones return to the due
-	// index. Its cost grows with the claimed deliveries only.
+	// becomes unknown) due at now, except those whose pending attempt starts
+	// after now, which were claimed ahead of their instant and never sent:
+	// they return to the queue without the attempt. Claimed in_doubt ones
+	// return to the due index. Its cost grows with the claimed deliveries
+	// only.
 	Recover(ctx context.Context, now time.Time) (int, error)
 	// DeliveryCounts returns how many deliveries are in each state,
 	// maintained incrementally (no scan).

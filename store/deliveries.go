@@ -432,7 +432,14 @@ func (db *DB) Recover(ctx context.Context, now time.Time) (int, error) {
 			nd := d.Clone()
 			nd.Claimed = false
 			nd.UpdatedAt = now
-			if nd.State == pregonero.DeliverySending {
+			if a := nd.LastAttempt(); nd.State == pregonero.DeliverySending && a != nil &&
+				a.Outcome == pregonero.OutcomePending && a.StartedAt.After(now) {
+				// Claimed ahead of an instant that has not come yet: the
+				// publisher never sends before the pending attempt's start,
+				// so nothing went out and it simply goes back to the queue.
+				nd.Attempts = nd.Attempts[:len(nd.Attempts)-1]
+				nd.State = pregonero.DeliveryQueued
+			} else if nd.State == pregonero.DeliverySending {
 				nd.State = pregonero.DeliveryInDoubt
 				nd.NextAttemptAt = now
 				if a := nd.LastAttempt(); a != nil && a.Outcome == pregonero.OutcomePending {

@@ -532,6 +532,27 @@ func testRecover(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("claimed ahead of an instant still to come goes back to the queue", func(t *testing.T) {
+		h := newHarness(t, open)
+		ahead := NewPost(base.Add(time.Second), "x-a")
+		h.create(ahead)
+		if got := h.claim(base, base.Add(time.Second), 10); len(got) != 1 || got[0].State != pregonero.DeliverySending {
+			t.Fatalf("claim ahead = %+v", got)
+		}
+		restart := base.Add(500 * time.Millisecond)
+		if n, err := h.s.Recover(h.ctx, restart); err != nil || n != 1 {
+			t.Fatalf("Recover() = %d, %v; want 1, nil", n, err)
+		}
+		got := h.delivery(ahead.Deliveries[0].ID)
+		if got.State != pregonero.DeliveryQueued || got.Claimed || len(got.Attempts) != 0 || !got.NextAttemptAt.Equal(base.Add(time.Second)) {
+			t.Errorf("after recover = state %q claimed %v attempts %+v next %v; want queued, unclaimed, no attempt, due at its instant",
+				got.State, got.Claimed, got.Attempts, got.NextAttemptAt)
+		}
+		if due, ok := h.nextDue(); !ok || !due.Equal(base.Add(time.Second)) {
+			t.Errorf("NextDue() = %v, %v; want %v", due, ok, base.Add(time.Second))
+		}
+	})
+
 	t.Run("nothing claimed recovers nothing", func(t *testing.T) {
 		h := newHarness(t, open)
 		h.create(NewPost(base, "x-a"))
