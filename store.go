@@ -18,7 +18,8 @@ type Store interface {
 	Post(ctx context.Context, id string) (*Post, error)
 	// Posts lists posts ordered by ScheduledAt, then id.
 	Posts(ctx context.Context, f PostFilter) (*PostPage, error)
-	// CancelPost cancels every queued or held delivery of the post. It
+	// CancelPost cancels every queued or held delivery of the post, except
+	// held ones with an attempt of unknown outcome (see NeedsReconcile). It
 	// fails with ECONFLICT when nothing could be canceled because every
 	// delivery is already sending, in doubt or finished.
 	CancelPost(ctx context.Context, id string) (*Post, error)

@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,25 +44,12 @@ func (p *Publisher) Pause(ctx context.Context, account, reason string) error {
 // any overdue by more than the resume grace is held for a person instead
 // of bursting out.
 func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.ResumeReport, error) {
+	// The overdue deliveries are held before the pause is lifted, so that
+	// a crash in between leaves everything paused, never a burst.
+	ctx = context.WithoutCancel(ctx)
 	now := p.clock.Now()
 	cutoff := now.Add(-p.cfg.ResumeGrace)
 	rep := &pregonero.ResumeReport{HeldOverdue: []string{}}
-	if account == "" {
-		if err := p.cfg.Store.SetPause(ctx, pregonero.PauseState{}); err != nil {
-			return nil, fmt.Errorf("resume: %w", err)
-		}
-	} else {
-		a, err := p.cfg.Store.UpdateAccount(ctx, account, func(a *pregonero.Account) error {
-			a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", now
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("resume %s: %w", account, err)
-		}
-		p.setAccount(a)
-	}
-	// Queued deliveries that fell due during the pause and are now overdue
-	// beyond the grace wait for a person.
 	for {
 		ds, err := p.cfg.Store.DueBefore(ctx, cutoff, account, 1000)
 		if err != nil {
@@ -77,7 +65,8 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 			break
 		}
 	}
-	// Deliveries held by an account status come back, unless overdue.
+	// Deliveries held by the account's status come back, unless overdue.
+	var back []*pregonero.Delivery
 	if account != "" {
 		held, err := p.cfg.Store.HeldDeliveries(ctx, account)
 		if err != nil {
@@ -96,16 +85,30 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 				rep.HeldOverdue = append(rep.HeldOverdue, d.ID)
 				continue
 			}
+			back = append(back, d)
+		}
+	}
+	if account == "" {
+		if err := p.cfg.Store.SetPause(ctx, pregonero.PauseState{}); err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+		p.paused.Store(false)
+		p.log.Info("publishing resumed", "held_overdue", len(rep.HeldOverdue))
+	} else {
+		a, err := p.cfg.Store.UpdateAccount(ctx, account, func(a *pregonero.Account) error {
+			a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", now
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", account, err)
+		}
+		p.setAccount(a)
+		for _, d := range back {
 			if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, release(later(d.NextAttemptAt, now))); err != nil {
 				return nil, fmt.Errorf("resume: release %s: %w", d.ID, err)
 			}
 			rep.Released++
 		}
-	}
-	if account == "" {
-		p.paused.Store(false)
-		p.log.Info("publishing resumed", "held_overdue", len(rep.HeldOverdue))
-	} else {
 		p.log.Info("account resumed", "account", account, "released", rep.Released, "held_overdue", len(rep.HeldOverdue))
 	}
 	p.notifyDue(now)
@@ -188,35 +191,74 @@ func later(a, b time.Time) time.Time {
 // queued and held ones in the store, and claimed ones still waiting for
 // their instant. A delivery already sending or in doubt is left as it is.
 func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post, error) {
+	// A half-done cancel must not be left behind by a client that hangs up.
+	ctx = context.WithoutCancel(ctx)
+	changed := false
 	// The scheduler may claim a delivery between the read and the store's
-	// cancel; a second pass then finds it claimed and stops it at the gate.
-	var out *pregonero.Post
-	var err error
+	// cancel; the next pass finds it claimed and stops it at its gate.
 	for range 3 {
-		out, err = p.cancel(ctx, postID)
-		if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
-			break
+		post, err := p.cfg.Store.Post(ctx, postID)
+		if err != nil {
+			return nil, err
+		}
+		n, err := p.stopClaimed(ctx, post)
+		if err != nil {
+			return nil, err
+		}
+		changed = changed || n > 0
+		if _, err := p.cfg.Store.CancelPost(ctx, postID); err == nil {
+			changed = true
+		} else if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			return nil, err
+		}
+		if post, err = p.cfg.Store.Post(ctx, postID); err != nil {
+			return nil, err
+		}
+		if !p.anyStoppable(post) {
+			if !changed {
+				return nil, pregonero.Errorf(pregonero.ECONFLICT,
+					"post %s has nothing left to cancel: every delivery is already sending, in doubt or finished", postID)
+			}
+			return post, nil
 		}
 	}
-	return out, err
+	return p.cfg.Store.Post(ctx, postID)
 }
 
-func (p *Publisher) cancel(ctx context.Context, postID string) (*pregonero.Post, error) {
-	post, err := p.cfg.Store.Post(ctx, postID)
-	if err != nil {
-		return nil, err
+// stoppable reports whether a claimed delivery has not started its send:
+// its gate is waiting, or it has none because it is not dispatched yet.
+func (p *Publisher) stoppable(d *pregonero.Delivery) bool {
+	if !d.Claimed || d.State != pregonero.DeliverySending {
+		return false
 	}
+	v, ok := p.claims.Load(d.ID)
+	return !ok || v.(*claim).state.Load() == claimWaiting
+}
+
+func (p *Publisher) anyStoppable(post *pregonero.Post) bool {
+	for _, d := range post.Deliveries {
+		if p.stoppable(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// stopClaimed cancels the post's claimed deliveries whose send has not
+// started.
+func (p *Publisher) stopClaimed(ctx context.Context, post *pregonero.Post) (int, error) {
 	stopped := 0
 	for _, d := range post.Deliveries {
-		if !d.Claimed || d.State != pregonero.DeliverySending {
+		if !p.stoppable(d) {
 			continue
 		}
-		// Not yet dispatched (claimed a moment ago): the gate is created
-		// canceled, and the lane will skip it.
+		// Not yet dispatched: the gate is created canceled and the lane
+		// will skip the delivery.
 		gate := &claim{}
 		gate.state.Store(claimCanceled)
-		if v, loaded := p.claims.LoadOrStore(d.ID, gate); loaded && !v.(*claim).state.CompareAndSwap(claimWaiting, claimCanceled) {
-			continue
+		v, loaded := p.claims.LoadOrStore(d.ID, gate)
+		if loaded && !v.(*claim).state.CompareAndSwap(claimWaiting, claimCanceled) {
+			continue // the lane started the send first
 		}
 		now := p.clock.Now()
 		_, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
@@ -230,14 +272,19 @@ func (p *Publisher) cancel(ctx context.Context, postID string) (*pregonero.Post,
 			x.UpdatedAt = now
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("cancel %s: %w", d.ID, err)
+		switch {
+		case err == nil:
+			// The canceled gate stays until the lane has let the
+			// delivery go (runLane removes it).
+			stopped++
+		case errors.Is(err, errNotOwned) && !loaded:
+			// Its result was recorded meanwhile: nothing to stop.
+			p.claims.CompareAndDelete(d.ID, gate)
+		default:
+			// The gate stays canceled: the delivery is not sent, and the
+			// next start recovers it (a person can cancel it then).
+			return stopped, fmt.Errorf("cancel %s: %w", d.ID, err)
 		}
-		stopped++
 	}
-	out, err := p.cfg.Store.CancelPost(ctx, postID)
-	if pregonero.ErrorCode(err) == pregonero.ECONFLICT && stopped > 0 {
-		return p.cfg.Store.Post(ctx, postID)
-	}
-	return out, err
+	return stopped, nil
 }

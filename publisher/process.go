@@ -45,9 +45,10 @@ func (p *Publisher) process(l *lane, it *item) {
 		p.hold(d, HoldNoAdapter, fmt.Sprintf("No adapter serves the network %q.", d.Network))
 		return
 	}
-	if p.cfg.Staleness > 0 && now.Sub(d.ScheduledAt) > p.cfg.Staleness {
-		p.fail(d, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "stale",
-			Message: fmt.Sprintf("Not sent: more than %s after its scheduled time. Reschedule it if it is still relevant.", p.cfg.Staleness), At: now})
+	// A delivery in doubt is reconciled first, however late: only once the
+	// network says the post is absent can it be called "not sent".
+	if d.State != pregonero.DeliveryInDoubt && p.stale(d, now) {
+		p.fail(d, p.staleError(now))
 		return
 	}
 	if nb := l.notBefore; now.Before(nb) {
@@ -68,7 +69,7 @@ func (p *Publisher) process(l *lane, it *item) {
 		return
 	}
 	content, derr := p.content(ctx, post, d)
-	if derr != nil {
+	if derr != nil && d.State != pregonero.DeliveryInDoubt {
 		p.fail(d, derr)
 		return
 	}
@@ -83,10 +84,21 @@ func (p *Publisher) process(l *lane, it *item) {
 		if !p.reconcile(ctx, l, d, ad, a, content) {
 			return
 		}
-		// Absent: a new attempt is written ahead before sending.
+		// Absent: it may be failed now without doubt, or sent again with a
+		// new attempt written ahead.
+		if derr != nil {
+			p.failAbsent(d, derr)
+			return
+		}
+		if now := p.clock.Now(); p.stale(d, now) {
+			p.failAbsent(d, p.staleError(now))
+			return
+		}
 		nd, err := p.writeAhead(ctx, d)
 		if err != nil {
 			p.log.Error("write-ahead attempt", "delivery", d.ID, "err", err)
+			p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error",
+				Message: "Could not record the new attempt: " + err.Error(), At: p.clock.Now()})
 			return
 		}
 		d = nd
@@ -490,9 +502,27 @@ func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Deliver
 	if p.canceled(d.ID) {
 		return // Cancel owns the record now
 	}
-	nd, err := p.cfg.Store.UpdateDelivery(context.Background(), d.ID, guard(fn))
+	// The cancel gate goes only once the result is durable: until then a
+	// cancel must not mistake a sent delivery for a waiting one. A later
+	// claim of the same delivery brings its own gate, left alone here.
+	gate, _ := p.claims.Load(d.ID)
+	var nd *pregonero.Delivery
+	var err error
+	for try, wait := 0, 50*time.Millisecond; ; try, wait = try+1, min(2*wait, 5*time.Second) {
+		nd, err = p.cfg.Store.UpdateDelivery(context.Background(), d.ID, guard(fn))
+		if err == nil || errors.Is(err, errNotOwned) || pregonero.ErrorCode(err) == pregonero.ENOTFOUND || try == 8 {
+			break
+		}
+		// A failing disk must not leave the delivery claimed with no owner
+		// while the process runs.
+		p.log.Warn("record delivery failed; retrying", "delivery", d.ID, "err", err)
+		time.Sleep(wait)
+	}
+	if gate != nil {
+		p.claims.CompareAndDelete(d.ID, gate)
+	}
 	if err != nil {
-		p.log.Error("record delivery", "delivery", d.ID, "err", err)
+		p.log.Error("record delivery: giving up; it is recovered at the next start", "delivery", d.ID, "err", err)
 		return
 	}
 	if nd.State.Due() && !nd.Claimed {
@@ -521,4 +551,29 @@ func (p *Publisher) startSend(d *pregonero.Delivery) bool {
 func (p *Publisher) canceled(id string) bool {
 	v, ok := p.claims.Load(id)
 	return ok && v.(*claim).state.Load() == claimCanceled
+}
+
+func (p *Publisher) stale(d *pregonero.Delivery, now time.Time) bool {
+	return p.cfg.Staleness > 0 && now.Sub(d.ScheduledAt) > p.cfg.Staleness
+}
+
+func (p *Publisher) staleError(now time.Time) *pregonero.DeliveryError {
+	return &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "stale",
+		Message: fmt.Sprintf("Not sent: more than %s after its scheduled time. Reschedule it if it is still relevant.", p.cfg.Staleness), At: now}
+}
+
+// failAbsent ends an in-doubt delivery that reconciliation proved absent.
+func (p *Publisher) failAbsent(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
+	p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
+	p.recordSync(d, func(x *pregonero.Delivery) error {
+		for i := range x.Attempts {
+			if x.Attempts[i].Outcome == pregonero.OutcomeUnknown && x.Attempts[i].Reconciled == "" {
+				x.Attempts[i].Reconciled = "absent"
+			}
+		}
+		x.Claimed = false
+		x.State = pregonero.DeliveryFailed
+		x.LastError = derr
+		return nil
+	})
 }

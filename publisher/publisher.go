@@ -259,8 +259,12 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 		if d.State != pregonero.DeliverySending {
 			c.state.Store(claimStarted) // in doubt: not cancelable
 		}
-		// A cancel may have come between the claim and this dispatch.
-		p.claims.LoadOrStore(d.ID, c)
+		// A cancel may have come between the claim and this dispatch (a
+		// canceled gate is kept); a gate left by an earlier claim whose
+		// record is still on its way is replaced.
+		if old, loaded := p.claims.LoadOrStore(d.ID, c); loaded && old.(*claim).state.Load() != claimCanceled {
+			p.claims.Store(d.ID, c)
+		}
 		it := &item{d: d, ready: make(chan struct{})}
 		items = append(items, it)
 		l.queue = append(l.queue, it)
@@ -322,7 +326,9 @@ func (p *Publisher) runLane(l *lane) {
 		p.mu.Unlock()
 		p.m.queued.Dec()
 		p.process(l, it)
-		p.claims.Delete(it.d.ID)
+		if v, ok := p.claims.Load(it.d.ID); ok && v.(*claim).state.Load() == claimCanceled {
+			p.claims.CompareAndDelete(it.d.ID, v)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -682,4 +683,84 @@ func TestServerHintHoldsSendsUntilTheReset(t *testing.T) {
 	h.clock.Set(reset)
 	h.tick()
 	h.wait(d.ID, state(pregonero.DeliveryPublished))
+}
+
+// slowStore holds every delivery update once armed, as a slow disk would.
+type slowStore struct {
+	*store.DB
+	armed   atomic.Bool
+	blocked chan struct{}
+	gate    chan struct{}
+}
+
+func (s *slowStore) UpdateDelivery(ctx context.Context, id string, fn func(*pregonero.Delivery) error) (*pregonero.Delivery, error) {
+	if s.armed.Load() {
+		select {
+		case s.blocked <- struct{}{}:
+		default:
+		}
+		<-s.gate
+	}
+	return s.DB.UpdateDelivery(ctx, id, fn)
+}
+
+func TestCancelAfterTheSendDoesNotEraseIt(t *testing.T) {
+	h := newHarness(t)
+	ss := &slowStore{DB: h.db, blocked: make(chan struct{}, 1), gate: make(chan struct{})}
+	pub, err := publisher.New(publisher.Config{Store: ss, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: h.ad},
+		Clock: h.clock, Limits: map[pregonero.Network]publisher.Limit{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	h.ad.PublishFn = func(d *pregonero.Delivery, _ pregonero.Content) (pregonero.Receipt, error) {
+		ss.armed.Store(true)
+		return pregonero.Receipt{RemoteID: "live"}, nil
+	}
+	d := h.post("x-a", t0, "uno")
+	ds, err := h.db.ClaimDue(context.Background(), t0, t0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.Dispatch(ds)
+	<-ss.blocked // sent; the result is not recorded yet
+	if _, err := pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		t.Fatalf("cancel after the send: %v, want conflict", err)
+	}
+	close(ss.gate)
+	got := h.wait(d.ID, state(pregonero.DeliveryPublished))
+	if got.RemoteID != "live" {
+		t.Errorf("remote id %q", got.RemoteID)
+	}
+}
+
+func TestStaleInDoubtIsReconciledFirst(t *testing.T) {
+	for _, found := range []bool{true, false} {
+		h := newHarness(t)
+		h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
+		}
+		h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
+			return pregonero.Receipt{RemoteID: "live"}, found, nil
+		}
+		d := h.post("x-a", t0, "uno")
+		h.tick()
+		h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+		h.clock.Advance(7 * time.Hour)
+		h.tick()
+		if found {
+			h.wait(d.ID, state(pregonero.DeliveryPublished))
+			continue
+		}
+		got := h.wait(d.ID, state(pregonero.DeliveryFailed))
+		if got.LastError == nil || got.LastError.Code != "stale" || got.Attempts[0].Reconciled != "absent" {
+			t.Errorf("absent and stale: %+v %+v", got.LastError, got.Attempts)
+		}
+		if pub, rec := h.ad.calls(); len(pub) != 1 || len(rec) != 1 {
+			t.Errorf("publishes %d reconciles %d, want 1 and 1", len(pub), len(rec))
+		}
+	}
 }

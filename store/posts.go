@@ -415,7 +415,10 @@ func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error
 				return fmt.Errorf("post %s: %w", id, err)
 			}
 			deliveries[i] = d
-			if !(d.State == pregonero.DeliveryQueued && !d.Claimed) && d.State != pregonero.DeliveryHeld {
+			// A held delivery whose earlier attempt may have reached the
+			// network is not canceled: it must be reconciled, since the
+			// post may be live.
+			if !(d.State == pregonero.DeliveryQueued && !d.Claimed) && !(d.State == pregonero.DeliveryHeld && !d.NeedsReconcile()) {
 				continue
 			}
 			nd := d.Clone()

@@ -373,6 +373,11 @@ func (a *Adapter) classify(acct *pregonero.Account, c call, resp *response) erro
 	switch c.kind {
 	case kindCreate:
 		switch {
+		case status >= 500:
+			// Whatever its words, a server error after the post was sent
+			// leaves the outcome unknown.
+			return set(pregonero.ClassUnknown, "x_server_error",
+				fmt.Sprintf("X answered %d after receiving the post; whether it was published is unknown and will be checked before any new attempt.", status))
 		case p.contains("duplicate content") || p.hasCode(legacyDuplicate):
 			return set(pregonero.ClassDuplicate, "x_duplicate",
 				"X refused the post as a duplicate of an existing one; if this was a retry, the earlier attempt probably went out.")

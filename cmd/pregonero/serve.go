@@ -78,6 +78,7 @@ type Main struct {
 	SandboxAddr string
 
 	listen, dataDir string
+	reauthorized    []string // accounts whose new credentials clear needs_reauth
 	httpServer      *http.Server
 	cancel          context.CancelFunc
 	done            []chan struct{}
@@ -195,6 +196,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.Publisher.Start(ctx); err != nil {
 		return err
 	}
+	// Deliveries held while the account needed re-authorization come
+	// back, those overdue beyond the grace held for a person.
+	for _, id := range m.reauthorized {
+		if _, err := m.Publisher.Resume(ctx, id); err != nil {
+			return fmt.Errorf("release %s: %w", id, err)
+		}
+	}
 	m.Scheduler = &scheduler.Scheduler{Store: m.Store, Dispatcher: m.Publisher, Clock: m.Clock,
 		Logger: log.With("component", "scheduler"), Location: c.Location(), Lead: pc.ClaimLead.D()}
 	if err := m.Scheduler.Open(); err != nil {
@@ -282,7 +290,7 @@ func (m *Main) syncAccounts(ctx context.Context) error {
 			if a.Status == pregonero.AccountNeedsReauth && herr == nil && string(prevHash) != a.CredentialsHash {
 				a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", m.Clock.Now()
 				m.Logger.Info("new credentials for an account that needed re-authorization; it is active again", "account", a.ID)
-				defer m.releaseReauth(ctx, a.ID)
+				m.reauthorized = append(m.reauthorized, a.ID)
 			}
 		case pregonero.ErrorCode(err) == pregonero.ENOTFOUND:
 			a.StatusSince = m.Clock.Now()
@@ -297,30 +305,6 @@ func (m *Main) syncAccounts(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func (m *Main) releaseReauth(ctx context.Context, account string) {
-	held, err := m.Store.HeldDeliveries(ctx, account)
-	if err != nil {
-		m.Logger.Error("release held deliveries", "account", account, "err", err)
-		return
-	}
-	now := m.Clock.Now()
-	for _, d := range held {
-		if d.HoldReason != pregonero.HoldNeedsReauth {
-			continue
-		}
-		_, err := m.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
-			x.State, x.HoldReason, x.NextAttemptAt = pregonero.DeliveryQueued, "", now
-			if x.NeedsReconcile() {
-				x.State = pregonero.DeliveryInDoubt
-			}
-			return nil
-		})
-		if err != nil {
-			m.Logger.Error("release held delivery", "delivery", d.ID, "err", err)
-		}
-	}
 }
 
 // credentials returns the configured secrets of an account.

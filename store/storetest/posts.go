@@ -342,6 +342,24 @@ func testPosts(t *testing.T, open OpenFunc) {
 }
 
 func testCancelPost(t *testing.T, open OpenFunc) {
+	t.Run("a held delivery with an attempt of unknown outcome is not canceled", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := postWith(base, []string{"x-a", "x-b"}, pregonero.DeliveryHeld, pregonero.DeliveryHeld)
+		p.Deliveries[0].HoldReason = pregonero.HoldAccountPaused
+		p.Deliveries[0].Attempts = []pregonero.Attempt{{N: 1, StartedAt: base, FinishedAt: base, Outcome: pregonero.OutcomeUnknown}}
+		p.Deliveries[1].HoldReason = pregonero.HoldAccountPaused
+		h.create(p)
+		got, err := h.s.CancelPost(h.ctx, p.ID)
+		if err != nil {
+			t.Fatalf("CancelPost() = %v", err)
+		}
+		if s := got.Deliveries[0].State; s != pregonero.DeliveryHeld {
+			t.Errorf("in-doubt held delivery = %q, want held (it may be live; it is reconciled, not canceled)", s)
+		}
+		if s := got.Deliveries[1].State; s != pregonero.DeliveryCanceled {
+			t.Errorf("held delivery = %q, want canceled", s)
+		}
+	})
 	t.Run("queued and held deliveries are canceled and the rest untouched", func(t *testing.T) {
 		h := newHarness(t, open)
 		accounts := []string{"x-a", "fb-b", "ig-c", "yt-d", "x-e"}
