@@ -347,6 +347,26 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 		log.Warn("outcome unknown; will reconcile", "err", pe.Error())
 		p.toInDoubt(d, finish, now)
 	case pregonero.ClassDuplicate:
+		absent := 0
+		for _, at := range d.Attempts {
+			if at.Reconciled == "absent" {
+				absent++
+			}
+		}
+		if len(d.Attempts) > 1 && absent >= 2 {
+			// The network insists the post exists, yet reconciliation did
+			// not find it twice: a person must look rather than loop.
+			p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
+			log.Error("duplicate refused again after reconciliation found nothing")
+			derr.Message = "The network says this post already exists, but it was not found among the account's recent posts. Check the account before posting it again. " + pe.Message
+			p.record(d, func(x *pregonero.Delivery) error {
+				finish(x, pregonero.OutcomePermanent)
+				x.LastError.Message = derr.Message
+				x.State = pregonero.DeliveryFailed
+				return nil
+			})
+			return
+		}
 		if len(d.Attempts) > 1 {
 			// An earlier attempt probably made it: find it.
 			log.Warn("duplicate on a retry; reconciling")

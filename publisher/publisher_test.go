@@ -764,3 +764,28 @@ func TestStaleInDoubtIsReconciledFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestDuplicateThatReconciliationCannotFindFailsInsteadOfLooping(t *testing.T) {
+	h := newHarness(t)
+	n := 0
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		n++
+		if n == 1 {
+			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
+		}
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassDuplicate, Code: "x_duplicate"}
+	}
+	d := h.post("x-a", t0, "uno")
+	for i := 0; i < 10; i++ {
+		h.tick()
+		got := h.wait(d.ID, func(d *pregonero.Delivery) bool { return !d.Claimed })
+		if got.State == pregonero.DeliveryFailed {
+			if pub, rec := h.ad.calls(); len(pub) != 3 || len(rec) != 2 {
+				t.Fatalf("publishes %d reconciles %d, want 3 and 2", len(pub), len(rec))
+			}
+			return
+		}
+		h.clock.Advance(5 * time.Second)
+	}
+	t.Fatal("still looping between duplicate and absent")
+}

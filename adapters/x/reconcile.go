@@ -65,6 +65,73 @@ type timelinePost struct {
 	Attachments *struct {
 		MediaKeys []string `json:"media_keys"`
 	} `json:"attachments"`
+	Entities *struct {
+		URLs []struct {
+			URL         string `json:"url"`
+			ExpandedURL string `json:"expanded_url"`
+			MediaKey    string `json:"media_key"`
+		} `json:"urls"`
+	} `json:"entities"`
+}
+
+// expandedText is the post's text with each t.co link replaced by the link
+// as posted (entities.urls) and the media link dropped, compared with its
+// links kept; ok is false when X gave no link entities to do it with.
+func (p timelinePost) expandedText() (string, bool) {
+	if p.Entities == nil || len(p.Entities.URLs) == 0 {
+		return "", false
+	}
+	expand := map[string]string{}
+	for _, u := range p.Entities.URLs {
+		if u.URL == "" {
+			continue
+		}
+		if u.MediaKey != "" {
+			expand[u.URL] = ""
+		} else {
+			expand[u.URL] = u.ExpandedURL
+		}
+	}
+	return normalizeKeepingLinks(p.Text, expand), true
+}
+
+// normalizeKeepingLinks is NormalizeText with each link kept in a
+// canonical form (no scheme, host in lower case, no trailing slash), after
+// replacing the links found in expand by their value (empty drops them).
+// It tells apart posts whose texts differ only by a link, which
+// NormalizeText cannot.
+func normalizeKeepingLinks(s string, expand map[string]string) string {
+	s = entityUnescaper.Replace(norm.NFC.String(s))
+	var b strings.Builder
+	last := 0
+	for _, u := range xtext.ExtractURLs(s) {
+		if u.Start < last || u.End > len(s) || u.Start > u.End {
+			continue
+		}
+		b.WriteString(s[last:u.Start])
+		link := s[u.Start:u.End]
+		if e, ok := expand[link]; ok {
+			link = e
+		}
+		if link != "" {
+			b.WriteString(" " + canonicalLink(link) + " ")
+		}
+		last = u.End
+	}
+	b.WriteString(s[last:])
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func canonicalLink(link string) string {
+	if i := strings.Index(link, "://"); i >= 0 && i < 8 {
+		link = link[i+3:]
+	}
+	host, rest, _ := strings.Cut(link, "/")
+	link = strings.ToLower(host)
+	if rest != "" {
+		link += "/" + rest
+	}
+	return strings.TrimRight(link, "/")
 }
 
 func (p timelinePost) created() time.Time {
@@ -107,6 +174,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 	}
 	want := NormalizeText(ComposeText(c))
+	wantLinks := normalizeKeepingLinks(ComposeText(c), nil)
 	media := map[string]bool{}
 	if d != nil {
 		for i := range c.Media {
@@ -118,7 +186,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 
 	q := url.Values{
 		"max_results":  {"100"},
-		"tweet.fields": {"created_at,text,attachments"},
+		"tweet.fields": {"created_at,text,attachments,entities"},
 	}
 	if !since.IsZero() {
 		start := since.Add(-reconcileSlack)
@@ -139,8 +207,14 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		for _, p := range posts {
 			got := NormalizeText(p.Text)
+			// With X's link entities the links are compared too, so that
+			// "Boletín https://…/123" never matches "Boletín https://…/124".
+			sameText := want != "" && got == want
+			if full, ok := p.expandedText(); ok && sameText {
+				sameText = full == wantLinks
+			}
 			switch {
-			case p.hasMedia(media), want != "" && got == want:
+			case p.hasMedia(media), sameText:
 				matches = append(matches, p)
 			case want == "" && got == "":
 				bare = append(bare, p)

@@ -159,7 +159,7 @@ func TestReconcileQuery(t *testing.T) {
 	if path != "/2/users/42/tweets" {
 		t.Errorf("got path %q, want /2/users/42/tweets", path)
 	}
-	want := url.Values{"start_time": {"2026-03-01T14:58:30Z"}, "max_results": {"100"}, "tweet.fields": {"created_at,text,attachments"}}
+	want := url.Values{"start_time": {"2026-03-01T14:58:30Z"}, "max_results": {"100"}, "tweet.fields": {"created_at,text,attachments,entities"}}
 	if got.Encode() != want.Encode() {
 		t.Errorf("got query %s, want %s", got.Encode(), want.Encode())
 	}
@@ -233,4 +233,23 @@ func FuzzNormalizeText(f *testing.F) {
 			t.Errorf("NormalizeText(%q) = %q kept a t.co link", s, got)
 		}
 	})
+}
+
+func TestReconcileTellsApartPostsThatDifferOnlyByALink(t *testing.T) {
+	e := newEnv(t, envOption{})
+	acct := e.oauth2("boletin")
+	since := e.clock.Now()
+	sent := pregonero.Content{Text: "Boletín diario de la Gobernación: https://antioquia.gov.co/boletin/123"}
+	if _, err := e.adapter.Publish(ctxT(t), delivery(acct), sent, acct); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Second)
+	other := pregonero.Content{Text: "Boletín diario de la Gobernación: https://antioquia.gov.co/boletin/124"}
+	if _, found, err := e.adapter.Reconcile(ctxT(t), delivery(acct), other, acct, since); err != nil || found {
+		t.Fatalf("a post with another link was taken for this one: found %v, err %v", found, err)
+	}
+	same := pregonero.Content{Text: "Boletín diario de la Gobernación: HTTPS://Antioquia.gov.co/boletin/123/"}
+	if _, found, err := e.adapter.Reconcile(ctxT(t), delivery(acct), same, acct, since); err != nil || !found {
+		t.Fatalf("the same link written differently was not matched: found %v, err %v", found, err)
+	}
 }

@@ -62,15 +62,25 @@ func FuzzRenderText(f *testing.F) {
 	f.Add("Vea https://example.com/a?b=1&c=2 <b>ya</b> & más", true)
 	f.Add("", true)
 	f.Add("http://", false)
-	f.Fuzz(func(t *testing.T, text string, media bool) {
-		out := renderText("1234567890123456789", text, media)
+	f.Fuzz(func(t *testing.T, text string, withMedia bool) {
+		var attached []*media
+		if withMedia {
+			attached = []*media{{key: "3_1"}}
+		}
+		out, ents := renderText("1234567890123456789", "u", text, attached)
+		runes := []rune(out)
+		for _, e := range ents {
+			if e.Start < 0 || e.End > len(runes) || string(runes[e.Start:e.End]) != e.URL {
+				t.Fatalf("entity %+v does not point at its link in %q", e, out)
+			}
+		}
 		if strings.ContainsAny(out, "<>") {
 			t.Fatalf("unescaped angle bracket in %q", out)
 		}
 		if strings.Contains(strings.NewReplacer("&amp;", "", "&lt;", "", "&gt;", "").Replace(out), "&") {
 			t.Fatalf("bare ampersand in %q", out)
 		}
-		if media && !strings.Contains(out, "https://t.co/") {
+		if withMedia && !strings.Contains(out, "https://t.co/") {
 			t.Fatalf("media post without a t.co link: %q", out)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/x/xtext"
@@ -26,6 +27,7 @@ type tweet struct {
 	user      string
 	text      string // as sent
 	display   string // as X shows it on reads
+	urls      []urlEntity
 	createdAt time.Time
 	media     []*media
 }
@@ -144,7 +146,7 @@ func (f *Fake) handleCreate(w http.ResponseWriter, r *http.Request, user string)
 	id := f.nextID(now)
 	num, _ := strconv.ParseUint(id, 10, 64)
 	t := &tweet{id: id, num: num, user: user, text: text, createdAt: now, media: attached}
-	t.display = renderText(id, text, len(attached) > 0)
+	t.display, t.urls = renderText(id, user, text, attached)
 	post := fakenet.Post{Network: Network, Account: user, RemoteID: id, Text: text, CreatedAt: now}
 	for _, m := range attached {
 		post.Media = append(post.Media, fakenet.PostMedia{ID: m.id, Type: m.mediaType, AltText: m.altText, Size: m.total})
@@ -230,9 +232,18 @@ var (
 
 // renderText is the text X returns on reads: each link wrapped as
 // https://t.co/<10 chars>, one more t.co link appended for the media, and
-// &, < and > escaped as HTML entities.
-func renderText(id, text string, hasMedia bool) string {
+// &, < and > escaped as HTML entities. It also returns the url entities
+// (tweet.fields=entities) that map each t.co link back to the link as
+// posted; the media link carries the media key, as on X.
+func renderText(id, user, text string, attached []*media) (string, []urlEntity) {
 	var b strings.Builder
+	var ents []urlEntity
+	add := func(link, expanded, display, mediaKey string) {
+		start := utf8.RuneCountInString(b.String())
+		b.WriteString(link)
+		ents = append(ents, urlEntity{Start: start, End: start + utf8.RuneCountInString(link), URL: link,
+			ExpandedURL: expanded, DisplayURL: display, MediaKey: mediaKey})
+	}
 	last := 0
 	for n, loc := range urlInText.FindAllStringIndex(text, -1) {
 		end := loc[1]
@@ -240,17 +251,37 @@ func renderText(id, text string, hasMedia bool) string {
 			end--
 		}
 		b.WriteString(htmlEscaper.Replace(text[last:loc[0]]))
-		b.WriteString(tco(id, strconv.Itoa(n)))
+		orig := text[loc[0]:end]
+		display := orig[strings.Index(orig, "://")+3:]
+		add(tco(id, strconv.Itoa(n)), orig, display, "")
 		last = end
 	}
 	b.WriteString(htmlEscaper.Replace(text[last:]))
-	if hasMedia {
+	if len(attached) > 0 {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(tco(id, "media"))
+		kind := "photo"
+		if attached[0].kind() == kindVideo {
+			kind = "video"
+		}
+		add(tco(id, "media"), "https://x.com/"+user+"/status/"+id+"/"+kind+"/1", "pic.x.com/"+tco(id, "media")[len("https://t.co/"):], attached[0].key)
 	}
-	return b.String()
+	return b.String(), ents
+}
+
+// urlEntity is one entry of entities.urls.
+type urlEntity struct {
+	Start       int    `json:"start"`
+	End         int    `json:"end"`
+	URL         string `json:"url"`
+	ExpandedURL string `json:"expanded_url"`
+	DisplayURL  string `json:"display_url"`
+	MediaKey    string `json:"media_key,omitempty"`
+}
+
+type entitiesJSON struct {
+	URLs []urlEntity `json:"urls"`
 }
 
 // tco returns a stable t.co link for one link of one post.
@@ -371,6 +402,7 @@ type tweetJSON struct {
 	PublicMetrics       *publicMetrics `json:"public_metrics,omitempty"`
 	NonPublicMetrics    *privMetrics   `json:"non_public_metrics,omitempty"`
 	OrganicMetrics      *organic       `json:"organic_metrics,omitempty"`
+	Entities            *entitiesJSON  `json:"entities,omitempty"`
 }
 
 type attachments struct {
@@ -447,6 +479,9 @@ func (f *Fake) render(t *tweet, fs fieldSet, viewer string, now time.Time) (twee
 	}
 	if fs.tweet["created_at"] {
 		out.CreatedAt = t.createdAt.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
+	if fs.tweet["entities"] && len(t.urls) > 0 {
+		out.Entities = &entitiesJSON{URLs: t.urls}
 	}
 	if (fs.tweet["attachments"] || fs.expansions["attachments.media_keys"]) && len(t.media) > 0 {
 		a := &attachments{}
