@@ -31,6 +31,11 @@ type Store interface {
 	// State, NextAttemptAt, Claimed and HoldReason. An error from fn aborts
 	// the update and is returned as is.
 	UpdateDelivery(ctx context.Context, id string, fn func(*Delivery) error) (*Delivery, error)
+	// UpdateDeliveries applies many updates as one write: each runs like
+	// UpdateDelivery and succeeds or fails alone (results and errors are
+	// index-aligned with the updates); err is set only when the write as a
+	// whole failed, and then nothing was stored.
+	UpdateDeliveries(ctx context.Context, updates []DeliveryUpdate) (ds []*Delivery, errs []error, err error)
 	// NextDue returns the earliest NextAttemptAt among unclaimed queued and
 	// in_doubt deliveries, in O(log n).
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
@@ -93,4 +98,11 @@ type Store interface {
 	// other transactions go on.
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 	Close() error
+}
+
+// DeliveryUpdate is one change of a batch: Fn runs on a copy of the
+// delivery with the given id.
+type DeliveryUpdate struct {
+	ID string
+	Fn func(*Delivery) error
 }

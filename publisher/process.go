@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"pregonero"
@@ -511,11 +512,102 @@ func guard(fn func(*pregonero.Delivery) error) func(*pregonero.Delivery) error {
 // first, the delivery is still sending and becomes in_doubt, then
 // reconciled: nothing is lost or sent twice.
 func (p *Publisher) record(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {
-	p.recWG.Add(1)
-	go func() {
-		defer p.recWG.Done()
-		p.recordSync(d, fn)
-	}()
+	if p.canceled(d.ID) {
+		return // Cancel owns the record now
+	}
+	gate, _ := p.claims.Load(d.ID)
+	p.recMu.Lock()
+	p.recQueue = append(p.recQueue, pendingRecord{d: d, fn: fn, gate: gate})
+	p.recMu.Unlock()
+	select {
+	case p.recWake <- struct{}{}:
+	default:
+	}
+}
+
+// pendingRecord is a result waiting for the recorder.
+type pendingRecord struct {
+	d    *pregonero.Delivery
+	fn   func(*pregonero.Delivery) error
+	gate any
+}
+
+// recordBatch caps the results written in one store operation.
+const recordBatch = 2000
+
+// recorder writes results in batches, one store operation each, so that a
+// burst of sends costs a few group commits rather than a goroutine and a
+// commit slot per result. It returns once Close has been called and
+// everything queued is written.
+func (p *Publisher) recorder() {
+	// Two batches in flight: one is prepared while the other syncs.
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 2)
+	defer func() { wg.Wait(); close(p.recDone) }()
+	for {
+		p.recMu.Lock()
+		batch := p.recQueue[:min(len(p.recQueue), recordBatch)]
+		p.recQueue = p.recQueue[len(batch):]
+		p.recMu.Unlock()
+		if len(batch) > 0 {
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				p.flush(batch)
+			}()
+			continue
+		}
+		select {
+		case <-p.recWake:
+		case <-p.recStop:
+			p.recMu.Lock()
+			n := len(p.recQueue)
+			p.recMu.Unlock()
+			if n == 0 {
+				return
+			}
+		}
+	}
+}
+
+func (p *Publisher) flush(batch []pendingRecord) {
+	updates := make([]pregonero.DeliveryUpdate, len(batch))
+	for i, r := range batch {
+		updates[i] = pregonero.DeliveryUpdate{ID: r.d.ID, Fn: guard(r.fn)}
+	}
+	var (
+		ds   []*pregonero.Delivery
+		errs []error
+		err  error
+	)
+	for try, wait := 0, 50*time.Millisecond; ; try, wait = try+1, min(2*wait, 5*time.Second) {
+		ds, errs, err = p.cfg.Store.UpdateDeliveries(context.Background(), updates)
+		if err == nil || try == 8 {
+			break
+		}
+		p.log.Warn("record results failed; retrying", "count", len(batch), "err", err)
+		time.Sleep(wait)
+	}
+	var next time.Time
+	for i, r := range batch {
+		if r.gate != nil {
+			p.claims.CompareAndDelete(r.d.ID, r.gate)
+		}
+		switch {
+		case err != nil:
+			p.log.Error("record delivery: giving up; it is recovered at the next start", "delivery", r.d.ID, "err", err)
+		case errs[i] != nil:
+			p.log.Error("record delivery", "delivery", r.d.ID, "err", errs[i])
+		case ds[i].State.Due() && !ds[i].Claimed:
+			if next.IsZero() || ds[i].NextAttemptAt.Before(next) {
+				next = ds[i].NextAttemptAt
+			}
+		}
+	}
+	if !next.IsZero() {
+		p.notifyDue(next)
+	}
 }
 
 func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {

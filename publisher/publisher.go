@@ -115,7 +115,12 @@ type Publisher struct {
 	ctx       context.Context
 	cancelCtx context.CancelFunc
 	lanesWG   sync.WaitGroup
-	recWG     sync.WaitGroup
+	// The recorder's queue of results (see recorder).
+	recMu    sync.Mutex
+	recQueue []pendingRecord
+	recWake  chan struct{}
+	recStop  chan struct{}
+	recDone  chan struct{}
 
 	m *metrics
 }
@@ -184,6 +189,10 @@ func New(cfg Config) (*Publisher, error) {
 		m:        newMetrics(cfg.Registerer),
 	}
 	p.ctx, p.cancelCtx = context.WithCancel(context.Background())
+	p.recWake = make(chan struct{}, 1)
+	p.recStop = make(chan struct{})
+	p.recDone = make(chan struct{})
+	go p.recorder()
 	return p, nil
 }
 
@@ -354,7 +363,8 @@ func (p *Publisher) Close() error {
 		<-lanes
 	}
 	p.cancelCtx()
-	p.recWG.Wait()
+	close(p.recStop)
+	<-p.recDone
 	return nil
 }
 

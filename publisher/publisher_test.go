@@ -704,6 +704,17 @@ func (s *slowStore) UpdateDelivery(ctx context.Context, id string, fn func(*preg
 	return s.DB.UpdateDelivery(ctx, id, fn)
 }
 
+func (s *slowStore) UpdateDeliveries(ctx context.Context, us []pregonero.DeliveryUpdate) ([]*pregonero.Delivery, []error, error) {
+	if s.armed.Load() {
+		select {
+		case s.blocked <- struct{}{}:
+		default:
+		}
+		<-s.gate
+	}
+	return s.DB.UpdateDeliveries(ctx, us)
+}
+
 func TestCancelAfterTheSendDoesNotEraseIt(t *testing.T) {
 	h := newHarness(t)
 	ss := &slowStore{DB: h.db, blocked: make(chan struct{}, 1), gate: make(chan struct{})}

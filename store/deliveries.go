@@ -172,6 +172,55 @@ func (db *DB) UpdateDelivery(ctx context.Context, id string, fn func(*pregonero.
 	return out, nil
 }
 
+// UpdateDeliveries applies the updates in one operation of the group
+// commit; an update whose function fails writes nothing and leaves the
+// others alone.
+func (db *DB) UpdateDeliveries(ctx context.Context, updates []pregonero.DeliveryUpdate) ([]*pregonero.Delivery, []error, error) {
+	out := make([]*pregonero.Delivery, len(updates))
+	errs := make([]error, len(updates))
+	err := db.exec(ctx, 1024*len(updates), func(w *wtx) error {
+		clear(out)
+		clear(errs)
+		delta := countDelta{}
+		for i, u := range updates {
+			old, err := loadDelivery(w.tx, u.ID)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			nd := old.Clone()
+			if err := u.Fn(nd); err != nil {
+				errs[i] = err
+				continue
+			}
+			if nd.ID != old.ID || nd.PostID != old.PostID {
+				errs[i] = pregonero.Errorf(pregonero.EINVALID, "delivery %s: the id and post of a delivery cannot change", u.ID)
+				continue
+			}
+			if err := checkDelivery(nd); err != nil {
+				errs[i] = err
+				continue
+			}
+			nd.UpdatedAt = db.Now()
+			ch, err := prepareChange(old, nd)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			// Checks are done: from here a failure is the transaction's.
+			if err := w.applyChange(ch, delta); err != nil {
+				return err
+			}
+			out[i] = nd
+		}
+		return w.applyCounts(delta)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, errs, nil
+}
+
 // NextDue returns the earliest NextAttemptAt among unclaimed queued and
 // in_doubt deliveries: the first key of the due index.
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
