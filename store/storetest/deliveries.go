@@ -564,3 +564,60 @@ func testRecover(t *testing.T, open OpenFunc) {
 		}
 	})
 }
+
+func testUpdateDeliveries(t *testing.T, open OpenFunc) {
+	t.Run("each update succeeds or fails alone and indexes follow", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base, "x-a", "x-b", "x-c")
+		h.create(p)
+		if got := h.claim(base, base, 10); len(got) != 3 {
+			t.Fatalf("claimed %d, want 3", len(got))
+		}
+		boom := errors.New("boom")
+		ds, errs, err := h.s.UpdateDeliveries(h.ctx, []pregonero.DeliveryUpdate{
+			{ID: p.Deliveries[0].ID, Fn: func(d *pregonero.Delivery) error {
+				d.State, d.Claimed, d.RemoteID = pregonero.DeliveryPublished, false, "r1"
+				return nil
+			}},
+			{ID: p.Deliveries[1].ID, Fn: func(d *pregonero.Delivery) error {
+				d.State = pregonero.DeliveryFailed
+				return boom
+			}},
+			{ID: "d_missing", Fn: func(*pregonero.Delivery) error { return nil }},
+			{ID: p.Deliveries[2].ID, Fn: func(d *pregonero.Delivery) error {
+				d.State, d.Claimed, d.NextAttemptAt = pregonero.DeliveryQueued, false, base.Add(time.Hour)
+				d.Attempts = d.Attempts[:0]
+				return nil
+			}},
+		})
+		if err != nil {
+			t.Fatalf("UpdateDeliveries() = %v", err)
+		}
+		if len(ds) != 4 || len(errs) != 4 {
+			t.Fatalf("got %d results and %d errors, want 4 and 4", len(ds), len(errs))
+		}
+		if errs[0] != nil || ds[0] == nil || ds[0].State != pregonero.DeliveryPublished {
+			t.Errorf("update 0: %v %+v", errs[0], ds[0])
+		}
+		if !errors.Is(errs[1], boom) || ds[1] != nil {
+			t.Errorf("update 1: err %v, want boom", errs[1])
+		}
+		if pregonero.ErrorCode(errs[2]) != pregonero.ENOTFOUND {
+			t.Errorf("update 2: err %v, want not_found", errs[2])
+		}
+		if got := h.delivery(p.Deliveries[0].ID); got.State != pregonero.DeliveryPublished || got.RemoteID != "r1" || got.Claimed {
+			t.Errorf("delivery 0 stored as %+v", got)
+		}
+		if got := h.delivery(p.Deliveries[1].ID); got.State != pregonero.DeliverySending || !got.Claimed {
+			t.Errorf("a failed update wrote: %+v", got)
+		}
+		if due, ok := h.nextDue(); !ok || !due.Equal(base.Add(time.Hour)) {
+			t.Errorf("NextDue() = %v, %v; want %v", due, ok, base.Add(time.Hour))
+		}
+		if c := h.counts(); !mapsEqual(c, map[pregonero.DeliveryState]int{
+			pregonero.DeliveryPublished: 1, pregonero.DeliverySending: 1, pregonero.DeliveryQueued: 1,
+		}) {
+			t.Errorf("DeliveryCounts() = %v", c)
+		}
+	})
+}
