@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,5 +162,72 @@ func TestCLIHelpForEveryCommand(t *testing.T) {
 		if code != 0 || !strings.Contains(errb.String()+out.String(), "Usage") {
 			t.Errorf("%s -h: exit %d, output %q", c, code, errb.String()+out.String())
 		}
+	}
+}
+
+func TestEndToEndPostWithImagePublishedWithAltText(t *testing.T) {
+	m := MustRunMain(t, "gobantioquia")
+	img := filepath.Join(t.TempDir(), "puente.jpg")
+	f, err := os.Create(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 120, 80))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = byte(i * 7)
+	}
+	if err := jpeg.Encode(f, rgba, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	at := time.Now().Add(1500 * time.Millisecond).Format(time.RFC3339Nano)
+	code, out, errs := cli(t, m, "", "post", "create", "-json", "-target", "x-gobantioquia",
+		"-text", "Inauguramos el puente de Hispania", "-at", at, "-media", img, "-alt", "Puente colgante sobre el río San Juan")
+	if code != 0 {
+		t.Fatalf("create: exit %d: %s", code, errs)
+	}
+	var p pregonero.Post
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, out, _ := cli(t, m, "", "post", "show", p.ID)
+		if code != 0 {
+			t.Fatalf("show: exit %d", code)
+		}
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Status == pregonero.PostPublished {
+			break
+		}
+		if p.Status == pregonero.PostFailed || time.Now().After(deadline) {
+			t.Fatalf("post %s: %+v", p.Status, p.Deliveries[0])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var sp struct {
+		Posts []struct {
+			Text  string `json:"text"`
+			Media []struct {
+				Type    string `json:"type"`
+				AltText string `json:"alt_text"`
+			} `json:"media"`
+		} `json:"posts"`
+	}
+	resp, err := http.Get("http://" + m.SandboxAddr + "/_sandbox/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&sp); err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Posts) != 1 || len(sp.Posts[0].Media) != 1 {
+		t.Fatalf("sandbox posts %+v, want one with one image", sp.Posts)
+	}
+	if got := sp.Posts[0].Media[0]; got.Type != "image/jpeg" || got.AltText != "Puente colgante sobre el río San Juan" {
+		t.Errorf("media %+v", got)
 	}
 }
