@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -153,7 +154,7 @@ func (p *Publisher) process(l *lane, it *item) {
 	content.Checkpoint = p.checkpointer(d.ID)
 	start := p.clock.Now()
 	p.m.lateness.Observe(start.Sub(dueAt(d)).Seconds())
-	receipt, err := ad.Publish(ctx, d, content, a)
+	receipt, err := p.safePublish(ctx, ad, d, content, a)
 	<-p.sem
 	p.m.duration.WithLabelValues(string(d.Network)).Observe(p.clock.Now().Sub(start).Seconds())
 	if err == nil {
@@ -208,7 +209,7 @@ func (p *Publisher) reconcile(ctx context.Context, l *lane, d *pregonero.Deliver
 		since = d.Attempts[0].StartedAt
 	}
 	since = since.Add(-2 * time.Minute)
-	r, found, err := ad.Reconcile(ctx, d, c, a, since)
+	r, found, err := p.safeReconcile(ctx, ad, d, c, a, since)
 	now := p.clock.Now()
 	if err != nil {
 		pe := pregonero.AsPublishError(err)
@@ -688,4 +689,30 @@ func (p *Publisher) failAbsent(d *pregonero.Delivery, derr *pregonero.DeliveryEr
 		x.LastError = derr
 		return nil
 	})
+}
+
+// safePublish contains an adapter's panic: the send may have gone out, so
+// its outcome is unknown and will be reconciled. One bad post must not
+// take the process, and every other delivery, down with it.
+func (p *Publisher) safePublish(ctx context.Context, ad pregonero.Adapter, d *pregonero.Delivery, c pregonero.Content, a *pregonero.Account) (r pregonero.Receipt, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.log.Error("adapter panicked while publishing", "delivery", d.ID, "panic", v, "stack", string(debug.Stack()))
+			err = &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "adapter_panic",
+				Message: "Internal error while publishing; whether the post went out is unknown and will be checked before any new attempt."}
+		}
+	}()
+	return ad.Publish(ctx, d, c, a)
+}
+
+// safeReconcile contains an adapter's panic during reconciliation.
+func (p *Publisher) safeReconcile(ctx context.Context, ad pregonero.Adapter, d *pregonero.Delivery, c pregonero.Content, a *pregonero.Account, since time.Time) (r pregonero.Receipt, found bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.log.Error("adapter panicked while reconciling", "delivery", d.ID, "panic", v, "stack", string(debug.Stack()))
+			found, err = false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "adapter_panic",
+				Message: "Internal error while checking the network; it will be checked again."}
+		}
+	}()
+	return ad.Reconcile(ctx, d, c, a, since)
 }

@@ -800,3 +800,16 @@ func TestDuplicateThatReconciliationCannotFindFailsInsteadOfLooping(t *testing.T
 	}
 	t.Fatal("still looping between duplicate and absent")
 }
+
+func TestAnAdapterPanicIsAnUnknownOutcomeNotACrash(t *testing.T) {
+	h := newHarness(t)
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		panic("nil map in adapter")
+	}
+	d := h.post("x-a", t0, "uno")
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+	if got.LastError == nil || got.LastError.Code != "adapter_panic" {
+		t.Errorf("last error %+v", got.LastError)
+	}
+}
