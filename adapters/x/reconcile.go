@@ -184,46 +184,33 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 	}
 
-	q := url.Values{
-		"max_results":  {"100"},
-		"tweet.fields": {"created_at,text,attachments,entities"},
-	}
+	var start time.Time
 	if !since.IsZero() {
-		start := since.Add(-reconcileSlack)
+		start = since.Add(-reconcileSlack)
 		if now := a.now(); start.After(now) {
 			start = now.Add(-reconcileSlack)
 		}
-		q.Set("start_time", start.UTC().Truncate(time.Second).Format(time.RFC3339))
+		start = start.UTC().Truncate(time.Second)
+	}
+	posts, err := a.recentPosts(ctx, acct, uid, start, lastAttempt(d))
+	if err != nil {
+		return pregonero.Receipt{}, false, err
 	}
 	var matches, bare []timelinePost
-	for page := 0; ; page++ {
-		if page == a.pages {
-			return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_reconcile_incomplete",
-				Message: fmt.Sprintf("More than %d pages of posts since %s were found without a match, so absence cannot be proven; it will be checked again.", a.pages, since.UTC().Format(time.RFC3339))}
+	for _, p := range posts {
+		got := NormalizeText(p.Text)
+		// With X's link entities the links are compared too, so that
+		// "Boletín https://…/123" never matches "Boletín https://…/124".
+		sameText := want != "" && got == want
+		if full, ok := p.expandedText(); ok && sameText {
+			sameText = full == wantLinks
 		}
-		posts, next, err := a.timelinePage(ctx, acct, uid, q)
-		if err != nil {
-			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
+		switch {
+		case p.hasMedia(media), sameText:
+			matches = append(matches, p)
+		case want == "" && got == "":
+			bare = append(bare, p)
 		}
-		for _, p := range posts {
-			got := NormalizeText(p.Text)
-			// With X's link entities the links are compared too, so that
-			// "Boletín https://…/123" never matches "Boletín https://…/124".
-			sameText := want != "" && got == want
-			if full, ok := p.expandedText(); ok && sameText {
-				sameText = full == wantLinks
-			}
-			switch {
-			case p.hasMedia(media), sameText:
-				matches = append(matches, p)
-			case want == "" && got == "":
-				bare = append(bare, p)
-			}
-		}
-		if next == "" {
-			break
-		}
-		q.Set("pagination_token", next)
 	}
 
 	if len(matches) == 0 && len(bare) > 0 {
@@ -286,4 +273,94 @@ func (a *Adapter) timelinePage(ctx context.Context, acct *pregonero.Account, uid
 		}
 	}
 	return out.Data, out.Meta.NextToken, nil
+}
+
+// Reconciliation reads of one account are shared for a short while: after
+// a crash, many deliveries of the same account are in doubt at once, and
+// each read of X's timeline is paid per post returned.
+const (
+	// snapshotTTL is how long a read of an account's posts is reused.
+	snapshotTTL = 30 * time.Second
+	// visibilityLag is how long after an attempt a read must have started
+	// to be trusted to show the post the attempt may have created.
+	visibilityLag = 5 * time.Second
+)
+
+// snapshot is an account's posts since start, as read at fetched.
+type snapshot struct {
+	start, fetched time.Time
+	posts          []timelinePost
+}
+
+// lastAttempt is the latest instant of the delivery's attempts (a start,
+// or the end of a request that may have created the post until then);
+// zero when it has none.
+func lastAttempt(d *pregonero.Delivery) time.Time {
+	var t time.Time
+	if d == nil {
+		return t
+	}
+	for _, at := range d.Attempts {
+		for _, x := range []time.Time{at.StartedAt, at.FinishedAt} {
+			if x.After(t) {
+				t = x
+			}
+		}
+	}
+	return t
+}
+
+// recentPosts returns the account's posts created since start (all of the
+// first pages when start is zero). A snapshot read for another delivery
+// serves when it covers the same window and began late enough after this
+// delivery's attempt to show what the attempt created.
+func (a *Adapter) recentPosts(ctx context.Context, acct *pregonero.Account, uid string, start, attempt time.Time) ([]timelinePost, error) {
+	now := a.now()
+	shareable := !start.IsZero() && !attempt.IsZero()
+	if shareable {
+		a.mu.Lock()
+		s := a.snapshots[acct.ID]
+		a.mu.Unlock()
+		if s != nil && !start.Before(s.start) && !s.fetched.Before(attempt.Add(visibilityLag)) && now.Sub(s.fetched) < snapshotTTL {
+			var out []timelinePost
+			for _, p := range s.posts {
+				if c := p.created(); c.IsZero() || !c.Before(start) {
+					out = append(out, p)
+				}
+			}
+			return out, nil
+		}
+	}
+	q := url.Values{
+		"max_results":  {"100"},
+		"tweet.fields": {"created_at,text,attachments,entities"},
+	}
+	if !start.IsZero() {
+		q.Set("start_time", start.Format(time.RFC3339))
+	}
+	var all []timelinePost
+	for page := 0; ; page++ {
+		if page == a.pages {
+			return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_reconcile_incomplete",
+				Message: fmt.Sprintf("More than %d pages of posts since %s were found without a match, so absence cannot be proven; it will be checked again.", a.pages, start.Format(time.RFC3339))}
+		}
+		posts, next, err := a.timelinePage(ctx, acct, uid, q)
+		if err != nil {
+			return nil, fmt.Errorf("reconcile: %w", err)
+		}
+		all = append(all, posts...)
+		if next == "" {
+			break
+		}
+		q.Set("pagination_token", next)
+	}
+	if shareable && now.After(attempt.Add(visibilityLag)) {
+		a.mu.Lock()
+		if a.snapshots == nil {
+			a.snapshots = map[string]*snapshot{}
+		}
+		a.snapshots[acct.ID] = &snapshot{start: start, fetched: now, posts: all}
+		a.mu.Unlock()
+	}
+	return all, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,5 +252,53 @@ func TestReconcileTellsApartPostsThatDifferOnlyByALink(t *testing.T) {
 	same := pregonero.Content{Text: "Boletín diario de la Gobernación: HTTPS://Antioquia.gov.co/boletin/123/"}
 	if _, found, err := e.adapter.Reconcile(ctxT(t), delivery(acct), same, acct, since); err != nil || !found {
 		t.Fatalf("the same link written differently was not matched: found %v, err %v", found, err)
+	}
+}
+
+func TestReconcileSharesOneReadAcrossDeliveriesOfAnAccount(t *testing.T) {
+	var timelineReads atomic.Int64
+	e := newEnv(t, envOption{wrap: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/2/users/") && strings.HasSuffix(r.URL.Path, "/tweets") {
+				timelineReads.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}})
+	acct := e.oauth2("compartida")
+	since := e.clock.Now()
+	var ds []*pregonero.Delivery
+	var cs []pregonero.Content
+	for i := 0; i < 3; i++ {
+		c := pregonero.Content{Text: fmt.Sprintf("Aviso %d de la Gobernación", i)}
+		d := delivery(acct)
+		d.Attempts = []pregonero.Attempt{{N: 1, StartedAt: e.clock.Now(), FinishedAt: e.clock.Now(), Outcome: pregonero.OutcomeUnknown}}
+		if i < 2 {
+			if _, err := e.adapter.Publish(ctxT(t), d, c, acct); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ds, cs = append(ds, d), append(cs, c)
+	}
+	e.clock.Advance(6 * time.Second)
+	reads := timelineReads.Load()
+	for i, want := range []bool{true, true, false} {
+		if _, found, err := e.adapter.Reconcile(ctxT(t), ds[i], cs[i], acct, since); err != nil || found != want {
+			t.Fatalf("delivery %d: found %v err %v, want %v", i, found, err, want)
+		}
+	}
+	if got := timelineReads.Load() - reads; got != 1 {
+		t.Errorf("timeline read %d times for three deliveries, want 1", got)
+	}
+	// A delivery whose attempt came after the read gets a fresh read.
+	late := delivery(acct)
+	late.Attempts = []pregonero.Attempt{{N: 1, StartedAt: e.clock.Now(), FinishedAt: e.clock.Now(), Outcome: pregonero.OutcomeUnknown}}
+	c := pregonero.Content{Text: "Aviso tardío"}
+	if _, err := e.adapter.Publish(ctxT(t), late, c, acct); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(6 * time.Second)
+	if _, found, err := e.adapter.Reconcile(ctxT(t), late, c, acct, since); err != nil || !found {
+		t.Fatalf("late delivery: found %v err %v, want found from a fresh read", found, err)
 	}
 }

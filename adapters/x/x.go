@@ -103,6 +103,8 @@ type Adapter struct {
 	mu       sync.Mutex
 	accounts map[string]*accountState
 	limits   map[limitKey]rateLimit
+	// snapshots holds recent reads of accounts' posts for reconciliation.
+	snapshots map[string]*snapshot
 }
 
 var _ pregonero.Adapter = (*Adapter)(nil)
