@@ -18,6 +18,13 @@ type Store interface {
 	Post(ctx context.Context, id string) (*Post, error)
 	// Posts lists posts ordered by ScheduledAt, then id.
 	Posts(ctx context.Context, f PostFilter) (*PostPage, error)
+	// UpdatePost edits a post that is still waiting: fn runs on a copy of
+	// the post (without its deliveries). Every delivery must be queued and
+	// unclaimed, or canceled; otherwise ECONFLICT. The id, targets and
+	// creation time cannot change. A new ScheduledAt moves the queued
+	// deliveries; any edit drops their adapter checkpoints, which belonged
+	// to the old content.
+	UpdatePost(ctx context.Context, id string, fn func(*Post) error) (*Post, error)
 	// CancelPost cancels every queued or held delivery of the post, except
 	// held ones with an attempt of unknown outcome (see NeedsReconcile). It
 	// fails with ECONFLICT when nothing could be canceled because every

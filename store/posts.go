@@ -472,3 +472,93 @@ func decodeExistingPost(tx *bbolt.Tx, id string) (*pregonero.Post, []string, err
 	}
 	return decodePost(v)
 }
+
+// UpdatePost edits a post whose deliveries are all still waiting.
+func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post) error) (*pregonero.Post, error) {
+	var out *pregonero.Post
+	err := db.exec(ctx, 4096, func(w *wtx) error {
+		out = nil
+		p, ids, err := decodeExistingPost(w.tx, id)
+		if err != nil {
+			return err
+		}
+		deliveries := make([]*pregonero.Delivery, len(ids))
+		for i, did := range ids {
+			d, err := loadDelivery(w.tx, did)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", id, err)
+			}
+			if d.State != pregonero.DeliveryCanceled && (d.State != pregonero.DeliveryQueued || d.Claimed) {
+				return pregonero.Errorf(pregonero.ECONFLICT,
+					"post %s can no longer be edited: its delivery to %s is %s; only posts whose deliveries are all waiting can be edited", id, d.AccountID, d.State)
+			}
+			deliveries[i] = d
+		}
+		np := *p
+		np.Targets = append([]string(nil), p.Targets...)
+		np.Media = append([]string(nil), p.Media...)
+		np.Deliveries = nil
+		if err := fn(&np); err != nil {
+			return err
+		}
+		if np.ID != p.ID || !slices.Equal(np.Targets, p.Targets) || !np.CreatedAt.Equal(p.CreatedAt) {
+			return pregonero.Errorf(pregonero.EINVALID, "post %s: the id, targets and creation time of a post cannot change", id)
+		}
+		now := db.Now().UTC()
+		np.UpdatedAt = now
+		var changes []deliveryChange
+		for i, d := range deliveries {
+			if d.State != pregonero.DeliveryQueued {
+				continue
+			}
+			nd := d.Clone()
+			nd.Checkpoint = nil
+			if !np.ScheduledAt.Equal(p.ScheduledAt) {
+				nd.ScheduledAt, nd.NextAttemptAt = np.ScheduledAt, np.ScheduledAt
+			}
+			nd.UpdatedAt = now
+			if err := checkDelivery(nd); err != nil {
+				return err
+			}
+			ch, err := prepareChange(d, nd)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, ch)
+			deliveries[i] = nd
+		}
+		pv, err := appendPost(nil, &np, ids)
+		if err != nil {
+			return err
+		}
+		// Checks are done: from here a failure is the transaction's.
+		if !np.ScheduledAt.Equal(p.ScheduledAt) {
+			if err := w.del(bucketPostsByTime, timeIDKey(p.ScheduledAt, id)); err != nil {
+				return err
+			}
+			if err := w.put(bucketPostsByTime, timeIDKey(np.ScheduledAt, id), empty); err != nil {
+				return err
+			}
+		}
+		delta := countDelta{}
+		for _, ch := range changes {
+			if err := w.applyChange(ch, delta); err != nil {
+				return err
+			}
+		}
+		if err := w.put(bucketPosts, []byte(id), pv); err != nil {
+			return err
+		}
+		if err := w.applyCounts(delta); err != nil {
+			return err
+		}
+		np.Deliveries = deliveries
+		np.Status = pregonero.DeriveStatus(deliveries)
+		out = &np
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,11 @@ func (c *checked) allErrors() []pregonero.FieldError {
 }
 
 func (c *checked) add(f pregonero.FieldError) { c.fields = append(c.fields, f) }
+
+// dropField forgets the post-level errors about one field.
+func (c *checked) dropField(field string) {
+	c.fields = slices.DeleteFunc(c.fields, func(f pregonero.FieldError) bool { return f.Field == field })
+}
 
 func (c *checked) addTarget(id string, f pregonero.FieldError) {
 	f.Target = id

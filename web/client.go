@@ -84,6 +84,15 @@ func (c *Client) Post(ctx context.Context, id string) (*pregonero.Post, error) {
 	return &p, nil
 }
 
+// PatchPost edits a post whose deliveries are all still waiting.
+func (c *Client) PatchPost(ctx context.Context, id string, patch PostPatch) (*pregonero.Post, error) {
+	var p pregonero.Post
+	if err := c.do(ctx, http.MethodPatch, "/api/v1/posts/"+url.PathEscape(id), nil, nil, patch, &p); err != nil {
+		return nil, fmt.Errorf("edit post: %w", err)
+	}
+	return &p, nil
+}
+
 // CancelPost cancels the deliveries of a post that have not gone out.
 func (c *Client) CancelPost(ctx context.Context, id string) (*pregonero.Post, error) {
 	var p pregonero.Post

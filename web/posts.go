@@ -295,3 +295,66 @@ func (s *Server) parseFilter(q url.Values) (pregonero.PostFilter, error) {
 	}
 	return f, nil
 }
+
+// handlePatchPost edits a post whose deliveries are all still waiting. The
+// merged post is validated like a new one, for every target.
+func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
+	var patch PostPatch
+	if err := decodeBody(w, r, s.maxBody, &patch, false); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	cur, err := s.store.Post(ctx, id)
+	if err != nil {
+		return err
+	}
+	req := PostRequest{Text: cur.Text, Link: cur.Link, Media: cur.Media, Targets: cur.Targets, Overrides: cur.Overrides,
+		ScheduledAt: cur.ScheduledAt.UTC().Format(time.RFC3339Nano), Campaign: cur.Campaign, Author: cur.Author, Unit: cur.Unit}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&req.Text, patch.Text)
+	set(&req.Link, patch.Link)
+	set(&req.ScheduledAt, patch.ScheduledAt)
+	set(&req.Timezone, patch.Timezone)
+	set(&req.Campaign, patch.Campaign)
+	set(&req.Author, patch.Author)
+	set(&req.Unit, patch.Unit)
+	if patch.Media != nil {
+		req.Media = *patch.Media
+	}
+	if patch.Overrides != nil {
+		req.Overrides = *patch.Overrides
+	}
+	now := s.now()
+	c, err := s.checkPost(ctx, &req, now)
+	if err != nil {
+		return err
+	}
+	if patch.ScheduledAt == nil {
+		// An unchanged time is kept as it is, even if it is now close.
+		c.post.ScheduledAt = cur.ScheduledAt
+		c.dropField("scheduled_at")
+	}
+	if err := s.checkTargets(ctx, c); err != nil {
+		return err
+	}
+	if errs := c.allErrors(); len(errs) > 0 {
+		return pregonero.Invalid(errs)
+	}
+	np := c.post
+	p, err := s.store.UpdatePost(ctx, id, func(p *pregonero.Post) error {
+		p.Text, p.Link, p.Media, p.Overrides = np.Text, np.Link, np.Media, np.Overrides
+		p.ScheduledAt, p.Campaign, p.Author, p.Unit = np.ScheduledAt, np.Campaign, np.Author, np.Unit
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.control.Notify(p.ScheduledAt)
+	s.writePost(w, http.StatusOK, p)
+	return nil
+}

@@ -157,6 +157,7 @@ func (s *Server) registerRoutes() {
 	s.api("POST /api/v1/posts", s.handleCreatePost)
 	s.api("GET /api/v1/posts", s.handleListPosts)
 	s.api("GET /api/v1/posts/{id}", s.handleGetPost)
+	s.api("PATCH /api/v1/posts/{id}", s.handlePatchPost)
 	s.api("POST /api/v1/posts/{id}/cancel", s.handleCancelPost)
 	s.api("POST /api/v1/deliveries/{id}/release", s.handleReleaseDelivery)
 	s.api("POST /api/v1/validate", s.handleValidate)

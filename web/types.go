@@ -127,3 +127,18 @@ func utc(t time.Time) time.Time {
 	}
 	return t.UTC()
 }
+
+// PostPatch is the body of PATCH /api/v1/posts/{id}: the fields present
+// replace the post's; absent ones are kept. Targets cannot change: cancel
+// the post and create another.
+type PostPatch struct {
+	Text        *string                        `json:"text,omitempty"`
+	Link        *string                        `json:"link,omitempty"`
+	Media       *[]string                      `json:"media,omitempty"`
+	Overrides   *map[string]pregonero.Override `json:"overrides,omitempty"`
+	ScheduledAt *string                        `json:"scheduled_at,omitempty"`
+	Timezone    *string                        `json:"timezone,omitempty"`
+	Campaign    *string                        `json:"campaign,omitempty"`
+	Author      *string                        `json:"author,omitempty"`
+	Unit        *string                        `json:"unit,omitempty"`
+}

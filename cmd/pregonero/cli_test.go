@@ -74,6 +74,13 @@ func TestCLIPostLifecycle(t *testing.T) {
 	if code, out, _ := cli(t, m, "", "post", "show", p.ID); code != 0 || !strings.Contains(out, `"deliveries"`) {
 		t.Errorf("show: exit %d\n%s", code, out)
 	}
+	later := time.Now().Add(2 * time.Hour).In(m.Config.Location()).Format("2006-01-02 15:04")
+	if code, out, errs := cli(t, m, "", "post", "edit", p.ID, "-text", "Jornada de vacunación en Urrao y Frontino", "-at", later); code != 0 {
+		t.Errorf("edit: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, _ := cli(t, m, "", "post", "show", p.ID); code != 0 || !strings.Contains(out, "Frontino") {
+		t.Errorf("show after edit: exit %d\n%s", code, out)
+	}
 	if code, out, _ := cli(t, m, "", "post", "cancel", p.ID); code != 0 || !strings.Contains(out, "canceled") {
 		t.Errorf("cancel: exit %d\n%s", code, out)
 	}

@@ -138,6 +138,7 @@ func (c *PostCommand) Usage() {
 	pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [-link URL] [-campaign NAME]
 	pregonero post list [-status S] [-account A] [-campaign C] [-from TIME] [-to TIME] [-limit N] [-cursor C]
 	pregonero post show ID
+	pregonero post edit ID [-text TEXT] [-at TIME] [-link URL] [-campaign NAME]
 	pregonero post cancel ID
 
 TIME is RFC 3339 (2026-12-01T09:00:00-05:00) or local without offset
@@ -162,6 +163,8 @@ func (c *PostCommand) Run(ctx context.Context, args []string) error {
 		return c.showOrCancel(ctx, "show", args[1:])
 	case "cancel":
 		return c.showOrCancel(ctx, "cancel", args[1:])
+	case "edit":
+		return c.edit(ctx, args[1:])
 	case "-h", "--help", "help":
 		c.Usage()
 		return flag.ErrHelp
@@ -294,6 +297,54 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	if page.Next != "" {
 		fmt.Fprintf(c.io.out, "more: -cursor %s\n", page.Next)
 	}
+	return nil
+}
+
+func (c *PostCommand) edit(ctx context.Context, args []string) error {
+	var cf clientFlags
+	var patch web.PostPatch
+	fs := flag.NewFlagSet("pregonero post edit", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	str := func(name, usage string, dst **string) {
+		fs.Func(name, usage, func(v string) error { *dst = &v; return nil })
+	}
+	str("text", "new text", &patch.Text)
+	str("at", "new time (RFC 3339, or local without offset)", &patch.ScheduledAt)
+	str("tz", "zone for -at without offset", &patch.Timezone)
+	str("link", "new link", &patch.Link)
+	str("campaign", "new campaign", &patch.Campaign)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero post edit [flags] ID   (only while every delivery is still waiting)")
+		fs.PrintDefaults()
+	}
+	// The id may come before or after the flags.
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	if id == "" {
+		fs.Usage()
+		return errUsage
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	p, err := cl.PatchPost(ctx, id, patch)
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	if cf.jsonOut {
+		return printJSON(c.io.out, p)
+	}
+	fmt.Fprintf(c.io.out, "%s %s at %s\n", p.ID, p.Status, p.ScheduledAt.Format(time.RFC3339))
 	return nil
 }
 

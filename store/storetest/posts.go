@@ -478,3 +478,65 @@ func testCancelPost(t *testing.T, open OpenFunc) {
 
 // accountName gives the i-th of n test accounts.
 func accountName(i, n int) string { return fmt.Sprintf("acct-%02d", i%n) }
+
+func testUpdatePost(t *testing.T, open OpenFunc) {
+	t.Run("a waiting post is edited and moved", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base, "x-a", "x-b")
+		h.create(p)
+		h.update(p.Deliveries[0].ID, func(d *pregonero.Delivery) { d.Checkpoint = map[string]string{"x.media.0": "1|2"} })
+		later := base.Add(3 * time.Hour)
+		got, err := h.s.UpdatePost(h.ctx, p.ID, func(np *pregonero.Post) error {
+			np.Text, np.ScheduledAt, np.Campaign = "texto corregido", later, "salud"
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("UpdatePost() = %v", err)
+		}
+		for _, post := range []*pregonero.Post{got, h.post(p.ID)} {
+			if post.Text != "texto corregido" || post.Campaign != "salud" || !post.ScheduledAt.Equal(later) {
+				t.Errorf("post = %+v", post)
+			}
+			for _, d := range post.Deliveries {
+				if !d.ScheduledAt.Equal(later) || !d.NextAttemptAt.Equal(later) || d.Checkpoint != nil {
+					t.Errorf("delivery %s: scheduled %v next %v checkpoint %v; want moved to %v and no checkpoint", d.ID, d.ScheduledAt, d.NextAttemptAt, d.Checkpoint, later)
+				}
+			}
+		}
+		if due, ok := h.nextDue(); !ok || !due.Equal(later) {
+			t.Errorf("NextDue() = %v, %v; want %v", due, ok, later)
+		}
+		page, err := h.s.Posts(h.ctx, pregonero.PostFilter{From: later, To: later.Add(time.Second)})
+		if err != nil || len(page.Posts) != 1 {
+			t.Errorf("listing by the new time: %v %d", err, len(page.Posts))
+		}
+		if page, _ := h.s.Posts(h.ctx, pregonero.PostFilter{From: base, To: base.Add(time.Second)}); len(page.Posts) != 0 {
+			t.Errorf("still listed at the old time")
+		}
+	})
+	t.Run("a post being published cannot be edited", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base, "x-a", "x-b")
+		h.create(p)
+		h.claim(base, base, 1)
+		_, err := h.s.UpdatePost(h.ctx, p.ID, func(np *pregonero.Post) error { np.Text = "otro"; return nil })
+		if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			t.Fatalf("UpdatePost() = %v, want conflict", err)
+		}
+		if got := h.post(p.ID); got.Text == "otro" {
+			t.Error("the text changed anyway")
+		}
+	})
+	t.Run("targets cannot change and unknown posts are not found", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base, "x-a")
+		h.create(p)
+		_, err := h.s.UpdatePost(h.ctx, p.ID, func(np *pregonero.Post) error { np.Targets = append(np.Targets, "x-z"); return nil })
+		if pregonero.ErrorCode(err) != pregonero.EINVALID {
+			t.Errorf("changing targets: %v, want invalid", err)
+		}
+		if _, err := h.s.UpdatePost(h.ctx, "p_nope", func(*pregonero.Post) error { return nil }); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			t.Errorf("unknown post: %v, want not_found", err)
+		}
+	})
+}
