@@ -67,6 +67,9 @@ type Store interface {
 	// return to the due index. Its cost grows with the claimed deliveries
 	// only.
 	Recover(ctx context.Context, now time.Time) (int, error)
+	// ClaimedDeliveries returns the deliveries marked Claimed (a small set:
+	// those a publisher holds right now).
+	ClaimedDeliveries(ctx context.Context) ([]*Delivery, error)
 	// DeliveryCounts returns how many deliveries are in each state,
 	// maintained incrementally (no scan).
 	DeliveryCounts(ctx context.Context) (map[DeliveryState]int, error)

@@ -288,3 +288,50 @@ func (p *Publisher) stopClaimed(ctx context.Context, post *pregonero.Post) (int,
 	}
 	return stopped, nil
 }
+
+// orphanAge is how long a claimed delivery may go untracked by this
+// publisher before the sweep gives it back; it covers the moment between
+// a claim's commit and its dispatch.
+const orphanAge = 2 * time.Minute
+
+// Sweep gives back claimed deliveries this publisher does not hold (left
+// behind by a record that could not be written, for instance), as a
+// restart would: one that may have been sent goes in doubt and is
+// reconciled; none is left claimed with no owner until the next start.
+func (p *Publisher) Sweep(ctx context.Context) (int, error) {
+	ds, err := p.cfg.Store.ClaimedDeliveries(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sweep: %w", err)
+	}
+	now := p.clock.Now()
+	n := 0
+	for _, d := range ds {
+		if _, held := p.claims.Load(d.ID); held || now.Sub(d.UpdatedAt) < orphanAge {
+			continue
+		}
+		updated := d.UpdatedAt
+		nd, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+			if !x.Claimed || !x.UpdatedAt.Equal(updated) {
+				return errNotOwned // changed meanwhile: someone holds it
+			}
+			x.Claimed = false
+			if x.State == pregonero.DeliverySending {
+				x.State, x.NextAttemptAt = pregonero.DeliveryInDoubt, now
+				if a := x.LastAttempt(); a != nil && a.Outcome == pregonero.OutcomePending {
+					a.Outcome, a.FinishedAt = pregonero.OutcomeUnknown, now
+					a.Message = "the publisher lost track of this attempt; its outcome will be reconciled"
+				}
+			}
+			return nil
+		})
+		if errors.Is(err, errNotOwned) {
+			continue
+		} else if err != nil {
+			return n, fmt.Errorf("sweep %s: %w", d.ID, err)
+		}
+		n++
+		p.log.Warn("gave back a claimed delivery nobody held", "delivery", d.ID, "state", nd.State)
+		p.notifyDue(nd.NextAttemptAt)
+	}
+	return n, nil
+}

@@ -813,3 +813,35 @@ func TestAnAdapterPanicIsAnUnknownOutcomeNotACrash(t *testing.T) {
 		t.Errorf("last error %+v", got.LastError)
 	}
 }
+
+func TestSweepGivesBackClaimsNobodyHolds(t *testing.T) {
+	h := newHarness(t, "x-a", "x-b")
+	ctx := context.Background()
+	lost := h.post("x-a", t0, "perdida")
+	held := h.post("x-b", t0.Add(10*time.Minute), "en espera")
+	// lost is claimed but never dispatched (as if its record failed);
+	// held is dispatched and waits for its instant.
+	if ds, err := h.db.ClaimDue(ctx, t0, t0, 1); err != nil || len(ds) != 1 || ds[0].ID != lost.ID {
+		t.Fatalf("claim: %v %+v", err, ds)
+	}
+	ds, err := h.db.ClaimDue(ctx, t0, t0.Add(10*time.Minute), 1)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claim ahead: %v", err)
+	}
+	h.pub.Dispatch(ds)
+	if n, err := h.pub.Sweep(ctx); err != nil || n != 0 {
+		t.Fatalf("sweep right after the claim = %d, %v; want nothing (it may be on its way to a lane)", n, err)
+	}
+	h.clock.Advance(3 * time.Minute)
+	n, err := h.pub.Sweep(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("sweep = %d, %v; want 1", n, err)
+	}
+	got := h.wait(lost.ID, state(pregonero.DeliveryInDoubt))
+	if a := got.LastAttempt(); a == nil || a.Outcome != pregonero.OutcomeUnknown {
+		t.Errorf("attempt %+v, want unknown (it is reconciled, never resent blindly)", a)
+	}
+	if d, _ := h.db.Delivery(ctx, held.ID); !d.Claimed {
+		t.Errorf("the waiting delivery was taken from its lane")
+	}
+}

@@ -549,3 +549,27 @@ func (db *DB) DeliveryCounts(ctx context.Context) (map[pregonero.DeliveryState]i
 	}
 	return out, nil
 }
+
+// ClaimedDeliveries walks the claimed index.
+func (db *DB) ClaimedDeliveries(ctx context.Context) ([]*pregonero.Delivery, error) {
+	var out []*pregonero.Delivery
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		deliveries := tx.Bucket(bucketDeliveries)
+		c := tx.Bucket(bucketClaimed).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			v := deliveries.Get(k)
+			if v == nil {
+				continue
+			}
+			d, err := decodeDelivery(v)
+			if err != nil {
+				return fmt.Errorf("claimed deliveries: %w", err)
+			}
+			if d.Claimed {
+				out = append(out, d)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -209,6 +209,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Publisher.SetNotifier(m.Scheduler)
+	if err := m.Scheduler.AddJob("30 * * * * *", func() {
+		if _, err := m.Publisher.Sweep(ctx); err != nil {
+			log.Error("sweep of claimed deliveries", "err", err)
+		}
+	}); err != nil {
+		return err
+	}
 	m.serve(ctx, "scheduler", m.Scheduler.Run)
 
 	srv, err := web.New(web.Config{

@@ -621,3 +621,23 @@ func testUpdateDeliveries(t *testing.T, open OpenFunc) {
 		}
 	})
 }
+
+func testClaimedDeliveries(t *testing.T, open OpenFunc) {
+	h := newHarness(t, open)
+	p := NewPost(base, "x-a", "x-b")
+	q := NewPost(base.Add(time.Hour), "x-c")
+	h.create(p, q)
+	if got, err := h.s.ClaimedDeliveries(h.ctx); err != nil || len(got) != 0 {
+		t.Fatalf("ClaimedDeliveries() = %d, %v; want none", len(got), err)
+	}
+	h.claim(base, base, 10)
+	got, err := h.s.ClaimedDeliveries(h.ctx)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("ClaimedDeliveries() = %d, %v; want the 2 claimed", len(got), err)
+	}
+	for _, d := range got {
+		if d.PostID != p.ID || !d.Claimed {
+			t.Errorf("claimed %+v", d)
+		}
+	}
+}

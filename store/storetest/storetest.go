@@ -32,6 +32,7 @@ func TestStore(t *testing.T, open OpenFunc) {
 	t.Run("UpdateDelivery", func(t *testing.T) { testUpdateDelivery(t, open) })
 	t.Run("UpdateDeliveries", func(t *testing.T) { testUpdateDeliveries(t, open) })
 	t.Run("UpdatePost", func(t *testing.T) { testUpdatePost(t, open) })
+	t.Run("ClaimedDeliveries", func(t *testing.T) { testClaimedDeliveries(t, open) })
 	t.Run("DueBefore", func(t *testing.T) { testDueBefore(t, open) })
 	t.Run("HeldDeliveries", func(t *testing.T) { testHeldDeliveries(t, open) })
 	t.Run("Recover", func(t *testing.T) { testRecover(t, open) })
