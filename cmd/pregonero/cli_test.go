@@ -104,6 +104,9 @@ func TestCLIPauseResumeAndBackup(t *testing.T) {
 	if !m.Publisher.Paused() {
 		t.Fatal("not paused")
 	}
+	if code, out, _ := cli(t, m, "", "accounts"); code != 0 || !strings.Contains(out, "PAUSED") || !strings.Contains(out, "Emergencia") {
+		t.Errorf("accounts during a pause: exit %d\n%s", code, out)
+	}
 	if code, out, errs := cli(t, m, "", "resume"); code != 0 || !strings.Contains(out, "resumed") {
 		t.Fatalf("resume: exit %d %s %s", code, out, errs)
 	}

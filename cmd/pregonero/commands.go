@@ -421,6 +421,9 @@ func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
 	if cf.jsonOut {
 		return printJSON(c.io.out, as)
 	}
+	if ps, err := cl.PauseState(ctx); err == nil && ps.Paused {
+		fmt.Fprintf(c.io.out, "PUBLISHING IS PAUSED since %s: %s\n\n", ps.Since.Format(time.RFC3339), ps.Reason)
+	}
 	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNETWORK\tSTATUS\tNAME\tREASON")
 	for _, a := range as {
