@@ -109,6 +109,29 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 			}
 			rep.Released++
 		}
+		// A lane that read the paused status just before the switch may
+		// have held a delivery meanwhile: release those too.
+		for range 3 {
+			held, err := p.cfg.Store.HeldDeliveries(ctx, account)
+			if err != nil {
+				return nil, fmt.Errorf("resume: held: %w", err)
+			}
+			n := 0
+			for _, d := range held {
+				if d.HoldReason != pregonero.HoldAccountPaused && d.HoldReason != pregonero.HoldNeedsReauth && d.HoldReason != pregonero.HoldBlocked {
+					continue
+				}
+				if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, release(later(d.NextAttemptAt, now))); err != nil {
+					return nil, fmt.Errorf("resume: release %s: %w", d.ID, err)
+				}
+				rep.Released++
+				n++
+			}
+			if n == 0 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		p.log.Info("account resumed", "account", account, "released", rep.Released, "held_overdue", len(rep.HeldOverdue))
 	}
 	p.notifyDue(now)
@@ -226,13 +249,17 @@ func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post,
 }
 
 // stoppable reports whether a claimed delivery has not started its send:
-// its gate is waiting, or it has none because it is not dispatched yet.
+// its gate is waiting, or it has none because the claim is a moment old
+// and not dispatched yet. A claimed delivery with no gate that is older
+// than that was lost track of, and may be live: Sweep reconciles it.
 func (p *Publisher) stoppable(d *pregonero.Delivery) bool {
 	if !d.Claimed || d.State != pregonero.DeliverySending {
 		return false
 	}
-	v, ok := p.claims.Load(d.ID)
-	return !ok || v.(*claim).state.Load() == claimWaiting
+	if v, ok := p.claims.Load(d.ID); ok {
+		return v.(*claim).state.Load() == claimWaiting
+	}
+	return p.clock.Now().Sub(d.UpdatedAt) < orphanAge
 }
 
 func (p *Publisher) anyStoppable(post *pregonero.Post) bool {
@@ -252,17 +279,20 @@ func (p *Publisher) stopClaimed(ctx context.Context, post *pregonero.Post) (int,
 		if !p.stoppable(d) {
 			continue
 		}
-		// Not yet dispatched: the gate is created canceled and the lane
-		// will skip the delivery.
+		// Not yet dispatched: the gate is created canceled; the dispatch
+		// of this claim adopts it and the lane skips the delivery.
 		gate := &claim{}
 		gate.state.Store(claimCanceled)
 		v, loaded := p.claims.LoadOrStore(d.ID, gate)
 		if loaded && !v.(*claim).state.CompareAndSwap(claimWaiting, claimCanceled) {
 			continue // the lane started the send first
 		}
+		version := d.UpdatedAt
 		now := p.clock.Now()
 		_, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
-			if !x.Claimed || x.State != pregonero.DeliverySending {
+			// Only the claim that was read: a claim whose lane already
+			// wrote its result, or a newer claim, is not this one.
+			if !x.Claimed || x.State != pregonero.DeliverySending || !x.UpdatedAt.Equal(version) {
 				return errNotOwned
 			}
 			unsend(x)
@@ -277,12 +307,15 @@ func (p *Publisher) stopClaimed(ctx context.Context, post *pregonero.Post) (int,
 			// The canceled gate stays until the lane has let the
 			// delivery go (runLane removes it).
 			stopped++
-		case errors.Is(err, errNotOwned) && !loaded:
-			// Its result was recorded meanwhile: nothing to stop.
-			p.claims.CompareAndDelete(d.ID, gate)
+		case errors.Is(err, errNotOwned):
+			// Its lane recorded it first (given back, held): nothing to
+			// stop here; CancelPost handles it if it is queued now.
+			if !loaded {
+				p.claims.CompareAndDelete(d.ID, gate)
+			}
 		default:
-			// The gate stays canceled: the delivery is not sent, and the
-			// next start recovers it (a person can cancel it then).
+			// The gate stays canceled: the delivery is not sent; Sweep or
+			// the next start gives it back, and a person can cancel then.
 			return stopped, fmt.Errorf("cancel %s: %w", d.ID, err)
 		}
 	}
@@ -306,7 +339,8 @@ func (p *Publisher) Sweep(ctx context.Context) (int, error) {
 	now := p.clock.Now()
 	n := 0
 	for _, d := range ds {
-		if _, held := p.claims.Load(d.ID); held || now.Sub(d.UpdatedAt) < orphanAge {
+		v, tracked := p.claims.Load(d.ID)
+		if tracked && v.(*claim).state.Load() != claimLost || now.Sub(d.UpdatedAt) < orphanAge {
 			continue
 		}
 		updated := d.UpdatedAt
@@ -328,6 +362,9 @@ func (p *Publisher) Sweep(ctx context.Context) (int, error) {
 			continue
 		} else if err != nil {
 			return n, fmt.Errorf("sweep %s: %w", d.ID, err)
+		}
+		if tracked {
+			p.claims.CompareAndDelete(d.ID, v)
 		}
 		n++
 		p.log.Warn("gave back a claimed delivery nobody held", "delivery", d.ID, "state", nd.State)

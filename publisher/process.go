@@ -147,7 +147,7 @@ func (p *Publisher) process(l *lane, it *item) {
 		p.giveBack(d, "", time.Time{})
 		return
 	}
-	if !p.startSend(d) {
+	if !it.gate.state.CompareAndSwap(claimWaiting, claimStarted) && it.gate.state.Load() != claimStarted {
 		<-p.sem
 		return // canceled while it waited; Cancel recorded it
 	}
@@ -584,7 +584,7 @@ func (p *Publisher) flush(batch []pendingRecord) {
 	)
 	for try, wait := 0, 50*time.Millisecond; ; try, wait = try+1, min(2*wait, 5*time.Second) {
 		ds, errs, err = p.cfg.Store.UpdateDeliveries(context.Background(), updates)
-		if err == nil || try == 8 {
+		if err == nil || try >= p.cfg.RecordTries-1 {
 			break
 		}
 		p.log.Warn("record results failed; retrying", "count", len(batch), "err", err)
@@ -592,12 +592,10 @@ func (p *Publisher) flush(batch []pendingRecord) {
 	}
 	var next time.Time
 	for i, r := range batch {
-		if r.gate != nil {
-			p.claims.CompareAndDelete(r.d.ID, r.gate)
-		}
+		p.releaseGate(r.d.ID, r.gate, err)
 		switch {
 		case err != nil:
-			p.log.Error("record delivery: giving up; it is recovered at the next start", "delivery", r.d.ID, "err", err)
+			p.log.Error("record delivery: giving up; the sweep gives it back for reconciliation", "delivery", r.d.ID, "err", err)
 		case errs[i] != nil:
 			p.log.Error("record delivery", "delivery", r.d.ID, "err", errs[i])
 		case ds[i].State.Due() && !ds[i].Claimed:
@@ -623,7 +621,7 @@ func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Deliver
 	var err error
 	for try, wait := 0, 50*time.Millisecond; ; try, wait = try+1, min(2*wait, 5*time.Second) {
 		nd, err = p.cfg.Store.UpdateDelivery(context.Background(), d.ID, guard(fn))
-		if err == nil || errors.Is(err, errNotOwned) || pregonero.ErrorCode(err) == pregonero.ENOTFOUND || try == 8 {
+		if err == nil || errors.Is(err, errNotOwned) || pregonero.ErrorCode(err) == pregonero.ENOTFOUND || try >= p.cfg.RecordTries-1 {
 			break
 		}
 		// A failing disk must not leave the delivery claimed with no owner
@@ -631,11 +629,13 @@ func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Deliver
 		p.log.Warn("record delivery failed; retrying", "delivery", d.ID, "err", err)
 		time.Sleep(wait)
 	}
-	if gate != nil {
-		p.claims.CompareAndDelete(d.ID, gate)
+	var lost error
+	if err != nil && !errors.Is(err, errNotOwned) && pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+		lost = err
 	}
+	p.releaseGate(d.ID, gate, lost)
 	if err != nil {
-		p.log.Error("record delivery: giving up; it is recovered at the next start", "delivery", d.ID, "err", err)
+		p.log.Error("record delivery: giving up; the sweep gives it back for reconciliation", "delivery", d.ID, "err", err)
 		return
 	}
 	if nd.State.Due() && !nd.Claimed {
@@ -648,17 +648,6 @@ func lastStart(d *pregonero.Delivery) time.Time {
 		return a.StartedAt
 	}
 	return time.Time{}
-}
-
-// startSend passes the cancel gate: once it returns true the delivery can
-// no longer be canceled.
-func (p *Publisher) startSend(d *pregonero.Delivery) bool {
-	v, ok := p.claims.Load(d.ID)
-	if !ok {
-		return true
-	}
-	c := v.(*claim)
-	return c.state.CompareAndSwap(claimWaiting, claimStarted) || c.state.Load() == claimStarted
 }
 
 func (p *Publisher) canceled(id string) bool {
@@ -715,4 +704,19 @@ func (p *Publisher) safeReconcile(ctx context.Context, ad pregonero.Adapter, d *
 		}
 	}()
 	return ad.Reconcile(ctx, d, c, a, since)
+}
+
+// releaseGate ends a claim's gate once its record is written. When the
+// write was lost the gate stays, marked lost: Cancel must not take the
+// delivery for one still waiting (it may be live), and Sweep gives it
+// back to be reconciled.
+func (p *Publisher) releaseGate(id string, gate any, writeErr error) {
+	if gate == nil {
+		return
+	}
+	if writeErr != nil {
+		gate.(*claim).state.Store(claimLost)
+		return
+	}
+	p.claims.CompareAndDelete(id, gate)
 }

@@ -66,6 +66,7 @@ type Config struct {
 	ReconcileDelay time.Duration // wait before reconciling an unknown outcome (default 5 s)
 	SendTimeout    time.Duration // per send, uploads included (default 10 min)
 	ShutdownGrace  time.Duration // how long Close lets sends in flight finish (default 20 s)
+	RecordTries    int           // tries to write a result before the sweep must take over (default 9, ~16 s)
 	// Limits seeds a per-account limiter per network (e.g. X: 100 per 15
 	// min with a burst of 100). Networks absent here are not limited
 	// locally; the networks' own answers still are honoured.
@@ -130,9 +131,10 @@ type Publisher struct {
 type claim struct{ state atomic.Int32 }
 
 const (
-	claimWaiting int32 = iota
-	claimStarted
-	claimCanceled
+	claimWaiting  int32 = iota
+	claimStarted        // the send may be on the wire: no cancel any more
+	claimCanceled       // Cancel stopped it and owns its record
+	claimLost           // its result could not be written: Sweep gives it back
 )
 
 type lane struct {
@@ -168,6 +170,9 @@ func New(cfg Config) (*Publisher, error) {
 	def(&cfg.ShutdownGrace, 20*time.Second)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 128
+	}
+	if cfg.RecordTries <= 0 {
+		cfg.RecordTries = 9
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 8
@@ -239,6 +244,7 @@ func (p *Publisher) Paused() bool { return p.paused.Load() }
 // so that the send itself starts on time.
 type item struct {
 	d     *pregonero.Delivery
+	gate  *claim
 	ready chan struct{}
 	post  *pregonero.Post
 	err   error
@@ -268,13 +274,17 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 		if d.State != pregonero.DeliverySending {
 			c.state.Store(claimStarted) // in doubt: not cancelable
 		}
-		// A cancel may have come between the claim and this dispatch (a
-		// canceled gate is kept); a gate left by an earlier claim whose
-		// record is still on its way is replaced.
-		if old, loaded := p.claims.LoadOrStore(d.ID, c); loaded && old.(*claim).state.Load() != claimCanceled {
-			p.claims.Store(d.ID, c)
+		// A cancel may have come between the claim and this dispatch: its
+		// canceled gate is this claim's. Any other gate left under the id
+		// belongs to an earlier claim whose record is done or lost.
+		if old, loaded := p.claims.LoadOrStore(d.ID, c); loaded {
+			if old.(*claim).state.Load() == claimCanceled {
+				c = old.(*claim)
+			} else {
+				p.claims.Store(d.ID, c)
+			}
 		}
-		it := &item{d: d, ready: make(chan struct{})}
+		it := &item{d: d, gate: c, ready: make(chan struct{})}
 		items = append(items, it)
 		l.queue = append(l.queue, it)
 		touched[l] = true
@@ -335,8 +345,8 @@ func (p *Publisher) runLane(l *lane) {
 		p.mu.Unlock()
 		p.m.queued.Dec()
 		p.process(l, it)
-		if v, ok := p.claims.Load(it.d.ID); ok && v.(*claim).state.Load() == claimCanceled {
-			p.claims.CompareAndDelete(it.d.ID, v)
+		if it.gate.state.Load() == claimCanceled {
+			p.claims.CompareAndDelete(it.d.ID, it.gate)
 		}
 	}
 }

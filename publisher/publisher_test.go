@@ -845,3 +845,56 @@ func TestSweepGivesBackClaimsNobodyHolds(t *testing.T) {
 		t.Errorf("the waiting delivery was taken from its lane")
 	}
 }
+
+// failingStore refuses result batches once armed, as a full disk would.
+type failingStore struct {
+	*store.DB
+	armed atomic.Bool
+}
+
+func (s *failingStore) UpdateDeliveries(ctx context.Context, us []pregonero.DeliveryUpdate) ([]*pregonero.Delivery, []error, error) {
+	if s.armed.Load() {
+		return nil, nil, errors.New("no space left on device")
+	}
+	return s.DB.UpdateDeliveries(ctx, us)
+}
+
+func TestALostResultIsNeitherCanceledNorLeftClaimed(t *testing.T) {
+	h := newHarness(t)
+	fs := &failingStore{DB: h.db}
+	pub, err := publisher.New(publisher.Config{Store: fs, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: h.ad},
+		Clock: h.clock, Limits: map[pregonero.Network]publisher.Limit{}, RecordTries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	sent := make(chan struct{})
+	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		fs.armed.Store(true)
+		close(sent)
+		return pregonero.Receipt{RemoteID: "live"}, nil
+	}
+	d := h.post("x-a", t0, "uno")
+	ds, err := h.db.ClaimDue(context.Background(), t0, t0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.Dispatch(ds)
+	<-sent
+	time.Sleep(50 * time.Millisecond) // the result write fails
+	fs.armed.Store(false)
+	h.clock.Advance(3 * time.Minute)
+	if _, err := pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		t.Fatalf("cancel of a delivery that went out: %v, want conflict", err)
+	}
+	if n, err := pub.Sweep(context.Background()); err != nil || n != 1 {
+		t.Fatalf("sweep = %d, %v; want 1", n, err)
+	}
+	got := h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+	if len(got.Attempts) != 1 || got.Attempts[0].Outcome != pregonero.OutcomeUnknown {
+		t.Errorf("attempts %+v, want the send kept as unknown, to be reconciled", got.Attempts)
+	}
+}

@@ -514,7 +514,13 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 			nd := d.Clone()
 			nd.Checkpoint = nil
 			if !np.ScheduledAt.Equal(p.ScheduledAt) {
-				nd.ScheduledAt, nd.NextAttemptAt = np.ScheduledAt, np.ScheduledAt
+				// A retry's wait (backoff, a rate limit's reset) still
+				// holds if it ends after the new time.
+				next := np.ScheduledAt
+				if d.NextAttemptAt.After(d.ScheduledAt) && d.NextAttemptAt.After(next) {
+					next = d.NextAttemptAt
+				}
+				nd.ScheduledAt, nd.NextAttemptAt = np.ScheduledAt, next
 			}
 			nd.UpdatedAt = now
 			if err := checkDelivery(nd); err != nil {

@@ -347,6 +347,11 @@ func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	np := c.post
 	p, err := s.store.UpdatePost(ctx, id, func(p *pregonero.Post) error {
+		// The patch was merged into, and validated against, what was read:
+		// an edit that landed meanwhile would be undone silently.
+		if !p.UpdatedAt.Equal(cur.UpdatedAt) {
+			return pregonero.Errorf(pregonero.ECONFLICT, "post %s was changed by someone else meanwhile; read it again and repeat the edit", id)
+		}
 		p.Text, p.Link, p.Media, p.Overrides = np.Text, np.Link, np.Media, np.Overrides
 		p.ScheduledAt, p.Campaign, p.Author, p.Unit = np.ScheduledAt, np.Campaign, np.Author, np.Unit
 		return nil

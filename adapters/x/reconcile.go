@@ -197,13 +197,15 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		return pregonero.Receipt{}, false, err
 	}
 	var matches, bare []timelinePost
+	otherLink := 0
 	for _, p := range posts {
 		got := NormalizeText(p.Text)
 		// With X's link entities the links are compared too, so that
 		// "Boletín https://…/123" never matches "Boletín https://…/124".
 		sameText := want != "" && got == want
-		if full, ok := p.expandedText(); ok && sameText {
-			sameText = full == wantLinks
+		if full, ok := p.expandedText(); ok && sameText && full != wantLinks {
+			sameText = false
+			otherLink++
 		}
 		switch {
 		case p.hasMedia(media), sameText:
@@ -219,6 +221,13 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 				Message: fmt.Sprintf("%d posts without text were published since %s and none carries this delivery's media; a person must check the account on X.", len(bare), since.UTC().Format(time.RFC3339))}
 		}
 		matches = bare
+	}
+	if len(matches) == 0 && otherLink > 0 {
+		// Same words, another link: either another delivery's post, or this
+		// one with its link rewritten in a way not recognised. Absence is
+		// not proven, and a wrong guess would post twice.
+		return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_reconcile_ambiguous",
+			Message: fmt.Sprintf("%d post(s) with the same words but a different link were published since %s; a person must check the account on X before this is sent again.", otherLink, since.UTC().Format(time.RFC3339))}
 	}
 	if len(matches) == 0 {
 		return pregonero.Receipt{}, false, nil

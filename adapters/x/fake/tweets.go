@@ -225,9 +225,7 @@ func (f *Fake) attachableLocked(user string, ids []string, now time.Time) ([]*me
 }
 
 var (
-	urlInText    = regexp.MustCompile(`(?i)https?://[^\s<>"]+`)
-	htmlEscaper  = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	trailingJunk = ".,;:!?'\")]}"
+	htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 )
 
 // renderText is the text X returns on reads: each link wrapped as
@@ -244,17 +242,23 @@ func renderText(id, user, text string, attached []*media) (string, []urlEntity) 
 		ents = append(ents, urlEntity{Start: start, End: start + utf8.RuneCountInString(link), URL: link,
 			ExpandedURL: expanded, DisplayURL: display, MediaKey: mediaKey})
 	}
+	// Links are found as X finds them (twitter-text), with or without a
+	// scheme; X expands a scheme-less one with http://.
 	last := 0
-	for n, loc := range urlInText.FindAllStringIndex(text, -1) {
-		end := loc[1]
-		for end > loc[0] && strings.IndexByte(trailingJunk, text[end-1]) >= 0 {
-			end--
+	for n, u := range xtext.ExtractURLs(text) {
+		if u.Start < last || u.End > len(text) || u.Start >= u.End {
+			continue
 		}
-		b.WriteString(htmlEscaper.Replace(text[last:loc[0]]))
-		orig := text[loc[0]:end]
-		display := orig[strings.Index(orig, "://")+3:]
-		add(tco(id, strconv.Itoa(n)), orig, display, "")
-		last = end
+		b.WriteString(htmlEscaper.Replace(text[last:u.Start]))
+		orig := text[u.Start:u.End]
+		expanded, display := orig, orig
+		if i := strings.Index(orig, "://"); i >= 0 {
+			display = orig[i+3:]
+		} else {
+			expanded = "http://" + orig
+		}
+		add(tco(id, strconv.Itoa(n)), expanded, display, "")
+		last = u.End
 	}
 	b.WriteString(htmlEscaper.Replace(text[last:]))
 	if len(attached) > 0 {
