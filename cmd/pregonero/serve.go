@@ -231,7 +231,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.Addr = ln.Addr().String()
-	m.httpServer = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// No overall read or write deadline: media uploads and backups may
+	// stream for long; slow headers and idle connections are cut.
+	m.httpServer = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	m.serve(ctx, "http", func(ctx context.Context) error {
 		err := m.httpServer.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
