@@ -533,8 +533,10 @@ type pendingRecord struct {
 	gate any
 }
 
-// recordBatch caps the results written in one store operation.
-const recordBatch = 2000
+// recordBatch caps the results written in one store operation. Results
+// of a burst are spread over the whole deliveries bucket, so every commit
+// rewrites most of its pages: fewer, larger commits write far less.
+const recordBatch = 10000
 
 // recorder writes results in batches, one store operation each, so that a
 // burst of sends costs a few group commits rather than a goroutine and a

@@ -160,6 +160,7 @@ func BenchmarkBurst20k(b *testing.B) {
 		b.ReportMetric(float64(percentile(ad.lateness, 0.99).Microseconds())/1000, "p99-late-ms")
 		b.ReportMetric(float64(ad.early.Load()), "early")
 		b.ReportMetric(float64(recorded.Microseconds())/1000, "all-recorded-ms")
+		b.ReportMetric(float64(percentile(ad.lateness, 1).Microseconds())/1000, "last-send-ms")
 	}
 }
 

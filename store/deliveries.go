@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -182,7 +184,15 @@ func (db *DB) UpdateDeliveries(ctx context.Context, updates []pregonero.Delivery
 		clear(out)
 		clear(errs)
 		delta := countDelta{}
-		for i, u := range updates {
+		// In key order the B+tree is walked once, not searched from the
+		// root for every update scattered across it.
+		order := make([]int, len(updates))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(updates[a].ID, updates[b].ID) })
+		for _, i := range order {
+			u := updates[i]
 			old, err := loadDelivery(w.tx, u.ID)
 			if err != nil {
 				errs[i] = err
