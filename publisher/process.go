@@ -22,11 +22,11 @@ func (p *Publisher) process(l *lane, it *item) {
 	now := p.clock.Now()
 
 	if p.stopping() {
-		p.giveBack(d, "", time.Time{})
+		p.giveBack(d, time.Time{})
 		return
 	}
 	if p.paused.Load() {
-		p.giveBack(d, "", time.Time{})
+		p.giveBack(d, time.Time{})
 		return
 	}
 	a := p.account(d.AccountID)
@@ -54,7 +54,7 @@ func (p *Publisher) process(l *lane, it *item) {
 		return
 	}
 	if nb := l.notBefore; now.Before(nb) {
-		p.giveBack(d, "", nb)
+		p.giveBack(d, nb)
 		return
 	}
 
@@ -80,7 +80,7 @@ func (p *Publisher) process(l *lane, it *item) {
 		// Give the network's read side time to show a post that was just
 		// accepted before concluding it is absent.
 		if at := lastStart(d).Add(p.cfg.ReconcileDelay); now.Before(at) {
-			p.giveBack(d, "", at)
+			p.giveBack(d, at)
 			return
 		}
 		if !p.reconcile(ctx, l, d, ad, a, content) {
@@ -113,12 +113,12 @@ func (p *Publisher) process(l *lane, it *item) {
 		case <-t.C():
 		case <-p.done:
 			t.Stop()
-			p.giveBack(d, "", time.Time{})
+			p.giveBack(d, time.Time{})
 			return
 		}
 	}
 	if p.paused.Load() || p.stopping() {
-		p.giveBack(d, "", time.Time{})
+		p.giveBack(d, time.Time{})
 		return
 	}
 	if st := p.account(d.AccountID); st != nil && st.Status != pregonero.AccountActive {
@@ -128,7 +128,7 @@ func (p *Publisher) process(l *lane, it *item) {
 	if rr, ok := ad.(RateLimitReporter); ok {
 		if rem, reset, known := rr.RateLimit(a.ID); known && rem <= 0 && reset.After(p.clock.Now()) {
 			l.notBefore = reset
-			p.giveBack(d, "", reset)
+			p.giveBack(d, reset)
 			return
 		}
 	}
@@ -136,7 +136,7 @@ func (p *Publisher) process(l *lane, it *item) {
 		r := lim.ReserveN(p.clock.Now(), 1)
 		if delay := r.DelayFrom(p.clock.Now()); delay > 0 {
 			r.CancelAt(p.clock.Now())
-			p.giveBack(d, "", p.clock.Now().Add(delay))
+			p.giveBack(d, p.clock.Now().Add(delay))
 			return
 		}
 	}
@@ -144,7 +144,7 @@ func (p *Publisher) process(l *lane, it *item) {
 	select {
 	case p.sem <- struct{}{}:
 	case <-p.done:
-		p.giveBack(d, "", time.Time{})
+		p.giveBack(d, time.Time{})
 		return
 	}
 	if !it.gate.state.CompareAndSwap(claimWaiting, claimStarted) && it.gate.state.Load() != claimStarted {
@@ -436,7 +436,7 @@ func (p *Publisher) backoff(n int) time.Duration {
 // giveBack returns an unsent claimed delivery to the queue: its pending
 // attempt never reached the network, so it is dropped. A zero at keeps
 // the delivery's due time.
-func (p *Publisher) giveBack(d *pregonero.Delivery, _ string, at time.Time) {
+func (p *Publisher) giveBack(d *pregonero.Delivery, at time.Time) {
 	p.recordSync(d, func(x *pregonero.Delivery) error {
 		unsend(x)
 		x.Claimed = false
