@@ -133,22 +133,7 @@ func (db *DB) UpdateDelivery(ctx context.Context, id string, fn func(*pregonero.
 	var out *pregonero.Delivery
 	err := db.exec(ctx, 1024, func(w *wtx) error {
 		out = nil
-		old, err := loadDelivery(w.tx, id)
-		if err != nil {
-			return err
-		}
-		nd := old.Clone()
-		if err := fn(nd); err != nil {
-			return err
-		}
-		if nd.ID != old.ID || nd.PostID != old.PostID {
-			return pregonero.Errorf(pregonero.EINVALID, "delivery %s: the id and post of a delivery cannot change", id)
-		}
-		if err := checkDelivery(nd); err != nil {
-			return err
-		}
-		nd.UpdatedAt = db.Now()
-		ch, err := prepareChange(old, nd)
+		ch, err := db.changeDelivery(w.tx, id, fn)
 		if err != nil {
 			return err
 		}
@@ -192,27 +177,7 @@ func (db *DB) UpdateDeliveries(ctx context.Context, updates []pregonero.Delivery
 		}
 		slices.SortFunc(order, func(a, b int) int { return strings.Compare(updates[a].ID, updates[b].ID) })
 		for _, i := range order {
-			u := updates[i]
-			old, err := loadDelivery(w.tx, u.ID)
-			if err != nil {
-				errs[i] = err
-				continue
-			}
-			nd := old.Clone()
-			if err := u.Fn(nd); err != nil {
-				errs[i] = err
-				continue
-			}
-			if nd.ID != old.ID || nd.PostID != old.PostID {
-				errs[i] = pregonero.Errorf(pregonero.EINVALID, "delivery %s: the id and post of a delivery cannot change", u.ID)
-				continue
-			}
-			if err := checkDelivery(nd); err != nil {
-				errs[i] = err
-				continue
-			}
-			nd.UpdatedAt = db.Now()
-			ch, err := prepareChange(old, nd)
+			ch, err := db.changeDelivery(w.tx, updates[i].ID, updates[i].Fn)
 			if err != nil {
 				errs[i] = err
 				continue
@@ -221,7 +186,7 @@ func (db *DB) UpdateDeliveries(ctx context.Context, updates []pregonero.Delivery
 			if err := w.applyChange(ch, delta); err != nil {
 				return err
 			}
-			out[i] = nd
+			out[i] = ch.new
 		}
 		return w.applyCounts(delta)
 	})
@@ -582,4 +547,25 @@ func (db *DB) ClaimedDeliveries(ctx context.Context) ([]*pregonero.Delivery, err
 		return nil
 	})
 	return out, err
+}
+
+// changeDelivery reads a delivery, runs fn on a copy and prepares the
+// write; it writes nothing, so an error leaves the transaction clean.
+func (db *DB) changeDelivery(tx *bbolt.Tx, id string, fn func(*pregonero.Delivery) error) (deliveryChange, error) {
+	old, err := loadDelivery(tx, id)
+	if err != nil {
+		return deliveryChange{}, err
+	}
+	nd := old.Clone()
+	if err := fn(nd); err != nil {
+		return deliveryChange{}, err
+	}
+	if nd.ID != old.ID || nd.PostID != old.PostID {
+		return deliveryChange{}, pregonero.Errorf(pregonero.EINVALID, "delivery %s: the id and post of a delivery cannot change", id)
+	}
+	if err := checkDelivery(nd); err != nil {
+		return deliveryChange{}, err
+	}
+	nd.UpdatedAt = db.Now()
+	return prepareChange(old, nd)
 }

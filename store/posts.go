@@ -442,16 +442,7 @@ func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error
 		if err != nil {
 			return err
 		}
-		delta := countDelta{}
-		for _, ch := range changes {
-			if err := w.applyChange(ch, delta); err != nil {
-				return err
-			}
-		}
-		if err := w.put(bucketPosts, []byte(id), pv); err != nil {
-			return err
-		}
-		if err := w.applyCounts(delta); err != nil {
+		if err := w.writePost(id, pv, changes); err != nil {
 			return err
 		}
 		p.Deliveries = deliveries
@@ -546,16 +537,7 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 				return err
 			}
 		}
-		delta := countDelta{}
-		for _, ch := range changes {
-			if err := w.applyChange(ch, delta); err != nil {
-				return err
-			}
-		}
-		if err := w.put(bucketPosts, []byte(id), pv); err != nil {
-			return err
-		}
-		if err := w.applyCounts(delta); err != nil {
+		if err := w.writePost(id, pv, changes); err != nil {
 			return err
 		}
 		np.Deliveries = deliveries
@@ -567,4 +549,19 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		return nil, err
 	}
 	return out, nil
+}
+
+// writePost stores an encoded post and the changes of its deliveries, with
+// their indexes and the state counts.
+func (w *wtx) writePost(id string, pv []byte, changes []deliveryChange) error {
+	delta := countDelta{}
+	for _, ch := range changes {
+		if err := w.applyChange(ch, delta); err != nil {
+			return err
+		}
+	}
+	if err := w.put(bucketPosts, []byte(id), pv); err != nil {
+		return err
+	}
+	return w.applyCounts(delta)
 }
