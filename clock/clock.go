@@ -38,9 +38,10 @@ func (r realTimer) Stop() bool          { return r.t.Stop() }
 // Fake is a manually advanced clock. Timers fire when Advance or Set moves
 // the time to or past their deadline.
 type Fake struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
+	mu      sync.Mutex
+	now     time.Time
+	timers  []*fakeTimer
+	created uint64
 }
 
 // NewFake returns a fake clock set to t.
@@ -57,6 +58,7 @@ func (f *Fake) Now() time.Time {
 func (f *Fake) NewTimer(d time.Duration) Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.created++
 	t := &fakeTimer{f: f, at: f.now.Add(d), c: make(chan time.Time, 1)}
 	if d <= 0 {
 		t.c <- f.now
@@ -90,6 +92,14 @@ func (f *Fake) Set(t time.Time) {
 		tm.c <- t
 	}
 	f.mu.Unlock()
+}
+
+// Created returns how many timers were ever made, so a test can wait for
+// a goroutine to arm a new one after an event.
+func (f *Fake) Created() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.created
 }
 
 // Timers returns how many timers are armed, so tests can wait until a

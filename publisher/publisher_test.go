@@ -138,6 +138,19 @@ func (h *harness) post(account string, at time.Time, text string) *pregonero.Del
 	return d
 }
 
+// waitTimer waits until a lane sleeps on the clock (for a delivery's
+// instant).
+func (h *harness) waitTimer() {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.clock.Timers() == 0 {
+		if time.Now().After(deadline) {
+			h.t.Fatal("no lane went to sleep for its instant")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // tick claims what is due now and dispatches it.
 func (h *harness) tick() int {
 	h.t.Helper()
@@ -352,6 +365,9 @@ func TestDuplicate(t *testing.T) {
 		d := h.post("x-a", t0, "hola")
 		h.tick()
 		h.wait(d.ID, state(pregonero.DeliveryFailed))
+		if pub, rec := h.ad.calls(); len(pub) != 1 || len(rec) != 0 {
+			t.Errorf("publishes %d reconciles %d, want 1 and 0", len(pub), len(rec))
+		}
 	})
 	t.Run("on a retry it is reconciled", func(t *testing.T) {
 		h := newHarness(t)
@@ -363,12 +379,21 @@ func TestDuplicate(t *testing.T) {
 			}
 			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassDuplicate, Code: "x_duplicate"}
 		}
+		h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
+			return pregonero.Receipt{RemoteID: "first"}, true, nil
+		}
 		d := h.post("x-a", t0, "hola")
 		h.tick()
 		got := h.wait(d.ID, state(pregonero.DeliveryQueued))
 		h.clock.Set(got.NextAttemptAt)
 		h.tick()
-		h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+		got = h.wait(d.ID, state(pregonero.DeliveryInDoubt))
+		h.clock.Set(got.NextAttemptAt)
+		h.tick()
+		got = h.wait(d.ID, state(pregonero.DeliveryPublished))
+		if pub, rec := h.ad.calls(); len(pub) != 2 || len(rec) != 1 || got.RemoteID != "first" {
+			t.Errorf("publishes %d reconciles %d remote %q, want 2, 1 and the post found", len(pub), len(rec), got.RemoteID)
+		}
 	})
 }
 
@@ -453,6 +478,9 @@ func TestGlobalPauseStopsSendsAndResumeHoldsOverdue(t *testing.T) {
 	if ps, _ := h.db.Pause(ctx); !ps.Paused || ps.Reason != "crisis" {
 		t.Errorf("pause not persisted: %+v", ps)
 	}
+	if !h.newPublisher().Paused() {
+		t.Error("a restarted publisher does not see the pause")
+	}
 	h.clock.Set(t0.Add(30 * time.Minute))
 	rep, err := h.pub.Resume(ctx, "")
 	if err != nil {
@@ -500,10 +528,7 @@ func TestNeverEarly(t *testing.T) {
 		return pregonero.Receipt{RemoteID: "r"}, nil
 	}
 	h.pub.Dispatch(ds)
-	deadline := time.Now().Add(2 * time.Second)
-	for h.clock.Timers() == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	h.waitTimer()
 	if pub, _ := h.ad.calls(); len(pub) != 0 {
 		t.Fatal("sent before its instant")
 	}
@@ -542,8 +567,12 @@ func TestOneSendAtATimePerAccountInScheduledOrder(t *testing.T) {
 			t.Fatalf("order for x-a = %v, want %v", got, want)
 		}
 	}
-	if h.ad.maxInflight > 1 {
-		t.Errorf("max sends in flight for one account = %d, want 1", h.ad.maxInflight)
+	h.pub.Close()
+	h.ad.mu.Lock()
+	maxIn := h.ad.maxInflight
+	h.ad.mu.Unlock()
+	if maxIn > 1 {
+		t.Errorf("max sends in flight for one account = %d, want 1", maxIn)
 	}
 }
 
@@ -631,6 +660,7 @@ func TestCancelStopsAClaimedDeliveryBeforeItsInstant(t *testing.T) {
 		t.Fatalf("claim: %v %d", err, len(ds))
 	}
 	h.pub.Dispatch(ds)
+	h.waitTimer() // its lane waits for the instant
 	p, err := h.pub.Cancel(ctx, d.PostID)
 	if err != nil {
 		t.Fatal(err)
@@ -643,7 +673,7 @@ func TestCancelStopsAClaimedDeliveryBeforeItsInstant(t *testing.T) {
 	if len(got.Attempts) != 0 {
 		t.Errorf("attempts %+v: the pending attempt never went out", got.Attempts)
 	}
-	time.Sleep(20 * time.Millisecond)
+	h.pub.Close() // the lane has let it go
 	if pub, _ := h.ad.calls(); len(pub) != 0 {
 		t.Fatalf("a canceled delivery was sent: %v", pub)
 	}
@@ -849,11 +879,16 @@ func TestSweepGivesBackClaimsNobodyHolds(t *testing.T) {
 // failingStore refuses result batches once armed, as a full disk would.
 type failingStore struct {
 	*store.DB
-	armed atomic.Bool
+	armed   atomic.Bool
+	refused chan struct{}
 }
 
 func (s *failingStore) UpdateDeliveries(ctx context.Context, us []pregonero.DeliveryUpdate) ([]*pregonero.Delivery, []error, error) {
 	if s.armed.Load() {
+		select {
+		case s.refused <- struct{}{}:
+		default:
+		}
 		return nil, nil, errors.New("no space left on device")
 	}
 	return s.DB.UpdateDeliveries(ctx, us)
@@ -861,7 +896,7 @@ func (s *failingStore) UpdateDeliveries(ctx context.Context, us []pregonero.Deli
 
 func TestALostResultIsNeitherCanceledNorLeftClaimed(t *testing.T) {
 	h := newHarness(t)
-	fs := &failingStore{DB: h.db}
+	fs := &failingStore{DB: h.db, refused: make(chan struct{}, 1)}
 	pub, err := publisher.New(publisher.Config{Store: fs, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: h.ad},
 		Clock: h.clock, Limits: map[pregonero.Network]publisher.Limit{}, RecordTries: 1})
 	if err != nil {
@@ -884,14 +919,26 @@ func TestALostResultIsNeitherCanceledNorLeftClaimed(t *testing.T) {
 	}
 	pub.Dispatch(ds)
 	<-sent
-	time.Sleep(50 * time.Millisecond) // the result write fails
-	fs.armed.Store(false)
+	<-fs.refused // the result write fails
 	h.clock.Advance(3 * time.Minute)
-	if _, err := pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
-		t.Fatalf("cancel of a delivery that went out: %v, want conflict", err)
-	}
-	if n, err := pub.Sweep(context.Background()); err != nil || n != 1 {
-		t.Fatalf("sweep = %d, %v; want 1", n, err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		// The recorder marks the claim lost right after the refusal.
+		if _, err := pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			t.Fatalf("cancel of a delivery that went out: %v, want conflict", err)
+		}
+		fs.armed.Store(false)
+		n, err := pub.Sweep(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sweep never gave the lost claim back")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	got := h.wait(d.ID, state(pregonero.DeliveryInDoubt))
 	if len(got.Attempts) != 1 || got.Attempts[0].Outcome != pregonero.OutcomeUnknown {

@@ -16,8 +16,9 @@ import (
 var t0 = time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
 
 type recorder struct {
-	mu     sync.Mutex
-	got    []*pregonero.Delivery
+	mu      sync.Mutex
+	batches []int
+	got     []*pregonero.Delivery
 	at     []time.Time
 	clock  clock.Clock
 	paused bool
@@ -26,6 +27,7 @@ type recorder struct {
 func (r *recorder) Dispatch(ds []*pregonero.Delivery) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.batches = append(r.batches, len(ds))
 	for _, d := range ds {
 		r.got = append(r.got, d)
 		r.at = append(r.at, r.clock.Now())
@@ -61,6 +63,7 @@ type fixture struct {
 	db    *store.DB
 	rec   *recorder
 	s     *scheduler.Scheduler
+	gen   uint64 // timers created as of the last asleep
 }
 
 func start(t *testing.T) *fixture {
@@ -82,17 +85,18 @@ func start(t *testing.T) *fixture {
 	return &fixture{clock: fc, db: db, rec: rec, s: s}
 }
 
-// asleep waits until the loop has armed its timer.
+// asleep waits until the loop has armed a new timer since the last call:
+// it has handled the last event and sleeps.
 func (f *fixture) asleep(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
-	for f.clock.Timers() == 0 {
+	for f.clock.Created() <= f.gen {
 		if time.Now().After(deadline) {
 			t.Fatal("scheduler never went to sleep")
 		}
 		time.Sleep(time.Millisecond)
 	}
-	time.Sleep(5 * time.Millisecond)
+	f.gen = f.clock.Created()
 }
 
 func eventually(t *testing.T, cond func() bool) {
@@ -108,10 +112,13 @@ func eventually(t *testing.T, cond func() bool) {
 
 func TestClaimsAtTheArmedInstantMinusLeadNotBefore(t *testing.T) {
 	f := start(t)
+	f.asleep(t) // the first, idle sleep
 	d := queue(t, f.db, t0.Add(time.Hour), "x-a")
 	f.s.Notify(d.NextAttemptAt)
 	f.asleep(t)
 	f.clock.Advance(time.Hour - 101*time.Millisecond)
+	// Force a tick a moment before the lead: it must claim nothing.
+	f.s.Notify(t0)
 	f.asleep(t)
 	if n := f.rec.count(); n != 0 {
 		t.Fatalf("claimed %d deliveries before lead time", n)
@@ -129,6 +136,7 @@ func TestClaimsAtTheArmedInstantMinusLeadNotBefore(t *testing.T) {
 
 func TestANewEarlierPostWakesTheTimer(t *testing.T) {
 	f := start(t)
+	f.asleep(t)
 	queue(t, f.db, t0.Add(time.Hour), "x-a")
 	f.s.Notify(t0.Add(time.Hour))
 	f.asleep(t)
@@ -142,13 +150,12 @@ func TestANewEarlierPostWakesTheTimer(t *testing.T) {
 	}
 }
 
-func TestSweepFindsAMissedWakeUp(t *testing.T) {
+func TestHeartbeatFindsAMissedWakeUp(t *testing.T) {
 	f := start(t)
 	f.asleep(t)
 	queue(t, f.db, t0.Add(time.Second), "x-a") // no Notify
-	f.clock.Advance(time.Second)
-	f.asleep(t)
-	// The heartbeat timer (10 s) or the one-minute sweep picks it up.
+	// The heartbeat timer (10 s) picks it up; the one-minute cron sweep,
+	// on the wall clock, is a second net.
 	f.clock.Advance(10 * time.Second)
 	eventually(t, func() bool { return f.rec.count() == 1 })
 }
@@ -158,10 +165,12 @@ func TestPausedClaimsNothing(t *testing.T) {
 	f.rec.mu.Lock()
 	f.rec.paused = true
 	f.rec.mu.Unlock()
+	f.asleep(t)
 	queue(t, f.db, t0, "x-a")
 	f.s.Notify(t0)
 	f.asleep(t)
 	f.clock.Advance(time.Second)
+	f.s.Notify(t0)
 	f.asleep(t)
 	if f.rec.count() != 0 {
 		t.Fatal("claimed while paused")
@@ -241,4 +250,14 @@ func TestBurstIsClaimedInBatches(t *testing.T) {
 	eventually(t, func() bool { return rec.count() == 30 })
 	cancel()
 	<-done
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.batches) < 5 {
+		t.Errorf("batches %v, want at least 5 of at most 7", rec.batches)
+	}
+	for _, n := range rec.batches {
+		if n > 7 {
+			t.Errorf("batches %v: one exceeds the claim batch of 7", rec.batches)
+		}
+	}
 }

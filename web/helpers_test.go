@@ -98,11 +98,30 @@ func (c *fakeControl) Notify(t time.Time) {
 	c.notified = append(c.notified, t)
 }
 
-func (c *fakeControl) Pause(_ context.Context, account, reason string) error {
+// Pause refuses a blank reason and persists the switch, as the publisher
+// does.
+func (c *fakeControl) Pause(ctx context.Context, account, reason string) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.pauses = append(c.pauses, [2]string{account, reason})
-	return c.pauseErr
+	err, st := c.pauseErr, c.store
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return pregonero.Invalid([]pregonero.FieldError{{Field: "reason", Code: pregonero.FieldRequired, Message: "a reason is required to pause publishing"}})
+	}
+	if st == nil {
+		return nil
+	}
+	if account == "" {
+		return st.SetPause(ctx, pregonero.PauseState{Paused: true, Reason: reason, Since: testNow})
+	}
+	_, err = st.UpdateAccount(ctx, account, func(a *pregonero.Account) error {
+		a.Status, a.StatusReason = pregonero.AccountPaused, reason
+		return nil
+	})
+	return err
 }
 
 func (c *fakeControl) Resume(_ context.Context, account string) (*pregonero.ResumeReport, error) {

@@ -198,9 +198,6 @@ func TestPauseResumeRelease(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("global pause calls the control", func(t *testing.T) {
-		if err := ts.db.SetPause(ctx, pregonero.PauseState{Paused: true, Reason: "elecciones", Since: testNow}); err != nil {
-			t.Fatal(err)
-		}
 		r := ts.request("POST", "/api/v1/pause", map[string]any{"reason": " elecciones "})
 		if r.status != 200 {
 			t.Fatalf("got %d %s", r.status, r.body)
