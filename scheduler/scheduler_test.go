@@ -19,9 +19,9 @@ type recorder struct {
 	mu      sync.Mutex
 	batches []int
 	got     []*pregonero.Delivery
-	at     []time.Time
-	clock  clock.Clock
-	paused bool
+	at      []time.Time
+	clock   clock.Clock
+	paused  bool
 }
 
 func (r *recorder) Dispatch(ds []*pregonero.Delivery) {
