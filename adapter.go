@@ -45,6 +45,13 @@ type Adapter interface {
 	Reconcile(ctx context.Context, d *Delivery, c Content, a *Account, since time.Time) (r Receipt, found bool, err error)
 }
 
+// Measurer is implemented by adapters whose network limits text by a
+// length of its own (X's weighted length), so that a person sees the count
+// while writing. It reports the length of what would be sent and the limit.
+type Measurer interface {
+	Measure(c Content) (length, limit int)
+}
+
 // ErrorClass tells the publisher what to do with a failure. The publisher
 // acts on the class, never on a network's raw status code.
 type ErrorClass string

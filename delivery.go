@@ -23,11 +23,6 @@ const (
 	DeliveryHeld      DeliveryState = "held"
 )
 
-// Terminal reports whether no further transition happens by itself.
-func (s DeliveryState) Terminal() bool {
-	return s == DeliveryPublished || s == DeliveryFailed || s == DeliveryCanceled
-}
-
 // Due reports whether a delivery in this state waits in the due-time index.
 func (s DeliveryState) Due() bool { return s == DeliveryQueued || s == DeliveryInDoubt }
 
@@ -151,4 +146,47 @@ func (d *Delivery) NeedsReconcile() bool {
 		}
 	}
 	return false
+}
+
+// MarkReconciled records what reconciliation found ("found" or "absent")
+// on every attempt whose outcome was unknown and not yet reconciled.
+func (d *Delivery) MarkReconciled(result string) {
+	for i := range d.Attempts {
+		if d.Attempts[i].Outcome == OutcomeUnknown && d.Attempts[i].Reconciled == "" {
+			d.Attempts[i].Reconciled = result
+		}
+	}
+}
+
+// DropPendingAttempt removes the pending attempt of a sending delivery
+// whose send never started; the caller sets the new state.
+func (d *Delivery) DropPendingAttempt() {
+	if d.State != DeliverySending {
+		return
+	}
+	if a := d.LastAttempt(); a != nil && a.Outcome == OutcomePending {
+		d.Attempts = d.Attempts[:len(d.Attempts)-1]
+	}
+}
+
+// Unclaim gives back a claimed delivery whose owner is gone (a process
+// that stopped, a result that could not be written). A sending one whose
+// pending attempt starts after now never went out (nothing is sent before
+// that instant) and returns to the queue; any other sending one may have
+// reached the network: its attempt becomes unknown, with why as the
+// message, and it is due now for reconciliation.
+func (d *Delivery) Unclaim(now time.Time, why string) {
+	d.Claimed = false
+	if d.State != DeliverySending {
+		return
+	}
+	if a := d.LastAttempt(); a != nil && a.Outcome == OutcomePending && a.StartedAt.After(now) {
+		d.DropPendingAttempt()
+		d.State = DeliveryQueued
+		return
+	}
+	d.State, d.NextAttemptAt = DeliveryInDoubt, now
+	if a := d.LastAttempt(); a != nil && a.Outcome == OutcomePending {
+		a.Outcome, a.FinishedAt, a.Message = OutcomeUnknown, now, why
+	}
 }

@@ -19,12 +19,6 @@ type Media struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// IsImage reports whether the media is a still image (GIF included).
-func (m *Media) IsImage() bool { return len(m.MIME) > 6 && m.MIME[:6] == "image/" }
-
-// IsVideo reports whether the media is a video.
-func (m *Media) IsVideo() bool { return len(m.MIME) > 6 && m.MIME[:6] == "video/" }
-
 // MediaBlob is a media record with a way to read its bytes.
 type MediaBlob struct {
 	*Media

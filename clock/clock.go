@@ -134,19 +134,3 @@ func (t *fakeTimer) Stop() bool {
 	t.fired = true
 	return true
 }
-
-// Sleep waits for d on c, or until done is closed; it reports whether the
-// full duration elapsed.
-func Sleep(c Clock, d time.Duration, done <-chan struct{}) bool {
-	if d <= 0 {
-		return true
-	}
-	t := c.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return true
-	case <-done:
-		return false
-	}
-}

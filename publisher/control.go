@@ -65,27 +65,20 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 			break
 		}
 	}
-	// Deliveries held by the account's status come back, unless overdue.
-	var back []*pregonero.Delivery
+	// Deliveries held by the account's status come back, unless overdue:
+	// those are marked for a person before the account is active again.
 	if account != "" {
 		held, err := p.cfg.Store.HeldDeliveries(ctx, account)
 		if err != nil {
 			return nil, fmt.Errorf("resume: held: %w", err)
 		}
 		for _, d := range held {
-			switch d.HoldReason {
-			case pregonero.HoldAccountPaused, pregonero.HoldNeedsReauth, pregonero.HoldBlocked:
-			default:
-				continue
-			}
-			if d.NextAttemptAt.Before(cutoff) {
+			if heldByAccount(d) && d.NextAttemptAt.Before(cutoff) {
 				if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, holdOverdue(now)); err != nil {
 					return nil, fmt.Errorf("resume: hold %s: %w", d.ID, err)
 				}
 				rep.HeldOverdue = append(rep.HeldOverdue, d.ID)
-				continue
 			}
-			back = append(back, d)
 		}
 	}
 	if account == "" {
@@ -103,14 +96,9 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 			return nil, fmt.Errorf("resume %s: %w", account, err)
 		}
 		p.setAccount(a)
-		for _, d := range back {
-			if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, release(later(d.NextAttemptAt, now))); err != nil {
-				return nil, fmt.Errorf("resume: release %s: %w", d.ID, err)
-			}
-			rep.Released++
-		}
-		// A lane that read the paused status just before the switch may
-		// have held a delivery meanwhile: release those too.
+		// Release what the account's status held. A lane that read the
+		// paused status just before the switch may still hold one: the
+		// passes repeat until none comes.
 		for range 3 {
 			held, err := p.cfg.Store.HeldDeliveries(ctx, account)
 			if err != nil {
@@ -118,15 +106,15 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 			}
 			n := 0
 			for _, d := range held {
-				if d.HoldReason != pregonero.HoldAccountPaused && d.HoldReason != pregonero.HoldNeedsReauth && d.HoldReason != pregonero.HoldBlocked {
+				if !heldByAccount(d) {
 					continue
 				}
 				if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, release(later(d.NextAttemptAt, now))); err != nil {
 					return nil, fmt.Errorf("resume: release %s: %w", d.ID, err)
 				}
-				rep.Released++
 				n++
 			}
+			rep.Released += n
 			if n == 0 {
 				break
 			}
@@ -136,6 +124,16 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 	}
 	p.notifyDue(now)
 	return rep, nil
+}
+
+// heldByAccount reports whether the delivery waits because of its
+// account's status, which a resume lifts.
+func heldByAccount(d *pregonero.Delivery) bool {
+	switch d.HoldReason {
+	case pregonero.HoldAccountPaused, pregonero.HoldNeedsReauth, pregonero.HoldBlocked:
+		return true
+	}
+	return false
 }
 
 func holdOverdue(now time.Time) func(*pregonero.Delivery) error {
@@ -295,7 +293,7 @@ func (p *Publisher) stopClaimed(ctx context.Context, post *pregonero.Post) (int,
 			if !x.Claimed || x.State != pregonero.DeliverySending || !x.UpdatedAt.Equal(version) {
 				return errNotOwned
 			}
-			unsend(x)
+			x.DropPendingAttempt()
 			x.Claimed = false
 			x.State = pregonero.DeliveryCanceled
 			x.LastError = nil
@@ -348,14 +346,7 @@ func (p *Publisher) Sweep(ctx context.Context) (int, error) {
 			if !x.Claimed || !x.UpdatedAt.Equal(updated) {
 				return errNotOwned // changed meanwhile: someone holds it
 			}
-			x.Claimed = false
-			if x.State == pregonero.DeliverySending {
-				x.State, x.NextAttemptAt = pregonero.DeliveryInDoubt, now
-				if a := x.LastAttempt(); a != nil && a.Outcome == pregonero.OutcomePending {
-					a.Outcome, a.FinishedAt = pregonero.OutcomeUnknown, now
-					a.Message = "the publisher lost track of this attempt; its outcome will be reconciled"
-				}
-			}
+			x.Unclaim(now, "the publisher lost track of this attempt; its outcome will be reconciled")
 			return nil
 		})
 		if errors.Is(err, errNotOwned) {

@@ -34,12 +34,7 @@ func (p *Publisher) process(l *lane, it *item) {
 		p.hold(d, HoldAccountMissing, "The account is not configured any more; cancel the post or configure the account again.")
 		return
 	}
-	switch a.Status {
-	case pregonero.AccountPaused:
-		p.hold(d, pregonero.HoldAccountPaused, "The account is paused: "+a.StatusReason)
-		return
-	case pregonero.AccountNeedsReauth:
-		p.hold(d, pregonero.HoldNeedsReauth, "The account needs to be authorized again: "+a.StatusReason)
+	if p.holdForAccount(d, a) {
 		return
 	}
 	ad := p.cfg.Adapters[d.Network]
@@ -121,8 +116,8 @@ func (p *Publisher) process(l *lane, it *item) {
 		p.giveBack(d, time.Time{})
 		return
 	}
-	if st := p.account(d.AccountID); st != nil && st.Status != pregonero.AccountActive {
-		p.hold(d, holdReasonFor(st.Status), st.StatusReason)
+	// The account may have been paused while the delivery waited.
+	if st := p.account(d.AccountID); st != nil && p.holdForAccount(d, st) {
 		return
 	}
 	if rr, ok := ad.(RateLimitReporter); ok {
@@ -164,11 +159,18 @@ func (p *Publisher) process(l *lane, it *item) {
 	p.failed(ctx, l, d, a, start, pregonero.AsPublishError(err))
 }
 
-func holdReasonFor(s pregonero.AccountStatus) string {
-	if s == pregonero.AccountNeedsReauth {
-		return pregonero.HoldNeedsReauth
+// holdForAccount holds the delivery when its account may not publish,
+// and reports whether it did.
+func (p *Publisher) holdForAccount(d *pregonero.Delivery, a *pregonero.Account) bool {
+	switch a.Status {
+	case pregonero.AccountPaused:
+		p.hold(d, pregonero.HoldAccountPaused, "The account is paused: "+a.StatusReason)
+	case pregonero.AccountNeedsReauth:
+		p.hold(d, pregonero.HoldNeedsReauth, "The account needs to be authorized again: "+a.StatusReason)
+	default:
+		return false
 	}
-	return pregonero.HoldAccountPaused
+	return true
 }
 
 // content builds what goes to the account, media resolved.
@@ -257,11 +259,7 @@ func (p *Publisher) writeAhead(ctx context.Context, d *pregonero.Delivery) (*pre
 		if !x.Claimed || x.State != pregonero.DeliveryInDoubt {
 			return errNotOwned
 		}
-		for i := range x.Attempts {
-			if x.Attempts[i].Outcome == pregonero.OutcomeUnknown && x.Attempts[i].Reconciled == "" {
-				x.Attempts[i].Reconciled = "absent"
-			}
-		}
+		x.MarkReconciled("absent")
 		x.State = pregonero.DeliverySending
 		x.Attempts = append(x.Attempts, pregonero.Attempt{N: len(x.Attempts) + 1, StartedAt: now, Outcome: pregonero.OutcomePending})
 		return nil
@@ -274,11 +272,7 @@ func (p *Publisher) published(d *pregonero.Delivery, start time.Time, r pregoner
 	p.m.outcomes.WithLabelValues(string(d.Network), "published").Inc()
 	p.record(d, func(x *pregonero.Delivery) error {
 		if reconciled != "" {
-			for i := range x.Attempts {
-				if x.Attempts[i].Outcome == pregonero.OutcomeUnknown && x.Attempts[i].Reconciled == "" {
-					x.Attempts[i].Reconciled = reconciled
-				}
-			}
+			x.MarkReconciled(reconciled)
 		} else if at := x.LastAttempt(); at != nil && at.Outcome == pregonero.OutcomePending {
 			at.StartedAt, at.FinishedAt, at.Outcome = start, now, pregonero.OutcomeOK
 		}
@@ -438,7 +432,7 @@ func (p *Publisher) backoff(n int) time.Duration {
 // the delivery's due time.
 func (p *Publisher) giveBack(d *pregonero.Delivery, at time.Time) {
 	p.recordSync(d, func(x *pregonero.Delivery) error {
-		unsend(x)
+		x.DropPendingAttempt()
 		x.Claimed = false
 		if x.State == pregonero.DeliverySending {
 			x.State = pregonero.DeliveryQueued
@@ -450,20 +444,11 @@ func (p *Publisher) giveBack(d *pregonero.Delivery, at time.Time) {
 	})
 }
 
-// unsend drops a pending attempt that never went out.
-func unsend(x *pregonero.Delivery) {
-	if x.State == pregonero.DeliverySending {
-		if at := x.LastAttempt(); at != nil && at.Outcome == pregonero.OutcomePending {
-			x.Attempts = x.Attempts[:len(x.Attempts)-1]
-		}
-	}
-}
-
 // hold parks an unsent delivery for a person.
 func (p *Publisher) hold(d *pregonero.Delivery, reason, msg string) {
 	now := p.clock.Now()
 	p.recordSync(d, func(x *pregonero.Delivery) error {
-		unsend(x)
+		x.DropPendingAttempt()
 		x.Claimed = false
 		// A delivery in doubt keeps its unknown attempt; on release it is
 		// reconciled, never sent blindly (see NeedsReconcile).
@@ -477,7 +462,7 @@ func (p *Publisher) hold(d *pregonero.Delivery, reason, msg string) {
 func (p *Publisher) fail(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
 	p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
 	p.recordSync(d, func(x *pregonero.Delivery) error {
-		unsend(x)
+		x.DropPendingAttempt()
 		x.Claimed = false
 		x.State = pregonero.DeliveryFailed
 		x.LastError = derr
@@ -488,7 +473,7 @@ func (p *Publisher) fail(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
 func (p *Publisher) retryLater(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
 	next := p.clock.Now().Add(p.backoff(1))
 	p.recordSync(d, func(x *pregonero.Delivery) error {
-		unsend(x)
+		x.DropPendingAttempt()
 		x.Claimed = false
 		if x.State == pregonero.DeliverySending {
 			x.State = pregonero.DeliveryQueued
@@ -513,12 +498,12 @@ func guard(fn func(*pregonero.Delivery) error) func(*pregonero.Delivery) error {
 // first, the delivery is still sending and becomes in_doubt, then
 // reconciled: nothing is lost or sent twice.
 func (p *Publisher) record(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {
-	if p.canceled(d.ID) {
-		return // Cancel owns the record now
+	r, ok := p.pending(d, fn)
+	if !ok {
+		return
 	}
-	gate, _ := p.claims.Load(d.ID)
 	p.recMu.Lock()
-	p.recQueue = append(p.recQueue, pendingRecord{d: d, fn: fn, gate: gate})
+	p.recQueue = append(p.recQueue, r)
 	p.recMu.Unlock()
 	select {
 	case p.recWake <- struct{}{}:
@@ -584,9 +569,12 @@ func (p *Publisher) flush(batch []pendingRecord) {
 		errs []error
 		err  error
 	)
-	for try, wait := 0, 50*time.Millisecond; ; try, wait = try+1, min(2*wait, 5*time.Second) {
+	// A failing disk must not leave deliveries claimed with no owner while
+	// the process runs: the write is retried, then the claims are marked
+	// lost for the sweep.
+	for try, wait := 1, 50*time.Millisecond; ; try, wait = try+1, min(2*wait, 5*time.Second) {
 		ds, errs, err = p.cfg.Store.UpdateDeliveries(context.Background(), updates)
-		if err == nil || try >= p.cfg.RecordTries-1 {
+		if err == nil || try >= p.cfg.RecordTries {
 			break
 		}
 		p.log.Warn("record results failed; retrying", "count", len(batch), "err", err)
@@ -612,37 +600,21 @@ func (p *Publisher) flush(batch []pendingRecord) {
 }
 
 func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {
+	if r, ok := p.pending(d, fn); ok {
+		p.flush([]pendingRecord{r})
+	}
+}
+
+// pending prepares a result for writing; false when Cancel owns the
+// delivery's record. The claim's gate goes with it: it is released only
+// once the result is durable, so that until then a cancel cannot mistake
+// a sent delivery for a waiting one.
+func (p *Publisher) pending(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) (pendingRecord, bool) {
 	if p.canceled(d.ID) {
-		return // Cancel owns the record now
+		return pendingRecord{}, false
 	}
-	// The cancel gate goes only once the result is durable: until then a
-	// cancel must not mistake a sent delivery for a waiting one. A later
-	// claim of the same delivery brings its own gate, left alone here.
 	gate, _ := p.claims.Load(d.ID)
-	var nd *pregonero.Delivery
-	var err error
-	for try, wait := 0, 50*time.Millisecond; ; try, wait = try+1, min(2*wait, 5*time.Second) {
-		nd, err = p.cfg.Store.UpdateDelivery(context.Background(), d.ID, guard(fn))
-		if err == nil || errors.Is(err, errNotOwned) || pregonero.ErrorCode(err) == pregonero.ENOTFOUND || try >= p.cfg.RecordTries-1 {
-			break
-		}
-		// A failing disk must not leave the delivery claimed with no owner
-		// while the process runs.
-		p.log.Warn("record delivery failed; retrying", "delivery", d.ID, "err", err)
-		time.Sleep(wait)
-	}
-	var lost error
-	if err != nil && !errors.Is(err, errNotOwned) && pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
-		lost = err
-	}
-	p.releaseGate(d.ID, gate, lost)
-	if err != nil {
-		p.log.Error("record delivery: giving up; the sweep gives it back for reconciliation", "delivery", d.ID, "err", err)
-		return
-	}
-	if nd.State.Due() && !nd.Claimed {
-		p.notifyDue(nd.NextAttemptAt)
-	}
+	return pendingRecord{d: d, fn: fn, gate: gate}, true
 }
 
 func lastStart(d *pregonero.Delivery) time.Time {
@@ -670,11 +642,7 @@ func (p *Publisher) staleError(now time.Time) *pregonero.DeliveryError {
 func (p *Publisher) failAbsent(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
 	p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
 	p.recordSync(d, func(x *pregonero.Delivery) error {
-		for i := range x.Attempts {
-			if x.Attempts[i].Outcome == pregonero.OutcomeUnknown && x.Attempts[i].Reconciled == "" {
-				x.Attempts[i].Reconciled = "absent"
-			}
-		}
+		x.MarkReconciled("absent")
 		x.Claimed = false
 		x.State = pregonero.DeliveryFailed
 		x.LastError = derr

@@ -300,8 +300,15 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 
 func (p *Publisher) prefetch(items []*item) {
 	defer p.lanesWG.Done()
+	// A post with several targets is read once for all of them.
+	read := map[string]*item{}
 	for _, it := range items {
-		it.post, it.err = p.cfg.Store.Post(p.ctx, it.d.PostID)
+		if prev, ok := read[it.d.PostID]; ok {
+			it.post, it.err = prev.post, prev.err
+		} else {
+			it.post, it.err = p.cfg.Store.Post(p.ctx, it.d.PostID)
+			read[it.d.PostID] = it
+		}
 		close(it.ready)
 	}
 }

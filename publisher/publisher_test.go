@@ -17,6 +17,13 @@ import (
 
 var t0 = time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
 
+// fails is a PublishFn that always fails with pe.
+func fails(pe *pregonero.PublishError) func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+	return func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{}, pe
+	}
+}
+
 // fakeAdapter is a hand-written adapter with function fields.
 type fakeAdapter struct {
 	mu          sync.Mutex
@@ -201,9 +208,7 @@ func TestPublishedRecordsReceiptAndAttempt(t *testing.T) {
 
 func TestRetryableBacksOffThenFailsAfterMaxAttempts(t *testing.T) {
 	h := newHarness(t)
-	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_upload", Message: "upload failed"}
-	}
+	h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_upload", Message: "upload failed"})
 	d := h.post("x-a", t0, "hola")
 	for i := 1; i <= 8; i++ {
 		if n := h.tick(); n != 1 {
@@ -263,9 +268,7 @@ func TestRateLimitedWaitsForResetAndHoldsTheLane(t *testing.T) {
 
 func TestPermanentFails(t *testing.T) {
 	h := newHarness(t)
-	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "x_too_long", Message: "too long", NetworkMessage: "Your Tweet text is too long.", HTTPStatus: 400}
-	}
+	h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "x_too_long", Message: "too long", NetworkMessage: "Your Tweet text is too long.", HTTPStatus: 400})
 	d := h.post("x-a", t0, "hola")
 	h.tick()
 	got := h.wait(d.ID, state(pregonero.DeliveryFailed))
@@ -334,9 +337,7 @@ func TestUnknownOutcomeIsReconciledNotResent(t *testing.T) {
 
 func TestReconcileErrorKeepsItInDoubt(t *testing.T) {
 	h := newHarness(t)
-	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_server_error"}
-	}
+	h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_server_error"})
 	h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
 		return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_server_error", Message: "503"}
 	}
@@ -359,9 +360,7 @@ func TestReconcileErrorKeepsItInDoubt(t *testing.T) {
 func TestDuplicate(t *testing.T) {
 	t.Run("first attempt fails permanently", func(t *testing.T) {
 		h := newHarness(t)
-		h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassDuplicate, Code: "x_duplicate"}
-		}
+		h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassDuplicate, Code: "x_duplicate"})
 		d := h.post("x-a", t0, "hola")
 		h.tick()
 		h.wait(d.ID, state(pregonero.DeliveryFailed))
@@ -399,9 +398,7 @@ func TestDuplicate(t *testing.T) {
 
 func TestNeedsReauthHoldsTheAccountAndResumeReleases(t *testing.T) {
 	h := newHarness(t)
-	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "x_unauthorized", Message: "token revoked"}
-	}
+	h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "x_unauthorized", Message: "token revoked"})
 	a := h.post("x-a", t0, "uno")
 	b := h.post("x-a", t0.Add(time.Second), "dos")
 	h.tick()
@@ -437,9 +434,7 @@ func TestNeedsReauthHoldsTheAccountAndResumeReleases(t *testing.T) {
 
 func TestAccountBlockedPausesTheAccount(t *testing.T) {
 	h := newHarness(t)
-	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassAccountBlocked, Code: "x_usage_capped", Message: "monthly cap"}
-	}
+	h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassAccountBlocked, Code: "x_usage_capped", Message: "monthly cap"})
 	d := h.post("x-a", t0, "uno")
 	h.tick()
 	got := h.wait(d.ID, state(pregonero.DeliveryHeld))
@@ -605,9 +600,7 @@ func TestCrashWhileSendingIsReconciledAfterRecover(t *testing.T) {
 func TestReleasedInDoubtDeliveryIsReconciledFirst(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
-	}
+	h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"})
 	d := h.post("x-a", t0, "uno")
 	h.tick()
 	h.wait(d.ID, state(pregonero.DeliveryInDoubt))
@@ -681,9 +674,7 @@ func TestCancelStopsAClaimedDeliveryBeforeItsInstant(t *testing.T) {
 
 func TestCancelLeavesADeliveryInDoubtAlone(t *testing.T) {
 	h := newHarness(t)
-	h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
-	}
+	h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"})
 	d := h.post("x-a", t0, "uno")
 	h.tick()
 	h.wait(d.ID, state(pregonero.DeliveryInDoubt))
@@ -781,9 +772,7 @@ func TestCancelAfterTheSendDoesNotEraseIt(t *testing.T) {
 func TestStaleInDoubtIsReconciledFirst(t *testing.T) {
 	for _, found := range []bool{true, false} {
 		h := newHarness(t)
-		h.ad.PublishFn = func(*pregonero.Delivery, pregonero.Content) (pregonero.Receipt, error) {
-			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"}
-		}
+		h.ad.PublishFn = fails(&pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeout"})
 		h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
 			return pregonero.Receipt{RemoteID: "live"}, found, nil
 		}

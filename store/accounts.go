@@ -31,16 +31,7 @@ func (db *DB) PutAccount(ctx context.Context, a *pregonero.Account) error {
 
 // Account returns one account, without configured Credentials.
 func (db *DB) Account(ctx context.Context, id string) (*pregonero.Account, error) {
-	var a *pregonero.Account
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		a, err = loadAccount(tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Account, error) { return loadAccount(tx, id) })
 }
 
 func loadAccount(tx *bbolt.Tx, id string) (*pregonero.Account, error) {
@@ -113,20 +104,13 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(*pregonero.A
 // Credentials returns the secrets stored for an account at run time;
 // ENOTFOUND when none were stored.
 func (db *DB) Credentials(ctx context.Context, accountID string) (map[string]string, error) {
-	var creds map[string]string
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
+	return read(ctx, db, func(tx *bbolt.Tx) (map[string]string, error) {
 		v := tx.Bucket(bucketCredentials).Get([]byte(accountID))
 		if v == nil {
-			return notFound("credentials of account", accountID)
+			return nil, notFound("credentials of account", accountID)
 		}
-		var err error
-		creds, err = decodeCredentials(v)
-		return err
+		return decodeCredentials(v)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return creds, nil
 }
 
 // PutCredentials replaces the stored secrets of an account.
@@ -162,20 +146,13 @@ func (db *DB) PutMedia(ctx context.Context, m *pregonero.Media) error {
 
 // Media returns one media record.
 func (db *DB) Media(ctx context.Context, id string) (*pregonero.Media, error) {
-	var m *pregonero.Media
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
+	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Media, error) {
 		v := tx.Bucket(bucketMedia).Get([]byte(id))
 		if v == nil {
-			return notFound("media", id)
+			return nil, notFound("media", id)
 		}
-		var err error
-		m, err = decodeMedia(v)
-		return err
+		return decodeMedia(v)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
 // Pause returns the global pause switch; never set means not paused.

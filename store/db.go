@@ -218,6 +218,21 @@ func (db *DB) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	return err
 }
 
+// read returns what load finds in one read transaction.
+func read[T any](ctx context.Context, db *DB, load func(*bbolt.Tx) (T, error)) (T, error) {
+	var out T
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		out, err = load(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 // op is one write waiting for the committer. fn may run twice (see
 // commit) and must set its results afresh each time.
 type op struct {

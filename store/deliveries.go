@@ -108,16 +108,7 @@ func loadDelivery(tx *bbolt.Tx, id string) (*pregonero.Delivery, error) {
 
 // Delivery returns one delivery.
 func (db *DB) Delivery(ctx context.Context, id string) (*pregonero.Delivery, error) {
-	var d *pregonero.Delivery
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		d, err = loadDelivery(tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Delivery, error) { return loadDelivery(tx, id) })
 }
 
 // UpdateDelivery runs fn on a copy of the delivery inside the write
@@ -454,24 +445,8 @@ func (db *DB) Recover(ctx context.Context, now time.Time) (int, error) {
 				continue
 			}
 			nd := d.Clone()
-			nd.Claimed = false
+			nd.Unclaim(now, RecoverMessage)
 			nd.UpdatedAt = now
-			if a := nd.LastAttempt(); nd.State == pregonero.DeliverySending && a != nil &&
-				a.Outcome == pregonero.OutcomePending && a.StartedAt.After(now) {
-				// Claimed ahead of an instant that has not come yet: the
-				// publisher never sends before the pending attempt's start,
-				// so nothing went out and it simply goes back to the queue.
-				nd.Attempts = nd.Attempts[:len(nd.Attempts)-1]
-				nd.State = pregonero.DeliveryQueued
-			} else if nd.State == pregonero.DeliverySending {
-				nd.State = pregonero.DeliveryInDoubt
-				nd.NextAttemptAt = now
-				if a := nd.LastAttempt(); a != nil && a.Outcome == pregonero.OutcomePending {
-					a.Outcome = pregonero.OutcomeUnknown
-					a.FinishedAt = now
-					a.Message = RecoverMessage
-				}
-			}
 			ch, err := prepareChange(d, nd)
 			if err != nil {
 				return fmt.Errorf("recover: %w", err)

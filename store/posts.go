@@ -256,16 +256,7 @@ func (db *DB) CreatePosts(ctx context.Context, posts ...*pregonero.Post) error {
 
 // Post returns a post with its deliveries and derived status.
 func (db *DB) Post(ctx context.Context, id string) (*pregonero.Post, error) {
-	var p *pregonero.Post
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		p, err = loadPost(tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Post, error) { return loadPost(tx, id) })
 }
 
 func loadPost(tx *bbolt.Tx, id string) (*pregonero.Post, error) {

@@ -25,6 +25,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"pregonero"
+	"pregonero/adapters/x"
+	"pregonero/adapters/x/xtext"
 	"pregonero/media"
 	"pregonero/store"
 	"pregonero/web"
@@ -35,6 +37,17 @@ import (
 type fakeAdapter struct {
 	network  pregonero.Network
 	validate func(c pregonero.Content, a *pregonero.Account) []pregonero.FieldError
+	measure  func(c pregonero.Content) (int, int)
+}
+
+// measuredAdapter is a fakeAdapter of a network that measures its text.
+type measuredAdapter struct{ *fakeAdapter }
+
+func (m measuredAdapter) Measure(c pregonero.Content) (int, int) { return m.measure(c) }
+
+// xMeasure counts as X does, link appended the way the X adapter sends it.
+func xMeasure(c pregonero.Content) (int, int) {
+	return xtext.Parse(x.ComposeText(c)).WeightedLength, xtext.MaxWeightedLength
 }
 
 func (f *fakeAdapter) Network() pregonero.Network { return f.network }
@@ -286,7 +299,7 @@ func newTestServer(tb testing.TB, opts ...serverOption) *testServer {
 	cfg := web.Config{
 		Store: ts.db,
 		Adapters: map[pregonero.Network]pregonero.Adapter{
-			pregonero.NetworkX:         &fakeAdapter{network: pregonero.NetworkX, validate: xRules},
+			pregonero.NetworkX:         measuredAdapter{&fakeAdapter{network: pregonero.NetworkX, validate: xRules, measure: xMeasure}},
 			pregonero.NetworkFacebook:  &fakeAdapter{network: pregonero.NetworkFacebook},
 			pregonero.NetworkInstagram: &fakeAdapter{network: pregonero.NetworkInstagram, validate: igRules},
 		},

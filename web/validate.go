@@ -5,8 +5,6 @@ import (
 	"net/http"
 
 	"pregonero"
-	"pregonero/adapters/x"
-	"pregonero/adapters/x/xtext"
 )
 
 // handleValidate checks a post without storing it. A well-formed request
@@ -79,8 +77,8 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) error {
 				continue
 			}
 			res.Network = a.Network
-			if a.Network == pregonero.NetworkX {
-				n, limit := xtext.Parse(x.ComposeText(c.post.ContentFor(id))).WeightedLength, xtext.MaxWeightedLength
+			if m, ok := s.adapters[a.Network].(pregonero.Measurer); ok {
+				n, limit := m.Measure(c.post.ContentFor(id))
 				res.WeightedLength, res.Limit = &n, &limit
 			}
 		}

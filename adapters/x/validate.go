@@ -71,6 +71,12 @@ func ComposeText(c pregonero.Content) string {
 // Validate checks the content against X's limits without contacting X.
 // Each error names the field (text, media, media[i], media[i].alt_text),
 // the limit and the actual value; Target is the account id.
+// Measure reports the weighted length of what Publish would send and X's
+// limit.
+func (a *Adapter) Measure(c pregonero.Content) (length, limit int) {
+	return xtext.Parse(ComposeText(c)).WeightedLength, xtext.MaxWeightedLength
+}
+
 func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []pregonero.FieldError {
 	target := ""
 	if acct != nil {

@@ -107,7 +107,10 @@ type Adapter struct {
 	snapshots map[string]*snapshot
 }
 
-var _ pregonero.Adapter = (*Adapter)(nil)
+var (
+	_ pregonero.Adapter  = (*Adapter)(nil)
+	_ pregonero.Measurer = (*Adapter)(nil)
+)
 
 // accountState is what the adapter remembers about one account.
 type accountState struct {
