@@ -16,6 +16,8 @@ type Content struct {
 	Title       string
 	Description string
 	Tags        []string
+	// Format is FormatFeed (empty), FormatReel or FormatStory.
+	Format string
 	// Marker is a per-delivery token an adapter may embed where the network
 	// keeps it invisible (YouTube tags) to match the post on reconciliation.
 	Marker string
@@ -23,6 +25,13 @@ type Content struct {
 	// on (it returns after fsync). Nil in offline validation.
 	Checkpoint func(ctx context.Context, key, value string) error
 }
+
+// Post formats a network may offer besides its feed (Override.Format).
+const (
+	FormatFeed  = "feed"
+	FormatReel  = "reel"
+	FormatStory = "story"
+)
 
 // Receipt is what the network answered for a published post.
 type Receipt struct {

@@ -23,4 +23,8 @@ type Media struct {
 type MediaBlob struct {
 	*Media
 	Open func() (io.ReadCloser, error) `json:"-"`
+	// URL is a signed public URL of the bytes that networks fetching media
+	// themselves (Instagram) can read until it expires; empty when the
+	// server has no public_url.
+	URL string `json:"-"`
 }

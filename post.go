@@ -44,6 +44,9 @@ type Override struct {
 	Title       string   `json:"title,omitempty"`
 	Description string   `json:"description,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
+	// Format is how the post goes out on networks with several kinds of
+	// post: FormatFeed (the default), FormatReel or FormatStory (Instagram).
+	Format string `json:"format,omitempty"`
 }
 
 // ContentFor returns what goes to the given account: the base text and
@@ -55,7 +58,7 @@ func (p *Post) ContentFor(accountID string) Content {
 		if o.Text != nil {
 			c.Text = *o.Text
 		}
-		c.Title, c.Description, c.Tags = o.Title, o.Description, o.Tags
+		c.Title, c.Description, c.Tags, c.Format = o.Title, o.Description, o.Tags, o.Format
 	}
 	return c
 }

@@ -36,7 +36,7 @@ const recordVersion = 1
 // Post v1:
 //
 //	{"v":1,"id","text","link","media":[],"overrides":{"<account>":{"text",
-//	 "title","description","tags":[]}},"targets":[],"scheduled_at",
+//	 "title","description","tags":[],"format"}},"targets":[],"scheduled_at",
 //	 "campaign","author","unit","created_at","updated_at","deliveries":[ids]}
 //
 // Empty fields and zero times are left out; times are integer
@@ -270,6 +270,7 @@ func appendPost(dst []byte, p *pregonero.Post, deliveryIDs []string) ([]byte, er
 			e.strOmit("title", o.Title)
 			e.strOmit("description", o.Description)
 			e.stringsOmit("tags", o.Tags)
+			e.strOmit("format", o.Format)
 			e.close()
 		}
 		e.close()
@@ -911,6 +912,8 @@ func decodeOverride(d *decoder) (pregonero.Override, error) {
 			o.Description, err = d.stringOrNull()
 		case "tags":
 			o.Tags, err = d.strings()
+		case "format":
+			o.Format, err = d.stringOrNull()
 		default:
 			err = d.skip()
 		}

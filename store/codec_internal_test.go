@@ -60,6 +60,7 @@ type overrideJSON struct {
 	Title       string   `json:"title,omitempty"`
 	Description string   `json:"description,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
+	Format      string   `json:"format,omitempty"`
 }
 
 type postJSON struct {
@@ -181,7 +182,7 @@ func randomPost(r *rand.Rand) (*pregonero.Post, []string) {
 	if n := r.IntN(3); n > 0 {
 		p.Overrides = map[string]pregonero.Override{}
 		for range n {
-			o := pregonero.Override{Title: randomText(r), Description: randomText(r)}
+			o := pregonero.Override{Title: randomText(r), Description: randomText(r), Format: randomText(r)}
 			if r.IntN(2) == 0 {
 				s := randomText(r)
 				o.Text = &s

@@ -49,6 +49,11 @@ type Rule struct {
 	Probability float64 `json:"probability"`
 	Count       int     `json:"count"`
 	DelayMS     int     `json:"delay_ms,omitempty"`
+	// Code and Subcode are the network's own error code and subcode for
+	// mode error, for fakes whose errors carry one (Graph: 190, 368, 9007
+	// with 2207027…); zero lets the fake choose one fitting Status.
+	Code    int `json:"code,omitempty"`
+	Subcode int `json:"subcode,omitempty"`
 }
 
 // Delay is the rule's delay as a duration.
@@ -138,6 +143,9 @@ func (f *Faults) validate(r *Rule) error {
 	}
 	if r.Mode != ModeError && r.Status != 0 {
 		return fmt.Errorf("status applies only to mode error, not %q", r.Mode)
+	}
+	if r.Mode != ModeError && (r.Code != 0 || r.Subcode != 0) {
+		return fmt.Errorf("code and subcode apply only to mode error, not %q", r.Mode)
 	}
 	if r.Mode != ModeDelay && r.DelayMS != 0 {
 		return fmt.Errorf("delay_ms applies only to mode delay, not %q", r.Mode)
@@ -229,6 +237,8 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Probability float64 `json:"probability"`
 			Count       int     `json:"count"`
 			DelayMS     int     `json:"delay_ms"`
+			Code        int     `json:"code"`
+			Subcode     int     `json:"subcode"`
 		}
 		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 		dec.DisallowUnknownFields()
@@ -237,7 +247,7 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rule, err := f.Add(Rule{Network: in.Network, Op: in.Op, Mode: in.Mode, Status: in.Status,
-			Probability: in.Probability, Count: in.Count, DelayMS: in.DelayMS})
+			Probability: in.Probability, Count: in.Count, DelayMS: in.DelayMS, Code: in.Code, Subcode: in.Subcode})
 		if err != nil {
 			WriteError(w, http.StatusBadRequest, "invalid", "fault rule: "+err.Error())
 			return
