@@ -216,6 +216,13 @@ func (s *Server) checkText(c *checked, req *PostRequest) {
 			Message: fmt.Sprintf("The text has %d bytes; the limit is %d.", n, MaxTextBytes)})
 	}
 	for id, o := range req.Overrides {
+		switch o.Format {
+		case "", pregonero.FormatFeed, pregonero.FormatReel, pregonero.FormatStory:
+		default:
+			c.add(pregonero.FieldError{Target: id, Field: "overrides.format", Code: pregonero.FieldInvalid, Actual: o.Format,
+				Limit: []string{pregonero.FormatFeed, pregonero.FormatReel, pregonero.FormatStory},
+				Message: fmt.Sprintf("The format %q for %s is not one of feed, reel or story.", o.Format, id)})
+		}
 		if o.Text == nil {
 			continue
 		}

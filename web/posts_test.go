@@ -170,6 +170,8 @@ func TestCreatePostRefused(t *testing.T) {
 			422, "invalid", "", "text", "too_long"},
 		{"long text for X is too long for that target", map[string]any{"text": strings.Repeat("a", 281), "targets": []string{"fb-gob", "x-gob"}},
 			422, "invalid", "x-gob", "text", "too_long"},
+		{"unknown format is invalid", map[string]any{"text": "a", "targets": []string{"x-gob"}, "overrides": map[string]any{"x-gob": map[string]any{"format": "carrusel"}}},
+			422, "invalid", "x-gob", "overrides.format", "invalid"},
 		{"relative link is invalid", map[string]any{"text": "a", "targets": []string{"x-gob"}, "link": "/vacunas"},
 			422, "invalid", "", "link", "invalid"},
 		{"invalid zone is invalid", map[string]any{"text": "a", "targets": []string{"x-gob"}, "scheduled_at": "2026-12-01T09:00", "timezone": "Mars/Olympus"},

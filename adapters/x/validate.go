@@ -87,6 +87,10 @@ func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []prego
 		errs = append(errs, pregonero.FieldError{Target: target, Field: field, Code: code, Limit: limit, Actual: actual, Message: fmt.Sprintf(format, args...)})
 	}
 
+	if c.Format != "" && c.Format != pregonero.FormatFeed {
+		add("format", pregonero.FieldUnsupported, pregonero.FormatFeed, c.Format,
+			"X has no %s format; posts go to the timeline (format feed)", c.Format)
+	}
 	text := ComposeText(c)
 	if text == "" && len(c.Media) == 0 {
 		add("text", pregonero.FieldRequired, nil, nil, "text is empty; X needs text or at least one media file")

@@ -77,6 +77,9 @@ func TestValidate(t *testing.T) {
 			want: []want{{"media[0]", pregonero.FieldTooLarge, int64(512 << 20), int64(513 << 20), ""}}},
 		{name: "AltTextTooLong", c: pregonero.Content{Text: "x", Media: []pregonero.MediaBlob{img("image/png", 10, strings.Repeat("é", 1001))}},
 			want: []want{{"media[0].alt_text", pregonero.FieldTooLong, 1000, 1001, "media[0].alt_text is 1001 characters; X allows 1000"}}},
+		{name: "StoryIsUnsupported", c: pregonero.Content{Text: "x", Format: pregonero.FormatStory},
+			want: []want{{"format", pregonero.FieldUnsupported, "feed", "story", "X has no story format; posts go to the timeline (format feed)"}}},
+		{name: "FeedFormatIsValid", c: pregonero.Content{Text: "x", Format: pregonero.FormatFeed}},
 		{name: "MissingMedia", c: pregonero.Content{Text: "x", Media: []pregonero.MediaBlob{{}}},
 			want: []want{{"media[0]", pregonero.FieldRequired, nil, nil, ""}}},
 	}
