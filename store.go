@@ -94,6 +94,18 @@ type Store interface {
 	PutMedia(ctx context.Context, m *Media) error
 	// Media returns one media record.
 	Media(ctx context.Context, id string) (*Media, error)
+	// UnreferencedMedia returns up to limit (positive) media records
+	// created before the given instant that no post references, in id
+	// order. Which posts reference which media is indexed in the same
+	// transaction as the posts: CreatePosts refuses a post naming a media
+	// id without a record (EINVALID, field "media"), so a post can never
+	// point at media deleted meanwhile.
+	UnreferencedMedia(ctx context.Context, createdBefore time.Time, limit int) ([]*Media, error)
+	// DeleteMedia deletes a media record (its bytes live outside the
+	// store). It fails with ECONFLICT, deleting nothing, when a post
+	// references the media at the time of the delete, and with ENOTFOUND
+	// when there is no such record.
+	DeleteMedia(ctx context.Context, id string) error
 
 	// Pause returns the global pause switch.
 	Pause(ctx context.Context) (PauseState, error)

@@ -11,11 +11,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -44,6 +47,15 @@ type Library struct {
 	store   pregonero.Store
 	maxSize int64
 	now     func() time.Time
+	logger  *slog.Logger
+	signer  *Signer
+	ttl     time.Duration
+
+	// stripes serialize, per media id, writing a file and its record
+	// with deleting them, so that garbage collection never removes the
+	// file of a record an upload has just written again.
+	stripes [64]sync.Mutex
+	gcMu    sync.Mutex
 }
 
 // Option configures a Library.
@@ -52,8 +64,23 @@ type Option func(*Library)
 // WithMaxSize sets the largest file Put accepts, in bytes.
 func WithMaxSize(n int64) Option { return func(l *Library) { l.maxSize = n } }
 
-// WithNow sets the clock used for CreatedAt.
+// WithNow sets the clock used for CreatedAt and by GC.
 func WithNow(now func() time.Time) Option { return func(l *Library) { l.now = now } }
+
+// WithLogger sets the logger GC reports what it removed to.
+func WithLogger(logger *slog.Logger) Option { return func(l *Library) { l.logger = logger } }
+
+// WithSigner makes Blob fill in MediaBlob.URL with a public URL signed by
+// s and valid for ttl (DefaultURLTTL when ttl is not positive).
+func WithSigner(s *Signer, ttl time.Duration) Option {
+	return func(l *Library) {
+		l.signer = s
+		l.ttl = ttl
+		if ttl <= 0 {
+			l.ttl = DefaultURLTTL
+		}
+	}
+}
 
 // Open returns a Library keeping files under dir, which is created when
 // missing, and records in s.
@@ -61,9 +88,12 @@ func Open(dir string, s pregonero.Store, opts ...Option) (*Library, error) {
 	if s == nil {
 		return nil, errors.New("open media library: nil store")
 	}
-	l := &Library{dir: dir, store: s, maxSize: DefaultMaxSize, now: time.Now}
+	l := &Library{dir: dir, store: s, maxSize: DefaultMaxSize, now: time.Now, ttl: DefaultURLTTL}
 	for _, o := range opts {
 		o(l)
+	}
+	if l.logger == nil {
+		l.logger = slog.New(slog.DiscardHandler)
 	}
 	if l.maxSize <= 0 {
 		return nil, fmt.Errorf("open media library: max size must be positive, got %d", l.maxSize)
@@ -136,11 +166,14 @@ func (l *Library) Put(ctx context.Context, r io.Reader, filename, altText string
 	}
 
 	sum := hex.EncodeToString(h.Sum(nil))
+	id := "m_" + sum[:24]
+	mu := l.stripe(id)
+	mu.Lock()
+	defer mu.Unlock()
 	if err := l.commit(tmp, sum); err != nil {
 		return nil, fmt.Errorf("put media: %w", err)
 	}
 
-	id := "m_" + sum[:24]
 	old, err := l.store.Media(ctx, id)
 	switch {
 	case err == nil:
@@ -178,6 +211,9 @@ func (l *Library) SetAltText(ctx context.Context, id, altText string) (*pregoner
 	if err := checkAltText(altText); err != nil {
 		return nil, err
 	}
+	mu := l.stripe(id)
+	mu.Lock()
+	defer mu.Unlock()
 	m, err := l.store.Media(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("set alt text: %w", err)
@@ -201,20 +237,74 @@ func (l *Library) Media(ctx context.Context, id string) (*pregonero.Media, error
 	return m, nil
 }
 
-// Blob returns the record of a stored file with a way to read its bytes.
+// Blob returns the record of a stored file with a way to read its bytes
+// and, when the library has a signer, a freshly signed public URL of them.
 func (l *Library) Blob(ctx context.Context, id string) (pregonero.MediaBlob, error) {
 	m, err := l.Media(ctx, id)
 	if err != nil {
 		return pregonero.MediaBlob{}, err
 	}
 	path := l.path(m.SHA256)
-	return pregonero.MediaBlob{Media: m, Open: func() (io.ReadCloser, error) {
+	return pregonero.MediaBlob{Media: m, URL: l.SignedURL(m.ID), Open: func() (io.ReadCloser, error) {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("open media %s: %w", m.ID, err)
 		}
 		return f, nil
 	}}, nil
+}
+
+// Signer returns the signer of public URLs, nil when there is none.
+func (l *Library) Signer() *Signer { return l.signer }
+
+// SignedURL returns a public URL of the media's bytes valid for the
+// library's URL lifetime, or "" when the library has no signer.
+func (l *Library) SignedURL(id string) string {
+	if l.signer == nil {
+		return ""
+	}
+	return l.signer.URL(id, l.ttl)
+}
+
+// OpenFile returns the record of a stored file and the file itself, open
+// for reading and seeking; the caller closes it. A record whose file is
+// gone is not found.
+func (l *Library) OpenFile(ctx context.Context, id string) (*os.File, *pregonero.Media, error) {
+	m, err := l.Media(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !validSum(m.SHA256) {
+		return nil, nil, fmt.Errorf("media %s: malformed sha256 %q", id, m.SHA256)
+	}
+	f, err := os.Open(l.path(m.SHA256))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, pregonero.Errorf(pregonero.ENOTFOUND, "media %s not found", id)
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("open media %s: %w", id, err)
+	}
+	return f, m, nil
+}
+
+// stripe returns the lock of a media id.
+func (l *Library) stripe(id string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return &l.stripes[h.Sum32()%uint32(len(l.stripes))]
+}
+
+// validSum reports whether s is a lowercase hex SHA-256, the only thing
+// that may become a path under the library's directory.
+func validSum(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // commit moves the fully written temp file to its content address, durably:

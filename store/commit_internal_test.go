@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,12 +179,12 @@ func TestMigrate(t *testing.T) {
 		db := mustOpenInternal(t, path, migrations)
 		db.Close()
 		boom := errors.New("boom")
-		migs := []migration{migrateCreateBuckets, func(tx *bbolt.Tx) error {
+		migs := append(slices.Clone(migrations), func(tx *bbolt.Tx) error {
 			if err := tx.Bucket(bucketSettings).Put([]byte("half"), []byte("done")); err != nil {
 				return err
 			}
 			return boom
-		}}
+		})
 		if _, err := open(path, testConfig(), migs); !errors.Is(err, boom) {
 			t.Fatalf("open() = %v, want %v", err, boom)
 		}

@@ -33,6 +33,9 @@ var (
 	bucketPostsByTime = []byte("posts_by_time")
 	// bucketCounts: delivery state → 8-byte big-endian count.
 	bucketCounts = []byte("counts")
+	// bucketMediaRefs: media id ‖ 0x00 ‖ post id, for every media id a
+	// post lists (schema 2).
+	bucketMediaRefs = []byte("media_refs")
 )
 
 // Keys of the meta bucket.
@@ -96,6 +99,19 @@ func heldKey(account, id string) []byte {
 
 func heldPrefix(account string) []byte {
 	return append([]byte(account), 0)
+}
+
+// mediaRefKey is media id ‖ 0x00 ‖ post id; ids never contain 0x00, so a
+// prefix scan by media id cannot match another media id.
+func mediaRefKey(mediaID, postID string) []byte {
+	k := make([]byte, 0, len(mediaID)+1+len(postID))
+	k = append(k, mediaID...)
+	k = append(k, 0)
+	return append(k, postID...)
+}
+
+func mediaRefPrefix(mediaID string) []byte {
+	return append([]byte(mediaID), 0)
 }
 
 // dueKey returns the delivery's key in the due index, or nil when the

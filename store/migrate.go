@@ -2,8 +2,10 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.etcd.io/bbolt"
 )
@@ -17,6 +19,7 @@ type migration func(tx *bbolt.Tx) error
 // and the schema version is its length.
 var migrations = []migration{
 	migrateCreateBuckets,
+	migrateMediaRefs,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.
@@ -31,6 +34,41 @@ func migrateCreateBuckets(tx *bbolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// postMediaV1 is the part of a version 1 post record that migration 2
+// reads, frozen as it was.
+type postMediaV1 struct {
+	V     int      `json:"v"`
+	ID    string   `json:"id"`
+	Media []string `json:"media"`
+}
+
+// migrateMediaRefs (schema 2) creates the media_refs index and fills it
+// from the posts already stored.
+func migrateMediaRefs(tx *bbolt.Tx) error {
+	refs, err := tx.CreateBucketIfNotExists(bucketMediaRefs)
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketMediaRefs, err)
+	}
+	return tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
+		var p postMediaV1
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("post %s: %w", k, err)
+		}
+		if p.V != 1 {
+			return fmt.Errorf("post %s: record version %d, want 1", k, p.V)
+		}
+		for _, m := range p.Media {
+			if m == "" || strings.IndexByte(m, 0) >= 0 {
+				continue // cannot be a key; no record can have this id either
+			}
+			if err := refs.Put(mediaRefKey(m, string(k)), empty); err != nil {
+				return fmt.Errorf("post %s: %w", k, err)
+			}
+		}
+		return nil
+	})
 }
 
 // errForeignFile is returned when a bbolt file without a schema version

@@ -32,9 +32,9 @@ func sortKVs(s []kv) {
 // caller's goroutine does the encoding, the committer only checks for
 // conflicts and writes, each bucket in key order.
 type newPosts struct {
-	posts, deliveries, byTime, due, claimed, held []kv
-	counts                                        countDelta
-	size                                          int
+	posts, deliveries, byTime, due, claimed, held, mediaRefs []kv
+	counts                                                   countDelta
+	size                                                     int
 	// buffers hold the encoded values and keys; they go back to the pool
 	// once the transaction that wrote them has ended.
 	buffers [][]byte
@@ -96,6 +96,42 @@ func checkNewPosts(posts []*pregonero.Post) error {
 			}
 			seenDeliveries[d.ID] = struct{}{}
 		}
+		if err := checkMediaIDs(p.ID, p.Media); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkMediaIDs validates the media ids of a post before they become keys.
+func checkMediaIDs(postID string, ids []string) error {
+	for _, m := range ids {
+		if err := checkID("media id", m); err != nil {
+			return pregonero.Invalid([]pregonero.FieldError{{
+				Field: "media", Code: pregonero.FieldInvalid, Actual: m,
+				Message: fmt.Sprintf("Post %s: %s.", postID, pregonero.ErrorMessage(err)),
+			}})
+		}
+	}
+	return nil
+}
+
+// missingMedia is the error for a post naming media without a record.
+func missingMedia(postID, mediaID string) error {
+	return pregonero.Invalid([]pregonero.FieldError{{
+		Field: "media", Code: pregonero.FieldUnknown, Actual: mediaID,
+		Message: fmt.Sprintf("Post %s names media %s, which does not exist (unused media is removed after a while); upload the file again.", postID, mediaID),
+	}})
+}
+
+// checkMediaExist refuses, inside the write transaction, media ids
+// without a record.
+func checkMediaExist(tx *bbolt.Tx, postID string, ids []string) error {
+	media := tx.Bucket(bucketMedia)
+	for _, m := range ids {
+		if media.Get([]byte(m)) == nil {
+			return missingMedia(postID, m)
+		}
 	}
 	return nil
 }
@@ -129,12 +165,13 @@ func encodeNewPosts(posts []*pregonero.Post) (*newPosts, error) {
 		n.due = append(n.due, part.due...)
 		n.claimed = append(n.claimed, part.claimed...)
 		n.held = append(n.held, part.held...)
+		n.mediaRefs = append(n.mediaRefs, part.mediaRefs...)
 		for st, c := range part.counts {
 			n.counts[st] += c
 		}
 		n.size += part.size
 	}
-	for _, s := range [][]kv{n.posts, n.deliveries, n.byTime, n.due, n.claimed, n.held} {
+	for _, s := range [][]kv{n.posts, n.deliveries, n.byTime, n.due, n.claimed, n.held, n.mediaRefs} {
 		sortKVs(s)
 	}
 	return n, nil
@@ -199,6 +236,11 @@ func encodePostChunk(posts []*pregonero.Post) (*newPosts, error) {
 		start = len(keys)
 		keys = appendTimeIDKey(keys, p.ScheduledAt, p.ID)
 		n.byTime = append(n.byTime, kv{slice(keys, start), empty})
+		for i, m := range p.Media {
+			if !slices.Contains(p.Media[:i], m) {
+				n.mediaRefs = append(n.mediaRefs, kv{mediaRefKey(m, p.ID), empty})
+			}
+		}
 	}
 	n.size = len(vals) + len(keys)
 	return n, nil
@@ -217,6 +259,16 @@ func (n *newPosts) apply(w *wtx) error {
 			return pregonero.Errorf(pregonero.ECONFLICT, "delivery %s already exists", e.k)
 		}
 	}
+	// Checked in the transaction that writes the references, so that a
+	// media record deleted by garbage collection a moment ago cannot end
+	// up named by a post.
+	media := w.tx.Bucket(bucketMedia)
+	for _, e := range n.mediaRefs {
+		mediaID, postID, _ := bytes.Cut(e.k, []byte{0})
+		if media.Get(mediaID) == nil {
+			return missingMedia(string(postID), string(mediaID))
+		}
+	}
 	for _, b := range []struct {
 		name []byte
 		kvs  []kv
@@ -227,6 +279,7 @@ func (n *newPosts) apply(w *wtx) error {
 		{bucketDue, n.due},
 		{bucketClaimed, n.claimed},
 		{bucketHeld, n.held},
+		{bucketMediaRefs, n.mediaRefs},
 	} {
 		for _, e := range b.kvs {
 			if err := w.put(b.name, e.k, e.v); err != nil {
@@ -240,8 +293,9 @@ func (n *newPosts) apply(w *wtx) error {
 // CreatePosts stores the posts and their deliveries in one transaction and
 // returns once it is synced. A delivery without PostID gets its post's.
 // It fails with ECONFLICT, writing nothing, when any post or delivery id
-// exists already, and with EINVALID on missing ids or unknown states. The
-// posts passed in are not modified.
+// exists already, and with EINVALID on missing ids, unknown states or a
+// media id without a record (field "media"). The posts passed in are not
+// modified.
 func (db *DB) CreatePosts(ctx context.Context, posts ...*pregonero.Post) error {
 	if len(posts) == 0 {
 		return nil
@@ -486,6 +540,13 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		if np.ID != p.ID || !slices.Equal(np.Targets, p.Targets) || !np.CreatedAt.Equal(p.CreatedAt) {
 			return pregonero.Errorf(pregonero.EINVALID, "post %s: the id, targets and creation time of a post cannot change", id)
 		}
+		addedMedia, removedMedia := diffMedia(p.Media, np.Media)
+		if err := checkMediaIDs(id, addedMedia); err != nil {
+			return err
+		}
+		if err := checkMediaExist(w.tx, id, addedMedia); err != nil {
+			return err
+		}
 		now := db.Now().UTC()
 		np.UpdatedAt = now
 		var changes []deliveryChange
@@ -528,6 +589,16 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 				return err
 			}
 		}
+		for _, m := range removedMedia {
+			if err := w.del(bucketMediaRefs, mediaRefKey(m, id)); err != nil {
+				return err
+			}
+		}
+		for _, m := range addedMedia {
+			if err := w.put(bucketMediaRefs, mediaRefKey(m, id), empty); err != nil {
+				return err
+			}
+		}
 		if err := w.writePost(id, pv, changes); err != nil {
 			return err
 		}
@@ -555,4 +626,20 @@ func (w *wtx) writePost(id string, pv []byte, changes []deliveryChange) error {
 		return err
 	}
 	return w.applyCounts(delta)
+}
+
+// diffMedia returns the distinct media ids in next but not in prev, and
+// those in prev but not in next.
+func diffMedia(prev, next []string) (added, removed []string) {
+	for i, m := range next {
+		if !slices.Contains(prev, m) && !slices.Contains(next[:i], m) {
+			added = append(added, m)
+		}
+	}
+	for i, m := range prev {
+		if !slices.Contains(next, m) && !slices.Contains(prev[:i], m) {
+			removed = append(removed, m)
+		}
+	}
+	return added, removed
 }

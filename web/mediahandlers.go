@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"pregonero"
 	"pregonero/media"
@@ -84,6 +85,14 @@ func (s *Server) handleUploadMedia(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// mediaView is a media record as GET /api/v1/media/{id} shows it.
+type mediaView struct {
+	*pregonero.Media
+	// URL is a freshly signed public URL of the bytes, when the server
+	// has a public_url.
+	URL string `json:"url,omitempty"`
+}
+
 func (s *Server) handleGetMedia(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	var m *pregonero.Media
@@ -97,8 +106,56 @@ func (s *Server) handleGetMedia(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m.CreatedAt = m.CreatedAt.UTC()
-	writeJSON(w, http.StatusOK, m)
+	v := mediaView{Media: m}
+	if s.media != nil {
+		v.URL = s.media.SignedURL(m.ID)
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// handlePublicMedia serves the bytes of a media file to whoever holds a
+// signed URL of it (GET and HEAD /media/{id}?exp=&sig=): Instagram's
+// servers fetch the photos and videos of a post this way. Ranges and
+// conditional requests are answered by http.ServeContent.
+func (s *Server) handlePublicMedia(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	fail := func(err error) {
+		h.Set("Cache-Control", "no-store")
+		s.writeError(w, r, err)
+	}
+	var signer *media.Signer
+	if s.media != nil {
+		signer = s.media.Signer()
+	}
+	if signer == nil {
+		fail(pregonero.Errorf(pregonero.EFORBIDDEN, "Public media links are not enabled on this server: public_url is not configured."))
+		return
+	}
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	exp := q.Get("exp")
+	if err := signer.Verify(id, exp, q.Get("sig")); errors.Is(err, media.ErrURLExpired) {
+		fail(pregonero.Errorf(pregonero.EFORBIDDEN, "This media link expired; ask for a new one."))
+		return
+	} else if err != nil {
+		fail(pregonero.Errorf(pregonero.EFORBIDDEN, "This media link is not valid: its signature is missing or wrong."))
+		return
+	}
+	f, m, err := s.media.OpenFile(r.Context(), id)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer f.Close()
+	expires, _ := strconv.ParseInt(exp, 10, 64) // Verify checked it
+	maxAge := max(0, expires-s.now().Unix())
+	h.Set("Content-Type", m.MIME)
+	h.Set("ETag", `"`+m.SHA256+`"`)
+	h.Set("Cache-Control", "private, max-age="+strconv.FormatInt(maxAge, 10))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", "inline")
+	http.ServeContent(w, r, "", m.CreatedAt, f)
 }
 
 // partReader turns read failures of a multipart part, which are the

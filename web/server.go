@@ -173,6 +173,10 @@ func (s *Server) registerRoutes() {
 	s.public("GET /readyz", s.handleReadyz)
 	s.public("GET /metrics", s.metricsHandler().ServeHTTP)
 	s.public("GET /api/openapi.json", s.handleOpenAPI)
+	// Media bytes behind signed URLs, for networks that fetch media
+	// themselves: the signature is the credential, no token.
+	s.public("GET /media/{id}", s.handlePublicMedia)
+	s.public("HEAD /media/{id}", s.handlePublicMedia)
 }
 
 // apiFunc is an API handler: it writes the success response itself and

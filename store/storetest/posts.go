@@ -19,6 +19,8 @@ func testCreatePosts(t *testing.T, open OpenFunc) {
 		p.Text = text
 		p.Link = "https://antioquia.gov.co/vacunacion?x=1&y=2"
 		p.Media = []string{"m_1", "m_2"}
+		h.putMedia("m_1", base)
+		h.putMedia("m_2", base)
 		p.Overrides = map[string]pregonero.Override{
 			"x-gobantioquia":  {Text: &text},
 			"fb-gobantioquia": {Title: "Título", Description: "Descripción", Tags: []string{"salud", "vacunas"}},

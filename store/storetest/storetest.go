@@ -40,6 +40,7 @@ func TestStore(t *testing.T, open OpenFunc) {
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
 	t.Run("Credentials", func(t *testing.T) { testCredentials(t, open) })
 	t.Run("Media", func(t *testing.T) { testMedia(t, open) })
+	t.Run("MediaReferences", func(t *testing.T) { testMediaReferences(t, open) })
 	t.Run("Pause", func(t *testing.T) { testPause(t, open) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
