@@ -1,7 +1,9 @@
 // Package sandbox serves the network fakes on one port, offline, the way
 // `pregonero sandbox` and the default configuration of `pregonero serve`
-// run them: X under /x/, the later Graph and YouTube fakes under their own
-// prefixes, and the inspection endpoints scripts rely on:
+// run them: X under /x/, the Graph API of Facebook Pages and Instagram
+// under /graph/ (an account's endpoint is http://ADDR/graph, versions as
+// /graph/v25.0/…), later fakes under their own prefixes, and the
+// inspection endpoints scripts rely on:
 //
 //   - GET /_sandbox/posts: every post the fakes accepted and that was not
 //     deleted, as {"posts":[{"network","account","remote_id","text","media",
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"pregonero/adapters/fakenet"
+	graphfake "pregonero/adapters/graph/fake"
 	xfake "pregonero/adapters/x/fake"
 )
 
@@ -36,6 +39,9 @@ type Options struct {
 	// X is passed to the X fake; its Ledger, Faults, Now, Prefix and
 	// Logger are set by the sandbox.
 	X xfake.Options
+	// Graph is passed to the Graph fake (Facebook and Instagram); its
+	// Ledger, Faults, Now, Prefix and Logger are set by the sandbox.
+	Graph graphfake.Options
 	// Logger receives the sandbox's and the fakes' logs.
 	Logger *slog.Logger
 }
@@ -47,13 +53,16 @@ type Sandbox struct {
 	now    func() time.Time
 	log    *slog.Logger
 	x      *xfake.Fake
+	graph  *graphfake.Fake
 
 	mu       sync.Mutex
 	mux      *http.ServeMux
 	networks []string
+	mounts   map[string]http.Handler // prefix → the fake serving it
 }
 
-// New returns a sandbox serving the X fake under /x/.
+// New returns a sandbox serving the X fake under /x/ and the Graph fake
+// (networks facebook and instagram) under /graph/.
 func New(opts Options) *Sandbox {
 	s := &Sandbox{
 		ledger: fakenet.NewLedger(),
@@ -61,6 +70,7 @@ func New(opts Options) *Sandbox {
 		now:    opts.Now,
 		log:    opts.Logger,
 		mux:    http.NewServeMux(),
+		mounts: make(map[string]http.Handler),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -72,25 +82,41 @@ func New(opts Options) *Sandbox {
 	s.mux.Handle("/_sandbox/faults", s.faults)
 	s.mux.HandleFunc("/_sandbox/health", s.handleHealth)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, inspection under /_sandbox/.")
+		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, Facebook and Instagram under /graph/, inspection under /_sandbox/.")
 	})
 
 	xo := opts.X
 	xo.Ledger, xo.Faults, xo.Now, xo.Prefix, xo.Logger = s.ledger, s.faults, s.now, "/x", s.log
 	s.x = xfake.New(xo)
 	s.Mount(xfake.Network, "/x", s.x)
+
+	gro := opts.Graph
+	gro.Ledger, gro.Faults, gro.Now, gro.Prefix, gro.Logger = s.ledger, s.faults, s.now, "/graph", s.log
+	s.graph = graphfake.New(gro)
+	s.Mount(graphfake.NetworkFacebook, "/graph", s.graph)
+	s.Mount(graphfake.NetworkInstagram, "/graph", s.graph)
 	return s
 }
 
 // Mount serves a network's fake under prefix (e.g. "/graph"): requests
 // reach h with their full path, prefix included, which the fake strips
 // itself so that signed URLs keep their meaning. Fakes for the other
-// networks are built with Ledger, Faults and Now and mounted here.
+// networks are built with Ledger, Faults and Now and mounted here. One
+// fake may serve several networks under one prefix (the Graph fake serves
+// facebook and instagram); mounting a prefix again replaces its handler.
 func (s *Sandbox) Mount(network, prefix string, h http.Handler) {
 	prefix = "/" + strings.Trim(prefix, "/")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.mux.Handle(prefix+"/", h)
+	if _, ok := s.mounts[prefix]; !ok {
+		s.mux.Handle(prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.mu.Lock()
+			h := s.mounts[prefix]
+			s.mu.Unlock()
+			h.ServeHTTP(w, r)
+		}))
+	}
+	s.mounts[prefix] = h
 	if !slices.Contains(s.networks, network) {
 		s.networks = append(s.networks, network)
 	}
@@ -107,6 +133,9 @@ func (s *Sandbox) Now() time.Time { return s.now() }
 
 // X is the X fake.
 func (s *Sandbox) X() *xfake.Fake { return s.x }
+
+// Graph is the Graph fake serving Facebook Pages and Instagram.
+func (s *Sandbox) Graph() *graphfake.Fake { return s.graph }
 
 // Handler returns the handler serving every fake and the inspection
 // endpoints, logging each request at debug level.

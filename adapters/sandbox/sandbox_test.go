@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/dghubble/oauth1"
+	fb "github.com/huandu/facebook/v2"
 
+	graphfake "pregonero/adapters/graph/fake"
 	"pregonero/adapters/sandbox"
 	xfake "pregonero/adapters/x/fake"
 )
@@ -71,7 +74,7 @@ func TestSandbox(t *testing.T) {
 
 	t.Run("health lists the networks", func(t *testing.T) {
 		status, body := get(t, base+"/_sandbox/health")
-		if status != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok","networks":["x"]}` {
+		if status != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok","networks":["x","facebook","instagram"]}` {
 			t.Errorf("status %d body %s", status, body)
 		}
 	})
@@ -163,7 +166,7 @@ func TestSandbox(t *testing.T) {
 		if status, body := get(t, base+"/youtube/upload/youtube/v3/videos"); status != http.StatusOK || body != "/youtube/upload/youtube/v3/videos" {
 			t.Errorf("status %d body %q, want the full path", status, body)
 		}
-		if _, body := get(t, base+"/_sandbox/health"); !strings.Contains(body, `"networks":["x","youtube"]`) {
+		if _, body := get(t, base+"/_sandbox/health"); !strings.Contains(body, `"networks":["x","facebook","instagram","youtube"]`) {
 			t.Errorf("health = %s", body)
 		}
 	})
@@ -172,6 +175,84 @@ func TestSandbox(t *testing.T) {
 		status, body := get(t, base+"/nothing")
 		if status != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) {
 			t.Errorf("status %d body %s", status, body)
+		}
+	})
+}
+
+func TestSandboxGraph(t *testing.T) {
+	s := sandbox.New(sandbox.Options{})
+	base := start(t, s)
+	const page = "4242"
+	app := fb.New(graphfake.DefaultAppID, graphfake.DefaultAppSecret)
+	app.EnableAppsecretProof = true
+	session := app.Session(graphfake.PageToken(page))
+	session.BaseURL, session.Version = base+"/graph/", "v25.0"
+
+	t.Run("the Graph fake answers under /graph/v25.0/", func(t *testing.T) {
+		res, err := session.Get("/me", fb.Params{"fields": "id,name,instagram_business_account"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Get("id") != page || res.Get("instagram_business_account.id") != graphfake.LinkedInstagram(page) {
+			t.Errorf("me = %v", res)
+		}
+	})
+
+	t.Run("a page post is listed under network facebook", func(t *testing.T) {
+		res, err := session.Post("/"+page+"/feed", fb.Params{"message": "Hola desde la página"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.Get("id").(string)
+		status, body := get(t, base+"/_sandbox/posts?network=facebook")
+		want := regexp.MustCompile(`^\{"posts":\[\{"network":"facebook","account":"` + page + `","remote_id":"` + regexp.QuoteMeta(id) +
+			`","text":"Hola desde la página","media":\[\],"created_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\.[0-9]+)?Z"\}\]\}$`)
+		if status != http.StatusOK || id == "" || !want.MatchString(strings.TrimSpace(body)) {
+			t.Errorf("status %d body %s, want %s", status, body, want)
+		}
+		if _, body := get(t, base+"/_sandbox/posts?network=x"); strings.Contains(body, "facebook") {
+			t.Errorf("x posts = %s", body)
+		}
+	})
+
+	t.Run("facebook faults are accepted and injected", func(t *testing.T) {
+		res, err := post(t, http.DefaultClient, base+"/_sandbox/faults", "application/json",
+			`{"network":"facebook","op":"create","mode":"error","status":400,"code":368,"count":1}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("add fault: status %d", res.StatusCode)
+		}
+		_, err = session.Post("/"+page+"/feed", fb.Params{"message": "bloqueada"})
+		var fe *fb.Error
+		if !errors.As(err, &fe) || fe.Code != 368 {
+			t.Errorf("err = %v, want code 368", err)
+		}
+	})
+
+	t.Run("instagram faults are accepted", func(t *testing.T) {
+		res, err := post(t, http.DefaultClient, base+"/_sandbox/faults", "application/json",
+			`{"network":"instagram","op":"fetch","mode":"error","count":1}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Errorf("add fault: status %d", res.StatusCode)
+		}
+	})
+
+	t.Run("the accessor is the mounted fake", func(t *testing.T) {
+		if s.Graph() == nil || s.Graph().Ledger() != s.Ledger() || s.Graph().Faults() != s.Faults() {
+			t.Error("Graph() does not share the sandbox ledger and faults")
+		}
+	})
+
+	t.Run("the 404 names /graph/", func(t *testing.T) {
+		if _, body := get(t, base+"/nothing"); !strings.Contains(body, "/graph/") {
+			t.Errorf("body = %s", body)
 		}
 	})
 }

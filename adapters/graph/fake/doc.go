@@ -1,0 +1,88 @@
+// Package fake is a wire-faithful fake of the parts of the Graph API that
+// Pregonero uses for Facebook Pages and Instagram content publishing,
+// served as one http.Handler. Tests start it with NewServer; `pregonero
+// sandbox` mounts it under /graph, so an account's Graph endpoint is
+// http://ADDR/graph and calls go to http://ADDR/graph/v25.0/… (versions
+// v19.0 to v27.0; others answer code 2635). huandu/facebook reaches it with
+// BaseURL set to the endpoint plus "/".
+//
+// # Credentials
+//
+// Pages and Instagram accounts are not registered: any id of digits exists
+// from its first request. PageToken(page) is the Page access token of a
+// page; it acts on the page and on the Instagram business account
+// LinkedInstagram(page) that GET /{page}?fields=instagram_business_account
+// names. InstagramToken(user) is an Instagram Login token of one account.
+// Tokens travel as the access_token parameter or in an
+// "Authorization: Bearer" header. Calls with a Page token need
+// appsecret_proof (HMAC-SHA256 of the token keyed with the app secret,
+// DefaultAppSecret unless Options.AppSecret says otherwise) unless
+// Options.ProofOptional; a proof that is sent is always checked. Refusals
+// follow Graph: 190 for a missing or unparseable token, 100 for a missing
+// or wrong proof, 200 (HTTP 403) for an edge of another account, 100/33
+// for an object the caller cannot see or that no longer exists.
+//
+// # Requests and answers
+//
+// Parameters are read from the query, form bodies and multipart bodies;
+// non-string values may be JSON (published=true,
+// attached_media=[{"media_fbid":"…"}]) and attached_media may also come
+// indexed (attached_media[0]={…}). Unknown parameters and fields are
+// ignored. POST with method=DELETE is a DELETE. Successes and errors have
+// Graph's shapes; every answer carries X-App-Usage and
+// X-Business-Use-Case-Usage (and X-Page-Usage for page calls) with the
+// share of Options.PageCallsPerHour used in the rolling hour; past it,
+// code 32. Lists are newest first with cursors and an absolute paging.next
+// back to the fake, honour since, until and limit (25 by default, 100 at
+// most). Timestamps use Graph's 2006-01-02T15:04:05-0700.
+//
+// # Facebook
+//
+// POST /{page}/feed (message, link, attached_media of unpublished photos,
+// published; 506 for the same message on the page within 24 hours), POST
+// /{page}/photos (multipart source or a url the fake downloads; JPEG, PNG,
+// GIF, WebP or BMP up to 10 MiB, sniffed from the bytes; published=false
+// uploads a photo to attach once), POST /{page}/videos (multipart source or
+// file_url; MP4 or QuickTime, checked box by box; GET
+// /{video}?fields=post_id names its post), GET /{page}/published_posts,
+// GET /{page}/photos?type=uploaded, GET /{page}, GET /me, GET of posts,
+// photos and videos (with synthetic reactions, comments and shares that
+// grow with age) and DELETE of them. The ledger keeps the message, caption
+// or description exactly as sent and the media with their sniffed type.
+//
+// # Instagram
+//
+// POST /{ig-user}/media creates a container (image_url, or video_url with
+// media_type REELS or STORIES, VIDEO for carousel items, CAROUSEL with
+// 2–10 children of the same account; caption at most 2,200 characters, 30
+// hashtags and 20 mentions; alt_text for images). The fake then downloads
+// the media in the background, as Meta does: a download that fails ends in
+// ERROR 2207052 (2207003 for a timeout); an image that is not a JPEG in
+// 2207005, larger than Options.MaxImageBytes in 2207004, outside the 4:5 to
+// 1.91:1 aspect ratios in 2207009 (stories excepted); a video that is not
+// MP4 or QuickTime in 2207026. Otherwise the container is IN_PROGRESS for
+// the processing time on the fake's clock, then FINISHED; a carousel
+// follows its children. The status text ends with the subcode in
+// parentheses. Unpublished containers expire 24 hours after creation.
+// POST /{ig-user}/media_publish answers 9007/2207027 for a container still
+// in progress, 9007/2207020 for an expired one, the container's own error
+// for one in ERROR, 100 "The media has already been published" for a
+// second publish (the real code is unverified) and 9/2207042 past
+// Options.PublishLimit publishes in 24 hours, which GET
+// /{ig-user}/content_publishing_limit reports. GET /{ig-user}/media,
+// /stories, /{media} (with synthetic like and comment counts), /{album}/
+// children and GET /me (user_id, username) complete it. Deleting Instagram
+// media answers code 3, as the API is understood not to allow it
+// (unverified).
+//
+// # Faults
+//
+// Rules for network facebook name create, upload, delete or lookup; rules
+// for instagram name container, status, publish, limit, delete, lookup or
+// fetch (see OpFetch). Mode error answers Graph's error for the rule's
+// code and subcode with the rule's status, or, without a code, one fitting
+// the status (5xx code 2 transient, 400 code 100, 401 and 403 code 190,
+// 429 code 4); throttling codes carry usage headers at 100 % with
+// estimated_time_to_regain_access = Options.ThrottleMinutes. Delay waits
+// and then proceeds; drop_after_accept does the work and hangs up.
+package fake
