@@ -1,0 +1,359 @@
+package facebook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	fb "github.com/huandu/facebook/v2"
+
+	"pregonero"
+	"pregonero/adapters/graph"
+)
+
+// WebBase is the address posts are shown at when Facebook gives no
+// permalink.
+const WebBase = "https://www.facebook.com/"
+
+// graphTime is the timestamp format of Graph answers.
+const graphTime = "2006-01-02T15:04:05-0700"
+
+// photoCheckpointPrefix starts the checkpoint key of an uploaded,
+// unpublished photo: "fb_photo_" + the SHA-256 of the media (with "_2",
+// "_3"… for the same file attached again); the value is the photo id.
+const photoCheckpointPrefix = "fb_photo_"
+
+// Publish sends the content to the page. Without media it is one POST
+// /{page}/feed. Images, a single one included, are uploaded unpublished
+// (each photo id checkpointed before the next step and reused by a later
+// attempt), then attached to one feed post: a failure before that post
+// leaves nothing published and a retry uploads nothing twice, which one
+// published POST /{page}/photos could not offer. A video is one published
+// POST /{page}/videos.
+func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account) (pregonero.Receipt, error) {
+	if errs := a.Validate(c, acct); len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		code := "facebook_invalid"
+		for i, e := range errs {
+			msgs[i] = e.Message
+			if e.Field == "text" && e.Code == pregonero.FieldTooLong {
+				code = "facebook_too_long"
+			}
+		}
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: code,
+			Message: "The post does not fit Facebook's limits: " + strings.Join(msgs, "; ")}
+	}
+	cn, err := a.connect(ctx, acct)
+	if err != nil {
+		return pregonero.Receipt{}, err
+	}
+	page, err := cn.pageID()
+	if err != nil {
+		return pregonero.Receipt{}, err
+	}
+	msg := ComposeMessage(c)
+	var id string
+	switch {
+	case len(c.Media) == 0:
+		id, err = cn.feed(page, msg, strings.TrimSpace(c.Link), nil)
+	case kindOf(c.Media[0].MIME) == kindVideo:
+		id, err = cn.video(page, msg, c)
+	default:
+		id, err = cn.photoPost(ctx, d, c, page, msg)
+	}
+	if err != nil {
+		return pregonero.Receipt{}, err
+	}
+	a.log.Info("facebook post created", logAccount, acct.ID, logPage, page, logRemoteID, id)
+	return cn.receipt(id), nil
+}
+
+// feed creates a feed post and returns its id.
+func (c *conn) feed(page, msg, link string, photos []string) (string, error) {
+	params := fb.Params{"published": true}
+	if msg != "" {
+		params["message"] = msg
+	}
+	if link != "" {
+		params["link"] = link
+	}
+	if len(photos) > 0 {
+		attached := make([]map[string]string, len(photos))
+		for i, id := range photos {
+			attached[i] = map[string]string{"media_fbid": id}
+		}
+		params["attached_media"] = attached
+	}
+	res, err := c.call(graph.OpCreate, fb.POST, "/"+page+"/feed", params)
+	if err != nil {
+		return "", fmt.Errorf("create facebook post: %w", err)
+	}
+	return c.created(res, "id")
+}
+
+// created reads the id of a created object; an answer without one leaves
+// the outcome unknown.
+func (c *conn) created(res fb.Result, field string) (string, error) {
+	if id := str(res, field); id != "" {
+		return id, nil
+	}
+	return "", &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_malformed_response",
+		Message:    "Facebook accepted the post but its answer had no id; whether it was published will be checked before any new attempt.",
+		HTTPStatus: graph.HTTPStatus(c.s)}
+}
+
+// photoPost uploads the images unpublished, reusing checkpointed photos,
+// and attaches them to one feed post.
+func (c *conn) photoPost(ctx context.Context, d *pregonero.Delivery, content pregonero.Content, page, msg string) (string, error) {
+	var saved map[string]string
+	if d != nil {
+		saved = d.Checkpoint
+	}
+	ids, reused, err := c.photos(ctx, content, page, saved)
+	if err != nil {
+		return "", err
+	}
+	id, err := c.feed(page, msg, "", ids)
+	if err == nil || !reused || !refused(err) {
+		return id, err
+	}
+	// A refusal means this request posted nothing, but the checkpointed
+	// photos may already belong to the post of an earlier attempt: then
+	// that post is the delivery's. Otherwise they are gone (deleted on the
+	// page): upload them afresh once.
+	story, lerr := c.attachedStory(ids)
+	switch {
+	case lerr != nil:
+		return "", lerr
+	case story != "":
+		c.a.log.Warn("facebook photos already published by an earlier attempt", logAccount, c.acct.ID, logRemoteID, story)
+		return story, nil
+	}
+	c.a.log.Warn("facebook refused checkpointed photos; uploading again", logAccount, c.acct.ID, logError, err)
+	if ids, _, err = c.photos(ctx, content, page, nil); err != nil {
+		return "", err
+	}
+	return c.feed(page, msg, "", ids)
+}
+
+// attachedStory returns the post one of the photos is attached to, ""
+// when none is.
+func (c *conn) attachedStory(ids []string) (string, error) {
+	for _, id := range ids {
+		story, _, err := c.photoStory(id)
+		if err != nil || story != "" {
+			return story, err
+		}
+	}
+	return "", nil
+}
+
+// photoStory reads the post (page story) a photo is attached to; exists is
+// false when Facebook no longer has the photo.
+func (c *conn) photoStory(id string) (story string, exists bool, err error) {
+	res, err := c.call(graph.OpRead, fb.GET, "/"+id, fb.Params{"fields": "id,page_story_id"})
+	if err != nil {
+		if pe := pregonero.AsPublishError(err); pe.Class == pregonero.ClassPermanent {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("look up facebook photo %s: %w", id, err)
+	}
+	return str(res, "page_story_id"), true, nil
+}
+
+// refused reports whether a create failed with a refusal of the request
+// itself, which leaves nothing published.
+func refused(err error) bool {
+	var pe *pregonero.PublishError
+	return errors.As(err, &pe) && pe.Class == pregonero.ClassPermanent && pe.Code == "facebook_invalid"
+}
+
+// photoKeys returns the checkpoint key of each image.
+func photoKeys(media []pregonero.MediaBlob) []string {
+	keys := make([]string, len(media))
+	seen := map[string]int{}
+	for i, m := range media {
+		digest := m.SHA256
+		if digest == "" {
+			digest = m.ID
+		}
+		seen[digest]++
+		keys[i] = photoCheckpointPrefix + digest
+		if n := seen[digest]; n > 1 {
+			keys[i] += "_" + strconv.Itoa(n)
+		}
+	}
+	return keys
+}
+
+// photos returns the ids of the content's images uploaded unpublished:
+// those in saved, the others uploaded now and checkpointed one by one.
+func (c *conn) photos(ctx context.Context, content pregonero.Content, page string, saved map[string]string) (ids []string, reused bool, err error) {
+	keys := photoKeys(content.Media)
+	ids = make([]string, len(content.Media))
+	for i, m := range content.Media {
+		if id := saved[keys[i]]; id != "" {
+			c.a.log.Debug("facebook reusing uploaded photo", logAccount, c.acct.ID, logPhoto, id)
+			ids[i], reused = id, true
+			continue
+		}
+		id, err := c.upload(page, m, fb.Params{"published": false}, graph.OpPrepare)
+		if err != nil {
+			return nil, false, fmt.Errorf("upload facebook photo %d: %w", i, err)
+		}
+		if content.Checkpoint != nil {
+			if err := content.Checkpoint(ctx, keys[i], id); err != nil {
+				return nil, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_checkpoint",
+					Message: "The uploaded photo could not be recorded; nothing was posted and it will be retried.",
+					Err:     fmt.Errorf("checkpoint photo %d: %w", i, err)}
+			}
+		}
+		ids[i] = id
+	}
+	return ids, reused, nil
+}
+
+// upload sends one image to POST /{page}/photos as multipart source.
+func (c *conn) upload(page string, m pregonero.MediaBlob, params fb.Params, op graph.Op) (string, error) {
+	rc, err := open(m)
+	if err != nil {
+		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_media_unreadable",
+			Message: fmt.Sprintf("The file of media %s could not be read; nothing was sent.", m.ID), Err: err}
+	}
+	defer rc.Close()
+	params["source"] = fb.DataWithContentType(filename(m), rc, m.MIME)
+	if alt := strings.TrimSpace(m.AltText); alt != "" {
+		params["alt_text_custom"] = alt
+	}
+	res, err := c.call(op, fb.POST, "/"+page+"/photos", params)
+	if err != nil {
+		return "", err
+	}
+	id := str(res, "id")
+	if id == "" {
+		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_malformed_response",
+			Message: "Facebook's answer to a photo upload had no id; it will be uploaded again.", HTTPStatus: graph.HTTPStatus(c.s)}
+	}
+	return id, nil
+}
+
+// video publishes the video and returns the id of its post, or of the
+// video when Facebook does not tell the post.
+func (c *conn) video(page, msg string, content pregonero.Content) (string, error) {
+	m := content.Media[0]
+	rc, err := open(m)
+	if err != nil {
+		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_media_unreadable",
+			Message: fmt.Sprintf("The file of media %s could not be read; nothing was sent.", m.ID), Err: err}
+	}
+	defer rc.Close()
+	params := fb.Params{"source": fb.DataWithContentType(filename(m), rc, m.MIME), "published": true}
+	if msg != "" {
+		params["description"] = msg
+	}
+	if t := strings.TrimSpace(content.Title); t != "" {
+		params["title"] = t
+	}
+	res, err := c.call(graph.OpCreate, fb.POST, "/"+page+"/videos", params)
+	if err != nil {
+		return "", fmt.Errorf("publish facebook video: %w", err)
+	}
+	vid, err := c.created(res, "id")
+	if err != nil {
+		return "", err
+	}
+	// post_id is not documented for every version: without it the video
+	// id stands for the post.
+	res, err = c.call(graph.OpRead, fb.GET, "/"+vid, fb.Params{"fields": "post_id"})
+	if err != nil {
+		c.a.log.Warn("facebook video post id lookup failed; using the video id", logAccount, c.acct.ID, logVideo, vid, logError, err)
+		return vid, nil
+	}
+	if pid := str(res, "post_id"); pid != "" {
+		return pid, nil
+	}
+	return vid, nil
+}
+
+// open opens a media file's bytes.
+func open(m pregonero.MediaBlob) (io.ReadCloser, error) {
+	if m.Open == nil {
+		return nil, errors.New("the media has no content")
+	}
+	return m.Open()
+}
+
+func filename(m pregonero.MediaBlob) string {
+	if name := path.Base(strings.ReplaceAll(m.Filename, "\\", "/")); name != "" && name != "." && name != "/" {
+		return name
+	}
+	switch strings.ToLower(m.MIME) {
+	case "image/jpeg", "image/pjpeg":
+		return "photo.jpg"
+	case "image/png":
+		return "photo.png"
+	case "image/gif":
+		return "photo.gif"
+	case "image/webp":
+		return "photo.webp"
+	case "video/quicktime":
+		return "video.mov"
+	case "video/mp4":
+		return "video.mp4"
+	}
+	return "media"
+}
+
+// receipt reads the post's permalink and creation time with one GET; a
+// failure there does not undo the publication, so it falls back to
+// WebBase + id and the clock.
+func (c *conn) receipt(id string) pregonero.Receipt {
+	r := pregonero.Receipt{RemoteID: id, URL: WebBase + url.PathEscape(id), PublishedAt: c.a.now().UTC()}
+	res, err := c.call(graph.OpRead, fb.GET, "/"+id, fb.Params{"fields": "id,permalink_url,created_time"})
+	if err != nil {
+		c.a.log.Warn("facebook permalink lookup failed; using the generic address", logAccount, c.acct.ID, logRemoteID, id, logError, err)
+		return r
+	}
+	if u := permalink(str(res, "permalink_url"), id); u != "" {
+		r.URL = u
+	}
+	if t, ok := parseTime(str(res, "created_time")); ok {
+		r.PublishedAt = t
+	}
+	return r
+}
+
+// permalink returns Facebook's address of the post as an absolute URL (a
+// video's is relative), or "" when there is none or it does not name the
+// post id: a receipt's URL always names its RemoteID, and a page post's
+// permalink_url often names only the post's own number, while
+// WebBase + "{page}_{post}" leads to the post as well.
+func permalink(s, id string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || !strings.Contains(s, id) {
+		return ""
+	}
+	if strings.HasPrefix(s, "/") {
+		s = strings.TrimRight(WebBase, "/") + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() {
+		return ""
+	}
+	return s
+}
+
+func parseTime(s string) (time.Time, bool) {
+	for _, layout := range []string{graphTime, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,340 @@
+// Package instagram publishes to Instagram professional accounts over the
+// Graph API content-publishing flow (github.com/huandu/facebook/v2 through
+// pregonero/adapters/graph): a media container is created from public
+// URLs of the media, polled until Meta has fetched and processed them,
+// and published with media_publish.
+//
+// The container is the delivery's checkpoint: its id is persisted under
+// CheckpointContainer before it is polled or published, and a container
+// can be published only once, so an attempt that resumes a checkpointed
+// container never posts twice, and reconciliation reads the container's
+// status instead of guessing from the account's posts.
+//
+// The caption is the content's text with its link appended after a blank
+// line ("\n\n" + link) unless the text already contains the link
+// (ComposeCaption): Instagram does not turn caption links into links, but
+// people can still copy them.
+//
+// Every error from Publish and Reconcile is, or wraps, a
+// *pregonero.PublishError, classified by graph.Classify plus the
+// container states of API-FACTS §4 and §7.
+package instagram
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	fb "github.com/huandu/facebook/v2"
+
+	"pregonero"
+	"pregonero/adapters/graph"
+)
+
+// Credential keys of pregonero.Account.Credentials besides graph's
+// access_token, app_id and app_secret.
+const (
+	// CredLogin chooses the API: LoginFacebook (default) or LoginInstagram.
+	CredLogin = "login"
+	// CredPageID is the Facebook page linked to the Instagram account,
+	// used to learn the Instagram user id with Facebook Login when the
+	// account has no remote id.
+	CredPageID = "page_id"
+)
+
+// Values of the login credential.
+const (
+	// LoginFacebook is the Instagram API with Facebook Login
+	// (graph.facebook.com, a Facebook page or user token).
+	LoginFacebook = "facebook"
+	// LoginInstagram is the Instagram API with Instagram Login
+	// (graph.instagram.com, an Instagram user token).
+	LoginInstagram = "instagram"
+)
+
+// CheckpointContainer is the delivery checkpoint key holding the id of
+// the container being published.
+const CheckpointContainer = "ig_container"
+
+// Defaults of Config.
+const (
+	// DefaultPollInterval is the first wait before a container's status
+	// is read; each further wait doubles, up to MaxPollInterval.
+	DefaultPollInterval = 2 * time.Second
+	// MaxPollInterval caps one wait between status reads.
+	MaxPollInterval = time.Minute
+	// DefaultPollTimeout caps the waiting for a container within one
+	// attempt (Meta: query the status once a minute for at most five
+	// minutes).
+	DefaultPollTimeout = 5 * time.Minute
+	// DefaultReconcilePages caps the pages of the account's media read to
+	// find a published container's post.
+	DefaultReconcilePages = 10
+)
+
+// Log field names.
+const (
+	logAccount   = "account"
+	logContainer = "container"
+	logMediaID   = "media_id"
+	logStatus    = "status"
+	logError     = "error"
+)
+
+// network names Instagram in messages and in the codes graph.Classify makes.
+const network = "Instagram"
+
+// Config configures an Adapter. Zero values select the defaults.
+type Config struct {
+	graph.Config
+	// Logger receives the adapter's log lines. Default slog.Default().
+	Logger *slog.Logger
+	// PollInterval is the first wait before a container's status is
+	// read; it doubles after each read, up to MaxPollInterval. Default
+	// DefaultPollInterval.
+	PollInterval time.Duration
+	// PollTimeout caps the waiting for containers within one attempt;
+	// a container still in progress then is resumed by the next attempt.
+	// Default DefaultPollTimeout.
+	PollTimeout time.Duration
+	// ReconcilePages caps the pages of media read to find a post.
+	// Default DefaultReconcilePages.
+	ReconcilePages int
+}
+
+// Adapter publishes to Instagram. It is safe for concurrent use.
+type Adapter struct {
+	cfg          graph.Config
+	now          func() time.Time
+	log          *slog.Logger
+	pollInterval time.Duration
+	pollTimeout  time.Duration
+	pages        int
+
+	mu     sync.Mutex
+	users  map[string]string // account lookup key → Instagram user id
+	limits map[string]*limitState
+}
+
+var _ pregonero.Adapter = (*Adapter)(nil)
+
+// New returns an Adapter configured by cfg.
+func New(cfg Config) *Adapter {
+	a := &Adapter{
+		cfg:          cfg.Config,
+		now:          cfg.Clock(),
+		log:          cfg.Logger,
+		pollInterval: cfg.PollInterval,
+		pollTimeout:  cfg.PollTimeout,
+		pages:        cfg.ReconcilePages,
+		users:        make(map[string]string),
+		limits:       make(map[string]*limitState),
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	a.log = a.log.With("component", "instagram")
+	if a.pollInterval <= 0 {
+		a.pollInterval = DefaultPollInterval
+	}
+	if a.pollTimeout <= 0 {
+		a.pollTimeout = DefaultPollTimeout
+	}
+	if a.pages <= 0 {
+		a.pages = DefaultReconcilePages
+	}
+	return a
+}
+
+// Network returns pregonero.NetworkInstagram.
+func (a *Adapter) Network() pregonero.Network { return pregonero.NetworkInstagram }
+
+// conn is one account's session with its Instagram user id.
+type conn struct {
+	a    *Adapter
+	acct *pregonero.Account
+	s    *fb.Session
+	ig   string
+}
+
+// configError is the failure of an account whose configuration keeps it
+// from being used: it is held for a person, not failed delivery by
+// delivery.
+func configError(code, format string, args ...any) *pregonero.PublishError {
+	return &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "instagram_" + code, Message: fmt.Sprintf(format, args...)}
+}
+
+// login returns the account's login kind.
+func login(acct *pregonero.Account) (string, error) {
+	switch l := strings.ToLower(strings.TrimSpace(acct.Credentials[CredLogin])); l {
+	case "", LoginFacebook:
+		return LoginFacebook, nil
+	case LoginInstagram:
+		return LoginInstagram, nil
+	default:
+		return "", configError("credentials", "The account's %s credential is %q; use %q (Instagram API with Facebook Login) or %q (Instagram Login).", CredLogin, l, LoginFacebook, LoginInstagram)
+	}
+}
+
+// connect opens a session for the account and learns its Instagram user id.
+func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, error) {
+	if acct == nil {
+		return nil, configError("credentials", "No account was given.")
+	}
+	cr, err := graph.CredsOf(acct)
+	if err != nil {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "instagram_credentials",
+			Message: fmt.Sprintf("The account %s has no %s credential; add the token to its configuration.", acct.ID, graph.CredAccessToken), Err: err}
+	}
+	l, err := login(acct)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := strings.TrimSpace(acct.Endpoint)
+	if endpoint == "" {
+		endpoint = graph.FacebookEndpoint
+		if l == LoginInstagram {
+			endpoint = graph.InstagramEndpoint
+		}
+	}
+	s, err := a.cfg.Session(ctx, endpoint, cr)
+	if err != nil {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "instagram_account_config",
+			Message: fmt.Sprintf("The account %s cannot be used: its endpoint %q is not a valid URL.", acct.ID, endpoint), Err: err}
+	}
+	cn := &conn{a: a, acct: acct, s: s, ig: strings.TrimSpace(acct.RemoteID)}
+	if cn.ig != "" {
+		return cn, nil
+	}
+	pageID := strings.TrimSpace(acct.Credentials[CredPageID])
+	key := endpoint + "\x00" + l + "\x00" + pageID + "\x00" + fingerprint(cr.AccessToken)
+	a.mu.Lock()
+	cn.ig = a.users[key]
+	a.mu.Unlock()
+	if cn.ig != "" {
+		return cn, nil
+	}
+	if cn.ig, err = cn.lookupUser(ctx, l, pageID); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.users[key] = cn.ig
+	a.mu.Unlock()
+	a.log.Info("instagram user id learned", logAccount, acct.ID, "ig_user_id", cn.ig)
+	return cn, nil
+}
+
+// lookupUser finds the Instagram user id: GET /me with Instagram Login,
+// the page's instagram_business_account with Facebook Login.
+func (cn *conn) lookupUser(ctx context.Context, l, pageID string) (string, error) {
+	if l == LoginInstagram {
+		res, err := cn.get(ctx, "/me", fb.Params{"fields": "user_id,username"})
+		if err != nil {
+			return "", fmt.Errorf("look up instagram user: %w", err)
+		}
+		if id := str(res.Get("user_id")); id != "" {
+			return id, nil
+		}
+		return "", configError("account_config", "Instagram did not give the user id of the account %s's token; set the account's remote_id to its Instagram user id.", cn.acct.ID)
+	}
+	if pageID == "" {
+		return "", configError("account_config", "The account %s has neither a remote_id (its Instagram user id) nor a %s credential (the Facebook page linked to it); set one of them.", cn.acct.ID, CredPageID)
+	}
+	res, err := cn.get(ctx, "/"+pageID, fb.Params{"fields": "instagram_business_account"})
+	if err != nil {
+		return "", fmt.Errorf("look up instagram account of page %s: %w", pageID, err)
+	}
+	if id := str(res.Get("instagram_business_account.id")); id != "" {
+		return id, nil
+	}
+	return "", configError("account_config", "The Facebook page %s has no Instagram professional account linked; link one in the page's settings or set the account's remote_id.", pageID)
+}
+
+func fingerprint(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:8])
+}
+
+// str renders a Graph value (string or json.Number) as a string.
+func str(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// statusRecorder is the session's HTTP client with the status of the last
+// answer kept: the library does not expose it, and it belongs in errors.
+type statusRecorder struct {
+	inner fb.HttpClient
+	mu    sync.Mutex
+	code  int
+}
+
+func (r *statusRecorder) record(resp *http.Response) {
+	if resp != nil {
+		r.mu.Lock()
+		r.code = resp.StatusCode
+		r.mu.Unlock()
+	}
+}
+
+func (r *statusRecorder) status() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.code
+}
+
+func (r *statusRecorder) Do(req *http.Request) (*http.Response, error) {
+	resp, err := r.inner.Do(req)
+	r.record(resp)
+	return resp, err
+}
+
+func (r *statusRecorder) Get(url string) (*http.Response, error) {
+	resp, err := r.inner.Get(url)
+	r.record(resp)
+	return resp, err
+}
+
+func (r *statusRecorder) Post(url, bodyType string, body io.Reader) (*http.Response, error) {
+	resp, err := r.inner.Post(url, bodyType, body)
+	r.record(resp)
+	return resp, err
+}
+
+func (cn *conn) get(ctx context.Context, path string, params fb.Params) (fb.Result, error) {
+	return cn.call(ctx, graph.OpRead, fb.GET, path, params)
+}
+
+// call sends one request and classifies its failure; op says what a lost
+// answer means.
+func (cn *conn) call(ctx context.Context, op graph.Op, method fb.Method, path string, params fb.Params) (fb.Result, error) {
+	rec := &statusRecorder{inner: cn.s.HttpClient}
+	s := cn.s.WithContext(ctx)
+	s.HttpClient = rec
+	res, err := s.Api(path, method, params)
+	cn.a.recordUsage(cn.acct.ID, res)
+	if err == nil {
+		return res, nil
+	}
+	pe := *graph.Classify(network, op, err, res, cn.a.now())
+	if pe.HTTPStatus == 0 {
+		pe.HTTPStatus = rec.status()
+	}
+	return res, &pe
+}
