@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"pregonero"
+	"pregonero/media"
 )
 
 // Config is the whole configuration. Scripts rely on these keys.
@@ -31,8 +32,52 @@ type Config struct {
 	Log       LogConfig       `yaml:"log"`
 	Sandbox   SandboxConfig   `yaml:"sandbox"`
 	Publisher PublisherConfig `yaml:"publisher"`
+	Media     MediaConfig     `yaml:"media"`
+	Graph     GraphConfig     `yaml:"graph"`
 	Accounts  []AccountConfig `yaml:"accounts"`
 }
+
+// GraphConfig tunes the Facebook Pages and Instagram adapters (Meta's
+// Graph API).
+type GraphConfig struct {
+	// Version is the pinned Graph API version, e.g. v25.0.
+	Version string `yaml:"version"`
+	// PollInterval is the first wait before reading an Instagram
+	// container's status; it doubles up to a minute.
+	PollInterval Duration `yaml:"poll_interval"`
+	// PollTimeout caps the polling of one container within one attempt.
+	PollTimeout Duration `yaml:"poll_timeout"`
+}
+
+// DefaultGraphVersion is the Graph API version used unless configured:
+// v25.0 is served until 2028-07-29.
+const DefaultGraphVersion = "v25.0"
+
+var graphVersion = regexp.MustCompile(`^v[1-9][0-9]?\.0$`)
+
+// MediaConfig tunes the media library and its signed public URLs.
+type MediaConfig struct {
+	// MaxSize is the largest upload, in bytes.
+	MaxSize int64 `yaml:"max_size"`
+	// URLTTL is how long a signed public URL stays valid (at least 1h).
+	URLTTL Duration `yaml:"url_ttl"`
+	// GCAfter is how long an upload no post uses is kept; 0 keeps it
+	// forever.
+	GCAfter Duration `yaml:"gc_after"`
+	// SigningKey signs public URLs (at least 32 bytes, a secret: use
+	// ${ENV}); when empty a key is generated into <data_dir>/media.key.
+	SigningKey string `yaml:"signing_key"`
+}
+
+// Limits of the media settings.
+const (
+	// MinMediaURLTTL is the shortest url_ttl: a network fetching media
+	// may take a while to get to it.
+	MinMediaURLTTL = time.Hour
+	// MinMediaGCAfter is the shortest non-zero gc_after: an upload is
+	// made before the post that uses it.
+	MinMediaGCAfter = time.Hour
+)
 
 // LogConfig selects the log format (text or json) and level.
 type LogConfig struct {
@@ -110,6 +155,16 @@ func Default() Config {
 			ReconcileDelay: Duration(5 * time.Second),
 			PastGrace:      Duration(2 * time.Minute),
 			ClaimLead:      Duration(time.Second),
+		},
+		Graph: GraphConfig{
+			Version:      DefaultGraphVersion,
+			PollInterval: Duration(2 * time.Second),
+			PollTimeout:  Duration(5 * time.Minute),
+		},
+		Media: MediaConfig{
+			MaxSize: media.DefaultMaxSize,
+			URLTTL:  Duration(media.DefaultURLTTL),
+			GCAfter: Duration(30 * 24 * time.Hour),
 		},
 	}
 }
@@ -224,6 +279,8 @@ func (c *Config) Validate() error {
 	if p.BackoffBase <= 0 || p.BackoffCap < p.BackoffBase {
 		bad("publisher: backoff_base must be positive and at most backoff_cap")
 	}
+	c.Media.validate(bad)
+	c.Graph.validate(bad)
 	seen := map[string]bool{}
 	for i, a := range c.Accounts {
 		at := fmt.Sprintf("accounts[%d]", i)
@@ -241,13 +298,64 @@ func (c *Config) Validate() error {
 				bad("%s.endpoint: %q must be \"sandbox\", empty (the real API) or an http(s) URL", at, a.Endpoint)
 			}
 		}
-		if pregonero.Network(a.Network) == pregonero.NetworkX {
+		switch pregonero.Network(a.Network) {
+		case pregonero.NetworkX:
 			if err := checkXCredentials(a.Credentials); err != nil {
+				bad("%s.credentials: %v", at, err)
+			}
+		case pregonero.NetworkFacebook, pregonero.NetworkInstagram:
+			if err := checkGraphCredentials(pregonero.Network(a.Network), a.Credentials); err != nil {
 				bad("%s.credentials: %v", at, err)
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validate reports problems of the media section; the signing key is a
+// secret and is never repeated in a message.
+func (m *MediaConfig) validate(bad func(format string, args ...any)) {
+	if m.MaxSize <= 0 {
+		bad("media.max_size: must be a positive number of bytes, got %d", m.MaxSize)
+	}
+	if m.URLTTL.D() < MinMediaURLTTL {
+		bad("media.url_ttl: %s is too short; signed URLs must stay valid at least %s so that networks can fetch the media", m.URLTTL.D(), MinMediaURLTTL)
+	}
+	if d := m.GCAfter.D(); d < 0 || (d > 0 && d < MinMediaGCAfter) {
+		bad("media.gc_after: %s must be 0 (never remove unused uploads) or at least %s, so that an upload is not removed before its post is written", d, MinMediaGCAfter)
+	}
+	if n := len(m.SigningKey); n > 0 && n < media.MinKeySize {
+		bad("media.signing_key: has %d bytes, want at least %d; leave it empty to use a key generated into <data_dir>/%s", n, media.MinKeySize, media.KeyFile)
+	}
+}
+
+func (g GraphConfig) validate(bad func(format string, args ...any)) {
+	if !graphVersion.MatchString(g.Version) {
+		bad("graph.version: %q must look like v25.0", g.Version)
+	}
+	if g.PollInterval <= 0 || g.PollTimeout < g.PollInterval {
+		bad("graph: poll_interval must be positive and at most poll_timeout")
+	}
+}
+
+func checkGraphCredentials(n pregonero.Network, m map[string]string) error {
+	if m["access_token"] == "" {
+		if n == pregonero.NetworkFacebook {
+			return errors.New("facebook needs access_token (a Page access token)")
+		}
+		return errors.New("instagram needs access_token (the Page token with Facebook Login, or an Instagram user token with login: instagram)")
+	}
+	if m["app_id"] != "" && m["app_secret"] == "" {
+		return errors.New("app_id is set without app_secret; appsecret_proof needs the app secret")
+	}
+	if n == pregonero.NetworkInstagram {
+		switch m["login"] {
+		case "", "facebook", "instagram":
+		default:
+			return fmt.Errorf("login %q must be facebook or instagram", m["login"])
+		}
+	}
+	return nil
 }
 
 func (c *Config) usesSandbox() bool {

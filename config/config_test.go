@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"pregonero"
 	"pregonero/config"
+	"pregonero/media"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -31,6 +33,24 @@ func TestRepositoryConfigLoads(t *testing.T) {
 	}
 	if got := c.Location().String(); got != "America/Bogota" {
 		t.Errorf("zone = %q", got)
+	}
+	networks := map[pregonero.Network]bool{}
+	for _, ac := range c.Accounts {
+		a := c.Account(ac)
+		networks[a.Network] = true
+		if a.Network == pregonero.NetworkFacebook || a.Network == pregonero.NetworkInstagram {
+			if got, want := a.Endpoint, "http://127.0.0.1:8090/graph"; got != want {
+				t.Errorf("%s: sandbox endpoint = %q, want %q", a.ID, got, want)
+			}
+		}
+	}
+	for _, n := range []pregonero.Network{pregonero.NetworkX, pregonero.NetworkFacebook, pregonero.NetworkInstagram} {
+		if !networks[n] {
+			t.Errorf("config.yaml has no demo account on %s", n)
+		}
+	}
+	if c.Graph.Version != config.DefaultGraphVersion {
+		t.Errorf("graph version = %q, want %q", c.Graph.Version, config.DefaultGraphVersion)
 	}
 }
 
@@ -79,15 +99,19 @@ unknown_key: 1
 listen: nonsense
 timezone: Mars/Olympus
 publisher: {backoff_base: 1h, backoff_cap: 1m}
+graph: {version: "25", poll_interval: 0s}
 accounts:
   - {id: "Bad Id", network: myspace}
   - {id: x-a, network: x, credentials: {consumer_key: k}}
+  - {id: fb-a, network: facebook, credentials: {app_id: "1"}}
+  - {id: ig-a, network: instagram, credentials: {access_token: t, login: tiktok}}
 `
 	_, err = config.Parse([]byte(y), env(nil))
 	if err == nil {
 		t.Fatal("want error")
 	}
-	for _, want := range []string{"listen", "timezone", "backoff_base", "accounts[0].id", "accounts[0].network", "accounts[1].credentials"} {
+	for _, want := range []string{"listen", "timezone", "backoff_base", "accounts[0].id", "accounts[0].network", "accounts[1].credentials",
+		"graph.version", "poll_interval", "accounts[2].credentials: facebook needs access_token", "accounts[3].credentials: login \"tiktok\""} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
@@ -104,5 +128,58 @@ func TestDurations(t *testing.T) {
 	}
 	if _, err := config.Parse([]byte("publisher: {staleness: soon}\n"), env(nil)); err == nil {
 		t.Error("bad duration accepted")
+	}
+}
+
+func TestMediaDefaults(t *testing.T) {
+	c, err := config.Parse([]byte("listen: 127.0.0.1:8080\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Media
+	if m.MaxSize != media.DefaultMaxSize || m.URLTTL.D() != 24*time.Hour || m.GCAfter.D() != 720*time.Hour || m.SigningKey != "" {
+		t.Errorf("media = %+v, want max_size %d, url_ttl 24h, gc_after 720h, no key", m, media.DefaultMaxSize)
+	}
+}
+
+func TestMediaSection(t *testing.T) {
+	key := "k3y-0123456789abcdef0123456789abcdef"
+	y := `
+public_url: https://pregonero.antioquia.gov.co
+media:
+  max_size: 104857600
+  url_ttl: 36h
+  gc_after: 0s
+  signing_key: ${PREGONERO_MEDIA_KEY}
+`
+	c, err := config.Parse([]byte(y), env(map[string]string{"PREGONERO_MEDIA_KEY": key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Media
+	if m.MaxSize != 100<<20 || m.URLTTL.D() != 36*time.Hour || m.GCAfter.D() != 0 || m.SigningKey != key {
+		t.Errorf("media = max_size %d url_ttl %s gc_after %s, want 104857600 36h 0s and the key", m.MaxSize, m.URLTTL.D(), m.GCAfter.D())
+	}
+
+	bad := []struct {
+		name, yaml, want string
+	}{
+		{"zero max size", "media: {max_size: 0}", "media.max_size"},
+		{"url ttl under an hour", "media: {url_ttl: 59m}", "media.url_ttl"},
+		{"negative gc_after", "media: {gc_after: -1h}", "media.gc_after"},
+		{"gc_after of a minute", "media: {gc_after: 1m}", "media.gc_after"},
+		{"short signing key", "media: {signing_key: short-secret-value}", "media.signing_key: has 18 bytes, want at least 32"},
+		{"unknown media key", "media: {ttl: 1h}", "ttl"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			_, err := config.Parse([]byte(tt.yaml+"\n"), env(nil))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "short-secret-value") {
+				t.Errorf("the signing key is repeated in the error: %v", err)
+			}
+		})
 	}
 }

@@ -220,7 +220,7 @@ func (s *Server) checkText(c *checked, req *PostRequest) {
 		case "", pregonero.FormatFeed, pregonero.FormatReel, pregonero.FormatStory:
 		default:
 			c.add(pregonero.FieldError{Target: id, Field: "overrides.format", Code: pregonero.FieldInvalid, Actual: o.Format,
-				Limit: []string{pregonero.FormatFeed, pregonero.FormatReel, pregonero.FormatStory},
+				Limit:   []string{pregonero.FormatFeed, pregonero.FormatReel, pregonero.FormatStory},
 				Message: fmt.Sprintf("The format %q for %s is not one of feed, reel or story.", o.Format, id)})
 		}
 		if o.Text == nil {

@@ -18,6 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"pregonero"
+	"pregonero/adapters/facebook"
+	"pregonero/adapters/graph"
+	"pregonero/adapters/instagram"
 	"pregonero/adapters/sandbox"
 	"pregonero/adapters/x"
 	"pregonero/clock"
@@ -72,6 +75,8 @@ type Main struct {
 	Scheduler *scheduler.Scheduler
 	Registry  *prometheus.Registry
 	X         *x.Adapter
+	Facebook  *facebook.Adapter
+	Instagram *instagram.Adapter
 
 	// Addr and SandboxAddr are the bound addresses once Run returns.
 	Addr        string
@@ -174,14 +179,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if _, err := web.EnsureToken(ctx, m.Store, c.DataDir, log); err != nil {
 		return err
 	}
-	if m.Media, err = media.Open(filepath.Join(c.DataDir, "media"), m.Store); err != nil {
+	if m.Media, err = m.openMedia(); err != nil {
 		return err
 	}
 
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.X = x.New(x.Config{Credentials: m.Store, Logger: log.With("component", "x")})
-	adapters := map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: m.X}
+	gc := graph.Config{Version: c.Graph.Version, Now: m.Clock.Now}
+	m.Facebook = facebook.New(facebook.Config{Config: gc, Logger: log.With("component", "facebook")})
+	m.Instagram = instagram.New(instagram.Config{Config: gc, Logger: log.With("component", "instagram"),
+		PollInterval: c.Graph.PollInterval.D(), PollTimeout: c.Graph.PollTimeout.D()})
+	adapters := map[pregonero.Network]pregonero.Adapter{
+		pregonero.NetworkX: m.X, pregonero.NetworkFacebook: m.Facebook, pregonero.NetworkInstagram: m.Instagram,
+	}
 
 	pc := c.Publisher
 	m.Publisher, err = publisher.New(publisher.Config{
@@ -214,6 +225,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			log.Error("sweep of claimed deliveries", "err", err)
 		}
 	}); err != nil {
+		return err
+	}
+	if err := m.scheduleMediaGC(ctx); err != nil {
 		return err
 	}
 	m.serve(ctx, "scheduler", m.Scheduler.Run)
@@ -277,6 +291,53 @@ func (m *Main) Close() error {
 	if m.Store != nil {
 		return m.Store.Close()
 	}
+	return nil
+}
+
+// openMedia opens the media library. With public_url set it signs public
+// URLs of media (Instagram fetches media from them) with the configured
+// key or, without one, a key generated once into the data directory and
+// kept, so that URLs handed out before a restart stay valid.
+func (m *Main) openMedia() (*media.Library, error) {
+	c := &m.Config
+	opts := []media.Option{
+		media.WithMaxSize(c.Media.MaxSize),
+		media.WithLogger(m.Logger.With("component", "media")),
+	}
+	if c.PublicURL != "" {
+		key := []byte(c.Media.SigningKey)
+		if len(key) == 0 {
+			var err error
+			if key, err = media.LoadOrCreateKey(filepath.Join(c.DataDir, media.KeyFile)); err != nil {
+				return nil, err
+			}
+		}
+		signer, err := media.NewSigner(key, c.PublicURL, m.Clock.Now)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, media.WithSigner(signer, c.Media.URLTTL.D()))
+	}
+	return media.Open(filepath.Join(c.DataDir, "media"), m.Store, opts...)
+}
+
+// scheduleMediaGC removes uploads no post uses once they are older than
+// media.gc_after: once now, in the background, then every night at 03:30
+// in the configured zone, on the scheduler's cron.
+func (m *Main) scheduleMediaGC(ctx context.Context) error {
+	after := m.Config.Media.GCAfter.D()
+	if after <= 0 {
+		return nil
+	}
+	gc := func() {
+		if _, err := m.Media.GC(ctx, after); err != nil && ctx.Err() == nil {
+			m.Logger.Error("media garbage collection", "err", err)
+		}
+	}
+	if err := m.Scheduler.AddJob("0 30 3 * * *", gc); err != nil {
+		return fmt.Errorf("media gc: %w", err)
+	}
+	m.serve(ctx, "media-gc", func(context.Context) error { gc(); return nil })
 	return nil
 }
 
