@@ -18,6 +18,20 @@ type Content struct {
 	Tags        []string
 	// Format is FormatFeed (empty), FormatReel or FormatStory.
 	Format string
+	// Category, Language and MadeForKids describe a video (YouTube).
+	Category    string
+	Language    string
+	MadeForKids *bool
+	// Thumbnail is a custom thumbnail image, resolved from Override.Thumbnail.
+	Thumbnail *MediaBlob
+	// PublishAt, when set, asks the network to make the post public at that
+	// instant (YouTube's scheduled publishing of a private upload): the
+	// delivery was dispatched ahead of its time so that the network can
+	// process a large upload before the hour.
+	PublishAt time.Time
+	// Progress reports bytes sent of a long upload so that the delivery
+	// shows it; nil in offline validation.
+	Progress func(sent, total int64)
 	// Marker is a per-delivery token an adapter may embed where the network
 	// keeps it invisible (YouTube tags) to match the post on reconciliation.
 	Marker string

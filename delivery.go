@@ -57,7 +57,16 @@ type Delivery struct {
 	// Checkpoint holds adapter progress that must survive a crash (uploaded
 	// media ids, an Instagram container id), written before the next step.
 	Checkpoint map[string]string `json:"checkpoint,omitempty"`
-	UpdatedAt  time.Time         `json:"updated_at"`
+	// Progress is how much of a long upload has been sent.
+	Progress  *Progress `json:"progress,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Progress is the state of a long upload.
+type Progress struct {
+	SentBytes  int64     `json:"sent_bytes"`
+	TotalBytes int64     `json:"total_bytes"`
+	At         time.Time `json:"at"`
 }
 
 // LastAttempt returns the latest attempt, or nil when there is none.
@@ -87,6 +96,10 @@ func (d *Delivery) Clone() *Delivery {
 	if d.LastError != nil {
 		e := *d.LastError
 		c.LastError = &e
+	}
+	if d.Progress != nil {
+		p := *d.Progress
+		c.Progress = &p
 	}
 	if d.Checkpoint != nil {
 		c.Checkpoint = make(map[string]string, len(d.Checkpoint))

@@ -47,6 +47,14 @@ type Override struct {
 	// Format is how the post goes out on networks with several kinds of
 	// post: FormatFeed (the default), FormatReel or FormatStory (Instagram).
 	Format string `json:"format,omitempty"`
+	// Category is the network's category id (YouTube: "25" News & Politics).
+	Category string `json:"category,omitempty"`
+	// Language is the BCP-47 language of the title and description (es, es-419).
+	Language string `json:"language,omitempty"`
+	// MadeForKids answers YouTube's audience question; nil means not answered.
+	MadeForKids *bool `json:"made_for_kids,omitempty"`
+	// Thumbnail is the media id of a custom thumbnail image (YouTube).
+	Thumbnail string `json:"thumbnail,omitempty"`
 }
 
 // ContentFor returns what goes to the given account: the base text and
@@ -59,6 +67,7 @@ func (p *Post) ContentFor(accountID string) Content {
 			c.Text = *o.Text
 		}
 		c.Title, c.Description, c.Tags, c.Format = o.Title, o.Description, o.Tags, o.Format
+		c.Category, c.Language, c.MadeForKids = o.Category, o.Language, o.MadeForKids
 	}
 	return c
 }

@@ -31,12 +31,13 @@ const recordVersion = 1
 //	 "outcome","code","message","network_message","http_status",
 //	 "reconciled"}],"remote_id","url","published_at","last_error":{"class",
 //	 "code","message","network_message","at"},"hold_reason","claimed",
-//	 "checkpoint":{},"updated_at"}
+//	 "checkpoint":{},"progress":{"sent_bytes","total_bytes","at"},"updated_at"}
 //
 // Post v1:
 //
 //	{"v":1,"id","text","link","media":[],"overrides":{"<account>":{"text",
-//	 "title","description","tags":[],"format"}},"targets":[],"scheduled_at",
+//	 "title","description","tags":[],"format","category",
+//	 "language","made_for_kids","thumbnail"}},"targets":[],"scheduled_at",
 //	 "campaign","author","unit","created_at","updated_at","deliveries":[ids]}
 //
 // Empty fields and zero times are left out; times are integer
@@ -242,6 +243,14 @@ func appendDelivery(dst []byte, d *pregonero.Delivery) ([]byte, error) {
 		}
 		e.close()
 	}
+	if d.Progress != nil {
+		e.key("progress")
+		e.open()
+		e.int("sent_bytes", d.Progress.SentBytes)
+		e.int("total_bytes", d.Progress.TotalBytes)
+		e.time("at", d.Progress.At)
+		e.close()
+	}
 	e.time("updated_at", d.UpdatedAt)
 	e.close()
 	return e.b, e.err
@@ -271,6 +280,14 @@ func appendPost(dst []byte, p *pregonero.Post, deliveryIDs []string) ([]byte, er
 			e.strOmit("description", o.Description)
 			e.stringsOmit("tags", o.Tags)
 			e.strOmit("format", o.Format)
+			e.strOmit("category", o.Category)
+			e.strOmit("language", o.Language)
+			if o.MadeForKids != nil {
+				e.key("made_for_kids")
+				e.b = append(e.b, strconv.FormatBool(*o.MadeForKids)...)
+				e.value()
+			}
+			e.strOmit("thumbnail", o.Thumbnail)
 			e.close()
 		}
 		e.close()
@@ -753,6 +770,26 @@ func decodeDelivery(b []byte) (*pregonero.Delivery, error) {
 				out.Checkpoint[string(k)] = v
 				return err
 			})
+		case "progress":
+			if d.null() {
+				out.Progress = nil
+				return nil
+			}
+			out.Progress = &pregonero.Progress{}
+			err = d.object(func(k []byte) error {
+				var err error
+				switch string(k) {
+				case "sent_bytes":
+					out.Progress.SentBytes, err = d.int()
+				case "total_bytes":
+					out.Progress.TotalBytes, err = d.int()
+				case "at":
+					out.Progress.At, err = d.time()
+				default:
+					err = d.skip()
+				}
+				return err
+			})
 		case "updated_at":
 			out.UpdatedAt, err = d.time()
 		default:
@@ -914,6 +951,20 @@ func decodeOverride(d *decoder) (pregonero.Override, error) {
 			o.Tags, err = d.strings()
 		case "format":
 			o.Format, err = d.stringOrNull()
+		case "category":
+			o.Category, err = d.stringOrNull()
+		case "language":
+			o.Language, err = d.stringOrNull()
+		case "made_for_kids":
+			if d.null() {
+				o.MadeForKids = nil
+				return nil
+			}
+			var b bool
+			b, err = d.bool()
+			o.MadeForKids = &b
+		case "thumbnail":
+			o.Thumbnail, err = d.stringOrNull()
 		default:
 			err = d.skip()
 		}

@@ -52,7 +52,14 @@ type deliveryJSON struct {
 	HoldReason    string             `json:"hold_reason,omitempty"`
 	Claimed       bool               `json:"claimed,omitempty"`
 	Checkpoint    map[string]string  `json:"checkpoint,omitempty"`
+	Progress      *progressJSON      `json:"progress,omitempty"`
 	UpdatedAt     int64              `json:"updated_at,omitempty"`
+}
+
+type progressJSON struct {
+	SentBytes  int64 `json:"sent_bytes"`
+	TotalBytes int64 `json:"total_bytes"`
+	At         int64 `json:"at,omitempty"`
 }
 
 type overrideJSON struct {
@@ -61,6 +68,10 @@ type overrideJSON struct {
 	Description string   `json:"description,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
 	Format      string   `json:"format,omitempty"`
+	Category    string   `json:"category,omitempty"`
+	Language    string   `json:"language,omitempty"`
+	MadeForKids *bool    `json:"made_for_kids,omitempty"`
+	Thumbnail   string   `json:"thumbnail,omitempty"`
 }
 
 type postJSON struct {
@@ -93,6 +104,9 @@ func toDeliveryJSON(d *pregonero.Delivery) deliveryJSON {
 		ScheduledAt: nanos(d.ScheduledAt), NextAttemptAt: nanos(d.NextAttemptAt), RemoteID: d.RemoteID, URL: d.URL,
 		PublishedAt: nanos(d.PublishedAt), HoldReason: d.HoldReason, Claimed: d.Claimed, Checkpoint: d.Checkpoint,
 		UpdatedAt: nanos(d.UpdatedAt),
+	}
+	if d.Progress != nil {
+		j.Progress = &progressJSON{d.Progress.SentBytes, d.Progress.TotalBytes, nanos(d.Progress.At)}
 	}
 	for _, a := range d.Attempts {
 		j.Attempts = append(j.Attempts, attemptJSON{
@@ -165,6 +179,9 @@ func randomDelivery(r *rand.Rand) *pregonero.Delivery {
 			d.Checkpoint[randomText(r)] = randomText(r)
 		}
 	}
+	if r.IntN(2) == 0 {
+		d.Progress = &pregonero.Progress{SentBytes: r.Int64N(1 << 40), TotalBytes: r.Int64N(1 << 40), At: randomTime(r)}
+	}
 	return d
 }
 
@@ -182,7 +199,12 @@ func randomPost(r *rand.Rand) (*pregonero.Post, []string) {
 	if n := r.IntN(3); n > 0 {
 		p.Overrides = map[string]pregonero.Override{}
 		for range n {
-			o := pregonero.Override{Title: randomText(r), Description: randomText(r), Format: randomText(r)}
+			o := pregonero.Override{Title: randomText(r), Description: randomText(r), Format: randomText(r),
+				Category: randomText(r), Language: randomText(r), Thumbnail: randomText(r)}
+			if r.IntN(2) == 0 {
+				b := r.IntN(2) == 0
+				o.MadeForKids = &b
+			}
 			if r.IntN(2) == 0 {
 				s := randomText(r)
 				o.Text = &s
