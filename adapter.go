@@ -68,6 +68,16 @@ type Adapter interface {
 	Reconcile(ctx context.Context, d *Delivery, c Content, a *Account, since time.Time) (r Receipt, found bool, err error)
 }
 
+// Planner is implemented by adapters that send some content ahead of its
+// time and let the network make it public at the instant (YouTube uploads
+// a large video as private with publishAt, so that it is processed when
+// the hour comes). Lead is how long before the scheduled instant the
+// delivery starts; 0 means at the instant. The adapter then gets the
+// instant in Content.PublishAt.
+type Planner interface {
+	Lead(c Content, a *Account) time.Duration
+}
+
 // Measurer is implemented by adapters whose network limits text by a
 // length of its own (X's weighted length), so that a person sees the count
 // while writing. It reports the length of what would be sent and the limit.

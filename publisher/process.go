@@ -147,7 +147,13 @@ func (p *Publisher) process(l *lane, it *item) {
 		return // canceled while it waited; Cancel recorded it
 	}
 	content.Checkpoint = p.checkpointer(d.ID)
+	content.Progress = p.progress(ctx, d.ID)
 	start := p.clock.Now()
+	if _, ok := ad.(pregonero.Planner); ok && d.ScheduledAt.After(start) {
+		// Started ahead of its time on purpose: the network makes it
+		// public at the instant.
+		content.PublishAt = d.ScheduledAt
+	}
 	p.m.lateness.Observe(start.Sub(dueAt(d)).Seconds())
 	receipt, err := p.safePublish(ctx, ad, d, content, a)
 	<-p.sem
@@ -187,7 +193,41 @@ func (p *Publisher) content(ctx context.Context, post *pregonero.Post, d *pregon
 		}
 		c.Media = append(c.Media, b)
 	}
+	if o, ok := post.Overrides[d.AccountID]; ok && o.Thumbnail != "" {
+		if p.cfg.Media == nil {
+			return c, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "media_missing", Message: "The post has a thumbnail but no media library is configured.", At: p.clock.Now()}
+		}
+		b, err := p.cfg.Media.Blob(ctx, o.Thumbnail)
+		if err != nil {
+			return c, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "media_missing", Message: fmt.Sprintf("Thumbnail %s cannot be read: %v.", o.Thumbnail, err), At: p.clock.Now()}
+		}
+		c.Thumbnail = &b
+	}
 	return c, nil
+}
+
+// progressEvery spaces the writes of an upload's progress.
+const progressEvery = 2 * time.Second
+
+// progress returns the callback that records how much of a long upload
+// was sent, at most every progressEvery and at the end, so that the API
+// shows it while the upload runs.
+func (p *Publisher) progress(ctx context.Context, id string) func(sent, total int64) {
+	var last time.Time
+	return func(sent, total int64) {
+		now := p.clock.Now()
+		if now.Sub(last) < progressEvery && (total <= 0 || sent < total) {
+			return
+		}
+		last = now
+		_, err := p.cfg.Store.UpdateDelivery(ctx, id, func(x *pregonero.Delivery) error {
+			x.Progress = &pregonero.Progress{SentBytes: sent, TotalBytes: total, At: now.UTC()}
+			return nil
+		})
+		if err != nil {
+			p.log.Warn("record upload progress", "delivery", id, "err", err)
+		}
+	}
 }
 
 func (p *Publisher) checkpointer(id string) func(ctx context.Context, key, value string) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"go.etcd.io/bbolt"
@@ -96,7 +97,7 @@ func checkNewPosts(posts []*pregonero.Post) error {
 			}
 			seenDeliveries[d.ID] = struct{}{}
 		}
-		if err := checkMediaIDs(p.ID, p.Media); err != nil {
+		if err := checkMediaIDs(p.ID, postMedia(p)); err != nil {
 			return err
 		}
 	}
@@ -236,10 +237,8 @@ func encodePostChunk(posts []*pregonero.Post) (*newPosts, error) {
 		start = len(keys)
 		keys = appendTimeIDKey(keys, p.ScheduledAt, p.ID)
 		n.byTime = append(n.byTime, kv{slice(keys, start), empty})
-		for i, m := range p.Media {
-			if !slices.Contains(p.Media[:i], m) {
-				n.mediaRefs = append(n.mediaRefs, kv{mediaRefKey(m, p.ID), empty})
-			}
+		for _, m := range postMedia(p) {
+			n.mediaRefs = append(n.mediaRefs, kv{mediaRefKey(m, p.ID), empty})
 		}
 	}
 	n.size = len(vals) + len(keys)
@@ -540,7 +539,7 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		if np.ID != p.ID || !slices.Equal(np.Targets, p.Targets) || !np.CreatedAt.Equal(p.CreatedAt) {
 			return pregonero.Errorf(pregonero.EINVALID, "post %s: the id, targets and creation time of a post cannot change", id)
 		}
-		addedMedia, removedMedia := diffMedia(p.Media, np.Media)
+		addedMedia, removedMedia := diffMedia(postMedia(p), postMedia(&np))
 		if err := checkMediaIDs(id, addedMedia); err != nil {
 			return err
 		}
@@ -562,6 +561,14 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 				next := np.ScheduledAt
 				if d.NextAttemptAt.After(d.ScheduledAt) && d.NextAttemptAt.After(next) {
 					next = d.NextAttemptAt
+				}
+				if len(d.Attempts) == 0 && d.NextAttemptAt.Before(d.ScheduledAt) {
+					// Planned ahead of its time (a large upload): the
+					// lead moves with the time, never before now.
+					next = np.ScheduledAt.Add(-d.ScheduledAt.Sub(d.NextAttemptAt))
+					if next.Before(now) {
+						next = now
+					}
 				}
 				nd.ScheduledAt, nd.NextAttemptAt = np.ScheduledAt, next
 			}
@@ -630,6 +637,23 @@ func (w *wtx) writePost(id string, pv []byte, changes []deliveryChange) error {
 
 // diffMedia returns the distinct media ids in next but not in prev, and
 // those in prev but not in next.
+// postMedia lists, once each, the media a post uses: its attachments and
+// the custom thumbnails of its overrides.
+func postMedia(p *pregonero.Post) []string {
+	var out []string
+	for _, m := range p.Media {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	for _, acct := range slices.Sorted(maps.Keys(p.Overrides)) {
+		if m := p.Overrides[acct].Thumbnail; m != "" && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func diffMedia(prev, next []string) (added, removed []string) {
 	for i, m := range next {
 		if !slices.Contains(prev, m) && !slices.Contains(next[:i], m) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -35,7 +36,8 @@ const (
 type checked struct {
 	post     *pregonero.Post
 	blobs    []pregonero.MediaBlob
-	accounts []*pregonero.Account // existing targets, in request order
+	thumbs   map[string]pregonero.MediaBlob // override thumbnails by media id
+	accounts []*pregonero.Account           // existing targets, in request order
 	// fields are about the post itself; byTarget about one target each.
 	fields   []pregonero.FieldError
 	byTarget map[string][]pregonero.FieldError
@@ -164,6 +166,9 @@ func (s *Server) adapterErrors(c *checked, a *pregonero.Account) []pregonero.Fie
 	}
 	content := c.post.ContentFor(a.ID)
 	content.Media = c.blobs
+	if b, ok := c.thumbs[c.post.Overrides[a.ID].Thumbnail]; ok {
+		content.Thumbnail = &b
+	}
 	return ad.Validate(content, a)
 }
 
@@ -288,6 +293,24 @@ func (s *Server) checkMedia(ctx context.Context, c *checked, req *PostRequest) e
 			return fmt.Errorf("check media: %w", err)
 		}
 		c.blobs = append(c.blobs, b)
+	}
+	for _, acct := range slices.Sorted(maps.Keys(req.Overrides)) {
+		id := req.Overrides[acct].Thumbnail
+		if id == "" {
+			continue
+		}
+		b, err := s.blob(ctx, id)
+		if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
+			c.add(pregonero.FieldError{Target: acct, Field: "overrides.thumbnail", Code: pregonero.FieldUnknown, Actual: id,
+				Message: fmt.Sprintf("There is no media %s for the thumbnail of %s; upload it first.", id, acct)})
+			continue
+		} else if err != nil {
+			return fmt.Errorf("check thumbnail: %w", err)
+		}
+		if c.thumbs == nil {
+			c.thumbs = map[string]pregonero.MediaBlob{}
+		}
+		c.thumbs[id] = b
 	}
 	return nil
 }

@@ -117,7 +117,7 @@ func (s *Server) createPost(ctx context.Context, req *PostRequest, id, key strin
 			Network:       a.Network,
 			State:         pregonero.DeliveryQueued,
 			ScheduledAt:   p.ScheduledAt,
-			NextAttemptAt: p.ScheduledAt,
+			NextAttemptAt: s.startAt(c, a, now),
 			Attempts:      []pregonero.Attempt{},
 			UpdatedAt:     now.UTC(),
 		})
@@ -298,6 +298,9 @@ func (s *Server) parseFilter(q url.Values) (pregonero.PostFilter, error) {
 
 // handlePatchPost edits a post whose deliveries are all still waiting. The
 // merged post is validated like a new one, for every target.
+//
+// A delivery planned ahead of its time (see pregonero.Planner) keeps its
+// lead when the time moves.
 func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	var patch PostPatch
 	if err := decodeBody(w, r, s.maxBody, &patch, false); err != nil {
@@ -362,4 +365,26 @@ func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	s.control.Notify(p.ScheduledAt)
 	s.writePost(w, http.StatusOK, p)
 	return nil
+}
+
+// startAt is when a new delivery to a starts: its scheduled instant, or
+// earlier, never before now, for an adapter that sends ahead of time.
+func (s *Server) startAt(c *checked, a *pregonero.Account, now time.Time) time.Time {
+	at := c.post.ScheduledAt
+	pl, ok := s.adapters[a.Network].(pregonero.Planner)
+	if !ok {
+		return at
+	}
+	content := c.post.ContentFor(a.ID)
+	content.Media = c.blobs
+	if lead := pl.Lead(content, a); lead > 0 {
+		at = at.Add(-lead)
+		if n := now.UTC(); at.Before(n) {
+			at = n
+		}
+		if at.After(c.post.ScheduledAt) {
+			at = c.post.ScheduledAt
+		}
+	}
+	return at
 }

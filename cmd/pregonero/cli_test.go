@@ -130,17 +130,21 @@ func TestCLIPauseResumeAndBackup(t *testing.T) {
 
 func TestCLIValidate(t *testing.T) {
 	for _, tc := range []struct {
-		name, text string
-		code       int
-		length     int
+		name, network, text string
+		code                int
+		length, limit       int
 	}{
-		{"spanish counts one per letter", "¿Dónde está la ñandú? ¡Aquí!\n", 0, 28},
-		{"a url counts 23", "Más información en antioquia.gov.co/salud\n", 0, 42},
-		{"over the limit", strings.Repeat("á", 281), 1, 281},
+		{"spanish counts one per letter", "x", "¿Dónde está la ñandú? ¡Aquí!\n", 0, 28, 280},
+		{"a url counts 23", "x", "Más información en antioquia.gov.co/salud\n", 0, 42, 280},
+		{"over the limit", "x", strings.Repeat("á", 281), 1, 281, 280},
+		{"instagram caption without media is valid text", "instagram", "Hola #Antioquia\n", 0, 15, 2200},
+		{"instagram caption with 31 hashtags", "instagram", strings.Repeat("#Antioquia ", 31), 1, 341, 2200},
+		{"instagram caption over 2200", "instagram", strings.Repeat("a", 2201), 1, 2201, 2200},
+		{"facebook long text is valid", "facebook", strings.Repeat("a", 5000), 0, 5000, 63206},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := main.Run(context.Background(), []string{"validate", "-network", "x"}, strings.NewReader(tc.text), &out, &errb)
+			code := main.Run(context.Background(), []string{"validate", "-network", tc.network}, strings.NewReader(tc.text), &out, &errb)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d: %s", code, tc.code, errb.String())
 			}
@@ -154,7 +158,7 @@ func TestCLIValidate(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 				t.Fatalf("%v: %s", err, out.String())
 			}
-			if res.Network != "x" || res.Limit != 280 || res.WeightedLength != tc.length || res.Valid != (tc.code == 0) || res.Errors == nil {
+			if res.Network != tc.network || res.Limit != tc.limit || res.WeightedLength != tc.length || res.Valid != (tc.code == 0) || res.Errors == nil {
 				t.Errorf("got %+v, want length %d", res, tc.length)
 			}
 		})
@@ -162,6 +166,9 @@ func TestCLIValidate(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := main.Run(context.Background(), []string{"validate"}, strings.NewReader("x"), &out, &errb); code != 2 {
 		t.Errorf("usage error exit %d, want 2", code)
+	}
+	if code := main.Run(context.Background(), []string{"validate", "-network", "myspace"}, strings.NewReader("x"), &out, &errb); code != 2 {
+		t.Errorf("unknown network exit %d, want 2", code)
 	}
 }
 

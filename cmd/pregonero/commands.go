@@ -13,8 +13,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"pregonero"
+	"pregonero/adapters/facebook"
+	"pregonero/adapters/instagram"
 	"pregonero/adapters/sandbox"
 	"pregonero/adapters/x"
 	"pregonero/adapters/x/xtext"
@@ -59,10 +62,11 @@ type ValidateCommand struct{ io *stdio }
 func (c *ValidateCommand) flags(network *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("pregonero validate", flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
-	fs.StringVar(network, "network", "", "network: x")
+	fs.StringVar(network, "network", "", "network: x, facebook or instagram")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero validate -network x < text")
+		fmt.Fprintln(fs.Output(), "Usage: pregonero validate -network x|facebook|instagram < text")
 		fmt.Fprintln(fs.Output(), "\nPrints {\"network\",\"valid\",\"weighted_length\",\"limit\",\"errors\"}; exit 0 valid, 1 invalid, 2 usage.")
+		fmt.Fprintln(fs.Output(), "Only the text is checked: rules about media (Instagram always needs some) apply when a post is queued.")
 		fs.PrintDefaults()
 	}
 	return fs
@@ -94,9 +98,20 @@ func (c *ValidateCommand) Run(ctx context.Context, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	if pregonero.Network(network) != pregonero.NetworkX {
+	var (
+		ad    pregonero.Adapter
+		limit int
+	)
+	switch pregonero.Network(network) {
+	case pregonero.NetworkX:
+		ad, limit = x.New(x.Config{}), xtext.MaxWeightedLength
+	case pregonero.NetworkFacebook:
+		ad, limit = facebook.New(facebook.Config{}), facebook.MaxMessageChars
+	case pregonero.NetworkInstagram:
+		ad, limit = instagram.New(instagram.Config{}), instagram.MaxCaptionChars
+	default:
 		if pregonero.Network(network).Valid() {
-			fmt.Fprintf(c.io.err, "pregonero validate: offline validation for %s is not available in this version; only x is\n", network)
+			fmt.Fprintf(c.io.err, "pregonero validate: offline validation of text for %s is not available; a video's title and description are checked when the post is queued\n", network)
 		} else {
 			fmt.Fprintf(c.io.err, "pregonero validate: unknown network %q (x, facebook, instagram, youtube)\n", network)
 		}
@@ -112,13 +127,19 @@ func (c *ValidateCommand) Run(ctx context.Context, args []string) error {
 	}
 	// A trailing newline from echo or a here-document is not part of the text.
 	text := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
-	ad := x.New(x.Config{})
-	errs := ad.Validate(pregonero.Content{Text: text}, &pregonero.Account{ID: "x", Network: pregonero.NetworkX})
-	if errs == nil {
-		errs = []pregonero.FieldError{}
+	content := pregonero.Content{Text: text}
+	errs := []pregonero.FieldError{}
+	for _, f := range ad.Validate(content, &pregonero.Account{ID: network, Network: pregonero.Network(network)}) {
+		if f.Field == "media" || strings.HasPrefix(f.Field, "media[") {
+			continue // only the text was given
+		}
+		errs = append(errs, f)
 	}
-	res := ValidateResult{Network: network, Valid: len(errs) == 0, WeightedLength: xtext.Parse(text).WeightedLength,
-		Limit: xtext.MaxWeightedLength, Errors: errs}
+	length := utf8.RuneCountInString(text)
+	if m, ok := ad.(pregonero.Measurer); ok {
+		length, limit = m.Measure(content)
+	}
+	res := ValidateResult{Network: network, Valid: len(errs) == 0, WeightedLength: length, Limit: limit, Errors: errs}
 	if err := printJSON(c.io.out, res); err != nil {
 		return err
 	}
