@@ -83,6 +83,20 @@ type Harness struct {
 	// MaxImages is the most images one post may carry; 0 skips the image
 	// cases.
 	MaxImages int
+	// Images returns n images the network accepts in one post, for the
+	// image, validation and checkpoint cases; the suite replaces the
+	// content's media with them. Optional, default DefaultImages: real
+	// PNGs and JPEGs, alternating, without a public URL. A network that
+	// takes only some formats, or downloads media from their URL, supplies
+	// its own.
+	Images func(t *testing.T, n int) []pregonero.MediaBlob
+	// ReceiptURL checks the URL of a receipt the adapter returned, which
+	// the suite has already found to be an absolute http or https address;
+	// a non-nil error fails the case. Optional, default
+	// URLNamesRemoteID. A network whose addresses do not carry the
+	// post's id (an Instagram permalink names a shortcode) supplies a check
+	// that the URL is the network's address of that post.
+	ReceiptURL func(t *testing.T, r pregonero.Receipt) error
 	// PermanentStatus is the status of an injected create error the
 	// adapter must classify as permanent; optional, default 400.
 	PermanentStatus int
@@ -111,6 +125,12 @@ func (h *Harness) defaults() {
 	}
 	if h.Now == nil {
 		h.Now = time.Now
+	}
+	if h.Images == nil {
+		h.Images = DefaultImages
+	}
+	if h.ReceiptURL == nil {
+		h.ReceiptURL = URLNamesRemoteID
 	}
 }
 
@@ -245,13 +265,23 @@ func (s *suite) checkReceipt(t *testing.T, r pregonero.Receipt) {
 	if r.RemoteID == "" {
 		t.Fatal("got receipt without remote id")
 	}
-	u, err := url.Parse(r.URL)
-	if err != nil || !u.IsAbs() || !strings.Contains(r.URL, r.RemoteID) {
-		t.Errorf("got receipt URL %q, want an absolute URL naming %s", r.URL, r.RemoteID)
+	if u, err := url.Parse(r.URL); err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		t.Errorf("got receipt URL %q, want an absolute http or https URL", r.URL)
+	} else if err := s.h.ReceiptURL(t, r); err != nil {
+		t.Errorf("got receipt URL %q for %s: %v", r.URL, r.RemoteID, err)
 	}
 	if r.PublishedAt.IsZero() {
 		t.Error("got receipt without PublishedAt")
 	}
+}
+
+// URLNamesRemoteID is the default Harness.ReceiptURL: the receipt's URL
+// must contain its RemoteID.
+func URLNamesRemoteID(_ *testing.T, r pregonero.Receipt) error {
+	if r.RemoteID == "" || !strings.Contains(r.URL, r.RemoteID) {
+		return fmt.Errorf("the URL does not name the remote id %q", r.RemoteID)
+	}
+	return nil
 }
 
 // onePost returns the only post the fake holds for the account.
@@ -281,7 +311,26 @@ func (s *suite) publishText(t *testing.T) {
 	}
 }
 
+// images returns n images from the harness, failing the test unless
+// there are n of them, each with a file.
 func (s *suite) images(t *testing.T, n int) []pregonero.MediaBlob {
+	t.Helper()
+	blobs := s.h.Images(t, n)
+	if len(blobs) != n {
+		t.Fatalf("Harness.Images returned %d images, want %d", len(blobs), n)
+	}
+	for i, b := range blobs {
+		if b.Media == nil || b.Open == nil {
+			t.Fatalf("Harness.Images: image %d has no file", i)
+		}
+	}
+	return blobs
+}
+
+// DefaultImages is the default Harness.Images: n real images of growing
+// size (64×48 and up), PNG and JPEG alternating, each with alt text and
+// no public URL.
+func DefaultImages(t *testing.T, n int) []pregonero.MediaBlob {
 	t.Helper()
 	blobs := make([]pregonero.MediaBlob, n)
 	for i := range blobs {

@@ -2,9 +2,11 @@ package facebook_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,6 +104,43 @@ func delivery(a *pregonero.Account) *pregonero.Delivery {
 	return &pregonero.Delivery{ID: "d1", AccountID: a.ID, Network: a.Network, State: pregonero.DeliverySending}
 }
 
+// receiptURL checks that a receipt's URL is one of Facebook's addresses
+// of the receipt's post: Graph's permalink_url of it (which for a page
+// post names the page and the post's own number, not the post id), or
+// https://www.facebook.com/{post-id}, which leads to the post as well.
+func (e *env) receiptURL(_ *testing.T, r pregonero.Receipt) error {
+	permalink, err := e.permalink(r.RemoteID)
+	if err != nil {
+		return err
+	}
+	if byID := facebook.WebBase + url.PathEscape(r.RemoteID); r.URL != permalink && r.URL != byID {
+		return fmt.Errorf("want the post's permalink_url %s or %s", permalink, byID)
+	}
+	return nil
+}
+
+// permalink reads a post's permalink_url from the fake with its page's
+// token, past the recorder.
+func (e *env) permalink(id string) (string, error) {
+	p, ok := e.fake.Ledger().Get(fake.NetworkFacebook, id)
+	if !ok {
+		return "", fmt.Errorf("the fake holds no post %s", id)
+	}
+	token := fake.PageToken(p.Account)
+	q := url.Values{"fields": {"permalink_url"}, "access_token": {token},
+		"appsecret_proof": {fake.AppsecretProof(fake.DefaultAppSecret, token)}}
+	req := httptest.NewRequest(http.MethodGet, "/"+url.PathEscape(id)+"?"+q.Encode(), nil)
+	rec := httptest.NewRecorder()
+	e.fake.ServeHTTP(rec, req)
+	var body struct {
+		PermalinkURL string `json:"permalink_url"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK || body.PermalinkURL == "" {
+		return "", fmt.Errorf("read permalink_url of %s: status %d, body %s", id, rec.Code, rec.Body.Bytes())
+	}
+	return body.PermalinkURL, nil
+}
+
 func TestConformance(t *testing.T) {
 	e := newEnv(t, facebook.Config{})
 	adaptertest.Run(t, adaptertest.Harness{
@@ -120,8 +159,48 @@ func TestConformance(t *testing.T) {
 		UploadOp:      fake.OpUpload,
 		MaxTextLength: facebook.MaxMessageChars,
 		MaxImages:     facebook.MaxImages,
+		ReceiptURL:    e.receiptURL,
 		Now:           e.clock.Now,
 	})
+}
+
+func TestConformanceReceiptURLCheck(t *testing.T) {
+	e := newEnv(t, facebook.Config{})
+	publish := func() pregonero.Receipt {
+		a := e.account()
+		r, err := e.adapter.Publish(context.Background(), delivery(a), pregonero.Content{Text: "Receipt check " + a.ID}, a)
+		if err != nil {
+			t.Fatalf("Publish: %v", err)
+		}
+		return r
+	}
+	r, other := publish(), publish()
+	if err := e.receiptURL(t, r); err != nil {
+		t.Fatalf("got %v for the adapter's receipt %+v, want it accepted", err, r)
+	}
+	permalink, err := e.permalink(r.RemoteID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := r
+	good.URL = permalink
+	if err := e.receiptURL(t, good); err != nil {
+		t.Errorf("got %v for Graph's permalink_url %s, want it accepted", err, permalink)
+	}
+	for name, s := range map[string]string{
+		"Facebook's home":        facebook.WebBase,
+		"another post's address": other.URL,
+		"the id on another host": "https://facebook.example/" + r.RemoteID,
+		"the id in a query":      facebook.WebBase + "?p=" + r.RemoteID,
+		"http":                   "http://www.facebook.com/" + r.RemoteID,
+		"the page's own address": facebook.WebBase + strings.Split(r.RemoteID, "_")[0],
+	} {
+		bad := r
+		bad.URL = s
+		if err := e.receiptURL(t, bad); err == nil {
+			t.Errorf("%s: got %q accepted, want it refused", name, s)
+		}
+	}
 }
 
 func TestPublishErrorClasses(t *testing.T) {

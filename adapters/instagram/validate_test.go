@@ -2,11 +2,16 @@ package instagram_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"pregonero"
+	"pregonero/adapters/graph"
+	"pregonero/adapters/graph/fake"
 	"pregonero/adapters/instagram"
 )
 
@@ -202,6 +207,41 @@ func TestCountTags(t *testing.T) {
 			h, m := instagram.CountTags(tt.caption)
 			if h != tt.hashtags || m != tt.mentions {
 				t.Errorf("got %d hashtags and %d mentions, want %d and %d", h, m, tt.hashtags, tt.mentions)
+			}
+		})
+	}
+}
+
+// TestCountTagsAgreesWithFake checks that the Graph fake refuses a caption
+// for too many hashtags or mentions exactly when CountTags finds too many,
+// so that the fake cannot hide a counting mistake of Validate.
+func TestCountTagsAgreesWithFake(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("tags")
+	image := e.media.jpeg(t, 100, 80, "").URL
+	for _, word := range []string{
+		"#tag", "@user", "(#entre)", "[@parentesis]", "##doble", "#a#b", "@@x", "@.punto", "@_x",
+		"prensa@antioquia.gov.co", "canal#3", "C#", "x_#y", "é#x", "#", "@", "#,", "@ñandú",
+		"#ñandú", "#١٢", "#²", "¡#hola", "—@user",
+	} {
+		t.Run(word, func(t *testing.T) {
+			caption := strings.TrimSpace(strings.Repeat(word+" ", instagram.MaxHashtags+1))
+			h, m := instagram.CountTags(caption)
+			adapterRefuses := h > instagram.MaxHashtags || m > instagram.MaxMentions
+			q := url.Values{"image_url": {image}, "caption": {caption}, "access_token": {a.Credentials[graph.CredAccessToken]},
+				"appsecret_proof": {fake.AppsecretProof(fake.DefaultAppSecret, a.Credentials[graph.CredAccessToken])}}
+			res, err := (&http.Client{Timeout: 5 * time.Second}).PostForm(e.base+"/"+a.RemoteID+"/media", q)
+			if err != nil {
+				t.Fatalf("create container: %v", err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			fakeRefuses := res.StatusCode != http.StatusOK
+			if fakeRefuses && !strings.Contains(string(body), "2207010") {
+				t.Fatalf("got status %d %s from the fake, want a container or a caption error (2207010)", res.StatusCode, body)
+			}
+			if adapterRefuses != fakeRefuses {
+				t.Errorf("got CountTags %d hashtags and %d mentions (refused: %t) but the fake refused: %t (%s)", h, m, adapterRefuses, fakeRefuses, body)
 			}
 		})
 	}

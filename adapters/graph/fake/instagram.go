@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"image"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"pregonero/adapters/fakenet"
@@ -29,10 +29,33 @@ const (
 	maxAspect       = 1.91
 )
 
-var (
-	hashtagRE = regexp.MustCompile(`#[\p{L}\p{N}_]+`)
-	mentionRE = regexp.MustCompile(`@[A-Za-z0-9_.]+`)
-)
+// countTags counts a caption's #hashtags and @mentions as Instagram does:
+// a # followed by a letter, digit or underscore, and an @ followed by a
+// username character (ASCII letter or digit, period, underscore), each
+// starting a word. So an e-mail address (prensa@antioquia.gov.co) is no
+// mention and canal#3 no hashtag.
+func countTags(caption string) (hashtags, mentions int) {
+	prev := ' '
+	for i, r := range caption {
+		if (r == '#' || r == '@') && !isWordRune(prev) {
+			next, _ := utf8.DecodeRuneInString(caption[i+1:])
+			switch {
+			case r == '#' && isWordRune(next):
+				hashtags++
+			case r == '@' && isHandleRune(next):
+				mentions++
+			}
+		}
+		prev = r
+	}
+	return hashtags, mentions
+}
+
+func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func isHandleRune(r rune) bool {
+	return r == '_' || r == '.' || (r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)))
+}
 
 // Container status codes.
 const (
@@ -179,11 +202,12 @@ func (f *Fake) createContainer(w http.ResponseWriter, c *call) *gerr {
 	if n := utf8.RuneCountInString(caption); n > maxCaptionRunes {
 		return captionError(fmt.Sprintf("The caption has %d characters; at most %d are allowed.", n, maxCaptionRunes))
 	}
-	if n := len(hashtagRE.FindAllString(caption, -1)); n > maxHashtags {
-		return captionError(fmt.Sprintf("The caption has %d hashtags; at most %d are allowed.", n, maxHashtags))
+	hashtags, mentions := countTags(caption)
+	if hashtags > maxHashtags {
+		return captionError(fmt.Sprintf("The caption has %d hashtags; at most %d are allowed.", hashtags, maxHashtags))
 	}
-	if n := len(mentionRE.FindAllString(caption, -1)); n > maxMentions {
-		return captionError(fmt.Sprintf("The caption has %d mentions; at most %d are allowed.", n, maxMentions))
+	if mentions > maxMentions {
+		return captionError(fmt.Sprintf("The caption has %d mentions; at most %d are allowed.", mentions, maxMentions))
 	}
 	now := f.now()
 	f.mu.Lock()

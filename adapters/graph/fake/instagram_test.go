@@ -200,6 +200,28 @@ func TestContainerErrors(t *testing.T) {
 	})
 }
 
+func TestCaptionTagsCountOnlyAtWordStart(t *testing.T) {
+	e := newEnv(t, fake.Options{})
+	s := e.session(fake.PageToken(page))
+	const img = "https://example.org/a.jpg"
+	// Neither an e-mail address nor a # inside a word is a tag, nor a #
+	// or @ followed by no word character.
+	notTags := strings.Repeat("prensa@antioquia.gov.co canal#3 C# #, @ ", 25)
+	t.Run("30 hashtags and 20 mentions among e-mail addresses and mid-word # are accepted", func(t *testing.T) {
+		caption := strings.Repeat("#tag ", 29) + "(#último) " + strings.Repeat("@gobant ", 19) + "(@user.name) " + notTags
+		container(t, s, fb.Params{"image_url": img, "caption": caption})
+	})
+	for _, tc := range []struct{ name, caption string }{
+		{"a 31st hashtag", strings.Repeat("#tag ", 30) + notTags + "fin.#31"},
+		{"a 21st mention", strings.Repeat("@user ", 20) + notTags + "fin,@u21"},
+	} {
+		t.Run(tc.name+" at word start is refused", func(t *testing.T) {
+			_, err := s.Post("/"+igUser+"/media", fb.Params{"image_url": img, "caption": tc.caption})
+			wantCode(t, err, 100, 2207010)
+		})
+	}
+}
+
 func TestContainerExpiry(t *testing.T) {
 	e := newEnv(t, fake.Options{})
 	s := e.session(fake.PageToken(page))
