@@ -32,6 +32,7 @@ const (
 	HoldNeedsReauth   = "needs_reauth"    // the account's credentials were refused
 	HoldBlocked       = "account_blocked" // the network stopped the account (usage cap, policy block)
 	HoldOverdue       = "overdue"         // overdue beyond the grace after a pause: a person decides
+	HoldUnverifiable  = "unverifiable"    // may be published, and its content is gone: a person checks
 )
 
 // Delivery is one post going to one account: the unit the scheduler

@@ -83,3 +83,33 @@ func TestOnTimeDeliveryHasNoPublishAt(t *testing.T) {
 		t.Errorf("got PublishAt %v (called %v), want none", gotAt, called)
 	}
 }
+
+// An attempt of unknown outcome whose post lost its media cannot be
+// checked against the network: it is held for a person, neither failed
+// nor sent again.
+func TestInDoubtWithMissingContentIsHeld(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if err := h.db.PutMedia(ctx, &pregonero.Media{ID: "m_foto", SHA256: "ab", MIME: "image/jpeg", Size: 10, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	p := &pregonero.Post{ID: "p_doubt", Text: "hola", Media: []string{"m_foto"}, Targets: []string{"x-a"}, ScheduledAt: t0.Add(-time.Minute), CreatedAt: t0, UpdatedAt: t0}
+	d := &pregonero.Delivery{ID: "d_doubt", PostID: p.ID, AccountID: "x-a", Network: pregonero.NetworkX, State: pregonero.DeliveryInDoubt,
+		ScheduledAt: p.ScheduledAt, NextAttemptAt: p.ScheduledAt,
+		Attempts: []pregonero.Attempt{{N: 1, StartedAt: p.ScheduledAt, FinishedAt: p.ScheduledAt, Outcome: pregonero.OutcomeUnknown}}}
+	p.Deliveries = []*pregonero.Delivery{d}
+	if err := h.db.CreatePosts(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryHeld))
+	if got.HoldReason != pregonero.HoldUnverifiable {
+		t.Errorf("got hold reason %q, want %q", got.HoldReason, pregonero.HoldUnverifiable)
+	}
+	if pub, rec := h.ad.calls(); len(pub) != 0 || len(rec) != 0 {
+		t.Errorf("got publishes %v and reconciles %v, want none", pub, rec)
+	}
+	if !got.NeedsReconcile() {
+		t.Error("the unknown attempt lost its mark: a release would send it blindly")
+	}
+}

@@ -71,6 +71,14 @@ func (p *Publisher) process(l *lane, it *item) {
 		return
 	}
 
+	if d.State == pregonero.DeliveryInDoubt && derr != nil {
+		// The post may be out, and without all of its content the network
+		// cannot be asked reliably (a missing photo changes what to look
+		// for): neither failed nor sent again, a person checks.
+		p.hold(d, pregonero.HoldUnverifiable, "The last attempt may have been published, and it cannot be checked: "+derr.Message+
+			" Look at the account: cancel the post if it is there, or fix the media and release it.")
+		return
+	}
 	if d.State == pregonero.DeliveryInDoubt {
 		// Give the network's read side time to show a post that was just
 		// accepted before concluding it is absent.
@@ -83,10 +91,6 @@ func (p *Publisher) process(l *lane, it *item) {
 		}
 		// Absent: it may be failed now without doubt, or sent again with a
 		// new attempt written ahead.
-		if derr != nil {
-			p.failAbsent(d, derr)
-			return
-		}
 		if now := p.clock.Now(); p.stale(d, now) {
 			p.failAbsent(d, p.staleError(now))
 			return
