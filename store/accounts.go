@@ -102,18 +102,27 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(*pregonero.A
 }
 
 // Credentials returns the secrets stored for an account at run time;
-// ENOTFOUND when none were stored.
+// ENOTFOUND when none were stored. A sealed record that does not open
+// with the DB's key fails with ErrWrongSecretKey, one read without a key
+// with ErrNoSecretKey; a record stored plain reads with or without a key.
 func (db *DB) Credentials(ctx context.Context, accountID string) (map[string]string, error) {
 	return read(ctx, db, func(tx *bbolt.Tx) (map[string]string, error) {
 		v := tx.Bucket(bucketCredentials).Get([]byte(accountID))
 		if v == nil {
 			return nil, notFound("credentials of account", accountID)
 		}
-		return decodeCredentials(v)
+		plain, err := db.secrets.open(accountID, v)
+		if err != nil {
+			return nil, err
+		}
+		return decodeCredentials(plain)
 	})
 }
 
-// PutCredentials replaces the stored secrets of an account.
+// PutCredentials replaces the stored secrets of an account, sealed with
+// the DB's key when it has one. Without a key they are stored plain,
+// except over a sealed record, which is refused with ErrNoSecretKey
+// rather than silently turned back into plain text.
 func (db *DB) PutCredentials(ctx context.Context, accountID string, creds map[string]string) error {
 	if err := checkID("account id", accountID); err != nil {
 		return err
@@ -122,7 +131,15 @@ func (db *DB) PutCredentials(ctx context.Context, accountID string, creds map[st
 	if err != nil {
 		return fmt.Errorf("put credentials: %w", err)
 	}
+	if db.secrets != nil {
+		if v, err = db.secrets.seal(accountID, v); err != nil {
+			return fmt.Errorf("put credentials: %w", err)
+		}
+	}
 	return db.exec(ctx, len(v), func(w *wtx) error {
+		if db.secrets == nil && isSealed(w.tx.Bucket(bucketCredentials).Get([]byte(accountID))) {
+			return fmt.Errorf("put credentials of account %s: %w: the stored ones are sealed and would be replaced by plain text", accountID, ErrNoSecretKey)
+		}
 		return w.put(bucketCredentials, []byte(accountID), v)
 	})
 }

@@ -15,6 +15,10 @@ import (
 // Backup writes a consistent snapshot of the data file to w from one read
 // transaction, so writes go on meanwhile. The copy is itself a data file
 // that Open accepts. Cancelling ctx stops the copy at the next write to w.
+//
+// Credentials stay sealed in the copy: the key is not in the data file
+// (serve keeps it in SecretKeyFile), so restoring a backup needs the key
+// file it was written with, kept alongside.
 func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	var n int64
 	err := db.view(ctx, func(tx *bbolt.Tx) error {

@@ -65,15 +65,17 @@ var _ pregonero.Store = (*DB)(nil)
 // be quick and must not call the DB.
 //
 // Account.Credentials, which come from the configuration, are not stored;
-// secrets that change at run time go through PutCredentials.
+// secrets that change at run time go through PutCredentials and are
+// sealed with the secret key when the DB has one (see WithSecretKey).
 type DB struct {
 	// Now stamps UpdatedAt on what UpdateDelivery, UpdateAccount and
 	// CancelPost change. Replace it only before the first call.
 	Now func() time.Time
 
-	path   string
-	bolt   *bbolt.DB
-	logger *slog.Logger
+	path    string
+	bolt    *bbolt.DB
+	logger  *slog.Logger
+	secrets *sealer // nil without a secret key
 
 	// mu orders sends on ops against Close closing it.
 	mu     sync.RWMutex
@@ -92,6 +94,9 @@ type config struct {
 	now         func() time.Time
 	logger      *slog.Logger
 	lockTimeout time.Duration
+
+	secretKey     []byte
+	secretKeyFile string
 }
 
 // WithNow sets DB.Now.
@@ -118,7 +123,9 @@ func WithLockTimeout(d time.Duration) Option {
 }
 
 // Open opens or creates the data file at path, creating its directory if
-// needed, and brings its schema up to date.
+// needed, and brings its schema up to date. With a secret key, it then
+// seals the credentials records still stored plain (see
+// sealPlainCredentials).
 func Open(path string, opts ...Option) (*DB, error) {
 	cfg := config{now: time.Now, logger: slog.Default(), lockTimeout: defaultLockTimeout}
 	for _, o := range opts {
@@ -140,17 +147,29 @@ func open(path string, cfg config, migs []migration) (*DB, error) {
 	if err != nil {
 		return nil, classifyOpenError(path, err)
 	}
+	secrets, err := newSealer(cfg)
+	if err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	if err := migrate(path, b, migs); err != nil {
 		_ = b.Close()
 		return nil, err
 	}
 	db := &DB{
-		Now:    cfg.now,
-		path:   path,
-		bolt:   b,
-		logger: cfg.logger.With("component", "store"),
-		ops:    make(chan *op, maxBatchOps),
-		done:   make(chan struct{}),
+		Now:     cfg.now,
+		path:    path,
+		bolt:    b,
+		logger:  cfg.logger.With("component", "store"),
+		secrets: secrets,
+		ops:     make(chan *op, maxBatchOps),
+		done:    make(chan struct{}),
+	}
+	if secrets != nil {
+		if err := db.sealPlainCredentials(); err != nil {
+			_ = b.Close()
+			return nil, fmt.Errorf("open store: %w", err)
+		}
 	}
 	go db.commitLoop()
 	return db, nil

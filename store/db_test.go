@@ -35,8 +35,11 @@ func MustOpen(tb testing.TB, path string, opts ...store.Option) *store.DB {
 var quiet = slog.New(slog.DiscardHandler)
 
 func TestStore(t *testing.T) {
+	// As serve opens it: with a secret key, the same for every path, so
+	// that backups open too.
+	key := newKey(t)
 	storetest.TestStore(t, func(t *testing.T, path string, now func() time.Time) pregonero.Store {
-		db, err := store.Open(path, store.WithNow(now))
+		db, err := store.Open(path, store.WithNow(now), store.WithSecretKey(key))
 		if err != nil {
 			t.Fatalf("Open(%s) = %v", path, err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ type migration func(tx *bbolt.Tx) error
 var migrations = []migration{
 	migrateCreateBuckets,
 	migrateMediaRefs,
+	migrateSealedCredentials,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.
@@ -69,6 +71,81 @@ func migrateMediaRefs(tx *bbolt.Tx) error {
 		}
 		return nil
 	})
+}
+
+// migrateSealedCredentials (schema 3) converts nothing. From this schema
+// on, a credentials record may be sealed (see secret.go), which older
+// binaries would fail to decode or, worse, overwrite in plain; the new
+// version makes them refuse the file instead. The plain records already
+// there stay readable and are sealed by sealPlainCredentials the first
+// time Open has the key, which migrations never see: they also run when
+// the file is opened without one (a backup from a stopped server).
+func migrateSealedCredentials(*bbolt.Tx) error { return nil }
+
+// sealPlainCredentials seals, in one transaction, every credentials
+// record still stored plain: those written before the store had a key,
+// or by a process that opened it without one. It runs on every Open with
+// a key and writes only when it finds such a record. Sealed records that
+// do not open with the key are left as they are and counted in a
+// warning, so a replaced key file shows at start-up rather than at the
+// first token refresh. Open calls it before the committer starts, so
+// nothing writes between the scan and the update.
+//
+// Sealing in place was chosen over a migration (which has no key) and
+// over sealing lazily on the next write (which may never come for an idle
+// account). bbolt copies pages on write, so the pages that held the plain
+// records are freed, not wiped: their bytes stay in the file (and in
+// backups) until bbolt reuses them. The tokens there are the ones stored
+// before the upgrade; X refresh tokens are single-use and access tokens
+// last hours, so they are worthless after the account's next refresh.
+func (db *DB) sealPlainCredentials() error {
+	type record struct{ k, v []byte }
+	var plain []record
+	wrong := 0
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketCredentials).ForEach(func(k, v []byte) error {
+			switch {
+			case !isSealed(v):
+				plain = append(plain, record{bytes.Clone(k), bytes.Clone(v)})
+			default:
+				if _, err := db.secrets.open(string(k), v); err != nil {
+					wrong++
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("seal credentials: %w", err)
+	}
+	if wrong > 0 {
+		db.logger.Warn("stored credentials do not open with the secret key; restore the key they were sealed with",
+			"accounts", wrong, "key", db.secrets.source)
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	for i, r := range plain {
+		sealed, err := db.secrets.seal(string(r.k), r.v)
+		if err != nil {
+			return err
+		}
+		plain[i].v = sealed
+	}
+	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketCredentials)
+		for _, r := range plain {
+			if err := b.Put(r.k, r.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("seal credentials: %w", err)
+	}
+	db.logger.Info("sealed stored credentials with the secret key", "accounts", len(plain), "key", db.secrets.source)
+	return nil
 }
 
 // errForeignFile is returned when a bbolt file without a schema version

@@ -152,7 +152,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	dbPath := filepath.Join(c.DataDir, "pregonero.db")
-	if m.Store, err = store.Open(dbPath); err != nil {
+	// Rotated tokens are sealed with a key kept beside the data file, not
+	// in it: a backup of the data file alone does not reveal them.
+	keyPath := filepath.Join(c.DataDir, store.SecretKeyFile)
+	if m.Store, err = store.Open(dbPath, store.WithSecretKeyFile(keyPath), store.WithLogger(log)); err != nil {
 		return err
 	}
 	if n, err := m.Store.Recover(ctx, m.Clock.Now()); err != nil {

@@ -171,6 +171,25 @@ func testCredentials(t *testing.T, open OpenFunc) {
 		_, err = h.s.Credentials(h.ctx, "x-other")
 		wantCode(t, err, pregonero.ENOTFOUND)
 	})
+
+	t.Run("credentials survive reopening", func(t *testing.T) {
+		h := newHarness(t, open)
+		want := map[string]string{"access_token": "ya29.c", "refresh_token": "1//rotated"}
+		if err := h.s.PutCredentials(h.ctx, "yt-canal", want); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.s.PutCredentials(h.ctx, "x-gobantioquia", map[string]string{"refresh_token": "x-r"}); err != nil {
+			t.Fatal(err)
+		}
+		h.reopen()
+		got, err := h.s.Credentials(h.ctx, "yt-canal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !mapsEqual(got, want) {
+			t.Errorf("Credentials() after reopening = %v, want %v", got, want)
+		}
+	})
 }
 
 func sampleMedia(id string) *pregonero.Media {
