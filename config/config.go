@@ -34,7 +34,26 @@ type Config struct {
 	Publisher PublisherConfig `yaml:"publisher"`
 	Media     MediaConfig     `yaml:"media"`
 	Graph     GraphConfig     `yaml:"graph"`
+	YouTube   YouTubeConfig   `yaml:"youtube"`
 	Accounts  []AccountConfig `yaml:"accounts"`
+}
+
+// YouTubeConfig tunes video uploads and the quota accounting of the
+// YouTube adapter. Quotas are per Google Cloud project (the OAuth client);
+// Google raises them on request, hence configurable.
+type YouTubeConfig struct {
+	// ChunkSize is the resumable upload chunk in bytes (a multiple of
+	// 256 KiB); smaller files go in one request.
+	ChunkSize int `yaml:"chunk_size"`
+	// UploadAhead is how long before its time a large video is uploaded,
+	// as private with publishAt, so YouTube has processed it at the hour.
+	UploadAhead Duration `yaml:"upload_ahead"`
+	// UploadAheadMinSize is the size from which a video is uploaded ahead.
+	UploadAheadMinSize int64 `yaml:"upload_ahead_min_size"`
+	// UploadsPerDay is the videos.insert bucket of a project.
+	UploadsPerDay int `yaml:"uploads_per_day"`
+	// UnitsPerDay is the bucket of every other call.
+	UnitsPerDay int `yaml:"units_per_day"`
 }
 
 // GraphConfig tunes the Facebook Pages and Instagram adapters (Meta's
@@ -155,6 +174,13 @@ func Default() Config {
 			ReconcileDelay: Duration(5 * time.Second),
 			PastGrace:      Duration(2 * time.Minute),
 			ClaimLead:      Duration(time.Second),
+		},
+		YouTube: YouTubeConfig{
+			ChunkSize:          8 << 20,
+			UploadAhead:        Duration(2 * time.Hour),
+			UploadAheadMinSize: 64 << 20,
+			UploadsPerDay:      100,
+			UnitsPerDay:        10000,
 		},
 		Graph: GraphConfig{
 			Version:      DefaultGraphVersion,
@@ -281,6 +307,7 @@ func (c *Config) Validate() error {
 	}
 	c.Media.validate(bad)
 	c.Graph.validate(bad)
+	c.YouTube.validate(bad)
 	seen := map[string]bool{}
 	for i, a := range c.Accounts {
 		at := fmt.Sprintf("accounts[%d]", i)
@@ -305,6 +332,10 @@ func (c *Config) Validate() error {
 			}
 		case pregonero.NetworkFacebook, pregonero.NetworkInstagram:
 			if err := checkGraphCredentials(pregonero.Network(a.Network), a.Credentials); err != nil {
+				bad("%s.credentials: %v", at, err)
+			}
+		case pregonero.NetworkYouTube:
+			if err := checkYouTubeCredentials(a.Credentials); err != nil {
 				bad("%s.credentials: %v", at, err)
 			}
 		}
@@ -336,6 +367,32 @@ func (g GraphConfig) validate(bad func(format string, args ...any)) {
 	if g.PollInterval <= 0 || g.PollTimeout < g.PollInterval {
 		bad("graph: poll_interval must be positive and at most poll_timeout")
 	}
+}
+
+func (y YouTubeConfig) validate(bad func(format string, args ...any)) {
+	const minChunk = 256 << 10
+	if y.ChunkSize < minChunk || y.ChunkSize%minChunk != 0 {
+		bad("youtube.chunk_size: %d must be a positive multiple of 262144 (256 KiB)", y.ChunkSize)
+	}
+	if y.UploadAhead < 0 || y.UploadAheadMinSize < 0 {
+		bad("youtube: upload_ahead and upload_ahead_min_size must not be negative")
+	}
+	if y.UploadsPerDay < 1 || y.UnitsPerDay < 1 {
+		bad("youtube: uploads_per_day and units_per_day must be at least 1")
+	}
+}
+
+func checkYouTubeCredentials(m map[string]string) error {
+	var missing []string
+	for _, k := range []string{"client_id", "client_secret", "refresh_token"} {
+		if m[k] == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("youtube needs an OAuth 2.0 client and a refresh token; missing %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func checkGraphCredentials(n pregonero.Network, m map[string]string) error {

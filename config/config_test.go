@@ -100,18 +100,21 @@ listen: nonsense
 timezone: Mars/Olympus
 publisher: {backoff_base: 1h, backoff_cap: 1m}
 graph: {version: "25", poll_interval: 0s}
+youtube: {chunk_size: 1000}
 accounts:
   - {id: "Bad Id", network: myspace}
   - {id: x-a, network: x, credentials: {consumer_key: k}}
   - {id: fb-a, network: facebook, credentials: {app_id: "1"}}
   - {id: ig-a, network: instagram, credentials: {access_token: t, login: tiktok}}
+  - {id: yt-a, network: youtube, credentials: {client_id: c}}
 `
 	_, err = config.Parse([]byte(y), env(nil))
 	if err == nil {
 		t.Fatal("want error")
 	}
 	for _, want := range []string{"listen", "timezone", "backoff_base", "accounts[0].id", "accounts[0].network", "accounts[1].credentials",
-		"graph.version", "poll_interval", "accounts[2].credentials: facebook needs access_token", "accounts[3].credentials: login \"tiktok\""} {
+		"graph.version", "poll_interval", "youtube.chunk_size", "accounts[2].credentials: facebook needs access_token", "accounts[3].credentials: login \"tiktok\"",
+		"accounts[4].credentials: youtube needs an OAuth 2.0 client and a refresh token; missing client_secret, refresh_token"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
