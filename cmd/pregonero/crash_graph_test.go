@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
@@ -18,6 +14,7 @@ import (
 	"time"
 
 	graphfake "pregonero/adapters/graph/fake"
+	"pregonero/media/mediatest"
 	"pregonero/store"
 )
 
@@ -43,33 +40,6 @@ func writeGraphConfig(t testing.TB, dir, sandboxAddr, publicURL string, pages ..
 		t.Fatal(err)
 	}
 	return path
-}
-
-// squareJPEG returns a real n×n JPEG, an aspect ratio Instagram takes.
-func squareJPEG(t testing.TB, n int, seed uint8) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, n, n))
-	for y := range n {
-		for x := range n {
-			img.Set(x, y, color.RGBA{R: uint8(x) + seed, G: uint8(y), B: seed, A: 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// pngBytes returns a real w×h PNG.
-func pngBytes(t testing.TB, w, h int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // uploadStatus sends a file to POST /api/v1/media and returns the status.
@@ -173,8 +143,8 @@ func TestCrashExactlyOnceGraph(t *testing.T) {
 	t.Cleanup(func() { srv.kill9() })
 	a := newAPI(t, "http://"+addr, filepath.Join(dir, "data"))
 
-	photo := a.upload("foto.jpg", squareJPEG(t, 320, 1), "Puente sobre el río Cauca")
-	photo2 := a.upload("foto2.jpg", squareJPEG(t, 320, 90), "Vía al mar")
+	photo := a.upload("foto.jpg", mediatest.JPEG(320, 320, 1), "Puente sobre el río Cauca")
+	photo2 := a.upload("foto2.jpg", mediatest.JPEG(320, 320, 90), "Vía al mar")
 
 	for _, f := range []string{
 		// Between container creation and media_publish.

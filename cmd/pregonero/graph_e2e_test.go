@@ -11,6 +11,7 @@ import (
 	"time"
 
 	main "pregonero/cmd/pregonero"
+	"pregonero/media/mediatest"
 )
 
 // mustRunGraphMain starts Main in-process with the embedded sandbox and a
@@ -234,7 +235,7 @@ func TestGraphErrorClassesEndToEnd(t *testing.T) {
 	}
 	m, a := mustRunGraphMain(t, pages...)
 	sb := "http://" + m.SandboxAddr
-	photo := a.upload("foto.jpg", squareJPEG(t, 320, 7), "Parque Arví")
+	photo := a.upload("foto.jpg", mediatest.JPEG(320, 320, 7), "Parque Arví")
 
 	// One case at a time: fault rules apply to a whole network.
 	for i, tc := range cases {
@@ -325,11 +326,11 @@ func deleteURL(t *testing.T, url string) {
 // named, and that media URLs cannot be forged.
 func TestInstagramBadInputRefusedAtCreation(t *testing.T) {
 	m, a := mustRunGraphMain(t, "300001")
-	jpg := a.upload("foto.jpg", squareJPEG(t, 320, 3), "")
-	png := a.upload("grafico.png", pngBytes(t, 320, 320), "")
+	jpg := a.upload("foto.jpg", mediatest.JPEG(320, 320, 3), "")
+	png := a.upload("grafico.png", mediatest.PNG(320, 320, 0), "")
 	eleven := []string{}
 	for i := range 11 {
-		eleven = append(eleven, a.upload(fmt.Sprintf("f%d.jpg", i), squareJPEG(t, 320, uint8(10+i)), ""))
+		eleven = append(eleven, a.upload(fmt.Sprintf("f%d.jpg", i), mediatest.JPEG(320, 320, uint8(10+i)), ""))
 	}
 	for _, tc := range []struct {
 		name  string
