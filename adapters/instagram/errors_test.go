@@ -1,6 +1,7 @@
 package instagram_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"pregonero"
 	"pregonero/adapters/adaptertest"
 	"pregonero/adapters/fakenet"
+	"pregonero/adapters/graph"
 	"pregonero/adapters/graph/fake"
 	"pregonero/adapters/instagram"
 )
@@ -164,4 +166,57 @@ func TestQuotaReadFailureDoesNotStopPublishing(t *testing.T) {
 		t.Fatalf("Publish: %v", err)
 	}
 	onePost(t, e, a)
+}
+
+// hookTransport calls after with each request once its answer is in.
+type hookTransport struct {
+	inner http.RoundTripper
+	after func(*http.Request)
+}
+
+func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := h.inner.RoundTrip(r)
+	h.after(r)
+	return resp, err
+}
+
+func TestRefusedPublicationWithUnreadableStatusIsUnknown(t *testing.T) {
+	var e *env
+	client := &http.Client{Timeout: 5 * time.Second, Transport: hookTransport{inner: http.DefaultTransport, after: func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/media_publish") {
+			// The container's status cannot be read from now on.
+			e.fake.Faults().Add(fakenet.Rule{Network: fake.NetworkInstagram, Op: fake.OpStatus, Mode: fakenet.ModeError, Status: 503})
+		}
+	}}}
+	e = newEnv(t, envOptions{cfg: instagram.Config{Config: graph.Config{HTTPClient: client}}})
+	a := e.account("refused_unverified")
+	var cp checkpoints
+	c := pregonero.Content{Text: "¿Publicado?", Media: []pregonero.MediaBlob{e.media.jpeg(t, 100, 100, "")}, Checkpoint: cp.fn}
+	d := e.delivery(a)
+	// Refused as a second publication would be (the real code is unverified).
+	e.fault(t, fakenet.Rule{Op: fake.OpPublish, Mode: fakenet.ModeError, Status: 400, Code: 100, Count: 1})
+	_, err := e.adapter.Publish(ctx(t), d, c, a)
+	pe := adaptertest.WantClass(t, err, pregonero.ClassUnknown)
+	if pe.Code != "instagram_publish_unverified" || pe.HTTPStatus != 400 || pe.NetworkMessage == "" {
+		t.Errorf("got code %q, status %d, network message %q; want instagram_publish_unverified with the refusal's status and words", pe.Code, pe.HTTPStatus, pe.NetworkMessage)
+	}
+	if cp.get(instagram.CheckpointContainer) == "" {
+		t.Error("got the container checkpoint cleared, want it kept for reconciliation")
+	}
+	e.fake.Faults().Clear()
+	_, found, err := e.adapter.Reconcile(ctx(t), withCheckpoint(d, cp.snapshot()), c, a, time.Now().Add(-time.Hour))
+	if err != nil || found {
+		t.Errorf("Reconcile: got found %v, error %v; want absent for the FINISHED container", found, err)
+	}
+}
+
+func TestRefusedPublicationOfAFinishedContainerIsPermanent(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("refused")
+	e.fault(t, fakenet.Rule{Op: fake.OpPublish, Mode: fakenet.ModeError, Status: 400, Code: 100, Count: 1})
+	_, err := e.adapter.Publish(ctx(t), e.delivery(a), pregonero.Content{Text: "No", Media: []pregonero.MediaBlob{e.media.jpeg(t, 100, 100, "")}}, a)
+	adaptertest.WantClass(t, err, pregonero.ClassPermanent)
+	if n := len(e.posts(a)); n != 0 {
+		t.Errorf("got %d posts, want none", n)
+	}
 }

@@ -10,6 +10,33 @@
 // container never posts twice, and reconciliation reads the container's
 // status instead of guessing from the account's posts.
 //
+// Only the post of a PUBLISHED container is looked up among the account's
+// media, for its id and permalink. The instant media_publish is called is
+// checkpointed under CheckpointPublishAt before each call, and the post is
+// searched for from shortly before that instant (never from the
+// delivery's start, where another delivery's post of the same caption, or
+// any story, may be), by caption and media type; a post that cannot be
+// told apart keeps the outcome unknown. Since a PUBLISHED container is
+// known to be out, the doubt is bounded: once the instant is
+// Config.UnlistedAfter old (or a story has left the stories list after 24
+// hours), the receipt names the container instead of the media
+// (ContainerReceiptPrefix + container id, the account's profile for the
+// address) and a warning is logged. Such a receipt is final: it is never
+// mistaken for an absent post, which would publish twice.
+//
+// Polling: a new container's status is read after Config.PollInterval (2
+// seconds by default), then after waits that double up to a minute, within
+// Config.PollTimeout (5 minutes by default): about eight reads in five
+// minutes where Meta's content-publishing guide suggests one a minute for
+// at most five minutes. The quicker start is kept on purpose, since images
+// are usually processed within seconds; videos soon reach the one-minute
+// cadence.
+//
+// Ids go into request paths only after they are checked to be decimal
+// digits, whether they come from the account (remote_id, page_id), a
+// checkpoint or an answer: the library reports a path it cannot parse
+// with its whole address, access token included.
+//
 // The caption is the content's text with its link appended after a blank
 // line ("\n\n" + link) unless the text already contains the link
 // (ComposeCaption): Instagram does not turn caption links into links, but
@@ -64,6 +91,17 @@ const (
 // the container being published.
 const CheckpointContainer = "ig_container"
 
+// CheckpointPublishAt is the delivery checkpoint key holding the instant,
+// in Unix seconds, media_publish was last called for the checkpointed
+// container; it is written before the call.
+const CheckpointPublishAt = "ig_publish_at"
+
+// ContainerReceiptPrefix starts the RemoteID of a receipt for a post known
+// to be published whose media id could not be read: the rest is the
+// container id. Such an id names no media; it cannot be used to read the
+// post's metrics.
+const ContainerReceiptPrefix = "container:"
+
 // Defaults of Config.
 const (
 	// DefaultPollInterval is the first wait before a container's status
@@ -78,6 +116,10 @@ const (
 	// DefaultReconcilePages caps the pages of the account's media read to
 	// find a published container's post.
 	DefaultReconcilePages = 10
+	// DefaultUnlistedAfter is how long after media_publish was called a
+	// published container's post that cannot be found keeps the outcome
+	// unknown before a fallback receipt is given.
+	DefaultUnlistedAfter = time.Hour
 )
 
 // Log field names.
@@ -87,6 +129,9 @@ const (
 	logMediaID   = "media_id"
 	logStatus    = "status"
 	logError     = "error"
+	logCheckKey  = "checkpoint"
+	logReason    = "reason"
+	logURL       = "url"
 )
 
 // network names Instagram in messages and in the codes graph.Classify makes.
@@ -108,6 +153,11 @@ type Config struct {
 	// ReconcilePages caps the pages of media read to find a post.
 	// Default DefaultReconcilePages.
 	ReconcilePages int
+	// UnlistedAfter is how long after media_publish was called the post
+	// of a published container that cannot be found (not listed, or not
+	// told apart from another) is looked for again before a receipt
+	// naming the container is given. Default DefaultUnlistedAfter.
+	UnlistedAfter time.Duration
 }
 
 // Adapter publishes to Instagram. It is safe for concurrent use.
@@ -118,6 +168,8 @@ type Adapter struct {
 	pollInterval time.Duration
 	pollTimeout  time.Duration
 	pages        int
+	// unlistedAfter bounds the doubt about a published container's post.
+	unlistedAfter time.Duration
 
 	mu     sync.Mutex
 	users  map[string]string // account lookup key → Instagram user id
@@ -129,14 +181,15 @@ var _ pregonero.Adapter = (*Adapter)(nil)
 // New returns an Adapter configured by cfg.
 func New(cfg Config) *Adapter {
 	a := &Adapter{
-		cfg:          cfg.Config,
-		now:          cfg.Clock(),
-		log:          cfg.Logger,
-		pollInterval: cfg.PollInterval,
-		pollTimeout:  cfg.PollTimeout,
-		pages:        cfg.ReconcilePages,
-		users:        make(map[string]string),
-		limits:       make(map[string]*limitState),
+		cfg:           cfg.Config,
+		now:           cfg.Clock(),
+		log:           cfg.Logger,
+		pollInterval:  cfg.PollInterval,
+		pollTimeout:   cfg.PollTimeout,
+		pages:         cfg.ReconcilePages,
+		unlistedAfter: cfg.UnlistedAfter,
+		users:         make(map[string]string),
+		limits:        make(map[string]*limitState),
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -150,6 +203,9 @@ func New(cfg Config) *Adapter {
 	}
 	if a.pages <= 0 {
 		a.pages = DefaultReconcilePages
+	}
+	if a.unlistedAfter <= 0 {
+		a.unlistedAfter = DefaultUnlistedAfter
 	}
 	return a
 }
@@ -212,9 +268,15 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 	}
 	cn := &conn{a: a, acct: acct, s: s, ig: strings.TrimSpace(acct.RemoteID)}
 	if cn.ig != "" {
+		if !validID(cn.ig) {
+			return nil, badAccountID(acct.ID, "remote_id")
+		}
 		return cn, nil
 	}
 	pageID := strings.TrimSpace(acct.Credentials[CredPageID])
+	if pageID != "" && !validID(pageID) {
+		return nil, badAccountID(acct.ID, CredPageID+" credential")
+	}
 	key := endpoint + "\x00" + l + "\x00" + pageID + "\x00" + fingerprint(cr.AccessToken)
 	a.mu.Lock()
 	cn.ig = a.users[key]
@@ -241,6 +303,9 @@ func (cn *conn) lookupUser(ctx context.Context, l, pageID string) (string, error
 			return "", fmt.Errorf("look up instagram user: %w", err)
 		}
 		if id := str(res.Get("user_id")); id != "" {
+			if !validID(id) {
+				return "", badID("user_id in Instagram's answer about the account's token")
+			}
 			return id, nil
 		}
 		return "", configError("account_config", "Instagram did not give the user id of the account %s's token; set the account's remote_id to its Instagram user id.", cn.acct.ID)
@@ -253,6 +318,9 @@ func (cn *conn) lookupUser(ctx context.Context, l, pageID string) (string, error
 		return "", fmt.Errorf("look up instagram account of page %s: %w", pageID, err)
 	}
 	if id := str(res.Get("instagram_business_account.id")); id != "" {
+		if !validID(id) {
+			return "", badID(fmt.Sprintf("instagram_business_account id in Graph's answer about page %s", pageID))
+		}
 		return id, nil
 	}
 	return "", configError("account_config", "The Facebook page %s has no Instagram professional account linked; link one in the page's settings or set the account's remote_id.", pageID)
@@ -324,6 +392,9 @@ func (cn *conn) get(ctx context.Context, path string, params fb.Params) (fb.Resu
 // call sends one request and classifies its failure; op says what a lost
 // answer means.
 func (cn *conn) call(ctx context.Context, op graph.Op, method fb.Method, path string, params fb.Params) (fb.Result, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
 	rec := &statusRecorder{inner: cn.s.HttpClient}
 	s := cn.s.WithContext(ctx)
 	s.HttpClient = rec

@@ -60,8 +60,27 @@ var subcodeRE = regexp.MustCompile(`\b2207\d{3}\b`)
 const maxCreations = 2
 
 // reconcileSlack widens the search for a published container's post before
-// the delivery's first attempt, for clock differences with Meta.
+// the delivery's first attempt, for clock differences with Meta, when the
+// instant media_publish was called is unknown.
 const reconcileSlack = 2 * time.Minute
+
+// publishSkew widens the search for a published container's post before
+// the instant media_publish was called, for clock differences with Meta.
+const publishSkew = 30 * time.Second
+
+// publishSpan is how long after the instant media_publish was called the
+// call's post may be stamped: the call itself lasts at most the HTTP
+// client's timeout (graph.DefaultTimeout by default), and Meta may finish
+// it a little after the client gave up. A post stamped later is another
+// call's.
+const publishSpan = 5 * time.Minute
+
+// storyLife is how long a story stays in the account's stories list.
+const storyLife = 24 * time.Hour
+
+// codeIncomplete is the code of a list read to its page bound without
+// covering the time asked for.
+const codeIncomplete = "instagram_reconcile_incomplete"
 
 // fallbackURL is the receipt address when the permalink cannot be read.
 const fallbackURL = "https://www.instagram.com/"
@@ -95,6 +114,9 @@ type publication struct {
 	caption string
 	// deadline ends the waiting for containers within this attempt.
 	deadline time.Time
+	// publishAt is the instant media_publish was last called for the
+	// current container, as checkpointed; zero when unknown.
+	publishAt time.Time
 }
 
 // Publish creates the delivery's container (or resumes the checkpointed
@@ -132,6 +154,12 @@ func (p *publication) run(ctx context.Context) (pregonero.Receipt, error) {
 	if p.d != nil {
 		container = strings.TrimSpace(p.d.Checkpoint[CheckpointContainer])
 	}
+	if container != "" {
+		if !validID(container) {
+			return pregonero.Receipt{}, badID("container id of the delivery's " + CheckpointContainer + " checkpoint")
+		}
+		p.publishAt = p.a.publishedAt(p.d, p.cn.acct.ID)
+	}
 	// A resumed container is read at once; a new one is given time first.
 	resumed, created := container != "", 0
 	for {
@@ -148,7 +176,7 @@ func (p *publication) run(ctx context.Context) (pregonero.Receipt, error) {
 			if err := p.checkpoint(ctx, id); err != nil {
 				return pregonero.Receipt{}, err
 			}
-			container, resumed = id, false
+			container, resumed, p.publishAt = id, false, time.Time{}
 		}
 		st, err := p.wait(ctx, container, resumed)
 		if err != nil {
@@ -206,15 +234,55 @@ func (p *publication) checkpoint(ctx context.Context, id string) error {
 	return nil
 }
 
-// clear forgets the checkpointed container. A failure is only logged: the
-// container it leaves behind reads as failed or expired next time and is
-// replaced then.
+// clear forgets the checkpointed container and its publish instant. A
+// failure is only logged: the container it leaves behind reads as failed
+// or expired next time and is replaced then, and an instant left behind is
+// written again before the next media_publish.
 func (p *publication) clear(ctx context.Context) {
+	p.publishAt = time.Time{}
 	if p.c.Checkpoint == nil {
 		return
 	}
-	if err := p.c.Checkpoint(ctx, CheckpointContainer, ""); err != nil {
-		p.a.log.Warn("instagram container checkpoint could not be cleared", logAccount, p.cn.acct.ID, logError, err)
+	for _, key := range []string{CheckpointContainer, CheckpointPublishAt} {
+		if err := p.c.Checkpoint(ctx, key, ""); err != nil {
+			p.a.log.Warn("instagram checkpoint could not be cleared", logAccount, p.cn.acct.ID, logCheckKey, key, logError, err)
+		}
+	}
+}
+
+// markPublish records the instant media_publish is about to be called,
+// before the call, so that reconciliation searches for the post from
+// there and not from the delivery's start, where another delivery's post
+// of the same caption (or a story, which has none) may be.
+func (p *publication) markPublish(ctx context.Context, container string) error {
+	at := p.a.now().UTC().Truncate(time.Second)
+	if p.c.Checkpoint != nil {
+		if err := p.c.Checkpoint(ctx, CheckpointPublishAt, strconv.FormatInt(at.Unix(), 10)); err != nil {
+			return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "instagram_checkpoint",
+				Message: "The instant of publication could not be recorded; nothing was published and the same container is published on the next attempt.",
+				Err:     fmt.Errorf("checkpoint publish instant of container %s: %w", container, err)}
+		}
+	}
+	p.publishAt = at
+	return nil
+}
+
+// restorePublish puts back the instant of an earlier media_publish call
+// of the container, known to have published it when a later call is
+// refused as a second publication; zero (unknown) clears it. A failed
+// write is only logged: reconciliation then searches from the later call
+// and, not finding the post there, falls back as locate describes.
+func (p *publication) restorePublish(ctx context.Context, at time.Time) {
+	p.publishAt = at
+	if p.c.Checkpoint == nil {
+		return
+	}
+	v := ""
+	if !at.IsZero() {
+		v = strconv.FormatInt(at.Unix(), 10)
+	}
+	if err := p.c.Checkpoint(ctx, CheckpointPublishAt, v); err != nil {
+		p.a.log.Warn("instagram publish instant checkpoint could not be restored", logAccount, p.cn.acct.ID, logError, err)
 	}
 }
 
@@ -370,6 +438,9 @@ func (p *publication) postContainer(ctx context.Context, params fb.Params) (stri
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "instagram_malformed_response",
 			Message: "Instagram's answer to the media container request had no id; nothing was published and it will be retried."}
 	}
+	if !validID(id) {
+		return "", badID("container id in Instagram's answer to the media container request")
+	}
 	return id, nil
 }
 
@@ -394,12 +465,22 @@ func (p *publication) publish(ctx context.Context, container string) (pregonero.
 		return pregonero.Receipt{}, nextDone, err
 	}
 	acct := p.cn.acct
+	prev := p.publishAt
+	if err := p.markPublish(ctx, container); err != nil {
+		return pregonero.Receipt{}, nextDone, err
+	}
 	res, err := p.cn.call(ctx, graph.OpCreate, fb.POST, "/"+p.cn.ig+"/media_publish", fb.Params{"creation_id": container})
 	if err == nil {
 		id := str(res.Get("id"))
 		if id == "" {
 			return pregonero.Receipt{}, nextDone, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_malformed_response",
 				Message: "Instagram answered the publication without a media id; whether the post went out is checked before any new attempt."}
+		}
+		if !validID(id) {
+			// The post is out: its id is looked up by reconciliation.
+			p.a.countPublished(acct.ID)
+			return pregonero.Receipt{}, nextDone, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_bad_id",
+				Message: "Instagram answered the publication with a media id that is not an Instagram id (decimal digits); the post is looked up before any new attempt."}
 		}
 		p.a.countPublished(acct.ID)
 		p.a.log.Info("instagram media published", logAccount, acct.ID, logContainer, container, logMediaID, id)
@@ -424,8 +505,18 @@ func (p *publication) publish(ctx context.Context, container string) (pregonero.
 		return pregonero.Receipt{}, nextDone, &limited
 	case pe.Class == pregonero.ClassPermanent || pe.Class == pregonero.ClassDuplicate:
 		// Refusing to publish a container published already is how a
-		// lost earlier answer shows: ask the container.
-		if st, serr := p.cn.status(ctx, container); serr == nil && st.code == statusPublished {
+		// lost earlier answer shows: ask the container. When it cannot
+		// be asked, the post may be out: reconciliation asks later.
+		st, serr := p.cn.status(ctx, container)
+		switch {
+		case serr != nil:
+			return pregonero.Receipt{}, nextDone, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_publish_unverified",
+				Message:        "Instagram refused to publish the media container, and the container's status could not be read to tell whether an earlier attempt had published it; that is checked before any new attempt.",
+				NetworkMessage: pe.NetworkMessage, HTTPStatus: pe.HTTPStatus,
+				Err: fmt.Errorf("publish container %s: %w (status: %w)", container, err, serr)}
+		case st.code == statusPublished:
+			// An earlier call published it: search from that call.
+			p.restorePublish(ctx, prev)
 			r, err := p.published(ctx, container)
 			return r, nextDone, err
 		}
@@ -435,21 +526,7 @@ func (p *publication) publish(ctx context.Context, container string) (pregonero.
 
 // published finds the post of a container Instagram reports PUBLISHED.
 func (p *publication) published(ctx context.Context, container string) (pregonero.Receipt, error) {
-	r, found, err := p.cn.find(ctx, p.format, p.caption, sinceOf(p.d, p.a.now()))
-	if err != nil {
-		return pregonero.Receipt{}, err
-	}
-	if !found {
-		return pregonero.Receipt{}, notListed(container)
-	}
-	return r, nil
-}
-
-// notListed is the failure of a container published whose post is not
-// listed yet: the outcome is known to Instagram, and is looked up again.
-func notListed(container string) error {
-	return &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_not_listed",
-		Message: fmt.Sprintf("Instagram says container %s was published but its post is not among the account's media yet; it will be looked up again, never published twice.", container)}
+	return p.cn.locate(ctx, container, p.c, p.publishAt, sinceOf(p.d, p.a.now()))
 }
 
 // sinceOf is the earliest time a delivery's container could have been

@@ -106,7 +106,7 @@ func (cn *conn) quotaReset(ctx context.Context, window time.Duration) time.Time 
 	now := cn.a.now()
 	start := now.Add(-window)
 	var oldest time.Time
-	err := cn.list(ctx, "media", "id,timestamp", start, func(m mediaItem) bool {
+	err := cn.list(ctx, "media", "id,timestamp", start, time.Time{}, func(m mediaItem) bool {
 		if t, ok := parseTime(m.Timestamp); ok && !t.Before(start) && (oldest.IsZero() || t.Before(oldest)) {
 			oldest = t
 		}

@@ -3,6 +3,7 @@ package instagram
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,11 +36,13 @@ type mediaItem struct {
 // Reconcile tells whether an attempt of unknown outcome published the
 // delivery, from the container checkpointed before media_publish: a
 // PUBLISHED container was published, and its post is looked up among the
-// account's media since the given time by its caption; a container in any
-// other state was not, and since a container publishes at most once and
-// media_publish is the only call that publishes, the next attempt may
-// resume it safely. Without a checkpoint nothing was published; the
-// publishing quota is read then, which also checks the credentials.
+// account's media around the instant media_publish was called
+// (CheckpointPublishAt; the given since for a checkpoint written without
+// it), as locate describes; a container in any other state was not, and
+// since a container publishes at most once and media_publish is the only
+// call that publishes, the next attempt may resume it safely. Without a
+// checkpoint nothing was published; the publishing quota is read then,
+// which also checks the credentials.
 func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
 	cn, err := a.connect(ctx, acct)
 	if err != nil {
@@ -58,18 +61,18 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		return pregonero.Receipt{}, false, nil
 	}
+	if !validID(container) {
+		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", badID("container id of the delivery's "+CheckpointContainer+" checkpoint"))
+	}
 	st, err := cn.status(ctx, container)
 	if err != nil {
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 	}
 	switch st.code {
 	case statusPublished:
-		r, found, err := cn.find(ctx, format(c), ComposeCaption(c), since)
+		r, err := cn.locate(ctx, container, c, a.publishedAt(d, acct.ID), since)
 		if err != nil {
 			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
-		}
-		if !found {
-			return pregonero.Receipt{}, false, notListed(container)
 		}
 		a.log.Info("instagram post found by reconciliation", logAccount, acct.ID, logContainer, container, logMediaID, r.RemoteID)
 		return r, true, nil
@@ -81,57 +84,259 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	}
 }
 
-// find looks for the post of a published container among the account's
-// media (stories for a story) created since the given time: the earliest
-// whose caption equals the composed caption (NFC, trimmed). A story has no
-// caption, so the earliest story since then is taken.
-func (cn *conn) find(ctx context.Context, f, caption string, since time.Time) (pregonero.Receipt, bool, error) {
-	edge := "media"
-	if f == pregonero.FormatStory {
-		edge = "stories"
+// publishedAt reads the instant media_publish was last called for the
+// delivery's container from its checkpoint; zero when there is none (a
+// checkpoint written before the instant was recorded) or it is unreadable.
+func (a *Adapter) publishedAt(d *pregonero.Delivery, accountID string) time.Time {
+	if d == nil {
+		return time.Time{}
 	}
-	want := normalize(caption)
-	start := since.UTC().Truncate(time.Second)
-	var best *mediaItem
-	var bestAt time.Time
-	err := cn.list(ctx, edge, "id,caption,timestamp,permalink,media_type", start, func(m mediaItem) bool {
-		at, ok := parseTime(m.Timestamp)
-		if !ok || at.Before(start) {
-			return ok // the list is newest first: older posts follow
+	v := strings.TrimSpace(d.Checkpoint[CheckpointPublishAt])
+	if v == "" {
+		return time.Time{}
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || secs <= 0 {
+		a.log.Warn("instagram publish instant checkpoint unreadable; searching from the delivery's start", logAccount, accountID, logCheckKey, CheckpointPublishAt)
+		return time.Time{}
+	}
+	return time.Unix(secs, 0).UTC()
+}
+
+// target is what locate looks for: the post of one content.
+type target struct {
+	edge    string          // media, or stories for a story
+	caption string          // normalized composed caption; empty for a story
+	types   map[string]bool // media_type values the post may carry
+	story   bool
+}
+
+// targetOf describes the post a content makes. Instagram reports feed
+// images as IMAGE, albums as CAROUSEL_ALBUM, reels (and single feed
+// videos, published as reels) as VIDEO, and stories by their media, IMAGE
+// or VIDEO; the container types REELS, CAROUSEL and STORY/STORIES are
+// taken too.
+func targetOf(c pregonero.Content) target {
+	t := target{edge: "media", caption: normalize(ComposeCaption(c))}
+	video := len(c.Media) == 1 && kindOf(c.Media[0]) == kindVideo
+	switch {
+	case format(c) == pregonero.FormatStory:
+		t.edge, t.caption, t.story = "stories", "", true
+		t.types = set("STORY", "STORIES", "IMAGE")
+		if video {
+			t.types = set("STORY", "STORIES", "VIDEO")
 		}
-		if f != pregonero.FormatStory && normalize(m.Caption) != want {
+	case len(c.Media) > 1:
+		t.types = set("CAROUSEL_ALBUM", "CAROUSEL")
+	case video:
+		t.types = set("VIDEO", "REELS")
+	default:
+		t.types = set("IMAGE")
+	}
+	return t
+}
+
+func set(xs ...string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+// What find concluded.
+type verdict int
+
+const (
+	verdictAbsent    verdict = iota // no post fits
+	verdictFound                    // one post fits
+	verdictAmbiguous                // several posts fit equally well
+)
+
+// find looks for the post of a published container among the account's
+// media (stories for a story) whose caption equals the composed caption
+// (NFC, trimmed; stories have none) and whose media_type fits the content.
+//
+// With the instant media_publish was called (at), only posts stamped from
+// publishSkew before it to publishSpan after it can be that call's post.
+// One stamped at or after the instant is preferred to those in the skew
+// margin before it, which are most likely an earlier delivery's: a post
+// of the margin is taken only when none is at or after the instant (Meta's
+// clock behind ours). When two posts remain equally plausible (both at or
+// after the instant, or, with none there, both in the margin) the verdict
+// is ambiguous rather than a guess. Without the instant (at zero: a
+// checkpoint written before it was recorded) every post since the given
+// time is a candidate and any two make the verdict ambiguous.
+//
+// What remains possible is a post of another delivery with the same
+// caption and type, stamped within the window, taken while this call's
+// own post is not listed yet.
+func (cn *conn) find(ctx context.Context, t target, at, since time.Time) (pregonero.Receipt, verdict, error) {
+	from, until := since.UTC().Truncate(time.Second), time.Time{}
+	if !at.IsZero() {
+		at = at.UTC().Truncate(time.Second)
+		from, until = at.Add(-publishSkew), at.Add(publishSpan)
+	}
+	var after, before []mediaItem
+	err := cn.list(ctx, t.edge, "id,caption,timestamp,permalink,media_type", from, until, func(m mediaItem) bool {
+		ts, ok := parseTime(m.Timestamp)
+		if !ok {
 			return false
 		}
-		// Newest first: on equal times the later one listed is older.
-		if best == nil || !at.After(bestAt) {
-			m := m
-			best, bestAt = &m, at
+		if ts.Before(from) {
+			return true // the list is newest first: older posts follow
+		}
+		if !until.IsZero() && ts.After(until) {
+			return false
+		}
+		if !t.types[strings.ToUpper(strings.TrimSpace(m.MediaType))] || normalize(m.Caption) != t.caption || !validID(m.ID) {
+			return false
+		}
+		if at.IsZero() || !ts.Before(at) {
+			after = append(after, m)
+		} else {
+			before = append(before, m)
 		}
 		return false
 	})
 	if err != nil {
-		return pregonero.Receipt{}, false, err
+		return pregonero.Receipt{}, verdictAbsent, err
 	}
-	if best == nil {
-		return pregonero.Receipt{}, false, nil
+	var best mediaItem
+	switch {
+	case len(after) == 1:
+		best = after[0]
+	case len(after) > 1:
+		return pregonero.Receipt{}, verdictAmbiguous, nil
+	case len(before) == 1:
+		best = before[0]
+	case len(before) > 1:
+		return pregonero.Receipt{}, verdictAmbiguous, nil
+	default:
+		return pregonero.Receipt{}, verdictAbsent, nil
 	}
-	r := pregonero.Receipt{RemoteID: best.ID, URL: best.Permalink, PublishedAt: bestAt}
+	ts, _ := parseTime(best.Timestamp)
+	r := pregonero.Receipt{RemoteID: best.ID, URL: best.Permalink, PublishedAt: ts}
 	if r.URL == "" {
 		r.URL = fallbackURL
 	}
-	return r, true, nil
+	return r, verdictFound, nil
+}
+
+// locate returns the receipt of a container Instagram reports PUBLISHED.
+// The post is looked up with find around the instant media_publish was
+// called (at; without it, from since on). A post that cannot be told
+// apart (not listed, several fitting, or more pages than ReconcilePages)
+// is an unknown-class error, so that reconciliation looks again, for
+// UnlistedAfter after the instant; past it (or once a story has left the
+// stories list, after 24 hours) the post is known to be out and is not
+// going to be listed: locate gives a fallback receipt then, with the
+// container id as "container:<id>" for the media id, the account's profile
+// for the address, and logs a warning. It never reports such a post as
+// absent, which would publish it again.
+func (cn *conn) locate(ctx context.Context, container string, c pregonero.Content, at, since time.Time) (pregonero.Receipt, error) {
+	t := targetOf(c)
+	ref := at
+	if ref.IsZero() {
+		ref = since
+	}
+	age := cn.a.now().Sub(ref)
+	var (
+		r       pregonero.Receipt
+		v       verdict
+		err     error
+		why     string
+		pending error
+	)
+	if t.story && age >= storyLife {
+		why = "stories are listed for 24 hours only"
+	} else {
+		r, v, err = cn.find(ctx, t, at, since)
+		switch {
+		case err == nil && v == verdictFound:
+			return r, nil
+		case err == nil && v == verdictAmbiguous:
+			why = "several posts fit it equally well"
+			pending = ambiguous(container)
+		case err == nil:
+			why = "it is not among the account's media"
+			pending = notListed(container)
+		case errorCode(err) == codeIncomplete:
+			why = "the account's media since then are too many to read"
+			pending = err
+		default:
+			return pregonero.Receipt{}, err
+		}
+		if age < cn.a.unlistedAfter {
+			return pregonero.Receipt{}, pending
+		}
+	}
+	r = cn.fallbackReceipt(ctx, container, at)
+	cn.a.log.Warn("instagram post is out but its media id could not be read; the receipt names its container and the profile",
+		logAccount, cn.acct.ID, logContainer, container, logReason, why, logMediaID, r.RemoteID, logURL, r.URL)
+	return r, nil
+}
+
+// fallbackReceipt is the receipt of a post known to be published whose
+// media cannot be found: the container for the id, the account's profile
+// (Instagram's address when its username cannot be read) and the publish
+// instant, now when it is unknown.
+func (cn *conn) fallbackReceipt(ctx context.Context, container string, at time.Time) pregonero.Receipt {
+	r := pregonero.Receipt{RemoteID: ContainerReceiptPrefix + container, URL: fallbackURL, PublishedAt: at}
+	if r.PublishedAt.IsZero() {
+		r.PublishedAt = cn.a.now().UTC()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res, err := cn.get(ctx, "/"+cn.ig, fb.Params{"fields": "username"})
+	if err != nil {
+		cn.a.log.Warn("instagram username unreadable; the receipt uses Instagram's address", logAccount, cn.acct.ID, logError, err)
+		return r
+	}
+	if u := str(res.Get("username")); usernameRE.MatchString(u) {
+		r.URL = fallbackURL + u + "/"
+	}
+	return r
+}
+
+// notListed is the failure of a container published whose post is not
+// listed yet: the outcome is known to Instagram, and is looked up again.
+func notListed(container string) error {
+	return &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_not_listed",
+		Message: fmt.Sprintf("Instagram says container %s was published but its post is not among the account's media yet; it will be looked up again, never published twice.", container)}
+}
+
+// ambiguous is the failure of a container published whose post cannot be
+// told from another of the same caption and type published about the same
+// time.
+func ambiguous(container string) error {
+	return &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_ambiguous",
+		Message: fmt.Sprintf("Instagram says container %s was published, but several posts of the account with the same caption and type fit it; it will be looked up again, never published twice.", container)}
+}
+
+// errorCode returns the code of the PublishError err is or wraps.
+func errorCode(err error) string {
+	var pe *pregonero.PublishError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }
 
 func normalize(s string) string { return strings.TrimSpace(norm.NFC.String(s)) }
 
 // list reads the account's media of one edge, newest first, from since on
-// (the whole edge when since is zero), calling visit with each until it
-// returns true. It reads at most ReconcilePages pages and fails when more
-// remain, since absence is then unproven.
-func (cn *conn) list(ctx context.Context, edge, fields string, since time.Time, visit func(mediaItem) bool) error {
+// (the whole edge when since is zero) and up to until (now when zero),
+// calling visit with each until it returns true. It reads at most
+// ReconcilePages pages and fails when more remain, since absence is then
+// unproven.
+func (cn *conn) list(ctx context.Context, edge, fields string, since, until time.Time, visit func(mediaItem) bool) error {
 	params := fb.Params{"fields": fields, "limit": strconv.Itoa(pageSize)}
 	if !since.IsZero() {
 		params["since"] = strconv.FormatInt(since.Unix(), 10)
+	}
+	if !until.IsZero() {
+		params["until"] = strconv.FormatInt(until.Unix()+1, 10)
 	}
 	res, err := cn.get(ctx, "/"+cn.ig+"/"+edge, params)
 	for page := 1; ; page++ {
@@ -155,7 +360,7 @@ func (cn *conn) list(ctx context.Context, edge, fields string, since time.Time, 
 			return nil
 		}
 		if page == cn.a.pages {
-			return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "instagram_reconcile_incomplete",
+			return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: codeIncomplete,
 				Message: fmt.Sprintf("More than %d pages of the account's %s since %s were read without an answer; it will be checked again.", cn.a.pages, edge, since.UTC().Format(time.RFC3339))}
 		}
 		res, err = cn.next(ctx, next)
