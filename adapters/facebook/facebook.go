@@ -2,7 +2,8 @@
 // (github.com/huandu/facebook/v2 through pregonero/adapters/graph): text
 // and link posts with POST /{page}/feed, images uploaded unpublished with
 // POST /{page}/photos and attached to one feed post, videos with POST
-// /{page}/videos, reconciliation with GET /{page}/published_posts.
+// /{page}/videos, reconciliation with GET /{page}/published_posts and, for
+// a video, GET /{page}/videos.
 //
 // The message sent is the content's text; a post with media also carries
 // its link after a blank line unless the text already contains it, while a
@@ -23,6 +24,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -157,8 +159,14 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 }
 
 // call makes one Graph request, remembers its usage headers and classifies
-// its failure.
+// its failure. A path that is not "/{id}" or "/{id}/{edge}" with a Graph
+// id (or "me") is refused without a request: huandu/facebook would report
+// a URL it cannot parse with the access token in it.
 func (c *conn) call(op graph.Op, method fb.Method, path string, params fb.Params) (fb.Result, error) {
+	if !validPath(path) {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "facebook_invalid_id",
+			Message: fmt.Sprintf("Facebook was not called: %q is not a path of a Facebook id.", truncate(path, 80))}
+	}
 	res, err := c.s.Api(path, method, params)
 	c.a.recordUsage(c.acct.ID, res)
 	if err != nil {
@@ -167,10 +175,27 @@ func (c *conn) call(op graph.Op, method fb.Method, path string, params fb.Params
 	return res, nil
 }
 
+// edgeRE is the shape of an edge name in a request path.
+var edgeRE = regexp.MustCompile(`^[a-z_]+$`)
+
+// validPath reports whether path is "/{id}" or "/{id}/{edge}" with a Graph
+// id or "me".
+func validPath(path string) bool {
+	node, edge, hasEdge := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if node != "me" && !graph.ValidID(node) {
+		return false
+	}
+	return !hasEdge || edgeRE.MatchString(edge)
+}
+
 // pageID returns the account's page id: its RemoteID, or the id of the
 // token's page learned once with GET /me.
 func (c *conn) pageID() (string, error) {
 	if id := strings.TrimSpace(c.acct.RemoteID); id != "" {
+		if !graph.ValidID(id) {
+			return "", &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "facebook_bad_page_id",
+				Message: fmt.Sprintf("The account's remote id %q is not a Facebook page id (digits); correct it, or leave it empty to use the page of the access token.", truncate(id, 80))}
+		}
 		return id, nil
 	}
 	c.a.mu.Lock()
@@ -184,9 +209,9 @@ func (c *conn) pageID() (string, error) {
 		return "", fmt.Errorf("look up facebook page: %w", err)
 	}
 	id := str(res, "id")
-	if id == "" {
+	if !graph.ValidID(id) {
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_malformed_response",
-			Message: "Facebook's answer about the page of the access token had no id; it will be retried."}
+			Message: "Facebook's answer about the page of the access token had no usable page id; it will be retried."}
 	}
 	c.a.mu.Lock()
 	c.a.pageIDs[c.acct.ID] = cachedPage{key: c.key, id: id}
@@ -231,9 +256,9 @@ func (a *Adapter) RateLimit(accountID string) (remaining int, reset time.Time, o
 
 // Delete deletes one of the page's posts with a real HTTP DELETE.
 func (a *Adapter) Delete(ctx context.Context, acct *pregonero.Account, remoteID string) error {
-	if strings.TrimSpace(remoteID) == "" || strings.ContainsAny(remoteID, "/?#") {
+	if !graph.ValidID(remoteID) {
 		return &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "facebook_invalid",
-			Message: fmt.Sprintf("%q is not a Facebook post id.", remoteID)}
+			Message: fmt.Sprintf("%q is not a Facebook post id.", truncate(remoteID, 80))}
 	}
 	c, err := a.connect(ctx, acct)
 	if err != nil {

@@ -45,8 +45,16 @@ var pageSeq atomic.Int64
 
 func newEnv(t *testing.T, cfg facebook.Config) *env {
 	t.Helper()
+	return newEnvWith(t, cfg, fake.Options{})
+}
+
+// newEnvWith is newEnv with options of the fake; its clock and logger are
+// the env's.
+func newEnvWith(t *testing.T, cfg facebook.Config, opts fake.Options) *env {
+	t.Helper()
 	e := &env{clock: fakenet.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))}
-	e.fake = fake.New(fake.Options{Now: e.clock.Now, Logger: discard})
+	opts.Now, opts.Logger = e.clock.Now, discard
+	e.fake = fake.New(opts)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := request{method: r.Method, path: r.URL.Path, query: map[string]string{}}
 		for k, vs := range r.URL.Query() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,15 +98,19 @@ func (c *conn) feed(page, msg, link string, photos []string) (string, error) {
 	return c.created(res, "id")
 }
 
-// created reads the id of a created object; an answer without one leaves
-// the outcome unknown.
+// created reads the id of a created object; an answer without a usable
+// id leaves the outcome unknown.
 func (c *conn) created(res fb.Result, field string) (string, error) {
-	if id := str(res, field); id != "" {
+	id := str(res, field)
+	if graph.ValidID(id) {
 		return id, nil
 	}
+	msg := "Facebook accepted the post but its answer had no id; whether it was published will be checked before any new attempt."
+	if id != "" {
+		msg = fmt.Sprintf("Facebook accepted the post but answered an id that is not a Facebook id (%q); whether it was published will be checked before any new attempt.", truncate(id, 80))
+	}
 	return "", &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_malformed_response",
-		Message:    "Facebook accepted the post but its answer had no id; whether it was published will be checked before any new attempt.",
-		HTTPStatus: graph.HTTPStatus(c.s)}
+		Message: msg, HTTPStatus: graph.HTTPStatus(c.s)}
 }
 
 // photoPost uploads the images unpublished, reusing checkpointed photos,
@@ -120,51 +125,64 @@ func (c *conn) photoPost(ctx context.Context, d *pregonero.Delivery, content pre
 		return "", err
 	}
 	id, err := c.feed(page, msg, "", ids)
-	if err == nil || !reused || !refused(err) {
+	if err == nil || !slices.Contains(reused, true) || !refused(err) {
 		return id, err
 	}
-	// A refusal means this request posted nothing, but the checkpointed
-	// photos may already belong to the post of an earlier attempt: then
-	// that post is the delivery's. Otherwise they are gone (deleted on the
-	// page): upload them afresh once.
-	story, lerr := c.attachedStory(ids)
-	switch {
-	case lerr != nil:
-		return "", lerr
-	case story != "":
-		c.a.log.Warn("facebook photos already published by an earlier attempt", logAccount, c.acct.ID, logRemoteID, story)
-		return story, nil
+	// A refusal means this request posted nothing, but a checkpointed
+	// photo may already belong to the post of an earlier attempt: then
+	// that post is the delivery's. Checkpointed photos Facebook no longer
+	// has (deleted on the page) are uploaded afresh, once. When every
+	// photo is still there and attached to nothing, the refusal is about
+	// something else and stands.
+	keys := photoKeys(content.Media)
+	keep := make(map[string]string, len(ids))
+	gone := 0
+	for i, pid := range ids {
+		if !reused[i] {
+			keep[keys[i]] = pid
+			continue
+		}
+		story, exists, lerr := c.photoStory(pid)
+		switch {
+		case lerr != nil:
+			return "", lerr
+		case story != "":
+			c.a.log.Warn("facebook photos already published by an earlier attempt", logAccount, c.acct.ID, logRemoteID, story)
+			return story, nil
+		case !exists:
+			gone++
+		default:
+			keep[keys[i]] = pid
+		}
 	}
-	c.a.log.Warn("facebook refused checkpointed photos; uploading again", logAccount, c.acct.ID, logError, err)
-	if ids, _, err = c.photos(ctx, content, page, nil); err != nil {
+	if gone == 0 {
+		return "", err
+	}
+	c.a.log.Warn("facebook no longer has checkpointed photos; uploading them again", logAccount, c.acct.ID, "photos", gone, logError, err)
+	if ids, _, err = c.photos(ctx, content, page, keep); err != nil {
 		return "", err
 	}
 	return c.feed(page, msg, "", ids)
 }
 
-// attachedStory returns the post one of the photos is attached to, ""
-// when none is.
-func (c *conn) attachedStory(ids []string) (string, error) {
-	for _, id := range ids {
-		story, _, err := c.photoStory(id)
-		if err != nil || story != "" {
-			return story, err
-		}
-	}
-	return "", nil
-}
-
 // photoStory reads the post (page story) a photo is attached to; exists is
-// false when Facebook no longer has the photo.
+// false only when Facebook answers that the photo does not exist (code
+// 100, subcode 33: deleted, or not visible to the token). Any other
+// failure is returned as it is.
 func (c *conn) photoStory(id string) (story string, exists bool, err error) {
 	res, err := c.call(graph.OpRead, fb.GET, "/"+id, fb.Params{"fields": "id,page_story_id"})
 	if err != nil {
-		if pe := pregonero.AsPublishError(err); pe.Class == pregonero.ClassPermanent {
+		if ge, ok := graph.AsError(err); ok && ge.Code == 100 && ge.Subcode == 33 {
 			return "", false, nil
 		}
 		return "", false, fmt.Errorf("look up facebook photo %s: %w", id, err)
 	}
-	return str(res, "page_story_id"), true, nil
+	story = str(res, "page_story_id")
+	if story != "" && !graph.ValidID(story) {
+		return "", true, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_malformed_response",
+			Message: fmt.Sprintf("Facebook reports photo %s attached to a post whose id is not a Facebook id (%q); whether the post went out is checked before any new attempt.", id, truncate(story, 80))}
+	}
+	return story, true, nil
 }
 
 // refused reports whether a create failed with a refusal of the request
@@ -193,23 +211,26 @@ func photoKeys(media []pregonero.MediaBlob) []string {
 }
 
 // photos returns the ids of the content's images uploaded unpublished:
-// those in saved, the others uploaded now and checkpointed one by one.
-func (c *conn) photos(ctx context.Context, content pregonero.Content, page string, saved map[string]string) (ids []string, reused bool, err error) {
+// those in saved (reused[i] is then true), the others uploaded now and
+// checkpointed one by one. A saved value that is not a Facebook id is
+// ignored.
+func (c *conn) photos(ctx context.Context, content pregonero.Content, page string, saved map[string]string) (ids []string, reused []bool, err error) {
 	keys := photoKeys(content.Media)
 	ids = make([]string, len(content.Media))
+	reused = make([]bool, len(content.Media))
 	for i, m := range content.Media {
-		if id := saved[keys[i]]; id != "" {
+		if id := saved[keys[i]]; graph.ValidID(id) {
 			c.a.log.Debug("facebook reusing uploaded photo", logAccount, c.acct.ID, logPhoto, id)
-			ids[i], reused = id, true
+			ids[i], reused[i] = id, true
 			continue
 		}
 		id, err := c.upload(page, m, fb.Params{"published": false}, graph.OpPrepare)
 		if err != nil {
-			return nil, false, fmt.Errorf("upload facebook photo %d: %w", i, err)
+			return nil, nil, fmt.Errorf("upload facebook photo %d: %w", i, err)
 		}
 		if content.Checkpoint != nil {
 			if err := content.Checkpoint(ctx, keys[i], id); err != nil {
-				return nil, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_checkpoint",
+				return nil, nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_checkpoint",
 					Message: "The uploaded photo could not be recorded; nothing was posted and it will be retried.",
 					Err:     fmt.Errorf("checkpoint photo %d: %w", i, err)}
 			}
@@ -236,9 +257,9 @@ func (c *conn) upload(page string, m pregonero.MediaBlob, params fb.Params, op g
 		return "", err
 	}
 	id := str(res, "id")
-	if id == "" {
+	if !graph.ValidID(id) {
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_malformed_response",
-			Message: "Facebook's answer to a photo upload had no id; it will be uploaded again.", HTTPStatus: graph.HTTPStatus(c.s)}
+			Message: "Facebook's answer to a photo upload had no usable id; it will be uploaded again.", HTTPStatus: graph.HTTPStatus(c.s)}
 	}
 	return id, nil
 }
@@ -275,8 +296,11 @@ func (c *conn) video(page, msg string, content pregonero.Content) (string, error
 		c.a.log.Warn("facebook video post id lookup failed; using the video id", logAccount, c.acct.ID, logVideo, vid, logError, err)
 		return vid, nil
 	}
-	if pid := str(res, "post_id"); pid != "" {
+	switch pid := str(res, "post_id"); {
+	case graph.ValidID(pid):
 		return pid, nil
+	case pid != "":
+		c.a.log.Warn("facebook video post id is not a Facebook id; using the video id", logAccount, c.acct.ID, logVideo, vid)
 	}
 	return vid, nil
 }

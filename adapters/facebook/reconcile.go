@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,13 +34,84 @@ func NormalizeMessage(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// item is one entry of a Graph list (a post or a photo).
+// item is one entry of a Graph list (a post, a photo or a video).
 type item struct {
-	ID           string `json:"id"`
-	Message      string `json:"message"`
-	CreatedTime  string `json:"created_time"`
-	PermalinkURL string `json:"permalink_url"`
-	PageStoryID  string `json:"page_story_id"`
+	ID           string      `json:"id"`
+	Message      string      `json:"message"`
+	CreatedTime  string      `json:"created_time"`
+	PermalinkURL string      `json:"permalink_url"`
+	PageStoryID  string      `json:"page_story_id"`
+	Title        string      `json:"title"`
+	Description  string      `json:"description"`
+	PostID       string      `json:"post_id"`
+	Attachments  attachments `json:"attachments"`
+}
+
+// attachments is the attachments field of a post, as far as reconciliation
+// reads it.
+type attachments struct {
+	Data []struct {
+		MediaType      string `json:"media_type"`
+		Target         target `json:"target"`
+		Subattachments struct {
+			Data []struct {
+				Target target `json:"target"`
+			} `json:"data"`
+		} `json:"subattachments"`
+	} `json:"data"`
+}
+
+// target is the object an attachment shows; its id may come as a string
+// or a number.
+type target struct {
+	ID flexString `json:"id"`
+}
+
+// flexString decodes a JSON string or number.
+type flexString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	var v any
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case string:
+		*f = flexString(v)
+	case json.Number:
+		*f = flexString(v.String())
+	}
+	return nil
+}
+
+// attachmentIDs returns the ids of what the post shows: the target of each
+// attachment and of each subattachment. proves reports whether the ids
+// name the post's media one by one, so that a post none of whose ids is
+// this delivery's cannot be it: an album without its subattachments names
+// only itself.
+func (it item) attachmentIDs() (ids []string, proves bool) {
+	proves = len(it.Attachments.Data) > 0
+	for _, a := range it.Attachments.Data {
+		if id := string(a.Target.ID); id != "" {
+			ids = append(ids, id)
+		}
+		subs := 0
+		for _, sub := range a.Subattachments.Data {
+			if id := string(sub.Target.ID); id != "" {
+				ids = append(ids, id)
+				subs++
+			}
+		}
+		switch {
+		case subs > 0:
+		case a.Target.ID == "" || strings.EqualFold(a.MediaType, "album"):
+			proves = false
+		}
+	}
+	return ids, proves
 }
 
 func (it item) created() time.Time {
@@ -46,7 +119,10 @@ func (it item) created() time.Time {
 	return t
 }
 
-func (c *conn) receiptOf(it item) pregonero.Receipt {
+func (c *conn) receiptOf(it item) (pregonero.Receipt, error) {
+	if !graph.ValidID(it.ID) {
+		return pregonero.Receipt{}, badListedID(it.ID)
+	}
 	r := pregonero.Receipt{RemoteID: it.ID, URL: WebBase + url.PathEscape(it.ID), PublishedAt: it.created()}
 	if u := permalink(it.PermalinkURL, it.ID); u != "" {
 		r.URL = u
@@ -54,11 +130,26 @@ func (c *conn) receiptOf(it item) pregonero.Receipt {
 	if r.PublishedAt.IsZero() {
 		r.PublishedAt = c.a.now().UTC()
 	}
-	return r
+	return r, nil
+}
+
+// videoReceipt is the receipt of a listed video: its post when Facebook
+// names it, else the video itself.
+func (c *conn) videoReceipt(v item) (pregonero.Receipt, error) {
+	if graph.ValidID(v.PostID) {
+		return c.receiptOf(item{ID: v.PostID, CreatedTime: v.CreatedTime})
+	}
+	return c.receiptOf(v)
+}
+
+func badListedID(id string) *pregonero.PublishError {
+	return &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_malformed_response",
+		Message: fmt.Sprintf("Facebook listed a matching post under an id that is not a Facebook id (%q); whether the post went out could not be established.", truncate(id, 80))}
 }
 
 // list reads a Graph list, following paging.next for at most maxPages
-// pages. complete reports whether the list ended within them.
+// pages, empty ones included. complete reports whether the list ended
+// within them.
 func (c *conn) list(path string, params fb.Params, maxPages int) (items []item, complete bool, err error) {
 	for page := 0; page < maxPages; page++ {
 		res, err := c.call(graph.OpRead, fb.GET, path, params)
@@ -84,7 +175,9 @@ func (c *conn) list(path string, params fb.Params, maxPages int) (items []item, 
 				Err: fmt.Errorf("read %s: %w", path, err)}
 		}
 		items = append(items, body.Data...)
-		if body.Paging.Next == "" || len(body.Data) == 0 {
+		// An empty page may still link to more: only the absence of
+		// paging.next ends the list.
+		if body.Paging.Next == "" {
 			return items, true, nil
 		}
 		next, err := nextParams(body.Paging.Next, params)
@@ -129,13 +222,26 @@ func nextParams(next string, prev fb.Params) (fb.Params, error) {
 
 // Reconcile looks for the delivery among the page's posts published since
 // the given time (minus two minutes of clock slack), reading at most
-// ReconcilePages pages of GET /{page}/published_posts. A post matches when
-// its message equals the composed message once both are normalized
-// (NormalizeMessage). A post without a message matches only through a
-// photo this delivery uploaded (checkpointed by Publish) that Facebook
-// reports attached to it. Absence is reported only when every post since
-// the start was read and none can be this delivery; otherwise the error is
-// of class unknown, and the delivery stays in doubt.
+// ReconcilePages pages of each list. A post matches when its message
+// equals the composed message once both are normalized (NormalizeMessage).
+//
+// A video delivery is first looked for among the page's videos (GET
+// /{page}/videos), where a video shows from its upload on, while its post
+// appears only once Facebook has processed it: a video matches when its
+// description equals the composed message (its title, when it has no
+// description), or, for a video sent without text, when it has no
+// description and its title equals the content's title. The receipt names
+// the video's post, or the video when Facebook does not name the post yet.
+//
+// A post without a message matches through the photos this delivery
+// uploaded (checkpointed by Publish): the photo ids its attachments name,
+// or else the post (page story) Facebook reports a photo attached to. It is
+// reported absent only when every post without text since the attempt
+// names photos of its own.
+//
+// Absence is reported only when every list was read through and nothing
+// can be this delivery; otherwise the error is of class unknown, and the
+// delivery stays in doubt.
 func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
 	cn, err := a.connect(ctx, acct)
 	if err != nil {
@@ -145,8 +251,35 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	if err != nil {
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 	}
-	params := fb.Params{"fields": "id,message,created_time,permalink_url", "limit": strconv.Itoa(pageSize)}
 	start := a.windowStart(since)
+	want := NormalizeMessage(ComposeMessage(c))
+	video := len(c.Media) > 0 && kindOf(c.Media[0].MIME) == kindVideo
+	videosComplete := true
+	if video {
+		r, found, complete, err := cn.findVideo(page, start, want, NormalizeMessage(c.Title))
+		switch {
+		case err != nil:
+			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
+		case found:
+			return r, true, nil
+		}
+		if want == "" {
+			// Without text the video is told apart only by its title,
+			// and every video since the attempt was looked at.
+			if complete {
+				return pregonero.Receipt{}, false, nil
+			}
+			return pregonero.Receipt{}, false, incomplete(a.pages)
+		}
+		videosComplete = complete
+	}
+
+	fields := "id,message,created_time,permalink_url"
+	if want == "" {
+		// A post of photos without text: what it attaches tells it.
+		fields += ",attachments{media_type,target{id},subattachments{target{id}}}"
+	}
+	params := fb.Params{"fields": fields, "limit": strconv.Itoa(pageSize)}
 	if !start.IsZero() {
 		params["since"] = strconv.FormatInt(start.Unix(), 10)
 	}
@@ -155,7 +288,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 	}
 
-	if want := NormalizeMessage(ComposeMessage(c)); want != "" {
+	if want != "" {
 		// Newest first: the last match is the oldest since the attempt.
 		var match *item
 		for i := range posts {
@@ -165,35 +298,77 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		switch {
 		case match != nil:
-			return cn.receiptOf(*match), true, nil
-		case complete:
+			r, err := cn.receiptOf(*match)
+			if err != nil {
+				return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
+			}
+			return r, true, nil
+		case complete && videosComplete:
 			return pregonero.Receipt{}, false, nil
 		}
 		return pregonero.Receipt{}, false, incomplete(a.pages)
 	}
-
-	// A post without a message: only its photos can tell it apart.
-	var bare []item
-	for _, p := range posts {
-		if NormalizeMessage(p.Message) == "" {
-			bare = append(bare, p)
-		}
-	}
-	if len(bare) == 0 {
-		if complete {
-			return pregonero.Receipt{}, false, nil
-		}
-		return pregonero.Receipt{}, false, incomplete(a.pages)
-	}
-	mine := checkpointedPhotos(d, c)
-	if len(mine) == 0 {
-		return pregonero.Receipt{}, false, ambiguous(len(bare), "this delivery uploaded no photo to tell them apart")
-	}
-	r, found, err := cn.byPhotos(page, start, mine, bare)
+	r, found, err := cn.byPhotos(d, c, page, start, posts, complete)
 	if err != nil {
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 	}
 	return r, found, nil
+}
+
+// findVideo looks for the delivery's video among the page's videos since
+// start. msg is the normalized composed message, title the normalized
+// title. complete reports whether the list was read through. A delivery
+// with neither cannot be told apart from any video since the attempt.
+func (c *conn) findVideo(page string, start time.Time, msg, title string) (r pregonero.Receipt, found, complete bool, err error) {
+	params := fb.Params{"fields": "id,title,description,created_time,post_id,published,permalink_url", "limit": strconv.Itoa(pageSize)}
+	if !start.IsZero() {
+		params["since"] = strconv.FormatInt(start.Unix(), 10)
+	}
+	videos, complete, err := c.list("/"+page+"/videos", params, c.a.pages)
+	if err != nil {
+		return pregonero.Receipt{}, false, false, err
+	}
+	var match *item
+	n := 0
+	for i := range videos {
+		v := &videos[i]
+		if t, ok := parseTime(v.CreatedTime); ok && !start.IsZero() && t.Before(start) {
+			continue
+		}
+		n++
+		// Newest first: the last match is the oldest since the attempt.
+		if videoMatches(*v, msg, title) {
+			match = v
+		}
+	}
+	switch {
+	case match != nil:
+		r, err := c.videoReceipt(*match)
+		if err != nil {
+			return pregonero.Receipt{}, false, complete, err
+		}
+		return r, true, complete, nil
+	case msg == "" && title == "" && n > 0:
+		return pregonero.Receipt{}, false, complete, ambiguous(n, "the video has neither text nor title to tell it apart")
+	}
+	return pregonero.Receipt{}, false, complete, nil
+}
+
+// videoMatches reports whether a listed video is the delivery's: its
+// description equals the message, or, without a description, its title
+// equals the message, or, for a delivery without text, its title equals
+// the title.
+func videoMatches(v item, msg, title string) bool {
+	desc, vt := NormalizeMessage(v.Description), NormalizeMessage(v.Title)
+	switch {
+	case msg != "" && desc != "":
+		return desc == msg
+	case msg != "":
+		return vt == msg
+	case title != "":
+		return desc == "" && vt == title
+	}
+	return false
 }
 
 // windowStart is where the search for a delivery starts.
@@ -216,88 +391,129 @@ func checkpointedPhotos(d *pregonero.Delivery, c pregonero.Content) map[string]b
 		return ids
 	}
 	for _, k := range photoKeys(c.Media) {
-		if id := d.Checkpoint[k]; id != "" {
+		if id := d.Checkpoint[k]; graph.ValidID(id) {
 			ids[id] = true
 		}
 	}
 	return ids
 }
 
-// byPhotos finds the post carrying the delivery's photos among the page's
-// uploaded photos, through the post (page story) each photo belongs to.
-// Every photo of the delivery seen and none attached proves absence.
-func (c *conn) byPhotos(page string, start time.Time, mine map[string]bool, bare []item) (pregonero.Receipt, bool, error) {
+// byPhotos finds a post without text by the photos this delivery
+// uploaded. posts are the page's posts since start with their
+// attachments; complete reports whether that list was read through.
+func (c *conn) byPhotos(d *pregonero.Delivery, content pregonero.Content, page string, start time.Time, posts []item, complete bool) (pregonero.Receipt, bool, error) {
+	var bare []item
+	for _, p := range posts {
+		if NormalizeMessage(p.Message) == "" {
+			bare = append(bare, p)
+		}
+	}
+	if len(bare) == 0 {
+		if complete {
+			return pregonero.Receipt{}, false, nil
+		}
+		return pregonero.Receipt{}, false, incomplete(c.a.pages)
+	}
+	mine := checkpointedPhotos(d, content)
+	if len(mine) == 0 {
+		return pregonero.Receipt{}, false, ambiguous(len(bare), "this delivery uploaded no photo to tell them apart")
+	}
+
+	// The photos each post names.
+	var matched []item
+	unproven := 0
+	for _, p := range bare {
+		ids, proves := p.attachmentIDs()
+		switch {
+		case slices.ContainsFunc(ids, func(id string) bool { return mine[id] }):
+			matched = append(matched, p)
+		case !proves:
+			unproven++
+		}
+	}
+	switch {
+	case len(matched) == 1:
+		r, err := c.receiptOf(matched[0])
+		return r, err == nil, err
+	case len(matched) > 1:
+		return pregonero.Receipt{}, false, ambiguous(len(matched), "the delivery's photos are attached to several of them")
+	case unproven == 0 && complete:
+		// Every post without text names photos of its own.
+		return pregonero.Receipt{}, false, nil
+	}
+
+	// The post each photo reports being attached to.
+	story, err := c.storyOfPhotos(page, start, mine)
+	switch {
+	case err != nil:
+		return pregonero.Receipt{}, false, err
+	case story != "":
+		for _, p := range bare {
+			if p.ID == story {
+				r, err := c.receiptOf(p)
+				return r, err == nil, err
+			}
+		}
+		return c.receipt(story), true, nil
+	case !complete:
+		return pregonero.Receipt{}, false, incomplete(c.a.pages)
+	}
+	return pregonero.Receipt{}, false, ambiguous(unproven, "Facebook shows neither the photos of some of them nor a post for this delivery's photos")
+}
+
+// storyOfPhotos returns the post (page story) the delivery's photos are
+// attached to according to the photos themselves, "" when none reports
+// one: the page's uploaded photos since start are listed, and those the
+// list does not show are asked for one by one.
+func (c *conn) storyOfPhotos(page string, start time.Time, mine map[string]bool) (string, error) {
 	params := fb.Params{"type": "uploaded", "fields": "id,created_time,page_story_id", "limit": strconv.Itoa(pageSize)}
 	if !start.IsZero() {
 		params["since"] = strconv.FormatInt(start.Unix(), 10)
 	}
 	photos, _, err := c.list("/"+page+"/photos", params, c.a.pages)
 	if err != nil {
-		return pregonero.Receipt{}, false, err
+		return "", err
 	}
 	stories := map[string]bool{}
-	seen := 0
+	listed := map[string]bool{}
 	for _, p := range photos {
-		if !mine[p.ID] {
-			continue
-		}
-		seen++
-		if p.PageStoryID != "" {
+		listed[p.ID] = true
+		if mine[p.ID] && p.PageStoryID != "" {
 			stories[p.PageStoryID] = true
 		}
 	}
-	// Photos the list did not show are asked for one by one.
-	if seen < len(mine) {
-		listed := map[string]bool{}
-		for _, p := range photos {
-			listed[p.ID] = true
+	for _, id := range slices.Sorted(maps.Keys(mine)) {
+		if listed[id] {
+			continue
 		}
-		for id := range mine {
-			if listed[id] {
-				continue
-			}
-			story, exists, err := c.photoStory(id)
-			if err != nil {
-				return pregonero.Receipt{}, false, err
-			}
-			if !exists {
-				// The photo is gone: it tells nothing either way.
-				continue
-			}
-			seen++
-			if story != "" {
-				stories[story] = true
-			}
+		story, _, err := c.photoStory(id)
+		if err != nil {
+			return "", err
+		}
+		if story != "" {
+			stories[story] = true
 		}
 	}
-	switch {
-	case len(stories) == 1:
-		var story string
+	switch len(stories) {
+	case 0:
+		return "", nil
+	case 1:
 		for s := range stories {
-			story = s
-		}
-		for _, p := range bare {
-			if p.ID == story {
-				return c.receiptOf(p), true, nil
+			if !graph.ValidID(s) {
+				return "", badListedID(s)
 			}
+			return s, nil
 		}
-		return c.receipt(story), true, nil
-	case len(stories) > 1:
-		return pregonero.Receipt{}, false, ambiguous(len(stories), "the delivery's photos belong to several posts")
-	case seen == len(mine):
-		// Every photo is there and none is attached: the post attaching
-		// them was never created.
-		return pregonero.Receipt{}, false, nil
 	}
-	return pregonero.Receipt{}, false, ambiguous(len(bare), "the delivery's photos could not all be found")
+	return "", ambiguous(len(stories), "the delivery's photos belong to several posts")
 }
 
 func incomplete(pages int) *pregonero.PublishError {
 	return &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_reconcile_incomplete",
-		Message: fmt.Sprintf("The page has more posts since the attempt than the %d pages read; whether the post went out could not be established.", pages)}
+		Message: fmt.Sprintf("The page's posts or videos since the attempt run past the %d pages read; whether the post went out could not be established.", pages)}
 }
 
 func ambiguous(n int, why string) *pregonero.PublishError {
 	return &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_reconcile_ambiguous",
-		Message: fmt.Sprintf("The page has %d post(s) without text since the attempt and %s; whether the post went out could not be established.", n, why)}
+		Message: fmt.Sprintf("The page has %d post(s) or video(s) without text since the attempt and %s; whether the post went out could not be established.", n, why)}
 }

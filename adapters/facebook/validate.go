@@ -76,7 +76,8 @@ func (a *Adapter) Measure(c pregonero.Content) (length, limit int) {
 
 // Validate checks the content against Facebook's limits without contacting
 // Facebook. Each error names the field (text, media, media[i], format,
-// title), the limit and the actual value; Target is the account id.
+// title), the limit and the actual value; Target is the account id. A
+// video needs a text or a title, which Reconcile finds it by.
 func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []pregonero.FieldError {
 	target := ""
 	if acct != nil {
@@ -141,6 +142,10 @@ func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []prego
 	case images > MaxImages:
 		add("media", pregonero.FieldTooMany, MaxImages, images,
 			"media has %d images; Pregonero attaches at most %d images to one multi-photo Facebook post", images, MaxImages)
+	}
+	if videos > 0 && msg == "" && strings.TrimSpace(c.Title) == "" {
+		add("title", pregonero.FieldRequired, nil, nil,
+			"a Facebook video needs a text or a title: it is how the post is found again when Facebook's answer to the upload is lost")
 	}
 	if strings.TrimSpace(c.Title) != "" && videos == 0 {
 		add("title", pregonero.FieldUnsupported, nil, c.Title,

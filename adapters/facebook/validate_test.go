@@ -79,14 +79,17 @@ func TestValidate(t *testing.T) {
 
 	t.Run("accepted", func(t *testing.T) {
 		for name, c := range map[string]pregonero.Content{
-			"text":                 {Text: "Hola"},
-			"link":                 {Link: "https://a.example"},
-			"ten images":           {Text: "x", Media: images(10)},
-			"media only":           {Media: images(1)},
-			"video with title":     {Text: "x", Title: "Clip", Media: []pregonero.MediaBlob{video}},
-			"feed format":          {Text: "x", Format: pregonero.FormatFeed},
-			"10 MiB image":         {Media: []pregonero.MediaBlob{big("image/webp", facebook.MaxImageBytes)}},
-			"message at the limit": {Text: strings.Repeat("é", facebook.MaxMessageChars)},
+			"text":                  {Text: "Hola"},
+			"link":                  {Link: "https://a.example"},
+			"ten images":            {Text: "x", Media: images(10)},
+			"media only":            {Media: images(1)},
+			"video with title":      {Text: "x", Title: "Clip", Media: []pregonero.MediaBlob{video}},
+			"video with title only": {Title: "Clip", Media: []pregonero.MediaBlob{video}},
+			"video with text only":  {Text: "x", Media: []pregonero.MediaBlob{video}},
+			"video with a link":     {Link: "https://a.example", Media: []pregonero.MediaBlob{video}},
+			"feed format":           {Text: "x", Format: pregonero.FormatFeed},
+			"10 MiB image":          {Media: []pregonero.MediaBlob{big("image/webp", facebook.MaxImageBytes)}},
+			"message at the limit":  {Text: strings.Repeat("é", facebook.MaxMessageChars)},
 		} {
 			if errs := a.Validate(c, acct); len(errs) != 0 {
 				t.Errorf("%s: got errors %+v, want none", name, errs)
@@ -150,6 +153,12 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("video without text or title", func(t *testing.T) {
+		e := only(t, a.Validate(pregonero.Content{Title: "  ", Media: []pregonero.MediaBlob{video}}, acct), "title")
+		if e.Code != pregonero.FieldRequired || !strings.Contains(e.Message, "found again") {
+			t.Errorf("got %+v, want required, saying the title or text is how the post is found again", e)
+		}
+	})
 	t.Run("title without video", func(t *testing.T) {
 		e := only(t, a.Validate(pregonero.Content{Text: "x", Title: "T", Media: images(1)}, acct), "title")
 		if e.Code != pregonero.FieldUnsupported {

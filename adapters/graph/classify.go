@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -151,6 +152,11 @@ var permissionRE = regexp.MustCompile(`\b(pages_[a-z_]+|instagram_[a-z_]+|publis
 // codes prefixed "facebook_" or "instagram_". res may be nil. now is the
 // adapter's clock for NotBefore. A nil err gives nil; a *PublishError
 // already in err's chain is returned as is.
+//
+// The PublishError's Err wraps err in an error whose message has the
+// values of access_token and appsecret_proof parameters scrubbed (see
+// Scrub), since a Go URL error shows the whole URL; errors.As still finds
+// the *fb.Error or *url.Error in the chain.
 func Classify(network string, op Op, err error, res fb.Result, now time.Time) *pregonero.PublishError {
 	if err == nil {
 		return nil
@@ -159,7 +165,7 @@ func Classify(network string, op Op, err error, res fb.Result, now time.Time) *p
 	if errors.As(err, &pe) {
 		return pe
 	}
-	c := classifier{network: network, prefix: strings.ToLower(network) + "_", op: op, err: err, usage: UsageOf(res), now: now}
+	c := classifier{network: network, prefix: strings.ToLower(network) + "_", op: op, err: scrubbed(err), usage: UsageOf(res), now: now}
 	if ge, ok := AsError(err); ok {
 		return c.graph(ge)
 	}
@@ -181,7 +187,8 @@ func (c classifier) new(class pregonero.ErrorClass, code, msg string) *pregonero
 // graph classifies an error object the network answered with.
 func (c classifier) graph(ge *Error) *pregonero.PublishError {
 	pe := c.graphClass(ge)
-	pe.NetworkMessage = ge.Message
+	pe.Message = Scrub(pe.Message)
+	pe.NetworkMessage = Scrub(ge.Message)
 	return pe
 }
 
@@ -310,6 +317,13 @@ func permissionMessage(network string, ge *Error) string {
 // an answer that is not Graph JSON.
 func (c classifier) transport() *pregonero.PublishError {
 	n := c.network
+	var parse *url.Error
+	if errors.As(c.err, &parse) && parse.Op == "parse" {
+		// The request could not be built: an id or the endpoint in the
+		// URL is malformed, and sending again builds the same URL.
+		return c.new(pregonero.ClassPermanent, "invalid_request",
+			fmt.Sprintf("%s was not called: the request address could not be built from the account's endpoint and the ids used (nothing was sent).", n))
+	}
 	if dialError(c.err) {
 		return c.new(pregonero.ClassRetryable, "transient",
 			fmt.Sprintf("%s could not be reached (nothing was sent); it will be tried again.", n))

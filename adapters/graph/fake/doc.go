@@ -34,7 +34,9 @@
 // share of Options.PageCallsPerHour used in the rolling hour; past it,
 // code 32. Lists are newest first with cursors and an absolute paging.next
 // back to the fake, honour since, until and limit (25 by default, 100 at
-// most). Timestamps use Graph's 2006-01-02T15:04:05-0700.
+// most); Options.EmptyListPages puts that many empty pages with a
+// paging.next before the first. Timestamps use Graph's
+// 2006-01-02T15:04:05-0700.
 //
 // # Facebook
 //
@@ -45,10 +47,18 @@
 // uploads a photo to attach once), POST /{page}/videos (multipart source or
 // file_url; MP4 or QuickTime, checked box by box; GET
 // /{video}?fields=post_id names its post), GET /{page}/published_posts,
-// GET /{page}/photos?type=uploaded, GET /{page}, GET /me, GET of posts,
-// photos and videos (with synthetic reactions, comments and shares that
-// grow with age) and DELETE of them. The ledger keeps the message, caption
-// or description exactly as sent and the media with their sniffed type.
+// GET /{page}/photos?type=uploaded, GET /{page}/videos, GET /{page}, GET
+// /me, GET of posts, photos and videos (with synthetic reactions, comments
+// and shares that grow with age) and DELETE of them. A video is listed
+// under /{page}/videos from its upload, but its post shows in the post
+// lists only after Options.FacebookVideoProcessing (2 s by default) on the
+// fake's clock; until then the video reports published false, and no
+// post_id with Options.VideoPostIDAfterProcessing. Posts answer the
+// attachments field with the target id of each photo (an album's in its
+// subattachments) or of the video, and a shared link's URL; photos answer
+// page_story_id unless Options.HidePageStoryID. The ledger keeps the
+// message, caption or description exactly as sent and the media with their
+// sniffed type.
 //
 // # Instagram
 //

@@ -279,7 +279,7 @@ func (f *Fake) createVideo(w http.ResponseWriter, c *call) *gerr {
 	defer f.mu.Unlock()
 	seq := f.nextSeq()
 	v := &fbVideo{id: idFrom(fbIDBase, seq), page: c.who.page, seq: seq, title: title, description: description,
-		mime: mime, size: size, created: now}
+		mime: mime, size: size, created: now, readyAt: now.Add(f.fbVideoDelay)}
 	f.videos[v.id] = v
 	if published {
 		post := f.newPost(c.who.page, description, "", "video", true, now)
@@ -330,9 +330,46 @@ func (f *Fake) postJSON(p *fbPost, fs fieldSet, now time.Time) map[string]any {
 			if n := engagement(p.created, now, 30*time.Minute); n > 0 {
 				out["shares"] = map[string]int{"count": n}
 			}
+		case "attachments":
+			if a := f.attachments(p); a != nil {
+				out["attachments"] = map[string]any{"data": a}
+			}
 		}
 	}
 	return out
+}
+
+// attachments renders what a post carries the way Graph's attachments
+// field does: a photo with its target id, several photos as an album
+// whose subattachments name them, a video with its target id, a shared
+// link with its URL only. A post with text alone has none. Callers hold
+// f.mu.
+func (f *Fake) attachments(p *fbPost) []map[string]any {
+	photo := func(id string) map[string]any {
+		return map[string]any{"type": "photo", "media_type": "photo",
+			"url":    "https://www.facebook.com/photo.php?fbid=" + id,
+			"target": map[string]string{"id": id, "url": "https://www.facebook.com/photo.php?fbid=" + id}}
+	}
+	switch {
+	case p.video != "":
+		u := fmt.Sprintf("https://www.facebook.com/%s/videos/%s/", p.page, p.video)
+		return []map[string]any{{"type": "video_inline", "media_type": "video", "url": u,
+			"target": map[string]string{"id": p.video, "url": u}}}
+	case len(p.photos) == 1:
+		return []map[string]any{photo(p.photos[0])}
+	case len(p.photos) > 1:
+		subs := make([]map[string]any, len(p.photos))
+		for i, id := range p.photos {
+			subs[i] = photo(id)
+		}
+		num := strings.TrimPrefix(p.id, p.page+"_")
+		u := fmt.Sprintf("https://www.facebook.com/%s/posts/%s", p.page, num)
+		return []map[string]any{{"type": "album", "media_type": "album", "url": u,
+			"target": map[string]string{"id": num, "url": u}, "subattachments": map[string]any{"data": subs}}}
+	case p.link != "":
+		return []map[string]any{{"type": "share", "url": p.link, "target": map[string]string{"url": p.link}}}
+	}
+	return nil
 }
 
 func (f *Fake) photoJSON(p *fbPhoto, fs fieldSet) map[string]any {
@@ -352,7 +389,7 @@ func (f *Fake) photoJSON(p *fbPhoto, fs fieldSet) map[string]any {
 				out["alt_text_custom"] = p.alt
 			}
 		case "page_story_id":
-			if p.post != "" {
+			if p.post != "" && !f.hideStoryID {
 				out["page_story_id"] = p.post
 			}
 		case "link":
@@ -368,7 +405,11 @@ func (f *Fake) photoJSON(p *fbPhoto, fs fieldSet) map[string]any {
 	return out
 }
 
-func (f *Fake) videoJSON(v *fbVideo, fs fieldSet) map[string]any {
+// videoJSON renders the requested fields of a video; while it is being
+// processed it reports published false, video_status processing and, with
+// Options.VideoPostIDAfterProcessing, no post_id.
+func (f *Fake) videoJSON(v *fbVideo, fs fieldSet, now time.Time) map[string]any {
+	ready := !now.Before(v.readyAt)
 	out := map[string]any{"id": v.id}
 	for name := range fs {
 		switch name {
@@ -385,15 +426,19 @@ func (f *Fake) videoJSON(v *fbVideo, fs fieldSet) map[string]any {
 		case "updated_time":
 			out["updated_time"] = formatTime(v.created)
 		case "post_id":
-			if v.post != "" {
+			if v.post != "" && (ready || !f.postIDLate) {
 				out["post_id"] = v.post
 			}
 		case "permalink_url":
 			out["permalink_url"] = fmt.Sprintf("/%s/videos/%s/", v.page, v.id)
 		case "published":
-			out["published"] = v.post != ""
+			out["published"] = v.post != "" && ready
 		case "status":
-			out["status"] = map[string]string{"video_status": "ready"}
+			status := "ready"
+			if !ready {
+				status = "processing"
+			}
+			out["status"] = map[string]string{"video_status": status}
 		}
 	}
 	return out
@@ -416,7 +461,7 @@ func (f *Fake) getObject(kind string) func(http.ResponseWriter, *call) *gerr {
 			}
 		case kindVideo:
 			if v, ok := f.videos[c.node]; ok {
-				out = f.videoJSON(v, parseFields(c.param("fields"), "description", "updated_time"))
+				out = f.videoJSON(v, parseFields(c.param("fields"), "description", "updated_time"), now)
 			}
 		}
 		f.mu.Unlock()
@@ -429,21 +474,47 @@ func (f *Fake) getObject(kind string) func(http.ResponseWriter, *call) *gerr {
 }
 
 // listPosts serves published_posts (and feed and posts, which are the
-// same for a page that only posts as itself).
+// same for a page that only posts as itself). The post of a video still
+// being processed is not listed yet.
 func (f *Fake) listPosts(w http.ResponseWriter, c *call) *gerr {
 	now := f.now()
 	fs := parseFields(c.param("fields"), "created_time", "message")
 	f.mu.Lock()
 	var posts []*fbPost
 	for _, p := range f.posts {
-		if p.page == c.node && p.published {
-			posts = append(posts, p)
+		if p.page != c.node || !p.published {
+			continue
 		}
+		if v := f.videos[p.video]; v != nil && now.Before(v.readyAt) {
+			continue
+		}
+		posts = append(posts, p)
 	}
 	newest(posts, func(p *fbPost) (time.Time, uint64) { return p.created, p.seq })
 	items := make([]item, len(posts))
 	for i, p := range posts {
 		items[i] = item{p.id, p.created, f.postJSON(p, fs, now)}
+	}
+	f.mu.Unlock()
+	return f.writeList(w, c, items)
+}
+
+// listVideos serves /{page}/videos: the page's videos from their upload
+// on, processed or not.
+func (f *Fake) listVideos(w http.ResponseWriter, c *call) *gerr {
+	now := f.now()
+	fs := parseFields(c.param("fields"), "created_time", "description", "updated_time")
+	f.mu.Lock()
+	var videos []*fbVideo
+	for _, v := range f.videos {
+		if v.page == c.node {
+			videos = append(videos, v)
+		}
+	}
+	newest(videos, func(v *fbVideo) (time.Time, uint64) { return v.created, v.seq })
+	items := make([]item, len(videos))
+	for i, v := range videos {
+		items[i] = item{v.id, v.created, f.videoJSON(v, fs, now)}
 	}
 	f.mu.Unlock()
 	return f.writeList(w, c, items)

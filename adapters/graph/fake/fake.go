@@ -126,6 +126,22 @@ type Options struct {
 	Fetcher *http.Client
 	// MaxImageBytes bounds Instagram images (8 MiB by default).
 	MaxImageBytes int64
+	// FacebookVideoProcessing is how long, on Now, a published Facebook
+	// video's post stays out of the page's post lists (published_posts,
+	// posts, feed) after the upload, while the video is listed under
+	// /{page}/videos at once: 2 s by default; a negative value means no
+	// processing time.
+	FacebookVideoProcessing time.Duration
+	// VideoPostIDAfterProcessing withholds a Facebook video's post_id
+	// until its processing ends (Graph's behaviour here is unverified).
+	VideoPostIDAfterProcessing bool
+	// HidePageStoryID makes Facebook photos never report page_story_id,
+	// as Graph may not for photos attached with attached_media
+	// (unverified).
+	HidePageStoryID bool
+	// EmptyListPages makes every list answer start with this many pages
+	// with an empty data array and a paging.next, as Graph may send.
+	EmptyListPages int
 }
 
 // Fake is the Graph API of Facebook Pages and Instagram content
@@ -146,6 +162,10 @@ type Fake struct {
 	callsPerHour    int
 	fetcher         *http.Client
 	maxImageBytes   int64
+	fbVideoDelay    time.Duration
+	postIDLate      bool
+	hideStoryID     bool
+	emptyPages      int
 
 	mu         sync.Mutex
 	seq        uint64
@@ -179,6 +199,10 @@ func New(opts Options) *Fake {
 		callsPerHour:    opts.PageCallsPerHour,
 		fetcher:         opts.Fetcher,
 		maxImageBytes:   opts.MaxImageBytes,
+		fbVideoDelay:    opts.FacebookVideoProcessing,
+		postIDLate:      opts.VideoPostIDAfterProcessing,
+		hideStoryID:     opts.HidePageStoryID,
+		emptyPages:      max(opts.EmptyListPages, 0),
 		calls:           make(map[string][]time.Time),
 		posts:           make(map[string]*fbPost),
 		photos:          make(map[string]*fbPhoto),
@@ -233,6 +257,12 @@ func New(opts Options) *Fake {
 	}
 	if f.maxImageBytes <= 0 {
 		f.maxImageBytes = 8 << 20
+	}
+	switch {
+	case f.fbVideoDelay == 0:
+		f.fbVideoDelay = 2 * time.Second
+	case f.fbVideoDelay < 0:
+		f.fbVideoDelay = 0
 	}
 	f.faults.Register(NetworkFacebook, OpCreate, OpUpload, OpDelete, OpLookup)
 	f.faults.Register(NetworkInstagram, OpDelete, OpLookup, OpContainer, OpStatus, OpPublish, OpLimit, OpFetch)

@@ -58,6 +58,7 @@ type fbVideo struct {
 	size        int64
 	post        string
 	created     time.Time
+	readyAt     time.Time // when processing ends and its post is listed
 }
 
 // container is an Instagram media container and its processing state.

@@ -20,6 +20,10 @@ const graphTime = "2006-01-02T15:04:05-0700"
 
 func formatTime(t time.Time) string { return t.UTC().Format(graphTime) }
 
+// emptyPageParam numbers the leading empty pages of Options.EmptyListPages
+// in their paging.next links.
+const emptyPageParam = "empty_page"
+
 // item is one entry of a list: its id (the cursor), its creation time and
 // its JSON object.
 type item struct {
@@ -32,7 +36,8 @@ type item struct {
 // (Unix seconds) and paged with after/before cursors and limit. items must
 // already be ordered newest first. paging.next is an absolute URL back to
 // the fake carrying the same parameters, so clients can follow it as they
-// follow Graph's.
+// follow Graph's. With Options.EmptyListPages the first page is preceded
+// by that many pages with no data and a paging.next.
 func (f *Fake) writeList(w http.ResponseWriter, c *call, items []item) *gerr {
 	limit := defaultLimit
 	if s := c.param("limit"); s != "" {
@@ -49,6 +54,13 @@ func (f *Fake) writeList(w http.ResponseWriter, c *call, items []item) *gerr {
 	until, e := timeParam(c, "until")
 	if e != nil {
 		return e
+	}
+	if f.emptyPages > 0 && c.param("after") == "" && c.param("before") == "" {
+		if n, _ := strconv.Atoi(c.param(emptyPageParam)); n < f.emptyPages {
+			writeJSON(w, http.StatusOK, map[string]any{"data": []any{},
+				"paging": map[string]any{"next": f.pageURL(c, emptyPageParam, strconv.Itoa(n+1))}})
+			return nil
+		}
 	}
 	kept := items[:0:0]
 	for _, it := range items {
@@ -121,7 +133,7 @@ func (f *Fake) pageURL(c *call, key, cur string) string {
 	q := url.Values{}
 	for k, vs := range c.params {
 		switch k {
-		case "after", "before", "appsecret_proof", "format", "method":
+		case "after", "before", "appsecret_proof", "format", "method", emptyPageParam:
 			continue
 		case "access_token":
 			if c.header {

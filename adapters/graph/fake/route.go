@@ -103,6 +103,8 @@ func (f *Fake) route(c *call) *gerr {
 			return fb(OpLookup, f.listPosts)
 		case c.edge == "photos" && get:
 			return fb(OpLookup, f.listPhotos)
+		case c.edge == "videos" && get:
+			return fb(OpLookup, f.listVideos)
 		case c.edge == "feed" && post:
 			return fb(OpCreate, f.createFeed)
 		case c.edge == "photos" && post:

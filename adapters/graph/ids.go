@@ -1,0 +1,56 @@
+package graph
+
+import (
+	"regexp"
+	"strings"
+)
+
+// idRE is the shape of the Graph ids Pregonero puts in a path: a node id
+// of digits (page, photo, video, Instagram user, container or media) or a
+// page post id "{page}_{post}".
+var idRE = regexp.MustCompile(`^[0-9]+(_[0-9]+)?$`)
+
+// ValidID reports whether id has the shape of a Graph node or page post
+// id and so may go into a request path as it is. Ids read from answers
+// are checked with it before use: huandu/facebook reports a URL it cannot
+// parse with the whole URL, access token included.
+func ValidID(id string) bool { return idRE.MatchString(id) }
+
+// secretRE finds credentials carried as URL or form parameters.
+var secretRE = regexp.MustCompile(`(?i)\b(access_token|appsecret_proof|input_token|client_secret)=[^&\s"'<>]*`)
+
+// Redacted replaces the value of a credential parameter in texts Scrub
+// cleans.
+const Redacted = "REDACTED"
+
+// Scrub returns s with the values of access_token, appsecret_proof,
+// input_token and client_secret parameters replaced by Redacted.
+func Scrub(s string) string {
+	if !strings.Contains(s, "=") {
+		return s
+	}
+	return secretRE.ReplaceAllStringFunc(s, func(m string) string {
+		name, _, _ := strings.Cut(m, "=")
+		return name + "=" + Redacted
+	})
+}
+
+// scrubbedError shows the message of the error it wraps with credentials
+// scrubbed; errors.As and errors.Is still reach the wrapped chain.
+type scrubbedError struct{ err error }
+
+func (e *scrubbedError) Error() string { return Scrub(e.err.Error()) }
+
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubbed wraps err so that its message hides credentials; nil stays nil
+// and an error already wrapped is not wrapped again.
+func scrubbed(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*scrubbedError); ok {
+		return err
+	}
+	return &scrubbedError{err: err}
+}
