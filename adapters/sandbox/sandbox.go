@@ -2,8 +2,12 @@
 // `pregonero sandbox` and the default configuration of `pregonero serve`
 // run them: X under /x/, the Graph API of Facebook Pages and Instagram
 // under /graph/ (an account's endpoint is http://ADDR/graph, versions as
-// /graph/v25.0/…), later fakes under their own prefixes, and the
-// inspection endpoints scripts rely on:
+// /graph/v25.0/…), YouTube under /youtube/ (an account's endpoint is
+// http://ADDR/youtube, its token URL http://ADDR/youtube/token; uploads
+// are also served at /upload/youtube/, where Google's Go client sends
+// them because it resolves upload paths against the host root), later
+// fakes under their own prefixes, and the inspection endpoints scripts
+// rely on:
 //
 //   - GET /_sandbox/posts: every post the fakes accepted and that was not
 //     deleted, as {"posts":[{"network","account","remote_id","text","media",
@@ -27,6 +31,7 @@ import (
 	"pregonero/adapters/fakenet"
 	graphfake "pregonero/adapters/graph/fake"
 	xfake "pregonero/adapters/x/fake"
+	ytfake "pregonero/adapters/youtube/fake"
 )
 
 // Options configure a Sandbox; the zero value works.
@@ -42,6 +47,9 @@ type Options struct {
 	// Graph is passed to the Graph fake (Facebook and Instagram); its
 	// Ledger, Faults, Now, Prefix and Logger are set by the sandbox.
 	Graph graphfake.Options
+	// YouTube is passed to the YouTube fake; its Ledger, Faults, Now,
+	// Prefix and Logger are set by the sandbox.
+	YouTube ytfake.Options
 	// Logger receives the sandbox's and the fakes' logs.
 	Logger *slog.Logger
 }
@@ -54,6 +62,7 @@ type Sandbox struct {
 	log    *slog.Logger
 	x      *xfake.Fake
 	graph  *graphfake.Fake
+	yt     *ytfake.Fake
 
 	mu       sync.Mutex
 	mux      *http.ServeMux
@@ -61,8 +70,9 @@ type Sandbox struct {
 	mounts   map[string]http.Handler // prefix → the fake serving it
 }
 
-// New returns a sandbox serving the X fake under /x/ and the Graph fake
-// (networks facebook and instagram) under /graph/.
+// New returns a sandbox serving the X fake under /x/, the Graph fake
+// (networks facebook and instagram) under /graph/ and the YouTube fake
+// under /youtube/ and /upload/youtube/.
 func New(opts Options) *Sandbox {
 	s := &Sandbox{
 		ledger: fakenet.NewLedger(),
@@ -82,7 +92,7 @@ func New(opts Options) *Sandbox {
 	s.mux.Handle("/_sandbox/faults", s.faults)
 	s.mux.HandleFunc("/_sandbox/health", s.handleHealth)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, Facebook and Instagram under /graph/, inspection under /_sandbox/.")
+		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, Facebook and Instagram under /graph/, YouTube under /youtube/, inspection under /_sandbox/.")
 	})
 
 	xo := opts.X
@@ -95,6 +105,12 @@ func New(opts Options) *Sandbox {
 	s.graph = graphfake.New(gro)
 	s.Mount(graphfake.NetworkFacebook, "/graph", s.graph)
 	s.Mount(graphfake.NetworkInstagram, "/graph", s.graph)
+
+	yto := opts.YouTube
+	yto.Ledger, yto.Faults, yto.Now, yto.Prefix, yto.Logger = s.ledger, s.faults, s.now, "/youtube", s.log
+	s.yt = ytfake.New(yto)
+	s.Mount(ytfake.Network, "/youtube", s.yt)
+	s.Mount(ytfake.Network, "/upload/youtube", s.yt)
 	return s
 }
 
@@ -136,6 +152,9 @@ func (s *Sandbox) X() *xfake.Fake { return s.x }
 
 // Graph is the Graph fake serving Facebook Pages and Instagram.
 func (s *Sandbox) Graph() *graphfake.Fake { return s.graph }
+
+// YouTube is the YouTube fake.
+func (s *Sandbox) YouTube() *ytfake.Fake { return s.yt }
 
 // Handler returns the handler serving every fake and the inspection
 // endpoints, logging each request at debug level.

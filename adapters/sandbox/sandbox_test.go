@@ -1,7 +1,9 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,10 +16,15 @@ import (
 
 	"github.com/dghubble/oauth1"
 	fb "github.com/huandu/facebook/v2"
+	"golang.org/x/oauth2"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	"google.golang.org/api/youtube/v3"
 
 	graphfake "pregonero/adapters/graph/fake"
 	"pregonero/adapters/sandbox"
 	xfake "pregonero/adapters/x/fake"
+	ytfake "pregonero/adapters/youtube/fake"
 )
 
 // start serves a sandbox on a free port until the test ends and returns
@@ -74,7 +81,7 @@ func TestSandbox(t *testing.T) {
 
 	t.Run("health lists the networks", func(t *testing.T) {
 		status, body := get(t, base+"/_sandbox/health")
-		if status != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok","networks":["x","facebook","instagram"]}` {
+		if status != http.StatusOK || strings.TrimSpace(body) != `{"status":"ok","networks":["x","facebook","instagram","youtube"]}` {
 			t.Errorf("status %d body %s", status, body)
 		}
 	})
@@ -160,13 +167,13 @@ func TestSandbox(t *testing.T) {
 	})
 
 	t.Run("mounted fakes are served and listed", func(t *testing.T) {
-		s.Mount("youtube", "/youtube", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Mount("mastodon", "/mastodon", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, r.URL.Path)
 		}))
-		if status, body := get(t, base+"/youtube/upload/youtube/v3/videos"); status != http.StatusOK || body != "/youtube/upload/youtube/v3/videos" {
+		if status, body := get(t, base+"/mastodon/api/v1/statuses"); status != http.StatusOK || body != "/mastodon/api/v1/statuses" {
 			t.Errorf("status %d body %q, want the full path", status, body)
 		}
-		if _, body := get(t, base+"/_sandbox/health"); !strings.Contains(body, `"networks":["x","facebook","instagram","youtube"]`) {
+		if _, body := get(t, base+"/_sandbox/health"); !strings.Contains(body, `"networks":["x","facebook","instagram","youtube","mastodon"]`) {
 			t.Errorf("health = %s", body)
 		}
 	})
@@ -283,4 +290,95 @@ func TestListenAndServeReportsBusyAddress(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sandbox listen") {
 		t.Errorf("err = %v, want a listen error", err)
 	}
+}
+
+// mp4 is a minimal MP4 of size bytes: ftyp, moov and an mdat of bytes
+// derived from seed.
+func mp4(size int, seed byte) []byte {
+	box := func(typ string, payload []byte) []byte {
+		b := binary.BigEndian.AppendUint32(nil, uint32(8+len(payload)))
+		return append(append(b, typ...), payload...)
+	}
+	ftyp := box("ftyp", []byte("isom\x00\x00\x02\x00isomiso2avc1mp41"))
+	moov := box("moov", box("mvhd", make([]byte, 100)))
+	data := make([]byte, size-len(ftyp)-len(moov)-8)
+	for i := range data {
+		data[i] = byte(i*7) ^ seed
+	}
+	return bytes.Join([][]byte{ftyp, moov, box("mdat", data)}, nil)
+}
+
+func TestSandboxYouTube(t *testing.T) {
+	s := sandbox.New(sandbox.Options{})
+	base := start(t, s)
+	endpoint := base + "/youtube"
+	const channel = "gobantioquia"
+	conf := &oauth2.Config{ClientID: ytfake.ClientID, ClientSecret: ytfake.ClientSecret,
+		Endpoint: oauth2.Endpoint{TokenURL: endpoint + "/token"}, Scopes: []string{youtube.YoutubeUploadScope}}
+	client := conf.Client(t.Context(), &oauth2.Token{RefreshToken: ytfake.RefreshToken(channel)})
+	svc, err := youtube.NewService(t.Context(), option.WithEndpoint(endpoint+"/"), option.WithHTTPClient(client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(title string, media []byte, chunk int) (*youtube.Video, error) {
+		return svc.Videos.Insert([]string{"snippet", "status"}, &youtube.Video{
+			Snippet: &youtube.VideoSnippet{Title: title}, Status: &youtube.VideoStatus{PrivacyStatus: "public"},
+		}).Media(bytes.NewReader(media), googleapi.ChunkSize(chunk)).Do()
+	}
+
+	t.Run("the YouTube fake answers under /youtube/ with a refreshed token", func(t *testing.T) {
+		res, err := svc.Channels.List([]string{"contentDetails"}).Mine(true).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Items) != 1 || res.Items[0].ContentDetails.RelatedPlaylists.Uploads != ytfake.UploadsPlaylist(channel) {
+			t.Errorf("channels = %+v", res.Items)
+		}
+	})
+
+	t.Run("a resumable upload completes and is listed under network youtube", func(t *testing.T) {
+		v, err := insert("Rendición de cuentas", mp4(700<<10, 1), 256<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, body := get(t, base+"/_sandbox/posts?network=youtube")
+		want := regexp.MustCompile(`^\{"posts":\[\{"network":"youtube","account":"` + ytfake.ChannelID(channel) + `","remote_id":"` +
+			regexp.QuoteMeta(v.Id) + `","text":"Rendición de cuentas","media":\[\{"id":"` + regexp.QuoteMeta(v.Id) +
+			`","type":"video/mp4","size":716800\}\],"created_at":"[0-9T:.Z-]+"\}\]\}$`)
+		if status != http.StatusOK || !want.MatchString(strings.TrimSpace(body)) {
+			t.Errorf("status %d body %s, want %s", status, body, want)
+		}
+	})
+
+	t.Run("youtube faults are accepted and injected", func(t *testing.T) {
+		res, err := post(t, http.DefaultClient, base+"/_sandbox/faults", "application/json",
+			`{"network":"youtube","op":"insert","mode":"error","status":503,"count":1}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("add fault: status %d", res.StatusCode)
+		}
+		_, err = insert("Con falla", mp4(20<<10, 2), 1<<20)
+		var ge *googleapi.Error
+		if !errors.As(err, &ge) || ge.Code != 503 || len(ge.Errors) == 0 || ge.Errors[0].Reason != "backendError" {
+			t.Errorf("err = %v, want 503 backendError", err)
+		}
+	})
+
+	t.Run("the accessor is the mounted fake", func(t *testing.T) {
+		if s.YouTube() == nil || s.YouTube().Ledger() != s.Ledger() || s.YouTube().Faults() != s.Faults() {
+			t.Error("YouTube() does not share the sandbox ledger and faults")
+		}
+		if up, _ := s.YouTube().Quota(); up != 1 {
+			t.Errorf("uploads charged = %d, want 1 (the refused insert is not charged)", up)
+		}
+	})
+
+	t.Run("the 404 names /youtube/", func(t *testing.T) {
+		if _, body := get(t, base+"/nothing"); !strings.Contains(body, "/youtube/") {
+			t.Errorf("body = %s", body)
+		}
+	})
 }

@@ -1,0 +1,220 @@
+package fake
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"pregonero/adapters/fakenet"
+)
+
+const (
+	tokenPrefix   = "sandbox-yt-"
+	refreshSuffix = "-refresh"
+	// issuedPrefix starts the access tokens the token endpoint issues,
+	// after Google's "ya29." so that they look like what they stand for.
+	issuedPrefix = "ya29.sandbox."
+	// tokenLifetime is how long an issued access token is good for;
+	// expires_in says one second less, as Google does.
+	tokenLifetime = time.Hour
+	scopes        = "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly"
+)
+
+// tokenKey signs issued access tokens. It is fixed so that a restarted
+// sandbox still accepts the tokens it issued before.
+var tokenKey = []byte("pregonero sandbox youtube token key")
+
+// AccessToken returns the access token of a sandbox channel: always valid
+// until the channel's grant is revoked, it never expires. A channel name
+// is letters, digits and underscores.
+func AccessToken(channel string) string { return tokenPrefix + channel }
+
+// RefreshToken returns the refresh token of a sandbox channel, which the
+// token endpoint exchanges for 1-hour access tokens.
+func RefreshToken(channel string) string { return tokenPrefix + channel + refreshSuffix }
+
+// ChannelID returns the stable channel id of a sandbox channel: "UC" and
+// 22 characters derived from the name.
+func ChannelID(channel string) string {
+	sum := sha256.Sum256([]byte("youtube channel " + channel))
+	return "UC" + base64.RawURLEncoding.EncodeToString(sum[:])[:22]
+}
+
+// UploadsPlaylist returns the id of a channel's uploads playlist, the one
+// channels.list names in contentDetails.relatedPlaylists.uploads.
+func UploadsPlaylist(channel string) string { return "UU" + ChannelID(channel)[2:] }
+
+func validChannel(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// issue returns a signed access token of channel expiring at exp.
+func issue(channel string, exp time.Time) string {
+	payload := channel + "." + strconv.FormatInt(exp.Unix(), 10)
+	return issuedPrefix + base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + sign(payload)
+}
+
+func sign(payload string) string {
+	m := hmac.New(sha256.New, tokenKey)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// parseIssued returns the channel and expiry of an issued token.
+func parseIssued(tok string) (channel string, exp time.Time, ok bool) {
+	rest, found := strings.CutPrefix(tok, issuedPrefix)
+	if !found {
+		return "", time.Time{}, false
+	}
+	enc, mac, found := strings.Cut(rest, ".")
+	if !found {
+		return "", time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil || !hmac.Equal([]byte(sign(string(raw))), []byte(mac)) {
+		return "", time.Time{}, false
+	}
+	name, secs, found := strings.Cut(string(raw), ".")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if !found || err != nil || !validChannel(name) {
+		return "", time.Time{}, false
+	}
+	return name, time.Unix(n, 0), true
+}
+
+// authenticate resolves the bearer token (or access_token parameter) to
+// a channel.
+func (f *Fake) authenticate(c *call) *apiError {
+	tok := ""
+	if h := c.r.Header.Get("Authorization"); h != "" {
+		scheme, rest, _ := strings.Cut(h, " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			tok = strings.TrimSpace(rest)
+		}
+	} else {
+		tok = c.param("access_token")
+	}
+	name := ""
+	if n, exp, ok := parseIssued(tok); ok {
+		if !f.now().Before(exp) {
+			return authError()
+		}
+		name = n
+	} else if n, ok := strings.CutPrefix(tok, tokenPrefix); ok && validChannel(n) {
+		name = n
+	} else {
+		return authError()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.revoked[name] {
+		return authError()
+	}
+	c.channel, c.chanID = name, ChannelID(name)
+	f.channels[c.chanID] = name
+	return nil
+}
+
+// tokenError is an OAuth 2.0 error answer of the token endpoint.
+type tokenError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+func writeTokenError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Cache-Control", "no-store")
+	fakenet.WriteJSON(w, status, tokenError{code, description})
+}
+
+// writeTokenFault answers a fault rule of mode error on the token
+// endpoint in the endpoint's own OAuth shape.
+func writeTokenFault(w http.ResponseWriter, status int) {
+	switch {
+	case status == http.StatusBadRequest:
+		writeTokenError(w, status, "invalid_grant", "Token has been expired or revoked.")
+	case status == http.StatusUnauthorized:
+		writeTokenError(w, status, "invalid_client", "Unauthorized")
+	case status == http.StatusForbidden:
+		writeTokenError(w, status, "access_denied", "Forbidden")
+	case status == http.StatusTooManyRequests:
+		writeTokenError(w, status, "rate_limit_exceeded", "Rate limit exceeded.")
+	case status >= 500:
+		writeTokenError(w, status, "internal_failure", "Backend Error")
+	default:
+		writeTokenError(w, status, "invalid_request", http.StatusText(status))
+	}
+}
+
+// token serves POST /token: grant_type=refresh_token with the sandbox
+// client's credentials in the form or in HTTP Basic authentication.
+func (f *Fake) token(w http.ResponseWriter, c *call) *apiError {
+	r := c.r
+	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "The request body could not be read.")
+		return nil
+	}
+	id, secret, basic := r.BasicAuth()
+	if basic {
+		// RFC 6749 §2.3.1: the client credentials are form-encoded first.
+		if s, err := url.QueryUnescape(id); err == nil {
+			id = s
+		}
+		if s, err := url.QueryUnescape(secret); err == nil {
+			secret = s
+		}
+	} else {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	switch {
+	case id == "":
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "Could not determine client ID from request.")
+		return nil
+	case id != ClientID:
+		writeTokenError(w, http.StatusUnauthorized, "invalid_client", "The OAuth client was not found.")
+		return nil
+	case secret != ClientSecret:
+		writeTokenError(w, http.StatusUnauthorized, "invalid_client", "Unauthorized")
+		return nil
+	}
+	if gt := r.PostForm.Get("grant_type"); gt != "refresh_token" {
+		writeTokenError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+gt)
+		return nil
+	}
+	rt := r.PostForm.Get("refresh_token")
+	if rt == "" {
+		writeTokenError(w, http.StatusBadRequest, "invalid_request", "Missing required parameter: refresh_token")
+		return nil
+	}
+	name, ok := strings.CutPrefix(rt, tokenPrefix)
+	name, suffixed := strings.CutSuffix(name, refreshSuffix)
+	f.mu.Lock()
+	revoked := f.revoked[name]
+	f.mu.Unlock()
+	if !ok || !suffixed || !validChannel(name) || revoked {
+		f.log.Info("refresh refused", "reason", "invalid_grant")
+		writeTokenError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
+		return nil
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	fakenet.WriteJSON(w, http.StatusOK, struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+		TokenType   string `json:"token_type"`
+		Scope       string `json:"scope"`
+	}{issue(name, f.now().Add(tokenLifetime)), int(tokenLifetime/time.Second) - 1, "Bearer", scopes})
+	return nil
+}

@@ -1,0 +1,116 @@
+// Package fake is a wire-faithful fake of the parts of the YouTube Data
+// API v3 that Pregonero uses, with Google's resumable upload protocol and
+// OAuth 2.0 token endpoint, served as one http.Handler. Tests start it
+// with NewServer; `pregonero sandbox` mounts it under /youtube, so an
+// account's endpoint is http://ADDR/youtube, the token URL
+// http://ADDR/youtube/token, and google.golang.org/api/youtube/v3 reaches
+// it with option.WithEndpoint(endpoint + "/").
+//
+// That client resolves upload paths (/upload/youtube/v3/…) against the
+// host root, dropping the endpoint's path, so the fake also serves them
+// without its prefix and the sandbox routes http://ADDR/upload/youtube/ to
+// it. Session URLs it hands out carry the prefix.
+//
+// # Credentials
+//
+// Channels are not registered: a channel exists from its first request,
+// named by its credentials. For a channel called NAME (letters, digits and
+// underscores), AccessToken(NAME) is a bearer token that never expires and
+// RefreshToken(NAME) is exchanged at POST /token (grant_type=refresh_token,
+// client ClientID/ClientSecret in the form or in HTTP Basic
+// authentication) for a signed access token good for one hour on the
+// fake's clock; tokens survive a restart. A refresh token that is not a
+// sandbox one, or whose channel was revoked with Revoke, answers 400
+// invalid_grant; a wrong client 401 invalid_client. API calls with a
+// missing, expired or revoked token answer 401 reason authError. A
+// channel's id is ChannelID(NAME), its uploads playlist
+// UploadsPlaylist(NAME). Resumable session URLs need no token.
+//
+// # Uploads
+//
+// POST /upload/youtube/v3/videos takes uploadType=resumable (the JSON
+// metadata, answered 200 with an absolute Location session URL),
+// multipart (multipart/related: JSON part, then media) or media. Chunks
+// are POSTed or PUT to the session URL with Content-Range: bytes a-b/*
+// and are answered 200 with X-Http-Status-Code-Override: 308 (a real 308
+// to clients that do not send X-GUploader-No-308: yes) and Range:
+// bytes=0-N; the final chunk (bytes a-b/total) is answered with the Video
+// resource; bytes */total with no body asks for the status, or completes
+// an upload whose bytes all arrived. A chunk may start anywhere within the
+// previous chunk, as a client re-sending a chunk whose answer it lost
+// does, provided the overlap is the same bytes; a chunk starting after
+// the received offset is refused; a request without Content-Range carries
+// the whole file. A chunk is at most 512 MiB. A completed session answers
+// every later request with the same result, so the upload is completed
+// exactly once. Sessions expire after 7 days.
+//
+// Metadata is validated as YouTube does, with its reasons (400):
+// snippet.title required, at most 100 characters, without < or >
+// (invalidTitle); description at most 5,000 bytes without < or >
+// (invalidDescription); tags at most 500 characters counting two quotes
+// for a tag that contains a space and a comma between tags (invalidTags);
+// status.publishAt only with privacyStatus private and in the future
+// (invalidPublishAt); privacyStatus public, private or unlisted
+// (invalidVideoMetadata); categoryId an assignable category, 22 when
+// absent (invalidCategoryId). The part parameter arrives repeated or
+// comma-joined; properties of parts it does not name are ignored.
+//
+// Once its last byte arrives, a video exists with uploadStatus
+// "uploaded", "processed" after Options.Processing; bytes that do not
+// start with an ftyp box fail with failureReason invalidFile (emptyFile
+// for none); bytes the channel already uploaded (same SHA-256, in a video
+// that did not fail) are rejected with rejectionReason duplicate. Videos
+// that did not fail or get rejected enter the ledger: network "youtube",
+// account the channel id, remote id the video id, text the title, and the
+// video with its sniffed type (video/mp4 or video/quicktime) and size. A
+// scheduled video (private with publishAt) turns public at publishAt.
+// Bodies over Options.MaxVideoBytes answer 413 (YouTube's exact answer is
+// undocumented).
+//
+// # Reads, thumbnails and deletion
+//
+// GET /youtube/v3/videos?id=…&part=… (ids repeated or comma-joined, up
+// to 50) renders id, snippet (tags only to the owner), status, statistics
+// (strings, synthetic counts that grow with the minutes a video has been
+// public and processed) and processingDetails (owner only); others see
+// only public and unlisted videos. GET /youtube/v3/channels?mine=true
+// names the uploads playlist in contentDetails.relatedPlaylists.uploads.
+// GET /youtube/v3/playlistItems?playlistId=UU… lists the uploads newest
+// first, maxResults (0–50, 5 by default) a page, with nextPageToken. POST
+// /upload/youtube/v3/thumbnails/set?videoId= takes a JPEG or PNG of at most
+// 2 MB as media, multipart or resumable upload (invalidImage otherwise,
+// mediaBodyRequired when empty; the fake's reason for an image too large
+// is unverified). DELETE /youtube/v3/videos?id= answers 204 and removes
+// the video from the ledger; videoNotFound (404) or forbidden (403) for a
+// video of another channel.
+//
+// # Quota
+//
+// videos.insert calls (a resumable initiation or a one-request upload)
+// spend the project's upload bucket, Options.UploadsPerDay a day; other
+// calls spend units of Options.UnitsPerDay: lists 1, thumbnails.set 50,
+// videos.delete 50. Both reset at midnight America/Los_Angeles on the
+// fake's clock; a spent bucket answers 403 reason quotaExceeded (domain
+// youtube.quota). A call is charged once its parameters parse, even if it
+// is then refused for its metadata or its target, as YouTube charges
+// invalid requests; an error injected by a fault rule is not charged.
+// Options.ChannelUploadsPerDay caps the inserts of one channel in a
+// rolling 24 hours with 400 uploadLimitExceeded.
+//
+// Tests read a video's state with Video, its custom thumbnail with
+// Thumbnail, the quota spent with Quota and the open upload sessions with
+// Sessions.
+//
+// # Faults
+//
+// Rules for network "youtube" name insert, upload, list, thumbnail,
+// delete, token or "*". Mode error answers the rule's status with
+// Google's error and a fitting reason (503 backendError, 500
+// internalError, 403 forbidden, 429 rateLimitExceeded, 401 authError); on
+// the token endpoint an OAuth error (400 invalid_grant, 401
+// invalid_client, 5xx internal_failure). Delay waits and then proceeds.
+// drop_after_accept does the work and then resets the connection without
+// answering: on upload the chunk is stored (and a final chunk completes
+// the video), which Google's client retries; on insert the session or the
+// one-request video is created.
+package fake
