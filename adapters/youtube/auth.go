@@ -1,0 +1,314 @@
+package youtube
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	yt "google.golang.org/api/youtube/v3"
+
+	"pregonero"
+)
+
+// tokenEarlyExpiry renews an access token a little before Google would
+// refuse it, so that a call does not cross the expiry.
+const tokenEarlyExpiry = time.Minute
+
+// CredentialStore keeps the secrets an account acquires at run time: the
+// renewed OAuth 2.0 access token. pregonero.Store satisfies it.
+type CredentialStore interface {
+	// Credentials returns the stored secrets of an account; a
+	// *pregonero.Error with code ENOTFOUND when none were stored.
+	Credentials(ctx context.Context, accountID string) (map[string]string, error)
+	// PutCredentials durably replaces the stored secrets of an account.
+	PutCredentials(ctx context.Context, accountID string, creds map[string]string) error
+}
+
+// memoryCredentials is the CredentialStore used when none is configured;
+// renewed tokens then live only as long as the process.
+type memoryCredentials struct {
+	mu sync.Mutex
+	m  map[string]map[string]string
+}
+
+func (s *memoryCredentials) Credentials(_ context.Context, accountID string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.m[accountID]
+	if !ok {
+		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "no stored credentials for account %s", accountID)
+	}
+	return maps.Clone(c), nil
+}
+
+func (s *memoryCredentials) PutCredentials(_ context.Context, accountID string, creds map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[string]map[string]string)
+	}
+	s.m[accountID] = maps.Clone(creds)
+	return nil
+}
+
+// fingerprint identifies a set of configured credentials and the endpoint
+// they are for without revealing them.
+func fingerprint(acct *pregonero.Account) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "endpoint=%s\n", endpointOf(acct))
+	for _, k := range slices.Sorted(maps.Keys(acct.Credentials)) {
+		fmt.Fprintf(h, "%s=%s\n", k, acct.Credentials[k])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// credentials returns the account's effective credentials: the configured
+// ones overlaid with the stored ones, unless the stored ones grew from a
+// configuration that has since changed. The required keys are checked.
+func (a *Adapter) credentials(ctx context.Context, acct *pregonero.Account) (map[string]string, error) {
+	out := maps.Clone(acct.Credentials)
+	if out == nil {
+		out = map[string]string{}
+	}
+	var missing []string
+	for _, k := range []string{CredClientID, CredClientSecret, CredRefreshToken} {
+		if strings.TrimSpace(out[k]) == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "youtube_no_credentials",
+			Message: fmt.Sprintf("Account %s cannot publish to YouTube: its credentials lack %s. Authorize the channel with an OAuth client of the Google Cloud project (scopes youtube.upload and youtube.readonly, offline access) and configure client_id, client_secret and refresh_token.",
+				acct.ID, strings.Join(missing, ", "))}
+	}
+	stored, err := a.creds.Credentials(ctx, acct.ID)
+	if err != nil {
+		if pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			// Only a cached access token is lost: it will be renewed.
+			a.log.Warn("read stored youtube credentials", logAccount, acct.ID, logError, err)
+		}
+		return out, nil
+	}
+	if stored[CredConfigFingerprint] != fingerprint(acct) {
+		return out, nil
+	}
+	for k, v := range stored {
+		if k != CredConfigFingerprint && v != "" {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// tokenSource hands out the account's access token and renews it from
+// the refresh token when it expires by the adapter's clock (not the
+// process clock oauth2 uses on its own) or after YouTube refused it. A
+// renewed token is stored before it is used.
+type tokenSource struct {
+	a    *Adapter
+	acct *pregonero.Account
+	// ctx carries the base HTTP client for renewals and bounds them.
+	ctx     context.Context
+	conf    *oauth2.Config
+	refresh string
+
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	renewed bool
+}
+
+func (a *Adapter) newTokenSource(ctx context.Context, acct *pregonero.Account, creds map[string]string) *tokenSource {
+	s := &tokenSource{
+		a:    a,
+		acct: acct,
+		ctx:  context.WithValue(ctx, oauth2.HTTPClient, a.http),
+		conf: &oauth2.Config{
+			ClientID:     creds[CredClientID],
+			ClientSecret: creds[CredClientSecret],
+			Endpoint:     tokenEndpoint(acct),
+			Scopes:       Scopes,
+		},
+		refresh: creds[CredRefreshToken],
+	}
+	if at := creds[CredAccessToken]; at != "" {
+		s.tok = &oauth2.Token{AccessToken: at, TokenType: "Bearer"}
+		s.tok.Expiry, _ = time.Parse(time.RFC3339, creds[CredExpiry])
+	}
+	return s
+}
+
+// Token implements oauth2.TokenSource.
+func (s *tokenSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok != nil && s.tok.AccessToken != "" &&
+		(s.tok.Expiry.IsZero() || s.a.now().Before(s.tok.Expiry.Add(-tokenEarlyExpiry))) {
+		return s.tok, nil
+	}
+	return s.renew()
+}
+
+// invalidate drops the token YouTube refused and reports whether asking
+// again may help: false when the token was already renewed in this
+// session, so that a refused fresh token ends in needs_reauth instead of a
+// loop.
+func (s *tokenSource) invalidate() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.renewed {
+		return false
+	}
+	s.tok = nil
+	return true
+}
+
+// renew asks the token endpoint for a new access token. s.mu is held.
+func (s *tokenSource) renew() (*oauth2.Token, error) {
+	t, err := s.conf.TokenSource(s.ctx, &oauth2.Token{RefreshToken: s.refresh}).Token()
+	if err != nil {
+		return nil, s.a.refreshError(s.acct, err)
+	}
+	if t.AccessToken == "" {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_refresh_failed",
+			Message: "Google answered the token renewal without an access token; nothing was sent and it will be retried."}
+	}
+	tok := &oauth2.Token{AccessToken: t.AccessToken, TokenType: "Bearer"}
+	if t.ExpiresIn > 0 {
+		tok.Expiry = s.a.now().Add(time.Duration(t.ExpiresIn) * time.Second)
+	}
+	s.tok, s.renewed = tok, true
+	next := map[string]string{
+		CredAccessToken:       tok.AccessToken,
+		CredConfigFingerprint: fingerprint(s.acct),
+	}
+	if !tok.Expiry.IsZero() {
+		next[CredExpiry] = tok.Expiry.UTC().Format(time.RFC3339)
+	}
+	if t.RefreshToken != "" && t.RefreshToken != s.refresh {
+		// Google does not rotate refresh tokens today; keep a new one if
+		// it ever does.
+		s.refresh = t.RefreshToken
+		next[CredRefreshToken] = t.RefreshToken
+	}
+	if err := s.a.creds.PutCredentials(s.ctx, s.acct.ID, next); err != nil {
+		// The token still works; the next process renews it again.
+		s.a.log.Warn("store renewed youtube token", logAccount, s.acct.ID, logError, err)
+	}
+	s.a.log.Info("youtube access token renewed", logAccount, s.acct.ID, "expiry", next[CredExpiry])
+	return tok, nil
+}
+
+// Messages of a refused renewal.
+const testingTrap = `If the Google Cloud OAuth consent screen is in "Testing", refresh tokens die after 7 days: publish the app ("In production") and authorize the channel again.`
+
+// refreshError classifies a failed token renewal. Nothing was sent to the
+// API.
+func (a *Adapter) refreshError(acct *pregonero.Account, err error) error {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_network",
+			Message: fmt.Sprintf("Could not reach Google to renew the access token of account %s; nothing was sent and it will be retried.", acct.ID),
+			Err:     fmt.Errorf("renew youtube token: %w", err)}
+	}
+	status := 0
+	var header http.Header
+	if re.Response != nil {
+		status, header = re.Response.StatusCode, re.Response.Header
+	}
+	netMsg := re.ErrorDescription
+	if netMsg == "" {
+		netMsg = re.ErrorCode
+	}
+	if netMsg == "" {
+		netMsg = truncate(strings.TrimSpace(string(re.Body)), 500)
+	}
+	pe := &pregonero.PublishError{NetworkMessage: netMsg, HTTPStatus: status, Err: fmt.Errorf("renew youtube token: %w", err)}
+	switch {
+	case re.ErrorCode == "invalid_grant":
+		pe.Class, pe.Code = pregonero.ClassNeedsReauth, "youtube_refresh_revoked"
+		pe.Message = fmt.Sprintf("Google refused to renew the access token of account %s: the refresh token was revoked or expired. %s", acct.ID, testingTrap)
+	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" || status == http.StatusUnauthorized:
+		pe.Class, pe.Code = pregonero.ClassNeedsReauth, "youtube_client_refused"
+		pe.Message = fmt.Sprintf("Google refused the OAuth client of account %s (client_id or client_secret is wrong, or the client was deleted); fix the account configuration and authorize the channel again.", acct.ID)
+	case status == http.StatusTooManyRequests:
+		pe.Class, pe.Code = pregonero.ClassRateLimited, "youtube_rate_limited"
+		pe.NotBefore = a.now().Add(retryAfter(header, time.Minute, a.now()))
+		pe.Message = fmt.Sprintf("Google is throttling token renewals; nothing was sent and it will be retried after %s.", pe.NotBefore.UTC().Format(time.RFC3339))
+	case status >= 400 && status < 500:
+		pe.Class, pe.Code = pregonero.ClassNeedsReauth, "youtube_refresh_failed"
+		pe.Message = fmt.Sprintf("Google refused to renew the access token of account %s (status %d); authorize the channel again.", acct.ID, status)
+	default:
+		pe.Class, pe.Code = pregonero.ClassRetryable, "youtube_refresh_failed"
+		pe.Message = fmt.Sprintf("Google could not renew the access token (status %d); nothing was sent and it will be retried.", status)
+	}
+	return pe
+}
+
+// session is one operation's authorized access to an account's channel.
+type session struct {
+	a       *Adapter
+	acct    *pregonero.Account
+	project string
+	src     *tokenSource
+	// svc is the client of calls other than uploads, made on first use.
+	svc *yt.Service
+}
+
+// open reads the account's credentials and obtains an access token, so
+// that credential failures are classified before anything is sent.
+func (a *Adapter) open(ctx context.Context, acct *pregonero.Account) (*session, error) {
+	creds, err := a.credentials(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{a: a, acct: acct, project: a.project(acct, creds), src: a.newTokenSource(ctx, acct, creds)}
+	return s, nil
+}
+
+// token makes sure the session holds a usable access token.
+func (s *session) token() error {
+	_, err := s.src.Token()
+	return err
+}
+
+// transport returns the round tripper of the session's API calls: the
+// OAuth 2.0 transport over the adapter's API transport; trace, when not
+// nil, records the progress of an upload.
+func (s *session) transport(trace *uploadTrace) http.RoundTripper {
+	base := s.a.http.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &oauth2.Transport{Source: s.src, Base: &apiTransport{
+		base:    base,
+		prefix:  endpointPrefix(s.acct),
+		trace:   trace,
+		backoff: s.a.chunkBackoff,
+	}}
+}
+
+// retryAuth reports whether a call that failed with err should be made
+// once more with a renewed token: YouTube refused the token (401) and it
+// was not renewed in this session yet.
+func (s *session) retryAuth(err error) bool {
+	if !isUnauthorized(err) {
+		return false
+	}
+	return s.src.invalidate()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

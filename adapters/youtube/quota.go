@@ -1,0 +1,214 @@
+package youtube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"pregonero"
+)
+
+// QuotaConfig is the daily quota of one API project (API-FACTS §6: since
+// 2026-06-01 videos.insert has a bucket of its own, one per call; every
+// other method spends the 10,000 units). Zero values select the defaults.
+type QuotaConfig struct {
+	// UploadsPerDay is the videos.insert bucket. Default 100.
+	UploadsPerDay int
+	// UnitsPerDay is the bucket of every other call. Default 10,000.
+	UnitsPerDay int
+	// ListCost is the cost of a list call (channels, playlistItems,
+	// videos). Default 1.
+	ListCost int
+	// UpdateCost is the cost of videos.update. Default 50.
+	UpdateCost int
+	// ThumbnailCost is the cost of thumbnails.set. Default 50.
+	ThumbnailCost int
+	// DeleteCost is the cost of videos.delete. Default 50.
+	DeleteCost int
+}
+
+func (q QuotaConfig) withDefaults() QuotaConfig {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&q.UploadsPerDay, 100)
+	def(&q.UnitsPerDay, 10_000)
+	def(&q.ListCost, 1)
+	def(&q.UpdateCost, 50)
+	def(&q.ThumbnailCost, 50)
+	def(&q.DeleteCost, 50)
+	return q
+}
+
+// QuotaSettingPrefix starts the name of the setting holding a project's
+// usage of the day: QuotaSettingPrefix + client id. One setting per
+// project whose value names its Pacific day, so that old days do not pile
+// up in the store.
+const QuotaSettingPrefix = "youtube.quota."
+
+// bucket is one of a project's two daily allowances.
+type bucket int
+
+const (
+	bucketUnits bucket = iota
+	bucketUploads
+)
+
+// usage is what a project spent on one Pacific day.
+type usage struct {
+	Version int    `json:"v"`
+	Day     string `json:"day"`
+	Uploads int    `json:"uploads"`
+	Units   int    `json:"units"`
+}
+
+// day returns the Pacific date of t, the unit of YouTube's quota.
+func (a *Adapter) day(t time.Time) string { return t.In(a.pacific).Format(time.DateOnly) }
+
+// nextReset returns the next midnight America/Los_Angeles after t.
+func (a *Adapter) nextReset(t time.Time) time.Time {
+	y, m, d := t.In(a.pacific).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, a.pacific)
+}
+
+// usageLocked returns the project's usage of today, loading it from the
+// settings the first time. a.qmu is held.
+func (a *Adapter) usageLocked(ctx context.Context, project string) *usage {
+	today := a.day(a.now())
+	u, ok := a.usage[project]
+	if !ok {
+		u = &usage{Version: 1, Day: today}
+		if a.settings != nil {
+			b, err := a.settings.Setting(ctx, QuotaSettingPrefix+project)
+			switch {
+			case err == nil:
+				var stored usage
+				if jerr := json.Unmarshal(b, &stored); jerr != nil {
+					a.log.Warn("read youtube quota usage", logProject, project, logError, jerr)
+				} else if stored.Day == today {
+					u.Uploads, u.Units = stored.Uploads, stored.Units
+				}
+			case pregonero.ErrorCode(err) != pregonero.ENOTFOUND:
+				// The count is advisory (YouTube enforces the quota); start
+				// from what this process sees.
+				a.log.Warn("read youtube quota usage", logProject, project, logError, err)
+			}
+		}
+		a.usage[project] = u
+	}
+	if u.Day != today {
+		*u = usage{Version: 1, Day: today}
+	}
+	return u
+}
+
+// saveLocked persists the project's usage. a.qmu is held.
+func (a *Adapter) saveLocked(ctx context.Context, project string, u *usage) {
+	if a.settings == nil {
+		return
+	}
+	b, err := json.Marshal(u)
+	if err == nil {
+		err = a.settings.PutSetting(ctx, QuotaSettingPrefix+project, b)
+	}
+	if err != nil {
+		a.log.Warn("store youtube quota usage", logProject, project, logError, err)
+	}
+}
+
+// reserve counts a call against the project's quota before it is made
+// (YouTube charges refused calls too) and refuses it when the bucket
+// cannot pay for it.
+func (a *Adapter) reserve(ctx context.Context, project string, b bucket, cost int) error {
+	a.qmu.Lock()
+	defer a.qmu.Unlock()
+	u := a.usageLocked(ctx, project)
+	switch b {
+	case bucketUploads:
+		if u.Uploads+1 > a.quota.UploadsPerDay {
+			return a.quotaError(project, b, nil)
+		}
+		u.Uploads++
+	default:
+		if u.Units+cost > a.quota.UnitsPerDay {
+			return a.quotaError(project, b, nil)
+		}
+		u.Units += cost
+	}
+	a.saveLocked(ctx, project, u)
+	return nil
+}
+
+// refund gives back a reserved call that never reached YouTube.
+func (a *Adapter) refund(ctx context.Context, project string, b bucket, cost int) {
+	a.qmu.Lock()
+	defer a.qmu.Unlock()
+	u := a.usageLocked(ctx, project)
+	if b == bucketUploads {
+		u.Uploads = max(0, u.Uploads-1)
+	} else {
+		u.Units = max(0, u.Units-cost)
+	}
+	a.saveLocked(ctx, project, u)
+}
+
+// exhaust records that YouTube said the bucket is spent (other clients of
+// the project spend it too), so that no further call is made today.
+func (a *Adapter) exhaust(ctx context.Context, project string, b bucket) {
+	a.qmu.Lock()
+	defer a.qmu.Unlock()
+	u := a.usageLocked(ctx, project)
+	if b == bucketUploads {
+		u.Uploads = max(u.Uploads, a.quota.UploadsPerDay)
+	} else {
+		u.Units = max(u.Units, a.quota.UnitsPerDay)
+	}
+	a.saveLocked(ctx, project, u)
+}
+
+// quotaError is the rate_limited error of a spent bucket; ge is YouTube's
+// own refusal, if it was YouTube that said so.
+func (a *Adapter) quotaError(project string, b bucket, ge *apiErr) *pregonero.PublishError {
+	reset := a.nextReset(a.now())
+	when := reset.Format("2006-01-02 15:04 MST")
+	pe := &pregonero.PublishError{Class: pregonero.ClassRateLimited, Code: "youtube_quota_exhausted", NotBefore: reset}
+	if b == bucketUploads {
+		pe.Message = fmt.Sprintf("The day's upload quota of Google Cloud project %s (%d videos.insert calls) is spent; it resets at midnight Pacific time (%s) and the video goes out then.",
+			project, a.quota.UploadsPerDay, when)
+	} else {
+		pe.Message = fmt.Sprintf("The day's quota of Google Cloud project %s (%d units) is spent; it resets at midnight Pacific time (%s).",
+			project, a.quota.UnitsPerDay, when)
+	}
+	if ge != nil {
+		pe.NetworkMessage, pe.HTTPStatus, pe.Err = ge.message, ge.status, ge.err
+	}
+	return pe
+}
+
+// QuotaUsage returns what the project (an OAuth client id) spent today:
+// videos.insert calls and units, and when the day ends.
+func (a *Adapter) QuotaUsage(project string) (uploads, units int, reset time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.qmu.Lock()
+	defer a.qmu.Unlock()
+	u := a.usageLocked(ctx, project)
+	return u.Uploads, u.Units, a.nextReset(a.now())
+}
+
+// RateLimit returns how many uploads the account's API project has left
+// today and when the day ends (midnight America/Los_Angeles). ok is false
+// until the account was used, since the project is its OAuth client id.
+func (a *Adapter) RateLimit(accountID string) (remaining int, reset time.Time, ok bool) {
+	a.mu.Lock()
+	project, ok := a.projects[accountID]
+	a.mu.Unlock()
+	if !ok {
+		return 0, time.Time{}, false
+	}
+	uploads, _, reset := a.QuotaUsage(project)
+	return max(0, a.quota.UploadsPerDay-uploads), reset, true
+}

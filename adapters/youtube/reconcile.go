@@ -1,0 +1,290 @@
+package youtube
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	yt "google.golang.org/api/youtube/v3"
+
+	"pregonero"
+)
+
+// Bounds of a reconciliation.
+const (
+	// ReconcilePages caps the pages of the uploads playlist Reconcile
+	// reads.
+	ReconcilePages = 4
+	// pageSize is the largest page of playlistItems.list and the most ids
+	// one videos.list takes.
+	pageSize = 50
+)
+
+// api returns the session's YouTube client for calls other than uploads.
+func (s *session) api(ctx context.Context) (*yt.Service, error) {
+	if s.svc == nil {
+		svc, err := s.a.service(ctx, s.acct, s.transport(nil))
+		if err != nil {
+			return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_client",
+				Message: "The YouTube client could not be set up; it will be retried.", Err: err}
+		}
+		s.svc = svc
+	}
+	return s.svc, nil
+}
+
+// call makes one API call that spends cost units: it counts them first,
+// refusing the call when the day's units are spent, sends the call again
+// once with a renewed token when YouTube refuses the token, and
+// classifies a failure.
+func (s *session) call(ctx context.Context, what string, cost int, fn func(svc *yt.Service) error) error {
+	for attempt := 0; ; attempt++ {
+		if err := s.a.reserve(ctx, s.project, bucketUnits, cost); err != nil {
+			return err
+		}
+		svc, err := s.api(ctx)
+		if err != nil {
+			return err
+		}
+		err = fn(svc)
+		if err == nil {
+			return nil
+		}
+		if attempt == 0 && s.retryAuth(err) {
+			continue
+		}
+		return s.a.classify(ctx, s, what, err, bucketUnits)
+	}
+}
+
+// video reads one of the channel's videos; nil when there is none.
+func (a *Adapter) video(ctx context.Context, s *session, id string) (*yt.Video, error) {
+	var v *yt.Video
+	err := s.call(ctx, "read video "+id, a.quota.ListCost, func(svc *yt.Service) error {
+		resp, err := svc.Videos.List([]string{"snippet", "status"}).Id(id).Context(ctx).Do()
+		if err != nil {
+			return err
+		}
+		for _, it := range resp.Items {
+			if it != nil && it.Id == id {
+				v = it
+			}
+		}
+		return nil
+	})
+	return v, err
+}
+
+// channel returns the account's channel and its uploads playlist, asked
+// once (Channels.List mine) and then cached for the same endpoint and
+// credentials. A channel other than the account's configured remote id is
+// refused.
+func (a *Adapter) channel(ctx context.Context, s *session) (channelInfo, error) {
+	key := fingerprint(s.acct)
+	a.mu.Lock()
+	ch, ok := a.channels[s.acct.ID]
+	a.mu.Unlock()
+	if ok && ch.key == key {
+		return ch, checkChannel(s.acct, ch)
+	}
+	err := s.call(ctx, "look up the channel", a.quota.ListCost, func(svc *yt.Service) error {
+		resp, err := svc.Channels.List([]string{"contentDetails"}).Mine(true).Context(ctx).Do()
+		if err != nil {
+			return err
+		}
+		for _, it := range resp.Items {
+			if it != nil && it.ContentDetails != nil && it.ContentDetails.RelatedPlaylists != nil {
+				ch = channelInfo{key: key, id: it.Id, playlist: it.ContentDetails.RelatedPlaylists.Uploads}
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return channelInfo{}, err
+	}
+	if ch.playlist == "" {
+		return channelInfo{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_no_channel",
+			Message: fmt.Sprintf("The Google account authorized for %s has no YouTube channel; create the channel, or authorize the account that owns it.", s.acct.ID)}
+	}
+	a.mu.Lock()
+	a.channels[s.acct.ID] = ch
+	a.mu.Unlock()
+	return ch, checkChannel(s.acct, ch)
+}
+
+// checkChannel refuses a channel other than the account's configured
+// remote id: the credentials belong to another channel.
+func checkChannel(acct *pregonero.Account, ch channelInfo) error {
+	if acct.RemoteID != "" && ch.id != "" && acct.RemoteID != ch.id {
+		return &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_wrong_channel",
+			Message: fmt.Sprintf("The credentials of account %s authorize channel %s, not the configured channel %s; authorize the right channel or fix the configuration.", acct.ID, ch.id, acct.RemoteID)}
+	}
+	return nil
+}
+
+// ChannelID returns the id of the channel the account's credentials
+// authorize (Channels.List mine, one unit, then cached), the value of the
+// account's RemoteID.
+func (a *Adapter) ChannelID(ctx context.Context, acct *pregonero.Account) (string, error) {
+	s, err := a.open(ctx, acct)
+	if err != nil {
+		return "", err
+	}
+	if err := s.token(); err != nil {
+		return "", err
+	}
+	ch, err := a.channel(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	return ch.id, nil
+}
+
+// Reconcile looks for the delivery's video among the channel's uploads
+// since the given time. A video checkpointed by an earlier attempt is
+// found when it still exists. Otherwise the uploads playlist is read
+// (newest first, at most ReconcilePages pages of 50) down to since, and
+// the videos are matched by the marker tag; content without a marker is
+// matched by exact title and description, a weaker test. A video YouTube
+// failed to process or rejected is not reported found: it is checkpointed
+// so that the next Publish reports the refusal instead of uploading again.
+func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
+	s, err := a.open(ctx, acct)
+	if err != nil {
+		return pregonero.Receipt{}, false, err
+	}
+	if err := s.token(); err != nil {
+		return pregonero.Receipt{}, false, err
+	}
+	if d != nil && d.Checkpoint[CheckpointVideo] != "" {
+		id := d.Checkpoint[CheckpointVideo]
+		v, err := a.video(ctx, s, id)
+		if err != nil {
+			return pregonero.Receipt{}, false, err
+		}
+		if v != nil {
+			if refusal(v) != nil {
+				return pregonero.Receipt{}, false, nil
+			}
+			return a.receipt(v), true, nil
+		}
+		a.log.Info("checkpointed youtube video is gone; searching the uploads", logAccount, acct.ID, logVideo, id)
+	}
+
+	ch, err := a.channel(ctx, s)
+	if err != nil {
+		return pregonero.Receipt{}, false, err
+	}
+	ids, err := a.recentUploads(ctx, s, ch.playlist, since)
+	if err != nil {
+		return pregonero.Receipt{}, false, err
+	}
+	match := func(v *yt.Video) bool {
+		if c.Marker != "" {
+			return hasTag(v, MarkerTag(c.Marker))
+		}
+		return v.Snippet != nil && v.Snippet.Title == Title(c) && strings.TrimSpace(v.Snippet.Description) == Description(c)
+	}
+	for start := 0; start < len(ids); start += pageSize {
+		batch := ids[start:min(start+pageSize, len(ids))]
+		var found *yt.Video
+		err := s.call(ctx, "read the channel's recent videos", a.quota.ListCost, func(svc *yt.Service) error {
+			resp, err := svc.Videos.List([]string{"snippet", "status"}).Id(batch...).MaxResults(pageSize).Context(ctx).Do()
+			if err != nil {
+				return err
+			}
+			for _, v := range resp.Items {
+				if v != nil && match(v) {
+					found = v
+					break
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return pregonero.Receipt{}, false, err
+		}
+		if found == nil {
+			continue
+		}
+		if refusal(found) != nil {
+			a.log.Info("youtube video of the delivery was refused by YouTube", logAccount, acct.ID, logVideo, found.Id, logStatus, uploadStatus(found))
+			if c.Checkpoint != nil {
+				if err := c.Checkpoint(ctx, CheckpointVideo, found.Id); err != nil {
+					return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_checkpoint",
+						Message: "The refused video could not be recorded; reconciliation will be retried.", Err: err}
+				}
+			}
+			return pregonero.Receipt{}, false, nil
+		}
+		return a.receipt(found), true, nil
+	}
+	return pregonero.Receipt{}, false, nil
+}
+
+// recentUploads returns the ids of the channel's uploads added since the
+// given time, newest first, reading at most ReconcilePages pages.
+func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string, since time.Time) ([]string, error) {
+	var ids []string
+	page := ""
+	for range ReconcilePages {
+		var resp *yt.PlaylistItemListResponse
+		err := s.call(ctx, "list the channel's uploads", a.quota.ListCost, func(svc *yt.Service) error {
+			call := svc.PlaylistItems.List([]string{"snippet", "status"}).PlaylistId(playlist).MaxResults(pageSize).Context(ctx)
+			if page != "" {
+				call = call.PageToken(page)
+			}
+			var err error
+			resp, err = call.Do()
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		older := false
+		for _, it := range resp.Items {
+			if it == nil || it.Snippet == nil || it.Snippet.ResourceId == nil || it.Snippet.ResourceId.VideoId == "" {
+				continue
+			}
+			if at, err := time.Parse(time.RFC3339, it.Snippet.PublishedAt); err == nil && at.Before(since) {
+				older = true
+				continue
+			}
+			ids = append(ids, it.Snippet.ResourceId.VideoId)
+		}
+		if older || resp.NextPageToken == "" {
+			break
+		}
+		page = resp.NextPageToken
+	}
+	return ids, nil
+}
+
+// Delete deletes one of the account's videos (videos.delete, 50 units).
+// A video that is already gone counts as deleted.
+func (a *Adapter) Delete(ctx context.Context, acct *pregonero.Account, remoteID string) error {
+	if remoteID == "" {
+		return &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_invalid", Message: "No video id was given to delete."}
+	}
+	s, err := a.open(ctx, acct)
+	if err != nil {
+		return err
+	}
+	if err := s.token(); err != nil {
+		return err
+	}
+	err = s.call(ctx, "delete video "+remoteID, a.quota.DeleteCost, func(svc *yt.Service) error {
+		return svc.Videos.Delete(remoteID).Context(ctx).Do()
+	})
+	if pe := pregonero.AsPublishError(err); err != nil && pe.Code == "youtube_not_found" {
+		a.log.Info("youtube video already gone", logAccount, acct.ID, logVideo, remoteID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete youtube video %s: %w", remoteID, err)
+	}
+	a.log.Info("youtube video deleted", logAccount, acct.ID, logVideo, remoteID)
+	return nil
+}
