@@ -44,7 +44,7 @@ func TestRepositoryConfigLoads(t *testing.T) {
 			}
 		}
 	}
-	for _, n := range []pregonero.Network{pregonero.NetworkX, pregonero.NetworkFacebook, pregonero.NetworkInstagram} {
+	for _, n := range pregonero.Networks {
 		if !networks[n] {
 			t.Errorf("config.yaml has no demo account on %s", n)
 		}

@@ -127,7 +127,7 @@ func (p *Publisher) process(l *lane, it *item) {
 	if rr, ok := ad.(RateLimitReporter); ok {
 		if rem, reset, known := rr.RateLimit(a.ID); known && rem <= 0 && reset.After(p.clock.Now()) {
 			l.notBefore = reset
-			p.giveBack(d, reset)
+			p.waitForLimit(d, reset)
 			return
 		}
 	}
@@ -484,6 +484,25 @@ func (p *Publisher) giveBack(d *pregonero.Delivery, at time.Time) {
 		if !at.IsZero() {
 			x.NextAttemptAt = at
 		}
+		return nil
+	})
+}
+
+// waitForLimit gives an unsent delivery back until the network's limit for
+// its account resets, and says so on the delivery: waiting is never
+// silent.
+func (p *Publisher) waitForLimit(d *pregonero.Delivery, reset time.Time) {
+	now := p.clock.Now()
+	msg := fmt.Sprintf("The account's %s request quota is spent until %s; the delivery waits for the reset instead of sending a request that would be refused.",
+		d.Network, reset.UTC().Format(time.RFC3339))
+	p.recordSync(d, func(x *pregonero.Delivery) error {
+		x.DropPendingAttempt()
+		x.Claimed = false
+		if x.State == pregonero.DeliverySending {
+			x.State = pregonero.DeliveryQueued
+		}
+		x.NextAttemptAt = reset
+		x.LastError = &pregonero.DeliveryError{Class: pregonero.ClassRateLimited, Code: string(d.Network) + "_quota_wait", Message: msg, At: now}
 		return nil
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -694,6 +695,9 @@ func TestServerHintHoldsSendsUntilTheReset(t *testing.T) {
 	got := h.wait(d.ID, state(pregonero.DeliveryQueued))
 	if !got.NextAttemptAt.Equal(reset) || len(got.Attempts) != 0 {
 		t.Fatalf("next %v attempts %+v, want the reset %v and no attempt", got.NextAttemptAt, got.Attempts, reset)
+	}
+	if got.LastError == nil || got.LastError.Class != pregonero.ClassRateLimited || !strings.Contains(got.LastError.Message, reset.Format(time.RFC3339)) {
+		t.Errorf("got last error %+v, want the wait explained with its reset", got.LastError)
 	}
 	if pub, _ := h.ad.calls(); len(pub) != 0 {
 		t.Fatal("sent with no allowance left")

@@ -23,6 +23,7 @@ import (
 	"pregonero/adapters/instagram"
 	"pregonero/adapters/sandbox"
 	"pregonero/adapters/x"
+	"pregonero/adapters/youtube"
 	"pregonero/clock"
 	"pregonero/config"
 	"pregonero/media"
@@ -77,6 +78,7 @@ type Main struct {
 	X         *x.Adapter
 	Facebook  *facebook.Adapter
 	Instagram *instagram.Adapter
+	YouTube   *youtube.Adapter
 
 	// Addr and SandboxAddr are the bound addresses once Run returns.
 	Addr        string
@@ -193,8 +195,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Facebook = facebook.New(facebook.Config{Config: gc, Logger: log.With("component", "facebook")})
 	m.Instagram = instagram.New(instagram.Config{Config: gc, Logger: log.With("component", "instagram"),
 		PollInterval: c.Graph.PollInterval.D(), PollTimeout: c.Graph.PollTimeout.D()})
+	yc := c.YouTube
+	m.YouTube = youtube.New(youtube.Config{Logger: log, Now: m.Clock.Now, ChunkSize: yc.ChunkSize,
+		Quota:    youtube.QuotaConfig{UploadsPerDay: yc.UploadsPerDay, UnitsPerDay: yc.UnitsPerDay},
+		Settings: m.Store, Credentials: m.Store, UploadAhead: yc.UploadAhead.D(), UploadAheadMinSize: yc.UploadAheadMinSize})
 	adapters := map[pregonero.Network]pregonero.Adapter{
 		pregonero.NetworkX: m.X, pregonero.NetworkFacebook: m.Facebook, pregonero.NetworkInstagram: m.Instagram,
+		pregonero.NetworkYouTube: m.YouTube,
 	}
 
 	pc := c.Publisher

@@ -1,0 +1,327 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	ytfake "pregonero/adapters/youtube/fake"
+	main "pregonero/cmd/pregonero"
+	"pregonero/media/mediatest"
+	"pregonero/store"
+)
+
+// writeYouTubeConfig writes a configuration with one YouTube account per
+// sandbox channel; extra is appended to the youtube section.
+func writeYouTubeConfig(t testing.TB, dir, sandboxAddr string, embedded bool, youtube string, channels ...string) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "listen: 127.0.0.1:0\ndata_dir: %s\ntimezone: America/Bogota\n", filepath.Join(dir, "data"))
+	fmt.Fprintf(&b, "log: {format: text, level: warn}\n")
+	fmt.Fprintf(&b, "sandbox: {embedded: %v, listen: %q}\n", embedded, sandboxAddr)
+	fmt.Fprintf(&b, "publisher: {reconcile_delay: 200ms, backoff_base: 200ms, backoff_cap: 2s, past_grace: 2m}\n")
+	fmt.Fprintf(&b, "youtube: {chunk_size: 262144%s}\n", youtube)
+	b.WriteString("accounts:\n")
+	for _, ch := range channels {
+		fmt.Fprintf(&b, "  - id: yt-%s\n    network: youtube\n    name: Canal %s\n    endpoint: sandbox\n", ch, ch)
+		fmt.Fprintf(&b, "    credentials: {client_id: %s, client_secret: %s, refresh_token: %s}\n", ytfake.ClientID, ytfake.ClientSecret, ytfake.RefreshToken(ch))
+	}
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func mustRunYouTubeMain(t *testing.T, youtube string, channels ...string) (*main.Main, *api) {
+	t.Helper()
+	m := main.NewMain()
+	m.Stderr = io.Discard
+	if err := m.ParseFlags([]string{"-config", writeYouTubeConfig(t, t.TempDir(), "127.0.0.1:0", true, youtube, channels...)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, newAPI(t, "http://"+m.Addr, m.Config.DataDir)
+}
+
+// videoPost is the body of a post for a YouTube account.
+func videoPost(account, title, video string, at time.Time) map[string]any {
+	body := map[string]any{
+		"text":    "Informe semanal del Gobernador: " + title,
+		"media":   []string{video},
+		"targets": []string{account},
+		"overrides": map[string]any{account: map[string]any{
+			"title": title, "made_for_kids": false, "category": "25", "language": "es", "tags": []string{"Antioquia", "Gobernación"},
+		}},
+	}
+	if !at.IsZero() {
+		body["scheduled_at"] = at.UTC().Format(time.RFC3339Nano)
+	}
+	return body
+}
+
+type videoDelivery struct {
+	ID            string    `json:"id"`
+	State         string    `json:"state"`
+	ScheduledAt   time.Time `json:"scheduled_at"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	PublishedAt   time.Time `json:"published_at"`
+	RemoteID      string    `json:"remote_id"`
+	URL           string    `json:"url"`
+	Progress      *struct {
+		SentBytes  int64 `json:"sent_bytes"`
+		TotalBytes int64 `json:"total_bytes"`
+	} `json:"progress"`
+	LastError *struct {
+		Class   string `json:"class"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"last_error"`
+	Attempts []struct {
+		Outcome    string `json:"outcome"`
+		Message    string `json:"message"`
+		Reconciled string `json:"reconciled"`
+	} `json:"attempts"`
+}
+
+func waitVideo(t *testing.T, a *api, postID string, ok func(videoDelivery) bool) videoDelivery {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var p struct {
+			Deliveries []videoDelivery `json:"deliveries"`
+		}
+		a.do("GET", "/api/v1/posts/"+postID, nil, &p)
+		if len(p.Deliveries) == 1 && ok(p.Deliveries[0]) {
+			return p.Deliveries[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("post %s never reached the state: %+v", postID, p.Deliveries)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestYouTubeEndToEnd(t *testing.T) {
+	m, a := mustRunYouTubeMain(t, ", upload_ahead: 1h, upload_ahead_min_size: 1048576, uploads_per_day: 3", "gobantioquia")
+	small := a.upload("informe.mp4", mediatest.MP4(600<<10, 95_000, 1280, 720, 1), "")
+	large := a.upload("informe-largo.mp4", mediatest.MP4(1200<<10, 600_000, 1920, 1080, 2), "")
+	thumb := a.upload("miniatura.jpg", mediatest.JPEG(1280, 720, 3), "")
+
+	t.Run("SmallVideoGoesOutAtItsTimeWithProgress", func(t *testing.T) {
+		body := videoPost("yt-gobantioquia", "Informe semanal 48", small, time.Time{})
+		body["overrides"].(map[string]any)["yt-gobantioquia"].(map[string]any)["thumbnail"] = thumb
+		var p postView
+		if code := a.do("POST", "/api/v1/posts", body, &p); code != http.StatusCreated {
+			t.Fatalf("create: %d", code)
+		}
+		d := waitVideo(t, a, p.ID, func(d videoDelivery) bool { return d.State == "published" })
+		if !strings.HasPrefix(d.URL, "https://www.youtube.com/watch?v=") || d.RemoteID == "" {
+			t.Errorf("got url %q remote id %q", d.URL, d.RemoteID)
+		}
+		if d.Progress == nil || d.Progress.SentBytes != d.Progress.TotalBytes || d.Progress.TotalBytes < 600<<10 {
+			t.Errorf("got progress %+v, want the whole file", d.Progress)
+		}
+		n := 0
+		for _, sp := range getSandboxPosts(t, m.SandboxAddr).Posts {
+			if sp.Network == "youtube" && sp.Text == "Informe semanal 48" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("video appears %d times in the sandbox, want 1", n)
+		}
+	})
+
+	t.Run("LargeVideoIsUploadedAheadAsScheduled", func(t *testing.T) {
+		at := time.Now().Add(30 * time.Minute).Truncate(time.Second)
+		var p struct {
+			ID         string          `json:"id"`
+			Deliveries []videoDelivery `json:"deliveries"`
+		}
+		if code := a.do("POST", "/api/v1/posts", videoPost("yt-gobantioquia", "Rendición de cuentas 2026", large, at), &p); code != http.StatusCreated {
+			t.Fatalf("create: %d", code)
+		}
+		// An hour ahead is in the past: it starts now, not at its time.
+		if next := p.Deliveries[0].NextAttemptAt; time.Until(next) > time.Second {
+			t.Errorf("starts at %v, want now (an hour ahead of %v is past)", next, at)
+		}
+		d := waitVideo(t, a, p.ID, func(d videoDelivery) bool { return d.State == "published" })
+		if !d.PublishedAt.Equal(at) {
+			t.Errorf("published at %v, want the scheduled instant %v", d.PublishedAt, at)
+		}
+		if got := m.Sandbox.YouTube().Video(d.RemoteID); got.PrivacyStatus != "private" || !got.PublishAt.Equal(at) {
+			t.Errorf("on YouTube: %+v, want private until %v", got, at)
+		}
+	})
+
+	t.Run("SpentUploadQuotaWaitsForPacificMidnight", func(t *testing.T) {
+		// uploads_per_day is 3: two went out above, one is left.
+		var p1, p2 postView
+		// YouTube refuses the same bytes twice on a channel: new files.
+		third := a.upload("vias.mp4", mediatest.MP4(600<<10, 95_000, 1280, 720, 4), "")
+		fourth := a.upload("plan.mp4", mediatest.MP4(600<<10, 95_000, 1280, 720, 5), "")
+		a.do("POST", "/api/v1/posts", videoPost("yt-gobantioquia", "Vías 4G avance", third, time.Time{}), &p1)
+		waitVideo(t, a, p1.ID, func(d videoDelivery) bool { return d.State == "published" })
+		a.do("POST", "/api/v1/posts", videoPost("yt-gobantioquia", "Plan de Desarrollo", fourth, time.Time{}), &p2)
+		d := waitVideo(t, a, p2.ID, func(d videoDelivery) bool { return d.State == "queued" && d.LastError != nil })
+		la, _ := time.LoadLocation("America/Los_Angeles")
+		now := time.Now().In(la)
+		midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, la)
+		if !d.NextAttemptAt.Equal(midnight) {
+			t.Errorf("waits until %v, want Pacific midnight %v", d.NextAttemptAt, midnight)
+		}
+		if d.LastError == nil || d.LastError.Class != "rate_limited" || !strings.Contains(d.LastError.Message, "quota") {
+			t.Errorf("got last error %+v, want a rate limit that names the quota", d.LastError)
+		}
+	})
+
+	t.Run("BadInputIsRefusedAtCreation", func(t *testing.T) {
+		for _, tc := range []struct {
+			name  string
+			edit  func(o map[string]any, body map[string]any)
+			field string
+		}{
+			{"TitleTooLong", func(o, _ map[string]any) { o["title"] = strings.Repeat("a", 101) }, "title"},
+			{"TitleWithAngleBracket", func(o, _ map[string]any) { o["title"] = "Informe <en vivo>" }, "title"},
+			{"NoVideo", func(_, b map[string]any) { b["media"] = []string{thumb} }, "media"},
+			{"MadeForKidsUnanswered", func(o, _ map[string]any) { delete(o, "made_for_kids") }, "made_for_kids"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				body := videoPost("yt-gobantioquia", "Informe", small, time.Time{})
+				tc.edit(body["overrides"].(map[string]any)["yt-gobantioquia"].(map[string]any), body)
+				var e struct {
+					Error struct {
+						Fields []struct{ Target, Field string } `json:"fields"`
+					} `json:"error"`
+				}
+				if code := a.do("POST", "/api/v1/posts", body, &e); code != http.StatusUnprocessableEntity {
+					t.Fatalf("got %d, want 422", code)
+				}
+				for _, f := range e.Error.Fields {
+					if strings.Contains(f.Field, tc.field) {
+						return
+					}
+				}
+				t.Errorf("no error on %s: %+v", tc.field, e.Error.Fields)
+			})
+		}
+	})
+}
+
+// TestCrashExactlyOnceYouTube kills the server with SIGKILL while videos
+// are uploading chunk by chunk (each chunk held by the sandbox), restarts
+// it, and checks that every video ends published and appears exactly once
+// on the channel: an upload cut by the kill is reconciled by its marker tag
+// and started again, never duplicated.
+func TestCrashExactlyOnceYouTube(t *testing.T) {
+	if testing.Short() {
+		t.Skip("process test")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	sbAddr := freeAddr(t)
+	sb := startProc(t, bin, "sandbox", "-listen", sbAddr)
+	t.Cleanup(sb.kill9)
+	waitHTTP(t, "http://"+sbAddr+"/_sandbox/posts", 10*time.Second)
+
+	channels := []string{"gobantioquia", "educacion", "salud", "infraestructura"}
+	cfg := writeYouTubeConfig(t, dir, sbAddr, false, "", channels...)
+	addr := freeAddr(t)
+	serve := func() *proc {
+		p := startProc(t, bin, "serve", "-config", cfg, "-listen", addr)
+		waitHTTP(t, "http://"+addr+"/healthz", 10*time.Second)
+		return p
+	}
+	srv := serve()
+	t.Cleanup(func() { srv.kill9() })
+	a := newAPI(t, "http://"+addr, filepath.Join(dir, "data"))
+
+	const videos = 16
+	// YouTube refuses the same bytes twice on a channel: a file per video.
+	var ids []string
+	for i := range videos {
+		ids = append(ids, a.upload(fmt.Sprintf("v%d.mp4", i), mediatest.MP4(1200<<10, int64(60_000+i), 1280, 720, uint8(i)), ""))
+	}
+	for _, f := range []string{
+		`{"network":"youtube","op":"upload","mode":"delay","delay_ms":120}`,
+		`{"network":"youtube","op":"upload","mode":"drop_after_accept","probability":0.05}`,
+	} {
+		postJSON(t, "http://"+sbAddr+"/_sandbox/faults", f)
+	}
+	start := time.Now().Add(2 * time.Second)
+	titles := map[string]bool{}
+	var postIDs []string
+	for i := range videos {
+		title := fmt.Sprintf("Consejo de Gobierno %02d", i)
+		titles[title] = true
+		var p postView
+		ch := channels[i%len(channels)]
+		if code := a.do("POST", "/api/v1/posts", videoPost("yt-"+ch, title, ids[i], start.Add(time.Duration(i)*6*time.Second/videos)), &p); code != http.StatusCreated {
+			t.Fatalf("create %d: %d", i, code)
+		}
+		postIDs = append(postIDs, p.ID)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for k, off := range []time.Duration{1200, 3200, 5200} {
+		time.Sleep(time.Until(start.Add(off*time.Millisecond + time.Duration(rng.IntN(300))*time.Millisecond)))
+		n := len(getSandboxPosts(t, sbAddr).Posts)
+		srv.kill9()
+		t.Logf("kill %d with %d of %d videos on YouTube", k+1, n, videos)
+		srv = serve()
+	}
+	deleteURL(t, "http://"+sbAddr+"/_sandbox/faults")
+
+	cut := 0
+	deadline := time.Now().Add(60 * time.Second)
+	for _, id := range postIDs {
+		for {
+			var p struct {
+				Status     string          `json:"status"`
+				Deliveries []videoDelivery `json:"deliveries"`
+			}
+			a.do("GET", "/api/v1/posts/"+id, nil, &p)
+			if p.Status == "published" {
+				for _, at := range p.Deliveries[0].Attempts {
+					if at.Message == store.RecoverMessage && at.Reconciled == "absent" {
+						cut++
+					}
+				}
+				break
+			}
+			if p.Status == "failed" || p.Status == "held" {
+				t.Fatalf("post %s ended %s: %+v", id, p.Status, p.Deliveries)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("post %s not published: %+v\n%s", id, p.Deliveries, tail(srv.out.String(), 3000))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	t.Logf("%d uploads cut by a kill were reconciled absent and sent again", cut)
+	if cut == 0 {
+		t.Error("no kill landed during an upload")
+	}
+	seen := map[string]int{}
+	for _, p := range getSandboxPosts(t, sbAddr).Posts {
+		if p.Network == "youtube" {
+			seen[p.Text]++
+		}
+	}
+	for title := range titles {
+		if seen[title] != 1 {
+			t.Errorf("%q is on YouTube %d times, want 1", title, seen[title])
+		}
+	}
+}
