@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -206,6 +208,7 @@ func (m *multiFlag) Set(v string) error {
 func (c *PostCommand) create(ctx context.Context, args []string) error {
 	var cf clientFlags
 	var text, textFile, at, link, campaign, tz, idem string
+	var title, description, tags, category, language, kids, format, thumbnail string
 	var targets, mediaFiles, alts multiFlag
 	fs := flag.NewFlagSet("pregonero post create", flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
@@ -220,8 +223,25 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	fs.StringVar(&link, "link", "", "link to attach")
 	fs.StringVar(&campaign, "campaign", "", "campaign name")
 	fs.StringVar(&idem, "idempotency-key", "", "retry-safe key: the same key never creates a second post")
+	fs.StringVar(&title, "title", "", "video title (YouTube; Facebook videos)")
+	fs.StringVar(&description, "description", "", "video description (YouTube; default: the text)")
+	fs.StringVar(&tags, "tags", "", "comma-separated video tags (YouTube)")
+	fs.StringVar(&category, "category", "", "YouTube category id (default 25, News & Politics)")
+	fs.StringVar(&language, "language", "", "language of title and description (default es)")
+	fs.StringVar(&kids, "made-for-kids", "", "true or false: YouTube's audience question (required for YouTube)")
+	fs.StringVar(&format, "format", "", "feed, reel or story (Instagram)")
+	fs.StringVar(&thumbnail, "thumbnail", "", "JPEG or PNG file to use as the video's thumbnail (YouTube)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var madeForKids *bool
+	if kids != "" {
+		b, err := strconv.ParseBool(kids)
+		if err != nil {
+			fmt.Fprintf(c.io.err, "pregonero post create: -made-for-kids %q is not true or false\n", kids)
+			return errUsage
+		}
+		madeForKids = &b
 	}
 	if textFile != "" {
 		var b []byte
@@ -270,6 +290,33 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 			return apiError(c.io.err, err)
 		}
 		req.Media = append(req.Media, m.ID)
+	}
+	o := pregonero.Override{Title: title, Description: description, Category: category, Language: language,
+		MadeForKids: madeForKids, Format: format}
+	for _, tag := range strings.Split(tags, ",") {
+		if tag = strings.TrimSpace(tag); tag != "" {
+			o.Tags = append(o.Tags, tag)
+		}
+	}
+	if thumbnail != "" {
+		f, err := os.Open(thumbnail)
+		if err != nil {
+			return fmt.Errorf("thumbnail: %w", err)
+		}
+		m, err := cl.UploadMedia(ctx, filepath.Base(thumbnail), f, "")
+		f.Close()
+		if err != nil {
+			return apiError(c.io.err, err)
+		}
+		o.Thumbnail = m.ID
+	}
+	if !reflect.DeepEqual(o, pregonero.Override{}) {
+		// The same settings for every target; the API takes them per
+		// account.
+		req.Overrides = map[string]pregonero.Override{}
+		for _, t := range req.Targets {
+			req.Overrides[t] = o
+		}
 	}
 	p, err := cl.CreatePost(ctx, req, idem)
 	if err != nil {

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -323,5 +324,39 @@ func TestCrashExactlyOnceYouTube(t *testing.T) {
 		if seen[title] != 1 {
 			t.Errorf("%q is on YouTube %d times, want 1", title, seen[title])
 		}
+	}
+}
+
+func TestCLICreatesAVideoPost(t *testing.T) {
+	m, a := mustRunYouTubeMain(t, "", "gobantioquia")
+	dir := t.TempDir()
+	video, thumb := filepath.Join(dir, "informe.mp4"), filepath.Join(dir, "miniatura.jpg")
+	if err := os.WriteFile(video, mediatest.MP4(400<<10, 120_000, 1280, 720, 9), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(thumb, mediatest.JPEG(640, 360, 9), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, m, "", "post", "create", "-json", "-target", "yt-gobantioquia", "-text", "Informe del Gobernador",
+		"-media", video, "-title", "Informe semanal 49", "-tags", "Antioquia, Gobernación", "-made-for-kids", "false", "-thumbnail", thumb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var p struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	d := waitVideo(t, a, p.ID, func(d videoDelivery) bool { return d.State == "published" })
+	v := m.Sandbox.YouTube().Video(d.RemoteID)
+	if v.Title != "Informe semanal 49" || v.SelfDeclaredMadeForKids == nil || *v.SelfDeclaredMadeForKids {
+		t.Errorf("on YouTube: %+v", v)
+	}
+	if _, _, ok := m.Sandbox.YouTube().Thumbnail(d.RemoteID); !ok {
+		t.Error("the thumbnail was not set")
+	}
+	if code, _, _ := cli(t, m, "", "post", "create", "-target", "yt-gobantioquia", "-media", video, "-made-for-kids", "maybe"); code != 2 {
+		t.Errorf("bad -made-for-kids: exit %d, want 2", code)
 	}
 }
