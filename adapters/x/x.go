@@ -152,7 +152,7 @@ func New(cfg Config) *Adapter {
 		a.sleep = sleep
 	}
 	if a.creds == nil {
-		a.creds = &memoryCredentials{}
+		a.creds = &pregonero.MemoryCredentials{}
 	}
 	if a.log == nil {
 		a.log = slog.Default()

@@ -23,42 +23,9 @@ import (
 // refuse it, so that a call does not cross the expiry.
 const tokenEarlyExpiry = time.Minute
 
-// CredentialStore keeps the secrets an account acquires at run time: the
-// renewed OAuth 2.0 access token. pregonero.Store satisfies it.
-type CredentialStore interface {
-	// Credentials returns the stored secrets of an account; a
-	// *pregonero.Error with code ENOTFOUND when none were stored.
-	Credentials(ctx context.Context, accountID string) (map[string]string, error)
-	// PutCredentials durably replaces the stored secrets of an account.
-	PutCredentials(ctx context.Context, accountID string, creds map[string]string) error
-}
-
-// memoryCredentials is the CredentialStore used when none is configured;
-// renewed tokens then live only as long as the process.
-type memoryCredentials struct {
-	mu sync.Mutex
-	m  map[string]map[string]string
-}
-
-func (s *memoryCredentials) Credentials(_ context.Context, accountID string) (map[string]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.m[accountID]
-	if !ok {
-		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "no stored credentials for account %s", accountID)
-	}
-	return maps.Clone(c), nil
-}
-
-func (s *memoryCredentials) PutCredentials(_ context.Context, accountID string, creds map[string]string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = make(map[string]map[string]string)
-	}
-	s.m[accountID] = maps.Clone(creds)
-	return nil
-}
+// CredentialStore keeps the secrets an account acquires at run time (the
+// renewed OAuth 2.0 access token); pregonero.Store satisfies it.
+type CredentialStore = pregonero.CredentialStore
 
 // fingerprint identifies a set of configured credentials and the endpoint
 // they are for without revealing them.

@@ -233,7 +233,7 @@ func New(cfg Config) *Adapter {
 		a.chunkDeadline = DefaultChunkRetryDeadline
 	}
 	if a.creds == nil {
-		a.creds = &memoryCredentials{}
+		a.creds = &pregonero.MemoryCredentials{}
 	}
 	loc, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {

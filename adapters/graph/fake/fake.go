@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -288,9 +287,7 @@ func NewServer(tb testing.TB) (*Fake, string) {
 func NewServerWithOptions(tb testing.TB, opts Options) (*Fake, string) {
 	tb.Helper()
 	f := New(opts)
-	srv := httptest.NewServer(f)
-	tb.Cleanup(srv.Close)
-	return f, srv.URL + f.prefix
+	return f, fakenet.Serve(tb, f, f.prefix)
 }
 
 // ContainerStatus returns the status_code of an Instagram container as a

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,9 +195,7 @@ func NewServer(tb testing.TB) (*Fake, string) {
 func NewServerWithOptions(tb testing.TB, opts Options) (*Fake, string) {
 	tb.Helper()
 	f := New(opts)
-	srv := httptest.NewServer(f)
-	tb.Cleanup(srv.Close)
-	return f, srv.URL + f.prefix
+	return f, fakenet.Serve(tb, f, f.prefix)
 }
 
 // endpoint describes one route: its fault operation, its rate limit and

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -182,9 +181,7 @@ func NewServer(tb testing.TB) (*Fake, string) {
 func NewServerWithOptions(tb testing.TB, opts Options) (*Fake, string) {
 	tb.Helper()
 	f := New(opts)
-	srv := httptest.NewServer(f)
-	tb.Cleanup(srv.Close)
-	return f, srv.URL + f.prefix
+	return f, fakenet.Serve(tb, f, f.prefix)
 }
 
 // Quota returns the calls charged today (the Pacific day of Now) to the
