@@ -78,6 +78,14 @@ type Planner interface {
 	Lead(c Content, a *Account) time.Duration
 }
 
+// Withdrawer is implemented by adapters that can take back a post the
+// network holds for a later instant (a YouTube video uploaded ahead as
+// private with publishAt), so that canceling the post before its time
+// keeps it from going public.
+type Withdrawer interface {
+	Withdraw(ctx context.Context, d *Delivery, a *Account) error
+}
+
 // Measurer is implemented by adapters whose network limits text by a
 // length of its own (X's weighted length), so that a person sees the count
 // while writing. It reports the length of what would be sent and the limit.

@@ -39,6 +39,13 @@ func (p *Publisher) Pause(ctx context.Context, account, reason string) error {
 	return nil
 }
 
+// overdue reports whether a delivery should have gone out before cutoff:
+// one started ahead of its time on purpose (a large upload) is overdue
+// only once its scheduled instant has passed.
+func overdue(d *pregonero.Delivery, cutoff time.Time) bool {
+	return d.NextAttemptAt.Before(cutoff) && d.ScheduledAt.Before(cutoff)
+}
+
 // Resume lifts a pause (or a needs-reauth or blocked status) and reviews
 // what waited: held deliveries of the account go back to the queue, but
 // any overdue by more than the resume grace is held for a person instead
@@ -55,13 +62,20 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 		if err != nil {
 			return nil, fmt.Errorf("resume: overdue: %w", err)
 		}
+		held := 0
 		for _, d := range ds {
+			if !overdue(d, cutoff) {
+				continue
+			}
 			if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, holdOverdue(now)); err != nil {
 				return nil, fmt.Errorf("resume: hold %s: %w", d.ID, err)
 			}
 			rep.HeldOverdue = append(rep.HeldOverdue, d.ID)
+			held++
 		}
-		if len(ds) < 1000 {
+		// A batch of deliveries started ahead of a time still to come
+		// holds nothing and would come back as it is.
+		if len(ds) < 1000 || held == 0 {
 			break
 		}
 	}
@@ -73,7 +87,7 @@ func (p *Publisher) Resume(ctx context.Context, account string) (*pregonero.Resu
 			return nil, fmt.Errorf("resume: held: %w", err)
 		}
 		for _, d := range held {
-			if heldByAccount(d) && d.NextAttemptAt.Before(cutoff) {
+			if heldByAccount(d) && overdue(d, cutoff) {
 				if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, holdOverdue(now)); err != nil {
 					return nil, fmt.Errorf("resume: hold %s: %w", d.ID, err)
 				}
@@ -235,6 +249,14 @@ func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post,
 		if post, err = p.cfg.Store.Post(ctx, postID); err != nil {
 			return nil, err
 		}
+		if n, err := p.withdraw(ctx, post); err != nil {
+			return nil, err
+		} else if n > 0 {
+			changed = true
+			if post, err = p.cfg.Store.Post(ctx, postID); err != nil {
+				return nil, err
+			}
+		}
 		if !p.anyStoppable(post) {
 			if !changed {
 				return nil, pregonero.Errorf(pregonero.ECONFLICT,
@@ -244,6 +266,52 @@ func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post,
 		}
 	}
 	return p.cfg.Store.Post(ctx, postID)
+}
+
+// withdraw takes back the post's deliveries that the network holds for an
+// instant still to come (uploaded ahead of time) and marks them canceled.
+// A failure is returned: the post would go public at its time.
+func (p *Publisher) withdraw(ctx context.Context, post *pregonero.Post) (int, error) {
+	n := 0
+	now := p.clock.Now()
+	for _, d := range post.Deliveries {
+		if d.State != pregonero.DeliveryPublished || !d.PublishedAt.After(now) || d.RemoteID == "" {
+			continue
+		}
+		w, ok := p.cfg.Adapters[d.Network].(pregonero.Withdrawer)
+		if !ok {
+			continue
+		}
+		a := p.account(d.AccountID)
+		if a == nil {
+			sa, err := p.cfg.Store.Account(ctx, d.AccountID)
+			if err != nil {
+				return n, fmt.Errorf("withdraw %s: %w", d.ID, err)
+			}
+			a = p.withCredentials(sa)
+		}
+		if err := w.Withdraw(ctx, d, a); err != nil {
+			pe := pregonero.AsPublishError(err)
+			return n, pregonero.Errorf(pregonero.EUNAVAILABLE,
+				"post %s is scheduled on %s for %s and could not be taken back (%s); it will go public then unless withdrawn: try again",
+				post.ID, d.Network, d.PublishedAt.UTC().Format(time.RFC3339), pe.Message)
+		}
+		if _, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+			if x.State != pregonero.DeliveryPublished {
+				return nil
+			}
+			x.State, x.URL = pregonero.DeliveryCanceled, ""
+			x.LastError = &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "withdrawn",
+				Message: fmt.Sprintf("Canceled before its time: %s %s, scheduled for %s, was deleted from the network.", d.Network, d.RemoteID, d.PublishedAt.UTC().Format(time.RFC3339)),
+				At: now}
+			return nil
+		}); err != nil {
+			return n, fmt.Errorf("withdraw %s: %w", d.ID, err)
+		}
+		p.log.Info("withdrawn before its time", "delivery", d.ID, "remote_id", d.RemoteID)
+		n++
+	}
+	return n, nil
 }
 
 // stoppable reports whether a claimed delivery has not started its send:

@@ -113,3 +113,84 @@ func TestInDoubtWithMissingContentIsHeld(t *testing.T) {
 		t.Error("the unknown attempt lost its mark: a release would send it blindly")
 	}
 }
+
+// A delivery started ahead of a time still to come is not overdue after a
+// pause, however early its start was.
+func TestResumeDoesNotHoldDeliveriesAheadOfTheirTime(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if err := h.pub.Pause(ctx, "", "prueba"); err != nil {
+		t.Fatal(err)
+	}
+	ahead := h.post("x-a", t0.Add(3*time.Hour), "informe")
+	late := h.post("x-a", t0.Add(-time.Hour), "boletín")
+	if _, err := h.db.UpdateDelivery(ctx, ahead.ID, func(x *pregonero.Delivery) error {
+		x.NextAttemptAt = t0.Add(-time.Hour) // planned two hours ahead, an hour ago
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := h.pub.Resume(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.HeldOverdue) != 1 || rep.HeldOverdue[0] != late.ID {
+		t.Errorf("held %v, want only %s", rep.HeldOverdue, late.ID)
+	}
+}
+
+// mediaSizes resolves media ids to blobs of a given size.
+type mediaSizes map[string]int64
+
+func (m mediaSizes) Blob(_ context.Context, id string) (pregonero.MediaBlob, error) {
+	return pregonero.MediaBlob{Media: &pregonero.Media{ID: id, MIME: "video/mp4", Size: m[id]}}, nil
+}
+
+// The send timeout grows with the media, so that a long upload on a slow
+// link is not cut and restarted from its first byte.
+func TestSendTimeoutGrowsWithTheMedia(t *testing.T) {
+	h := newHarness(t)
+	h.pub.Close()
+	p, err := publisher.New(publisher.Config{
+		Store: h.db, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: h.ad},
+		Clock: h.clock, Rand: func() float64 { return 0.5 }, Limits: map[pregonero.Network]publisher.Limit{},
+		SendTimeout: time.Minute, Media: mediaSizes{"m_big": 600 * publisher.MinUploadRate},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	h.pub = p
+	ctx := context.Background()
+	if err := h.db.PutMedia(ctx, &pregonero.Media{ID: "m_big", SHA256: "ab", MIME: "video/mp4", Size: 600 * publisher.MinUploadRate, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var budget time.Duration
+	h.ad.PublishFn = func(d *pregonero.Delivery, c pregonero.Content) (pregonero.Receipt, error) {
+		return pregonero.Receipt{RemoteID: "v"}, nil
+	}
+	h.ad.ctxFn = func(ctx context.Context) {
+		dl, _ := ctx.Deadline()
+		mu.Lock()
+		budget = time.Until(dl)
+		mu.Unlock()
+	}
+	post := &pregonero.Post{ID: "p_big", Text: "video", Media: []string{"m_big"}, Targets: []string{"x-a"}, ScheduledAt: t0, CreatedAt: t0, UpdatedAt: t0}
+	d := &pregonero.Delivery{ID: "d_big", PostID: post.ID, AccountID: "x-a", Network: pregonero.NetworkX, State: pregonero.DeliveryQueued, ScheduledAt: t0, NextAttemptAt: t0}
+	post.Deliveries = []*pregonero.Delivery{d}
+	if err := h.db.CreatePosts(ctx, post); err != nil {
+		t.Fatal(err)
+	}
+	h.tick()
+	h.wait(d.ID, state(pregonero.DeliveryPublished))
+	mu.Lock()
+	defer mu.Unlock()
+	// One minute plus 600 s of media at the minimum rate.
+	if budget < 10*time.Minute || budget > 11*time.Minute+5*time.Second {
+		t.Errorf("got a send budget of %v, want about 11 minutes", budget)
+	}
+}

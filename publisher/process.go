@@ -55,7 +55,7 @@ func (p *Publisher) process(l *lane, it *item) {
 
 	// Sends in flight at shutdown get a grace period (see Close); the
 	// content is loaded before the instant so the send itself starts on time.
-	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.SendTimeout)
+	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
 
 	<-it.ready
@@ -66,6 +66,8 @@ func (p *Publisher) process(l *lane, it *item) {
 		return
 	}
 	content, derr := p.content(ctx, post, d)
+	ctx, cancelSend := context.WithTimeout(ctx, p.sendTimeout(content))
+	defer cancelSend()
 	if derr != nil && d.State != pregonero.DeliveryInDoubt {
 		p.fail(d, derr)
 		return
@@ -208,6 +210,26 @@ func (p *Publisher) content(ctx context.Context, post *pregonero.Post, d *pregon
 		c.Thumbnail = &b
 	}
 	return c, nil
+}
+
+// MinUploadRate is the slowest upload the send timeout allows for: each
+// byte of media adds to SendTimeout at this rate (a 1 GiB video at
+// 256 KiB/s: 68 more minutes), so that a long upload on a slow link is not
+// cut and restarted from its first byte over and over.
+const MinUploadRate = 256 << 10
+
+// sendTimeout bounds one send of c.
+func (p *Publisher) sendTimeout(c pregonero.Content) time.Duration {
+	var size int64
+	for _, m := range c.Media {
+		if m.Media != nil {
+			size += m.Size
+		}
+	}
+	if c.Thumbnail != nil && c.Thumbnail.Media != nil {
+		size += c.Thumbnail.Size
+	}
+	return p.cfg.SendTimeout + time.Duration(size/MinUploadRate+1)*time.Second
 }
 
 // progressEvery spaces the writes of an upload's progress.

@@ -64,7 +64,7 @@ type Config struct {
 	Staleness      time.Duration // fail as stale this long after the scheduled time (default 6 h)
 	ResumeGrace    time.Duration // overdue beyond this on resume ⇒ held for a person (default 15 min)
 	ReconcileDelay time.Duration // wait before reconciling an unknown outcome (default 5 s)
-	SendTimeout    time.Duration // per send, uploads included (default 10 min)
+	SendTimeout    time.Duration // per send, plus the media at MinUploadRate (default 10 min)
 	ShutdownGrace  time.Duration // how long Close lets sends in flight finish (default 20 s)
 	RecordTries    int           // tries to write a result before the sweep must take over (default 9, ~16 s)
 	// Limits seeds a per-account limiter per network (e.g. X: 100 per 15

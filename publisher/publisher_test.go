@@ -31,6 +31,7 @@ type fakeAdapter struct {
 	remaining   int
 	reset       time.Time
 	PublishFn   func(d *pregonero.Delivery, c pregonero.Content) (pregonero.Receipt, error)
+	ctxFn       func(ctx context.Context) // sees the context of each send
 	ReconcileFn func(d *pregonero.Delivery, since time.Time) (pregonero.Receipt, bool, error)
 	publishes   []string // delivery ids in call order
 	reconciles  []string
@@ -57,8 +58,11 @@ func (f *fakeAdapter) Publish(ctx context.Context, d *pregonero.Delivery, c preg
 	}
 	f.inflight[a.ID]++
 	f.maxInflight = max(f.maxInflight, f.inflight[a.ID])
-	fn := f.PublishFn
+	fn, cf := f.PublishFn, f.ctxFn
 	f.mu.Unlock()
+	if cf != nil {
+		cf(ctx)
+	}
 	defer func() {
 		f.mu.Lock()
 		f.inflight[a.ID]--

@@ -115,7 +115,7 @@ func waitVideo(t *testing.T, a *api, postID string, ok func(videoDelivery) bool)
 }
 
 func TestYouTubeEndToEnd(t *testing.T) {
-	m, a := mustRunYouTubeMain(t, ", upload_ahead: 1h, upload_ahead_min_size: 1048576, uploads_per_day: 3", "gobantioquia")
+	m, a := mustRunYouTubeMain(t, ", upload_ahead: 1h, upload_ahead_min_size: 1048576, uploads_per_day: 4", "gobantioquia")
 	small := a.upload("informe.mp4", mediatest.MP4(600<<10, 95_000, 1280, 720, 1), "")
 	large := a.upload("informe-largo.mp4", mediatest.MP4(1200<<10, 600_000, 1920, 1080, 2), "")
 	thumb := a.upload("miniatura.jpg", mediatest.JPEG(1280, 720, 3), "")
@@ -167,8 +167,31 @@ func TestYouTubeEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("CancelingBeforeItsTimeTakesTheUploadBack", func(t *testing.T) {
+		at := time.Now().Add(40 * time.Minute).Truncate(time.Second)
+		early := a.upload("anticipado.mp4", mediatest.MP4(1200<<10, 300_000, 1920, 1080, 6), "")
+		var p postView
+		if code := a.do("POST", "/api/v1/posts", videoPost("yt-gobantioquia", "Anuncio embargado", early, at), &p); code != http.StatusCreated {
+			t.Fatalf("create: %d", code)
+		}
+		d := waitVideo(t, a, p.ID, func(d videoDelivery) bool { return d.State == "published" })
+		var got struct {
+			Status     string          `json:"status"`
+			Deliveries []videoDelivery `json:"deliveries"`
+		}
+		if code := a.do("POST", "/api/v1/posts/"+p.ID+"/cancel", nil, &got); code != http.StatusOK {
+			t.Fatalf("cancel: %d", code)
+		}
+		if got.Status != "canceled" || got.Deliveries[0].State != "canceled" {
+			t.Errorf("got %s / %s, want canceled", got.Status, got.Deliveries[0].State)
+		}
+		if v := m.Sandbox.YouTube().Video(d.RemoteID); v.ID != "" {
+			t.Errorf("the video is still on YouTube: %+v", v)
+		}
+	})
+
 	t.Run("SpentUploadQuotaWaitsForPacificMidnight", func(t *testing.T) {
-		// uploads_per_day is 3: two went out above, one is left.
+		// uploads_per_day is 4: three went out above, one is left.
 		var p1, p2 postView
 		// YouTube refuses the same bytes twice on a channel: new files.
 		third := a.upload("vias.mp4", mediatest.MP4(600<<10, 95_000, 1280, 720, 4), "")
