@@ -303,7 +303,7 @@ func (p *Publisher) withdraw(ctx context.Context, post *pregonero.Post) (int, er
 			x.State, x.URL = pregonero.DeliveryCanceled, ""
 			x.LastError = &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "withdrawn",
 				Message: fmt.Sprintf("Canceled before its time: %s %s, scheduled for %s, was deleted from the network.", d.Network, d.RemoteID, d.PublishedAt.UTC().Format(time.RFC3339)),
-				At: now}
+				At:      now}
 			return nil
 		}); err != nil {
 			return n, fmt.Errorf("withdraw %s: %w", d.ID, err)
