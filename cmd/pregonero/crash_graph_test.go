@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -119,34 +118,18 @@ func TestCrashExactlyOnceGraph(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process test")
 	}
-	t0 := time.Now()
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	sbAddr := freeAddr(t)
-	sb := startProc(t, bin, "sandbox", "-listen", sbAddr)
-	t.Cleanup(sb.kill9)
-	waitHTTP(t, "http://"+sbAddr+"/_sandbox/posts", 10*time.Second)
-
 	const pages, posts = 8, 96
 	var ids []string
 	for i := range pages {
 		ids = append(ids, fmt.Sprintf("10%04d", i))
 	}
-	addr := freeAddr(t)
-	cfg := writeGraphConfig(t, dir, sbAddr, "http://"+addr, ids...)
-	serve := func() *proc {
-		p := startProc(t, bin, "serve", "-config", cfg, "-listen", addr)
-		waitHTTP(t, "http://"+addr+"/healthz", 10*time.Second)
-		return p
-	}
-	srv := serve()
-	t.Cleanup(func() { srv.kill9() })
-	a := newAPI(t, "http://"+addr, filepath.Join(dir, "data"))
-
+	c := startCrashRun(t, func(dir, sandboxAddr, publicURL string) string {
+		return writeGraphConfig(t, dir, sandboxAddr, publicURL, ids...)
+	})
+	a := c.api
 	photo := a.upload("foto.jpg", mediatest.JPEG(320, 320, 1), "Puente sobre el río Cauca")
 	photo2 := a.upload("foto2.jpg", mediatest.JPEG(320, 320, 90), "Vía al mar")
-
-	for _, f := range []string{
+	c.faults(
 		// Between container creation and media_publish.
 		`{"network":"instagram","op":"status","mode":"delay","delay_ms":400,"probability":0.6}`,
 		`{"network":"instagram","op":"publish","mode":"delay","delay_ms":300,"probability":0.3}`,
@@ -157,17 +140,10 @@ func TestCrashExactlyOnceGraph(t *testing.T) {
 		`{"network":"facebook","op":"create","mode":"error","status":503,"probability":0.1}`,
 		`{"network":"facebook","op":"create","mode":"drop_after_accept","probability":0.1}`,
 		`{"network":"facebook","op":"create","mode":"delay","delay_ms":300,"probability":0.2}`,
-	} {
-		resp, err := http.Post("http://"+sbAddr+"/_sandbox/faults", "application/json", strings.NewReader(f))
-		if err != nil || resp.StatusCode >= 300 {
-			t.Fatalf("fault %s: %v %v", f, err, resp)
-		}
-		resp.Body.Close()
-	}
+	)
 
 	start := time.Now().Add(2 * time.Second)
-	type want struct{ network, text string }
-	var wants []want
+	var wants [][2]string // network, text
 	var postIDs []string
 	for i := range posts {
 		page := ids[i%pages]
@@ -176,13 +152,13 @@ func TestCrashExactlyOnceGraph(t *testing.T) {
 		switch i % 3 {
 		case 0: // Instagram alone
 			body["targets"], body["media"] = []string{"ig-" + page}, []string{photo}
-			wants = append(wants, want{"instagram", text})
+			wants = append(wants, [2]string{"instagram", text})
 		case 1: // both, with a carousel on Instagram
 			body["targets"], body["media"] = []string{"ig-" + page, "fb-" + page}, []string{photo, photo2}
-			wants = append(wants, want{"instagram", text}, want{"facebook", text})
+			wants = append(wants, [2]string{"instagram", text}, [2]string{"facebook", text})
 		default: // Facebook text post
 			body["targets"] = []string{"fb-" + page}
-			wants = append(wants, want{"facebook", text})
+			wants = append(wants, [2]string{"facebook", text})
 		}
 		var p postView
 		if code := a.do("POST", "/api/v1/posts", body, &p); code != http.StatusCreated {
@@ -190,90 +166,39 @@ func TestCrashExactlyOnceGraph(t *testing.T) {
 		}
 		postIDs = append(postIDs, p.ID)
 	}
-
-	rng := rand.New(rand.NewPCG(3, 4))
-	kills, midRun := 0, 0
-	for _, off := range []time.Duration{1500, 3500, 5500, 7500} {
-		time.Sleep(time.Until(start.Add(off*time.Millisecond + time.Duration(rng.IntN(400))*time.Millisecond)))
-		n := len(getSandboxPosts(t, sbAddr).Posts)
-		srv.kill9()
-		kills++
-		if n < len(wants) {
-			midRun++
-		}
-		t.Logf("kill %d with %d of %d posts in the sandbox", kills, n, len(wants))
-		srv = serve()
-	}
-	if midRun < 3 {
-		t.Fatalf("only %d kills came while posts were going out", midRun)
-	}
-	req, _ := http.NewRequest("DELETE", "http://"+sbAddr+"/_sandbox/faults", nil)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
-		resp.Body.Close()
-	}
+	c.killAndRestart(start, []time.Duration{1500 * time.Millisecond, 3500 * time.Millisecond, 5500 * time.Millisecond, 7500 * time.Millisecond},
+		400*time.Millisecond, 3, len(wants), 3)
 
 	var beforePublish, afterPublish int
-	deadline := time.Now().Add(60 * time.Second)
-	pending := append([]string(nil), postIDs...)
-	for len(pending) > 0 {
-		var next []string
-		for _, id := range pending {
-			var p struct {
-				Status     string         `json:"status"`
-				Deliveries []deliveryView `json:"deliveries"`
-			}
-			a.do("GET", "/api/v1/posts/"+id, nil, &p)
-			switch p.Status {
-			case "published":
-				for _, d := range p.Deliveries {
-					for _, at := range d.Attempts {
-						if strings.HasSuffix(at.Code, "_duplicate") {
-							t.Errorf("post %s delivery %s was refused as a duplicate: a second send", id, d.ID)
-						}
-						if d.Network != "instagram" || at.Message != store.RecoverMessage {
-							continue
-						}
-						switch {
-						case at.Reconciled == "absent" && d.Checkpoint["ig_container"] != "":
-							beforePublish++
-						case at.Reconciled == "found":
-							afterPublish++
-						}
-					}
+	c.waitPublished(postIDs, 60*time.Second, func(_ string, p crashPost) {
+		for _, d := range p.Deliveries {
+			for _, at := range d.Attempts {
+				if d.Network != "instagram" || at.Message != store.RecoverMessage {
+					continue
 				}
-			case "failed", "canceled", "held", "partially_published":
-				t.Fatalf("post %s ended %s: %+v", id, p.Status, p)
-			default:
-				next = append(next, id)
+				switch {
+				case at.Reconciled == "absent" && d.Checkpoint["ig_container"] != "":
+					beforePublish++
+				case at.Reconciled == "found":
+					afterPublish++
+				}
 			}
 		}
-		pending = next
-		if len(pending) > 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d posts not published, e.g. %s\nserver log:\n%s", len(pending), pending[0], tail(srv.out.String(), 3000))
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	t.Logf("all published at %v; Instagram deliveries killed before media_publish: %d, after it: %d", time.Since(t0), beforePublish, afterPublish)
+	})
+	t.Logf("Instagram deliveries killed before media_publish: %d, after it: %d", beforePublish, afterPublish)
 	if beforePublish == 0 {
 		t.Errorf("no Instagram delivery was killed between container creation and media_publish")
 	}
 	if afterPublish == 0 {
 		t.Errorf("no Instagram delivery was killed between media_publish and recording its result")
 	}
-
-	sp := getSandboxPosts(t, sbAddr)
-	seen := map[want]int{}
-	for _, p := range sp.Posts {
-		seen[want{p.Network, p.Text}]++
-	}
+	seen := c.onNetworks()
 	for _, w := range wants {
 		if seen[w] != 1 {
-			t.Errorf("%s %q appears %d times in the sandbox, want 1", w.network, w.text, seen[w])
+			t.Errorf("%s %q appears %d times in the sandbox, want 1", w[0], w[1], seen[w])
 		}
 	}
-	if len(sp.Posts) != len(wants) {
-		t.Errorf("sandbox has %d posts, want %d", len(sp.Posts), len(wants))
+	if len(seen) != len(wants) {
+		t.Errorf("sandbox has %d distinct posts, want %d", len(seen), len(wants))
 	}
 }

@@ -10,21 +10,48 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// buildBinary compiles the real binary once for the process tests.
+// binary is the real binary, compiled once for the process tests.
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildBinary compiles the real binary once for the process tests; TestMain
+// removes it.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pregonero")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "pregonero-bin-")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "pregonero")
+		cmd := exec.Command("go", "build", "-o", binary.path, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
 	}
-	return bin
+	return binary.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.path != "" {
+		os.RemoveAll(filepath.Dir(binary.path))
+	}
+	os.Exit(code)
 }
 
 func freeAddr(t *testing.T) string {
@@ -86,43 +113,18 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process test")
 	}
-	t0 := time.Now()
-	bin := buildBinary(t)
-	t.Logf("built in %v", time.Since(t0))
-	dir := t.TempDir()
-	sbAddr := freeAddr(t)
-	sb := startProc(t, bin, "sandbox", "-listen", sbAddr)
-	t.Cleanup(sb.kill9)
-	waitHTTP(t, "http://"+sbAddr+"/_sandbox/posts", 10*time.Second)
-
 	const users, posts = 20, 300
 	var names []string
 	for i := 0; i < users; i++ {
 		names = append(names, fmt.Sprintf("u%02d", i))
 	}
-	cfg := writeConfig(t, dir, false, sbAddr, names...)
-	addr := freeAddr(t)
-	serve := func() *proc {
-		p := startProc(t, bin, "serve", "-config", cfg, "-listen", addr)
-		waitHTTP(t, "http://"+addr+"/healthz", 10*time.Second)
-		return p
-	}
-	srv := serve()
-	t.Cleanup(func() { srv.kill9() })
-	a := newAPI(t, "http://"+addr, filepath.Join(dir, "data"))
-
-	for _, f := range []string{
+	c := startCrashRun(t, func(dir, sandboxAddr, _ string) string { return writeConfig(t, dir, false, sandboxAddr, names...) })
+	c.faults(
 		`{"network":"x","op":"create","mode":"error","status":503,"probability":0.1}`,
 		`{"network":"x","op":"create","mode":"drop_after_accept","probability":0.1}`,
 		`{"network":"x","op":"create","mode":"delay","delay_ms":300,"probability":0.2}`,
 		`{"network":"x","op":"timeline","mode":"error","status":503,"probability":0.1}`,
-	} {
-		resp, err := http.Post("http://"+sbAddr+"/_sandbox/faults", "application/json", strings.NewReader(f))
-		if err != nil || resp.StatusCode >= 300 {
-			t.Fatalf("fault %s: %v %v", f, err, resp)
-		}
-		resp.Body.Close()
-	}
+	)
 
 	// Posts due over the next 8 seconds, created through the API.
 	start := time.Now().Add(2 * time.Second)
@@ -133,7 +135,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 		texts[text] = true
 		at := start.Add(time.Duration(i) * 8 * time.Second / posts)
 		var p postView
-		if code := a.do("POST", "/api/v1/posts", map[string]any{"text": text, "targets": []string{"x-" + names[i%users]},
+		if code := c.api.do("POST", "/api/v1/posts", map[string]any{"text": text, "targets": []string{"x-" + names[i%users]},
 			"scheduled_at": at.UTC().Format(time.RFC3339Nano)}, &p); code != http.StatusCreated {
 			t.Fatalf("create %d: %d", i, code)
 		}
@@ -142,73 +144,18 @@ func TestCrashExactlyOnce(t *testing.T) {
 
 	// Kill -9 and restart four times across the publishing window; at
 	// least three must land while posts are still going out.
-	rng := rand.New(rand.NewPCG(1, 2))
-	kills, midRun := 0, 0
-	for _, off := range []time.Duration{1500, 3500, 5500, 7500} {
-		time.Sleep(time.Until(start.Add(off*time.Millisecond + time.Duration(rng.IntN(400))*time.Millisecond)))
-		n := len(getSandboxPosts(t, sbAddr).Posts)
-		srv.kill9()
-		kills++
-		if n < posts {
-			midRun++
-		}
-		t.Logf("kill %d with %d of %d posts in the sandbox", kills, n, posts)
-		srv = serve()
-	}
-	if midRun < 3 {
-		t.Fatalf("only %d kills came while posts were going out", midRun)
-	}
-	t.Logf("kills done at %v", time.Since(t0))
-	// Clear the faults and let everything settle.
-	req, _ := http.NewRequest("DELETE", "http://"+sbAddr+"/_sandbox/faults", nil)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
-		resp.Body.Close()
-	}
-	deadline := time.Now().Add(40 * time.Second)
-	pending := append([]string(nil), ids...)
-	for len(pending) > 0 {
-		var next []string
-		for _, id := range pending {
-			var p postView
-			a.do("GET", "/api/v1/posts/"+id, nil, &p)
-			switch p.Status {
-			case "published":
-				for _, d := range p.Deliveries {
-					for _, at := range d.Attempts {
-						if at.Code == "x_duplicate" {
-							t.Errorf("post %s was sent twice: the network refused a duplicate", id)
-						}
-					}
-				}
-			case "failed", "canceled", "held":
-				t.Fatalf("post %s ended %s: %+v", id, p.Status, p)
-			default:
-				next = append(next, id)
-			}
-		}
-		pending = next
-		if len(pending) > 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d posts not published, e.g. %s\nserver log:\n%s", len(pending), pending[0], tail(srv.out.String(), 3000))
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	t.Logf("all published at %v", time.Since(t0))
-	sp := getSandboxPosts(t, sbAddr)
-	seen := map[string]int{}
-	for _, p := range sp.Posts {
-		seen[p.Text]++
-	}
+	c.killAndRestart(start, []time.Duration{1500 * time.Millisecond, 3500 * time.Millisecond, 5500 * time.Millisecond, 7500 * time.Millisecond},
+		400*time.Millisecond, 1, posts, 3)
+	c.waitPublished(ids, 40*time.Second, nil)
+	seen := c.onNetworks()
 	for text := range texts {
-		if seen[text] != 1 {
-			t.Errorf("%q appears %d times in the sandbox, want 1", text, seen[text])
+		if n := seen[[2]string{"x", text}]; n != 1 {
+			t.Errorf("%q appears %d times in the sandbox, want 1", text, n)
 		}
 	}
-	if len(sp.Posts) != posts {
-		t.Errorf("sandbox has %d posts, want %d", len(sp.Posts), posts)
+	if len(seen) != posts {
+		t.Errorf("sandbox has %d distinct posts, want %d", len(seen), posts)
 	}
-	t.Logf("%d posts, %d kills, all published exactly once", posts, kills)
 }
 
 func tail(s string, n int) string {
@@ -216,4 +163,126 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// crashRun is a server process killed with SIGKILL and restarted while a
+// sandbox process, with fault rules, plays the networks.
+type crashRun struct {
+	t      *testing.T
+	bin    string
+	sbAddr string
+	addr   string
+	cfg    string
+	srv    *proc
+	api    *api
+}
+
+// startCrashRun starts the sandbox and the server; config writes the
+// server's configuration for the sandbox address and the server's public
+// address, in dir.
+func startCrashRun(t *testing.T, config func(dir, sandboxAddr, publicURL string) string) *crashRun {
+	t.Helper()
+	c := &crashRun{t: t, bin: buildBinary(t), sbAddr: freeAddr(t), addr: freeAddr(t)}
+	sb := startProc(t, c.bin, "sandbox", "-listen", c.sbAddr)
+	t.Cleanup(sb.kill9)
+	waitHTTP(t, "http://"+c.sbAddr+"/_sandbox/posts", 10*time.Second)
+	dir := t.TempDir()
+	c.cfg = config(dir, c.sbAddr, "http://"+c.addr)
+	c.serve()
+	t.Cleanup(func() { c.srv.kill9() })
+	c.api = newAPI(t, "http://"+c.addr, filepath.Join(dir, "data"))
+	return c
+}
+
+func (c *crashRun) serve() {
+	c.t.Helper()
+	c.srv = startProc(c.t, c.bin, "serve", "-config", c.cfg, "-listen", c.addr)
+	waitHTTP(c.t, "http://"+c.addr+"/healthz", 10*time.Second)
+}
+
+// faults adds sandbox fault rules.
+func (c *crashRun) faults(rules ...string) {
+	c.t.Helper()
+	for _, r := range rules {
+		postJSON(c.t, "http://"+c.sbAddr+"/_sandbox/faults", r)
+	}
+}
+
+// killAndRestart kills the server at each offset after start (plus up to
+// jitter, seeded) and restarts it, then clears the fault rules. It fails
+// the test unless at least minMidRun kills came while fewer than total
+// posts were on the networks.
+func (c *crashRun) killAndRestart(start time.Time, offsets []time.Duration, jitter time.Duration, seed uint64, total, minMidRun int) {
+	c.t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	midRun := 0
+	for k, off := range offsets {
+		time.Sleep(time.Until(start.Add(off + time.Duration(rng.Int64N(int64(jitter))))))
+		n := len(getSandboxPosts(c.t, c.sbAddr).Posts)
+		c.srv.kill9()
+		if n < total {
+			midRun++
+		}
+		c.t.Logf("kill %d with %d of %d posts on the networks", k+1, n, total)
+		c.serve()
+	}
+	if midRun < minMidRun {
+		c.t.Fatalf("only %d kills came while posts were going out", midRun)
+	}
+	deleteURL(c.t, "http://"+c.sbAddr+"/_sandbox/faults")
+}
+
+// crashPost is what the crash tests read of a post.
+type crashPost struct {
+	Status     string         `json:"status"`
+	Deliveries []deliveryView `json:"deliveries"`
+}
+
+// waitPublished waits until every post is published and calls check on
+// each; a post that fails, is canceled or held stops the test.
+func (c *crashRun) waitPublished(ids []string, timeout time.Duration, check func(id string, p crashPost)) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	pending := append([]string(nil), ids...)
+	for len(pending) > 0 {
+		var next []string
+		for _, id := range pending {
+			var p crashPost
+			c.api.do("GET", "/api/v1/posts/"+id, nil, &p)
+			switch p.Status {
+			case "published":
+				for _, d := range p.Deliveries {
+					for _, at := range d.Attempts {
+						if strings.HasSuffix(at.Code, "_duplicate") {
+							c.t.Errorf("post %s delivery %s was refused as a duplicate: a second send", id, d.ID)
+						}
+					}
+				}
+				if check != nil {
+					check(id, p)
+				}
+			case "failed", "canceled", "held", "partially_published":
+				c.t.Fatalf("post %s ended %s: %+v", id, p.Status, p)
+			default:
+				next = append(next, id)
+			}
+		}
+		pending = next
+		if len(pending) > 0 {
+			if time.Now().After(deadline) {
+				c.t.Fatalf("%d posts not published, e.g. %s\nserver log:\n%s", len(pending), pending[0], tail(c.srv.out.String(), 3000))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+}
+
+// onNetworks counts the sandbox's posts by network and text.
+func (c *crashRun) onNetworks() map[[2]string]int {
+	c.t.Helper()
+	seen := map[[2]string]int{}
+	for _, p := range getSandboxPosts(c.t, c.sbAddr).Posts {
+		seen[[2]string{p.Network, p.Text}]++
+	}
+	return seen
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -253,37 +252,21 @@ func TestCrashExactlyOnceYouTube(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process test")
 	}
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	sbAddr := freeAddr(t)
-	sb := startProc(t, bin, "sandbox", "-listen", sbAddr)
-	t.Cleanup(sb.kill9)
-	waitHTTP(t, "http://"+sbAddr+"/_sandbox/posts", 10*time.Second)
-
 	channels := []string{"gobantioquia", "educacion", "salud", "infraestructura"}
-	cfg := writeYouTubeConfig(t, dir, sbAddr, false, "", channels...)
-	addr := freeAddr(t)
-	serve := func() *proc {
-		p := startProc(t, bin, "serve", "-config", cfg, "-listen", addr)
-		waitHTTP(t, "http://"+addr+"/healthz", 10*time.Second)
-		return p
-	}
-	srv := serve()
-	t.Cleanup(func() { srv.kill9() })
-	a := newAPI(t, "http://"+addr, filepath.Join(dir, "data"))
-
+	c := startCrashRun(t, func(dir, sandboxAddr, _ string) string {
+		return writeYouTubeConfig(t, dir, sandboxAddr, false, "", channels...)
+	})
+	a := c.api
 	const videos = 16
 	// YouTube refuses the same bytes twice on a channel: a file per video.
 	var ids []string
 	for i := range videos {
 		ids = append(ids, a.upload(fmt.Sprintf("v%d.mp4", i), mediatest.MP4(1200<<10, int64(60_000+i), 1280, 720, uint8(i)), ""))
 	}
-	for _, f := range []string{
+	c.faults(
 		`{"network":"youtube","op":"upload","mode":"delay","delay_ms":120}`,
 		`{"network":"youtube","op":"upload","mode":"drop_after_accept","probability":0.05}`,
-	} {
-		postJSON(t, "http://"+sbAddr+"/_sandbox/faults", f)
-	}
+	)
 	start := time.Now().Add(2 * time.Second)
 	titles := map[string]bool{}
 	var postIDs []string
@@ -297,55 +280,24 @@ func TestCrashExactlyOnceYouTube(t *testing.T) {
 		}
 		postIDs = append(postIDs, p.ID)
 	}
-	rng := rand.New(rand.NewPCG(5, 6))
-	for k, off := range []time.Duration{1200, 3200, 5200} {
-		time.Sleep(time.Until(start.Add(off*time.Millisecond + time.Duration(rng.IntN(300))*time.Millisecond)))
-		n := len(getSandboxPosts(t, sbAddr).Posts)
-		srv.kill9()
-		t.Logf("kill %d with %d of %d videos on YouTube", k+1, n, videos)
-		srv = serve()
-	}
-	deleteURL(t, "http://"+sbAddr+"/_sandbox/faults")
+	c.killAndRestart(start, []time.Duration{1200 * time.Millisecond, 3200 * time.Millisecond, 5200 * time.Millisecond}, 300*time.Millisecond, 5, videos, 2)
 
 	cut := 0
-	deadline := time.Now().Add(60 * time.Second)
-	for _, id := range postIDs {
-		for {
-			var p struct {
-				Status     string          `json:"status"`
-				Deliveries []videoDelivery `json:"deliveries"`
+	c.waitPublished(postIDs, 60*time.Second, func(_ string, p crashPost) {
+		for _, at := range p.Deliveries[0].Attempts {
+			if at.Message == store.RecoverMessage && at.Reconciled == "absent" {
+				cut++
 			}
-			a.do("GET", "/api/v1/posts/"+id, nil, &p)
-			if p.Status == "published" {
-				for _, at := range p.Deliveries[0].Attempts {
-					if at.Message == store.RecoverMessage && at.Reconciled == "absent" {
-						cut++
-					}
-				}
-				break
-			}
-			if p.Status == "failed" || p.Status == "held" {
-				t.Fatalf("post %s ended %s: %+v", id, p.Status, p.Deliveries)
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("post %s not published: %+v\n%s", id, p.Deliveries, tail(srv.out.String(), 3000))
-			}
-			time.Sleep(100 * time.Millisecond)
 		}
-	}
+	})
 	t.Logf("%d uploads cut by a kill were reconciled absent and sent again", cut)
 	if cut == 0 {
 		t.Error("no kill landed during an upload")
 	}
-	seen := map[string]int{}
-	for _, p := range getSandboxPosts(t, sbAddr).Posts {
-		if p.Network == "youtube" {
-			seen[p.Text]++
-		}
-	}
+	seen := c.onNetworks()
 	for title := range titles {
-		if seen[title] != 1 {
-			t.Errorf("%q is on YouTube %d times, want 1", title, seen[title])
+		if n := seen[[2]string{"youtube", title}]; n != 1 {
+			t.Errorf("%q is on YouTube %d times, want 1", title, n)
 		}
 	}
 }
