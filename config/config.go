@@ -54,6 +54,11 @@ type YouTubeConfig struct {
 	UploadsPerDay int `yaml:"uploads_per_day"`
 	// UnitsPerDay is the bucket of every other call.
 	UnitsPerDay int `yaml:"units_per_day"`
+	// PlaylistLag is how long after an upload attempt reconciliation
+	// keeps looking before it concludes the video is absent: the channel's
+	// uploads playlist may show a new video minutes late. A negative value
+	// concludes at once (the sandbox lists videos at once).
+	PlaylistLag Duration `yaml:"playlist_lag"`
 }
 
 // GraphConfig tunes the Facebook Pages and Instagram adapters (Meta's
@@ -181,6 +186,7 @@ func Default() Config {
 			UploadAheadMinSize: 64 << 20,
 			UploadsPerDay:      100,
 			UnitsPerDay:        10000,
+			PlaylistLag:        Duration(10 * time.Minute),
 		},
 		Graph: GraphConfig{
 			Version:      DefaultGraphVersion,

@@ -39,8 +39,10 @@ func fingerprint(acct *pregonero.Account) string {
 }
 
 // credentials returns the account's effective credentials: the configured
-// ones overlaid with the stored ones, unless the stored ones grew from a
-// configuration that has since changed. The required keys are checked.
+// ones overlaid with the stored ones (a renewed access token, a refresh
+// token that replaced the configured one), unless the stored ones grew
+// from a configuration that has since changed (their fingerprint differs:
+// a person authorized the channel again). The required keys are checked.
 func (a *Adapter) credentials(ctx context.Context, acct *pregonero.Account) (map[string]string, error) {
 	out := maps.Clone(acct.Credentials)
 	if out == nil {
@@ -160,11 +162,16 @@ func (s *tokenSource) renew() (*oauth2.Token, error) {
 	if !tok.Expiry.IsZero() {
 		next[CredExpiry] = tok.Expiry.UTC().Format(time.RFC3339)
 	}
-	if t.RefreshToken != "" && t.RefreshToken != s.refresh {
+	if t.RefreshToken != "" {
 		// Google does not rotate refresh tokens today; keep a new one if
 		// it ever does.
 		s.refresh = t.RefreshToken
-		next[CredRefreshToken] = t.RefreshToken
+	}
+	if s.refresh != s.acct.Credentials[CredRefreshToken] {
+		// A refresh token that replaced the configured one, now or at an
+		// earlier renewal, is the only one that works: what is stored
+		// replaces what was, so it is stored again every time.
+		next[CredRefreshToken] = s.refresh
 	}
 	if err := s.a.creds.PutCredentials(s.ctx, s.acct.ID, next); err != nil {
 		// The token still works; the next process renews it again.

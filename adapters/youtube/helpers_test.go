@@ -17,6 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	yt "google.golang.org/api/youtube/v3"
+
 	"pregonero"
 	"pregonero/adapters/adaptertest"
 	"pregonero/adapters/fakenet"
@@ -34,6 +39,8 @@ type envOptions struct {
 	chunkSize int
 	settings  youtube.SettingStore
 	creds     youtube.CredentialStore
+	// playlistLag is the adapter's Config.PlaylistLag.
+	playlistLag time.Duration
 	// wrap, when set, serves the fake through a handler of the test's.
 	wrap func(f *fake.Fake) http.Handler
 }
@@ -49,6 +56,10 @@ type env struct {
 	logs     *syncBuffer
 	opts     envOptions
 	adapter  *youtube.Adapter
+
+	mu sync.Mutex
+	// sleeps records the adapter's waits, which move the clock instead.
+	sleeps []time.Duration
 }
 
 func newEnv(t *testing.T, opts envOptions) *env {
@@ -96,7 +107,48 @@ func (e *env) newAdapter() *youtube.Adapter {
 		Quota:              e.opts.quota,
 		Settings:           settings,
 		Credentials:        creds,
+		PlaylistLag:        e.opts.playlistLag,
+		Sleep:              e.sleep,
 	})
+}
+
+// sleep is the adapters' Config.Sleep: it records the wait and moves the
+// clock by it.
+func (e *env) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.sleeps = append(e.sleeps, d)
+	e.mu.Unlock()
+	e.clock.Advance(d)
+	return nil
+}
+
+func (e *env) slept() []time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]time.Duration(nil), e.sleeps...)
+}
+
+// upload puts a video on the channel name directly, without the adapter,
+// carrying the given tags.
+func (e *env) upload(name, title string, tags []string, media []byte) *yt.Video {
+	e.t.Helper()
+	client := &http.Client{Transport: &oauth2.Transport{
+		Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: fake.AccessToken(name), TokenType: "Bearer"})}}
+	svc, err := yt.NewService(context.Background(), option.WithEndpoint(e.base+"/"), option.WithHTTPClient(client))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	no := false
+	v := &yt.Video{Snippet: &yt.VideoSnippet{Title: title, Tags: tags, CategoryId: youtube.DefaultCategory},
+		Status: &yt.VideoStatus{PrivacyStatus: "public", SelfDeclaredMadeForKids: no, ForceSendFields: []string{"SelfDeclaredMadeForKids"}}}
+	out, err := svc.Videos.Insert([]string{"snippet", "status"}, v).Media(bytes.NewReader(media), googleapi.ContentType("video/mp4")).Do()
+	if err != nil {
+		e.t.Fatalf("upload %q: %v", title, err)
+	}
+	return out
 }
 
 // account returns an account of the fake channel name.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/api/googleapi"
@@ -16,9 +17,10 @@ import (
 )
 
 // minScheduleLead is how far ahead PublishAt must be for the video to go
-// up private and scheduled: a publication time closer than that (an
-// attempt that started late, or a retry) publishes at once, since YouTube
-// refuses a publishAt that has passed by the time it reads it.
+// up private and scheduled, since YouTube refuses a publishAt that has
+// passed by the time it reads it: a publication time closer than that (an
+// attempt that started late, or a retry) is waited for and the video then
+// goes up public; a past one publishes at once.
 const minScheduleLead = 30 * time.Second
 
 // Publish uploads the content's video. It refuses, before anything is
@@ -38,6 +40,15 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_invalid",
 			Message: "The video cannot go to YouTube: " + strings.Join(msgs, " "), Err: pregonero.Invalid(errs)}
 	}
+	if wait := c.PublishAt.Sub(a.now()); !c.PublishAt.IsZero() && wait > 0 && wait <= minScheduleLead {
+		// Too close to schedule, too early to publish: wait for the time.
+		a.log.Info("youtube publication time is near; waiting for it to publish at once", logAccount, acct.ID,
+			"publish_at", c.PublishAt.UTC().Format(time.RFC3339), "wait", wait.String())
+		if err := a.sleep(ctx, wait); err != nil {
+			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_canceled",
+				Message: "The wait for the publication time was interrupted; nothing was sent and it will be retried.", Err: err}
+		}
+	}
 	s, err := a.open(ctx, acct)
 	if err != nil {
 		return pregonero.Receipt{}, err
@@ -53,13 +64,17 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	now := a.now()
 	scheduled := !c.PublishAt.IsZero() && c.PublishAt.After(now.Add(minScheduleLead))
 	if !c.PublishAt.IsZero() && !scheduled {
-		a.log.Info("youtube publication time is near or past; publishing at once", logAccount, acct.ID, "publish_at", c.PublishAt.UTC().Format(time.RFC3339))
+		a.log.Info("youtube publication time has come; publishing at once", logAccount, acct.ID, "publish_at", c.PublishAt.UTC().Format(time.RFC3339))
 	}
-	v, tr, err := a.insert(ctx, s, c, scheduled)
-	if err != nil && s.retryAuth(err) {
-		// The token was refused before any upload began: renew it and send
-		// again, on the same reservation.
-		v, tr, err = a.insert(ctx, s, c, scheduled)
+	var reported atomic.Int64
+	v, tr, err := a.insert(ctx, s, c, scheduled, &reported)
+	if err != nil && (tr == nil || !tr.hasSession()) && s.retryAuth(err) {
+		// The token was refused by the request that opens the upload (a
+		// resumable initiation or a one-request upload), so nothing was
+		// created: renew it and send again, on the same reservation. A
+		// refusal after a session opened is not retried here: the final
+		// chunk may have made the video.
+		v, tr, err = a.insert(ctx, s, c, scheduled, &reported)
 	}
 	if err != nil {
 		if tr == nil || !tr.sentAny() {
@@ -78,15 +93,17 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 		}
 	}
 	a.log.Info("youtube video uploaded", logAccount, acct.ID, logVideo, v.Id, logStatus, uploadStatus(v), logPrivacy, privacy(v))
-	if pe := refusal(v); pe != nil {
+	if pe := refusal(v, retried(d)); pe != nil {
 		return pregonero.Receipt{}, pe
 	}
 	if !scheduled && privacy(v) == "private" {
 		a.log.Warn("youtube kept the video private: uploads of an unaudited API project are locked to private until the project passes YouTube's audit",
 			logAccount, acct.ID, logVideo, v.Id, logProject, s.project)
 	}
-	if c.Progress != nil && len(c.Media) == 1 && c.Media[0].Media != nil {
-		c.Progress(c.Media[0].Size, c.Media[0].Size)
+	if size := c.Media[0].Size; c.Progress != nil && reported.Load() < size {
+		// A one-request upload reports no progress of its own; a
+		// resumable one reported its last chunk already.
+		c.Progress(size, size)
 	}
 	a.setThumbnail(ctx, s, c, v.Id)
 	at := a.now()
@@ -96,8 +113,9 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	return pregonero.Receipt{RemoteID: v.Id, URL: WatchURL(v.Id), PublishedAt: at.UTC()}, nil
 }
 
-// insert sends videos.insert with the content's metadata and video.
-func (a *Adapter) insert(ctx context.Context, s *session, c pregonero.Content, scheduled bool) (*yt.Video, *uploadTrace, error) {
+// insert sends videos.insert with the content's metadata and video;
+// reported receives the bytes the client library reported sent.
+func (a *Adapter) insert(ctx context.Context, s *session, c pregonero.Content, scheduled bool, reported *atomic.Int64) (*yt.Video, *uploadTrace, error) {
 	blob := c.Media[0]
 	rc, err := blob.Open()
 	if err != nil {
@@ -136,6 +154,7 @@ func (a *Adapter) insert(ctx context.Context, s *session, c pregonero.Content, s
 	call := svc.Videos.Insert([]string{"snippet", "status"}, video).
 		Media(rc, googleapi.ChunkSize(a.chunkSize), googleapi.ContentType(blob.MIME), googleapi.ChunkRetryDeadline(a.chunkDeadline)).
 		ProgressUpdater(func(current, _ int64) {
+			reported.Store(current)
 			// The library reports no total for a stream; the blob knows it.
 			if c.Progress != nil {
 				c.Progress(current, size)
@@ -153,11 +172,17 @@ func (t *uploadTrace) sentAny() bool {
 	return t.sent
 }
 
-// insertError classifies a failed upload: refusals by their reason, and
-// server errors and lost connections as unknown when the upload may have
-// completed (reconcile before any new upload) or retryable when it
-// cannot have.
+// insertError classifies a failed upload. Once the upload may have
+// created the video (tr.mayHaveCreated) every failure is unknown, so that
+// the channel's uploads are checked before any new upload: a server
+// error, a lost answer, a refused token or a token that could not be
+// renewed while the client sent the final chunk again, a session YouTube
+// no longer knows. Before that point refusals are classified by their
+// reason and server errors and lost connections are retryable.
 func (a *Adapter) insertError(ctx context.Context, s *session, err error, tr *uploadTrace) error {
+	if tr != nil && tr.mayHaveCreated() {
+		return outcomeUnknown(err)
+	}
 	var pe *pregonero.PublishError
 	if errors.As(err, &pe) {
 		return pe
@@ -166,22 +191,21 @@ func (a *Adapter) insertError(ctx context.Context, s *session, err error, tr *up
 		return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_client",
 			Message: "The YouTube client could not be set up; nothing was sent and it will be retried.", Err: err}
 	}
-	created := tr.mayHaveCreated()
 	if ge, ok := asAPIError(err); ok {
 		switch {
 		case ge.status >= 500:
-			out := &pregonero.PublishError{NetworkMessage: ge.message, HTTPStatus: ge.status, Err: err}
-			if created {
-				out.Class, out.Code = pregonero.ClassUnknown, "youtube_outcome_unknown"
-				out.Message = fmt.Sprintf("YouTube answered status %d after the whole video was sent; it may have kept it, so the channel's uploads are checked before any new upload.", ge.status)
-			} else {
-				out.Class, out.Code = pregonero.ClassRetryable, "youtube_server_error"
-				out.Message = fmt.Sprintf("YouTube answered status %d before the upload completed; no video was created and it will be retried.", ge.status)
-			}
-			return out
-		case tr.session && (ge.status == http.StatusNotFound || ge.status == http.StatusGone):
+			return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_server_error",
+				Message:        fmt.Sprintf("YouTube answered status %d before the upload completed; no video was created and it will be retried.", ge.status),
+				NetworkMessage: ge.message, HTTPStatus: ge.status, Err: err}
+		case tr.hasSession() && (ge.status == http.StatusNotFound || ge.status == http.StatusGone):
 			return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_session_expired",
 				Message:        "YouTube closed the upload session before the video was complete; it will be uploaded again.",
+				NetworkMessage: ge.message, HTTPStatus: ge.status, Err: err}
+		case tr.hasSession() && isUnauthorized(err):
+			// The token was good for the initiation; the next attempt
+			// starts a new upload and renews it if YouTube refuses it again.
+			return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_upload_unauthorized",
+				Message:        "YouTube refused the access token in the middle of the upload, before the video was complete; it will be uploaded again.",
 				NetworkMessage: ge.message, HTTPStatus: ge.status, Err: err}
 		}
 		return a.classify(ctx, s, "upload the video", err, bucketUploads)
@@ -189,11 +213,6 @@ func (a *Adapter) insertError(ctx context.Context, s *session, err error, tr *up
 	// The session URL in a transport error lets anyone add bytes to the
 	// upload for a week: keep it out of messages and logs.
 	err = redacted{err}
-	if created {
-		return &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_outcome_unknown",
-			Message: "The connection to YouTube was lost after the whole video was sent; it may have been kept, so the channel's uploads are checked before any new upload.",
-			Err:     fmt.Errorf("upload youtube video: %w", err)}
-	}
 	code, msg := "youtube_network", fmt.Sprintf("Could not reach YouTube at %s; no video was created and it will be retried.", endpointOf(s.acct))
 	if tr.sentAny() {
 		code, msg = "youtube_upload_interrupted", "The upload to YouTube was interrupted before the video was complete; no video was created and it will be uploaded again."
@@ -202,6 +221,44 @@ func (a *Adapter) insertError(ctx context.Context, s *session, err error, tr *up
 		code = "youtube_canceled"
 	}
 	return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: code, Message: msg, Err: fmt.Errorf("upload youtube video: %w", err)}
+}
+
+// outcomeUnknown is the error of an upload that failed after its last
+// byte may have reached YouTube.
+func outcomeUnknown(err error) *pregonero.PublishError {
+	const check = "it may have kept the video, so the channel's uploads are checked before any new upload."
+	// The session URL in a transport error lets anyone add bytes to the
+	// upload for a week: keep it out of messages and logs.
+	out := &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_outcome_unknown",
+		Err: fmt.Errorf("upload youtube video: %w", redacted{err})}
+	var pe *pregonero.PublishError
+	if errors.As(err, &pe) {
+		// The access token could not be renewed while the client sent the
+		// final chunk again.
+		out.NetworkMessage, out.HTTPStatus = pe.NetworkMessage, pe.HTTPStatus
+		out.Message = "The whole video was sent to YouTube, but its answer was lost and the access token could not be renewed to ask again; " + check
+		return out
+	}
+	if ge, ok := asAPIError(err); ok {
+		out.NetworkMessage, out.HTTPStatus = ge.message, ge.status
+		out.Message = fmt.Sprintf("YouTube answered status %d (%s) after the whole video was sent; %s", ge.status, nonEmpty(ge.reason, "no reason"), check)
+		return out
+	}
+	out.Message = "The connection to YouTube was lost after the whole video was sent; " + check
+	return out
+}
+
+// retried reports whether the delivery had an attempt before the current
+// one (which the publisher records as pending before it calls Publish).
+func retried(d *pregonero.Delivery) bool {
+	if d == nil {
+		return false
+	}
+	n := len(d.Attempts)
+	if last := d.LastAttempt(); last != nil && last.Outcome == pregonero.OutcomePending {
+		n--
+	}
+	return n > 0
 }
 
 // uploadID matches the session id in a resumable upload URL.
@@ -251,9 +308,11 @@ var rejectionHints = map[string]string{
 	"legal":         "YouTube rejected it for a legal reason",
 }
 
-// refusal returns the permanent error of a video YouTube failed to process
-// or rejected, or nil.
-func refusal(v *yt.Video) *pregonero.PublishError {
+// refusal returns the error of a video YouTube failed to process or
+// rejected, or nil: permanent, except a rejection as a duplicate on a
+// retry (retry), which is the duplicate class: the bytes are most likely
+// the earlier attempt's video, which the publisher then looks for.
+func refusal(v *yt.Video, retry bool) *pregonero.PublishError {
 	if v.Status == nil {
 		return nil
 	}
@@ -264,9 +323,14 @@ func refusal(v *yt.Video) *pregonero.PublishError {
 			Message:        fmt.Sprintf("YouTube could not process video %s: %s.", v.Id, nonEmpty(failureHints[st.FailureReason], "reason "+nonEmpty(st.FailureReason, "not given"))),
 			NetworkMessage: "uploadStatus=failed failureReason=" + st.FailureReason}
 	case "rejected":
-		return &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_upload_rejected",
+		pe := &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_upload_rejected",
 			Message:        fmt.Sprintf("YouTube rejected video %s: %s.", v.Id, nonEmpty(rejectionHints[st.RejectionReason], "reason "+nonEmpty(st.RejectionReason, "not given"))),
 			NetworkMessage: "uploadStatus=rejected rejectionReason=" + st.RejectionReason}
+		if retry && st.RejectionReason == "duplicate" {
+			pe.Class, pe.Code = pregonero.ClassDuplicate, "youtube_duplicate"
+			pe.Message = fmt.Sprintf("YouTube rejected video %s as a duplicate of a video of the channel with the same bytes, most likely the one an earlier attempt uploaded; the channel's uploads are checked for it.", v.Id)
+		}
+		return pe
 	case "deleted":
 		return &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_video_deleted",
 			Message:        fmt.Sprintf("Video %s was deleted on YouTube; it is not uploaded again. Edit or schedule the post again to upload it anew.", v.Id),
@@ -294,7 +358,7 @@ func (a *Adapter) resume(ctx context.Context, d *pregonero.Delivery, c pregonero
 		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_video_gone",
 			Message: fmt.Sprintf("Video %s, uploaded by an earlier attempt, no longer exists on YouTube (it was deleted); it is not uploaded again. Edit or schedule the post again to upload it anew.", id)}
 	}
-	if pe := refusal(v); pe != nil {
+	if pe := refusal(v, retried(d)); pe != nil {
 		return pregonero.Receipt{}, pe
 	}
 	if d.Checkpoint[CheckpointThumbnail] != id {

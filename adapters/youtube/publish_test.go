@@ -2,6 +2,8 @@ package youtube_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -129,8 +131,25 @@ func TestResumableUploadInChunksReportsProgress(t *testing.T) {
 	if last := calls[len(calls)-1]; last[0] != size {
 		t.Errorf("got last report %v, want all %d bytes", last, size)
 	}
+	if n := len(calls); n > 1 && calls[n-2][0] == size {
+		t.Errorf("got progress %v, want the whole file reported once", calls)
+	}
 	if n := e.fake.Sessions(); n != 0 {
 		t.Errorf("got %d open sessions, want the upload completed", n)
+	}
+}
+
+func TestOneRequestUploadReportsTheWholeFileOnce(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("oneshot")
+	c := content(t, "One request", 5000, "oneshot")
+	var p progress
+	c.Progress = p.record
+	if _, err := e.adapter.Publish(ctx(t), e.delivery(a), c, a); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if got := p.get(); len(got) != 1 || got[0] != [2]int64{5000, 5000} {
+		t.Errorf("got progress %v, want [5000 5000] once", got)
 	}
 }
 
@@ -679,8 +698,12 @@ func TestCheckpointedVideoIsNotUploadedAgain(t *testing.T) {
 	}
 }
 
+// TestRejectedAndFailedUploadsArePermanent: YouTube answers an insert
+// "uploaded" and fails or rejects the video while processing it, so the
+// refusal shows when the video is read again: by the next attempt from the
+// checkpoint, or by Reconcile.
 func TestRejectedAndFailedUploadsArePermanent(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{fake: fake.Options{Processing: time.Minute}})
 	a := e.account("rejected")
 	c := content(t, "Original", 3000, "same bytes")
 	if _, err := e.adapter.Publish(ctx(t), e.delivery(a), c, a); err != nil {
@@ -691,13 +714,19 @@ func TestRejectedAndFailedUploadsArePermanent(t *testing.T) {
 	var cp adaptertest.Checkpoints
 	dup.Checkpoint = cp.Func
 	d := e.delivery(a)
-	_, err := e.adapter.Publish(ctx(t), d, dup, a)
+	r, err := e.adapter.Publish(ctx(t), d, dup, a)
+	if err != nil {
+		t.Fatalf("Publish of the same bytes: got %v, want the insert's answer, uploaded", err)
+	}
+	if cp.Map()[youtube.CheckpointVideo] != r.RemoteID {
+		t.Fatalf("got checkpoints %v, want the video recorded", cp.Map())
+	}
+	e.clock.Advance(time.Minute) // processed: rejected as a duplicate
+	d.Checkpoint = cp.Map()
+	_, err = e.adapter.Publish(ctx(t), d, dup, a)
 	pe := adaptertest.WantClass(t, err, pregonero.ClassPermanent)
 	if pe.Code != "youtube_upload_rejected" || !strings.Contains(pe.Message, "exactly these bytes") || !strings.Contains(pe.NetworkMessage, "duplicate") {
 		t.Errorf("got %+v, want a clear duplicate rejection", pe)
-	}
-	if cp.Map()[youtube.CheckpointVideo] == "" {
-		t.Error("got no checkpoint, want the rejected video recorded")
 	}
 	if _, found, err := e.adapter.Reconcile(ctx(t), d, dup, a, start); err != nil || found {
 		t.Errorf("got found %v, error %v for the rejected video, want not found", found, err)
@@ -705,7 +734,15 @@ func TestRejectedAndFailedUploadsArePermanent(t *testing.T) {
 
 	bad := content(t, "Not a video", 3000, "bad")
 	bad.Media = []pregonero.MediaBlob{adaptertest.Blob("clip.mp4", "video/mp4", bytes.Repeat([]byte("not an mp4 "), 300), 0, 0, "")}
-	_, err = e.adapter.Publish(ctx(t), e.delivery(a), bad, a)
+	var cpBad adaptertest.Checkpoints
+	bad.Checkpoint = cpBad.Func
+	dBad := e.delivery(a)
+	if _, err := e.adapter.Publish(ctx(t), dBad, bad, a); err != nil {
+		t.Fatalf("Publish of a file that is not a video: got %v, want the insert's answer, uploaded", err)
+	}
+	e.clock.Advance(time.Minute)
+	dBad.Checkpoint = cpBad.Map()
+	_, err = e.adapter.Publish(ctx(t), dBad, bad, a)
 	pe = adaptertest.WantClass(t, err, pregonero.ClassPermanent)
 	if pe.Code != "youtube_upload_failed" || !strings.Contains(pe.NetworkMessage, "invalidFile") {
 		t.Errorf("got %+v, want youtube_upload_failed with invalidFile", pe)
@@ -839,4 +876,151 @@ func TestReconcileWithoutMarkerMatchesTitleAndDescription(t *testing.T) {
 	if _, found, err := e.adapter.Reconcile(ctx(t), e.delivery(a), other, a, start); err != nil || found {
 		t.Errorf("got found %v, error %v for another description, want not found", found, err)
 	}
+}
+
+// TestPublicationTimeTooNearToScheduleIsWaitedFor: a publication time
+// less than the scheduling lead away cannot be scheduled (YouTube may read
+// it as past) and must not go out early: the video goes up public once
+// the time comes on the adapter's clock.
+func TestPublicationTimeTooNearToScheduleIsWaitedFor(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("near")
+	c := content(t, "Near", 2000, "near")
+	c.PublishAt = start.Add(10 * time.Second)
+	r, err := e.adapter.Publish(ctx(t), e.delivery(a), c, a)
+	if err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if got := e.slept(); len(got) != 1 || got[0] != 10*time.Second {
+		t.Errorf("got waits %v, want one of 10s", got)
+	}
+	v := e.fake.Video(r.RemoteID)
+	if v.PrivacyStatus != "public" || !v.PublishAt.IsZero() || v.UploadedAt.Before(c.PublishAt) {
+		t.Errorf("got %+v, want public, uploaded at %v or later", v, c.PublishAt)
+	}
+	if r.PublishedAt.Before(c.PublishAt) {
+		t.Errorf("got PublishedAt %v, want %v or later", r.PublishedAt, c.PublishAt)
+	}
+
+	// A publication time far enough is scheduled without waiting, one
+	// already past publishes at once.
+	for _, at := range []time.Time{e.clock.Now().Add(31 * time.Second), e.clock.Now().Add(-time.Second)} {
+		c := content(t, "Far or past", 2000, at.String())
+		c.PublishAt = at
+		if _, err := e.adapter.Publish(ctx(t), e.delivery(a), c, a); err != nil {
+			t.Fatalf("Publish at %v: %v", at, err)
+		}
+	}
+	if got := e.slept(); len(got) != 1 {
+		t.Errorf("got waits %v, want no more", got)
+	}
+
+	// An interrupted wait sends nothing.
+	canceled, cancel := context.WithCancel(ctx(t))
+	cancel()
+	c = content(t, "Canceled", 2000, "canceled")
+	c.PublishAt = e.clock.Now().Add(5 * time.Second)
+	_, err = e.adapter.Publish(canceled, e.delivery(a), c, a)
+	pe := adaptertest.WantClass(t, err, pregonero.ClassRetryable)
+	if pe.Code != "youtube_canceled" {
+		t.Errorf("got code %q, want youtube_canceled", pe.Code)
+	}
+	if posts := e.posts("near"); len(posts) != 3 {
+		t.Errorf("got %d videos, want 3", len(posts))
+	}
+}
+
+// flakySettings is a SettingStore whose reads fail while broken.
+type flakySettings struct {
+	memSettings
+	broken atomic.Bool
+	puts   atomic.Int64
+}
+
+func (s *flakySettings) Setting(ctx context.Context, key string) ([]byte, error) {
+	if s.broken.Load() {
+		return nil, errors.New("database is locked")
+	}
+	return s.memSettings.Setting(ctx, key)
+}
+
+func (s *flakySettings) PutSetting(ctx context.Context, key string, value []byte) error {
+	s.puts.Add(1)
+	return s.memSettings.PutSetting(ctx, key, value)
+}
+
+// TestUnreadableQuotaCountIsRetryable: the day's count that cannot be
+// read is neither restarted from zero nor overwritten.
+func TestUnreadableQuotaCountIsRetryable(t *testing.T) {
+	settings := &flakySettings{}
+	e := newEnv(t, envOptions{settings: settings})
+	a := e.account("count")
+	if _, err := e.adapter.Publish(ctx(t), e.delivery(a), content(t, "One", 2000, "count1"), a); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+
+	restarted := e.newAdapter()
+	settings.broken.Store(true)
+	puts := settings.puts.Load()
+	_, err := restarted.Publish(ctx(t), e.delivery(a), content(t, "Two", 2000, "count2"), a)
+	pe := adaptertest.WantClass(t, err, pregonero.ClassRetryable)
+	if pe.Code != "youtube_quota_unreadable" {
+		t.Errorf("got code %q, want youtube_quota_unreadable", pe.Code)
+	}
+	if got := settings.puts.Load(); got != puts {
+		t.Errorf("got %d writes of the count, want none while it cannot be read", got-puts)
+	}
+	if posts := e.posts("count"); len(posts) != 1 {
+		t.Errorf("got %d videos, want 1: nothing sent", len(posts))
+	}
+	if _, _, ok := restarted.RateLimit(a.ID); ok {
+		t.Error("got a rate limit while the count cannot be read, want none")
+	}
+
+	settings.broken.Store(false)
+	if _, err := restarted.Publish(ctx(t), e.delivery(a), content(t, "Two", 2000, "count2"), a); err != nil {
+		t.Fatalf("Publish once readable: %v", err)
+	}
+	if uploads, _, _ := restarted.QuotaUsage(fake.ClientID); uploads != 2 {
+		t.Errorf("got %d uploads counted, want 2: the stored count went on", uploads)
+	}
+}
+
+// TestRotatedRefreshTokenIsKept: a refresh token that replaced the
+// configured one stays stored through later renewals that bring none,
+// and is used after a restart; a new configuration wins over it.
+func TestRotatedRefreshTokenIsKept(t *testing.T) {
+	e := newEnv(t, envOptions{fake: fake.Options{RefreshTokenRotation: 24 * time.Hour}})
+	a := e.account("rotating")
+	publish := func(ad *youtube.Adapter, seed string) error {
+		_, err := ad.Publish(ctx(t), e.delivery(a), content(t, "Rotating "+seed, 2000, "rotating "+seed), a)
+		return err
+	}
+	if err := publish(e.adapter, "1"); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	stored, _ := e.creds.Credentials(ctx(t), a.ID)
+	rotated := stored[youtube.CredRefreshToken]
+	if rotated == "" || rotated == fake.RefreshToken("rotating") {
+		t.Fatalf("got stored refresh token %q, want the one that replaced the configured one", rotated)
+	}
+	// Two hours later a restarted process renews with it; Google answers
+	// without a refresh token.
+	e.clock.Advance(2 * time.Hour)
+	if err := publish(e.newAdapter(), "2"); err != nil {
+		t.Fatalf("Publish after a restart: %v", err)
+	}
+	if again, _ := e.creds.Credentials(ctx(t), a.ID); again[youtube.CredRefreshToken] != rotated {
+		t.Fatalf("got stored refresh token %q after a renewal without one, want %q kept", again[youtube.CredRefreshToken], rotated)
+	}
+	e.clock.Advance(2 * time.Hour)
+	if err := publish(e.newAdapter(), "3"); err != nil {
+		t.Fatalf("Publish after a second restart: %v", err)
+	}
+
+	// A person authorizes the channel again: the new configuration wins
+	// over what was stored for the old one.
+	e.clock.Advance(2 * time.Hour)
+	a.Credentials[youtube.CredRefreshToken] = "not-a-sandbox-token"
+	adaptertest.WantClass(t, publish(e.newAdapter(), "4"), pregonero.ClassNeedsReauth)
 }

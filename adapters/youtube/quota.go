@@ -75,8 +75,11 @@ func (a *Adapter) nextReset(t time.Time) time.Time {
 }
 
 // usageLocked returns the project's usage of today, loading it from the
-// settings the first time. a.qmu is held.
-func (a *Adapter) usageLocked(ctx context.Context, project string) *usage {
+// settings the first time. A count that cannot be read (other than unset)
+// is an error and is not cached, so that the day's count is neither
+// restarted from zero nor overwritten; the next call reads it again.
+// a.qmu is held.
+func (a *Adapter) usageLocked(ctx context.Context, project string) (*usage, error) {
 	today := a.day(a.now())
 	u, ok := a.usage[project]
 	if !ok {
@@ -87,14 +90,15 @@ func (a *Adapter) usageLocked(ctx context.Context, project string) *usage {
 			case err == nil:
 				var stored usage
 				if jerr := json.Unmarshal(b, &stored); jerr != nil {
+					// Unreadable for good: only a new count can replace it.
 					a.log.Warn("read youtube quota usage", logProject, project, logError, jerr)
 				} else if stored.Day == today {
 					u.Uploads, u.Units = stored.Uploads, stored.Units
 				}
 			case pregonero.ErrorCode(err) != pregonero.ENOTFOUND:
-				// The count is advisory (YouTube enforces the quota); start
-				// from what this process sees.
-				a.log.Warn("read youtube quota usage", logProject, project, logError, err)
+				return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_quota_unreadable",
+					Message: fmt.Sprintf("The day's quota count of Google Cloud project %s could not be read; nothing was sent and it will be retried.", project),
+					Err:     fmt.Errorf("read youtube quota usage: %w", err)}
 			}
 		}
 		a.usage[project] = u
@@ -102,7 +106,7 @@ func (a *Adapter) usageLocked(ctx context.Context, project string) *usage {
 	if u.Day != today {
 		*u = usage{Version: 1, Day: today}
 	}
-	return u
+	return u, nil
 }
 
 // saveLocked persists the project's usage. a.qmu is held.
@@ -125,7 +129,10 @@ func (a *Adapter) saveLocked(ctx context.Context, project string, u *usage) {
 func (a *Adapter) reserve(ctx context.Context, project string, b bucket, cost int) error {
 	a.qmu.Lock()
 	defer a.qmu.Unlock()
-	u := a.usageLocked(ctx, project)
+	u, err := a.usageLocked(ctx, project)
+	if err != nil {
+		return err
+	}
 	switch b {
 	case bucketUploads:
 		if u.Uploads+1 > a.quota.UploadsPerDay {
@@ -146,7 +153,12 @@ func (a *Adapter) reserve(ctx context.Context, project string, b bucket, cost in
 func (a *Adapter) refund(ctx context.Context, project string, b bucket, cost int) {
 	a.qmu.Lock()
 	defer a.qmu.Unlock()
-	u := a.usageLocked(ctx, project)
+	u, err := a.usageLocked(ctx, project)
+	if err != nil {
+		// Unreachable after a reservation, which loaded the count.
+		a.log.Warn("refund youtube quota", logProject, project, logError, err)
+		return
+	}
 	if b == bucketUploads {
 		u.Uploads = max(0, u.Uploads-1)
 	} else {
@@ -160,7 +172,12 @@ func (a *Adapter) refund(ctx context.Context, project string, b bucket, cost int
 func (a *Adapter) exhaust(ctx context.Context, project string, b bucket) {
 	a.qmu.Lock()
 	defer a.qmu.Unlock()
-	u := a.usageLocked(ctx, project)
+	u, err := a.usageLocked(ctx, project)
+	if err != nil {
+		// Unreachable after a reservation, which loaded the count.
+		a.log.Warn("mark youtube quota spent", logProject, project, logError, err)
+		return
+	}
 	if b == bucketUploads {
 		u.Uploads = max(u.Uploads, a.quota.UploadsPerDay)
 	} else {
@@ -189,19 +206,33 @@ func (a *Adapter) quotaError(project string, b bucket, ge *apiErr) *pregonero.Pu
 }
 
 // QuotaUsage returns what the project (an OAuth client id) spent today:
-// videos.insert calls and units, and when the day ends.
+// videos.insert calls and units, and when the day ends. A count that
+// cannot be read is reported as nothing spent (and logged).
 func (a *Adapter) QuotaUsage(project string) (uploads, units int, reset time.Time) {
+	u, err := a.usageOf(project)
+	if err != nil {
+		a.log.Warn("read youtube quota usage", logProject, project, logError, err)
+	}
+	return u.Uploads, u.Units, a.nextReset(a.now())
+}
+
+// usageOf returns a copy of the project's usage of today.
+func (a *Adapter) usageOf(project string) (usage, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	a.qmu.Lock()
 	defer a.qmu.Unlock()
-	u := a.usageLocked(ctx, project)
-	return u.Uploads, u.Units, a.nextReset(a.now())
+	u, err := a.usageLocked(ctx, project)
+	if err != nil {
+		return usage{}, err
+	}
+	return *u, nil
 }
 
 // RateLimit returns how many uploads the account's API project has left
 // today and when the day ends (midnight America/Los_Angeles). ok is false
-// until the account was used, since the project is its OAuth client id.
+// until the account was used, since the project is its OAuth client id,
+// and while the day's count cannot be read.
 func (a *Adapter) RateLimit(accountID string) (remaining int, reset time.Time, ok bool) {
 	a.mu.Lock()
 	project, ok := a.projects[accountID]
@@ -209,6 +240,9 @@ func (a *Adapter) RateLimit(accountID string) (remaining int, reset time.Time, o
 	if !ok {
 		return 0, time.Time{}, false
 	}
-	uploads, _, reset := a.QuotaUsage(project)
-	return max(0, a.quota.UploadsPerDay-uploads), reset, true
+	u, err := a.usageOf(project)
+	if err != nil {
+		return 0, time.Time{}, false
+	}
+	return max(0, a.quota.UploadsPerDay-u.Uploads), a.nextReset(a.now()), true
 }

@@ -144,12 +144,23 @@ func (a *Adapter) ChannelID(ctx context.Context, acct *pregonero.Account) (strin
 
 // Reconcile looks for the delivery's video among the channel's uploads
 // since the given time. A video checkpointed by an earlier attempt is
-// found when it still exists. Otherwise the uploads playlist is read
-// (newest first, at most ReconcilePages pages of 50) down to since, and
-// the videos are matched by the marker tag; content without a marker is
-// matched by exact title and description, a weaker test. A video YouTube
-// failed to process or rejected is not reported found: it is checkpointed
-// so that the next Publish reports the refusal instead of uploading again.
+// found when it still exists and was not refused. Otherwise the uploads
+// playlist is read (newest first, at most ReconcilePages pages of 50) down
+// to since, and the videos are matched by the marker tag; content without
+// a marker is matched by exact title and description, a weaker test.
+//
+// Every match is read: one YouTube did not fail, reject or delete is
+// found, the newest such. Only when every match was refused is the
+// delivery absent; the newest refused video is then checkpointed (unless
+// a refused video is checkpointed already) so that the next Publish
+// reports the refusal instead of uploading again.
+//
+// Reconcile answers an unknown-class error rather than absent when it
+// cannot tell: when the pages it may read end before since, and when
+// nothing matched while the delivery's last attempt began less than
+// Config.PlaylistLag ago, since the playlist lists a new upload only
+// after a while; a checkpointed video proves the outcome and needs no
+// wait.
 func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
 	s, err := a.open(ctx, acct)
 	if err != nil {
@@ -158,26 +169,35 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	if err := s.token(); err != nil {
 		return pregonero.Receipt{}, false, err
 	}
-	if d != nil && d.Checkpoint[CheckpointVideo] != "" {
-		id := d.Checkpoint[CheckpointVideo]
-		v, err := a.video(ctx, s, id)
+	// checkpointed names the video an earlier attempt uploaded: it proves
+	// the outcome even when it was refused or deleted since.
+	checkpointed, refusedCheckpoint := "", false
+	if d != nil {
+		checkpointed = d.Checkpoint[CheckpointVideo]
+	}
+	if checkpointed != "" {
+		v, err := a.video(ctx, s, checkpointed)
 		if err != nil {
 			return pregonero.Receipt{}, false, err
 		}
-		if v != nil {
-			if refusal(v) != nil {
-				return pregonero.Receipt{}, false, nil
-			}
+		switch {
+		case v == nil:
+			a.log.Info("checkpointed youtube video is gone; searching the uploads", logAccount, acct.ID, logVideo, checkpointed)
+		case refusal(v, false) != nil:
+			// A duplicate of an earlier attempt's video, say: look for a
+			// live one carrying the marker.
+			refusedCheckpoint = true
+			a.log.Info("checkpointed youtube video was refused; searching the uploads", logAccount, acct.ID, logVideo, checkpointed, logStatus, uploadStatus(v))
+		default:
 			return a.receipt(v), true, nil
 		}
-		a.log.Info("checkpointed youtube video is gone; searching the uploads", logAccount, acct.ID, logVideo, id)
 	}
 
 	ch, err := a.channel(ctx, s)
 	if err != nil {
 		return pregonero.Receipt{}, false, err
 	}
-	ids, err := a.recentUploads(ctx, s, ch.playlist, since)
+	ids, complete, err := a.recentUploads(ctx, s, ch.playlist, since)
 	if err != nil {
 		return pregonero.Receipt{}, false, err
 	}
@@ -187,18 +207,19 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		return v.Snippet != nil && v.Snippet.Title == Title(c) && strings.TrimSpace(v.Snippet.Description) == Description(c)
 	}
+	var refused *yt.Video // the newest refused match
 	for start := 0; start < len(ids); start += pageSize {
 		batch := ids[start:min(start+pageSize, len(ids))]
-		var found *yt.Video
+		byID := make(map[string]*yt.Video, len(batch))
 		err := s.call(ctx, "read the channel's recent videos", a.quota.ListCost, func(svc *yt.Service) error {
-			resp, err := svc.Videos.List([]string{"snippet", "status"}).Id(batch...).MaxResults(pageSize).Context(ctx).Do()
+			// No maxResults: YouTube does not take it with id.
+			resp, err := svc.Videos.List([]string{"snippet", "status"}).Id(batch...).Context(ctx).Do()
 			if err != nil {
 				return err
 			}
 			for _, v := range resp.Items {
 				if v != nil && match(v) {
-					found = v
-					break
+					byID[v.Id] = v
 				}
 			}
 			return nil
@@ -206,28 +227,64 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		if err != nil {
 			return pregonero.Receipt{}, false, err
 		}
-		if found == nil {
-			continue
-		}
-		if refusal(found) != nil {
-			a.log.Info("youtube video of the delivery was refused by YouTube", logAccount, acct.ID, logVideo, found.Id, logStatus, uploadStatus(found))
-			if c.Checkpoint != nil {
-				if err := c.Checkpoint(ctx, CheckpointVideo, found.Id); err != nil {
-					return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_checkpoint",
-						Message: "The refused video could not be recorded; reconciliation will be retried.", Err: err}
-				}
+		for _, id := range batch { // newest first
+			v := byID[id]
+			switch {
+			case v == nil:
+			case refusal(v, false) == nil:
+				a.log.Info("youtube video of the delivery found", logAccount, acct.ID, logVideo, v.Id, logStatus, uploadStatus(v))
+				a.recordFound(ctx, c, acct, checkpointed, v.Id)
+				return a.receipt(v), true, nil
+			case refused == nil:
+				refused = v
 			}
-			return pregonero.Receipt{}, false, nil
 		}
-		return a.receipt(found), true, nil
+	}
+	if !complete {
+		return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_reconcile_incomplete",
+			Message: fmt.Sprintf("The channel has more uploads since %s than the %d most recent ones read, and none of those is the delivery's video; it is not uploaded again until that is known.",
+				since.UTC().Format(time.RFC3339), ReconcilePages*pageSize)}
+	}
+	if refused != nil {
+		a.log.Info("youtube video of the delivery was refused by YouTube", logAccount, acct.ID, logVideo, refused.Id, logStatus, uploadStatus(refused))
+		if c.Checkpoint != nil && !refusedCheckpoint && refused.Id != checkpointed {
+			if err := c.Checkpoint(ctx, CheckpointVideo, refused.Id); err != nil {
+				return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_checkpoint",
+					Message: "The refused video could not be recorded; reconciliation will be retried.", Err: err}
+			}
+		}
+		return pregonero.Receipt{}, false, nil
+	}
+	if checkpointed == "" && a.playlistLag > 0 && d != nil {
+		if last := d.LastAttempt(); last != nil && !last.StartedAt.IsZero() {
+			if until := last.StartedAt.Add(a.playlistLag); a.now().Before(until) {
+				a.log.Info("youtube video not listed yet; looking again later", logAccount, acct.ID, "until", until.UTC().Format(time.RFC3339))
+				return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_not_listed_yet",
+					NotBefore: until,
+					Message: fmt.Sprintf("The video is not among the channel's uploads yet, but YouTube lists a new upload only after a while; it will look again (until %s) before uploading again.",
+						until.UTC().Format(time.RFC3339))}
+			}
+		}
 	}
 	return pregonero.Receipt{}, false, nil
 }
 
+// recordFound checkpoints the live video Reconcile found when the
+// checkpoint names another (a refused or deleted one), so that a later
+// Publish reads the live one. A failure only costs that read.
+func (a *Adapter) recordFound(ctx context.Context, c pregonero.Content, acct *pregonero.Account, checkpointed, id string) {
+	if c.Checkpoint == nil || checkpointed == "" || checkpointed == id {
+		return
+	}
+	if err := c.Checkpoint(ctx, CheckpointVideo, id); err != nil {
+		a.log.Warn("checkpoint youtube video", logAccount, acct.ID, logVideo, id, logError, err)
+	}
+}
+
 // recentUploads returns the ids of the channel's uploads added since the
-// given time, newest first, reading at most ReconcilePages pages.
-func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string, since time.Time) ([]string, error) {
-	var ids []string
+// given time, newest first, reading at most ReconcilePages pages;
+// complete is false when the pages ran out before since.
+func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string, since time.Time) (ids []string, complete bool, err error) {
 	page := ""
 	for range ReconcilePages {
 		var resp *yt.PlaylistItemListResponse
@@ -241,7 +298,7 @@ func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		older := false
 		for _, it := range resp.Items {
@@ -255,11 +312,11 @@ func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string
 			ids = append(ids, it.Snippet.ResourceId.VideoId)
 		}
 		if older || resp.NextPageToken == "" {
-			break
+			return ids, true, nil
 		}
 		page = resp.NextPageToken
 	}
-	return ids, nil
+	return ids, false, nil
 }
 
 // Delete deletes one of the account's videos (videos.delete, 50 units).

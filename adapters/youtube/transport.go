@@ -109,6 +109,9 @@ type uploadTrace struct {
 	session bool
 	// final is set when the chunk completing the upload was sent.
 	final bool
+	// refused is set when a one-request (multipart) upload was answered
+	// with a 4xx status: YouTube refused it without creating a video.
+	refused bool
 }
 
 func (t *uploadTrace) before(req *http.Request, chunk bool) {
@@ -134,10 +137,24 @@ func (t *uploadTrace) after(req *http.Request, chunk bool, resp *http.Response, 
 	if !chunk && t.resumable && resp != nil && resp.StatusCode/100 == 2 && resp.Header.Get("Location") != "" {
 		t.session = true
 	}
+	if !chunk && !t.resumable && resp != nil && resp.StatusCode/100 == 4 {
+		t.refused = true
+	}
+}
+
+// hasSession reports whether a resumable session was opened: a request
+// failing after that is not the initiation.
+func (t *uploadTrace) hasSession() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.session
 }
 
 // mayHaveCreated reports whether the failed upload may have created a
-// video.
+// video: a resumable upload once its final chunk was sent, whatever was
+// answered (the chunk may have been stored before a refused or lost
+// answer, or before a retry that failed), and a one-request upload that
+// reached the wire unless YouTube refused it with a 4xx answer.
 func (t *uploadTrace) mayHaveCreated() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -147,7 +164,7 @@ func (t *uploadTrace) mayHaveCreated() bool {
 	case t.resumable:
 		return t.session && t.final
 	default:
-		return true
+		return !t.refused
 	}
 }
 

@@ -3,6 +3,7 @@ package youtube
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -34,6 +35,10 @@ const (
 	DefaultLanguage = "es"
 	// MarkerTagPrefix starts the tag that carries a delivery's marker.
 	MarkerTagPrefix = "pregonero-"
+	// markerLength is the length of a delivery's marker, its id
+	// (pregonero.NewID with prefix "d": "d_" and 26 characters), which
+	// content validated before it has a delivery reserves.
+	markerLength = 28
 )
 
 // Categories are the video category ids YouTube lets an upload choose
@@ -139,7 +144,9 @@ func lang(c pregonero.Content) string {
 // YouTube: exactly one video (video/*, at most MaxVideoBytes); a title of
 // 1 to MaxTitleChars characters; a description (Description) of at most
 // MaxDescriptionBytes bytes; neither with < or >; tags, the marker tag
-// included, within MaxTagsChars by TagsLength; a known category
+// included, within MaxTagsChars by TagsLength (content without a marker
+// yet, validated when its post is created, counts the marker tag a
+// delivery's id will make); a known category
 // (DefaultCategory when unset); the made-for-kids question answered; a
 // JPEG or PNG thumbnail of at most MaxThumbnailBytes; PublishAt, when
 // set, in the future. Target is the account id.
@@ -208,10 +215,18 @@ func (a *Adapter) validate(c pregonero.Content, acct *pregonero.Account) []prego
 	}
 
 	tags := Tags(c)
-	if n := TagsLength(tags); n > MaxTagsChars {
+	counted := tags
+	if c.Marker == "" {
+		// Validated before it has a delivery (when the post is created):
+		// reserve room for the marker tag it will carry when sent.
+		counted = append(slices.Clip(tags), MarkerTag(strings.Repeat("x", markerLength)))
+	}
+	if n := TagsLength(counted); n > MaxTagsChars {
 		msg := fmt.Sprintf("The tags are %d characters; YouTube allows at most %d, counting a comma between tags and quotation marks around a tag with spaces.", n, MaxTagsChars)
 		if c.Marker != "" {
 			msg += fmt.Sprintf(" That includes the %d characters of the hidden tag %s that identifies the delivery.", utf8.RuneCountInString(MarkerTag(c.Marker))+1, MarkerTag(c.Marker))
+		} else {
+			msg += fmt.Sprintf(" That includes %d characters reserved for the hidden tag that identifies each delivery.", len(MarkerTagPrefix)+markerLength+1)
 		}
 		add("tags", pregonero.FieldTooLong, MaxTagsChars, n, msg)
 	}

@@ -167,3 +167,29 @@ func TestValidateMessageNamesTheMarkerTag(t *testing.T) {
 		t.Errorf("got %+v, want the message to name the hidden marker tag", errs)
 	}
 }
+
+// TestValidateReservesTheMarkerTagBeforeThereIsADelivery: content checked
+// when its post is created has no marker yet; it must fit with the marker
+// tag its delivery's id makes, as it is checked again when sent.
+func TestValidateReservesTheMarkerTagBeforeThereIsADelivery(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("reserve")
+	marker := pregonero.NewID("d", start)
+	for _, n := range []int{youtube.MaxTagsChars, youtube.MaxTagsChars + 1} {
+		sent := content(t, "Reserve", 2000, "reserve")
+		sent.Marker = marker
+		sent.Tags = tagsOfLength(t, marker, n)
+		created := sent
+		created.Marker = ""
+		errsSent, errsCreated := e.adapter.Validate(sent, a), e.adapter.Validate(created, a)
+		if len(errsSent) != len(errsCreated) {
+			t.Errorf("tags of %d with the marker: got %+v when sent and %+v when created, want the same", n, errsSent, errsCreated)
+		}
+		if wantErr := n > youtube.MaxTagsChars; (len(errsCreated) > 0) != wantErr {
+			t.Errorf("tags of %d with the marker: got %+v when created, want an error %v", n, errsCreated, wantErr)
+		}
+		if len(errsCreated) == 1 && (errsCreated[0].Field != "tags" || !strings.Contains(errsCreated[0].Message, "reserved")) {
+			t.Errorf("got %+v, want the tags refused, naming the reserved characters", errsCreated[0])
+		}
+	}
+}

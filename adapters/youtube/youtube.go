@@ -25,13 +25,28 @@
 // Failures are classified for the publisher: a refusal by its reason
 // (quotaExceeded waits for midnight Pacific time; uploadLimitExceeded, the
 // channel's own cap, waits 24 hours since YouTube does not document when it
-// resets; invalid metadata is permanent; a refused token is renewed once,
-// then needs re-authorization). YouTube creates a video only when its last
-// byte arrives, so a server error or a lost connection before that point
-// (a multipart request that never connected, a resumable upload whose
-// final chunk was never sent) is retryable, and after it the outcome is
-// unknown and reconciled before any new upload. Every error from Publish,
-// Reconcile and Delete is, or wraps, a *pregonero.PublishError.
+// resets; invalid metadata is permanent; a token refused by the request
+// that opens the upload is renewed once, then needs re-authorization).
+// YouTube creates a video only when its last byte arrives, so a server
+// error or a lost connection before that point (a multipart request that
+// never connected, a resumable upload whose final chunk was never sent) is
+// retryable, and any failure after it (a server error, a lost answer, a
+// refused token, a token that could not be renewed while the client sent
+// the final chunk again, a session YouTube no longer knows) leaves the
+// outcome unknown, reconciled before any new upload.
+//
+// YouTube answers an insert "uploaded" and fails or rejects the video
+// (a file it cannot read, a duplicate of the channel's video) while it
+// processes it; the refusal shows when the video is read again, from the
+// checkpoint or by Reconcile, and is permanent, except a duplicate on a
+// retry, which is most likely the earlier attempt's video: that is the
+// duplicate class and the publisher reconciles. Reconcile reads every
+// video carrying the marker and finds a live one even behind a newer
+// refused one; since the uploads playlist is said to list a new video
+// minutes late, finding nothing within Config.PlaylistLag of the last
+// attempt's start is an unknown outcome, not an absent one. Every error
+// from Publish, Reconcile and Delete is, or wraps, a
+// *pregonero.PublishError.
 package youtube
 
 import (
@@ -98,6 +113,11 @@ const (
 	// DefaultChunkRetryDeadline bounds the retries of one chunk after 5xx
 	// answers (the client library's own default).
 	DefaultChunkRetryDeadline = 32 * time.Second
+	// DefaultPlaylistLag is how long after an attempt began Reconcile
+	// waits for a video to show in the channel's uploads playlist before
+	// it believes the video absent: the playlist is said to lag behind
+	// uploads by minutes (unverified).
+	DefaultPlaylistLag = 10 * time.Minute
 )
 
 // Log field names.
@@ -156,6 +176,16 @@ type Config struct {
 	// every video at its time.
 	UploadAhead        time.Duration
 	UploadAheadMinSize int64
+	// PlaylistLag is how long after the start of a delivery's last
+	// attempt a Reconcile that finds no video answers an unknown-class
+	// error ("not listed yet") instead of absent, unless a checkpoint
+	// proves the outcome. Default DefaultPlaylistLag; negative disables
+	// the wait (a fake whose playlist does not lag).
+	PlaylistLag time.Duration
+	// Sleep waits d or until ctx ends, returning ctx's error then: a
+	// video whose publication time is less than a scheduling lead away
+	// waits for it before going up public. Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Adapter publishes videos to YouTube. It is safe for concurrent use.
@@ -174,6 +204,8 @@ type Adapter struct {
 	// chunkBackoff is the first wait before a chunk whose answer was lost
 	// is sent again; it doubles on each further try.
 	chunkBackoff time.Duration
+	playlistLag  time.Duration
+	sleep        func(ctx context.Context, d time.Duration) error
 
 	// qmu guards usage; it is held while a count is loaded or stored.
 	qmu sync.Mutex
@@ -211,6 +243,8 @@ func New(cfg Config) *Adapter {
 		chunkBackoff:  100 * time.Millisecond,
 		ahead:         cfg.UploadAhead,
 		aheadMin:      cfg.UploadAheadMinSize,
+		playlistLag:   cfg.PlaylistLag,
+		sleep:         cfg.Sleep,
 		projects:      make(map[string]string),
 		channels:      make(map[string]channelInfo),
 		usage:         make(map[string]*usage),
@@ -234,6 +268,15 @@ func New(cfg Config) *Adapter {
 	}
 	if a.creds == nil {
 		a.creds = &pregonero.MemoryCredentials{}
+	}
+	switch {
+	case a.playlistLag == 0:
+		a.playlistLag = DefaultPlaylistLag
+	case a.playlistLag < 0:
+		a.playlistLag = 0
+	}
+	if a.sleep == nil {
+		a.sleep = sleep
 	}
 	loc, err := time.LoadLocation("America/Los_Angeles")
 	if err != nil {

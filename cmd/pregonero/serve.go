@@ -198,7 +198,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	yc := c.YouTube
 	m.YouTube = youtube.New(youtube.Config{Logger: log, Now: m.Clock.Now, ChunkSize: yc.ChunkSize,
 		Quota:    youtube.QuotaConfig{UploadsPerDay: yc.UploadsPerDay, UnitsPerDay: yc.UnitsPerDay},
-		Settings: m.Store, Credentials: m.Store, UploadAhead: yc.UploadAhead.D(), UploadAheadMinSize: yc.UploadAheadMinSize})
+		Settings: m.Store, Credentials: m.Store, UploadAhead: yc.UploadAhead.D(), UploadAheadMinSize: yc.UploadAheadMinSize,
+		PlaylistLag: yc.PlaylistLag.D()})
 	adapters := map[pregonero.Network]pregonero.Adapter{
 		pregonero.NetworkX: m.X, pregonero.NetworkFacebook: m.Facebook, pregonero.NetworkInstagram: m.Instagram,
 		pregonero.NetworkYouTube: m.YouTube,

@@ -27,7 +27,8 @@ func writeYouTubeConfig(t testing.TB, dir, sandboxAddr string, embedded bool, yo
 	fmt.Fprintf(&b, "log: {format: text, level: warn}\n")
 	fmt.Fprintf(&b, "sandbox: {embedded: %v, listen: %q}\n", embedded, sandboxAddr)
 	fmt.Fprintf(&b, "publisher: {reconcile_delay: 200ms, backoff_base: 200ms, backoff_cap: 2s, past_grace: 2m}\n")
-	fmt.Fprintf(&b, "youtube: {chunk_size: 262144%s}\n", youtube)
+	// The sandbox lists a video as soon as it is uploaded.
+	fmt.Fprintf(&b, "youtube: {chunk_size: 262144, playlist_lag: -1s%s}\n", youtube)
 	b.WriteString("accounts:\n")
 	for _, ch := range channels {
 		fmt.Fprintf(&b, "  - id: yt-%s\n    network: youtube\n    name: Canal %s\n    endpoint: sandbox\n", ch, ch)

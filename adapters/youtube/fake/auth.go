@@ -199,22 +199,54 @@ func (f *Fake) token(w http.ResponseWriter, c *call) *apiError {
 		writeTokenError(w, http.StatusBadRequest, "invalid_request", "Missing required parameter: refresh_token")
 		return nil
 	}
-	name, ok := strings.CutPrefix(rt, tokenPrefix)
-	name, suffixed := strings.CutSuffix(name, refreshSuffix)
-	f.mu.Lock()
-	revoked := f.revoked[name]
-	f.mu.Unlock()
-	if !ok || !suffixed || !validChannel(name) || revoked {
+	name, rotated, ok := f.redeem(rt)
+	if !ok {
 		f.log.Info("refresh refused", "reason", "invalid_grant")
 		writeTokenError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
 		return nil
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	fakenet.WriteJSON(w, http.StatusOK, struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		TokenType   string `json:"token_type"`
-		Scope       string `json:"scope"`
-	}{issue(name, f.now().Add(tokenLifetime)), int(tokenLifetime/time.Second) - 1, "Bearer", scopes})
+		AccessToken  string `json:"access_token"`
+		ExpiresIn    int    `json:"expires_in"`
+		TokenType    string `json:"token_type"`
+		Scope        string `json:"scope"`
+		RefreshToken string `json:"refresh_token,omitempty"`
+	}{issue(name, f.now().Add(tokenLifetime)), int(tokenLifetime/time.Second) - 1, "Bearer", scopes, rotated})
 	return nil
+}
+
+// redeem checks a refresh token and returns its channel, and the token
+// that replaces it when Options.RefreshTokenRotation says it is due. A
+// channel's valid refresh token is RefreshToken(channel) until it is
+// rotated, then the latest one issued.
+func (f *Fake) redeem(rt string) (channel, rotated string, ok bool) {
+	rest, found := strings.CutPrefix(rt, tokenPrefix)
+	if !found {
+		return "", "", false
+	}
+	name, gen, found := strings.Cut(rest, refreshSuffix)
+	if !found || !validChannel(name) || (gen != "" && !strings.HasPrefix(gen, "-")) {
+		return "", "", false
+	}
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, hasRotated := f.refresh[name]
+	switch {
+	case f.revoked[name]:
+		return "", "", false
+	case hasRotated && rt != cur.token:
+		return "", "", false
+	case !hasRotated && gen != "":
+		return "", "", false
+	}
+	if f.rotation > 0 && (!hasRotated || now.Sub(cur.issued) >= f.rotation) {
+		next := rotatedToken{gen: cur.gen + 1, issued: now}
+		next.token = RefreshToken(name) + "-" + strconv.Itoa(next.gen)
+		f.refresh[name] = next
+		f.log.Info("refresh token rotated", "channel", name, "generation", next.gen)
+		return name, next.token, true
+	}
+	return name, "", true
 }

@@ -152,3 +152,51 @@ func TestAuthentication(t *testing.T) {
 		}
 	})
 }
+
+func TestRefreshTokenRotation(t *testing.T) {
+	e := newEnv(t, fake.Options{RefreshTokenRotation: 24 * time.Hour}, "canal_uno")
+	type answer struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	redeem := func(t *testing.T, rt string) (int, answer) {
+		t.Helper()
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
+		status, body := postForm(t, e.base+"/token", form, fake.ClientID, fake.ClientSecret)
+		var a answer
+		json.Unmarshal([]byte(body), &a)
+		return status, a
+	}
+
+	status, first := redeem(t, fake.RefreshToken("canal_uno"))
+	if status != 200 || first.AccessToken == "" || first.RefreshToken == "" || first.RefreshToken == fake.RefreshToken("canal_uno") {
+		t.Fatalf("first use: status %d %+v, want a new refresh token", status, first)
+	}
+	if status, _ := redeem(t, fake.RefreshToken("canal_uno")); status != 400 {
+		t.Errorf("the replaced token: status %d, want 400 invalid_grant", status)
+	}
+	e.clock.Advance(23 * time.Hour)
+	status, young := redeem(t, first.RefreshToken)
+	if status != 200 || young.AccessToken == "" || young.RefreshToken != "" {
+		t.Errorf("a token younger than the period: status %d %+v, want an access token and no refresh token", status, young)
+	}
+	e.clock.Advance(time.Hour)
+	status, due := redeem(t, first.RefreshToken)
+	if status != 200 || due.RefreshToken == "" || due.RefreshToken == first.RefreshToken {
+		t.Errorf("a token as old as the period: status %d %+v, want it replaced", status, due)
+	}
+	if status, _ := redeem(t, first.RefreshToken); status != 400 {
+		t.Errorf("the token replaced second: status %d, want 400", status)
+	}
+	if status, _ := redeem(t, fake.RefreshToken("canal_uno")+"-99"); status != 400 {
+		t.Errorf("a made-up generation: status %d, want 400", status)
+	}
+	// Other channels rotate on their own.
+	if status, other := redeem(t, fake.RefreshToken("canal_dos")); status != 200 || other.RefreshToken == "" {
+		t.Errorf("another channel: status %d %+v", status, other)
+	}
+	e.f.Revoke("canal_uno")
+	if status, _ := redeem(t, due.RefreshToken); status != 400 {
+		t.Errorf("a rotated token after Revoke: status %d, want 400", status)
+	}
+}

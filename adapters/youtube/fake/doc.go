@@ -21,7 +21,11 @@
 // authentication) for a signed access token good for one hour on the
 // fake's clock; tokens survive a restart. A refresh token that is not a
 // sandbox one, or whose channel was revoked with Revoke, answers 400
-// invalid_grant; a wrong client 401 invalid_client. API calls with a
+// invalid_grant; a wrong client 401 invalid_client. Google does not
+// rotate refresh tokens and neither does the fake, unless
+// Options.RefreshTokenRotation asks it to: then a refresh token older than
+// that period is replaced at its next use (the answer carries
+// refresh_token, the old token answers invalid_grant). API calls with a
 // missing, expired or revoked token answer 401 reason authError. A
 // channel's id is ChannelID(NAME), its uploads playlist
 // UploadsPlaylist(NAME). Resumable session URLs need no token.
@@ -56,11 +60,13 @@
 // comma-joined; properties of parts it does not name are ignored.
 //
 // Once its last byte arrives, a video exists with uploadStatus
-// "uploaded", "processed" after Options.Processing; bytes that do not
-// start with an ftyp box fail with failureReason invalidFile (emptyFile
-// for none); bytes the channel already uploaded (same SHA-256, in a video
-// that did not fail) are rejected with rejectionReason duplicate. Videos
-// that did not fail or get rejected enter the ledger: network "youtube",
+// "uploaded", which is what the insert's answer says, whatever comes next;
+// after Options.Processing it is "processed", or, as YouTube decides
+// during processing, "failed" with failureReason invalidFile for bytes
+// that do not start with an ftyp box (emptyFile for none), or "rejected"
+// with rejectionReason duplicate for bytes the channel already uploaded
+// (same SHA-256, in a video not bound to fail). Videos that will not fail
+// or get rejected enter the ledger when their upload completes: network "youtube",
 // account the channel id, remote id the video id, text the title, and the
 // video with its sniffed type (video/mp4 or video/quicktime) and size. A
 // scheduled video (private with publishAt) turns public at publishAt.
@@ -73,10 +79,14 @@
 // to 50) renders id, snippet (tags only to the owner), status, statistics
 // (strings, synthetic counts that grow with the minutes a video has been
 // public and processed) and processingDetails (owner only); others see
-// only public and unlisted videos. GET /youtube/v3/channels?mine=true
+// only public and unlisted videos. maxResults with id answers 400
+// incompatibleParameters (YouTube documents the pair as unsupported; its
+// exact answer is unverified). GET /youtube/v3/channels?mine=true
 // names the uploads playlist in contentDetails.relatedPlaylists.uploads.
 // GET /youtube/v3/playlistItems?playlistId=UU… lists the uploads newest
-// first, maxResults (0–50, 5 by default) a page, with nextPageToken. POST
+// first, maxResults (0–50, 5 by default) a page, with nextPageToken; a
+// video appears there Options.PlaylistLag after its upload (the real
+// playlist is said to lag by minutes). POST
 // /upload/youtube/v3/thumbnails/set?videoId= takes a JPEG or PNG of at most
 // 2 MB as media, multipart or resumable upload (invalidImage otherwise,
 // mediaBodyRequired when empty; the fake's reason for an image too large
@@ -103,8 +113,8 @@
 //
 // # Faults
 //
-// Rules for network "youtube" name insert, upload, list, thumbnail,
-// delete, token or "*". Mode error answers the rule's status with
+// Rules for network "youtube" name insert, upload, finalize, list,
+// thumbnail, delete, token or "*". Mode error answers the rule's status with
 // Google's error and a fitting reason (503 backendError, 500
 // internalError, 403 forbidden, 429 rateLimitExceeded, 401 authError); on
 // the token endpoint an OAuth error (400 invalid_grant, 401
@@ -112,5 +122,9 @@
 // drop_after_accept does the work and then resets the connection without
 // answering: on upload the chunk is stored (and a final chunk completes
 // the video), which Google's client retries; on insert the session or the
-// one-request video is created.
+// one-request video is created. Finalize rules are consulted, after upload
+// rules, only on a request to a video session that would answer with the
+// completed video (the final chunk once stored, or a later request to the
+// completed session): error answers the rule's status although the video
+// exists, drop_after_accept hangs up, delay delays the answer.
 package fake

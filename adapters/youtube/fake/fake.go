@@ -24,6 +24,13 @@ const (
 	OpThumbnail = "thumbnail" // POST /upload/youtube/v3/thumbnails/set
 	OpDelete    = "delete"    // DELETE /youtube/v3/videos
 	OpToken     = "token"     // POST /token (OAuth 2.0 token endpoint)
+	// OpFinalize is consulted, after OpUpload, on a request to a video's
+	// session that would answer with the completed video: the final chunk,
+	// once stored and turned into the video, and any later request to the
+	// completed session. Mode error answers the rule's error instead of
+	// the video (the video exists all the same); drop_after_accept hangs
+	// up instead of answering; delay delays the answer.
+	OpFinalize = "finalize"
 )
 
 // The sandbox OAuth client, the only one the token endpoint knows.
@@ -78,6 +85,18 @@ type Options struct {
 	Processing time.Duration
 	// MaxVideoBytes bounds a video (DefaultMaxVideoBytes when zero).
 	MaxVideoBytes int64
+	// PlaylistLag is how long, on Now, a new video takes to appear in its
+	// channel's uploads playlist (playlistItems.list); videos.list finds
+	// it at once. Zero means at once.
+	PlaylistLag time.Duration
+	// RefreshTokenRotation, when positive, makes the token endpoint
+	// replace a refresh token older than this (on Now) at its next use:
+	// the answer carries a new refresh_token and the old one answers
+	// invalid_grant from then on. RefreshToken(channel) counts as
+	// infinitely old, so it is replaced at its first use; a younger token
+	// is answered without refresh_token, as Google answers. Zero never
+	// rotates (Google's behaviour). Rotations are kept in memory only.
+	RefreshTokenRotation time.Duration
 }
 
 // Fake is the YouTube Data API v3, its upload endpoints and Google's
@@ -93,6 +112,8 @@ type Fake struct {
 	channelCap    int
 	processing    time.Duration
 	maxVideo      int64
+	playlistLag   time.Duration
+	rotation      time.Duration
 
 	mu        sync.Mutex
 	seq       uint64
@@ -105,6 +126,17 @@ type Fake struct {
 	uploads   int
 	units     int
 	inserts   map[string][]time.Time // channel id → insert times in the last 24 h
+	// refresh holds the current refresh token of each channel whose
+	// token was rotated (channel name → token).
+	refresh map[string]rotatedToken
+}
+
+// rotatedToken is a refresh token the token endpoint issued in place of
+// an older one.
+type rotatedToken struct {
+	token  string
+	gen    int
+	issued time.Time
 }
 
 // New returns a fake configured by opts.
@@ -120,6 +152,9 @@ func New(opts Options) *Fake {
 		channelCap:    opts.ChannelUploadsPerDay,
 		processing:    opts.Processing,
 		maxVideo:      opts.MaxVideoBytes,
+		playlistLag:   max(opts.PlaylistLag, 0),
+		rotation:      max(opts.RefreshTokenRotation, 0),
+		refresh:       make(map[string]rotatedToken),
 		channels:      make(map[string]string),
 		revoked:       make(map[string]bool),
 		videos:        make(map[string]*video),
@@ -158,7 +193,7 @@ func New(opts Options) *Fake {
 	if f.maxVideo <= 0 {
 		f.maxVideo = DefaultMaxVideoBytes
 	}
-	f.faults.Register(Network, OpInsert, OpUpload, OpList, OpThumbnail, OpDelete, OpToken)
+	f.faults.Register(Network, OpInsert, OpUpload, OpList, OpThumbnail, OpDelete, OpToken, OpFinalize)
 	return f
 }
 
@@ -246,10 +281,10 @@ type VideoInfo struct {
 	CategoryID              string
 	PrivacyStatus           string
 	PublishAt               time.Time // a pending scheduled publication; zero once public or when none
-	UploadStatus            string    // uploaded, processed, failed or rejected
-	FailureReason           string
-	RejectionReason         string
-	MIMEType                string // sniffed; empty when the upload failed
+	UploadStatus            string    // uploaded, then processed, failed or rejected once processed
+	FailureReason           string    // set once the video failed
+	RejectionReason         string    // set once the video was rejected
+	MIMEType                string    // sniffed; empty when the upload failed
 	Size                    int64
 	UploadedAt              time.Time
 	SelfDeclaredMadeForKids *bool
@@ -266,9 +301,10 @@ func (f *Fake) Video(id string) VideoInfo {
 	}
 	now := f.now()
 	privacy, publishAt := v.privacy(now)
+	status, failure, rejection := v.outcome(now)
 	info := VideoInfo{ID: v.id, ChannelID: v.chanID, Title: v.meta.title, Description: v.meta.description,
 		Tags: slices.Clone(v.meta.tags), CategoryID: v.meta.category, PrivacyStatus: privacy, PublishAt: publishAt,
-		UploadStatus: v.uploadStatus(now), FailureReason: v.failure, RejectionReason: v.rejection,
+		UploadStatus: status, FailureReason: failure, RejectionReason: rejection,
 		MIMEType: v.mime, Size: v.size, UploadedAt: v.uploadedAt}
 	if k := v.meta.madeForKids; k != nil {
 		kids := *k

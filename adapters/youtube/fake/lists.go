@@ -126,7 +126,8 @@ func parsePageToken(tok string) (uint64, bool) {
 
 // listPlaylistItems serves GET /youtube/v3/playlistItems for uploads
 // playlists: the channel's videos newest first, maxResults (0–50, 5 by
-// default) a page, with nextPageToken.
+// default) a page, with nextPageToken. A video appears Options.PlaylistLag
+// after its upload.
 func (f *Fake) listPlaylistItems(w http.ResponseWriter, c *call) *apiError {
 	parts := c.list("part")
 	if len(parts) == 0 {
@@ -166,7 +167,7 @@ func (f *Fake) listPlaylistItems(w http.ResponseWriter, c *call) *apiError {
 	}
 	var all []*video
 	for _, v := range slices.Backward(f.byChannel[chanID]) {
-		if visible(v, c.chanID, now) {
+		if visible(v, c.chanID, now) && !now.Before(v.uploadedAt.Add(f.playlistLag)) {
 			all = append(all, v)
 		}
 	}

@@ -92,6 +92,40 @@ func TestPlaylistItems(t *testing.T) {
 	})
 }
 
+func TestPlaylistLag(t *testing.T) {
+	e := newEnv(t, fake.Options{PlaylistLag: 5 * time.Minute}, "canal_uno")
+	svc := e.staticService(t, "canal_uno")
+	old := mustInsert(t, svc, "antiguo", 600)
+	e.clock.Advance(10 * time.Minute)
+	fresh := mustInsert(t, svc, "reciente", 601)
+	listed := func() []string {
+		t.Helper()
+		res, err := svc.PlaylistItems.List([]string{"snippet"}).PlaylistId(fake.UploadsPlaylist("canal_uno")).MaxResults(50).Do()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, it := range res.Items {
+			ids = append(ids, it.Snippet.ResourceId.VideoId)
+		}
+		return ids
+	}
+	if got := listed(); !slices.Equal(got, []string{old.Id}) {
+		t.Errorf("playlist right after the upload = %v, want only the older %s", got, old.Id)
+	}
+	if res, err := svc.Videos.List([]string{"id"}).Id(fresh.Id).Do(); err != nil || len(res.Items) != 1 {
+		t.Errorf("videos.list of the new video: %v %+v, want it found at once", err, res)
+	}
+	e.clock.Advance(5*time.Minute - time.Second)
+	if got := listed(); len(got) != 1 {
+		t.Errorf("playlist a second before the lag = %v, want one video", got)
+	}
+	e.clock.Advance(time.Second)
+	if got := listed(); !slices.Equal(got, []string{fresh.Id, old.Id}) {
+		t.Errorf("playlist after the lag = %v, want %s then %s", got, fresh.Id, old.Id)
+	}
+}
+
 func TestVideosList(t *testing.T) {
 	e := newEnv(t, fake.Options{}, "canal_uno")
 	svc := e.staticService(t, "canal_uno")
@@ -134,6 +168,10 @@ func TestVideosList(t *testing.T) {
 	t.Run("an unknown part is refused", func(t *testing.T) {
 		_, err := svc.Videos.List([]string{"everything"}).Id(a.Id).Do()
 		wantReason(t, err, 400, "unknownPart")
+	})
+	t.Run("maxResults is refused with id", func(t *testing.T) {
+		_, err := svc.Videos.List([]string{"id"}).Id(a.Id, b.Id).MaxResults(50).Do()
+		wantReason(t, err, 400, "incompatibleParameters")
 	})
 	t.Run("a list fault answers the rule's status with its reason", func(t *testing.T) {
 		e.f.Faults().Add(fakenet.Rule{Network: fake.Network, Op: fake.OpList, Mode: fakenet.ModeError, Status: 429, Count: 1})

@@ -253,47 +253,96 @@ func (f *Fake) chunk(w http.ResponseWriter, c *call) *apiError {
 		}
 	}
 
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if s.done {
-		return f.answerDone(w, s, now)
-	}
-	received := s.up.size
-	if cr.first >= 0 {
-		switch {
-		case cr.first > received:
-			return badRequest("badContent", "The chunk starts at byte %d but only %d bytes were received.", cr.first, received)
-		case cr.first < s.tailStart:
-			return badRequest("badContent", "The chunk starts at byte %d, before the last chunk (byte %d).", cr.first, s.tailStart)
+	var (
+		e        *apiError
+		answer   func(http.ResponseWriter)
+		received int64
+	)
+	f.locked(func() {
+		if !s.done {
+			if e = f.store(s, cr, data); e != nil {
+				return
+			}
+			if cr.total < 0 || cr.total != s.up.size {
+				if cr.total >= 0 && cr.total < s.up.size {
+					e = badRequest("badContent", "The total of %d bytes is less than the %d received.", cr.total, s.up.size)
+				}
+				received = s.up.size
+				return
+			}
+			f.completeSession(s, now)
 		}
-		overlap := received - cr.first
-		seen := data[:min(overlap, int64(len(data)))]
-		if !bytes.Equal(seen, s.tail[cr.first-s.tailStart:cr.first-s.tailStart+int64(len(seen))]) {
-			return badRequest("badContent", "The chunk differs from the bytes already received from byte %d.", cr.first)
-		}
-		fresh := data[len(seen):]
-		if received+int64(len(fresh)) > s.limit {
-			return s.overLimit
-		}
-		s.up.write(fresh)
-		if cr.first+int64(len(data)) >= received {
-			// Only a chunk that reaches the received offset may become
-			// the tail: the tail must end there.
-			s.tail, s.tailStart = data, cr.first
-		}
-		if cr.total >= 0 && cr.total != s.up.size {
-			return badRequest("badContent", "The final chunk ends at byte %d of a total of %d.", s.up.size, cr.total)
-		}
-	}
-	if cr.total < 0 || cr.total != s.up.size {
-		if cr.total >= 0 && cr.total < s.up.size {
-			return badRequest("badContent", "The total of %d bytes is less than the %d received.", cr.total, s.up.size)
-		}
-		incomplete(w, c.r, s.up.size)
+		answer, e = f.doneAnswer(s, now)
+	})
+	switch {
+	case e != nil:
+		return e
+	case answer == nil:
+		incomplete(w, c.r, received)
+		return nil
+	case s.kind == kindVideo:
+		f.finalize(w, c.r, answer)
 		return nil
 	}
-	f.completeSession(s, now)
-	return f.answerDone(w, s, now)
+	answer(w)
+	return nil
+}
+
+// store appends a chunk's new bytes to the session. The caller holds f.mu.
+func (f *Fake) store(s *session, cr contentRange, data []byte) *apiError {
+	if cr.first < 0 {
+		return nil
+	}
+	received := s.up.size
+	switch {
+	case cr.first > received:
+		return badRequest("badContent", "The chunk starts at byte %d but only %d bytes were received.", cr.first, received)
+	case cr.first < s.tailStart:
+		return badRequest("badContent", "The chunk starts at byte %d, before the last chunk (byte %d).", cr.first, s.tailStart)
+	}
+	overlap := received - cr.first
+	seen := data[:min(overlap, int64(len(data)))]
+	if !bytes.Equal(seen, s.tail[cr.first-s.tailStart:cr.first-s.tailStart+int64(len(seen))]) {
+		return badRequest("badContent", "The chunk differs from the bytes already received from byte %d.", cr.first)
+	}
+	fresh := data[len(seen):]
+	if received+int64(len(fresh)) > s.limit {
+		return s.overLimit
+	}
+	s.up.write(fresh)
+	if cr.first+int64(len(data)) >= received {
+		// Only a chunk that reaches the received offset may become the
+		// tail: the tail must end there.
+		s.tail, s.tailStart = data, cr.first
+	}
+	if cr.total >= 0 && cr.total != s.up.size {
+		return badRequest("badContent", "The final chunk ends at byte %d of a total of %d.", s.up.size, cr.total)
+	}
+	return nil
+}
+
+// finalize sends the answer of a completed video session, unless an
+// OpFinalize fault rule replaces it: the video exists either way.
+func (f *Fake) finalize(w http.ResponseWriter, r *http.Request, answer func(http.ResponseWriter)) {
+	rule, hit := f.faults.Match(Network, OpFinalize)
+	if !hit {
+		answer(w)
+		return
+	}
+	f.log.Info("fault injected", "op", OpFinalize, "mode", string(rule.Mode), "rule", rule.ID, "path", r.URL.Path)
+	switch rule.Mode {
+	case fakenet.ModeError:
+		writeError(w, faultError(rule.Status))
+	case fakenet.ModeDropAfterAccept:
+		dropAfter(w, r, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	case fakenet.ModeDelay:
+		if err := fakenet.Delay(r, rule.Delay()); err != nil {
+			return
+		}
+		answer(w)
+	default:
+		answer(w)
+	}
 }
 
 // incomplete answers "resume incomplete" with the range received: a 200
@@ -327,23 +376,27 @@ func (f *Fake) completeSession(s *session, now time.Time) {
 	s.tail = nil
 }
 
-// answerDone repeats the final answer of a completed session, so that a
-// client that lost it gets it again on its retry. The caller holds f.mu.
-func (f *Fake) answerDone(w http.ResponseWriter, s *session, now time.Time) *apiError {
+// doneAnswer returns the final answer of a completed session, repeated
+// to every later request so that a client that lost it gets it again on
+// its retry. The caller holds f.mu.
+func (f *Fake) doneAnswer(s *session, now time.Time) (func(http.ResponseWriter), *apiError) {
 	if s.result != nil {
-		return s.result
+		return nil, s.result
 	}
 	switch s.kind {
 	case kindThumbnail:
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(s.thumbResp)
+		resp := s.thumbResp
+		return func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(resp)
+		}, nil
 	default:
 		v, ok := f.videos[s.videoID]
 		if !ok {
-			return videoNotFound("The uploaded video was deleted.")
+			return nil, videoNotFound("The uploaded video was deleted.")
 		}
-		fakenet.WriteJSON(w, http.StatusOK, f.render(v, s.parts, true, now))
+		out := f.renderInserted(v, s.parts, now)
+		return func(w http.ResponseWriter) { fakenet.WriteJSON(w, http.StatusOK, out) }, nil
 	}
-	return nil
 }

@@ -320,7 +320,18 @@ func TestSessionProtocol(t *testing.T) {
 func TestUploadOutcomes(t *testing.T) {
 	e := newEnv(t, fake.Options{}, "canal_uno")
 
-	t.Run("the same bytes twice are rejected as a duplicate", func(t *testing.T) {
+	// status reads a video's uploadStatus and its reason as the owner.
+	status := func(t *testing.T, id string) string {
+		t.Helper()
+		res, err := e.svc.Videos.List([]string{"status"}).Id(id).Do()
+		if err != nil || len(res.Items) != 1 {
+			t.Fatalf("list: %v %+v", err, res)
+		}
+		st := res.Items[0].Status
+		return st.UploadStatus + "/" + st.FailureReason + st.RejectionReason
+	}
+
+	t.Run("the same bytes twice are uploaded, then rejected as a duplicate once processed", func(t *testing.T) {
 		media := mp4(40<<10, 10)
 		first, err := insert(e.svc, newVideo("Original"), media, 1<<20)
 		if err != nil {
@@ -330,8 +341,23 @@ func TestUploadOutcomes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if second.Status.UploadStatus != "rejected" || second.Status.RejectionReason != "duplicate" {
-			t.Errorf("second = %+v, want rejected duplicate", second.Status)
+		// YouTube decides during processing: the insert's answer says
+		// uploaded.
+		if second.Status.UploadStatus != "uploaded" || second.Status.RejectionReason != "" {
+			t.Errorf("second = %+v, want uploaded", second.Status)
+		}
+		if got := status(t, second.Id); got != "uploaded/" {
+			t.Errorf("status while processing = %s, want uploaded/", got)
+		}
+		if got := e.f.Video(second.Id); got.UploadStatus != "uploaded" || got.RejectionReason != "" {
+			t.Errorf("Video while processing = %+v, want uploaded", got)
+		}
+		e.clock.Advance(fake.DefaultProcessing)
+		if got := status(t, second.Id); got != "rejected/duplicate" {
+			t.Errorf("status once processed = %s, want rejected/duplicate", got)
+		}
+		if got := status(t, first.Id); got != "processed/" {
+			t.Errorf("status of the original = %s, want processed/", got)
 		}
 		if got := e.f.Video(second.Id); got.RejectionReason != "duplicate" || got.SelfDeclaredMadeForKids == nil || *got.SelfDeclaredMadeForKids {
 			t.Errorf("Video = %+v, want the duplicate, declared not for kids", got)
@@ -351,14 +377,18 @@ func TestUploadOutcomes(t *testing.T) {
 		}
 	})
 
-	t.Run("bytes that are not a video fail with invalidFile", func(t *testing.T) {
+	t.Run("bytes that are not a video are uploaded, then fail with invalidFile once processed", func(t *testing.T) {
 		junk := bytes.Repeat([]byte("no es un video "), 20000)
 		v, err := insert(e.svc, newVideo("Basura"), junk, 256<<10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Status.UploadStatus != "failed" || v.Status.FailureReason != "invalidFile" {
-			t.Errorf("status = %+v, want failed invalidFile", v.Status)
+		if v.Status.UploadStatus != "uploaded" || v.Status.FailureReason != "" {
+			t.Errorf("status = %+v, want uploaded", v.Status)
+		}
+		e.clock.Advance(fake.DefaultProcessing)
+		if got := status(t, v.Id); got != "failed/invalidFile" {
+			t.Errorf("status once processed = %s, want failed/invalidFile", got)
 		}
 		if _, ok := e.f.Ledger().Get(fake.Network, v.Id); ok {
 			t.Error("the failed upload is in the ledger")
@@ -405,6 +435,65 @@ func TestUploadOutcomes(t *testing.T) {
 		}
 		if st := res.Items[0].Status; st.PrivacyStatus != "public" || st.PublishAt != "" {
 			t.Errorf("status at publishAt = %+v, want public without publishAt", st)
+		}
+	})
+}
+
+func TestFinalizeFaults(t *testing.T) {
+	finalChunk := "chunk bytes 524288-716799/716800"
+	t.Run("a 5xx after the final chunk is stored: the client's retry gets the video", func(t *testing.T) {
+		e := newEnv(t, fake.Options{}, "canal_uno")
+		e.f.Faults().Add(fakenet.Rule{Network: fake.Network, Op: fake.OpFinalize, Mode: fakenet.ModeError, Status: 503, Count: 1})
+		v, err := insert(e.svc, newVideo("Final con 503"), mp4(size700K, 20), 256<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"resumable /upload/youtube/v3/videos", "chunk bytes 0-262143/*", "chunk bytes 262144-524287/*", finalChunk, finalChunk}
+		if got := e.log.uploads(); !slices.Equal(got, want) {
+			t.Errorf("requests = %q, want %q: middle chunks untouched, the final one twice", got, want)
+		}
+		if posts := e.f.Ledger().Filter(fake.Network, ""); len(posts) != 1 || posts[0].RemoteID != v.Id {
+			t.Errorf("posts = %+v, want only video %s", posts, v.Id)
+		}
+		if up, _ := e.f.Quota(); up != 1 {
+			t.Errorf("%d inserts, want 1", up)
+		}
+	})
+	t.Run("an error on every answer leaves the client without the video that exists", func(t *testing.T) {
+		e := newEnv(t, fake.Options{}, "canal_uno")
+		e.f.Faults().Add(fakenet.Rule{Network: fake.Network, Op: fake.OpFinalize, Mode: fakenet.ModeError, Status: 404})
+		_, err := insert(e.svc, newVideo("Final con 404"), mp4(size700K, 21), 256<<10)
+		wantReason(t, err, 404, "notFound")
+		if posts := e.f.Ledger().Filter(fake.Network, ""); len(posts) != 1 || posts[0].Text != "Final con 404" {
+			t.Errorf("posts = %+v, want the video", posts)
+		}
+	})
+	t.Run("a hang-up after the final chunk is stored: the retry gets the video", func(t *testing.T) {
+		e := newEnv(t, fake.Options{}, "canal_uno")
+		e.f.Faults().Add(fakenet.Rule{Network: fake.Network, Op: fake.OpFinalize, Mode: fakenet.ModeDropAfterAccept, Count: 1})
+		v, err := insert(e.svc, newVideo("Final colgado"), mp4(size700K, 22), 256<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.log.uploads(); len(got) != 5 || got[3] != finalChunk || got[4] != finalChunk {
+			t.Errorf("requests = %q, want the final chunk twice", got)
+		}
+		if posts := e.f.Ledger().Filter(fake.Network, ""); len(posts) != 1 || posts[0].RemoteID != v.Id {
+			t.Errorf("posts = %+v, want only video %s", posts, v.Id)
+		}
+	})
+	t.Run("a one-request upload is not finalized", func(t *testing.T) {
+		e := newEnv(t, fake.Options{}, "canal_uno")
+		e.f.Faults().Add(fakenet.Rule{Network: fake.Network, Op: fake.OpFinalize, Mode: fakenet.ModeError, Status: 503})
+		v, err := insert(e.svc, newVideo("Corto"), mp4(30<<10, 23), 1<<20)
+		if err != nil {
+			t.Fatalf("multipart upload: %v", err)
+		}
+		if rules := e.f.Faults().Rules(); len(rules) != 1 {
+			t.Errorf("rules = %+v, want the finalize rule unused", rules)
+		}
+		if _, ok := e.f.Ledger().Get(fake.Network, v.Id); !ok {
+			t.Error("the video is not in the ledger")
 		}
 	})
 }

@@ -161,18 +161,26 @@ type thumb struct {
 	at   time.Time
 }
 
+// live reports whether the video is not bound to fail or be rejected.
+// The fake decides when the last byte arrives; the API tells only once
+// the video is processed (outcome).
 func (v *video) live() bool { return v.failure == "" && v.rejection == "" }
 
-func (v *video) uploadStatus(now time.Time) string {
+// outcome is the uploadStatus the API shows now, with the failureReason
+// or rejectionReason that goes with it: "uploaded" while the video is
+// processed, as YouTube decides a failure or a rejection (a duplicate, a
+// file it cannot read) only during processing; then processed, failed or
+// rejected.
+func (v *video) outcome(now time.Time) (status, failure, rejection string) {
 	switch {
-	case v.failure != "":
-		return "failed"
-	case v.rejection != "":
-		return "rejected"
 	case now.Before(v.processedAt):
-		return "uploaded"
+		return "uploaded", "", ""
+	case v.failure != "":
+		return "failed", v.failure, ""
+	case v.rejection != "":
+		return "rejected", "", v.rejection
 	}
-	return "processed"
+	return "processed", "", ""
 }
 
 // privacy is the privacy status now and the pending publishAt: a
@@ -199,10 +207,11 @@ func (f *Fake) newID() string {
 	}
 }
 
-// finishVideo turns a completed upload into a video: failed when the
-// bytes are not an MP4 or QuickTime file, rejected as a duplicate when
-// the channel already has the same bytes, otherwise uploaded and in the
-// ledger. The caller holds f.mu.
+// finishVideo turns a completed upload into a video, "uploaded" until
+// processed and then failed when the bytes are not an MP4 or QuickTime
+// file, rejected as a duplicate when the channel already has the same
+// bytes, otherwise processed. Only a video bound to be processed enters
+// the ledger. The caller holds f.mu.
 func (f *Fake) finishVideo(chanID string, m meta, up *upload, now time.Time) *video {
 	f.seq++
 	v := &video{id: f.newID(), chanID: chanID, seq: f.seq, meta: m, uploadedAt: now,
@@ -231,8 +240,22 @@ func (f *Fake) finishVideo(chanID string, m meta, up *upload, now time.Time) *vi
 			f.log.Error("ledger refused a video", "video", v.id, "err", err)
 		}
 	}
-	f.log.Info("video uploaded", "video", v.id, "channel", chanID, "size", v.size, "status", v.uploadStatus(now))
+	f.log.Info("video uploaded", "video", v.id, "channel", chanID, "size", v.size, "failure", v.failure, "rejection", v.rejection)
 	return v
+}
+
+// renderInserted is the answer of the insert that created the video:
+// YouTube answers before processing, so the video is "uploaded" whatever
+// processing will make of it. The caller holds f.mu.
+func (f *Fake) renderInserted(v *video, parts []string, now time.Time) videoOut {
+	out := f.render(v, parts, true, now)
+	if out.Status != nil {
+		out.Status.UploadStatus, out.Status.FailureReason, out.Status.RejectionReason = "uploaded", "", ""
+	}
+	if out.ProcessingDetails != nil && out.ProcessingDetails.ProcessingStatus != "processing" {
+		out.ProcessingDetails = &processingOut{ProcessingStatus: "processing"}
+	}
+	return out
 }
 
 // insert serves POST /upload/youtube/v3/videos without upload_id: the
@@ -320,7 +343,7 @@ func (f *Fake) completeSingle(w http.ResponseWriter, c *call, parts []string, m 
 	)
 	if f.locked(func() {
 		if e = f.takeChannelUpload(c.chanID, now); e == nil {
-			out = f.render(f.finishVideo(c.chanID, m, up, now), parts, true, now)
+			out = f.renderInserted(f.finishVideo(c.chanID, m, up, now), parts, now)
 		}
 	}); e != nil {
 		return e
@@ -439,7 +462,7 @@ func etag(parts ...string) string {
 // another channel sees it. The caller holds f.mu.
 func (f *Fake) render(v *video, parts []string, owner bool, now time.Time) videoOut {
 	privacy, publishAt := v.privacy(now)
-	upload := v.uploadStatus(now)
+	upload, failure, rejection := v.outcome(now)
 	out := videoOut{Kind: "youtube#video", ID: v.id,
 		Etag: etag(v.id, upload, privacy, strconv.FormatInt(int64(now.Sub(v.uploadedAt)/time.Minute), 10))}
 	has := func(p string) bool { return slices.Contains(parts, p) }
@@ -457,7 +480,7 @@ func (f *Fake) render(v *video, parts []string, owner bool, now time.Time) video
 		out.Snippet = s
 	}
 	if has("status") {
-		st := &statusOut{UploadStatus: upload, FailureReason: v.failure, RejectionReason: v.rejection,
+		st := &statusOut{UploadStatus: upload, FailureReason: failure, RejectionReason: rejection,
 			PrivacyStatus: privacy, License: "youtube", Embeddable: true, PublicStatsViewable: true}
 		if !publishAt.IsZero() {
 			st.PublishAt = publishAt.Format(time.RFC3339)
@@ -532,6 +555,12 @@ func (f *Fake) listVideos(w http.ResponseWriter, c *call) *apiError {
 	}
 	if len(ids) > 50 {
 		return badRequest("invalidValue", "The id parameter names %d videos; at most 50 are allowed.", len(ids))
+	}
+	if _, set := c.q["maxResults"]; set {
+		// YouTube documents maxResults as not supported with id; the
+		// exact answer is unverified.
+		return &apiError{Status: http.StatusBadRequest, Reason: "incompatibleParameters", Domain: "youtube.parameter",
+			Message: "The maxResults parameter cannot be used with the id parameter.", Location: "maxResults", LocationType: "parameter"}
 	}
 	if e := f.chargeUnits(costList); e != nil {
 		return e
