@@ -141,6 +141,9 @@ func TestCLIValidate(t *testing.T) {
 		{"instagram caption with 31 hashtags", "instagram", strings.Repeat("#Antioquia ", 31), 1, 341, 2200},
 		{"instagram caption over 2200", "instagram", strings.Repeat("a", 2201), 1, 2201, 2200},
 		{"facebook long text is valid", "facebook", strings.Repeat("a", 5000), 0, 5000, 63206},
+		{"youtube description counts bytes", "youtube", strings.Repeat("ñ", 2500), 0, 5000, 5000},
+		{"youtube description over 5000 bytes", "youtube", strings.Repeat("ñ", 2501), 1, 5002, 5000},
+		{"youtube description with angle brackets", "youtube", "Informe <en vivo>", 1, 17, 5000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -167,7 +170,7 @@ func TestCLIValidate(t *testing.T) {
 	if code := main.Run(context.Background(), []string{"validate"}, strings.NewReader("x"), &out, &errb); code != 2 {
 		t.Errorf("usage error exit %d, want 2", code)
 	}
-	if code := main.Run(context.Background(), []string{"validate", "-network", "myspace"}, strings.NewReader("x"), &out, &errb); code != 2 {
+	if code := main.Run(context.Background(), []string{"validate", "-network", "tiktok"}, strings.NewReader("x"), &out, &errb); code != 2 {
 		t.Errorf("unknown network exit %d, want 2", code)
 	}
 }

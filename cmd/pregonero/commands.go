@@ -23,6 +23,7 @@ import (
 	"pregonero/adapters/sandbox"
 	"pregonero/adapters/x"
 	"pregonero/adapters/x/xtext"
+	"pregonero/adapters/youtube"
 	"pregonero/config"
 	"pregonero/store"
 	"pregonero/web"
@@ -64,9 +65,9 @@ type ValidateCommand struct{ io *stdio }
 func (c *ValidateCommand) flags(network *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("pregonero validate", flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
-	fs.StringVar(network, "network", "", "network: x, facebook or instagram")
+	fs.StringVar(network, "network", "", "network: x, facebook, instagram or youtube (the text as a video's description)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero validate -network x|facebook|instagram < text")
+		fmt.Fprintln(fs.Output(), "Usage: pregonero validate -network x|facebook|instagram|youtube < text")
 		fmt.Fprintln(fs.Output(), "\nPrints {\"network\",\"valid\",\"weighted_length\",\"limit\",\"errors\"}; exit 0 valid, 1 invalid, 2 usage.")
 		fmt.Fprintln(fs.Output(), "Only the text is checked: rules about media (Instagram always needs some) apply when a post is queued.")
 		fs.PrintDefaults()
@@ -111,12 +112,11 @@ func (c *ValidateCommand) Run(ctx context.Context, args []string) error {
 		ad, limit = facebook.New(facebook.Config{}), facebook.MaxMessageChars
 	case pregonero.NetworkInstagram:
 		ad, limit = instagram.New(instagram.Config{}), instagram.MaxCaptionChars
+	case pregonero.NetworkYouTube:
+		// The text becomes the video's description.
+		ad, limit = youtube.New(youtube.Config{}), youtube.MaxDescriptionBytes
 	default:
-		if pregonero.Network(network).Valid() {
-			fmt.Fprintf(c.io.err, "pregonero validate: offline validation of text for %s is not available; a video's title and description are checked when the post is queued\n", network)
-		} else {
-			fmt.Fprintf(c.io.err, "pregonero validate: unknown network %q (x, facebook, instagram, youtube)\n", network)
-		}
+		fmt.Fprintf(c.io.err, "pregonero validate: unknown network %q (x, facebook, instagram, youtube)\n", network)
 		return errUsage
 	}
 	b, err := io.ReadAll(io.LimitReader(c.io.in, 1<<20+1))
@@ -132,14 +132,18 @@ func (c *ValidateCommand) Run(ctx context.Context, args []string) error {
 	content := pregonero.Content{Text: text}
 	errs := []pregonero.FieldError{}
 	for _, f := range ad.Validate(content, &pregonero.Account{ID: network, Network: pregonero.Network(network)}) {
-		if f.Field == "media" || strings.HasPrefix(f.Field, "media[") {
-			continue // only the text was given
+		// Only the text was given: what it lacks (media, a video's title)
+		// is checked when the post is queued.
+		if f.Field == "text" || (ad.Network() != pregonero.NetworkYouTube && f.Field != "media" && !strings.HasPrefix(f.Field, "media[")) {
+			errs = append(errs, f)
 		}
-		errs = append(errs, f)
 	}
 	length := utf8.RuneCountInString(text)
-	if m, ok := ad.(pregonero.Measurer); ok {
+	switch m, ok := ad.(pregonero.Measurer); {
+	case ok:
 		length, limit = m.Measure(content)
+	case ad.Network() == pregonero.NetworkYouTube:
+		length = len(youtube.Description(content)) // YouTube counts bytes
 	}
 	res := ValidateResult{Network: network, Valid: len(errs) == 0, WeightedLength: length, Limit: limit, Errors: errs}
 	if err := printJSON(c.io.out, res); err != nil {
