@@ -2,9 +2,15 @@ package pregonero
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"sync"
 )
+
+// ErrSealedCredentials is wrapped by a CredentialStore's errors about
+// stored secrets that cannot be opened (the secret key is missing or was
+// replaced): they must be restored, or the account authorized again.
+var ErrSealedCredentials = errors.New("stored credentials cannot be opened")
 
 // CredentialStore keeps the secrets an account acquires at run time
 // (rotated or renewed OAuth 2.0 tokens). Store satisfies it; adapters take

@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"pregonero"
 )
 
 // SecretKeySize is the size of the key that seals stored credentials
@@ -219,7 +221,7 @@ func (s *sealer) open(accountID string, v []byte) ([]byte, error) {
 		return nil, fmt.Errorf("credentials of account %s are sealed in an unknown format %q (written by a newer pregonero?)", accountID, v[:end])
 	}
 	if s == nil {
-		return nil, fmt.Errorf("credentials of account %s: %w: they are sealed, and the store was opened without one", accountID, ErrNoSecretKey)
+		return nil, fmt.Errorf("credentials of account %s: %w: they are sealed, and the store was opened without one (%w)", accountID, ErrNoSecretKey, pregonero.ErrSealedCredentials)
 	}
 	body := v[len(sealedV1):]
 	n := s.aead.NonceSize()
@@ -228,8 +230,8 @@ func (s *sealer) open(accountID string, v []byte) ([]byte, error) {
 	}
 	plain, err := s.aead.Open(nil, body[:n], body[n:], credentialsAD(accountID))
 	if err != nil {
-		return nil, fmt.Errorf("credentials of account %s: %w: %s is not the key they were sealed with (was it replaced?), or the record was altered or moved from another account",
-			accountID, ErrWrongSecretKey, s.source)
+		return nil, fmt.Errorf("credentials of account %s: %w: %s is not the key they were sealed with (was it replaced?), or the record was altered or moved from another account (%w)",
+			accountID, ErrWrongSecretKey, s.source, pregonero.ErrSealedCredentials)
 	}
 	return plain, nil
 }

@@ -180,8 +180,8 @@ func TestSealedCredentials(t *testing.T) {
 		}
 		db = MustOpen(t, path, store.WithSecretKeyFile(keyPath))
 		got, err := db.Credentials(ctx, "x-a")
-		if !errors.Is(err, store.ErrWrongSecretKey) {
-			t.Fatalf("Credentials() = %v, %v; want ErrWrongSecretKey", got, err)
+		if !errors.Is(err, store.ErrWrongSecretKey) || !errors.Is(err, pregonero.ErrSealedCredentials) {
+			t.Fatalf("Credentials() = %v, %v; want ErrWrongSecretKey and pregonero.ErrSealedCredentials", got, err)
 		}
 		if got != nil {
 			t.Errorf("Credentials() returned %v along with the error", got)

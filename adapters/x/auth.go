@@ -117,6 +117,13 @@ func (a *Adapter) credentials(ctx context.Context, acct *pregonero.Account) (map
 		if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
 			return out, nil
 		}
+		if errors.Is(err, pregonero.ErrSealedCredentials) {
+			// X's refresh tokens rotate: the sealed one may be the only
+			// valid one, and retrying cannot open it.
+			return nil, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "x_credentials_sealed",
+				Message: "The stored X tokens of this account cannot be opened: the secret key file (secrets.key in the data directory) is missing or was replaced. Restore it, or authorize the account again and configure the new tokens.",
+				Err:     fmt.Errorf("read credentials: %w", err)}
+		}
 		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_credentials_unavailable",
 			Message: "The stored X credentials could not be read; nothing was posted and it will be retried.",
 			Err:     fmt.Errorf("read credentials: %w", err)}

@@ -207,6 +207,31 @@ func TestOAuth2StoredCredentials(t *testing.T) {
 	})
 }
 
+func TestOAuth2UnreadableStoredTokens(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		err       error
+		wantClass pregonero.ErrorClass
+	}{
+		// The rotated token may be the only valid one: retrying cannot help.
+		{"SealedWithAnotherKeyNeedsReauth", fmt.Errorf("credentials of account a: wrong secret key (%w)", pregonero.ErrSealedCredentials), pregonero.ClassNeedsReauth},
+		{"StoreHiccupIsRetryable", errors.New("disk busy"), pregonero.ClassRetryable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOption{})
+			acct := e.oauth2("sealed")
+			e.store.mu.Lock()
+			e.store.failGet = tc.err
+			e.store.mu.Unlock()
+			_, err := e.adapter.Publish(ctxT(t), delivery(acct), pregonero.Content{Text: "Hola"}, acct)
+			adaptertest.WantClass(t, err, tc.wantClass)
+			if n := len(e.fake.Ledger().Posts()); n != 0 {
+				t.Errorf("got %d posts, want none", n)
+			}
+		})
+	}
+}
+
 func TestOAuth2StillRefusedAfterRefreshNeedsReauth(t *testing.T) {
 	var creates, refreshes atomic.Int32
 	a, acct := stub(t, func(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ type credStore struct {
 	m       map[string]map[string]string
 	puts    []map[string]string
 	failPut error
+	failGet error
 }
 
 func newCredStore() *credStore { return &credStore{m: make(map[string]map[string]string)} }
@@ -34,6 +35,9 @@ func newCredStore() *credStore { return &credStore{m: make(map[string]map[string
 func (s *credStore) Credentials(_ context.Context, id string) (map[string]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failGet != nil {
+		return nil, s.failGet
+	}
 	c, ok := s.m[id]
 	if !ok {
 		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "no credentials for %s", id)
