@@ -38,6 +38,12 @@ type Config struct {
 	Accounts  []AccountConfig `yaml:"accounts"`
 }
 
+// YouTubeQuota is a project's own daily quota; zero keeps the default.
+type YouTubeQuota struct {
+	UploadsPerDay int `yaml:"uploads_per_day"`
+	UnitsPerDay   int `yaml:"units_per_day"`
+}
+
 // YouTubeConfig tunes video uploads and the quota accounting of the
 // YouTube adapter. Quotas are per Google Cloud project (the OAuth client);
 // Google raises them on request, hence configurable.
@@ -54,6 +60,9 @@ type YouTubeConfig struct {
 	UploadsPerDay int `yaml:"uploads_per_day"`
 	// UnitsPerDay is the bucket of every other call.
 	UnitsPerDay int `yaml:"units_per_day"`
+	// Projects override the two buckets for the projects Google gave
+	// more, keyed by OAuth client id.
+	Projects map[string]YouTubeQuota `yaml:"projects"`
 	// PlaylistLag is how long after an upload attempt reconciliation
 	// keeps looking before it concludes the video is absent: the channel's
 	// uploads playlist may show a new video minutes late. A negative value
@@ -385,6 +394,11 @@ func (y YouTubeConfig) validate(bad func(format string, args ...any)) {
 	}
 	if y.UploadsPerDay < 1 || y.UnitsPerDay < 1 {
 		bad("youtube: uploads_per_day and units_per_day must be at least 1")
+	}
+	for id, q := range y.Projects {
+		if id == "" || q.UploadsPerDay < 0 || q.UnitsPerDay < 0 {
+			bad("youtube.projects[%q]: a client id with uploads_per_day and units_per_day of at least 0 (0 keeps the default)", id)
+		}
 	}
 }
 

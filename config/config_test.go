@@ -100,7 +100,7 @@ listen: nonsense
 timezone: Mars/Olympus
 publisher: {backoff_base: 1h, backoff_cap: 1m}
 graph: {version: "25", poll_interval: 0s}
-youtube: {chunk_size: 1000}
+youtube: {chunk_size: 1000, projects: {"123.apps.googleusercontent.com": {uploads_per_day: -1}}}
 accounts:
   - {id: "Bad Id", network: myspace}
   - {id: x-a, network: x, credentials: {consumer_key: k}}
@@ -113,7 +113,7 @@ accounts:
 		t.Fatal("want error")
 	}
 	for _, want := range []string{"listen", "timezone", "backoff_base", "accounts[0].id", "accounts[0].network", "accounts[1].credentials",
-		"graph.version", "poll_interval", "youtube.chunk_size", "accounts[2].credentials: facebook needs access_token", "accounts[3].credentials: login \"tiktok\"",
+		"graph.version", "poll_interval", "youtube.chunk_size", "youtube.projects", "accounts[2].credentials: facebook needs access_token", "accounts[3].credentials: login \"tiktok\"",
 		"accounts[4].credentials: youtube needs an OAuth 2.0 client and a refresh token; missing client_secret, refresh_token"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)

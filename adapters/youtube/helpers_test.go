@@ -36,6 +36,7 @@ var start = time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
 type envOptions struct {
 	fake      fake.Options
 	quota     youtube.QuotaConfig
+	projects  map[string]youtube.QuotaConfig
 	chunkSize int
 	settings  youtube.SettingStore
 	creds     youtube.CredentialStore
@@ -105,6 +106,7 @@ func (e *env) newAdapter() *youtube.Adapter {
 		ChunkSize:          e.opts.chunkSize,
 		ChunkRetryDeadline: 300 * time.Millisecond,
 		Quota:              e.opts.quota,
+		ProjectQuotas:      e.opts.projects,
 		Settings:           settings,
 		Credentials:        creds,
 		PlaylistLag:        e.opts.playlistLag,

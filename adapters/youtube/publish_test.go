@@ -535,6 +535,23 @@ func TestUploadQuotaIsCountedPersistedAndResetAtPacificMidnight(t *testing.T) {
 	}
 }
 
+// A project Google gave more uploads keeps publishing past the default.
+func TestProjectQuotaOverridesTheDefault(t *testing.T) {
+	e := newEnv(t, envOptions{quota: youtube.QuotaConfig{UploadsPerDay: 1},
+		projects: map[string]youtube.QuotaConfig{fake.ClientID: {UploadsPerDay: 3}}})
+	a := e.account("grande")
+	for i, seed := range []string{"p1", "p2", "p3"} {
+		if _, err := e.adapter.Publish(ctx(t), e.delivery(a), content(t, "Proyecto "+seed, 2000, seed), a); err != nil {
+			t.Fatalf("Publish %d: %v", i+1, err)
+		}
+	}
+	_, err := e.adapter.Publish(ctx(t), e.delivery(a), content(t, "Proyecto p4", 2000, "p4"), a)
+	pe := adaptertest.WantClass(t, err, pregonero.ClassRateLimited)
+	if !strings.Contains(pe.Message, "(3 videos.insert calls)") {
+		t.Errorf("got message %q, want the project's own quota of 3", pe.Message)
+	}
+}
+
 func TestQuotaExceededAnsweredByYouTubeStopsTheDay(t *testing.T) {
 	e := newEnv(t, envOptions{fake: fake.Options{UploadsPerDay: 1}})
 	a := e.account("ytquota")

@@ -43,6 +43,22 @@ func (q QuotaConfig) withDefaults() QuotaConfig {
 	return q
 }
 
+// quotaOf returns the quota of a project: its own entry of
+// Config.ProjectQuotas over Config.Quota, since Google raises quotas per
+// project.
+func (a *Adapter) quotaOf(project string) QuotaConfig {
+	q := a.quota
+	if p, ok := a.projectQuotas[project]; ok {
+		if p.UploadsPerDay > 0 {
+			q.UploadsPerDay = p.UploadsPerDay
+		}
+		if p.UnitsPerDay > 0 {
+			q.UnitsPerDay = p.UnitsPerDay
+		}
+	}
+	return q
+}
+
 // QuotaSettingPrefix starts the name of the setting holding a project's
 // usage of the day: QuotaSettingPrefix + client id. One setting per
 // project whose value names its Pacific day, so that old days do not pile
@@ -135,12 +151,12 @@ func (a *Adapter) reserve(ctx context.Context, project string, b bucket, cost in
 	}
 	switch b {
 	case bucketUploads:
-		if u.Uploads+1 > a.quota.UploadsPerDay {
+		if u.Uploads+1 > a.quotaOf(project).UploadsPerDay {
 			return a.quotaError(project, b, nil)
 		}
 		u.Uploads++
 	default:
-		if u.Units+cost > a.quota.UnitsPerDay {
+		if u.Units+cost > a.quotaOf(project).UnitsPerDay {
 			return a.quotaError(project, b, nil)
 		}
 		u.Units += cost
@@ -179,9 +195,9 @@ func (a *Adapter) exhaust(ctx context.Context, project string, b bucket) {
 		return
 	}
 	if b == bucketUploads {
-		u.Uploads = max(u.Uploads, a.quota.UploadsPerDay)
+		u.Uploads = max(u.Uploads, a.quotaOf(project).UploadsPerDay)
 	} else {
-		u.Units = max(u.Units, a.quota.UnitsPerDay)
+		u.Units = max(u.Units, a.quotaOf(project).UnitsPerDay)
 	}
 	a.saveLocked(ctx, project, u)
 }
@@ -194,10 +210,10 @@ func (a *Adapter) quotaError(project string, b bucket, ge *apiErr) *pregonero.Pu
 	pe := &pregonero.PublishError{Class: pregonero.ClassRateLimited, Code: "youtube_quota_exhausted", NotBefore: reset}
 	if b == bucketUploads {
 		pe.Message = fmt.Sprintf("The day's upload quota of Google Cloud project %s (%d videos.insert calls) is spent; it resets at midnight Pacific time (%s) and the video goes out then.",
-			project, a.quota.UploadsPerDay, when)
+			project, a.quotaOf(project).UploadsPerDay, when)
 	} else {
 		pe.Message = fmt.Sprintf("The day's quota of Google Cloud project %s (%d units) is spent; it resets at midnight Pacific time (%s).",
-			project, a.quota.UnitsPerDay, when)
+			project, a.quotaOf(project).UnitsPerDay, when)
 	}
 	if ge != nil {
 		pe.NetworkMessage, pe.HTTPStatus, pe.Err = ge.message, ge.status, ge.err
@@ -244,5 +260,5 @@ func (a *Adapter) RateLimit(accountID string) (remaining int, reset time.Time, o
 	if err != nil {
 		return 0, time.Time{}, false
 	}
-	return max(0, a.quota.UploadsPerDay-u.Uploads), a.nextReset(a.now()), true
+	return max(0, a.quotaOf(project).UploadsPerDay-u.Uploads), a.nextReset(a.now()), true
 }

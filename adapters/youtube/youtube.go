@@ -52,6 +52,7 @@ package youtube
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -164,6 +165,9 @@ type Config struct {
 	ChunkRetryDeadline time.Duration
 	// Quota is the daily quota of each API project.
 	Quota QuotaConfig
+	// ProjectQuotas override UploadsPerDay and UnitsPerDay of Quota for
+	// the projects Google gave more, keyed by OAuth client id.
+	ProjectQuotas map[string]QuotaConfig
 	// Settings persists the quota counts so that a restart does not
 	// forget what the day spent. Default: in memory only.
 	Settings SettingStore
@@ -190,6 +194,7 @@ type Config struct {
 
 // Adapter publishes videos to YouTube. It is safe for concurrent use.
 type Adapter struct {
+	projectQuotas map[string]QuotaConfig
 	ahead         time.Duration
 	aheadMin      int64
 	http          *http.Client
@@ -238,6 +243,7 @@ func New(cfg Config) *Adapter {
 		chunkSize:     cfg.ChunkSize,
 		chunkDeadline: cfg.ChunkRetryDeadline,
 		quota:         cfg.Quota.withDefaults(),
+		projectQuotas: maps.Clone(cfg.ProjectQuotas),
 		settings:      cfg.Settings,
 		creds:         cfg.Credentials,
 		chunkBackoff:  100 * time.Millisecond,

@@ -196,8 +196,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Instagram = instagram.New(instagram.Config{Config: gc, Logger: log.With("component", "instagram"),
 		PollInterval: c.Graph.PollInterval.D(), PollTimeout: c.Graph.PollTimeout.D()})
 	yc := c.YouTube
+	projects := map[string]youtube.QuotaConfig{}
+	for id, q := range yc.Projects {
+		projects[id] = youtube.QuotaConfig{UploadsPerDay: q.UploadsPerDay, UnitsPerDay: q.UnitsPerDay}
+	}
 	m.YouTube = youtube.New(youtube.Config{Logger: log, Now: m.Clock.Now, ChunkSize: yc.ChunkSize,
-		Quota:    youtube.QuotaConfig{UploadsPerDay: yc.UploadsPerDay, UnitsPerDay: yc.UnitsPerDay},
+		Quota: youtube.QuotaConfig{UploadsPerDay: yc.UploadsPerDay, UnitsPerDay: yc.UnitsPerDay}, ProjectQuotas: projects,
 		Settings: m.Store, Credentials: m.Store, UploadAhead: yc.UploadAhead.D(), UploadAheadMinSize: yc.UploadAheadMinSize,
 		PlaylistLag: yc.PlaylistLag.D()})
 	adapters := map[pregonero.Network]pregonero.Adapter{
