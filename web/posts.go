@@ -362,9 +362,45 @@ func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p, err = s.replan(ctx, c, p, now); err != nil {
+		return err
+	}
 	s.control.Notify(p.ScheduledAt)
 	s.writePost(w, http.StatusOK, p)
 	return nil
+}
+
+// replan moves the start of deliveries whose lead ahead of their time
+// changed with an edit (new media, a new time too close for the lead),
+// unless they were claimed or tried meanwhile.
+func (s *Server) replan(ctx context.Context, c *checked, p *pregonero.Post, now time.Time) (*pregonero.Post, error) {
+	moved := false
+	for _, d := range p.Deliveries {
+		i := slices.IndexFunc(c.accounts, func(a *pregonero.Account) bool { return a.ID == d.AccountID })
+		if i < 0 || d.State != pregonero.DeliveryQueued || len(d.Attempts) > 0 || d.NextAttemptAt.After(d.ScheduledAt) {
+			continue // sent, tried or waiting for a limit: left as it is
+		}
+		if _, ok := s.adapters[d.Network].(pregonero.Planner); !ok {
+			continue
+		}
+		want := s.startAt(c, c.accounts[i], now)
+		if want.Equal(d.NextAttemptAt) {
+			continue
+		}
+		if _, err := s.store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+			if x.State == pregonero.DeliveryQueued && !x.Claimed && len(x.Attempts) == 0 {
+				x.NextAttemptAt = want
+			}
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("replan delivery %s: %w", d.ID, err)
+		}
+		moved = true
+	}
+	if !moved {
+		return p, nil
+	}
+	return s.store.Post(ctx, p.ID)
 }
 
 // startAt is when a new delivery to a starts: its scheduled instant, or

@@ -167,6 +167,30 @@ func TestYouTubeEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("EditingInALargeVideoPlansItAhead", func(t *testing.T) {
+		at := time.Now().Add(3 * time.Hour).Truncate(time.Second)
+		var p struct {
+			ID         string          `json:"id"`
+			Deliveries []videoDelivery `json:"deliveries"`
+		}
+		if code := a.do("POST", "/api/v1/posts", videoPost("yt-gobantioquia", "Informe editado", small, at), &p); code != http.StatusCreated {
+			t.Fatalf("create: %d", code)
+		}
+		if !p.Deliveries[0].NextAttemptAt.Equal(at) {
+			t.Fatalf("a small video starts at %v, want its time %v", p.Deliveries[0].NextAttemptAt, at)
+		}
+		if code := a.do("PATCH", "/api/v1/posts/"+p.ID, map[string]any{"media": []string{large}}, &p); code != http.StatusOK {
+			t.Fatalf("patch: %d", code)
+		}
+		if want := at.Add(-time.Hour); !p.Deliveries[0].NextAttemptAt.Equal(want) {
+			t.Errorf("after the edit it starts at %v, want an hour ahead: %v", p.Deliveries[0].NextAttemptAt, want)
+		}
+		if code := a.do("PATCH", "/api/v1/posts/"+p.ID, map[string]any{"media": []string{small}}, &p); code != http.StatusOK || !p.Deliveries[0].NextAttemptAt.Equal(at) {
+			t.Errorf("back to the small video: %d, starts at %v, want %v", code, p.Deliveries[0].NextAttemptAt, at)
+		}
+		a.do("POST", "/api/v1/posts/"+p.ID+"/cancel", nil, nil)
+	})
+
 	t.Run("CancelingBeforeItsTimeTakesTheUploadBack", func(t *testing.T) {
 		at := time.Now().Add(40 * time.Minute).Truncate(time.Second)
 		early := a.upload("anticipado.mp4", mediatest.MP4(1200<<10, 300_000, 1920, 1080, 6), "")
