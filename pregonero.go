@@ -27,6 +27,22 @@ const (
 // Networks lists every supported network in display order.
 var Networks = []Network{NetworkX, NetworkFacebook, NetworkInstagram, NetworkYouTube}
 
+// Title is the network's name as people write it: X, Facebook, Instagram,
+// YouTube.
+func (n Network) Title() string {
+	switch n {
+	case NetworkX:
+		return "X"
+	case NetworkFacebook:
+		return "Facebook"
+	case NetworkInstagram:
+		return "Instagram"
+	case NetworkYouTube:
+		return "YouTube"
+	}
+	return string(n)
+}
+
 // Valid reports whether n is a network Pregonero supports.
 func (n Network) Valid() bool {
 	for _, v := range Networks {

@@ -397,7 +397,7 @@ func (y YouTubeConfig) validate(bad func(format string, args ...any)) {
 	}
 	for id, q := range y.Projects {
 		if id == "" || q.UploadsPerDay < 0 || q.UnitsPerDay < 0 {
-			bad("youtube.projects[%q]: a client id with uploads_per_day and units_per_day of at least 0 (0 keeps the default)", id)
+			bad("youtube.projects[%q]: the key must be an OAuth client id, and uploads_per_day and units_per_day not negative (0 keeps the default)", id)
 		}
 	}
 }

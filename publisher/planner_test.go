@@ -34,13 +34,26 @@ func TestPlannedAheadGetsPublishAtAndRecordsProgress(t *testing.T) {
 
 	var mu sync.Mutex
 	var gotAt time.Time
+	var progressSeen []int64
 	pa.PublishFn = func(d *pregonero.Delivery, c pregonero.Content) (pregonero.Receipt, error) {
 		mu.Lock()
 		gotAt = c.PublishAt
 		mu.Unlock()
+		sent := func() int64 {
+			x, err := h.db.Delivery(context.Background(), d.ID)
+			if err != nil || x.Progress == nil {
+				return -1
+			}
+			return x.Progress.SentBytes
+		}
 		c.Progress(40, 100) // first report is written
+		first := sent()
 		c.Progress(70, 100) // within two seconds: skipped
-		c.Progress(100, 100)
+		skipped := sent()
+		c.Progress(100, 100) // the end is always written
+		mu.Lock()
+		progressSeen = []int64{first, skipped}
+		mu.Unlock()
 		return pregonero.Receipt{RemoteID: "v1", URL: "https://example.com/v1", PublishedAt: c.PublishAt}, nil
 	}
 	// Queued two hours ahead of its instant, as the API does for a planner.
@@ -60,6 +73,9 @@ func TestPlannedAheadGetsPublishAtAndRecordsProgress(t *testing.T) {
 	}
 	if got.Progress == nil || got.Progress.SentBytes != 100 || got.Progress.TotalBytes != 100 {
 		t.Errorf("got progress %+v, want 100 of 100", got.Progress)
+	}
+	if len(progressSeen) != 2 || progressSeen[0] != 40 || progressSeen[1] != 40 {
+		t.Errorf("got progress %v after the first and second report, want 40 twice (the second within two seconds is not written)", progressSeen)
 	}
 }
 

@@ -515,8 +515,8 @@ func (p *Publisher) giveBack(d *pregonero.Delivery, at time.Time) {
 // silent.
 func (p *Publisher) waitForLimit(d *pregonero.Delivery, reset time.Time) {
 	now := p.clock.Now()
-	msg := fmt.Sprintf("The account's %s request quota is spent until %s; the delivery waits for the reset instead of sending a request that would be refused.",
-		d.Network, reset.UTC().Format(time.RFC3339))
+	msg := fmt.Sprintf("%s allows this account no more requests until %s (its quota or rate limit is spent); the delivery waits for the reset instead of sending a request that would be refused.",
+		d.Network.Title(), reset.UTC().Format(time.RFC3339))
 	p.recordSync(d, func(x *pregonero.Delivery) error {
 		x.DropPendingAttempt()
 		x.Claimed = false

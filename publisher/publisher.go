@@ -46,8 +46,8 @@ type Notifier interface {
 	Notify(t time.Time)
 }
 
-// Config configures a Publisher. Zero durations take the defaults of
-// DESIGN.md.
+// Config configures a Publisher. Zero durations take the defaults
+// given with each field.
 type Config struct {
 	Store    pregonero.Store
 	Adapters map[pregonero.Network]pregonero.Adapter

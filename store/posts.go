@@ -635,8 +635,6 @@ func (w *wtx) writePost(id string, pv []byte, changes []deliveryChange) error {
 	return w.applyCounts(delta)
 }
 
-// diffMedia returns the distinct media ids in next but not in prev, and
-// those in prev but not in next.
 // postMedia lists, once each, the media a post uses: its attachments and
 // the custom thumbnails of its overrides.
 func postMedia(p *pregonero.Post) []string {
@@ -654,6 +652,8 @@ func postMedia(p *pregonero.Post) []string {
 	return out
 }
 
+// diffMedia returns the distinct media ids in next but not in prev, and
+// those in prev but not in next.
 func diffMedia(prev, next []string) (added, removed []string) {
 	for i, m := range next {
 		if !slices.Contains(prev, m) && !slices.Contains(next[:i], m) {

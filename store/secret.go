@@ -62,8 +62,10 @@ func WithSecretKeyFile(path string) Option {
 // path, creating the file on first use with fresh random bytes, mode
 // 0600. The new file is written under a temporary name, synced, and then
 // linked into place, which fails rather than replaces when the file has
-// appeared meanwhile: a key that may already have sealed records is never
-// overwritten. A file of any other size is an error, never a new key.
+// appeared meanwhile, so a key that may already have sealed records is not
+// overwritten (on file systems without hard links a rename is used: atomic
+// but not exclusive; Open holds the data file's lock, so two servers never
+// race here). A file of any other size is an error, never a new key.
 func LoadOrCreateKey(path string) ([]byte, error) {
 	key, err := readKey(path)
 	if !errors.Is(err, fs.ErrNotExist) {

@@ -5,9 +5,8 @@
 // /graph/v25.0/…), YouTube under /youtube/ (an account's endpoint is
 // http://ADDR/youtube, its token URL http://ADDR/youtube/token; uploads
 // are also served at /upload/youtube/, where Google's Go client sends
-// them because it resolves upload paths against the host root), later
-// fakes under their own prefixes, and the inspection endpoints scripts
-// rely on:
+// them because it resolves upload paths against the host root), and the
+// inspection endpoints scripts rely on:
 //
 //   - GET /_sandbox/posts: every post the fakes accepted and that was not
 //     deleted, as {"posts":[{"network","account","remote_id","text","media",
@@ -116,8 +115,8 @@ func New(opts Options) *Sandbox {
 
 // Mount serves a network's fake under prefix (e.g. "/graph"): requests
 // reach h with their full path, prefix included, which the fake strips
-// itself so that signed URLs keep their meaning. Fakes for the other
-// networks are built with Ledger, Faults and Now and mounted here. One
+// itself so that signed URLs keep their meaning. A fake for another
+// network is built with Ledger, Faults and Now and mounted here. One
 // fake may serve several networks under one prefix (the Graph fake serves
 // facebook and instagram); mounting a prefix again replaces its handler.
 func (s *Sandbox) Mount(network, prefix string, h http.Handler) {

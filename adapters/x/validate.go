@@ -68,15 +68,15 @@ func ComposeText(c pregonero.Content) string {
 	return text + "\n\n" + link
 }
 
-// Validate checks the content against X's limits without contacting X.
-// Each error names the field (text, media, media[i], media[i].alt_text),
-// the limit and the actual value; Target is the account id.
 // Measure reports the weighted length of what Publish would send and X's
 // limit.
 func (a *Adapter) Measure(c pregonero.Content) (length, limit int) {
 	return xtext.Parse(ComposeText(c)).WeightedLength, xtext.MaxWeightedLength
 }
 
+// Validate checks the content against X's limits without contacting X.
+// Each error names the field (text, media, media[i], media[i].alt_text),
+// the limit and the actual value; Target is the account id.
 func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []pregonero.FieldError {
 	target := ""
 	if acct != nil {

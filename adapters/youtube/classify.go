@@ -110,7 +110,7 @@ func (a *Adapter) classify(ctx context.Context, s *session, what string, err err
 		// Pacific like the project's quota: wait a full day.
 		out.Class, out.Code = pregonero.ClassRateLimited, "youtube_upload_limit"
 		out.NotBefore = now.Add(24 * time.Hour)
-		out.Message = fmt.Sprintf("YouTube's daily upload limit of channel %s is reached; the video goes out after %s (24 hours from now).",
+		out.Message = fmt.Sprintf("YouTube's daily upload limit of the channel of account %s is reached; the video goes out after %s (24 hours from now).",
 			s.acct.ID, out.NotBefore.UTC().Format(time.RFC3339))
 	case ge.reason == "rateLimitExceeded" || ge.reason == "userRateLimitExceeded" || ge.status == http.StatusTooManyRequests:
 		out.Class, out.Code = pregonero.ClassRateLimited, "youtube_rate_limited"

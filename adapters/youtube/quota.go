@@ -9,7 +9,7 @@ import (
 	"pregonero"
 )
 
-// QuotaConfig is the daily quota of one API project (API-FACTS §6: since
+// QuotaConfig is the daily quota of one API project (YouTube: since
 // 2026-06-01 videos.insert has a bucket of its own, one per call; every
 // other method spends the 10,000 units). Zero values select the defaults.
 type QuotaConfig struct {
@@ -20,8 +20,6 @@ type QuotaConfig struct {
 	// ListCost is the cost of a list call (channels, playlistItems,
 	// videos). Default 1.
 	ListCost int
-	// UpdateCost is the cost of videos.update. Default 50.
-	UpdateCost int
 	// ThumbnailCost is the cost of thumbnails.set. Default 50.
 	ThumbnailCost int
 	// DeleteCost is the cost of videos.delete. Default 50.
@@ -37,7 +35,6 @@ func (q QuotaConfig) withDefaults() QuotaConfig {
 	def(&q.UploadsPerDay, 100)
 	def(&q.UnitsPerDay, 10_000)
 	def(&q.ListCost, 1)
-	def(&q.UpdateCost, 50)
 	def(&q.ThumbnailCost, 50)
 	def(&q.DeleteCost, 50)
 	return q

@@ -10,8 +10,8 @@ import (
 	"pregonero"
 )
 
-// Limits of a video's metadata and files (API-FACTS §6; YouTube Data API
-// videos resource).
+// Limits of a video's metadata and files (YouTube Data API, videos
+// resource).
 const (
 	// MaxTitleChars is the longest title, in characters.
 	MaxTitleChars = 100

@@ -178,7 +178,9 @@ type Config struct {
 	// UploadAheadMinSize bytes starts uploading, as private with publishAt,
 	// so that YouTube has processed it when the hour comes. 0 uploads
 	// every video at its time.
-	UploadAhead        time.Duration
+	UploadAhead time.Duration
+	// UploadAheadMinSize is the size, in bytes, from which a video is
+	// uploaded UploadAhead before its time.
 	UploadAheadMinSize int64
 	// PlaylistLag is how long after the start of a delivery's last
 	// attempt a Reconcile that finds no video answers an unknown-class

@@ -227,13 +227,13 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	fs.StringVar(&link, "link", "", "link to attach")
 	fs.StringVar(&campaign, "campaign", "", "campaign name")
 	fs.StringVar(&idem, "idempotency-key", "", "retry-safe key: the same key never creates a second post")
-	fs.StringVar(&title, "title", "", "video title (YouTube; Facebook videos)")
+	fs.StringVar(&title, "title", "", "video title (YouTube; Facebook videos); like every flag below, for every -target")
 	fs.StringVar(&description, "description", "", "video description (YouTube; default: the text)")
 	fs.StringVar(&tags, "tags", "", "comma-separated video tags (YouTube)")
 	fs.StringVar(&category, "category", "", "YouTube category id (default 25, News & Politics)")
 	fs.StringVar(&language, "language", "", "language of title and description (default es)")
 	fs.StringVar(&kids, "made-for-kids", "", "true or false: YouTube's audience question (required for YouTube)")
-	fs.StringVar(&format, "format", "", "feed, reel or story (Instagram)")
+	fs.StringVar(&format, "format", "", "feed, reel or story (Instagram; X and Facebook take feed only)")
 	fs.StringVar(&thumbnail, "thumbnail", "", "JPEG or PNG file to use as the video's thumbnail (YouTube)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -62,7 +62,7 @@ type graphDelivery struct {
 	} `json:"attempts"`
 }
 
-// TestGraphErrorClassesEndToEnd drives each failure of API-FACTS §7 for
+// TestGraphErrorClassesEndToEnd drives each failure Meta documents for
 // Facebook and Instagram through the sandbox's fault injection and checks
 // what the delivery, and the account, became.
 func TestGraphErrorClassesEndToEnd(t *testing.T) {

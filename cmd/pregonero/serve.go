@@ -190,10 +190,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.X = x.New(x.Config{Credentials: m.Store, Logger: log.With("component", "x")})
+	m.X = x.New(x.Config{Credentials: m.Store, Logger: log})
 	gc := graph.Config{Version: c.Graph.Version, Now: m.Clock.Now}
-	m.Facebook = facebook.New(facebook.Config{Config: gc, Logger: log.With("component", "facebook")})
-	m.Instagram = instagram.New(instagram.Config{Config: gc, Logger: log.With("component", "instagram"),
+	m.Facebook = facebook.New(facebook.Config{Config: gc, Logger: log})
+	m.Instagram = instagram.New(instagram.Config{Config: gc, Logger: log,
 		PollInterval: c.Graph.PollInterval.D(), PollTimeout: c.Graph.PollTimeout.D()})
 	yc := c.YouTube
 	projects := map[string]youtube.QuotaConfig{}
