@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +51,12 @@ const (
 )
 
 // Config configures an Adapter. Zero values select the defaults.
+//
+// Facebook's default HTTP client differs from graph.Config's: when
+// HTTPClient is nil the adapter uses one that allows a whole request 15
+// minutes, since a video upload takes long, while connecting (10 s), the
+// TLS handshake (10 s) and waiting for the answer's headers (2 minutes)
+// stay tightly bounded. A client set here is used as it is.
 type Config struct {
 	graph.Config
 	// Logger receives the adapter's log lines. Default slog.Default().
@@ -163,7 +168,7 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 // id (or "me") is refused without a request: huandu/facebook would report
 // a URL it cannot parse with the access token in it.
 func (c *conn) call(op graph.Op, method fb.Method, path string, params fb.Params) (fb.Result, error) {
-	if !validPath(path) {
+	if !graph.ValidPath(path) {
 		return nil, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "facebook_invalid_id",
 			Message: fmt.Sprintf("Facebook was not called: %q is not a path of a Facebook id.", truncate(path, 80))}
 	}
@@ -173,19 +178,6 @@ func (c *conn) call(op graph.Op, method fb.Method, path string, params fb.Params
 		return res, graph.ClassifyIn(c.s, network, op, err, res, c.a.now())
 	}
 	return res, nil
-}
-
-// edgeRE is the shape of an edge name in a request path.
-var edgeRE = regexp.MustCompile(`^[a-z_]+$`)
-
-// validPath reports whether path is "/{id}" or "/{id}/{edge}" with a Graph
-// id or "me".
-func validPath(path string) bool {
-	node, edge, hasEdge := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	if node != "me" && !graph.ValidID(node) {
-		return false
-	}
-	return !hasEdge || edgeRE.MatchString(edge)
 }
 
 // pageID returns the account's page id: its RemoteID, or the id of the
@@ -208,7 +200,7 @@ func (c *conn) pageID() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("look up facebook page: %w", err)
 	}
-	id := str(res, "id")
+	id := graph.Str(res, "id")
 	if !graph.ValidID(id) {
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_malformed_response",
 			Message: "Facebook's answer about the page of the access token had no usable page id; it will be retried."}
@@ -234,8 +226,8 @@ func (a *Adapter) recordUsage(accountID string, res fb.Result) {
 // account said: remaining is the percentage of the tightest quota (app,
 // page or business use case) still free. At 100 % used, remaining is 0 and
 // reset is when the headers were seen plus the estimated time to regain
-// access (graph.DefaultRegain when Facebook gave none). ok is false until
-// an answer was seen.
+// access (see graph.Usage.ThrottleWait). ok is false until an answer was
+// seen.
 func (a *Adapter) RateLimit(accountID string) (remaining int, reset time.Time, ok bool) {
 	a.mu.Lock()
 	s, ok := a.usage[accountID]
@@ -247,11 +239,7 @@ func (a *Adapter) RateLimit(accountID string) (remaining int, reset time.Time, o
 	if used < 100 {
 		return 100 - used, time.Time{}, true
 	}
-	wait := s.u.RegainAfter
-	if wait <= 0 {
-		wait = graph.DefaultRegain
-	}
-	return 0, s.at.Add(max(wait, graph.MinRegain)), true
+	return 0, s.at.Add(s.u.ThrottleWait()), true
 }
 
 // Delete deletes one of the page's posts with a real HTTP DELETE.
@@ -279,21 +267,16 @@ func (a *Adapter) Delete(ctx context.Context, acct *pregonero.Account, remoteID 
 	return nil
 }
 
-// str returns a result's field as a string, whether Graph sent a string
-// or a number.
-func str(res fb.Result, field string) string {
-	switch v := res.Get(field).(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	}
-	return ""
-}
-
+// truncate shortens s to its first n characters, marking the cut with an
+// ellipsis; it never splits a UTF-8 character, since its result goes into
+// messages people read.
 func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j] + "…"
+		}
+		i++
 	}
-	return s[:n] + "…"
+	return s
 }

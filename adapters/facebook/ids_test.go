@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"pregonero"
 	"pregonero/adapters/adaptertest"
@@ -133,6 +134,27 @@ func TestOddIDsNeverReachAURL(t *testing.T) {
 	for _, req := range o.seen {
 		if strings.Contains(req, "zz") {
 			t.Errorf("request %q carries an odd id", req)
+		}
+	}
+}
+
+// An odd id is quoted in the message cut to 80 characters, never in the
+// middle of one: the message is shown to people.
+func TestOddIDMessageKeepsWholeCharacters(t *testing.T) {
+	a := facebook.New(facebook.Config{Logger: discard})
+	acct := &pregonero.Account{ID: "fb", Network: pregonero.NetworkFacebook, Credentials: map[string]string{graph.CredAccessToken: "t"}}
+	for _, id := range []string{"1" + strings.Repeat("é", 100), strings.Repeat("x", 79) + "€€", "€" + strings.Repeat("ñ", 79)} {
+		err := a.Delete(context.Background(), acct, id)
+		pe := adaptertest.WantClass(t, err, pregonero.ClassPermanent)
+		if !utf8.ValidString(pe.Message) {
+			t.Errorf("Delete(%q): message %q is not valid UTF-8", id, pe.Message)
+		}
+		want := id
+		if r := []rune(id); len(r) > 80 {
+			want = string(r[:80]) + "…"
+		}
+		if got, want := pe.Message, fmt.Sprintf("%q is not a Facebook post id.", want); got != want {
+			t.Errorf("Delete(%q): got message %q, want %q", id, got, want)
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	fb "github.com/huandu/facebook/v2"
 
@@ -21,9 +20,6 @@ import (
 // WebBase is the address posts are shown at when Facebook gives no
 // permalink.
 const WebBase = "https://www.facebook.com/"
-
-// graphTime is the timestamp format of Graph answers.
-const graphTime = "2006-01-02T15:04:05-0700"
 
 // photoCheckpointPrefix starts the checkpoint key of an uploaded,
 // unpublished photo: "fb_photo_" + the SHA-256 of the media (with "_2",
@@ -101,7 +97,7 @@ func (c *conn) feed(page, msg, link string, photos []string) (string, error) {
 // created reads the id of a created object; an answer without a usable
 // id leaves the outcome unknown.
 func (c *conn) created(res fb.Result, field string) (string, error) {
-	id := str(res, field)
+	id := graph.Str(res, field)
 	if graph.ValidID(id) {
 		return id, nil
 	}
@@ -177,7 +173,7 @@ func (c *conn) photoStory(id string) (story string, exists bool, err error) {
 		}
 		return "", false, fmt.Errorf("look up facebook photo %s: %w", id, err)
 	}
-	story = str(res, "page_story_id")
+	story = graph.Str(res, "page_story_id")
 	if story != "" && !graph.ValidID(story) {
 		return "", true, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_malformed_response",
 			Message: fmt.Sprintf("Facebook reports photo %s attached to a post whose id is not a Facebook id (%q); whether the post went out is checked before any new attempt.", id, truncate(story, 80))}
@@ -256,7 +252,7 @@ func (c *conn) upload(page string, m pregonero.MediaBlob, params fb.Params, op g
 	if err != nil {
 		return "", err
 	}
-	id := str(res, "id")
+	id := graph.Str(res, "id")
 	if !graph.ValidID(id) {
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_malformed_response",
 			Message: "Facebook's answer to a photo upload had no usable id; it will be uploaded again.", HTTPStatus: graph.HTTPStatus(c.s)}
@@ -296,7 +292,7 @@ func (c *conn) video(page, msg string, content pregonero.Content) (string, error
 		c.a.log.Warn("facebook video post id lookup failed; using the video id", logAccount, c.acct.ID, logVideo, vid, logError, err)
 		return vid, nil
 	}
-	switch pid := str(res, "post_id"); {
+	switch pid := graph.Str(res, "post_id"); {
 	case graph.ValidID(pid):
 		return pid, nil
 	case pid != "":
@@ -344,10 +340,10 @@ func (c *conn) receipt(id string) pregonero.Receipt {
 		c.a.log.Warn("facebook permalink lookup failed; using the generic address", logAccount, c.acct.ID, logRemoteID, id, logError, err)
 		return r
 	}
-	if u := permalink(str(res, "permalink_url"), id); u != "" {
+	if u := permalink(graph.Str(res, "permalink_url"), id); u != "" {
 		r.URL = u
 	}
-	if t, ok := parseTime(str(res, "created_time")); ok {
+	if t, ok := graph.ParseTime(graph.Str(res, "created_time")); ok {
 		r.PublishedAt = t
 	}
 	return r
@@ -371,13 +367,4 @@ func permalink(s, id string) string {
 		return ""
 	}
 	return s
-}
-
-func parseTime(s string) (time.Time, bool) {
-	for _, layout := range []string{graphTime, time.RFC3339} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }

@@ -115,7 +115,7 @@ func (it item) attachmentIDs() (ids []string, proves bool) {
 }
 
 func (it item) created() time.Time {
-	t, _ := parseTime(it.CreatedTime)
+	t, _ := graph.ParseTime(it.CreatedTime)
 	return t
 }
 
@@ -332,7 +332,7 @@ func (c *conn) findVideo(page string, start time.Time, msg, title string) (r pre
 	n := 0
 	for i := range videos {
 		v := &videos[i]
-		if t, ok := parseTime(v.CreatedTime); ok && !start.IsZero() && t.Before(start) {
+		if t, ok := graph.ParseTime(v.CreatedTime); ok && !start.IsZero() && t.Before(start) {
 			continue
 		}
 		n++

@@ -92,7 +92,7 @@ func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []prego
 	case "", pregonero.FormatFeed:
 	case pregonero.FormatReel:
 		add("format", pregonero.FieldUnsupported, pregonero.FormatFeed, c.Format,
-			"Pregonero does not publish Facebook reels yet; post the video to the page's feed (format feed)")
+			"Pregonero publishes Facebook videos as video posts on the page's feed (format feed); reels are not supported")
 	default:
 		add("format", pregonero.FieldUnsupported, pregonero.FormatFeed, c.Format,
 			"Pregonero publishes only to the Facebook page's feed (format feed), not as a %s", c.Format)

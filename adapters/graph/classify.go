@@ -44,32 +44,63 @@ const (
 	DefaultPublishLimitWait = time.Hour
 )
 
-// Graph error codes and subcodes Classify tells apart.
+// Graph error codes and subcodes Classify tells apart, which the adapters
+// also act on themselves.
 const (
-	codeUnknown         = 1
-	codeService         = 2
-	codeCapability      = 3
-	codeAppRateLimit    = 4
-	codePublishLimit    = 9
-	codePermission      = 10
-	codeUserRateLimit   = 17
-	codePageRateLimit   = 32
-	codeInvalidParam    = 100
-	codeSession         = 102
-	codeToken           = 190
-	codeAppLimit        = 341
-	codePolicyBlock     = 368
-	codeDuplicate       = 506
-	codeCallsPerHour    = 613
-	codeNotReady        = 9007
-	subSpamRestricted   = 2207051
-	subPublishLimit     = 2207042
-	subServerError      = 2207001
-	subDownloadTimeout  = 2207003
-	subNotReady         = 2207027
-	subContainerExpired = 2207020
-	subCreateFailed     = 2207032
-	subUploadUnknown    = 2207053
+	// CodeUnknown is an unknown error, possibly temporary.
+	CodeUnknown = 1
+	// CodeService is a temporary service error.
+	CodeService = 2
+	// CodeCapability says the app lacks the capability for the call.
+	CodeCapability = 3
+	// CodeAppRateLimit is the app's request limit.
+	CodeAppRateLimit = 4
+	// CodePublishLimit is Instagram's publishing limit, with
+	// SubcodePublishLimit.
+	CodePublishLimit = 9
+	// CodePermission is a missing permission (200–299 as well).
+	CodePermission = 10
+	// CodeUserRateLimit is the user's request limit.
+	CodeUserRateLimit = 17
+	// CodePageRateLimit is the page's request limit.
+	CodePageRateLimit = 32
+	// CodeInvalidParam is an invalid parameter.
+	CodeInvalidParam = 100
+	// CodeSession is a session that is no longer valid.
+	CodeSession = 102
+	// CodeToken is an invalid or expired access token.
+	CodeToken = 190
+	// CodeAppLimit is the app's call limit.
+	CodeAppLimit = 341
+	// CodePolicyBlock is a temporary block for a policy reason.
+	CodePolicyBlock = 368
+	// CodeDuplicate is a duplicate post.
+	CodeDuplicate = 506
+	// CodeCallsPerHour is the calls-per-hour limit.
+	CodeCallsPerHour = 613
+	// CodeNotReady is Instagram media that is not ready to be published.
+	CodeNotReady = 9007
+	// SubcodeSpamRestricted is an account restricted as suspected spam
+	// (with CodeAppRateLimit).
+	SubcodeSpamRestricted = 2207051
+	// SubcodePublishLimit is Instagram's 24-hour publishing limit.
+	SubcodePublishLimit = 2207042
+	// SubcodeServerError is a temporary Instagram server error.
+	SubcodeServerError = 2207001
+	// SubcodeDownloadTimeout is Meta timing out fetching the media.
+	SubcodeDownloadTimeout = 2207003
+	// SubcodeNotReady is an Instagram container not ready to be
+	// published.
+	SubcodeNotReady = 2207027
+	// SubcodeContainerExpired is an Instagram container that expired
+	// unpublished.
+	SubcodeContainerExpired = 2207020
+	// SubcodeCreateFailed is an Instagram container that could not be
+	// created.
+	SubcodeCreateFailed = 2207032
+	// SubcodeUploadUnknown is an Instagram media upload that failed for
+	// an unknown reason.
+	SubcodeUploadUnknown = 2207053
 )
 
 // Error is a Graph error object as the network sent it.
@@ -116,6 +147,17 @@ func (u Usage) Max() int {
 	return max(u.AppCallCount, u.AppCPU, u.AppTime, u.PageCallCount, u.PageCPU, u.PageTime, u.BUCMax)
 }
 
+// ThrottleWait returns how long calls wait once throttled: RegainAfter,
+// DefaultRegain when the headers gave no estimate, and never less than
+// MinRegain, so that a throttled account is not called again at once.
+func (u Usage) ThrottleWait() time.Duration {
+	wait := u.RegainAfter
+	if wait <= 0 {
+		wait = DefaultRegain
+	}
+	return max(wait, MinRegain)
+}
+
 // UsageOf reads the usage headers huandu kept with a result; a nil result
 // or one without headers gives the zero Usage.
 func UsageOf(res fb.Result) Usage {
@@ -147,7 +189,9 @@ func UsageOf(res fb.Result) Usage {
 var permissionRE = regexp.MustCompile(`\b(pages_[a-z_]+|instagram_[a-z_]+|publish_video|read_insights|business_management|ads_[a-z_]+)\b`)
 
 // Classify turns a failure of one request into a *pregonero.PublishError
-// following API-FACTS §7 (Facebook and Instagram tables). network is
+// following the error codes and subcodes Meta documents for the Graph API
+// and for Instagram content publishing (see the Code and Subcode
+// constants). network is
 // "Facebook" or "Instagram" for messages; Code values are stable machine
 // codes prefixed "facebook_" or "instagram_". res may be nil. now is the
 // adapter's clock for NotBefore. A nil err gives nil; a *PublishError
@@ -195,44 +239,40 @@ func (c classifier) graph(ge *Error) *pregonero.PublishError {
 func (c classifier) graphClass(ge *Error) *pregonero.PublishError {
 	n := c.network
 	switch {
-	case ge.Code == codeToken:
+	case ge.Code == CodeToken:
 		return c.new(pregonero.ClassNeedsReauth, "token_invalid", tokenMessage(n, ge.Subcode))
-	case ge.Code == codeSession:
+	case ge.Code == CodeSession:
 		return c.new(pregonero.ClassNeedsReauth, "token_invalid",
 			fmt.Sprintf("%s says the session of the access token is no longer valid; generate a new token and update the account's credentials.", n))
-	case ge.Code == codeInvalidParam && strings.Contains(strings.ToLower(ge.Message), "appsecret_proof"):
+	case ge.Code == CodeInvalidParam && strings.Contains(strings.ToLower(ge.Message), "appsecret_proof"):
 		return c.new(pregonero.ClassNeedsReauth, "app_secret",
 			fmt.Sprintf("%s refused the appsecret_proof: set the account's app_secret to the secret of the app that issued the token (the app requires it when \"Require App Secret\" is on).", n))
-	case ge.Code == codeAppRateLimit && ge.Subcode == subSpamRestricted:
+	case ge.Code == CodeAppRateLimit && ge.Subcode == SubcodeSpamRestricted:
 		return c.new(pregonero.ClassAccountBlocked, "action_restricted",
 			fmt.Sprintf("%s restricted this account's actions as suspected spam; posting is paused until a person reviews the account in the app.", n))
-	case ge.Code == codePolicyBlock:
+	case ge.Code == CodePolicyBlock:
 		return c.new(pregonero.ClassAccountBlocked, "policy_block",
 			fmt.Sprintf("%s temporarily blocked this account from posting for a policy reason; posting is paused until a person reviews the account.", n))
-	case ge.Code == codePublishLimit && ge.Subcode == subPublishLimit:
+	case ge.Code == CodePublishLimit && ge.Subcode == SubcodePublishLimit:
 		pe := c.new(pregonero.ClassRateLimited, "publish_limit",
 			fmt.Sprintf("The account reached %s's limit of API-published posts in 24 hours; the post waits until the window frees.", n))
 		pe.NotBefore = c.now.Add(DefaultPublishLimitWait)
 		return pe
 	case isThrottle(ge.Code):
-		wait := c.usage.RegainAfter
-		if wait <= 0 {
-			wait = DefaultRegain
-		}
-		wait = max(wait, MinRegain)
+		wait := c.usage.ThrottleWait()
 		pe := c.new(pregonero.ClassRateLimited, "rate_limited",
 			fmt.Sprintf("%s is throttling calls (code %d); publishing resumes in about %s.", n, ge.Code, wait.Round(time.Minute)))
 		pe.NotBefore = c.now.Add(wait)
 		return pe
-	case ge.Code == codePermission || (ge.Code >= 200 && ge.Code <= 299):
+	case ge.Code == CodePermission || (ge.Code >= 200 && ge.Code <= 299):
 		return c.new(pregonero.ClassPermanent, "permission", permissionMessage(n, ge))
-	case ge.Code == codeDuplicate:
+	case ge.Code == CodeDuplicate:
 		return c.new(pregonero.ClassDuplicate, "duplicate",
 			fmt.Sprintf("%s says the same message was already posted on this account.", n))
-	case ge.Code == codeNotReady || ge.Subcode == subNotReady:
+	case ge.Code == CodeNotReady || ge.Subcode == SubcodeNotReady:
 		return c.new(pregonero.ClassRetryable, "not_ready",
 			fmt.Sprintf("%s has not finished processing the media yet; it will be tried again.", n))
-	case (ge.Code == -1 || ge.Code == -2) && (ge.Subcode == subContainerExpired || ge.Subcode == subCreateFailed || ge.Subcode == subUploadUnknown):
+	case (ge.Code == -1 || ge.Code == -2) && (ge.Subcode == SubcodeContainerExpired || ge.Subcode == SubcodeCreateFailed || ge.Subcode == SubcodeUploadUnknown):
 		// Nothing was published; the media must be prepared again.
 		return c.new(pregonero.ClassRetryable, "media_failed",
 			fmt.Sprintf("%s could not prepare the media (subcode %d); it will be prepared again.", n, ge.Subcode))
@@ -243,7 +283,7 @@ func (c classifier) graphClass(ge *Error) *pregonero.PublishError {
 		}
 		return c.new(pregonero.ClassRetryable, "transient",
 			fmt.Sprintf("%s reported a temporary error; it will be tried again.", n))
-	case ge.Code == codeCapability:
+	case ge.Code == CodeCapability:
 		return c.new(pregonero.ClassPermanent, "unsupported",
 			fmt.Sprintf("%s says the app lacks the capability for this call: %s", n, ge.Message))
 	default:
@@ -257,7 +297,7 @@ func (c classifier) graphClass(ge *Error) *pregonero.PublishError {
 
 func isThrottle(code int) bool {
 	switch code {
-	case codeAppRateLimit, codeUserRateLimit, codePageRateLimit, codeCallsPerHour, codeAppLimit:
+	case CodeAppRateLimit, CodeUserRateLimit, CodePageRateLimit, CodeCallsPerHour, CodeAppLimit:
 		return true
 	}
 	// 80000–80099 are the Business Use Case throttles (80001 Pages,
@@ -269,9 +309,9 @@ func isTransient(ge *Error) bool {
 	switch {
 	case ge.Transient:
 		return true
-	case ge.Code == codeUnknown || ge.Code == codeService:
+	case ge.Code == CodeUnknown || ge.Code == CodeService:
 		return true
-	case ge.Subcode == subServerError || ge.Subcode == subDownloadTimeout:
+	case ge.Subcode == SubcodeServerError || ge.Subcode == SubcodeDownloadTimeout:
 		return true
 	case (ge.Code == -1 || ge.Code == -2) && ge.Subcode == 0:
 		// A server error without any detail.

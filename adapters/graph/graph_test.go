@@ -308,6 +308,85 @@ func TestUsageOf(t *testing.T) {
 	}
 }
 
+func TestThrottleWait(t *testing.T) {
+	for _, tt := range []struct {
+		regain, want time.Duration
+	}{
+		{0, graph.DefaultRegain},
+		{-time.Minute, graph.DefaultRegain},
+		{time.Second, graph.MinRegain},
+		{graph.MinRegain, graph.MinRegain},
+		{9 * time.Minute, 9 * time.Minute},
+		{2 * time.Hour, 2 * time.Hour},
+	} {
+		if got := (graph.Usage{RegainAfter: tt.regain}).ThrottleWait(); got != tt.want {
+			t.Errorf("ThrottleWait with RegainAfter %v = %v, want %v", tt.regain, got, tt.want)
+		}
+	}
+}
+
+func TestStr(t *testing.T) {
+	var res fb.Result
+	if err := json.Unmarshal([]byte(`{"id":"17","ok":true,"obj":{"id":42},"list":[1],"none":null,"paging":{"next":"https://h/next"}}`), &res); err != nil {
+		t.Fatal(err)
+	}
+	res["num"] = json.Number("12")
+	for field, want := range map[string]string{
+		"id":          "17",
+		"num":         "12",
+		"obj.id":      "",
+		"paging.next": "https://h/next",
+		"ok":          "",
+		"obj":         "",
+		"list":        "",
+		"none":        "",
+		"missing":     "",
+	} {
+		if got := graph.Str(res, field); got != want {
+			t.Errorf("Str(%q) = %q, want %q", field, got, want)
+		}
+	}
+	if got := graph.Str(nil, "id"); got != "" {
+		t.Errorf("Str(nil) = %q, want empty", got)
+	}
+}
+
+func TestStrOfAnswer(t *testing.T) {
+	// huandu/facebook decodes numbers as json.Number: an id sent as a
+	// number reads as its digits.
+	s := serve(t, answer{200, nil, `{"id":1790000000000001,"owner":{"id":"5"}}`})
+	res, err := s.Get("/1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := graph.Str(res, "id"), "1790000000000001"; got != want {
+		t.Errorf("Str(id) = %q, want %q", got, want)
+	}
+	if got, want := graph.Str(res, "owner.id"), "5"; got != want {
+		t.Errorf("Str(owner.id) = %q, want %q", got, want)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"2026-11-27T23:50:00+0000":       time.Date(2026, 11, 27, 23, 50, 0, 0, time.UTC),
+		"2026-11-27T18:50:00-0500":       time.Date(2026, 11, 27, 23, 50, 0, 0, time.UTC),
+		"2026-11-27T23:50:00Z":           time.Date(2026, 11, 27, 23, 50, 0, 0, time.UTC),
+		"2026-11-27T23:50:00.25+01:00":   time.Date(2026, 11, 27, 22, 50, 0, 250e6, time.UTC),
+		"2026-11-27T23:50:00.123456789Z": time.Date(2026, 11, 27, 23, 50, 0, 123456789, time.UTC),
+	} {
+		got, ok := graph.ParseTime(in)
+		if !ok || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v in UTC", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "2026-11-27", "27/11/2026 23:50", "2026-11-27T23:50:00"} {
+		if got, ok := graph.ParseTime(in); ok {
+			t.Errorf("ParseTime(%q) = %v, want it refused", in, got)
+		}
+	}
+}
+
 func TestAsError(t *testing.T) {
 	s := serve(t, answer{400, nil, `{"error":{"message":"m","type":"OAuthException","code":190,"error_subcode":463,"error_user_title":"t","error_user_msg":"u","is_transient":true,"fbtrace_id":"X"}}`})
 	_, err := s.Get("/me", nil)

@@ -35,6 +35,51 @@ func TestValidID(t *testing.T) {
 	}
 }
 
+func TestValidNodeID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"1":                                 true,
+		"17841000000000001":                 true,
+		"12345678901234567890123456789012":  true,
+		"123456789012345678901234567890123": false,
+		"":                                  false,
+		"me":                                false,
+		"1001_122100000000000002":           false,
+		"17_%zz":                            false,
+		"1/media":                           false,
+		"１２":                                false,
+	} {
+		if got := graph.ValidNodeID(id); got != want {
+			t.Errorf("ValidNodeID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
+
+func TestValidPath(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/me":                       true,
+		"/1001":                     true,
+		"/1001_2002":                true,
+		"/1001/feed":                true,
+		"/178411001/media_publish":  true,
+		"/me/accounts":              true,
+		"1001/photos":               true,
+		"":                          false,
+		"/":                         false,
+		"/1001/":                    false,
+		"/1001/Feed":                false,
+		"/1001/feed/extra":          false,
+		"/1001/feed?access_token=x": false,
+		"/17_%zz":                   false,
+		"/17_%zz/media":             false,
+		"/you":                      false,
+		"/1001/../me":               false,
+	} {
+		if got := graph.ValidPath(path); got != want {
+			t.Errorf("ValidPath(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
 func TestScrub(t *testing.T) {
 	for in, want := range map[string]string{
 		`parse "http://h/v25.0/1_%zz?access_token=EAAB123&appsecret_proof=ab12&format=json": invalid URL escape "%zz"`: `parse "http://h/v25.0/1_%zz?access_token=REDACTED&appsecret_proof=REDACTED&format=json": invalid URL escape "%zz"`,

@@ -14,9 +14,10 @@ import (
 	"pregonero/adapters/instagram"
 )
 
-// TestErrorClasses injects every failure of API-FACTS §7 (Instagram) at
-// the request where it happens and checks its class, and that nothing was
-// published unless the outcome is unknown.
+// TestErrorClasses injects every failure Meta documents for Instagram
+// content publishing (Graph error codes and the container error
+// subcodes) at the request where it happens and checks its class, and
+// that nothing was published unless the outcome is unknown.
 func TestErrorClasses(t *testing.T) {
 	tests := []struct {
 		name    string

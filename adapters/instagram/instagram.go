@@ -43,19 +43,18 @@
 // people can still copy them.
 //
 // Every error from Publish and Reconcile is, or wraps, a
-// *pregonero.PublishError, classified by graph.Classify plus the
-// container states of API-FACTS §4 and §7.
+// *pregonero.PublishError, classified by graph.Classify plus the container
+// statuses Meta documents for content publishing (IN_PROGRESS, FINISHED,
+// ERROR, EXPIRED, PUBLISHED) and the error subcodes a failed container's
+// status carries.
 package instagram
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -268,13 +267,13 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 	}
 	cn := &conn{a: a, acct: acct, s: s, ig: strings.TrimSpace(acct.RemoteID)}
 	if cn.ig != "" {
-		if !validID(cn.ig) {
+		if !graph.ValidNodeID(cn.ig) {
 			return nil, badAccountID(acct.ID, "remote_id")
 		}
 		return cn, nil
 	}
 	pageID := strings.TrimSpace(acct.Credentials[CredPageID])
-	if pageID != "" && !validID(pageID) {
+	if pageID != "" && !graph.ValidNodeID(pageID) {
 		return nil, badAccountID(acct.ID, CredPageID+" credential")
 	}
 	key := endpoint + "\x00" + l + "\x00" + pageID + "\x00" + fingerprint(cr.AccessToken)
@@ -302,8 +301,8 @@ func (cn *conn) lookupUser(ctx context.Context, l, pageID string) (string, error
 		if err != nil {
 			return "", fmt.Errorf("look up instagram user: %w", err)
 		}
-		if id := str(res.Get("user_id")); id != "" {
-			if !validID(id) {
+		if id := graph.Str(res, "user_id"); id != "" {
+			if !graph.ValidNodeID(id) {
 				return "", badID("user_id in Instagram's answer about the account's token")
 			}
 			return id, nil
@@ -317,8 +316,8 @@ func (cn *conn) lookupUser(ctx context.Context, l, pageID string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("look up instagram account of page %s: %w", pageID, err)
 	}
-	if id := str(res.Get("instagram_business_account.id")); id != "" {
-		if !validID(id) {
+	if id := graph.Str(res, "instagram_business_account.id"); id != "" {
+		if !graph.ValidNodeID(id) {
 			return "", badID(fmt.Sprintf("instagram_business_account id in Graph's answer about page %s", pageID))
 		}
 		return id, nil
@@ -331,60 +330,6 @@ func fingerprint(token string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// str renders a Graph value (string or json.Number) as a string.
-func str(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
-// statusRecorder is the session's HTTP client with the status of the last
-// answer kept: the library does not expose it, and it belongs in errors.
-type statusRecorder struct {
-	inner fb.HttpClient
-	mu    sync.Mutex
-	code  int
-}
-
-func (r *statusRecorder) record(resp *http.Response) {
-	if resp != nil {
-		r.mu.Lock()
-		r.code = resp.StatusCode
-		r.mu.Unlock()
-	}
-}
-
-func (r *statusRecorder) status() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.code
-}
-
-func (r *statusRecorder) Do(req *http.Request) (*http.Response, error) {
-	resp, err := r.inner.Do(req)
-	r.record(resp)
-	return resp, err
-}
-
-func (r *statusRecorder) Get(url string) (*http.Response, error) {
-	resp, err := r.inner.Get(url)
-	r.record(resp)
-	return resp, err
-}
-
-func (r *statusRecorder) Post(url, bodyType string, body io.Reader) (*http.Response, error) {
-	resp, err := r.inner.Post(url, bodyType, body)
-	r.record(resp)
-	return resp, err
-}
-
 func (cn *conn) get(ctx context.Context, path string, params fb.Params) (fb.Result, error) {
 	return cn.call(ctx, graph.OpRead, fb.GET, path, params)
 }
@@ -392,20 +337,15 @@ func (cn *conn) get(ctx context.Context, path string, params fb.Params) (fb.Resu
 // call sends one request and classifies its failure; op says what a lost
 // answer means.
 func (cn *conn) call(ctx context.Context, op graph.Op, method fb.Method, path string, params fb.Params) (fb.Result, error) {
-	if err := checkPath(path); err != nil {
-		return nil, err
+	if !graph.ValidPath(path) {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "instagram_bad_id",
+			Message: "A request path held something that is not an Instagram id; nothing was sent with it."}
 	}
-	rec := &statusRecorder{inner: cn.s.HttpClient}
 	s := cn.s.WithContext(ctx)
-	s.HttpClient = rec
 	res, err := s.Api(path, method, params)
 	cn.a.recordUsage(cn.acct.ID, res)
-	if err == nil {
-		return res, nil
+	if err != nil {
+		return res, graph.ClassifyIn(s, network, op, err, res, cn.a.now())
 	}
-	pe := *graph.Classify(network, op, err, res, cn.a.now())
-	if pe.HTTPStatus == 0 {
-		pe.HTTPStatus = rec.status()
-	}
-	return res, &pe
+	return res, nil
 }

@@ -24,14 +24,6 @@ const (
 	statusPublished  = "PUBLISHED"
 )
 
-// Graph codes and subcodes the publishing flow acts on itself.
-const (
-	codeNotReady        = 9007
-	subNotReady         = 2207027
-	subPublishLimit     = 2207042
-	subContainerExpired = 2207020
-)
-
 // fetchSubcodes are container errors of Meta failing to download the media
 // from its public URL: fix the hosting and create the container again.
 var fetchSubcodes = map[int]bool{
@@ -97,7 +89,7 @@ func (cn *conn) status(ctx context.Context, id string) (containerStatus, error) 
 	if err != nil {
 		return containerStatus{}, fmt.Errorf("read status of container %s: %w", id, err)
 	}
-	st := containerStatus{code: strings.ToUpper(strings.TrimSpace(str(res.Get("status_code")))), text: str(res.Get("status"))}
+	st := containerStatus{code: strings.ToUpper(strings.TrimSpace(graph.Str(res, "status_code"))), text: graph.Str(res, "status")}
 	if m := subcodeRE.FindString(st.text); m != "" {
 		st.subcode, _ = strconv.Atoi(m)
 	}
@@ -128,18 +120,16 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 		code := "instagram_invalid"
 		for i, e := range errs {
 			msgs[i] = e.Message
-			if e.Field == "text" && e.Code == pregonero.FieldTooLong {
+			switch {
+			case e.Field == "text" && e.Code == pregonero.FieldTooLong:
 				code = "instagram_too_long"
+			case e.Limit == "public_url":
+				return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "instagram_public_url",
+					Message: "Instagram downloads media from a public address, and this server has none: set the server's public_url to an HTTPS address reachable from the internet."}
 			}
 		}
 		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: code,
 			Message: "The post does not fit Instagram's limits: " + strings.Join(msgs, "; ")}
-	}
-	for i, m := range c.Media {
-		if strings.TrimSpace(m.URL) == "" {
-			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "instagram_public_url",
-				Message: fmt.Sprintf("Instagram downloads media from a public address and media[%d] has none: set the server's public_url to an HTTPS address reachable from the internet.", i)}
-		}
 	}
 	cn, err := a.connect(ctx, acct)
 	if err != nil {
@@ -155,7 +145,7 @@ func (p *publication) run(ctx context.Context) (pregonero.Receipt, error) {
 		container = strings.TrimSpace(p.d.Checkpoint[CheckpointContainer])
 	}
 	if container != "" {
-		if !validID(container) {
+		if !graph.ValidNodeID(container) {
 			return pregonero.Receipt{}, badID("container id of the delivery's " + CheckpointContainer + " checkpoint")
 		}
 		p.publishAt = p.a.publishedAt(p.d, p.cn.acct.ID)
@@ -433,12 +423,12 @@ func (p *publication) postContainer(ctx context.Context, params fb.Params) (stri
 	if err != nil {
 		return "", fmt.Errorf("create instagram container: %w", err)
 	}
-	id := str(res.Get("id"))
+	id := graph.Str(res, "id")
 	if id == "" {
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "instagram_malformed_response",
 			Message: "Instagram's answer to the media container request had no id; nothing was published and it will be retried."}
 	}
-	if !validID(id) {
+	if !graph.ValidNodeID(id) {
 		return "", badID("container id in Instagram's answer to the media container request")
 	}
 	return id, nil
@@ -446,7 +436,7 @@ func (p *publication) postContainer(ctx context.Context, params fb.Params) (stri
 
 func notReady(err error) bool {
 	ge, ok := graph.AsError(err)
-	return ok && (ge.Code == codeNotReady || ge.Subcode == subNotReady)
+	return ok && (ge.Code == graph.CodeNotReady || ge.Subcode == graph.SubcodeNotReady)
 }
 
 // What run does after publish.
@@ -471,12 +461,12 @@ func (p *publication) publish(ctx context.Context, container string) (pregonero.
 	}
 	res, err := p.cn.call(ctx, graph.OpCreate, fb.POST, "/"+p.cn.ig+"/media_publish", fb.Params{"creation_id": container})
 	if err == nil {
-		id := str(res.Get("id"))
+		id := graph.Str(res, "id")
 		if id == "" {
 			return pregonero.Receipt{}, nextDone, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_malformed_response",
 				Message: "Instagram answered the publication without a media id; whether the post went out is checked before any new attempt."}
 		}
-		if !validID(id) {
+		if !graph.ValidNodeID(id) {
 			// The post is out: its id is looked up by reconciliation.
 			p.a.countPublished(acct.ID)
 			return pregonero.Receipt{}, nextDone, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "instagram_bad_id",
@@ -489,14 +479,14 @@ func (p *publication) publish(ctx context.Context, container string) (pregonero.
 	pe := pregonero.AsPublishError(err)
 	ge, _ := graph.AsError(err)
 	switch {
-	case ge != nil && ge.Subcode == subContainerExpired:
+	case ge != nil && ge.Subcode == graph.SubcodeContainerExpired:
 		return pregonero.Receipt{}, nextRecreate, nil
-	case ge != nil && (ge.Code == codeNotReady || ge.Subcode == subNotReady):
+	case ge != nil && (ge.Code == graph.CodeNotReady || ge.Subcode == graph.SubcodeNotReady):
 		if !time.Now().Before(p.deadline) {
 			return pregonero.Receipt{}, nextDone, fmt.Errorf("publish container %s: %w", container, err)
 		}
 		return pregonero.Receipt{}, nextWait, nil
-	case ge != nil && ge.Subcode == subPublishLimit:
+	case ge != nil && ge.Subcode == graph.SubcodePublishLimit:
 		q := p.a.lastQuota(acct.ID)
 		limited := *pe
 		limited.NotBefore = p.cn.quotaReset(ctx, q.duration)
@@ -555,10 +545,10 @@ func (p *publication) receipt(ctx context.Context, id string) pregonero.Receipt 
 		p.a.log.Warn("instagram permalink read failed; the receipt uses Instagram's address", logAccount, p.cn.acct.ID, logMediaID, id, logError, err)
 		return r
 	}
-	if u := str(res.Get("permalink")); u != "" {
+	if u := graph.Str(res, "permalink"); u != "" {
 		r.URL = u
 	}
-	if t, ok := parseTime(str(res.Get("timestamp"))); ok {
+	if t, ok := graph.ParseTime(graph.Str(res, "timestamp")); ok {
 		r.PublishedAt = t
 	}
 	return r

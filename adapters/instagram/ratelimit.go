@@ -107,7 +107,7 @@ func (cn *conn) quotaReset(ctx context.Context, window time.Duration) time.Time 
 	start := now.Add(-window)
 	var oldest time.Time
 	err := cn.list(ctx, "media", "id,timestamp", start, time.Time{}, func(m mediaItem) bool {
-		if t, ok := parseTime(m.Timestamp); ok && !t.Before(start) && (oldest.IsZero() || t.Before(oldest)) {
+		if t, ok := graph.ParseTime(m.Timestamp); ok && !t.Before(start) && (oldest.IsZero() || t.Before(oldest)) {
 			oldest = t
 		}
 		return false
@@ -158,11 +158,7 @@ func (a *Adapter) recordUsage(accountID string, res fb.Result) {
 		st.throttledUntil = time.Time{}
 		return
 	}
-	wait := u.RegainAfter
-	if wait <= 0 {
-		wait = graph.DefaultRegain
-	}
-	st.throttledUntil = a.now().Add(max(wait, graph.MinRegain))
+	st.throttledUntil = a.now().Add(u.ThrottleWait())
 }
 
 // RateLimit returns what the account may still publish: while the Graph

@@ -18,9 +18,6 @@ import (
 	"pregonero/adapters/graph"
 )
 
-// graphTime is the timestamp format of Graph bodies.
-const graphTime = "2006-01-02T15:04:05-0700"
-
 // pageSize is the number of media asked per page of a list.
 const pageSize = 50
 
@@ -61,7 +58,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		return pregonero.Receipt{}, false, nil
 	}
-	if !validID(container) {
+	if !graph.ValidNodeID(container) {
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", badID("container id of the delivery's "+CheckpointContainer+" checkpoint"))
 	}
 	st, err := cn.status(ctx, container)
@@ -179,7 +176,7 @@ func (cn *conn) find(ctx context.Context, t target, at, since time.Time) (pregon
 	}
 	var after, before []mediaItem
 	err := cn.list(ctx, t.edge, "id,caption,timestamp,permalink,media_type", from, until, func(m mediaItem) bool {
-		ts, ok := parseTime(m.Timestamp)
+		ts, ok := graph.ParseTime(m.Timestamp)
 		if !ok {
 			return false
 		}
@@ -189,7 +186,7 @@ func (cn *conn) find(ctx context.Context, t target, at, since time.Time) (pregon
 		if !until.IsZero() && ts.After(until) {
 			return false
 		}
-		if !t.types[strings.ToUpper(strings.TrimSpace(m.MediaType))] || normalize(m.Caption) != t.caption || !validID(m.ID) {
+		if !t.types[strings.ToUpper(strings.TrimSpace(m.MediaType))] || normalize(m.Caption) != t.caption || !graph.ValidNodeID(m.ID) {
 			return false
 		}
 		if at.IsZero() || !ts.Before(at) {
@@ -215,7 +212,7 @@ func (cn *conn) find(ctx context.Context, t target, at, since time.Time) (pregon
 	default:
 		return pregonero.Receipt{}, verdictAbsent, nil
 	}
-	ts, _ := parseTime(best.Timestamp)
+	ts, _ := graph.ParseTime(best.Timestamp)
 	r := pregonero.Receipt{RemoteID: best.ID, URL: best.Permalink, PublishedAt: ts}
 	if r.URL == "" {
 		r.URL = fallbackURL
@@ -293,7 +290,7 @@ func (cn *conn) fallbackReceipt(ctx context.Context, container string, at time.T
 		cn.a.log.Warn("instagram username unreadable; the receipt uses Instagram's address", logAccount, cn.acct.ID, logError, err)
 		return r
 	}
-	if u := str(res.Get("username")); usernameRE.MatchString(u) {
+	if u := graph.Str(res, "username"); usernameRE.MatchString(u) {
 		r.URL = fallbackURL + u + "/"
 	}
 	return r
@@ -355,7 +352,7 @@ func (cn *conn) list(ctx context.Context, edge, fields string, since, until time
 				return nil
 			}
 		}
-		next := str(res.Get("paging.next"))
+		next := graph.Str(res, "paging.next")
 		if next == "" || len(out.Data) == 0 {
 			return nil
 		}
@@ -390,17 +387,11 @@ func (cn *conn) next(ctx context.Context, next string) (fb.Result, error) {
 		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "instagram_malformed_response",
 			Message: "Instagram's next page of results has an unusable address; it will be read again."}
 	}
-	rec := &statusRecorder{inner: cn.s.HttpClient}
 	s := cn.s.WithContext(ctx)
-	s.HttpClient = rec
 	res, err := s.Request(req)
 	cn.a.recordUsage(cn.acct.ID, res)
 	if err != nil {
-		pe := *graph.Classify(network, graph.OpRead, err, res, cn.a.now())
-		if pe.HTTPStatus == 0 {
-			pe.HTTPStatus = rec.status()
-		}
-		return res, &pe
+		return res, graph.ClassifyIn(s, network, graph.OpRead, err, res, cn.a.now())
 	}
 	return res, nil
 }
@@ -422,15 +413,4 @@ func decode(res fb.Result, v any) error {
 		return fmt.Errorf("decode graph result: %w", err)
 	}
 	return nil
-}
-
-// parseTime reads a Graph timestamp ("2026-11-27T23:50:00+0000"), or an
-// RFC 3339 one.
-func parseTime(s string) (time.Time, bool) {
-	for _, layout := range []string{graphTime, time.RFC3339Nano} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }

@@ -9,7 +9,7 @@ import (
 	"pregonero"
 )
 
-// Limits of Instagram content publishing (API-FACTS §4).
+// Limits of Instagram content publishing, as Meta documents them.
 const (
 	// MaxCaptionChars is the length limit of a caption, in characters.
 	MaxCaptionChars = 2200
@@ -123,8 +123,8 @@ func isHandleRune(r rune) bool {
 // Validate checks the content against Instagram's limits without
 // contacting Instagram. Each error names the field (text, format, media,
 // media[i], media[i].duration), the limit and the actual value; Target is
-// the account id. Media URLs are not checked: they are signed when the
-// delivery is sent.
+// the account id. Media must come with a public URL (MediaBlob.URL): the
+// server hands Meta signed links to its own media, which needs public_url.
 func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []pregonero.FieldError {
 	target := ""
 	if acct != nil {
@@ -197,6 +197,15 @@ func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []prego
 		default:
 			add(field, pregonero.FieldUnsupported, "image/jpeg, video/mp4, video/quicktime", m.MIME,
 				"%s is %q; Instagram takes JPEG images and MP4 or MOV videos", field, m.MIME)
+		}
+	}
+	for _, m := range c.Media {
+		if m.Media != nil && m.URL == "" {
+			// Meta downloads each file from a public address; without
+			// public_url the server has none to give.
+			add("media", pregonero.FieldUnsupported, "public_url", nil,
+				"Instagram downloads media from a public address, and this server has no public_url: set public_url to an HTTPS address reachable from the internet")
+			break
 		}
 	}
 	return errs

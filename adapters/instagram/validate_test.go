@@ -18,7 +18,8 @@ import (
 // media returns a blob with the given type, size and dimensions and no
 // bytes, for offline validation.
 func media(mime string, size int64, w, h int) pregonero.MediaBlob {
-	return pregonero.MediaBlob{Media: &pregonero.Media{ID: "m_test", MIME: mime, Size: size, Width: w, Height: h, CreatedAt: time.Now()}}
+	return pregonero.MediaBlob{Media: &pregonero.Media{ID: "m_test", MIME: mime, Size: size, Width: w, Height: h, CreatedAt: time.Now()},
+		URL: "https://pregonero.example/media/m_test?exp=1&sig=x"}
 }
 
 func jpegOf(w, h int) pregonero.MediaBlob { return media("image/jpeg", 200_000, w, h) }
@@ -103,6 +104,8 @@ func TestValidateRefuses(t *testing.T) {
 			"format", pregonero.FieldUnsupported, "", "live", "live"},
 		{"media without a file", pregonero.Content{Text: "hi", Media: []pregonero.MediaBlob{{}}},
 			"media[0]", pregonero.FieldRequired, "", "", "no file"},
+		{"media without a public URL (no public_url)", pregonero.Content{Text: "hi", Media: []pregonero.MediaBlob{{Media: jpegOf(1080, 1080).Media}}},
+			"media", pregonero.FieldUnsupported, "public_url", "", "set public_url to an HTTPS address"},
 	}
 	a := instagram.New(instagram.Config{Logger: discard})
 	for _, tt := range tests {

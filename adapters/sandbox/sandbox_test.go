@@ -3,7 +3,6 @@ package sandbox_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"pregonero/adapters/sandbox"
 	xfake "pregonero/adapters/x/fake"
 	ytfake "pregonero/adapters/youtube/fake"
+	"pregonero/media/mediatest"
 )
 
 // start serves a sandbox on a free port until the test ends and returns
@@ -292,22 +292,6 @@ func TestListenAndServeReportsBusyAddress(t *testing.T) {
 	}
 }
 
-// mp4 is a minimal MP4 of size bytes: ftyp, moov and an mdat of bytes
-// derived from seed.
-func mp4(size int, seed byte) []byte {
-	box := func(typ string, payload []byte) []byte {
-		b := binary.BigEndian.AppendUint32(nil, uint32(8+len(payload)))
-		return append(append(b, typ...), payload...)
-	}
-	ftyp := box("ftyp", []byte("isom\x00\x00\x02\x00isomiso2avc1mp41"))
-	moov := box("moov", box("mvhd", make([]byte, 100)))
-	data := make([]byte, size-len(ftyp)-len(moov)-8)
-	for i := range data {
-		data[i] = byte(i*7) ^ seed
-	}
-	return bytes.Join([][]byte{ftyp, moov, box("mdat", data)}, nil)
-}
-
 func TestSandboxYouTube(t *testing.T) {
 	s := sandbox.New(sandbox.Options{})
 	base := start(t, s)
@@ -337,7 +321,7 @@ func TestSandboxYouTube(t *testing.T) {
 	})
 
 	t.Run("a resumable upload completes and is listed under network youtube", func(t *testing.T) {
-		v, err := insert("Rendición de cuentas", mp4(700<<10, 1), 256<<10)
+		v, err := insert("Rendición de cuentas", mediatest.MP4(700<<10, 5000, 1280, 720, 1), 256<<10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -360,7 +344,7 @@ func TestSandboxYouTube(t *testing.T) {
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("add fault: status %d", res.StatusCode)
 		}
-		_, err = insert("Con falla", mp4(20<<10, 2), 1<<20)
+		_, err = insert("Con falla", mediatest.MP4(20<<10, 5000, 1280, 720, 2), 1<<20)
 		var ge *googleapi.Error
 		if !errors.As(err, &ge) || ge.Code != 503 || len(ge.Errors) == 0 || ge.Errors[0].Reason != "backendError" {
 			t.Errorf("err = %v, want 503 backendError", err)

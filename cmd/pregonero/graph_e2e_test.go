@@ -384,3 +384,42 @@ func TestInstagramBadInputRefusedAtCreation(t *testing.T) {
 		}
 	})
 }
+
+// Without public_url Meta cannot fetch media: an Instagram post with media
+// is refused when queued, naming the setting, not when it is due.
+func TestInstagramWithoutPublicURLIsRefusedAtCreation(t *testing.T) {
+	cfg := writeGraphConfig(t, t.TempDir(), "127.0.0.1:0", `""`, "400001")
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(raw), "embedded: false", "embedded: true", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := main.NewMain()
+	m.Stderr = io.Discard
+	if err := m.ParseFlags([]string{"-config", cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	a := newAPI(t, "http://"+m.Addr, m.Config.DataDir)
+	photo := a.upload("foto.jpg", mediatest.JPEG(320, 320, 5), "")
+	var e struct {
+		Error struct {
+			Fields []struct{ Target, Field, Message string } `json:"fields"`
+		} `json:"error"`
+	}
+	if code := a.do("POST", "/api/v1/posts", map[string]any{"text": "Hola", "targets": []string{"ig-400001"}, "media": []string{photo}}, &e); code != http.StatusUnprocessableEntity {
+		t.Fatalf("got %d, want 422", code)
+	}
+	for _, f := range e.Error.Fields {
+		if f.Target == "ig-400001" && f.Field == "media" && strings.Contains(f.Message, "public_url") {
+			return
+		}
+	}
+	t.Errorf("no error naming public_url: %+v", e.Error.Fields)
+}

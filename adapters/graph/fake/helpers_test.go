@@ -1,14 +1,8 @@
 package fake_test
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +16,7 @@ import (
 
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/graph/fake"
+	"pregonero/media/mediatest"
 )
 
 // Accounts the tests act as.
@@ -167,55 +162,22 @@ func str(t *testing.T, res fb.Result, field string) string {
 // jpegImage is a real JPEG of the given size.
 func jpegImage(t *testing.T, w, h int) []byte {
 	t.Helper()
-	b, err := jpegData(w, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return mediatest.JPEG(w, h, 0)
 }
 
-func jpegData(w, h int) ([]byte, error) {
-	var b bytes.Buffer
-	err := jpeg.Encode(&b, picture(w, h), &jpeg.Options{Quality: 80})
-	return b.Bytes(), err
-}
+// jpegData is jpegImage for a fuzz corpus, where no test is at hand; it
+// never fails.
+func jpegData(w, h int) ([]byte, error) { return mediatest.JPEG(w, h, 0), nil }
 
 // pngImage is a real PNG of the given size.
 func pngImage(t *testing.T, w, h int) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, picture(w, h)); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return mediatest.PNG(w, h, 0)
 }
 
-func picture(w, h int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
-		}
-	}
-	return img
-}
-
-// mp4Video is a minimal valid MP4: an ftyp box and a moov box holding an
-// mvhd box.
-func mp4Video() []byte {
-	box := func(typ string, payload []byte) []byte {
-		b := make([]byte, 8, 8+len(payload))
-		binary.BigEndian.PutUint32(b, uint32(8+len(payload)))
-		copy(b[4:], typ)
-		return append(b, payload...)
-	}
-	ftyp := box("ftyp", []byte("isom\x00\x00\x02\x00isomiso2avc1mp41"))
-	mvhd := make([]byte, 100)
-	binary.BigEndian.PutUint32(mvhd[12:], 1000) // timescale
-	binary.BigEndian.PutUint32(mvhd[16:], 3000) // duration: 3 s
-	binary.BigEndian.PutUint32(mvhd[20:], 0x00010000)
-	return append(ftyp, box("moov", box("mvhd", mvhd))...)
-}
+// mp4Video is a small valid MP4 (ftyp brand isom, a moov box) of a 3-second
+// 640×360 video.
+func mp4Video() []byte { return mediatest.MP4(1<<10, 3000, 640, 360, 0) }
 
 // mediaServer serves the files the fake downloads, like a CDN would.
 type mediaServer struct {

@@ -4,13 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"image"
-	"image/color"
 	"image/gif"
-	"image/jpeg"
-	"image/png"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,6 +20,7 @@ import (
 
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/youtube/fake"
+	"pregonero/media/mediatest"
 )
 
 // t0 is a Friday noon UTC, 04:00 in Los Angeles (standard time).
@@ -133,7 +129,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.base.RoundTrip(req)
 }
 
-// box is an ISO BMFF box.
+// box is an ISO BMFF box. It stays for the QuickTime test, whose file
+// (ftyp brand "qt  ") mediatest does not make.
 func box(typ string, payload ...[]byte) []byte {
 	n := 8
 	for _, p := range payload {
@@ -147,55 +144,31 @@ func box(typ string, payload ...[]byte) []byte {
 	return b
 }
 
-// mp4 is a minimal MP4 of exactly size bytes (ftyp, moov with a movie
-// header, and an mdat of bytes derived from seed, so different seeds give
-// different files).
+// mp4 is a 5-second 1280×720 MP4 of exactly size bytes (at least a few
+// hundred) whose media data derives from seed, so that different seeds
+// give different files and the fake does not reject one as a duplicate.
+// mediatest varies the bytes by a byte-sized seed: seeds equal modulo 256
+// give the same file, and the tests keep theirs apart.
 func mp4(size int, seed uint64) []byte {
-	ftyp := box("ftyp", []byte("isom\x00\x00\x02\x00isomiso2avc1mp41"))
-	mvhd := make([]byte, 100)
-	binary.BigEndian.PutUint32(mvhd[12:], 1000) // timescale
-	binary.BigEndian.PutUint32(mvhd[16:], 5000) // duration: 5 s
-	moov := box("moov", box("mvhd", mvhd))
-	data := make([]byte, size-len(ftyp)-len(moov)-8)
-	rng := rand.New(rand.NewPCG(seed, seed+1))
-	for i := range data {
-		data[i] = byte(rng.Uint32())
-	}
-	return bytes.Join([][]byte{ftyp, moov, box("mdat", data)}, nil)
-}
-
-func picture(w, h int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for x := range w {
-		for y := range h {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 128, 255})
-		}
-	}
-	return img
+	return mediatest.MP4(size, 5000, 1280, 720, uint8(seed))
 }
 
 func jpegBytes(t *testing.T) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, picture(128, 72), nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return mediatest.JPEG(128, 72, 0)
 }
 
 func pngBytes(t *testing.T) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, picture(64, 36)); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return mediatest.PNG(64, 36, 0)
 }
 
+// gifBytes is a GIF thumbnail, a format mediatest does not encode: it
+// draws mediatest's image with image/gif.
 func gifBytes(t *testing.T) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := gif.Encode(&b, picture(16, 9), nil); err != nil {
+	if err := gif.Encode(&b, mediatest.Image(16, 9, 0), nil); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
