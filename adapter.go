@@ -86,6 +86,15 @@ type Withdrawer interface {
 	Withdraw(ctx context.Context, d *Delivery, a *Account) error
 }
 
+// Verifier is implemented by adapters whose network may still refuse a
+// post after accepting it: YouTube processes an upload and may then reject
+// it (a duplicate, a copyright claim) or keep it private. Verify reports
+// whether the network has decided (done) and, when it refused or
+// restricted the post, why, as a *PublishError of class permanent.
+type Verifier interface {
+	Verify(ctx context.Context, d *Delivery, a *Account) (done bool, refused *PublishError, err error)
+}
+
 // Measurer is implemented by adapters whose network limits text by a
 // length of its own (X's weighted length), so that a person sees the count
 // while writing. It reports the length of what would be sent and the limit.

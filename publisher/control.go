@@ -268,6 +268,19 @@ func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post,
 	return p.cfg.Store.Post(ctx, postID)
 }
 
+// loadAccount returns an account with its credentials, from the
+// publisher's cache or the store.
+func (p *Publisher) loadAccount(ctx context.Context, id string) (*pregonero.Account, error) {
+	if a := p.account(id); a != nil {
+		return a, nil
+	}
+	a, err := p.cfg.Store.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return p.withCredentials(a), nil
+}
+
 // withdraw takes back the post's deliveries that the network holds for an
 // instant still to come (uploaded ahead of time) and marks them canceled.
 // A failure is returned: the post would go public at its time.
@@ -282,13 +295,9 @@ func (p *Publisher) withdraw(ctx context.Context, post *pregonero.Post) (int, er
 		if !ok {
 			continue
 		}
-		a := p.account(d.AccountID)
-		if a == nil {
-			sa, err := p.cfg.Store.Account(ctx, d.AccountID)
-			if err != nil {
-				return n, fmt.Errorf("withdraw %s: %w", d.ID, err)
-			}
-			a = p.withCredentials(sa)
+		a, err := p.loadAccount(ctx, d.AccountID)
+		if err != nil {
+			return n, fmt.Errorf("withdraw %s: %w", d.ID, err)
 		}
 		if err := w.Withdraw(ctx, d, a); err != nil {
 			pe := pregonero.AsPublishError(err)

@@ -242,6 +242,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}); err != nil {
 		return err
 	}
+	// Networks that decide after accepting (YouTube's processing) are
+	// asked what became of recent posts.
+	if err := m.Scheduler.AddJob("45 */5 * * * *", func() {
+		if _, err := m.Publisher.Verify(ctx); err != nil {
+			log.Error("verification of published posts", "err", err)
+		}
+	}); err != nil {
+		return err
+	}
 	if err := m.scheduleMediaGC(ctx); err != nil {
 		return err
 	}

@@ -360,3 +360,38 @@ func TestCLICreatesAVideoPost(t *testing.T) {
 		t.Errorf("bad -made-for-kids: exit %d, want 2", code)
 	}
 }
+
+// YouTube accepts the upload of bytes the channel already has and rejects
+// it while processing: the verification pass turns the delivery failed
+// with YouTube's reason, while the first video stays published.
+func TestYouTubeRejectionAfterProcessingFailsTheDelivery(t *testing.T) {
+	m, a := mustRunYouTubeMain(t, "", "gobantioquia")
+	video := a.upload("informe.mp4", mediatest.MP4(300<<10, 60_000, 1280, 720, 11), "")
+	var first, again postView
+	a.do("POST", "/api/v1/posts", videoPost("yt-gobantioquia", "Informe 50", video, time.Time{}), &first)
+	waitVideo(t, a, first.ID, func(d videoDelivery) bool { return d.State == "published" })
+	a.do("POST", "/api/v1/posts", videoPost("yt-gobantioquia", "Informe 50 (otra vez)", video, time.Time{}), &again)
+	waitVideo(t, a, again.ID, func(d videoDelivery) bool { return d.State == "published" })
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := m.Publisher.Verify(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			Deliveries []videoDelivery `json:"deliveries"`
+		}
+		a.do("GET", "/api/v1/posts/"+again.ID, nil, &p)
+		if d := p.Deliveries[0]; d.State == "failed" {
+			if d.LastError == nil || d.LastError.Code != "youtube_upload_rejected" || !strings.Contains(d.LastError.Message, "these bytes") {
+				t.Errorf("got last error %+v, want YouTube's duplicate rejection", d.LastError)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the rejected video still shows %+v", p.Deliveries[0])
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	waitVideo(t, a, first.ID, func(d videoDelivery) bool { return d.State == "published" })
+}

@@ -1,0 +1,89 @@
+package publisher_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"pregonero"
+	"pregonero/publisher"
+)
+
+// verifierAdapter is a fakeAdapter whose network decides after accepting.
+type verifierAdapter struct {
+	*fakeAdapter
+	mu      sync.Mutex
+	verdict map[string]*pregonero.PublishError // by remote id; absent: still processing
+	done    map[string]bool
+	calls   int
+}
+
+func (v *verifierAdapter) Verify(_ context.Context, d *pregonero.Delivery, _ *pregonero.Account) (bool, *pregonero.PublishError, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.calls++
+	return v.done[d.RemoteID], v.verdict[d.RemoteID], nil
+}
+
+func TestVerifyFailsWhatTheNetworkRefusedAfterPublication(t *testing.T) {
+	h := newHarness(t)
+	h.pub.Close()
+	va := &verifierAdapter{fakeAdapter: &fakeAdapter{}, verdict: map[string]*pregonero.PublishError{}, done: map[string]bool{}}
+	p, err := publisher.New(publisher.Config{
+		Store: h.db, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: va},
+		Clock: h.clock, Rand: func() float64 { return 0.5 }, Limits: map[pregonero.Network]publisher.Limit{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	h.pub = p
+
+	ok, refused, processing := h.post("x-a", t0, "uno"), h.post("x-a", t0, "dos"), h.post("x-a", t0, "tres")
+	h.tick()
+	for _, d := range []*pregonero.Delivery{ok, refused, processing} {
+		h.wait(d.ID, state(pregonero.DeliveryPublished))
+	}
+	va.mu.Lock()
+	va.done["r-"+ok.ID], va.done["r-"+refused.ID] = true, true
+	va.verdict["r-"+refused.ID] = &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "youtube_upload_rejected", Message: "YouTube rejected video: duplicate."}
+	va.mu.Unlock()
+
+	n, err := p.Verify(context.Background())
+	if err != nil || n != 2 {
+		t.Fatalf("Verify = %d, %v; want 2 settled", n, err)
+	}
+	got := func(id string) *pregonero.Delivery {
+		d, err := h.db.Delivery(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := got(ok.ID); d.State != pregonero.DeliveryPublished || d.Checkpoint[publisher.CheckpointVerified] != "ok" {
+		t.Errorf("accepted: got %s %v, want published and verified", d.State, d.Checkpoint)
+	}
+	if d := got(refused.ID); d.State != pregonero.DeliveryFailed || d.LastError == nil || d.LastError.Code != "youtube_upload_rejected" {
+		t.Errorf("refused: got %s %+v, want failed with the network's reason", d.State, d.LastError)
+	}
+	if d := got(processing.ID); d.State != pregonero.DeliveryPublished || d.Checkpoint[publisher.CheckpointVerified] != "" {
+		t.Errorf("processing: got %s %v, want published and not yet verified", d.State, d.Checkpoint)
+	}
+	// A second pass asks only about the one still processing.
+	va.mu.Lock()
+	va.calls = 0
+	va.mu.Unlock()
+	h.clock.Set(t0.Add(5 * time.Minute))
+	if n, err := p.Verify(context.Background()); err != nil || n != 0 {
+		t.Errorf("second Verify = %d, %v; want nothing settled", n, err)
+	}
+	va.mu.Lock()
+	defer va.mu.Unlock()
+	if va.calls != 1 {
+		t.Errorf("second pass asked %d times, want once (the video still processing)", va.calls)
+	}
+}
