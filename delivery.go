@@ -32,7 +32,7 @@ const (
 	HoldNeedsReauth   = "needs_reauth"    // the account's credentials were refused
 	HoldBlocked       = "account_blocked" // the network stopped the account (usage cap, policy block)
 	HoldOverdue       = "overdue"         // overdue beyond the grace after a pause: a person decides
-	HoldUnverifiable  = "unverifiable"    // may be published, and its content is gone: a person checks
+	HoldUnverifiable  = "unverifiable"    // may be published and cannot be checked: a person looks, then cancels or releases
 )
 
 // Delivery is one post going to one account: the unit the scheduler
@@ -51,6 +51,9 @@ type Delivery struct {
 	PublishedAt   time.Time      `json:"published_at,omitzero"`
 	LastError     *DeliveryError `json:"last_error,omitempty"`
 	HoldReason    string         `json:"hold_reason,omitempty"`
+	// ReleasedAt is when a person last released the held delivery; the
+	// staleness limit counts from then, not from its scheduled time.
+	ReleasedAt time.Time `json:"released_at,omitzero"`
 	// Claimed is set while the publisher owns the delivery: taken out of the
 	// due-time index by a claim and not yet given back. At start-up every
 	// claimed delivery is recovered (sending becomes in_doubt).
@@ -137,9 +140,13 @@ type Attempt struct {
 	NetworkMessage string `json:"network_message,omitempty"`
 	HTTPStatus     int    `json:"http_status,omitempty"`
 	// Reconciled records what reconciliation found for an attempt whose
-	// outcome was unknown: "found" or "absent".
+	// outcome was unknown: "found", "absent", or ReconciledByPerson.
 	Reconciled string `json:"reconciled,omitempty"`
 }
+
+// ReconciledByPerson marks an unknown attempt a person declared absent by
+// releasing a delivery the network could not verify.
+const ReconciledByPerson = "absent_per_person"
 
 // DeliveryError is the last failure of a delivery, in actionable words.
 type DeliveryError struct {

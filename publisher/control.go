@@ -169,7 +169,12 @@ func release(at time.Time) func(*pregonero.Delivery) error {
 		if x.State != pregonero.DeliveryHeld {
 			return pregonero.Errorf(pregonero.ECONFLICT, "delivery %s is %s, not held", x.ID, x.State)
 		}
-		x.State, x.HoldReason, x.NextAttemptAt = pregonero.DeliveryQueued, "", at
+		if x.HoldReason == pregonero.HoldUnverifiable {
+			// The network could not tell; the person who releases it
+			// has looked and found the post absent.
+			x.MarkReconciled(pregonero.ReconciledByPerson)
+		}
+		x.State, x.HoldReason, x.NextAttemptAt, x.ReleasedAt = pregonero.DeliveryQueued, "", at, at
 		if x.NeedsReconcile() {
 			x.State = pregonero.DeliveryInDoubt
 		}

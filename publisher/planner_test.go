@@ -2,6 +2,7 @@ package publisher_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,5 +209,40 @@ func TestSendTimeoutGrowsWithTheMedia(t *testing.T) {
 	// One minute plus 600 s of media at the minimum rate.
 	if budget < 10*time.Minute || budget > 11*time.Minute+5*time.Second {
 		t.Errorf("got a send budget of %v, want about 11 minutes", budget)
+	}
+}
+
+// A delivery whose outcome cannot be checked long past its time is held
+// for a person; releasing it is the person's word that the post is absent,
+// and it is sent.
+func TestUncheckableLongAfterItsTimeIsHeldThenReleasedAndSent(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	p := &pregonero.Post{ID: "p_unk", Text: "hola", Targets: []string{"x-a"}, ScheduledAt: t0.Add(-7 * time.Hour), CreatedAt: t0, UpdatedAt: t0}
+	d := &pregonero.Delivery{ID: "d_unk", PostID: p.ID, AccountID: "x-a", Network: pregonero.NetworkX, State: pregonero.DeliveryInDoubt,
+		ScheduledAt: p.ScheduledAt, NextAttemptAt: t0.Add(-time.Minute),
+		Attempts: []pregonero.Attempt{{N: 1, StartedAt: p.ScheduledAt, FinishedAt: p.ScheduledAt, Outcome: pregonero.OutcomeUnknown}}}
+	p.Deliveries = []*pregonero.Delivery{d}
+	if err := h.db.CreatePosts(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	h.ad.ReconcileFn = func(*pregonero.Delivery, time.Time) (pregonero.Receipt, bool, error) {
+		return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_timeline_unavailable", Message: "The timeline could not be read."}
+	}
+	h.tick()
+	got := h.wait(d.ID, state(pregonero.DeliveryHeld))
+	if got.HoldReason != pregonero.HoldUnverifiable || !strings.Contains(got.LastError.Message, "release it") {
+		t.Fatalf("got hold %q %+v, want unverifiable with what to do", got.HoldReason, got.LastError)
+	}
+	if pub, _ := h.ad.calls(); len(pub) != 0 {
+		t.Fatalf("sent %v while it could not be checked", pub)
+	}
+	if _, err := h.pub.Release(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.tick()
+	got = h.wait(d.ID, state(pregonero.DeliveryPublished))
+	if got.Attempts[0].Reconciled != pregonero.ReconciledByPerson {
+		t.Errorf("got the first attempt reconciled %q, want %q", got.Attempts[0].Reconciled, pregonero.ReconciledByPerson)
 	}
 }

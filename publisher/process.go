@@ -290,6 +290,14 @@ func (p *Publisher) reconcile(ctx context.Context, l *lane, d *pregonero.Deliver
 			p.blockAccount(a, pe)
 			p.hold(d, pregonero.HoldBlocked, pe.Message)
 		default:
+			if p.stale(d, now) {
+				// Long past its time and still impossible to check: a
+				// person looks instead of the checks going on forever.
+				p.hold(d, pregonero.HoldUnverifiable, fmt.Sprintf(
+					"For more than %s after its time it could not be checked whether the post reached %s: %s Look at the account: cancel the post if it is there, or release it to send it.",
+					p.cfg.Staleness, d.Network.Title(), pe.Message))
+				return false
+			}
 			next := now.Add(p.backoff(len(d.Attempts)))
 			if pe.NotBefore.After(next) {
 				next = pe.NotBefore
@@ -714,8 +722,10 @@ func (p *Publisher) canceled(id string) bool {
 	return ok && v.(*claim).state.Load() == claimCanceled
 }
 
+// stale reports whether a delivery is too late to go out unasked: more
+// than Staleness after its time, or after a person last released it.
 func (p *Publisher) stale(d *pregonero.Delivery, now time.Time) bool {
-	return p.cfg.Staleness > 0 && now.Sub(d.ScheduledAt) > p.cfg.Staleness
+	return p.cfg.Staleness > 0 && now.Sub(later(d.ScheduledAt, d.ReleasedAt)) > p.cfg.Staleness
 }
 
 func (p *Publisher) staleError(now time.Time) *pregonero.DeliveryError {

@@ -30,7 +30,7 @@ const recordVersion = 1
 //	 "next_attempt_at","attempts":[{"n","started_at","finished_at",
 //	 "outcome","code","message","network_message","http_status",
 //	 "reconciled"}],"remote_id","url","published_at","last_error":{"class",
-//	 "code","message","network_message","at"},"hold_reason","claimed",
+//	 "code","message","network_message","at"},"hold_reason","released_at","claimed",
 //	 "checkpoint":{},"progress":{"sent_bytes","total_bytes","at"},"updated_at"}
 //
 // Post v1:
@@ -230,6 +230,7 @@ func appendDelivery(dst []byte, d *pregonero.Delivery) ([]byte, error) {
 		e.close()
 	}
 	e.strOmit("hold_reason", d.HoldReason)
+	e.time("released_at", d.ReleasedAt)
 	if d.Claimed {
 		e.key("claimed")
 		e.b = append(e.b, "true"...)
@@ -758,6 +759,8 @@ func decodeDelivery(b []byte) (*pregonero.Delivery, error) {
 			err = decodeDeliveryError(d, out.LastError)
 		case "hold_reason":
 			out.HoldReason, err = d.string()
+		case "released_at":
+			out.ReleasedAt, err = d.time()
 		case "claimed":
 			out.Claimed, err = d.bool()
 		case "checkpoint":

@@ -50,6 +50,7 @@ type deliveryJSON struct {
 	PublishedAt   int64              `json:"published_at,omitempty"`
 	LastError     *deliveryErrorJSON `json:"last_error,omitempty"`
 	HoldReason    string             `json:"hold_reason,omitempty"`
+	ReleasedAt    int64              `json:"released_at,omitempty"`
 	Claimed       bool               `json:"claimed,omitempty"`
 	Checkpoint    map[string]string  `json:"checkpoint,omitempty"`
 	Progress      *progressJSON      `json:"progress,omitempty"`
@@ -102,7 +103,7 @@ func toDeliveryJSON(d *pregonero.Delivery) deliveryJSON {
 	j := deliveryJSON{
 		V: 1, ID: d.ID, PostID: d.PostID, AccountID: d.AccountID, Network: string(d.Network), State: string(d.State),
 		ScheduledAt: nanos(d.ScheduledAt), NextAttemptAt: nanos(d.NextAttemptAt), RemoteID: d.RemoteID, URL: d.URL,
-		PublishedAt: nanos(d.PublishedAt), HoldReason: d.HoldReason, Claimed: d.Claimed, Checkpoint: d.Checkpoint,
+		PublishedAt: nanos(d.PublishedAt), HoldReason: d.HoldReason, ReleasedAt: nanos(d.ReleasedAt), Claimed: d.Claimed, Checkpoint: d.Checkpoint,
 		UpdatedAt: nanos(d.UpdatedAt),
 	}
 	if d.Progress != nil {
@@ -158,7 +159,7 @@ func randomDelivery(r *rand.Rand) *pregonero.Delivery {
 		ID: "d_" + randomText(r), PostID: "p_" + randomText(r), AccountID: "acct" + randomText(r),
 		Network: pregonero.Network(randomText(r)), State: allStates[r.IntN(len(allStates))],
 		ScheduledAt: randomTime(r), NextAttemptAt: randomTime(r), RemoteID: randomText(r), URL: randomText(r),
-		PublishedAt: randomTime(r), HoldReason: randomText(r), Claimed: r.IntN(2) == 0, UpdatedAt: randomTime(r),
+		PublishedAt: randomTime(r), HoldReason: randomText(r), ReleasedAt: randomTime(r), Claimed: r.IntN(2) == 0, UpdatedAt: randomTime(r),
 	}
 	for i := range r.IntN(4) {
 		d.Attempts = append(d.Attempts, pregonero.Attempt{
