@@ -95,6 +95,16 @@ type Verifier interface {
 	Verify(ctx context.Context, d *Delivery, a *Account) (done bool, refused *PublishError, err error)
 }
 
+// Cleaner is implemented by adapters that leave objects on the network
+// while preparing a post, before it is published (Facebook photos uploaded
+// unpublished, then attached to the feed post). Cleanup removes those of a
+// delivery that ended without being published (failed or canceled), so
+// that nothing of it lingers on the account; what a live post uses is
+// never removed.
+type Cleaner interface {
+	Cleanup(ctx context.Context, d *Delivery, a *Account) error
+}
+
 // Measurer is implemented by adapters whose network limits text by a
 // length of its own (X's weighted length), so that a person sees the count
 // while writing. It reports the length of what would be sent and the limit.

@@ -267,10 +267,26 @@ func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post,
 				return nil, pregonero.Errorf(pregonero.ECONFLICT,
 					"post %s has nothing left to cancel: every delivery is already sending, in doubt or finished", postID)
 			}
+			p.cleanupCanceled(post)
 			return post, nil
 		}
 	}
-	return p.cfg.Store.Post(ctx, postID)
+	post, err := p.cfg.Store.Post(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	p.cleanupCanceled(post)
+	return post, nil
+}
+
+// cleanupCanceled removes what earlier attempts of the post's canceled
+// deliveries left on the networks.
+func (p *Publisher) cleanupCanceled(post *pregonero.Post) {
+	for _, d := range post.Deliveries {
+		if d.State == pregonero.DeliveryCanceled {
+			p.cleanup(d)
+		}
+	}
 }
 
 // loadAccount returns an account with its credentials, from the

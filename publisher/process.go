@@ -685,11 +685,42 @@ func (p *Publisher) flush(batch []pendingRecord) {
 			if next.IsZero() || ds[i].NextAttemptAt.Before(next) {
 				next = ds[i].NextAttemptAt
 			}
+		case ds[i].State == pregonero.DeliveryFailed:
+			p.cleanup(ds[i])
 		}
 	}
 	if !next.IsZero() {
 		p.notifyDue(next)
 	}
+}
+
+// cleanupTimeout bounds the removal of what an ended delivery left on the
+// network.
+const cleanupTimeout = 2 * time.Minute
+
+// cleanup removes, in the background, what the adapter left on the network
+// for a delivery that ended without being published (pregonero.Cleaner).
+// It is best effort: a failure is logged, and leaves only unpublished
+// objects behind.
+func (p *Publisher) cleanup(d *pregonero.Delivery) {
+	cl, ok := p.cfg.Adapters[d.Network].(pregonero.Cleaner)
+	if !ok || len(d.Checkpoint) == 0 || d.State == pregonero.DeliveryPublished || p.stopping() {
+		return
+	}
+	d = d.Clone()
+	p.cleanWG.Add(1)
+	go func() {
+		defer p.cleanWG.Done()
+		ctx, cancel := context.WithTimeout(p.ctx, cleanupTimeout)
+		defer cancel()
+		a, err := p.loadAccount(ctx, d.AccountID)
+		if err == nil {
+			err = cl.Cleanup(ctx, d, a)
+		}
+		if err != nil {
+			p.log.Warn("remove what an unpublished delivery left on the network", "delivery", d.ID, "err", err)
+		}
+	}()
 }
 
 func (p *Publisher) recordSync(d *pregonero.Delivery, fn func(*pregonero.Delivery) error) {

@@ -116,6 +116,7 @@ type Publisher struct {
 	ctx       context.Context
 	cancelCtx context.CancelFunc
 	lanesWG   sync.WaitGroup
+	cleanWG   sync.WaitGroup // background cleanups of ended deliveries
 	// The recorder's queue of results (see recorder).
 	recMu    sync.Mutex
 	recQueue []pendingRecord
@@ -379,9 +380,10 @@ func (p *Publisher) Close() error {
 		p.cancelCtx()
 		<-lanes
 	}
-	p.cancelCtx()
+	p.cancelCtx() // also cuts cleanups still running: they are best effort
 	close(p.recStop)
 	<-p.recDone
+	p.cleanWG.Wait()
 	return nil
 }
 

@@ -87,3 +87,77 @@ func TestVerifyFailsWhatTheNetworkRefusedAfterPublication(t *testing.T) {
 		t.Errorf("second pass asked %d times, want once (the video still processing)", va.calls)
 	}
 }
+
+// cleanerAdapter is a fakeAdapter that records cleanups.
+type cleanerAdapter struct {
+	*fakeAdapter
+	mu      sync.Mutex
+	cleaned []string
+}
+
+func (c *cleanerAdapter) Cleanup(_ context.Context, d *pregonero.Delivery, _ *pregonero.Account) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cleaned = append(c.cleaned, d.ID+":"+d.Checkpoint["photo"])
+	return nil
+}
+
+func (c *cleanerAdapter) got() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.cleaned...)
+}
+
+// What a delivery left on the network is removed once it fails or is
+// canceled.
+func TestEndedDeliveriesAreCleanedUp(t *testing.T) {
+	h := newHarness(t)
+	h.pub.Close()
+	ca := &cleanerAdapter{fakeAdapter: &fakeAdapter{}}
+	p, err := publisher.New(publisher.Config{
+		Store: h.db, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: ca},
+		Clock: h.clock, Rand: func() float64 { return 0.5 }, Limits: map[pregonero.Network]publisher.Limit{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	h.pub = p
+	ca.PublishFn = func(d *pregonero.Delivery, c pregonero.Content) (pregonero.Receipt, error) {
+		if err := c.Checkpoint(context.Background(), "photo", "ph-"+d.ID); err != nil {
+			return pregonero.Receipt{}, err
+		}
+		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "refused", Message: "refused"}
+	}
+	failed := h.post("x-a", t0, "refused")
+	h.tick()
+	h.wait(failed.ID, state(pregonero.DeliveryFailed))
+
+	waiting := h.post("x-a", t0.Add(time.Hour), "later")
+	if _, err := h.db.UpdateDelivery(context.Background(), waiting.ID, func(x *pregonero.Delivery) error {
+		x.Checkpoint = map[string]string{"photo": "ph-" + x.ID} // an earlier attempt's upload
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Cancel(context.Background(), waiting.PostID); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{failed.ID + ":ph-" + failed.ID: true, waiting.ID + ":ph-" + waiting.ID: true}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(ca.got()) < len(want) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := ca.got()
+	if len(got) != len(want) {
+		t.Fatalf("cleaned %v, want %v", got, want)
+	}
+	for _, g := range got {
+		if !want[g] {
+			t.Errorf("cleaned %s, want only %v", g, want)
+		}
+	}
+}
