@@ -698,6 +698,11 @@ func (p *Publisher) flush(batch []pendingRecord) {
 // network.
 const cleanupTimeout = 2 * time.Minute
 
+// Cleanup removes, in the background, what earlier attempts of a delivery
+// left unpublished on the network (an edit dropped its checkpoints, or it
+// ended unpublished).
+func (p *Publisher) Cleanup(d *pregonero.Delivery) { p.cleanup(d) }
+
 // cleanup removes, in the background, what the adapter left on the network
 // for a delivery that ended without being published (pregonero.Cleaner).
 // It is best effort: a failure is logged, and leaves only unpublished

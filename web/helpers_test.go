@@ -98,6 +98,7 @@ type fakeControl struct {
 	pauses   [][2]string // account, reason
 	resumes  []string
 	releases []string
+	cleanups []string // delivery ids whose leftovers the API asked to remove
 	pauseErr error
 	resumeFn func(account string) (*pregonero.ResumeReport, error)
 	release  func(id string) (*pregonero.Delivery, error)
@@ -161,6 +162,12 @@ func (c *fakeControl) Release(_ context.Context, id string) (*pregonero.Delivery
 
 // Cancel cancels in the store, as the publisher does when nothing of the
 // post is claimed.
+func (c *fakeControl) Cleanup(d *pregonero.Delivery) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cleanups = append(c.cleanups, d.ID)
+}
+
 func (c *fakeControl) Cancel(ctx context.Context, id string) (*pregonero.Post, error) {
 	c.mu.Lock()
 	st := c.store

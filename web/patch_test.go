@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pregonero"
 )
 
 func TestPatchPost(t *testing.T) {
@@ -72,4 +74,27 @@ func TestPatchPost(t *testing.T) {
 			t.Fatalf("got %d, want 404", r.status)
 		}
 	})
+}
+
+// An edit drops what earlier attempts prepared on the networks; the API
+// asks for it to be removed.
+func TestPatchPostCleansUpWhatEarlierAttemptsLeft(t *testing.T) {
+	ts := newTestServer(t)
+	p := ts.createPost(map[string]any{"text": "Obras en Urabá", "targets": []string{"x-gob", "x-salud"},
+		"scheduled_at": testNow.Add(2 * time.Hour).Format(time.RFC3339)})
+	d := p.Deliveries[0]
+	if _, err := ts.db.UpdateDelivery(context.Background(), d.ID, func(x *pregonero.Delivery) error {
+		x.Checkpoint = map[string]string{"fb_photo_x": "123"} // left by an earlier, failed attempt
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := ts.request("PATCH", "/api/v1/posts/"+p.ID, map[string]any{"text": "Obras en Urabá y el Bajo Cauca"}); r.status != http.StatusOK {
+		t.Fatalf("got %d %s", r.status, r.body)
+	}
+	ts.ctl.mu.Lock()
+	defer ts.ctl.mu.Unlock()
+	if len(ts.ctl.cleanups) != 1 || ts.ctl.cleanups[0] != d.ID {
+		t.Errorf("cleanups %v, want %s only", ts.ctl.cleanups, d.ID)
+	}
 }

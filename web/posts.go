@@ -362,6 +362,13 @@ func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The edit dropped what earlier attempts prepared on the networks
+	// (checkpoints of the old content).
+	for _, d := range cur.Deliveries {
+		if len(d.Checkpoint) > 0 {
+			s.control.Cleanup(d)
+		}
+	}
 	if p, err = s.replan(ctx, c, p, now); err != nil {
 		return err
 	}

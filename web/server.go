@@ -40,6 +40,9 @@ type Control interface {
 	// Cancel cancels what of a post has not gone out: queued and held
 	// deliveries, and claimed ones whose send has not started.
 	Cancel(ctx context.Context, postID string) (*pregonero.Post, error)
+	// Cleanup removes, in the background, what earlier attempts of a
+	// delivery left unpublished on the network, once an edit dropped it.
+	Cleanup(d *pregonero.Delivery)
 	Ready() error // nil while the scheduler heartbeat is fresh
 }
 
