@@ -73,7 +73,8 @@ type YouTubeConfig struct {
 // GraphConfig tunes the Facebook Pages and Instagram adapters (Meta's
 // Graph API).
 type GraphConfig struct {
-	// Version is the pinned Graph API version, e.g. v25.0.
+	// Version is the pinned Graph API version, e.g. v25.0; empty takes the
+	// adapters' default (graph.DefaultVersion).
 	Version string `yaml:"version"`
 	// PollInterval is the first wait before reading an Instagram
 	// container's status; it doubles up to a minute.
@@ -81,10 +82,6 @@ type GraphConfig struct {
 	// PollTimeout caps the polling of one container within one attempt.
 	PollTimeout Duration `yaml:"poll_timeout"`
 }
-
-// DefaultGraphVersion is the Graph API version used unless configured:
-// v25.0 is served until 2028-07-29.
-const DefaultGraphVersion = "v25.0"
 
 var graphVersion = regexp.MustCompile(`^v[1-9][0-9]?\.0$`)
 
@@ -198,7 +195,6 @@ func Default() Config {
 			PlaylistLag:        Duration(10 * time.Minute),
 		},
 		Graph: GraphConfig{
-			Version:      DefaultGraphVersion,
 			PollInterval: Duration(2 * time.Second),
 			PollTimeout:  Duration(5 * time.Minute),
 		},
@@ -376,7 +372,7 @@ func (m *MediaConfig) validate(bad func(format string, args ...any)) {
 }
 
 func (g GraphConfig) validate(bad func(format string, args ...any)) {
-	if !graphVersion.MatchString(g.Version) {
+	if g.Version != "" && !graphVersion.MatchString(g.Version) {
 		bad("graph.version: %q must look like v25.0", g.Version)
 	}
 	if g.PollInterval <= 0 || g.PollTimeout < g.PollInterval {

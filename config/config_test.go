@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"pregonero"
+	"pregonero/adapters/graph"
 	"pregonero/config"
 	"pregonero/media"
 )
@@ -49,8 +50,8 @@ func TestRepositoryConfigLoads(t *testing.T) {
 			t.Errorf("config.yaml has no demo account on %s", n)
 		}
 	}
-	if c.Graph.Version != config.DefaultGraphVersion {
-		t.Errorf("graph version = %q, want %q", c.Graph.Version, config.DefaultGraphVersion)
+	if c.Graph.Version != graph.DefaultVersion {
+		t.Errorf("graph version = %q, want config.yaml to pin the adapters' %q", c.Graph.Version, graph.DefaultVersion)
 	}
 }
 

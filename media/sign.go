@@ -2,15 +2,11 @@ package media
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -107,67 +103,4 @@ func (s *Signer) mac(id, exp string) []byte {
 	h := hmac.New(sha256.New, s.key)
 	h.Write([]byte(signContext + id + "\n" + exp))
 	return h.Sum(nil)
-}
-
-// LoadOrCreateKey returns the signing key kept in the file at path,
-// creating it on first use: 32 random bytes, written base64url-encoded
-// (the text itself is the key, so it can be moved to the configuration
-// as is), with mode 0600, atomically and synced, so that URLs handed out
-// before a restart stay valid after it.
-func LoadOrCreateKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		key := []byte(strings.TrimSpace(string(b)))
-		if len(key) < MinKeySize {
-			return nil, fmt.Errorf("media signing key %s has %d bytes, want at least %d; delete it to generate a new one (signed URLs handed out so far stop working)", path, len(key), MinKeySize)
-		}
-		return key, nil
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("media signing key: %w", err)
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, fmt.Errorf("media signing key: %w", err)
-	}
-	key := []byte(base64.RawURLEncoding.EncodeToString(raw))
-	if err := writeFileAtomic(path, append(key, '\n')); err != nil {
-		return nil, fmt.Errorf("media signing key: %w", err)
-	}
-	return key, nil
-}
-
-// writeFileAtomic writes data to a temporary file next to path, syncs it
-// and renames it into place, then syncs the directory.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"pregonero/media"
+	"pregonero/store"
 )
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -186,74 +186,44 @@ func TestSignerVerify(t *testing.T) {
 	})
 }
 
-func TestLoadOrCreateKey(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
-	path := filepath.Join(dir, media.KeyFile)
-
-	key, err := media.LoadOrCreateKey(path)
+// A signer made from the key file after a restart verifies the links
+// handed out before it; another data directory gets another key.
+func TestSignerFromTheKeyFileOutlivesARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), media.KeyFile)
+	key, err := store.LoadOrCreateKey(path)
 	if err != nil {
-		t.Fatalf("first call: %v", err)
+		t.Fatalf("first start: %v", err)
 	}
 	if len(key) < media.MinKeySize {
 		t.Errorf("got a key of %d bytes, want at least %d", len(key), media.MinKeySize)
 	}
-	fi, err := os.Stat(path)
+	again, err := store.LoadOrCreateKey(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fi.Mode().Perm(); got != 0o600 {
-		t.Errorf("got mode %o, want 600", got)
-	}
-	again, err := media.LoadOrCreateKey(path)
-	if err != nil {
-		t.Fatalf("second call: %v", err)
+		t.Fatalf("second start: %v", err)
 	}
 	if !bytes.Equal(again, key) {
-		t.Error("the key changed between calls: URLs handed out before a restart would break")
+		t.Error("the key changed between starts: URLs handed out before a restart would break")
 	}
-	entries, err := os.ReadDir(dir)
+	clk := &fakeClock{t: signTime}
+	before, err := media.NewSigner(key, "https://a.example", clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 {
-		t.Errorf("got %d files in the data directory, want only the key", len(entries))
+	after, err := media.NewSigner(again, "https://a.example", clk.Now)
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	t.Run("keys differ between data directories", func(t *testing.T) {
-		k2, err := media.LoadOrCreateKey(filepath.Join(t.TempDir(), media.KeyFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Equal(k2, key) {
-			t.Error("two generated keys are equal")
-		}
-	})
-
-	t.Run("a signer made from the reloaded key verifies earlier URLs", func(t *testing.T) {
-		clk := &fakeClock{t: signTime}
-		before, err := media.NewSigner(key, "https://a.example", clk.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		after, err := media.NewSigner(again, "https://a.example", clk.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, exp, sig := query(t, before.URL("m_1", time.Hour))
-		if err := after.Verify("m_1", exp, sig); err != nil {
-			t.Errorf("got %v, want nil", err)
-		}
-	})
-
-	t.Run("a short key file is refused", func(t *testing.T) {
-		short := filepath.Join(t.TempDir(), media.KeyFile)
-		if err := os.WriteFile(short, []byte("too short\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := media.LoadOrCreateKey(short); err == nil || !strings.Contains(err.Error(), "at least 32") {
-			t.Errorf("got %v, want an error naming the minimum", err)
-		}
-	})
+	_, exp, sig := query(t, before.URL("m_1", time.Hour))
+	if err := after.Verify("m_1", exp, sig); err != nil {
+		t.Errorf("got %v, want nil", err)
+	}
+	k2, err := store.LoadOrCreateKey(filepath.Join(t.TempDir(), media.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(k2, key) {
+		t.Error("two generated keys are equal")
+	}
 }
 
 func TestBlobURL(t *testing.T) {

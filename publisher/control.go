@@ -284,7 +284,7 @@ func (p *Publisher) Cancel(ctx context.Context, postID string) (*pregonero.Post,
 func (p *Publisher) cleanupCanceled(post *pregonero.Post) {
 	for _, d := range post.Deliveries {
 		if d.State == pregonero.DeliveryCanceled {
-			p.cleanup(d)
+			p.Cleanup(d)
 		}
 	}
 }

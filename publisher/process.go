@@ -686,7 +686,7 @@ func (p *Publisher) flush(batch []pendingRecord) {
 				next = ds[i].NextAttemptAt
 			}
 		case ds[i].State == pregonero.DeliveryFailed:
-			p.cleanup(ds[i])
+			p.Cleanup(ds[i])
 		}
 	}
 	if !next.IsZero() {
@@ -699,15 +699,10 @@ func (p *Publisher) flush(batch []pendingRecord) {
 const cleanupTimeout = 2 * time.Minute
 
 // Cleanup removes, in the background, what earlier attempts of a delivery
-// left unpublished on the network (an edit dropped its checkpoints, or it
-// ended unpublished).
-func (p *Publisher) Cleanup(d *pregonero.Delivery) { p.cleanup(d) }
-
-// cleanup removes, in the background, what the adapter left on the network
-// for a delivery that ended without being published (pregonero.Cleaner).
-// It is best effort: a failure is logged, and leaves only unpublished
-// objects behind.
-func (p *Publisher) cleanup(d *pregonero.Delivery) {
+// left unpublished on the network (pregonero.Cleaner): once it ended
+// unpublished, or an edit dropped its checkpoints. It is best effort: a
+// failure is logged, and leaves only unpublished objects behind.
+func (p *Publisher) Cleanup(d *pregonero.Delivery) {
 	cl, ok := p.cfg.Adapters[d.Network].(pregonero.Cleaner)
 	if !ok || len(d.Checkpoint) == 0 || d.State == pregonero.DeliveryPublished || p.stopping() {
 		return

@@ -26,6 +26,9 @@ const VerifyWindow = 48 * time.Hour
 // reason, so that no refused video stays "published". It returns how many
 // deliveries it settled. Run it every few minutes.
 func (p *Publisher) Verify(ctx context.Context) (int, error) {
+	if !p.anyVerifier() {
+		return 0, nil // nothing to ask: no scan of the posts
+	}
 	now := p.clock.Now()
 	f := pregonero.PostFilter{From: now.Add(-VerifyWindow), To: now.Add(VerifyWindow), Limit: 500}
 	n := 0
@@ -51,6 +54,21 @@ func (p *Publisher) Verify(ctx context.Context) (int, error) {
 		}
 		f.Cursor = page.Next
 	}
+}
+
+// anyVerifier reports whether an account is on a network that decides
+// after accepting.
+func (p *Publisher) anyVerifier() bool {
+	m := p.accounts.Load()
+	if m == nil {
+		return false
+	}
+	for _, a := range *m {
+		if _, ok := p.cfg.Adapters[a.Network].(pregonero.Verifier); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // verifyOne settles one published delivery whose network may still refuse

@@ -161,3 +161,45 @@ func TestEndedDeliveriesAreCleanedUp(t *testing.T) {
 		}
 	}
 }
+
+// postCounter counts the listings of posts.
+type postCounter struct {
+	pregonero.Store
+	mu sync.Mutex
+	n  int
+}
+
+func (c *postCounter) Posts(ctx context.Context, f pregonero.PostFilter) (*pregonero.PostPage, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Store.Posts(ctx, f)
+}
+
+// Without a network that decides after accepting, the periodic pass reads
+// nothing.
+func TestVerifyWithoutVerifierReadsNoPosts(t *testing.T) {
+	h := newHarness(t)
+	h.pub.Close()
+	st := &postCounter{Store: h.db}
+	p, err := publisher.New(publisher.Config{
+		Store: st, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: h.ad},
+		Clock: h.clock, Rand: func() float64 { return 0.5 }, Limits: map[pregonero.Network]publisher.Limit{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	h.post("x-a", t0, "uno")
+	if n, err := p.Verify(context.Background()); err != nil || n != 0 {
+		t.Fatalf("Verify = %d, %v", n, err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.n != 0 {
+		t.Errorf("listed posts %d times, want none", st.n)
+	}
+}

@@ -562,14 +562,6 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 				if d.NextAttemptAt.After(d.ScheduledAt) && d.NextAttemptAt.After(next) {
 					next = d.NextAttemptAt
 				}
-				if len(d.Attempts) == 0 && d.NextAttemptAt.Before(d.ScheduledAt) {
-					// Planned ahead of its time (a large upload): the
-					// lead moves with the time, never before now.
-					next = np.ScheduledAt.Add(-d.ScheduledAt.Sub(d.NextAttemptAt))
-					if next.Before(now) {
-						next = now
-					}
-				}
 				nd.ScheduledAt, nd.NextAttemptAt = np.ScheduledAt, next
 			}
 			nd.UpdatedAt = now

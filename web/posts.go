@@ -299,8 +299,8 @@ func (s *Server) parseFilter(q url.Values) (pregonero.PostFilter, error) {
 // handlePatchPost edits a post whose deliveries are all still waiting. The
 // merged post is validated like a new one, for every target.
 //
-// A delivery planned ahead of its time (see pregonero.Planner) keeps its
-// lead when the time moves.
+// A delivery planned ahead of its time (see pregonero.Planner) is planned
+// again for the new time and content (replan).
 func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	var patch PostPatch
 	if err := decodeBody(w, r, s.maxBody, &patch, false); err != nil {
@@ -377,9 +377,11 @@ func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// replan moves the start of deliveries whose lead ahead of their time
-// changed with an edit (new media, a new time too close for the lead),
-// unless they were claimed or tried meanwhile.
+// replan sets the start of the deliveries an adapter sends ahead of their
+// time after an edit: the lead follows the new time and the new media (a
+// video that became large goes ahead, one that became small goes at its
+// time), never before now; deliveries claimed, tried or waiting for a
+// limit meanwhile are left as they are.
 func (s *Server) replan(ctx context.Context, c *checked, p *pregonero.Post, now time.Time) (*pregonero.Post, error) {
 	moved := false
 	for _, d := range p.Deliveries {

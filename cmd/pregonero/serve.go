@@ -332,7 +332,9 @@ func (m *Main) openMedia() (*media.Library, error) {
 		key := []byte(c.Media.SigningKey)
 		if len(key) == 0 {
 			var err error
-			if key, err = media.LoadOrCreateKey(filepath.Join(c.DataDir, media.KeyFile)); err != nil {
+			// Kept beside the data file like the secrets key, so that links
+			// handed out before a restart stay valid after it.
+			if key, err = store.LoadOrCreateKey(filepath.Join(c.DataDir, media.KeyFile)); err != nil {
 				return nil, err
 			}
 		}

@@ -185,7 +185,21 @@ func TestYouTubeEndToEnd(t *testing.T) {
 		if want := at.Add(-time.Hour); !p.Deliveries[0].NextAttemptAt.Equal(want) {
 			t.Errorf("after the edit it starts at %v, want an hour ahead: %v", p.Deliveries[0].NextAttemptAt, want)
 		}
-		if code := a.do("PATCH", "/api/v1/posts/"+p.ID, map[string]any{"media": []string{small}}, &p); code != http.StatusOK || !p.Deliveries[0].NextAttemptAt.Equal(at) {
+		later := at.Add(24 * time.Hour)
+		if code := a.do("PATCH", "/api/v1/posts/"+p.ID, map[string]any{"scheduled_at": later.Format(time.RFC3339)}, &p); code != http.StatusOK {
+			t.Fatalf("patch the time: %d", code)
+		}
+		if want := later.Add(-time.Hour); !p.Deliveries[0].NextAttemptAt.Equal(want) {
+			t.Errorf("moved a day later it starts at %v, want the hour ahead kept: %v", p.Deliveries[0].NextAttemptAt, want)
+		}
+		earlier := at.Add(-30 * time.Minute)
+		if code := a.do("PATCH", "/api/v1/posts/"+p.ID, map[string]any{"scheduled_at": earlier.Format(time.RFC3339)}, &p); code != http.StatusOK {
+			t.Fatalf("patch the time: %d", code)
+		}
+		if want := earlier.Add(-time.Hour); !p.Deliveries[0].NextAttemptAt.Equal(want) {
+			t.Errorf("moved half an hour earlier it starts at %v, want an hour ahead of the new time: %v", p.Deliveries[0].NextAttemptAt, want)
+		}
+		if code := a.do("PATCH", "/api/v1/posts/"+p.ID, map[string]any{"media": []string{small}, "scheduled_at": at.Format(time.RFC3339)}, &p); code != http.StatusOK || !p.Deliveries[0].NextAttemptAt.Equal(at) {
 			t.Errorf("back to the small video: %d, starts at %v, want %v", code, p.Deliveries[0].NextAttemptAt, at)
 		}
 		a.do("POST", "/api/v1/posts/"+p.ID+"/cancel", nil, nil)

@@ -480,21 +480,11 @@ func (f *Fake) listPosts(w http.ResponseWriter, c *call) *gerr {
 	now := f.now()
 	fs := parseFields(c.param("fields"), "created_time", "message")
 	f.mu.Lock()
-	var posts []*fbPost
-	for _, p := range f.posts {
-		if p.page != c.node || !p.published {
-			continue
-		}
-		if v := f.videos[p.video]; v != nil && now.Before(v.readyAt) {
-			continue
-		}
-		posts = append(posts, p)
-	}
-	newest(posts, func(p *fbPost) (time.Time, uint64) { return p.created, p.seq })
-	items := make([]item, len(posts))
-	for i, p := range posts {
-		items[i] = item{p.id, p.created, f.postJSON(p, fs, now)}
-	}
+	items := listed(f.posts, func(p *fbPost) bool {
+		v := f.videos[p.video]
+		return p.page == c.node && p.published && (v == nil || !now.Before(v.readyAt))
+	}, func(p *fbPost) (string, time.Time, uint64) { return p.id, p.created, p.seq },
+		func(p *fbPost) map[string]any { return f.postJSON(p, fs, now) })
 	f.mu.Unlock()
 	return f.writeList(w, c, items)
 }
@@ -505,17 +495,9 @@ func (f *Fake) listVideos(w http.ResponseWriter, c *call) *gerr {
 	now := f.now()
 	fs := parseFields(c.param("fields"), "created_time", "description", "updated_time")
 	f.mu.Lock()
-	var videos []*fbVideo
-	for _, v := range f.videos {
-		if v.page == c.node {
-			videos = append(videos, v)
-		}
-	}
-	newest(videos, func(v *fbVideo) (time.Time, uint64) { return v.created, v.seq })
-	items := make([]item, len(videos))
-	for i, v := range videos {
-		items[i] = item{v.id, v.created, f.videoJSON(v, fs, now)}
-	}
+	items := listed(f.videos, func(v *fbVideo) bool { return v.page == c.node },
+		func(v *fbVideo) (string, time.Time, uint64) { return v.id, v.created, v.seq },
+		func(v *fbVideo) map[string]any { return f.videoJSON(v, fs, now) })
 	f.mu.Unlock()
 	return f.writeList(w, c, items)
 }
@@ -532,19 +514,10 @@ func (f *Fake) listPhotos(w http.ResponseWriter, c *call) *gerr {
 	}
 	fs := parseFields(c.param("fields"), "created_time", "name")
 	f.mu.Lock()
-	var photos []*fbPhoto
-	if typ == "uploaded" {
-		for _, p := range f.photos {
-			if p.page == c.node {
-				photos = append(photos, p)
-			}
-		}
-	}
-	newest(photos, func(p *fbPhoto) (time.Time, uint64) { return p.created, p.seq })
-	items := make([]item, len(photos))
-	for i, p := range photos {
-		items[i] = item{p.id, p.created, f.photoJSON(p, fs)}
-	}
+	// The page is never tagged in photos: only its uploads are listed.
+	items := listed(f.photos, func(p *fbPhoto) bool { return typ == "uploaded" && p.page == c.node },
+		func(p *fbPhoto) (string, time.Time, uint64) { return p.id, p.created, p.seq },
+		func(p *fbPhoto) map[string]any { return f.photoJSON(p, fs) })
 	f.mu.Unlock()
 	return f.writeList(w, c, items)
 }

@@ -563,17 +563,9 @@ func (f *Fake) listIG(w http.ResponseWriter, c *call, keep func(*igMedia, time.T
 	fs := parseFields(c.param("fields"), "id")
 	now := f.now()
 	f.mu.Lock()
-	var ms []*igMedia
-	for _, m := range f.igMedia {
-		if m.user == c.node && keep(m, now) {
-			ms = append(ms, m)
-		}
-	}
-	newest(ms, func(m *igMedia) (time.Time, uint64) { return m.created, m.seq })
-	items := make([]item, len(ms))
-	for i, m := range ms {
-		items[i] = item{m.id, m.created, f.mediaJSON(m, fs, now)}
-	}
+	items := listed(f.igMedia, func(m *igMedia) bool { return m.user == c.node && keep(m, now) },
+		func(m *igMedia) (string, time.Time, uint64) { return m.id, m.created, m.seq },
+		func(m *igMedia) map[string]any { return f.mediaJSON(m, fs, now) })
 	f.mu.Unlock()
 	return f.writeList(w, c, items)
 }

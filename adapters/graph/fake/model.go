@@ -104,6 +104,25 @@ func (f *Fake) nextSeq() uint64 {
 
 func idFrom(base, seq uint64) string { return strconv.FormatUint(base+seq, 10) }
 
+// listed makes a list of the objects of m that keep passes, newest first:
+// key gives an object's id, creation time and creation order, render its
+// JSON.
+func listed[T any](m map[string]T, keep func(T) bool, key func(T) (string, time.Time, uint64), render func(T) map[string]any) []item {
+	var xs []T
+	for _, x := range m {
+		if keep(x) {
+			xs = append(xs, x)
+		}
+	}
+	newest(xs, func(x T) (time.Time, uint64) { _, at, seq := key(x); return at, seq })
+	items := make([]item, len(xs))
+	for i, x := range xs {
+		id, at, _ := key(x)
+		items[i] = item{id, at, render(x)}
+	}
+	return items
+}
+
 // newest orders items by creation time, newest first, then by sequence.
 func newest[T any](xs []T, key func(T) (time.Time, uint64)) {
 	slices.SortFunc(xs, func(a, b T) int {
