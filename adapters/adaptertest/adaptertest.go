@@ -7,7 +7,7 @@
 // An adapter's test builds a Harness around its fake and calls Run:
 //
 //	func TestConformance(t *testing.T) {
-//		f, base := fake.NewServer(t)
+//		f, base := faketest.NewServer(t)
 //		adaptertest.Run(t, adaptertest.Harness{Adapter: x.New(x.Config{}), ...})
 //	}
 //

@@ -3,8 +3,6 @@ package fakenet
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"testing"
 )
 
 // WriteJSON writes v as a JSON response with the given status.
@@ -27,14 +25,4 @@ func WriteError(w http.ResponseWriter, status int, code, message string) {
 	WriteJSON(w, status, struct {
 		Error body `json:"error"`
 	}{body{code, message}})
-}
-
-// Serve starts h on an httptest server closed at the end of the test and
-// returns its base URL followed by prefix: the endpoint an account of the
-// fake takes.
-func Serve(tb testing.TB, h http.Handler, prefix string) string {
-	tb.Helper()
-	srv := httptest.NewServer(h)
-	tb.Cleanup(srv.Close)
-	return srv.URL + prefix
 }

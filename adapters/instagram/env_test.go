@@ -22,6 +22,7 @@ import (
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/graph"
 	"pregonero/adapters/graph/fake"
+	"pregonero/adapters/graph/fake/faketest"
 	"pregonero/adapters/instagram"
 )
 
@@ -132,7 +133,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.fake.Fetcher == nil {
 		o.fake.Fetcher = &http.Client{Timeout: 2 * time.Second}
 	}
-	e.fake, e.base = fake.NewServerWithOptions(t, o.fake)
+	e.fake, e.base = faketest.NewServerWithOptions(t, o.fake)
 	if o.cfg.Logger == nil {
 		o.cfg.Logger = discard
 	}

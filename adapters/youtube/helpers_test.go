@@ -27,6 +27,7 @@ import (
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/youtube"
 	"pregonero/adapters/youtube/fake"
+	"pregonero/adapters/youtube/fake/faketest"
 )
 
 // start is the fake clock's first reading: a Friday morning in Bogotá,
@@ -71,7 +72,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		opts.fake.Processing = -1
 	}
 	if opts.wrap == nil {
-		e.fake, e.base = fake.NewServerWithOptions(t, opts.fake)
+		e.fake, e.base = faketest.NewServerWithOptions(t, opts.fake)
 	} else {
 		e.fake = fake.New(opts.fake)
 		srv := httptest.NewServer(opts.wrap(e.fake))

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"pregonero/adapters/fakenet"
@@ -273,22 +272,6 @@ func (f *Fake) Ledger() *fakenet.Ledger { return f.ledger }
 
 // Faults returns the fault rules the fake consults.
 func (f *Fake) Faults() *fakenet.Faults { return f.faults }
-
-// NewServer starts the fake with default options on an httptest server
-// closed at the end of the test, and returns it with its base URL, without
-// a trailing slash: the value an account's Graph endpoint takes.
-func NewServer(tb testing.TB) (*Fake, string) {
-	tb.Helper()
-	return NewServerWithOptions(tb, Options{})
-}
-
-// NewServerWithOptions is NewServer with options; the base URL includes
-// opts.Prefix.
-func NewServerWithOptions(tb testing.TB, opts Options) (*Fake, string) {
-	tb.Helper()
-	f := New(opts)
-	return f, fakenet.Serve(tb, f, f.prefix)
-}
 
 // ContainerStatus returns the status_code of an Instagram container as a
 // status request would see it now.

@@ -16,6 +16,7 @@ import (
 
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/graph/fake"
+	"pregonero/adapters/graph/fake/faketest"
 	"pregonero/media/mediatest"
 )
 
@@ -41,7 +42,7 @@ func newEnv(t *testing.T, opts fake.Options) *env {
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
-	f, base := fake.NewServerWithOptions(t, opts)
+	f, base := faketest.NewServerWithOptions(t, opts)
 	return &env{fake: f, base: base, clock: clock, media: newMediaServer(t)}
 }
 

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"pregonero/adapters/fakenet"
@@ -181,22 +180,6 @@ func (f *Fake) Faults() *fakenet.Faults { return f.faults }
 
 // ServeHTTP serves X API v2 under the configured prefix.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.handler.ServeHTTP(w, r) }
-
-// NewServer starts the fake with default options on an httptest server
-// closed at the end of the test, and returns it with its base URL (the
-// value an account's X endpoint takes).
-func NewServer(tb testing.TB) (*Fake, string) {
-	tb.Helper()
-	return NewServerWithOptions(tb, Options{})
-}
-
-// NewServerWithOptions is NewServer with options; the base URL includes
-// opts.Prefix.
-func NewServerWithOptions(tb testing.TB, opts Options) (*Fake, string) {
-	tb.Helper()
-	f := New(opts)
-	return f, fakenet.Serve(tb, f, f.prefix)
-}
 
 // endpoint describes one route: its fault operation, its rate limit and
 // whether it needs a user.

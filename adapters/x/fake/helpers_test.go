@@ -16,6 +16,7 @@ import (
 
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/x/fake"
+	"pregonero/adapters/x/fake/faketest"
 )
 
 // env is one fake on an httptest server with a settable clock.
@@ -31,7 +32,7 @@ func newEnv(t *testing.T, opts fake.Options) *env {
 	t.Helper()
 	clock := fakenet.NewClock(time.Now())
 	opts.Now = clock.Now
-	f, base := fake.NewServerWithOptions(t, opts)
+	f, base := faketest.NewServerWithOptions(t, opts)
 	return &env{fake: f, base: base, clock: clock}
 }
 

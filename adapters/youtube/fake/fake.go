@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"pregonero/adapters/fakenet"
@@ -202,22 +201,6 @@ func (f *Fake) Ledger() *fakenet.Ledger { return f.ledger }
 
 // Faults returns the fault rules the fake consults.
 func (f *Fake) Faults() *fakenet.Faults { return f.faults }
-
-// NewServer starts the fake with default options on an httptest server
-// closed at the end of the test, and returns it with its base URL, without
-// a trailing slash: the value an account's endpoint takes.
-func NewServer(tb testing.TB) (*Fake, string) {
-	tb.Helper()
-	return NewServerWithOptions(tb, Options{})
-}
-
-// NewServerWithOptions is NewServer with options; the base URL includes
-// opts.Prefix.
-func NewServerWithOptions(tb testing.TB, opts Options) (*Fake, string) {
-	tb.Helper()
-	f := New(opts)
-	return f, fakenet.Serve(tb, f, f.prefix)
-}
 
 // Quota returns the calls charged today (the Pacific day of Now) to the
 // videos.insert bucket and the units charged to the other bucket.

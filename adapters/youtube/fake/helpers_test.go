@@ -20,6 +20,7 @@ import (
 
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/youtube/fake"
+	"pregonero/adapters/youtube/fake/faketest"
 	"pregonero/media/mediatest"
 )
 
@@ -46,7 +47,7 @@ func newEnv(t *testing.T, opts fake.Options, channel string) *env {
 	if opts.Prefix == "" {
 		opts.Prefix = "/youtube"
 	}
-	f, base := fake.NewServerWithOptions(t, opts)
+	f, base := faketest.NewServerWithOptions(t, opts)
 	e := &env{f: f, base: base, clock: clock, log: &requestLog{}}
 	e.svc = e.service(t, channel)
 	return e
