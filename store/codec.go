@@ -42,6 +42,10 @@ const recordVersion = 1
 //
 // Empty fields and zero times are left out; times are integer
 // nanoseconds since the Unix epoch.
+//
+// A field added to a domain type is lost on save until it is written and
+// read here; TestCodecGuard fills every field by reflection and fails until
+// it is, or until it is listed as deliberately not stored.
 
 // encoder appends a JSON object field by field. The first error (a time
 // beyond what int64 nanoseconds hold) sticks and is returned by the
