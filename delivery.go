@@ -2,14 +2,29 @@ package pregonero
 
 import "time"
 
-// DeliveryState is where a delivery stands in its state machine:
+// DeliveryState is where a delivery stands in its state machine. Each
+// arrow is one method of Delivery, which refuses a move from any other
+// state (see Transitions):
 //
-//	queued ──claim──► sending ──ok──────────► published
-//	  ▲                 ├─ retryable ───────► queued (NextAttemptAt = backoff or hint)
-//	  │                 ├─ permanent ───────► failed
-//	  │                 └─ unknown outcome ─► in_doubt ──reconcile found──► published
-//	  └─────────────────────────────────────────────────reconcile absent ─┘
-//	queued ──cancel──► canceled      held ──release──► queued
+//	queued ──Claim──► sending ──Publish──────────► published ──Fail (refused after publication)──► failed
+//	  ▲  ▲               │                             └──Withdraw (before its public instant)──► canceled
+//	  │  │               ├─Requeue (retryable, limit)─► queued (NextAttemptAt = backoff or hint)
+//	  │  │               ├─GiveBack (never sent)──────► queued
+//	  │  │               ├─Fail (permanent) ──────────► failed ──RetryNow──► queued | in_doubt
+//	  │  │               ├─Doubt (unknown outcome)────► in_doubt
+//	  │  │               ├─Hold (account, person) ────► held
+//	  │  │               └─Cancel (claimed, not sent)─► canceled
+//	  │  │  in_doubt ──Publish (reconcile: found)─► published
+//	  │  │     ├──Resend (reconcile: absent)──────► sending
+//	  │  │     ├──Fail (absent, too late) ────────► failed
+//	  │  │     └──Hold (cannot be checked) ───────► held
+//	  │  └── held ──Release──► queued | in_doubt (an unknown attempt is reconciled first)
+//	  │        └──Cancel (nothing unknown) ──► canceled
+//	  └── queued ──Hold (overdue after a pause)──► held;  queued ──Cancel──► canceled
+//
+// A process that dies while sending leaves the delivery claimed: Unclaim
+// (at start-up, or the sweep) makes it in_doubt, or queued when its send
+// had not started.
 type DeliveryState string
 
 // Delivery states.
@@ -81,12 +96,13 @@ func (d *Delivery) LastAttempt() *Attempt {
 	return &d.Attempts[len(d.Attempts)-1]
 }
 
-// SendCount is the number of attempts that count against the attempt limit:
-// rate-limited attempts do not.
+// SendCount is the number of attempts that count against the attempt
+// limit: rate-limited attempts do not, nor those made before a person last
+// released or retried the delivery.
 func (d *Delivery) SendCount() int {
 	n := 0
 	for _, a := range d.Attempts {
-		if a.Outcome != OutcomeRateLimited {
+		if a.Outcome != OutcomeRateLimited && !a.StartedAt.Before(d.ReleasedAt) {
 			n++
 		}
 	}
@@ -203,11 +219,12 @@ func (d *Delivery) Unclaim(now time.Time, why string) {
 	}
 	if a := d.LastAttempt(); a != nil && a.Outcome == OutcomePending && a.StartedAt.After(now) {
 		d.DropPendingAttempt()
-		d.State = DeliveryQueued
+		_ = d.move(DeliveryQueued)
 		return
 	}
-	d.State, d.NextAttemptAt = DeliveryInDoubt, now
 	if a := d.LastAttempt(); a != nil && a.Outcome == OutcomePending {
 		a.Outcome, a.FinishedAt, a.Message = OutcomeUnknown, now, why
 	}
+	d.NextAttemptAt = now
+	_ = d.move(DeliveryInDoubt)
 }

@@ -18,12 +18,24 @@ type Store interface {
 	Post(ctx context.Context, id string) (*Post, error)
 	// Posts lists posts ordered by ScheduledAt, then id.
 	Posts(ctx context.Context, f PostFilter) (*PostPage, error)
-	// UpdatePost edits a post that is still waiting: fn runs on a copy of
-	// the post (without its deliveries). Every delivery must be queued and
-	// unclaimed, or canceled; otherwise ECONFLICT. The id, targets and
-	// creation time cannot change. A new ScheduledAt moves the queued
-	// deliveries; any edit drops their adapter checkpoints, which belonged
-	// to the old content.
+	// CreateIdempotentPost stores one post like CreatePosts and, in the
+	// same transaction, the record of the idempotency key that created it,
+	// so that a retry of the request finds the post or nothing, never a
+	// key without its post. It fails with ECONFLICT when the key has a
+	// record younger than IdempotencyTTL; an older one is replaced.
+	CreateIdempotentPost(ctx context.Context, p *Post, rec Idempotency) error
+	// Idempotency returns the record of an idempotency key; ENOTFOUND when
+	// there is none.
+	Idempotency(ctx context.Context, key string) (*Idempotency, error)
+	// UpdatePost edits a post that is still waiting, with its deliveries,
+	// in one transaction: fn runs on a copy of the post and of its
+	// deliveries. Every delivery must be queued and unclaimed, or
+	// canceled; otherwise ECONFLICT. The id, targets and creation time
+	// cannot change; of a delivery fn may change only its time, through
+	// Delivery.Reschedule (a queued delivery not rescheduled to a new
+	// ScheduledAt is rescheduled to it, starting at it). Any edit drops the
+	// queued deliveries' adapter checkpoints, which belonged to the old
+	// content.
 	UpdatePost(ctx context.Context, id string, fn func(*Post) error) (*Post, error)
 	// CancelPost cancels every queued or held delivery of the post, except
 	// held ones with an attempt of unknown outcome (see NeedsReconcile). It
@@ -116,6 +128,13 @@ type Store interface {
 	// PutSetting stores a named setting.
 	PutSetting(ctx context.Context, key string, value []byte) error
 
+	// OnDue registers fn to be called after every commit that puts a
+	// delivery in the due-time index, with the earliest NextAttemptAt the
+	// commit put, and after a commit that lifts the global pause, with
+	// the earliest due instant. fn must not block; nil unregisters. The
+	// scheduler registers its wake-up here: no writer wakes it by hand.
+	OnDue(fn func(t time.Time))
+
 	// Backup writes a consistent snapshot of the whole store to w while
 	// other transactions go on.
 	Backup(ctx context.Context, w io.Writer) (int64, error)
@@ -128,3 +147,15 @@ type DeliveryUpdate struct {
 	ID string
 	Fn func(*Delivery) error
 }
+
+// Idempotency is what an idempotency key remembers: the post its request
+// created and a fingerprint of the request, for IdempotencyTTL.
+type Idempotency struct {
+	Key       string    `json:"-"`
+	PostID    string    `json:"post_id"`
+	BodyHash  string    `json:"body_sha256"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// IdempotencyTTL is how long an idempotency key is remembered.
+const IdempotencyTTL = 24 * time.Hour

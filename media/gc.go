@@ -15,16 +15,6 @@ import (
 // gcBatch is how many candidates GC asks the store for at a time.
 const gcBatch = 100
 
-// Log attribute keys.
-const (
-	logMedia   = "media"
-	logSHA256  = "sha256"
-	logBytes   = "bytes"
-	logCreated = "created_at"
-	logRemoved = "removed"
-	logErr     = "err"
-)
-
 // GC removes the media that no post references and that were uploaded
 // more than olderThan ago: first the record, then the file. Each file
 // belongs to one record only (records are keyed by the file's SHA-256), so
@@ -45,7 +35,7 @@ func (l *Library) GC(ctx context.Context, olderThan time.Duration) (removed int,
 		if removed == 0 && err == nil {
 			level = slog.LevelDebug
 		}
-		l.logger.Log(ctx, level, "media garbage collection done", logRemoved, removed, logBytes, freed)
+		l.logger.Log(ctx, level, "media garbage collection done", pregonero.LogRemoved, removed, pregonero.LogBytes, freed)
 	}()
 	for {
 		ms, err := l.store.UnreferencedMedia(ctx, before, gcBatch)
@@ -83,23 +73,23 @@ func (l *Library) remove(ctx context.Context, m *pregonero.Media) (bool, error) 
 	switch err := l.store.DeleteMedia(ctx, m.ID); pregonero.ErrorCode(err) {
 	case "":
 	case pregonero.ECONFLICT:
-		l.logger.Debug("kept media a post started using", logMedia, m.ID)
+		l.logger.Debug("kept media a post started using", pregonero.LogMedia, m.ID)
 		return false, nil
 	case pregonero.ENOTFOUND:
 		return false, nil
 	default:
 		return false, fmt.Errorf("delete %s: %w", m.ID, err)
 	}
-	l.logger.Info("removed unused media", logMedia, m.ID, logSHA256, m.SHA256, logBytes, m.Size,
-		logCreated, m.CreatedAt.UTC().Format(time.RFC3339))
+	l.logger.Info("removed unused media", pregonero.LogMedia, m.ID, pregonero.LogSHA256, m.SHA256, pregonero.LogBytes, m.Size,
+		pregonero.LogCreatedAt, m.CreatedAt.UTC().Format(time.RFC3339))
 	if !validSum(m.SHA256) {
-		l.logger.Warn("media record had a malformed sha256; no file removed", logMedia, m.ID, logSHA256, m.SHA256)
+		l.logger.Warn("media record had a malformed sha256; no file removed", pregonero.LogMedia, m.ID, pregonero.LogSHA256, m.SHA256)
 		return true, nil
 	}
 	if err := os.Remove(l.path(m.SHA256)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		// The record is gone, so nothing can name the file any more;
 		// it only takes space.
-		l.logger.Warn("could not remove the file of deleted media", logMedia, m.ID, logErr, err)
+		l.logger.Warn("could not remove the file of deleted media", pregonero.LogMedia, m.ID, pregonero.LogErr, err)
 	}
 	return true, nil
 }

@@ -95,6 +95,7 @@ func Open(dir string, s pregonero.Store, opts ...Option) (*Library, error) {
 	if l.logger == nil {
 		l.logger = slog.New(slog.DiscardHandler)
 	}
+	l.logger = l.logger.With(pregonero.LogComponent, "media")
 	if l.maxSize <= 0 {
 		return nil, fmt.Errorf("open media library: max size must be positive, got %d", l.maxSize)
 	}

@@ -136,7 +136,7 @@ func TestInDoubtWithMissingContentIsHeld(t *testing.T) {
 func TestResumeDoesNotHoldDeliveriesAheadOfTheirTime(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if err := h.pub.Pause(ctx, "", "prueba"); err != nil {
+	if err := h.service().Pause(ctx, "", "prueba"); err != nil {
 		t.Fatal(err)
 	}
 	ahead := h.post("x-a", t0.Add(3*time.Hour), "informe")
@@ -147,7 +147,7 @@ func TestResumeDoesNotHoldDeliveriesAheadOfTheirTime(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := h.pub.Resume(ctx, "")
+	rep, err := h.service().Resume(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestUncheckableLongAfterItsTimeIsHeldThenReleasedAndSent(t *testing.T) {
 	if pub, _ := h.ad.calls(); len(pub) != 0 {
 		t.Fatalf("sent %v while it could not be checked", pub)
 	}
-	if _, err := h.pub.Release(ctx, d.ID); err != nil {
+	if _, err := h.service().Release(ctx, d.ID); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()

@@ -306,12 +306,9 @@ func (p *Publisher) reconcile(ctx context.Context, l *lane, d *pregonero.Deliver
 				l.notBefore = pe.NotBefore
 			}
 			p.record(d, func(x *pregonero.Delivery) error {
-				x.Claimed = false
-				x.NextAttemptAt = next
-				x.LastError = &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code,
+				return x.GiveBack(next, &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code,
 					Message:        "Could not check whether the post reached the network; it is not sent again until that is known. " + pe.Message,
-					NetworkMessage: pe.NetworkMessage, At: now}
-				return nil
+					NetworkMessage: pe.NetworkMessage, At: now})
 			})
 		}
 		return false
@@ -333,10 +330,7 @@ func (p *Publisher) writeAhead(ctx context.Context, d *pregonero.Delivery) (*pre
 		if !x.Claimed || x.State != pregonero.DeliveryInDoubt {
 			return errNotOwned
 		}
-		x.MarkReconciled("absent")
-		x.State = pregonero.DeliverySending
-		x.Attempts = append(x.Attempts, pregonero.Attempt{N: len(x.Attempts) + 1, StartedAt: now, Outcome: pregonero.OutcomePending})
-		return nil
+		return x.Resend(now)
 	})
 }
 
@@ -344,23 +338,7 @@ func (p *Publisher) writeAhead(ctx context.Context, d *pregonero.Delivery) (*pre
 func (p *Publisher) published(d *pregonero.Delivery, start time.Time, r pregonero.Receipt, reconciled string) {
 	now := p.clock.Now()
 	p.m.outcomes.WithLabelValues(string(d.Network), "published").Inc()
-	p.record(d, func(x *pregonero.Delivery) error {
-		if reconciled != "" {
-			x.MarkReconciled(reconciled)
-		} else if at := x.LastAttempt(); at != nil && at.Outcome == pregonero.OutcomePending {
-			at.StartedAt, at.FinishedAt, at.Outcome = start, now, pregonero.OutcomeOK
-		}
-		x.State = pregonero.DeliveryPublished
-		x.Claimed = false
-		x.RemoteID, x.URL = r.RemoteID, r.URL
-		x.PublishedAt = r.PublishedAt
-		if x.PublishedAt.IsZero() {
-			x.PublishedAt = now
-		}
-		x.LastError = nil
-		x.HoldReason = ""
-		return nil
-	})
+	p.record(d, func(x *pregonero.Delivery) error { return x.Publish(r, start, now, reconciled) })
 }
 
 // failed acts on a classified adapter error.
@@ -369,12 +347,7 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 	p.m.errors.WithLabelValues(string(d.Network), string(pe.Class)).Inc()
 	derr := &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code, Message: pe.Message, NetworkMessage: pe.NetworkMessage, At: now}
 	finish := func(x *pregonero.Delivery, o pregonero.AttemptOutcome) {
-		if at := x.LastAttempt(); at != nil && at.Outcome == pregonero.OutcomePending {
-			at.StartedAt, at.FinishedAt, at.Outcome = start, now, o
-			at.Code, at.Message, at.NetworkMessage, at.HTTPStatus = pe.Code, pe.Message, pe.NetworkMessage, pe.HTTPStatus
-		}
-		x.Claimed = false
-		x.LastError = derr
+		x.FinishAttempt(start, now, o, pe)
 	}
 	log := p.log.With("delivery", d.ID, "account", d.AccountID, "class", pe.Class, "code", pe.Code)
 	switch pe.Class {
@@ -387,8 +360,7 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 		log.Warn("rate limited", "until", next)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRateLimited)
-			x.State, x.NextAttemptAt = pregonero.DeliveryQueued, next
-			return nil
+			return x.Requeue(next, derr)
 		})
 	case pregonero.ClassRetryable:
 		n := d.SendCount()
@@ -398,8 +370,7 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 			log.Error("delivery failed after max attempts")
 			p.record(d, func(x *pregonero.Delivery) error {
 				finish(x, pregonero.OutcomeRetryable)
-				x.State = pregonero.DeliveryFailed
-				return nil
+				return x.Fail(derr)
 			})
 			return
 		}
@@ -410,12 +381,11 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 		log.Warn("retry later", "at", next, "err", pe.Error())
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
-			x.State, x.NextAttemptAt = pregonero.DeliveryQueued, next
-			return nil
+			return x.Requeue(next, derr)
 		})
 	case pregonero.ClassUnknown:
 		log.Warn("outcome unknown; will reconcile", "err", pe.Error())
-		p.toInDoubt(d, finish, now)
+		p.toInDoubt(d, finish, derr, now)
 	case pregonero.ClassDuplicate:
 		absent := 0
 		for _, at := range d.Attempts {
@@ -431,59 +401,51 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 			derr.Message = "The network says this post already exists, but it was not found among the account's recent posts. Check the account before posting it again. " + pe.Message
 			p.record(d, func(x *pregonero.Delivery) error {
 				finish(x, pregonero.OutcomePermanent)
-				x.LastError.Message = derr.Message
-				x.State = pregonero.DeliveryFailed
-				return nil
+				return x.Fail(derr)
 			})
 			return
 		}
 		if len(d.Attempts) > 1 {
 			// An earlier attempt probably made it: find it.
 			log.Warn("duplicate on a retry; reconciling")
-			p.toInDoubt(d, finish, now)
+			p.toInDoubt(d, finish, derr, now)
 			return
 		}
 		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
 		derr.Message = "The network refused it as a duplicate of a post already on the account. Change the text to post it again. " + pe.Message
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomePermanent)
-			x.LastError.Message = derr.Message
-			x.State = pregonero.DeliveryFailed
-			return nil
+			return x.Fail(derr)
 		})
 	case pregonero.ClassNeedsReauth:
 		log.Error("account needs re-authorization", "err", pe.Error())
 		p.needsReauth(a, pe)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
-			x.State, x.HoldReason = pregonero.DeliveryHeld, pregonero.HoldNeedsReauth
-			return nil
+			return x.Hold(pregonero.HoldNeedsReauth, derr)
 		})
 	case pregonero.ClassAccountBlocked:
 		log.Error("network blocked the account; account paused", "err", pe.Error())
 		p.blockAccount(a, pe)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
-			x.State, x.HoldReason = pregonero.DeliveryHeld, pregonero.HoldBlocked
-			return nil
+			return x.Hold(pregonero.HoldBlocked, derr)
 		})
 	default: // permanent
 		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
 		log.Error("delivery failed", "err", pe.Error())
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomePermanent)
-			x.State = pregonero.DeliveryFailed
-			return nil
+			return x.Fail(derr)
 		})
 	}
 }
 
-func (p *Publisher) toInDoubt(d *pregonero.Delivery, finish func(*pregonero.Delivery, pregonero.AttemptOutcome), now time.Time) {
+func (p *Publisher) toInDoubt(d *pregonero.Delivery, finish func(*pregonero.Delivery, pregonero.AttemptOutcome), derr *pregonero.DeliveryError, now time.Time) {
 	next := now.Add(p.cfg.ReconcileDelay)
 	p.record(d, func(x *pregonero.Delivery) error {
 		finish(x, pregonero.OutcomeUnknown)
-		x.State, x.NextAttemptAt = pregonero.DeliveryInDoubt, next
-		return nil
+		return x.Doubt(next, derr)
 	})
 }
 
@@ -505,17 +467,7 @@ func (p *Publisher) backoff(n int) time.Duration {
 // attempt never reached the network, so it is dropped. A zero at keeps
 // the delivery's due time.
 func (p *Publisher) giveBack(d *pregonero.Delivery, at time.Time) {
-	p.recordSync(d, func(x *pregonero.Delivery) error {
-		x.DropPendingAttempt()
-		x.Claimed = false
-		if x.State == pregonero.DeliverySending {
-			x.State = pregonero.DeliveryQueued
-		}
-		if !at.IsZero() {
-			x.NextAttemptAt = at
-		}
-		return nil
-	})
+	p.recordSync(d, func(x *pregonero.Delivery) error { return x.GiveBack(at, nil) })
 }
 
 // waitForLimit gives an unsent delivery back until the network's limit for
@@ -526,14 +478,7 @@ func (p *Publisher) waitForLimit(d *pregonero.Delivery, reset time.Time) {
 	msg := fmt.Sprintf("%s allows this account no more requests until %s (its quota or rate limit is spent); the delivery waits for the reset instead of sending a request that would be refused.",
 		d.Network.Title(), reset.UTC().Format(time.RFC3339))
 	p.recordSync(d, func(x *pregonero.Delivery) error {
-		x.DropPendingAttempt()
-		x.Claimed = false
-		if x.State == pregonero.DeliverySending {
-			x.State = pregonero.DeliveryQueued
-		}
-		x.NextAttemptAt = reset
-		x.LastError = &pregonero.DeliveryError{Class: pregonero.ClassRateLimited, Code: string(d.Network) + "_quota_wait", Message: msg, At: now}
-		return nil
+		return x.GiveBack(reset, &pregonero.DeliveryError{Class: pregonero.ClassRateLimited, Code: string(d.Network) + "_quota_wait", Message: msg, At: now})
 	})
 }
 
@@ -541,40 +486,21 @@ func (p *Publisher) waitForLimit(d *pregonero.Delivery, reset time.Time) {
 func (p *Publisher) hold(d *pregonero.Delivery, reason, msg string) {
 	now := p.clock.Now()
 	p.recordSync(d, func(x *pregonero.Delivery) error {
-		x.DropPendingAttempt()
-		x.Claimed = false
 		// A delivery in doubt keeps its unknown attempt; on release it is
 		// reconciled, never sent blindly (see NeedsReconcile).
-		x.State, x.HoldReason = pregonero.DeliveryHeld, reason
-		x.LastError = &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "held_" + reason, Message: msg, At: now}
-		return nil
+		return x.Hold(reason, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "held_" + reason, Message: msg, At: now})
 	})
 }
 
 // fail ends an unsent delivery.
 func (p *Publisher) fail(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
 	p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-	p.recordSync(d, func(x *pregonero.Delivery) error {
-		x.DropPendingAttempt()
-		x.Claimed = false
-		x.State = pregonero.DeliveryFailed
-		x.LastError = derr
-		return nil
-	})
+	p.recordSync(d, func(x *pregonero.Delivery) error { return x.Fail(derr) })
 }
 
 func (p *Publisher) retryLater(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
 	next := p.clock.Now().Add(p.backoff(1))
-	p.recordSync(d, func(x *pregonero.Delivery) error {
-		x.DropPendingAttempt()
-		x.Claimed = false
-		if x.State == pregonero.DeliverySending {
-			x.State = pregonero.DeliveryQueued
-		}
-		x.NextAttemptAt = next
-		x.LastError = derr
-		return nil
-	})
+	p.recordSync(d, func(x *pregonero.Delivery) error { return x.GiveBack(next, derr) })
 }
 
 func guard(fn func(*pregonero.Delivery) error) func(*pregonero.Delivery) error {
@@ -673,7 +599,6 @@ func (p *Publisher) flush(batch []pendingRecord) {
 		p.log.Warn("record results failed; retrying", "count", len(batch), "err", err)
 		time.Sleep(wait)
 	}
-	var next time.Time
 	for i, r := range batch {
 		p.releaseGate(r.d.ID, r.gate, err)
 		switch {
@@ -681,16 +606,9 @@ func (p *Publisher) flush(batch []pendingRecord) {
 			p.log.Error("record delivery: giving up; the sweep gives it back for reconciliation", "delivery", r.d.ID, "err", err)
 		case errs[i] != nil:
 			p.log.Error("record delivery", "delivery", r.d.ID, "err", errs[i])
-		case ds[i].State.Due() && !ds[i].Claimed:
-			if next.IsZero() || ds[i].NextAttemptAt.Before(next) {
-				next = ds[i].NextAttemptAt
-			}
 		case ds[i].State == pregonero.DeliveryFailed:
 			p.Cleanup(ds[i])
 		}
-	}
-	if !next.IsZero() {
-		p.notifyDue(next)
 	}
 }
 
@@ -767,13 +685,7 @@ func (p *Publisher) staleError(now time.Time) *pregonero.DeliveryError {
 // failAbsent ends an in-doubt delivery that reconciliation proved absent.
 func (p *Publisher) failAbsent(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
 	p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-	p.recordSync(d, func(x *pregonero.Delivery) error {
-		x.MarkReconciled("absent")
-		x.Claimed = false
-		x.State = pregonero.DeliveryFailed
-		x.LastError = derr
-		return nil
-	})
+	p.recordSync(d, func(x *pregonero.Delivery) error { return x.Fail(derr) })
 }
 
 // safePublish contains an adapter's panic: the send may have gone out, so

@@ -41,11 +41,6 @@ type MediaResolver interface {
 	Blob(ctx context.Context, id string) (pregonero.MediaBlob, error)
 }
 
-// Notifier is told when a delivery becomes due again (the scheduler).
-type Notifier interface {
-	Notify(t time.Time)
-}
-
 // Config configures a Publisher. Zero durations take the defaults
 // given with each field.
 type Config struct {
@@ -62,7 +57,6 @@ type Config struct {
 	BackoffBase    time.Duration // default 30 s
 	BackoffCap     time.Duration // default 30 min
 	Staleness      time.Duration // fail as stale this long after the scheduled time (default 6 h)
-	ResumeGrace    time.Duration // overdue beyond this on resume ⇒ held for a person (default 15 min)
 	ReconcileDelay time.Duration // wait before reconciling an unknown outcome (default 5 s)
 	SendTimeout    time.Duration // per send, plus the media at MinUploadRate (default 10 min)
 	ShutdownGrace  time.Duration // how long Close lets sends in flight finish (default 20 s)
@@ -91,10 +85,9 @@ var DefaultLimits = map[pregonero.Network]Limit{
 
 // Publisher runs deliveries through the state machine.
 type Publisher struct {
-	cfg    Config
-	log    *slog.Logger
-	clock  clock.Clock
-	notify atomic.Pointer[Notifier]
+	cfg   Config
+	log   *slog.Logger
+	clock clock.Clock
 
 	paused atomic.Bool
 
@@ -165,7 +158,6 @@ func New(cfg Config) (*Publisher, error) {
 	def(&cfg.BackoffBase, 30*time.Second)
 	def(&cfg.BackoffCap, 30*time.Minute)
 	def(&cfg.Staleness, 6*time.Hour)
-	def(&cfg.ResumeGrace, 15*time.Minute)
 	def(&cfg.ReconcileDelay, 5*time.Second)
 	def(&cfg.SendTimeout, 10*time.Minute)
 	def(&cfg.ShutdownGrace, 20*time.Second)
@@ -201,9 +193,6 @@ func New(cfg Config) (*Publisher, error) {
 	go p.recorder()
 	return p, nil
 }
-
-// SetNotifier sets who is told about deliveries due again.
-func (p *Publisher) SetNotifier(n Notifier) { p.notify.Store(&n) }
 
 // Start loads the pause switch and the accounts.
 func (p *Publisher) Start(ctx context.Context) error {
@@ -430,10 +419,4 @@ func (p *Publisher) limiter(a *pregonero.Account) *rate.Limiter {
 		p.limiters[a.ID] = l
 	}
 	return l
-}
-
-func (p *Publisher) notifyDue(t time.Time) {
-	if n := p.notify.Load(); n != nil {
-		(*n).Notify(t)
-	}
 }

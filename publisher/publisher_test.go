@@ -12,6 +12,7 @@ import (
 
 	"pregonero"
 	"pregonero/clock"
+	"pregonero/posting"
 	"pregonero/publisher"
 	"pregonero/store"
 )
@@ -97,6 +98,7 @@ type harness struct {
 	db    *store.DB
 	ad    *fakeAdapter
 	pub   *publisher.Publisher
+	svc   *posting.Service // the rules about posts, with pub as its sender
 }
 
 func newHarness(t *testing.T, accounts ...string) *harness {
@@ -118,6 +120,31 @@ func newHarness(t *testing.T, accounts ...string) *harness {
 	h := &harness{t: t, clock: fc, db: db, ad: &fakeAdapter{}}
 	h.pub = h.newPublisher()
 	return h
+}
+
+// serviceFor returns a posting service over st with pub as its sender.
+func serviceFor(t *testing.T, st pregonero.Store, pub *publisher.Publisher, c clock.Clock) *posting.Service {
+	t.Helper()
+	svc, err := posting.New(posting.Config{Store: st, Sender: pub, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// service returns the posting service over the harness's store and
+// publisher: pause, resume, release and cancel go through it.
+func (h *harness) service() *posting.Service {
+	h.t.Helper()
+	if h.svc == nil {
+		svc, err := posting.New(posting.Config{Store: h.db, Sender: h.pub, Now: h.clock.Now,
+			Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: h.ad}})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.svc = svc
+	}
+	return h.svc
 }
 
 func (h *harness) newPublisher() *publisher.Publisher {
@@ -425,7 +452,7 @@ func TestNeedsReauthHoldsTheAccountAndResumeReleases(t *testing.T) {
 		t.Errorf("publishes %v: the second delivery must be held without a send", pub)
 	}
 	h.ad.PublishFn = nil
-	rep, err := h.pub.Resume(context.Background(), "x-a")
+	rep, err := h.service().Resume(context.Background(), "x-a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +489,7 @@ func TestGlobalPauseStopsSendsAndResumeHoldsOverdue(t *testing.T) {
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("claim: %v %d", err, len(ds))
 	}
-	if err := h.pub.Pause(ctx, "", "crisis"); err != nil {
+	if err := h.service().Pause(ctx, "", "crisis"); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Set(t0.Add(-time.Second))
@@ -471,7 +498,7 @@ func TestGlobalPauseStopsSendsAndResumeHoldsOverdue(t *testing.T) {
 	if pub, _ := h.ad.calls(); len(pub) != 0 {
 		t.Fatalf("sent while paused: %v", pub)
 	}
-	if err := h.pub.Pause(ctx, "", " "); pregonero.ErrorCode(err) != pregonero.EINVALID {
+	if err := h.service().Pause(ctx, "", " "); pregonero.ErrorCode(err) != pregonero.EINVALID {
 		t.Errorf("pause without reason: %v", err)
 	}
 	// A new publisher (a restart) still sees the pause.
@@ -482,7 +509,7 @@ func TestGlobalPauseStopsSendsAndResumeHoldsOverdue(t *testing.T) {
 		t.Error("a restarted publisher does not see the pause")
 	}
 	h.clock.Set(t0.Add(30 * time.Minute))
-	rep, err := h.pub.Resume(ctx, "")
+	rep, err := h.service().Resume(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +521,7 @@ func TestGlobalPauseStopsSendsAndResumeHoldsOverdue(t *testing.T) {
 	if got.HoldReason != pregonero.HoldOverdue {
 		t.Errorf("hold reason %q", got.HoldReason)
 	}
-	if _, err := h.pub.Release(ctx, late.ID); err != nil {
+	if _, err := h.service().Release(ctx, late.ID); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()
@@ -609,13 +636,13 @@ func TestReleasedInDoubtDeliveryIsReconciledFirst(t *testing.T) {
 	d := h.post("x-a", t0, "uno")
 	h.tick()
 	h.wait(d.ID, state(pregonero.DeliveryInDoubt))
-	if err := h.pub.Pause(ctx, "x-a", "revisión"); err != nil {
+	if err := h.service().Pause(ctx, "x-a", "revisión"); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Advance(5 * time.Second)
 	h.tick()
 	h.wait(d.ID, state(pregonero.DeliveryHeld))
-	if _, err := h.pub.Resume(ctx, "x-a"); err != nil {
+	if _, err := h.service().Resume(ctx, "x-a"); err != nil {
 		t.Fatal(err)
 	}
 	got := h.wait(d.ID, func(d *pregonero.Delivery) bool { return d.State == pregonero.DeliveryInDoubt })
@@ -636,11 +663,11 @@ func TestReleasedInDoubtDeliveryIsReconciledFirst(t *testing.T) {
 func TestReleaseOfANonHeldDeliveryConflicts(t *testing.T) {
 	h := newHarness(t)
 	d := h.post("x-a", t0.Add(time.Hour), "uno")
-	_, err := h.pub.Release(context.Background(), d.ID)
+	_, err := h.service().Release(context.Background(), d.ID)
 	if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
 		t.Fatalf("err = %v, want conflict", err)
 	}
-	if _, err := h.pub.Release(context.Background(), "d_nope"); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+	if _, err := h.service().Release(context.Background(), "d_nope"); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
 		t.Fatalf("err = %v, want not_found", err)
 	}
 	var pe *pregonero.Error
@@ -659,7 +686,7 @@ func TestCancelStopsAClaimedDeliveryBeforeItsInstant(t *testing.T) {
 	}
 	h.pub.Dispatch(ds)
 	h.waitTimer() // its lane waits for the instant
-	p, err := h.pub.Cancel(ctx, d.PostID)
+	p, err := h.service().Cancel(ctx, d.PostID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -683,7 +710,7 @@ func TestCancelLeavesADeliveryInDoubtAlone(t *testing.T) {
 	d := h.post("x-a", t0, "uno")
 	h.tick()
 	h.wait(d.ID, state(pregonero.DeliveryInDoubt))
-	if _, err := h.pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+	if _, err := h.service().Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
 		t.Fatalf("err = %v, want conflict: it may already be on the network", err)
 	}
 }
@@ -767,7 +794,7 @@ func TestCancelAfterTheSendDoesNotEraseIt(t *testing.T) {
 	}
 	pub.Dispatch(ds)
 	<-ss.blocked // sent; the result is not recorded yet
-	if _, err := pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+	if _, err := serviceFor(t, ss, pub, h.clock).Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
 		t.Fatalf("cancel after the send: %v, want conflict", err)
 	}
 	close(ss.gate)
@@ -921,7 +948,7 @@ func TestALostResultIsNeitherCanceledNorLeftClaimed(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		// The recorder marks the claim lost right after the refusal.
-		if _, err := pub.Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		if _, err := serviceFor(t, fs, pub, h.clock).Cancel(context.Background(), d.PostID); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
 			t.Fatalf("cancel of a delivery that went out: %v, want conflict", err)
 		}
 		fs.armed.Store(false)

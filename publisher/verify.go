@@ -41,7 +41,7 @@ func (p *Publisher) Verify(ctx context.Context) (int, error) {
 			for _, d := range post.Deliveries {
 				settled, err := p.verifyOne(ctx, d)
 				if err != nil {
-					p.log.Warn("verify published post", "delivery", d.ID, "err", err)
+					p.log.Warn("verify published post", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
 					continue
 				}
 				if settled {
@@ -85,7 +85,7 @@ func (p *Publisher) verifyOne(ctx context.Context, d *pregonero.Delivery) (bool,
 	if err != nil {
 		return false, err
 	}
-	done, refused, err := v.Verify(ctx, d, a)
+	done, refused, err := p.safeVerify(ctx, v, d, a)
 	if err != nil || !done {
 		return false, err
 	}
@@ -102,17 +102,23 @@ func (p *Publisher) verifyOne(ctx context.Context, d *pregonero.Delivery) (bool,
 			return nil
 		}
 		x.Checkpoint[CheckpointVerified] = "refused"
-		x.State = pregonero.DeliveryFailed
-		x.LastError = &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: refused.Code,
-			Message: refused.Message, NetworkMessage: refused.NetworkMessage, At: now}
-		return nil
+		return x.Fail(&pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: refused.Code,
+			Message: refused.Message, NetworkMessage: refused.NetworkMessage, At: now})
 	})
 	if err != nil {
 		return false, err
 	}
 	if refused != nil {
 		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-		p.log.Error("refused by the network after publication", "delivery", d.ID, "remote_id", d.RemoteID, "code", refused.Code, "reason", refused.Message)
+		p.log.Error("refused by the network after publication", pregonero.LogDelivery, d.ID, pregonero.LogRemoteID, d.RemoteID, pregonero.LogCode, refused.Code, pregonero.LogReason, refused.Message)
 	}
 	return true, nil
+}
+
+// safeVerify contains a Verifier's panic: the pass runs from cron, and one
+// bad answer must fail only its delivery, left unverified for the next
+// pass, not the pass or the process.
+func (p *Publisher) safeVerify(ctx context.Context, v pregonero.Verifier, d *pregonero.Delivery, a *pregonero.Account) (done bool, refused *pregonero.PublishError, err error) {
+	defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, d.ID), "verifier panicked", &err)
+	return v.Verify(ctx, d, a)
 }

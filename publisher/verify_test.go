@@ -143,7 +143,7 @@ func TestEndedDeliveriesAreCleanedUp(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Cancel(context.Background(), waiting.PostID); err != nil {
+	if _, err := serviceFor(t, h.db, p, h.clock).Cancel(context.Background(), waiting.PostID); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]bool{failed.ID + ":ph-" + failed.ID: true, waiting.ID + ":ph-" + waiting.ID: true}

@@ -33,8 +33,9 @@ type Scheduler struct {
 	Store      pregonero.Store
 	Dispatcher Dispatcher
 	Clock      clock.Clock
-	Logger     *slog.Logger
-	Location   *time.Location
+	// Logger is the base logger; the scheduler adds its component name.
+	Logger   *slog.Logger
+	Location *time.Location
 	// Lead is how long before its instant a delivery is claimed. The
 	// publisher still waits for the instant itself: nothing goes out early.
 	// Claiming ahead keeps a burst of simultaneous deliveries on time.
@@ -45,6 +46,7 @@ type Scheduler struct {
 	// after three missed beats.
 	Heartbeat time.Duration
 
+	log     *slog.Logger // Logger, naming the component
 	wake    chan struct{}
 	beat    atomic.Int64 // unix nanos of the last loop iteration
 	armed   atomic.Int64 // unix nanos the timer is armed for; 0 when idle
@@ -64,6 +66,7 @@ func (s *Scheduler) Open() error {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
 	}
+	s.log = s.Logger.With(pregonero.LogComponent, "scheduler")
 	if s.Location == nil {
 		s.Location = time.UTC
 	}
@@ -78,24 +81,32 @@ func (s *Scheduler) Open() error {
 	}
 	s.wake = make(chan struct{}, 1)
 	s.stopped = make(chan struct{})
-	s.cron = cron.New(cron.WithSeconds(), cron.WithLocation(s.Location))
+	// A job that panics is logged with its stack and runs again at its
+	// next time; it does not take the process down.
+	cl := cronLogger{s.log}
+	s.cron = cron.New(cron.WithSeconds(), cron.WithLocation(s.Location),
+		cron.WithLogger(cl), cron.WithChain(cron.Recover(cl)))
 	// The safety sweep: should a wake-up ever be missed, a due delivery
 	// waits at most a minute.
 	if _, err := s.cron.AddFunc("0 * * * * *", func() { s.Notify(s.Clock.Now()) }); err != nil {
 		return fmt.Errorf("scheduler: sweep: %w", err)
 	}
+	s.Store.OnDue(s.Notify)
 	return nil
 }
 
 // AddJob registers a recurring job with a six-field cron spec (seconds
-// first) in the scheduler's zone.
+// first) in the scheduler's zone. A panic in fn is logged with its stack;
+// the job runs again at its next time.
 func (s *Scheduler) AddJob(spec string, fn func()) error {
 	_, err := s.cron.AddFunc(spec, fn)
 	return err
 }
 
 // Notify wakes the scheduler because a delivery became due at t. It never
-// blocks.
+// blocks. Open registers it with the store (pregonero.Store.OnDue), which
+// calls it after every commit that makes something due: writers never
+// call it themselves.
 func (s *Scheduler) Notify(t time.Time) {
 	if armed := s.armed.Load(); armed != 0 && t.UnixNano() >= armed {
 		return // the timer already fires before t
@@ -125,7 +136,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		<-s.cron.Stop().Done()
 		s.once.Do(func() { close(s.stopped) })
 	}()
-	log := s.Logger
+	log := s.log
 	for {
 		s.beat.Store(s.Clock.Now().UnixNano())
 		if ctx.Err() != nil {
@@ -135,7 +146,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if !s.Dispatcher.Paused() {
 			d, err := s.tick(ctx)
 			if err != nil && ctx.Err() == nil {
-				log.Error("scheduler tick failed", "err", err)
+				log.Error("scheduler tick failed", pregonero.LogErr, err)
 				d = time.Second
 			}
 			sleep = min(sleep, d)

@@ -137,11 +137,10 @@ func TestClaimsAtTheArmedInstantMinusLeadNotBefore(t *testing.T) {
 func TestANewEarlierPostWakesTheTimer(t *testing.T) {
 	f := start(t)
 	f.asleep(t)
+	// The store signals the new due instants itself: nobody calls Notify.
 	queue(t, f.db, t0.Add(time.Hour), "x-a")
-	f.s.Notify(t0.Add(time.Hour))
 	f.asleep(t)
 	early := queue(t, f.db, t0.Add(time.Second), "x-b")
-	f.s.Notify(early.NextAttemptAt)
 	f.asleep(t)
 	f.clock.Advance(time.Second)
 	eventually(t, func() bool { return f.rec.count() == 1 })
@@ -153,7 +152,8 @@ func TestANewEarlierPostWakesTheTimer(t *testing.T) {
 func TestHeartbeatFindsAMissedWakeUp(t *testing.T) {
 	f := start(t)
 	f.asleep(t)
-	queue(t, f.db, t0.Add(time.Second), "x-a") // no Notify
+	f.db.OnDue(nil) // a lost wake-up
+	queue(t, f.db, t0.Add(time.Second), "x-a")
 	// The heartbeat timer (10 s) picks it up; the one-minute cron sweep,
 	// on the wall clock, is a second net.
 	f.clock.Advance(10 * time.Second)

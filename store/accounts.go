@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 
@@ -197,7 +198,17 @@ func (db *DB) SetPause(ctx context.Context, p pregonero.PauseState) error {
 		return fmt.Errorf("set pause: %w", err)
 	}
 	return db.exec(ctx, len(v), func(w *wtx) error {
-		return w.put(bucketMeta, metaPause, v)
+		if err := w.put(bucketMeta, metaPause, v); err != nil {
+			return err
+		}
+		if !p.Paused {
+			// Lifting the pause makes everything already due go out:
+			// the scheduler is told as for any new due instant.
+			if k, _ := w.tx.Bucket(bucketDue).Cursor().First(); len(k) >= timeKeyLen {
+				w.due = earliest(w.due, timeFromKey(binary.BigEndian.Uint64(k)))
+			}
+		}
+		return nil
 	})
 }
 

@@ -8,7 +8,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -85,6 +88,35 @@ type DB struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// onDue is told, after each commit that put deliveries in the
+	// due-time index, the earliest instant it put (see OnDue).
+	onDue atomic.Pointer[func(time.Time)]
+}
+
+// OnDue registers fn to be called after every commit that puts a
+// delivery in the due-time index (a new post, an edit, a release, a
+// retry, a result with a new NextAttemptAt, a resume), with the earliest
+// NextAttemptAt the commit put. The scheduler registers its wake-up here,
+// so that no writer has to remember to wake it. fn runs on the committer
+// goroutine and must not block; nil unregisters.
+func (db *DB) OnDue(fn func(t time.Time)) {
+	if fn == nil {
+		db.onDue.Store(nil)
+		return
+	}
+	db.onDue.Store(&fn)
+}
+
+// signalDue tells the registered function about a commit's earliest due
+// instant; a zero t means the commit put nothing due.
+func (db *DB) signalDue(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if fn := db.onDue.Load(); fn != nil {
+		(*fn)(t)
+	}
 }
 
 // Option configures Open.
@@ -359,19 +391,22 @@ var errPartialWrite = errors.New("operation failed after writing")
 func (db *DB) commit(batch []*op) {
 	results := make([]error, len(batch))
 	partial := false
+	var due time.Time
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		prepareTx(tx)
+		due = time.Time{}
 		for i, o := range batch {
 			if err := o.ctx.Err(); err != nil {
 				results[i] = err
 				continue
 			}
-			wrote, err := runOp(o, tx)
-			if err != nil && wrote {
+			w, err := runOp(o, tx)
+			if err != nil && w.wrote {
 				partial = true
 				return errPartialWrite
 			}
 			results[i] = err
+			due = earliest(due, w.due)
 		}
 		return nil
 	})
@@ -381,6 +416,8 @@ func (db *DB) commit(batch []*op) {
 		for i, o := range batch {
 			results[i] = db.commitAlone(o)
 		}
+	case err == nil:
+		db.signalDue(due)
 	case err != nil:
 		db.logger.Error("store commit failed", "ops", len(batch), "err", err)
 		err = fmt.Errorf("store commit: %w", err)
@@ -397,10 +434,13 @@ func (db *DB) commitAlone(o *op) error {
 	if err := o.ctx.Err(); err != nil {
 		return err
 	}
-	var opErr error
+	var (
+		opErr error
+		w     *wtx
+	)
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		prepareTx(tx)
-		_, opErr = runOp(o, tx)
+		w, opErr = runOp(o, tx)
 		return opErr
 	})
 	if opErr != nil {
@@ -409,21 +449,34 @@ func (db *DB) commitAlone(o *op) error {
 	if err != nil {
 		return fmt.Errorf("store commit: %w", err)
 	}
+	db.signalDue(w.due)
 	return nil
 }
 
 // runOp runs one op, turning a panic (in a caller's update function, say)
 // into an error instead of killing the committer.
-func runOp(o *op, tx *bbolt.Tx) (wrote bool, err error) {
-	w := &wtx{tx: tx}
+func runOp(o *op, tx *bbolt.Tx) (w *wtx, err error) {
+	w = &wtx{tx: tx}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("store: panic during write: %v", r)
-			wrote = true
+			w.wrote = true
 		}
 	}()
 	err = o.fn(w)
-	return w.wrote, err
+	if err != nil {
+		w.due = time.Time{} // what it put is rolled back or never written
+	}
+	return w, err
+}
+
+// earliest returns the earlier of two instants, a zero one counting as
+// none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 func prepareTx(tx *bbolt.Tx) {
@@ -437,10 +490,15 @@ func prepareTx(tx *bbolt.Tx) {
 type wtx struct {
 	tx    *bbolt.Tx
 	wrote bool
+	// due is the earliest instant the op put in the due-time index.
+	due time.Time
 }
 
 func (w *wtx) put(bucket, k, v []byte) error {
 	w.wrote = true
+	if len(k) >= timeKeyLen && bytes.Equal(bucket, bucketDue) {
+		w.due = earliest(w.due, timeFromKey(binary.BigEndian.Uint64(k)))
+	}
 	if err := w.tx.Bucket(bucket).Put(k, v); err != nil {
 		return fmt.Errorf("put %s: %w", bucket, err)
 	}

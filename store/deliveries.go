@@ -266,20 +266,11 @@ func (db *DB) ClaimDue(ctx context.Context, now, until time.Time, limit int) ([]
 					continue
 				}
 				nd := d.Clone()
-				nd.Claimed = true
-				nd.UpdatedAt = now
-				if nd.State == pregonero.DeliveryQueued {
-					nd.State = pregonero.DeliverySending
-					start := now
-					if nd.NextAttemptAt.After(now) {
-						start = nd.NextAttemptAt
-					}
-					nd.Attempts = append(nd.Attempts, pregonero.Attempt{
-						N:         len(nd.Attempts) + 1,
-						StartedAt: start,
-						Outcome:   pregonero.OutcomePending,
-					})
+				if err := nd.Claim(now); err != nil {
+					cl.err = fmt.Errorf("claim due: %w", err)
+					continue
 				}
+				nd.UpdatedAt = now
 				if cl.ch, err = prepareChange(d, nd); err != nil {
 					cl.err = fmt.Errorf("claim due: %w", err)
 				}

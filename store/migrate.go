@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.etcd.io/bbolt"
+
+	"pregonero"
 )
 
 // migration brings the file from schema version i to i+1, where i is its
@@ -120,7 +122,7 @@ func (db *DB) sealPlainCredentials() error {
 	}
 	if wrong > 0 {
 		db.logger.Warn("stored credentials do not open with the secret key; restore the key they were sealed with",
-			"accounts", wrong, "key", db.secrets.source)
+			pregonero.LogAccounts, wrong, pregonero.LogKey, db.secrets.source)
 	}
 	if len(plain) == 0 {
 		return nil
@@ -144,7 +146,7 @@ func (db *DB) sealPlainCredentials() error {
 	if err != nil {
 		return fmt.Errorf("seal credentials: %w", err)
 	}
-	db.logger.Info("sealed stored credentials with the secret key", "accounts", len(plain), "key", db.secrets.source)
+	db.logger.Info("sealed stored credentials with the secret key", pregonero.LogAccounts, len(plain), pregonero.LogKey, db.secrets.source)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -307,6 +308,64 @@ func (db *DB) CreatePosts(ctx context.Context, posts ...*pregonero.Post) error {
 	return db.exec(ctx, n.size, n.apply)
 }
 
+// idempotencyPrefix names the settings that hold idempotency records (the
+// format is the one earlier versions wrote there).
+const idempotencyPrefix = "idem:"
+
+// CreateIdempotentPost stores one post like CreatePosts and, in the same
+// transaction, the record of its idempotency key.
+func (db *DB) CreateIdempotentPost(ctx context.Context, p *pregonero.Post, rec pregonero.Idempotency) error {
+	if p == nil {
+		return pregonero.Errorf(pregonero.EINVALID, "nil post")
+	}
+	key := []byte(idempotencyPrefix + rec.Key)
+	if err := checkID("idempotency key", string(key)); err != nil {
+		return err
+	}
+	rec.CreatedAt = rec.CreatedAt.UTC()
+	rv, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("create post: %w", err)
+	}
+	n, err := encodeNewPosts([]*pregonero.Post{p})
+	if err != nil {
+		return err
+	}
+	defer putBuffers(n.buffers)
+	return db.exec(ctx, n.size+len(rv), func(w *wtx) error {
+		if v := w.tx.Bucket(bucketSettings).Get(key); v != nil {
+			// An expired or unreadable record promises nothing any more.
+			var old pregonero.Idempotency
+			if json.Unmarshal(v, &old) == nil && old.PostID != "" && rec.CreatedAt.Sub(old.CreatedAt) <= pregonero.IdempotencyTTL {
+				return pregonero.Errorf(pregonero.ECONFLICT, "idempotency key %q is already recorded", rec.Key)
+			}
+		}
+		if err := n.apply(w); err != nil {
+			return err
+		}
+		return w.put(bucketSettings, key, rv)
+	})
+}
+
+// Idempotency returns the record of an idempotency key; ENOTFOUND when
+// there is none, or when what is stored cannot promise anything (an
+// unreadable record is as good as none, and is replaced).
+func (db *DB) Idempotency(ctx context.Context, key string) (*pregonero.Idempotency, error) {
+	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Idempotency, error) {
+		v := tx.Bucket(bucketSettings).Get([]byte(idempotencyPrefix + key))
+		if v == nil {
+			return nil, notFound("idempotency key", key)
+		}
+		var rec pregonero.Idempotency
+		if err := json.Unmarshal(v, &rec); err != nil || rec.PostID == "" {
+			db.logger.Warn("unreadable idempotency record ignored", "key", key, "err", err)
+			return nil, notFound("idempotency key", key)
+		}
+		rec.Key = key
+		return &rec, nil
+	})
+}
+
 // Post returns a post with its deliveries and derived status.
 func (db *DB) Post(ctx context.Context, id string) (*pregonero.Post, error) {
 	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Post, error) { return loadPost(tx, id) })
@@ -459,16 +518,16 @@ func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error
 				return fmt.Errorf("post %s: %w", id, err)
 			}
 			deliveries[i] = d
-			// A held delivery whose earlier attempt may have reached the
-			// network is not canceled: it must be reconciled, since the
-			// post may be live.
-			if !(d.State == pregonero.DeliveryQueued && !d.Claimed) && !(d.State == pregonero.DeliveryHeld && !d.NeedsReconcile()) {
+			// Claimed ones are the publisher's to stop; a held delivery
+			// whose earlier attempt may have reached the network must be
+			// reconciled, since the post may be live.
+			if d.Claimed {
 				continue
 			}
 			nd := d.Clone()
-			nd.State = pregonero.DeliveryCanceled
-			nd.LastError = nil
-			nd.HoldReason = ""
+			if nd.Cancel() != nil {
+				continue
+			}
 			nd.UpdatedAt = now
 			ch, err := prepareChange(d, nd)
 			if err != nil {
@@ -532,9 +591,16 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		np := *p
 		np.Targets = append([]string(nil), p.Targets...)
 		np.Media = append([]string(nil), p.Media...)
-		np.Deliveries = nil
+		np.Deliveries = make([]*pregonero.Delivery, len(deliveries))
+		for i, d := range deliveries {
+			np.Deliveries[i] = d.Clone()
+		}
 		if err := fn(&np); err != nil {
 			return err
+		}
+		planned := np.Deliveries
+		if len(planned) != len(deliveries) {
+			return pregonero.Errorf(pregonero.EINVALID, "post %s: deliveries cannot be added or removed by an edit", id)
 		}
 		if np.ID != p.ID || !slices.Equal(np.Targets, p.Targets) || !np.CreatedAt.Equal(p.CreatedAt) {
 			return pregonero.Errorf(pregonero.EINVALID, "post %s: the id, targets and creation time of a post cannot change", id)
@@ -550,20 +616,22 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		np.UpdatedAt = now
 		var changes []deliveryChange
 		for i, d := range deliveries {
+			x := planned[i]
+			if x == nil || x.ID != d.ID || x.State != d.State {
+				return pregonero.Errorf(pregonero.EINVALID, "post %s: an edit cannot change which deliveries a post has or their state", id)
+			}
 			if d.State != pregonero.DeliveryQueued {
 				continue
 			}
+			// Of a delivery, an edit changes only its time.
 			nd := d.Clone()
-			nd.Checkpoint = nil
-			if !np.ScheduledAt.Equal(p.ScheduledAt) {
-				// A retry's wait (backoff, a rate limit's reset) still
-				// holds if it ends after the new time.
-				next := np.ScheduledAt
-				if d.NextAttemptAt.After(d.ScheduledAt) && d.NextAttemptAt.After(next) {
-					next = d.NextAttemptAt
+			nd.ScheduledAt, nd.NextAttemptAt = x.ScheduledAt, x.NextAttemptAt
+			if !nd.ScheduledAt.Equal(np.ScheduledAt) {
+				if err := nd.Reschedule(np.ScheduledAt, np.ScheduledAt); err != nil {
+					return err
 				}
-				nd.ScheduledAt, nd.NextAttemptAt = np.ScheduledAt, next
 			}
+			nd.Checkpoint = nil
 			nd.UpdatedAt = now
 			if err := checkDelivery(nd); err != nil {
 				return err

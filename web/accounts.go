@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"pregonero"
+	"pregonero/posting"
 )
 
 // MaxReasonLength caps a pause reason, in characters.
-const MaxReasonLength = 500
+const MaxReasonLength = posting.MaxReasonLength
 
 func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) error {
 	as, err := s.store.Accounts(r.Context())
@@ -51,27 +50,7 @@ func (s *Server) handlePause(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	req.Reason = strings.TrimSpace(req.Reason)
-	var errs []pregonero.FieldError
-	switch n := utf8.RuneCountInString(req.Reason); {
-	case n == 0:
-		errs = append(errs, pregonero.FieldError{Field: "reason", Code: pregonero.FieldRequired,
-			Message: "Say why publishing is paused, so others know when it is safe to resume."})
-	case n > MaxReasonLength:
-		errs = append(errs, pregonero.FieldError{Field: "reason", Code: pregonero.FieldTooLong, Limit: MaxReasonLength, Actual: n,
-			Message: fmt.Sprintf("The reason has %d characters; the limit is %d.", n, MaxReasonLength)})
-	}
-	f, err := s.checkAccount(ctx, req.Account)
-	if err != nil {
-		return err
-	}
-	if f != nil {
-		errs = append(errs, *f)
-	}
-	if len(errs) > 0 {
-		return pregonero.Invalid(errs)
-	}
-	if err := s.control.Pause(ctx, req.Account, req.Reason); err != nil {
+	if err := s.posts.Pause(ctx, req.Account, req.Reason); err != nil {
 		return fmt.Errorf("pause: %w", err)
 	}
 	res, err := s.pauseResult(ctx, req.Account)
@@ -87,20 +66,9 @@ func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, s.maxBody, &req, true); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	f, err := s.checkAccount(ctx, req.Account)
-	if err != nil {
-		return err
-	}
-	if f != nil {
-		return pregonero.Invalid([]pregonero.FieldError{*f})
-	}
-	rep, err := s.control.Resume(ctx, req.Account)
+	rep, err := s.posts.Resume(r.Context(), req.Account)
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
-	}
-	if rep == nil {
-		rep = &pregonero.ResumeReport{}
 	}
 	if rep.HeldOverdue == nil {
 		rep.HeldOverdue = []string{}
@@ -110,30 +78,23 @@ func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleReleaseDelivery(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.control.Release(r.Context(), r.PathValue("id"))
+	d, err := s.posts.Release(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return fmt.Errorf("release: %w", err)
-	}
-	if d == nil {
-		return fmt.Errorf("release %s: no delivery returned", r.PathValue("id"))
 	}
 	utcDelivery(d)
 	writeJSON(w, http.StatusOK, d)
 	return nil
 }
 
-// checkAccount reports an account field naming no account; empty names
-// none and is fine.
-func (s *Server) checkAccount(ctx context.Context, id string) (*pregonero.FieldError, error) {
-	if id == "" {
-		return nil, nil
+func (s *Server) handleRetryDelivery(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.posts.RetryNow(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return fmt.Errorf("retry: %w", err)
 	}
-	_, err := s.store.Account(ctx, id)
-	if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
-		return &pregonero.FieldError{Field: "account", Code: pregonero.FieldUnknown, Actual: id,
-			Message: fmt.Sprintf("There is no account %s.", id)}, nil
-	}
-	return nil, err
+	utcDelivery(d)
+	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
 // pauseResult reads back the pause state the request changed.

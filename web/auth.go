@@ -77,6 +77,7 @@ func EnsureToken(ctx context.Context, s pregonero.Store, dataDir string, logger 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = logger.With(pregonero.LogComponent, "web")
 	_, err = s.Setting(ctx, TokenHashSetting)
 	if err == nil {
 		return false, nil

@@ -170,7 +170,9 @@ func (c *Client) UploadMedia(ctx context.Context, filename string, r io.Reader, 
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
-		err := func() error {
+		err := func() (err error) {
+			// A panic here would end the command; it fails the upload.
+			defer pregonero.RecoverPanic(nil, "media upload writer panicked", &err)
 			if altText != "" {
 				if err := mw.WriteField("alt_text", altText); err != nil {
 					return err

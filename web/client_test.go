@@ -182,7 +182,7 @@ func (s brokenBackupStore) Backup(_ context.Context, w io.Writer) (int64, error)
 
 func TestBackupCutShortFails(t *testing.T) {
 	ts := newTestServer(t)
-	s, err := web.New(web.Config{Store: brokenBackupStore{ts.db}, Control: &fakeControl{}})
+	s, err := web.New(web.Config{Store: brokenBackupStore{ts.db}, Control: &fakeControl{}, Posts: newService(t, ts.db, &fakeControl{}, nil, nil, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

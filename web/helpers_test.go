@@ -28,6 +28,7 @@ import (
 	"pregonero/adapters/x"
 	"pregonero/adapters/x/xtext"
 	"pregonero/media"
+	"pregonero/posting"
 	"pregonero/store"
 	"pregonero/web"
 )
@@ -91,91 +92,58 @@ func igRules(c pregonero.Content, a *pregonero.Account) []pregonero.FieldError {
 	return errs
 }
 
-// fakeControl records what the API asked of the scheduler.
+// fakeControl stands in for the scheduler (readiness, and the wake-ups
+// the store signals) and for the publisher as the posting service's
+// Sender: it records what it is told.
 type fakeControl struct {
 	mu       sync.Mutex
 	notified []time.Time
 	pauses   [][2]string // account, reason
 	resumes  []string
-	releases []string
-	cleanups []string // delivery ids whose leftovers the API asked to remove
-	pauseErr error
-	resumeFn func(account string) (*pregonero.ResumeReport, error)
-	release  func(id string) (*pregonero.Delivery, error)
+	cleanups []string // delivery ids whose leftovers the service asked to remove
 	readyErr error
 	store    pregonero.Store
 }
 
+// Notify records a wake-up; the test server registers it with the store.
 func (c *fakeControl) Notify(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.notified = append(c.notified, t)
 }
 
-// Pause refuses a blank reason and persists the switch, as the publisher
-// does.
-func (c *fakeControl) Pause(ctx context.Context, account, reason string) error {
-	c.mu.Lock()
-	c.pauses = append(c.pauses, [2]string{account, reason})
-	err, st := c.pauseErr, c.store
-	c.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return pregonero.Invalid([]pregonero.FieldError{{Field: "reason", Code: pregonero.FieldRequired, Message: "a reason is required to pause publishing"}})
-	}
-	if st == nil {
-		return nil
-	}
-	if account == "" {
-		return st.SetPause(ctx, pregonero.PauseState{Paused: true, Reason: reason, Since: testNow})
-	}
-	_, err = st.UpdateAccount(ctx, account, func(a *pregonero.Account) error {
-		a.Status, a.StatusReason = pregonero.AccountPaused, reason
-		return nil
-	})
-	return err
-}
+func (c *fakeControl) StopUnsent(context.Context, *pregonero.Post) (int, error) { return 0, nil }
+func (c *fakeControl) Unsent(*pregonero.Delivery) bool                          { return false }
+func (c *fakeControl) Withdraw(context.Context, *pregonero.Delivery) error      { return nil }
 
-func (c *fakeControl) Resume(_ context.Context, account string) (*pregonero.ResumeReport, error) {
-	c.mu.Lock()
-	c.resumes = append(c.resumes, account)
-	fn := c.resumeFn
-	c.mu.Unlock()
-	if fn == nil {
-		return &pregonero.ResumeReport{}, nil
-	}
-	return fn(account)
-}
-
-func (c *fakeControl) Release(_ context.Context, id string) (*pregonero.Delivery, error) {
-	c.mu.Lock()
-	c.releases = append(c.releases, id)
-	fn := c.release
-	c.mu.Unlock()
-	if fn == nil {
-		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "delivery %s not found", id)
-	}
-	return fn(id)
-}
-
-// Cancel cancels in the store, as the publisher does when nothing of the
-// post is claimed.
 func (c *fakeControl) Cleanup(d *pregonero.Delivery) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cleanups = append(c.cleanups, d.ID)
 }
 
-func (c *fakeControl) Cancel(ctx context.Context, id string) (*pregonero.Post, error) {
+// SetPaused records a global pause with the reason the store holds, or a
+// global resume.
+func (c *fakeControl) SetPaused(paused bool) {
 	c.mu.Lock()
-	st := c.store
-	c.mu.Unlock()
-	if st == nil {
-		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "post %s not found", id)
+	defer c.mu.Unlock()
+	if !paused {
+		c.resumes = append(c.resumes, "")
+		return
 	}
-	return st.CancelPost(ctx, id)
+	ps, _ := c.store.Pause(context.Background())
+	c.pauses = append(c.pauses, [2]string{"", ps.Reason})
+}
+
+// AccountChanged records an account's pause or resume.
+func (c *fakeControl) AccountChanged(a *pregonero.Account) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a.Status == pregonero.AccountPaused {
+		c.pauses = append(c.pauses, [2]string{a.ID, a.StatusReason})
+		return
+	}
+	c.resumes = append(c.resumes, a.ID)
 }
 
 func (c *fakeControl) Ready() error {
@@ -196,12 +164,6 @@ func (c *fakeControl) resumeCalls() []string {
 	return append([]string(nil), c.resumes...)
 }
 
-func (c *fakeControl) releaseCalls() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.releases...)
-}
-
 // set changes the control's behaviour under its lock.
 func (c *fakeControl) set(fn func(c *fakeControl)) {
 	c.mu.Lock()
@@ -213,6 +175,20 @@ func (c *fakeControl) notifications() []time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]time.Time(nil), c.notified...)
+}
+
+// newService returns a posting service over st, with ctl as its sender.
+func newService(tb testing.TB, st pregonero.Store, ctl *fakeControl, now func() time.Time, adapters map[pregonero.Network]pregonero.Adapter, lib *media.Library) *posting.Service {
+	tb.Helper()
+	cfg := posting.Config{Store: st, Sender: ctl, Now: now, Adapters: adapters}
+	if lib != nil {
+		cfg.Media = lib
+	}
+	svc, err := posting.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
 }
 
 // clock is a settable time source.
@@ -250,14 +226,24 @@ type testServer struct {
 	registry *prometheus.Registry
 }
 
-type serverOption func(*web.Config, *[]media.Option)
+// serverOption changes the web configuration, the media options or the
+// adapters of a test server before it starts.
+type serverOption func(*web.Config, *[]media.Option, map[pregonero.Network]pregonero.Adapter)
 
 func withMediaLimit(n int64) serverOption {
-	return func(_ *web.Config, o *[]media.Option) { *o = append(*o, media.WithMaxSize(n)) }
+	return func(_ *web.Config, o *[]media.Option, _ map[pregonero.Network]pregonero.Adapter) {
+		*o = append(*o, media.WithMaxSize(n))
+	}
 }
 
 func withConfig(fn func(*web.Config)) serverOption {
-	return func(c *web.Config, _ *[]media.Option) { fn(c) }
+	return func(c *web.Config, _ *[]media.Option, _ map[pregonero.Network]pregonero.Adapter) { fn(c) }
+}
+
+func withAdapter(a pregonero.Adapter) serverOption {
+	return func(_ *web.Config, _ *[]media.Option, as map[pregonero.Network]pregonero.Adapter) {
+		as[a.Network()] = a
+	}
 }
 
 // testAccounts are the accounts every test server starts with; the
@@ -303,21 +289,22 @@ func newTestServer(tb testing.TB, opts ...serverOption) *testServer {
 	}
 	ts.token = strings.TrimSpace(string(b))
 
+	ts.db.OnDue(ts.ctl.Notify)
 	cfg := web.Config{
-		Store: ts.db,
-		Adapters: map[pregonero.Network]pregonero.Adapter{
-			pregonero.NetworkX:         measuredAdapter{&fakeAdapter{network: pregonero.NetworkX, validate: xRules, measure: xMeasure}},
-			pregonero.NetworkFacebook:  &fakeAdapter{network: pregonero.NetworkFacebook},
-			pregonero.NetworkInstagram: &fakeAdapter{network: pregonero.NetworkInstagram, validate: igRules},
-		},
+		Store:    ts.db,
 		Control:  ts.ctl,
 		Now:      ts.clock.Now,
 		Registry: prometheus.NewRegistry(),
 		Version:  "1.2.3-test",
 	}
 	var mopts []media.Option
+	adapters := map[pregonero.Network]pregonero.Adapter{
+		pregonero.NetworkX:         measuredAdapter{&fakeAdapter{network: pregonero.NetworkX, validate: xRules, measure: xMeasure}},
+		pregonero.NetworkFacebook:  &fakeAdapter{network: pregonero.NetworkFacebook},
+		pregonero.NetworkInstagram: &fakeAdapter{network: pregonero.NetworkInstagram, validate: igRules},
+	}
 	for _, o := range opts {
-		o(&cfg, &mopts)
+		o(&cfg, &mopts, adapters)
 	}
 	if cfg.Media == nil {
 		lib, err := media.Open(filepath.Join(dir, "media"), ts.db, mopts...)
@@ -328,6 +315,9 @@ func newTestServer(tb testing.TB, opts ...serverOption) *testServer {
 	}
 	ts.lib = cfg.Media
 	ts.registry = cfg.Registry
+	if cfg.Posts == nil {
+		cfg.Posts = newService(tb, ts.db, ts.ctl, cfg.Now, adapters, cfg.Media)
+	}
 	ts.web, err = web.New(cfg)
 	if err != nil {
 		tb.Fatalf("web.New: %v", err)

@@ -197,7 +197,7 @@ var mediaKey = []byte("web-test-key-0123456789abcdef-0123456789")
 // withSigner gives the media library a signer on the server's clock, as
 // serve does when public_url is set.
 func withSigner(tb testing.TB, ttl time.Duration) serverOption {
-	return func(c *web.Config, o *[]media.Option) {
+	return func(c *web.Config, o *[]media.Option, _ map[pregonero.Network]pregonero.Adapter) {
 		s, err := media.NewSigner(mediaKey, "https://pregonero.example", c.Now)
 		if err != nil {
 			tb.Fatal(err)

@@ -13,19 +13,20 @@ import (
 	"pregonero"
 )
 
-// Log attribute keys.
+// Log attribute keys of the web package: short names for the keys every
+// package shares (pregonero.LogErr and its kin); no key is defined here.
 const (
-	logMethod   = "method"
-	logPath     = "path"
-	logStatus   = "status"
-	logDuration = "duration"
-	logBytes    = "bytes"
-	logErr      = "err"
-	logCode     = "code"
-	logPanic    = "panic"
-	logStack    = "stack"
-	logFile     = "file"
-	logPostID   = "post"
+	logMethod   = pregonero.LogMethod
+	logPath     = pregonero.LogPath
+	logStatus   = pregonero.LogStatus
+	logDuration = pregonero.LogDuration
+	logBytes    = pregonero.LogBytes
+	logErr      = pregonero.LogErr
+	logCode     = pregonero.LogCode
+	logPanic    = pregonero.LogPanic
+	logStack    = pregonero.LogStack
+	logFile     = pregonero.LogFile
+	logPostID   = pregonero.LogPost
 )
 
 // statusByCode is the one table mapping application error codes to HTTP

@@ -4,12 +4,10 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 	_ "time/tzdata" // the configured zone must load on hosts without a zoneinfo database
 
@@ -17,40 +15,24 @@ import (
 
 	"pregonero"
 	"pregonero/media"
+	"pregonero/posting"
 )
 
-// Defaults applied by New to zero Config fields.
-const (
-	// DefaultMaxBodyBytes caps JSON request bodies.
-	DefaultMaxBodyBytes int64 = 1 << 20
-	// DefaultPastGrace is how far in the past scheduled_at may be.
-	DefaultPastGrace = 2 * time.Minute
-)
+// DefaultMaxBodyBytes caps JSON request bodies.
+const DefaultMaxBodyBytes int64 = 1 << 20
 
-// MaxScheduleAhead is how far in the future a post may be scheduled; a
-// time beyond it is almost always a typo in the year.
-const MaxScheduleAhead = 2 * 365 * 24 * time.Hour
-
-// Control is what the API needs from the scheduler and publisher.
+// Control is what the API needs from the scheduler.
 type Control interface {
-	Notify(t time.Time)                                                          // a delivery became due at t (wake the scheduler)
-	Pause(ctx context.Context, account, reason string) error                     // account "" = global
-	Resume(ctx context.Context, account string) (*pregonero.ResumeReport, error) // releases held deliveries
-	Release(ctx context.Context, deliveryID string) (*pregonero.Delivery, error) // held → queued now
-	// Cancel cancels what of a post has not gone out: queued and held
-	// deliveries, and claimed ones whose send has not started.
-	Cancel(ctx context.Context, postID string) (*pregonero.Post, error)
-	// Cleanup removes, in the background, what earlier attempts of a
-	// delivery left unpublished on the network, once an edit dropped it.
-	Cleanup(d *pregonero.Delivery)
 	Ready() error // nil while the scheduler heartbeat is fresh
 }
 
-// Config configures a Server. Store and Control are required.
+// Config configures a Server. Store, Posts and Control are required.
 type Config struct {
-	Store    pregonero.Store
-	Adapters map[pregonero.Network]pregonero.Adapter
-	Control  Control
+	Store pregonero.Store
+	// Posts applies the rules about posts: every change to a post, a
+	// delivery or the pause switch goes through it.
+	Posts   *posting.Service
+	Control Control
 	// Media keeps uploads; without it uploads answer unavailable and media
 	// ids are resolved from the Store alone.
 	Media *media.Library
@@ -65,16 +47,13 @@ type Config struct {
 	// MaxBodyBytes caps JSON request bodies; uploads have the media
 	// library's own limit.
 	MaxBodyBytes int64
-	// PastGrace is how far in the past a scheduled_at may be and still be
-	// accepted (it then goes out at once): clocks and typing take time.
-	PastGrace time.Duration
-	Version   string
+	Version      string
 }
 
 // Server is the HTTP face of Pregonero.
 type Server struct {
 	store    pregonero.Store
-	adapters map[pregonero.Network]pregonero.Adapter
+	posts    *posting.Service
 	control  Control
 	media    *media.Library
 	loc      *time.Location
@@ -82,14 +61,12 @@ type Server struct {
 	now      func() time.Time
 	registry *prometheus.Registry
 	maxBody  int64
-	grace    time.Duration
 	version  string
 
 	mux     *http.ServeMux
 	routes  []string
 	handler http.Handler
 	openapi []byte
-	idem    keyLocks
 }
 
 // New returns a Server with its routes registered.
@@ -100,9 +77,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Control == nil {
 		return nil, errors.New("new web server: nil control")
 	}
+	if cfg.Posts == nil {
+		return nil, errors.New("new web server: nil posting service")
+	}
 	s := &Server{
 		store:    cfg.Store,
-		adapters: cfg.Adapters,
+		posts:    cfg.Posts,
 		control:  cfg.Control,
 		media:    cfg.Media,
 		loc:      cfg.Location,
@@ -110,7 +90,6 @@ func New(cfg Config) (*Server, error) {
 		now:      cfg.Now,
 		registry: cfg.Registry,
 		maxBody:  cfg.MaxBodyBytes,
-		grace:    cfg.PastGrace,
 		version:  cfg.Version,
 		mux:      http.NewServeMux(),
 	}
@@ -129,9 +108,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
-	}
-	if s.grace <= 0 {
-		s.grace = DefaultPastGrace
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -163,6 +139,7 @@ func (s *Server) registerRoutes() {
 	s.api("PATCH /api/v1/posts/{id}", s.handlePatchPost)
 	s.api("POST /api/v1/posts/{id}/cancel", s.handleCancelPost)
 	s.api("POST /api/v1/deliveries/{id}/release", s.handleReleaseDelivery)
+	s.api("POST /api/v1/deliveries/{id}/retry", s.handleRetryDelivery)
 	s.api("POST /api/v1/validate", s.handleValidate)
 	s.api("GET /api/v1/accounts", s.handleAccounts)
 	s.api("GET /api/v1/pause", s.handleGetPause)
@@ -238,38 +215,3 @@ func (n *notFoundJSON) Write(p []byte) (int, error) {
 }
 
 func (n *notFoundJSON) Unwrap() http.ResponseWriter { return n.ResponseWriter }
-
-// keyLocks serializes requests that share an idempotency key, so two
-// concurrent retries cannot both create the post.
-type keyLocks struct {
-	mu    sync.Mutex
-	locks map[string]*keyLock
-}
-
-type keyLock struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyLocks) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		if l.refs--; l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
-}

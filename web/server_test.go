@@ -71,7 +71,7 @@ func TestAuth(t *testing.T) {
 		clk := &clock{t: testNow}
 		db := mustOpenStore(t, filepath.Join(t.TempDir(), "db"), clk)
 		defer db.Close()
-		s, err := web.New(web.Config{Store: db, Control: &fakeControl{}})
+		s, err := web.New(web.Config{Store: db, Control: &fakeControl{}, Posts: newService(t, db, &fakeControl{}, nil, nil, nil)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestEnsureToken(t *testing.T) {
 	})
 
 	t.Run("the token authenticates", func(t *testing.T) {
-		s, err := web.New(web.Config{Store: db, Control: &fakeControl{}})
+		s, err := web.New(web.Config{Store: db, Control: &fakeControl{}, Posts: newService(t, db, &fakeControl{}, nil, nil, nil)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,34 +264,22 @@ func TestPauseResumeRelease(t *testing.T) {
 		})
 	}
 
-	t.Run("control failure is reported", func(t *testing.T) {
-		ts.ctl.set(func(c *fakeControl) { c.pauseErr = pregonero.Errorf(pregonero.ECONFLICT, "already paused") })
-		defer ts.ctl.set(func(c *fakeControl) { c.pauseErr = nil })
-		r := ts.request("POST", "/api/v1/pause", `{"reason":"r"}`)
-		if r.status != 409 {
-			t.Errorf("got %d %s, want 409", r.status, r.body)
-		}
-	})
-
 	t.Run("resume with no body is global", func(t *testing.T) {
-		ts.ctl.set(func(c *fakeControl) {
-			c.resumeFn = func(string) (*pregonero.ResumeReport, error) {
-				return &pregonero.ResumeReport{Released: 3, HeldOverdue: []string{"d_1"}}, nil
-			}
-		})
 		r := ts.request("POST", "/api/v1/resume", nil)
 		var rep pregonero.ResumeReport
 		r.decode(t, &rep)
-		if r.status != 200 || rep.Released != 3 || !slices.Equal(rep.HeldOverdue, []string{"d_1"}) {
+		if r.status != 200 || rep.Released != 0 || rep.HeldOverdue == nil {
 			t.Errorf("got %d %+v", r.status, rep)
 		}
 		if got := ts.ctl.resumeCalls(); len(got) != 1 || got[0] != "" {
 			t.Errorf("got resume calls %q, want one global", got)
 		}
+		if ps, _ := ts.db.Pause(ctx); ps.Paused {
+			t.Error("still paused after resume")
+		}
 	})
 
 	t.Run("resume of an account", func(t *testing.T) {
-		ts.ctl.set(func(c *fakeControl) { c.resumeFn = nil })
 		r := ts.request("POST", "/api/v1/resume", `{"account":"x-gob"}`)
 		if r.status != 200 || !bytes.Contains(r.body, []byte(`"held_overdue":[]`)) {
 			t.Errorf("got %d %s", r.status, r.body)
@@ -299,6 +287,9 @@ func TestPauseResumeRelease(t *testing.T) {
 		if calls := ts.ctl.resumeCalls(); calls[len(calls)-1] != "x-gob" {
 			got := calls[len(calls)-1]
 			t.Errorf("got resume call %q, want x-gob", got)
+		}
+		if a, _ := ts.db.Account(ctx, "x-gob"); a.Status != pregonero.AccountActive {
+			t.Errorf("account is %s after resume", a.Status)
 		}
 	})
 
@@ -309,34 +300,73 @@ func TestPauseResumeRelease(t *testing.T) {
 		}
 	})
 
-	t.Run("release calls the control", func(t *testing.T) {
-		ts.ctl.set(func(c *fakeControl) {
-			c.release = func(id string) (*pregonero.Delivery, error) {
-				return &pregonero.Delivery{ID: id, State: pregonero.DeliveryQueued, NextAttemptAt: testNow.In(time.FixedZone("x", 3600))}, nil
-			}
-		})
-		r := ts.request("POST", "/api/v1/deliveries/d_123/release", nil)
+	p := ts.createPost(map[string]any{"text": "retenida", "targets": []string{"x-gob"}})
+	held := p.Deliveries[0]
+	if _, err := ts.db.UpdateDelivery(ctx, held.ID, func(x *pregonero.Delivery) error {
+		return x.Hold(pregonero.HoldOverdue, &pregonero.DeliveryError{Code: "held_overdue", Message: "overdue"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("release sends a held delivery now", func(t *testing.T) {
+		ts.clock.Add(time.Hour)
+		r := ts.request("POST", "/api/v1/deliveries/"+held.ID+"/release", nil)
 		if r.status != 200 {
 			t.Fatalf("got %d %s", r.status, r.body)
 		}
 		var d pregonero.Delivery
 		r.decode(t, &d)
-		if d.ID != "d_123" || d.State != pregonero.DeliveryQueued {
+		if d.ID != held.ID || d.State != pregonero.DeliveryQueued || d.HoldReason != "" {
 			t.Errorf("got %+v", d)
 		}
-		if !bytes.Contains(r.body, []byte(`"next_attempt_at":"2026-11-20T20:00:00Z"`)) {
-			t.Errorf("got %s, want next_attempt_at in UTC", r.body)
+		if !bytes.Contains(r.body, []byte(`"next_attempt_at":"2026-11-20T21:00:00Z"`)) {
+			t.Errorf("got %s, want next_attempt_at now in UTC", r.body)
 		}
-		if got := ts.ctl.releaseCalls(); len(got) != 1 || got[0] != "d_123" {
-			t.Errorf("got release calls %v", got)
+		if n := ts.ctl.notifications(); len(n) == 0 || !n[len(n)-1].Equal(testNow.Add(time.Hour)) {
+			t.Errorf("scheduler not woken for the release: %v", n)
+		}
+	})
+
+	t.Run("release of a delivery not held is a conflict", func(t *testing.T) {
+		r := ts.request("POST", "/api/v1/deliveries/"+held.ID+"/release", nil)
+		if r.status != 409 || r.apiError(t).Code != pregonero.ECONFLICT {
+			t.Errorf("got %d %s, want 409", r.status, r.body)
 		}
 	})
 
 	t.Run("release of an unknown delivery is not_found", func(t *testing.T) {
-		ts.ctl.set(func(c *fakeControl) { c.release = nil })
 		r := ts.request("POST", "/api/v1/deliveries/d_nope/release", nil)
 		if r.status != 404 || r.apiError(t).Code != pregonero.ENOTFOUND {
 			t.Errorf("got %d %s, want 404", r.status, r.body)
+		}
+	})
+
+	t.Run("retry of a failed delivery queues it now", func(t *testing.T) {
+		q := ts.createPost(map[string]any{"text": "fallida", "targets": []string{"x-gob"}})
+		d := q.Deliveries[0]
+		if _, err := ts.db.ClaimDue(ctx, ts.clock.Now(), ts.clock.Now(), 100); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ts.db.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+			x.FinishAttempt(ts.clock.Now(), ts.clock.Now(), pregonero.OutcomePermanent, &pregonero.PublishError{Code: "refused", Message: "refused"})
+			return x.Fail(&pregonero.DeliveryError{Code: "refused", Message: "refused"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ts.clock.Add(time.Minute)
+		r := ts.request("POST", "/api/v1/deliveries/"+d.ID+"/retry", nil)
+		var got pregonero.Delivery
+		r.decode(t, &got)
+		if r.status != 200 || got.State != pregonero.DeliveryQueued || !got.NextAttemptAt.Equal(ts.clock.Now()) {
+			t.Fatalf("got %d %s", r.status, r.body)
+		}
+		later := ts.createPost(map[string]any{"text": "más tarde", "targets": []string{"x-gob"},
+			"scheduled_at": ts.clock.Now().Add(2 * time.Hour).Format(time.RFC3339)})
+		if r := ts.request("POST", "/api/v1/deliveries/"+later.Deliveries[0].ID+"/retry", nil); r.status != 200 || !bytes.Contains(r.body, []byte(`"next_attempt_at":"2026-11-20T21:01:00Z"`)) {
+			t.Errorf("retry of a queued delivery: got %d %s, want 200 due now", r.status, r.body)
+		}
+		if r := ts.request("POST", "/api/v1/deliveries/d_nope/retry", nil); r.status != 404 {
+			t.Errorf("retry of an unknown delivery: got %d %s, want 404", r.status, r.body)
 		}
 	})
 }
@@ -424,10 +454,10 @@ func TestNew(t *testing.T) {
 	})
 	t.Run("a registry takes the collector once", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
-		if _, err := web.New(web.Config{Store: db, Control: &fakeControl{}, Registry: reg}); err != nil {
+		if _, err := web.New(web.Config{Store: db, Control: &fakeControl{}, Posts: newService(t, db, &fakeControl{}, nil, nil, nil), Registry: reg}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := web.New(web.Config{Store: db, Control: &fakeControl{}, Registry: reg}); err == nil {
+		if _, err := web.New(web.Config{Store: db, Control: &fakeControl{}, Posts: newService(t, db, &fakeControl{}, nil, nil, nil), Registry: reg}); err == nil {
 			t.Error("got nil error registering twice")
 		}
 	})
@@ -444,10 +474,8 @@ func TestErrorsAreJSON(t *testing.T) {
 	})
 
 	t.Run("adapter panic is a JSON internal error", func(t *testing.T) {
-		ts := newTestServer(t, withConfig(func(c *web.Config) {
-			c.Adapters[pregonero.NetworkFacebook] = &fakeAdapter{network: pregonero.NetworkFacebook,
-				validate: func(pregonero.Content, *pregonero.Account) []pregonero.FieldError { panic("boom") }}
-		}))
+		ts := newTestServer(t, withAdapter(&fakeAdapter{network: pregonero.NetworkFacebook,
+			validate: func(pregonero.Content, *pregonero.Account) []pregonero.FieldError { panic("boom") }}))
 		r := ts.request("POST", "/api/v1/posts", map[string]any{"text": "a", "targets": []string{"fb-gob"}})
 		if r.status != 500 {
 			t.Fatalf("got %d %s, want 500", r.status, r.body)

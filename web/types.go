@@ -4,27 +4,11 @@ import (
 	"time"
 
 	"pregonero"
+	"pregonero/posting"
 )
 
 // PostRequest is the body of POST /api/v1/posts.
-type PostRequest struct {
-	Text  string   `json:"text,omitempty"`
-	Link  string   `json:"link,omitempty"`
-	Media []string `json:"media,omitempty"` // media ids from POST /api/v1/media
-	// Targets are account ids; each gets its own delivery.
-	Targets []string `json:"targets,omitempty"`
-	// Overrides replace parts of the post for one target account.
-	Overrides map[string]pregonero.Override `json:"overrides,omitempty"`
-	// ScheduledAt is RFC 3339 with an offset, or a local date and time
-	// ("2026-11-28T09:00", "2026-11-28 09:00") in Timezone or else the
-	// server's zone. Empty means as soon as possible.
-	ScheduledAt string `json:"scheduled_at,omitempty"`
-	// Timezone is an IANA zone name for a ScheduledAt without offset.
-	Timezone string `json:"timezone,omitempty"`
-	Campaign string `json:"campaign,omitempty"`
-	Author   string `json:"author,omitempty"`
-	Unit     string `json:"unit,omitempty"`
-}
+type PostRequest = posting.Draft
 
 // ValidateRequest is the body of POST /api/v1/validate: a post checked
 // against its targets, or against a network's rules alone when Network is
@@ -35,23 +19,10 @@ type ValidateRequest struct {
 }
 
 // ValidateResponse says whether a post would be accepted, and why not.
-type ValidateResponse struct {
-	Valid bool `json:"valid"`
-	// Errors are about the post itself rather than one target.
-	Errors  []pregonero.FieldError `json:"errors"`
-	Results []ValidateResult       `json:"results"`
-}
+type ValidateResponse = posting.Verdict
 
 // ValidateResult is the verdict for one target.
-type ValidateResult struct {
-	Target  string            `json:"target"`
-	Network pregonero.Network `json:"network,omitempty"`
-	// WeightedLength and Limit are X's character count and limit, set for
-	// X targets only.
-	WeightedLength *int                   `json:"weighted_length,omitempty"`
-	Limit          *int                   `json:"limit,omitempty"`
-	Errors         []pregonero.FieldError `json:"errors"`
-}
+type ValidateResult = posting.TargetVerdict
 
 // PauseRequest is the body of POST /api/v1/pause.
 type PauseRequest struct {
@@ -131,14 +102,4 @@ func utc(t time.Time) time.Time {
 // PostPatch is the body of PATCH /api/v1/posts/{id}: the fields present
 // replace the post's; absent ones are kept. Targets cannot change: cancel
 // the post and create another.
-type PostPatch struct {
-	Text        *string                        `json:"text,omitempty"`
-	Link        *string                        `json:"link,omitempty"`
-	Media       *[]string                      `json:"media,omitempty"`
-	Overrides   *map[string]pregonero.Override `json:"overrides,omitempty"`
-	ScheduledAt *string                        `json:"scheduled_at,omitempty"`
-	Timezone    *string                        `json:"timezone,omitempty"`
-	Campaign    *string                        `json:"campaign,omitempty"`
-	Author      *string                        `json:"author,omitempty"`
-	Unit        *string                        `json:"unit,omitempty"`
-}
+type PostPatch = posting.Patch

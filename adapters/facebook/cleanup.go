@@ -44,7 +44,7 @@ func (a *Adapter) Cleanup(ctx context.Context, d *pregonero.Delivery, acct *preg
 		case !exists:
 			continue // already gone
 		case story != "":
-			a.log.Warn("facebook photo of an unpublished delivery is attached to a post; left in place", logAccount, acct.ID, "photo", id, logRemoteID, story)
+			a.log.Warn("facebook photo of an unpublished delivery is attached to a post; left in place", pregonero.LogAccount, acct.ID, pregonero.LogPhotoID, id, pregonero.LogRemoteID, story)
 			continue
 		}
 		if err := a.Delete(ctx, acct, id); err != nil {
@@ -54,7 +54,7 @@ func (a *Adapter) Cleanup(ctx context.Context, d *pregonero.Delivery, acct *preg
 		removed++
 	}
 	if removed > 0 {
-		a.log.Info("unpublished facebook photos of a delivery removed", logAccount, acct.ID, "delivery", d.ID, "photos", removed)
+		a.log.Info("unpublished facebook photos of a delivery removed", pregonero.LogAccount, acct.ID, pregonero.LogDelivery, d.ID, pregonero.LogPhotos, removed)
 	}
 	return errors.Join(errs...)
 }

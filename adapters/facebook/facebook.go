@@ -40,16 +40,6 @@ const DefaultReconcilePages = 10
 // network is the name Graph errors are reported with.
 const network = "Facebook"
 
-// Log field names.
-const (
-	logAccount  = "account"
-	logPage     = "page"
-	logRemoteID = "remote_id"
-	logPhoto    = "photo_id"
-	logVideo    = "video_id"
-	logError    = "error"
-)
-
 // Config configures an Adapter. Zero values select the defaults.
 //
 // Facebook's default HTTP client differs from graph.Config's: when
@@ -108,7 +98,7 @@ func New(cfg Config) *Adapter {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	a.log = a.log.With("component", "facebook")
+	a.log = a.log.With(pregonero.LogComponent, "facebook")
 	if a.pages <= 0 {
 		a.pages = DefaultReconcilePages
 	}
@@ -263,7 +253,7 @@ func (a *Adapter) Delete(ctx context.Context, acct *pregonero.Account, remoteID 
 			Message:        fmt.Sprintf("Facebook did not confirm the deletion of post %s.", remoteID),
 			NetworkMessage: truncate(string(body), 500), HTTPStatus: graph.HTTPStatus(c.s)}
 	}
-	a.log.Info("facebook post deleted", logAccount, acct.ID, logRemoteID, remoteID)
+	a.log.Info("facebook post deleted", pregonero.LogAccount, acct.ID, pregonero.LogRemoteID, remoteID)
 	return nil
 }
 

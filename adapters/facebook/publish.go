@@ -67,7 +67,7 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	if err != nil {
 		return pregonero.Receipt{}, err
 	}
-	a.log.Info("facebook post created", logAccount, acct.ID, logPage, page, logRemoteID, id)
+	a.log.Info("facebook post created", pregonero.LogAccount, acct.ID, pregonero.LogPage, page, pregonero.LogRemoteID, id)
 	return cn.receipt(id), nil
 }
 
@@ -143,7 +143,7 @@ func (c *conn) photoPost(ctx context.Context, d *pregonero.Delivery, content pre
 		case lerr != nil:
 			return "", lerr
 		case story != "":
-			c.a.log.Warn("facebook photos already published by an earlier attempt", logAccount, c.acct.ID, logRemoteID, story)
+			c.a.log.Warn("facebook photos already published by an earlier attempt", pregonero.LogAccount, c.acct.ID, pregonero.LogRemoteID, story)
 			return story, nil
 		case !exists:
 			gone++
@@ -154,7 +154,7 @@ func (c *conn) photoPost(ctx context.Context, d *pregonero.Delivery, content pre
 	if gone == 0 {
 		return "", err
 	}
-	c.a.log.Warn("facebook no longer has checkpointed photos; uploading them again", logAccount, c.acct.ID, "photos", gone, logError, err)
+	c.a.log.Warn("facebook no longer has checkpointed photos; uploading them again", pregonero.LogAccount, c.acct.ID, pregonero.LogPhotos, gone, pregonero.LogErr, err)
 	if ids, _, err = c.photos(ctx, content, page, keep); err != nil {
 		return "", err
 	}
@@ -216,7 +216,7 @@ func (c *conn) photos(ctx context.Context, content pregonero.Content, page strin
 	reused = make([]bool, len(content.Media))
 	for i, m := range content.Media {
 		if id := saved[keys[i]]; graph.ValidID(id) {
-			c.a.log.Debug("facebook reusing uploaded photo", logAccount, c.acct.ID, logPhoto, id)
+			c.a.log.Debug("facebook reusing uploaded photo", pregonero.LogAccount, c.acct.ID, pregonero.LogPhotoID, id)
 			ids[i], reused[i] = id, true
 			continue
 		}
@@ -289,14 +289,14 @@ func (c *conn) video(page, msg string, content pregonero.Content) (string, error
 	// id stands for the post.
 	res, err = c.call(graph.OpRead, fb.GET, "/"+vid, fb.Params{"fields": "post_id"})
 	if err != nil {
-		c.a.log.Warn("facebook video post id lookup failed; using the video id", logAccount, c.acct.ID, logVideo, vid, logError, err)
+		c.a.log.Warn("facebook video post id lookup failed; using the video id", pregonero.LogAccount, c.acct.ID, pregonero.LogVideoID, vid, pregonero.LogErr, err)
 		return vid, nil
 	}
 	switch pid := graph.Str(res, "post_id"); {
 	case graph.ValidID(pid):
 		return pid, nil
 	case pid != "":
-		c.a.log.Warn("facebook video post id is not a Facebook id; using the video id", logAccount, c.acct.ID, logVideo, vid)
+		c.a.log.Warn("facebook video post id is not a Facebook id; using the video id", pregonero.LogAccount, c.acct.ID, pregonero.LogVideoID, vid)
 	}
 	return vid, nil
 }
@@ -337,7 +337,7 @@ func (c *conn) receipt(id string) pregonero.Receipt {
 	r := pregonero.Receipt{RemoteID: id, URL: WebBase + url.PathEscape(id), PublishedAt: c.a.now().UTC()}
 	res, err := c.call(graph.OpRead, fb.GET, "/"+id, fb.Params{"fields": "id,permalink_url,created_time"})
 	if err != nil {
-		c.a.log.Warn("facebook permalink lookup failed; using the generic address", logAccount, c.acct.ID, logRemoteID, id, logError, err)
+		c.a.log.Warn("facebook permalink lookup failed; using the generic address", pregonero.LogAccount, c.acct.ID, pregonero.LogRemoteID, id, pregonero.LogErr, err)
 		return r
 	}
 	if u := permalink(graph.Str(res, "permalink_url"), id); u != "" {

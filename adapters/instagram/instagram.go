@@ -121,18 +121,6 @@ const (
 	DefaultUnlistedAfter = time.Hour
 )
 
-// Log field names.
-const (
-	logAccount   = "account"
-	logContainer = "container"
-	logMediaID   = "media_id"
-	logStatus    = "status"
-	logError     = "error"
-	logCheckKey  = "checkpoint"
-	logReason    = "reason"
-	logURL       = "url"
-)
-
 // network names Instagram in messages and in the codes graph.Classify makes.
 const network = "Instagram"
 
@@ -193,7 +181,7 @@ func New(cfg Config) *Adapter {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	a.log = a.log.With("component", "instagram")
+	a.log = a.log.With(pregonero.LogComponent, "instagram")
 	if a.pollInterval <= 0 {
 		a.pollInterval = DefaultPollInterval
 	}
@@ -289,7 +277,7 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 	a.mu.Lock()
 	a.users[key] = cn.ig
 	a.mu.Unlock()
-	a.log.Info("instagram user id learned", logAccount, acct.ID, "ig_user_id", cn.ig)
+	a.log.Info("instagram user id learned", pregonero.LogAccount, acct.ID, pregonero.LogIGUserID, cn.ig)
 	return cn, nil
 }
 

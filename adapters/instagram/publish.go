@@ -172,7 +172,7 @@ func (p *publication) run(ctx context.Context) (pregonero.Receipt, error) {
 		if err != nil {
 			return pregonero.Receipt{}, err
 		}
-		log := p.a.log.With(logAccount, p.cn.acct.ID, logContainer, container, logStatus, st.code)
+		log := p.a.log.With(pregonero.LogAccount, p.cn.acct.ID, pregonero.LogContainer, container, pregonero.LogStatus, st.code)
 		switch st.code {
 		case statusPublished:
 			log.Info("instagram container already published; looking up its post")
@@ -186,7 +186,7 @@ func (p *publication) run(ctx context.Context) (pregonero.Receipt, error) {
 			if !recreate {
 				return pregonero.Receipt{}, err
 			}
-			log.Info("instagram container failed before this attempt; creating it again", "status_text", st.text)
+			log.Info("instagram container failed before this attempt; creating it again", pregonero.LogStatusText, st.text)
 			container = ""
 		case statusInProgress:
 			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "instagram_processing",
@@ -235,7 +235,7 @@ func (p *publication) clear(ctx context.Context) {
 	}
 	for _, key := range []string{CheckpointContainer, CheckpointPublishAt} {
 		if err := p.c.Checkpoint(ctx, key, ""); err != nil {
-			p.a.log.Warn("instagram checkpoint could not be cleared", logAccount, p.cn.acct.ID, logCheckKey, key, logError, err)
+			p.a.log.Warn("instagram checkpoint could not be cleared", pregonero.LogAccount, p.cn.acct.ID, pregonero.LogCheckpoint, key, pregonero.LogErr, err)
 		}
 	}
 }
@@ -272,7 +272,7 @@ func (p *publication) restorePublish(ctx context.Context, at time.Time) {
 		v = strconv.FormatInt(at.Unix(), 10)
 	}
 	if err := p.c.Checkpoint(ctx, CheckpointPublishAt, v); err != nil {
-		p.a.log.Warn("instagram publish instant checkpoint could not be restored", logAccount, p.cn.acct.ID, logError, err)
+		p.a.log.Warn("instagram publish instant checkpoint could not be restored", pregonero.LogAccount, p.cn.acct.ID, pregonero.LogErr, err)
 	}
 }
 
@@ -473,7 +473,7 @@ func (p *publication) publish(ctx context.Context, container string) (pregonero.
 				Message: "Instagram answered the publication with a media id that is not an Instagram id (decimal digits); the post is looked up before any new attempt."}
 		}
 		p.a.countPublished(acct.ID)
-		p.a.log.Info("instagram media published", logAccount, acct.ID, logContainer, container, logMediaID, id)
+		p.a.log.Info("instagram media published", pregonero.LogAccount, acct.ID, pregonero.LogContainer, container, pregonero.LogMediaID, id)
 		return p.receipt(ctx, id), nextDone, nil
 	}
 	pe := pregonero.AsPublishError(err)
@@ -542,7 +542,7 @@ func (p *publication) receipt(ctx context.Context, id string) pregonero.Receipt 
 	defer cancel()
 	res, err := p.cn.get(ctx, "/"+id, fb.Params{"fields": "permalink,timestamp"})
 	if err != nil {
-		p.a.log.Warn("instagram permalink read failed; the receipt uses Instagram's address", logAccount, p.cn.acct.ID, logMediaID, id, logError, err)
+		p.a.log.Warn("instagram permalink read failed; the receipt uses Instagram's address", pregonero.LogAccount, p.cn.acct.ID, pregonero.LogMediaID, id, pregonero.LogErr, err)
 		return r
 	}
 	if u := graph.Str(res, "permalink"); u != "" {
@@ -563,7 +563,7 @@ func (p *publication) checkQuota(ctx context.Context) error {
 		if stops(err) {
 			return err
 		}
-		p.a.log.Warn("instagram publishing quota could not be read; publishing anyway", logAccount, p.cn.acct.ID, logError, err)
+		p.a.log.Warn("instagram publishing quota could not be read; publishing anyway", pregonero.LogAccount, p.cn.acct.ID, pregonero.LogErr, err)
 		return nil
 	}
 	if q.total <= 0 || q.usage < q.total {

@@ -8,6 +8,7 @@ import (
 
 	fb "github.com/huandu/facebook/v2"
 
+	"pregonero"
 	"pregonero/adapters/graph"
 )
 
@@ -62,7 +63,7 @@ func (cn *conn) quota(ctx context.Context) (quota, error) {
 		} `json:"data"`
 	}
 	if err := decode(res, &out); err != nil || len(out.Data) == 0 {
-		cn.a.log.Warn("instagram publishing limit unreadable", logAccount, cn.acct.ID, logError, err)
+		cn.a.log.Warn("instagram publishing limit unreadable", pregonero.LogAccount, cn.acct.ID, pregonero.LogErr, err)
 		return quota{}, fmt.Errorf("read instagram publishing limit: no data in the answer")
 	}
 	d := out.Data[0]
@@ -115,7 +116,7 @@ func (cn *conn) quotaReset(ctx context.Context, window time.Duration) time.Time 
 	nb := now.Add(fallbackQuotaWait)
 	switch {
 	case err != nil:
-		cn.a.log.Warn("instagram media of the quota window unreadable; waiting an hour", logAccount, cn.acct.ID, logError, err)
+		cn.a.log.Warn("instagram media of the quota window unreadable; waiting an hour", pregonero.LogAccount, cn.acct.ID, pregonero.LogErr, err)
 	case !oldest.IsZero():
 		nb = oldest.Add(window)
 	}

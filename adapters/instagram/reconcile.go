@@ -54,7 +54,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 			if stops(err) {
 				return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 			}
-			a.log.Warn("instagram publishing quota could not be read while reconciling", logAccount, acct.ID, logError, err)
+			a.log.Warn("instagram publishing quota could not be read while reconciling", pregonero.LogAccount, acct.ID, pregonero.LogErr, err)
 		}
 		return pregonero.Receipt{}, false, nil
 	}
@@ -71,7 +71,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		if err != nil {
 			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 		}
-		a.log.Info("instagram post found by reconciliation", logAccount, acct.ID, logContainer, container, logMediaID, r.RemoteID)
+		a.log.Info("instagram post found by reconciliation", pregonero.LogAccount, acct.ID, pregonero.LogContainer, container, pregonero.LogMediaID, r.RemoteID)
 		return r, true, nil
 	case statusFinished, statusInProgress, statusError, statusExpired:
 		return pregonero.Receipt{}, false, nil
@@ -94,7 +94,7 @@ func (a *Adapter) publishedAt(d *pregonero.Delivery, accountID string) time.Time
 	}
 	secs, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || secs <= 0 {
-		a.log.Warn("instagram publish instant checkpoint unreadable; searching from the delivery's start", logAccount, accountID, logCheckKey, CheckpointPublishAt)
+		a.log.Warn("instagram publish instant checkpoint unreadable; searching from the delivery's start", pregonero.LogAccount, accountID, pregonero.LogCheckpoint, CheckpointPublishAt)
 		return time.Time{}
 	}
 	return time.Unix(secs, 0).UTC()
@@ -270,7 +270,7 @@ func (cn *conn) locate(ctx context.Context, container string, c pregonero.Conten
 	}
 	r = cn.fallbackReceipt(ctx, container, at)
 	cn.a.log.Warn("instagram post is out but its media id could not be read; the receipt names its container and the profile",
-		logAccount, cn.acct.ID, logContainer, container, logReason, why, logMediaID, r.RemoteID, logURL, r.URL)
+		pregonero.LogAccount, cn.acct.ID, pregonero.LogContainer, container, pregonero.LogReason, why, pregonero.LogMediaID, r.RemoteID, pregonero.LogURL, r.URL)
 	return r, nil
 }
 
@@ -287,7 +287,7 @@ func (cn *conn) fallbackReceipt(ctx context.Context, container string, at time.T
 	defer cancel()
 	res, err := cn.get(ctx, "/"+cn.ig, fb.Params{"fields": "username"})
 	if err != nil {
-		cn.a.log.Warn("instagram username unreadable; the receipt uses Instagram's address", logAccount, cn.acct.ID, logError, err)
+		cn.a.log.Warn("instagram username unreadable; the receipt uses Instagram's address", pregonero.LogAccount, cn.acct.ID, pregonero.LogErr, err)
 		return r
 	}
 	if u := graph.Str(res, "username"); usernameRE.MatchString(u) {

@@ -273,7 +273,7 @@ func (a *Adapter) refreshToken(ctx context.Context, acct *pregonero.Account, cre
 		a.state(acct.ID).unsaved = next
 		return "", storeFailed(err)
 	}
-	a.log.Info("x access token renewed", logAccount, acct.ID, logExpiry, next[CredExpiry])
+	a.log.Info("x access token renewed", pregonero.LogAccount, acct.ID, pregonero.LogExpiry, next[CredExpiry])
 	return tok.AccessToken, nil
 }
 

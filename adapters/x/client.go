@@ -102,7 +102,7 @@ func (a *Adapter) do(ctx context.Context, acct *pregonero.Account, c call) (*res
 		// A 401 means X did not act on the request, so one retry with a
 		// fresh token is safe even for a create.
 		if resp.status == http.StatusUnauthorized && try == 0 && au.canRefresh() {
-			a.log.Info("x refused the access token; refreshing it", logAccount, acct.ID, logEndpoint, c.endpoint)
+			a.log.Info("x refused the access token; refreshing it", pregonero.LogAccount, acct.ID, pregonero.LogEndpoint, c.endpoint)
 			if err := au.refresh(ctx, used); err != nil {
 				return nil, err
 			}

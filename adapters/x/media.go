@@ -151,12 +151,12 @@ func (a *Adapter) uploadMedia(ctx context.Context, acct *pregonero.Account, m pr
 	if alt := strings.TrimSpace(m.AltText); alt != "" {
 		if kind == kindVideo {
 			// X's metadata endpoint takes alt text for images and GIFs only.
-			a.log.Info("x alt text of a video is not sent", logAccount, acct.ID, logMedia, id)
+			a.log.Info("x alt text of a video is not sent", pregonero.LogAccount, acct.ID, pregonero.LogMediaID, id)
 		} else if err := a.setAltText(ctx, acct, id, alt); err != nil {
 			return "", time.Time{}, err
 		}
 	}
-	a.log.Debug("x media uploaded", logAccount, acct.ID, logMedia, id)
+	a.log.Debug("x media uploaded", pregonero.LogAccount, acct.ID, pregonero.LogMediaID, id)
 	return id, expires, nil
 }
 

@@ -241,7 +241,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		at = a.now().UTC()
 	}
 	id := string(p.ID)
-	a.log.Info("x post found by reconciliation", logAccount, acct.ID, logRemoteID, id)
+	a.log.Info("x post found by reconciliation", pregonero.LogAccount, acct.ID, pregonero.LogRemoteID, id)
 	return pregonero.Receipt{RemoteID: id, URL: a.statusURL(ctx, acct, id), PublishedAt: at}, true, nil
 }
 

@@ -48,16 +48,6 @@ const (
 	DefaultReconcilePages = 10
 )
 
-// Log field names.
-const (
-	logAccount  = "account"
-	logEndpoint = "endpoint"
-	logMedia    = "media_id"
-	logRemoteID = "remote_id"
-	logExpiry   = "expiry"
-	logError    = "error"
-)
-
 // Config configures an Adapter. Zero values select the defaults.
 type Config struct {
 	// HTTPClient sends every request; its Transport is the base of the
@@ -157,7 +147,7 @@ func New(cfg Config) *Adapter {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	a.log = a.log.With("component", "x")
+	a.log = a.log.With(pregonero.LogComponent, "x")
 	if a.mediaPolls <= 0 {
 		a.mediaPolls = DefaultMediaPolls
 	}
@@ -256,7 +246,7 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	if err != nil && reused && mediaRefused(err) {
 		// X forgot media ids it said it would keep; a 400 means nothing
 		// was posted, so upload afresh and try once more.
-		a.log.Warn("x refused checkpointed media; uploading again", logAccount, acct.ID, logError, err)
+		a.log.Warn("x refused checkpointed media; uploading again", pregonero.LogAccount, acct.ID, pregonero.LogErr, err)
 		if ids, _, err = a.mediaIDs(ctx, acct, c, nil); err != nil {
 			return pregonero.Receipt{}, err
 		}
@@ -265,7 +255,7 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	if err != nil {
 		return pregonero.Receipt{}, err
 	}
-	a.log.Info("x post created", logAccount, acct.ID, logRemoteID, id)
+	a.log.Info("x post created", pregonero.LogAccount, acct.ID, pregonero.LogRemoteID, id)
 	return pregonero.Receipt{RemoteID: id, URL: a.statusURL(ctx, acct, id), PublishedAt: a.now().UTC()}, nil
 }
 
@@ -277,7 +267,7 @@ func (a *Adapter) mediaIDs(ctx context.Context, acct *pregonero.Account, c prego
 	for i, m := range c.Media {
 		key := mediaCheckpointKey(i)
 		if id, ok := a.reusableMedia(checkpoint[key]); ok {
-			a.log.Debug("x reusing uploaded media", logAccount, acct.ID, logMedia, id)
+			a.log.Debug("x reusing uploaded media", pregonero.LogAccount, acct.ID, pregonero.LogMediaID, id)
 			ids[i], reused = id, true
 			continue
 		}
@@ -375,7 +365,7 @@ func (a *Adapter) statusURL(ctx context.Context, acct *pregonero.Account, id str
 	_, username, err := a.user(ctx, acct)
 	if err != nil || username == "" {
 		if err != nil {
-			a.log.Warn("x username lookup failed; using the generic post address", logAccount, acct.ID, logError, err)
+			a.log.Warn("x username lookup failed; using the generic post address", pregonero.LogAccount, acct.ID, pregonero.LogErr, err)
 		}
 		return "https://x.com/i/web/status/" + url.PathEscape(id)
 	}

@@ -63,7 +63,7 @@ func (a *Adapter) credentials(ctx context.Context, acct *pregonero.Account) (map
 	if err != nil {
 		if pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
 			// Only a cached access token is lost: it will be renewed.
-			a.log.Warn("read stored youtube credentials", logAccount, acct.ID, logError, err)
+			a.log.Warn("read stored youtube credentials", pregonero.LogAccount, acct.ID, pregonero.LogErr, err)
 		}
 		return out, nil
 	}
@@ -175,9 +175,9 @@ func (s *tokenSource) renew() (*oauth2.Token, error) {
 	}
 	if err := s.a.creds.PutCredentials(s.ctx, s.acct.ID, next); err != nil {
 		// The token still works; the next process renews it again.
-		s.a.log.Warn("store renewed youtube token", logAccount, s.acct.ID, logError, err)
+		s.a.log.Warn("store renewed youtube token", pregonero.LogAccount, s.acct.ID, pregonero.LogErr, err)
 	}
-	s.a.log.Info("youtube access token renewed", logAccount, s.acct.ID, "expiry", next[CredExpiry])
+	s.a.log.Info("youtube access token renewed", pregonero.LogAccount, s.acct.ID, pregonero.LogExpiry, next[CredExpiry])
 	return tok, nil
 }
 

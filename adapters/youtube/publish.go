@@ -42,8 +42,8 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	}
 	if wait := c.PublishAt.Sub(a.now()); !c.PublishAt.IsZero() && wait > 0 && wait <= minScheduleLead {
 		// Too close to schedule, too early to publish: wait for the time.
-		a.log.Info("youtube publication time is near; waiting for it to publish at once", logAccount, acct.ID,
-			"publish_at", c.PublishAt.UTC().Format(time.RFC3339), "wait", wait.String())
+		a.log.Info("youtube publication time is near; waiting for it to publish at once", pregonero.LogAccount, acct.ID,
+			pregonero.LogPublishAt, c.PublishAt.UTC().Format(time.RFC3339), pregonero.LogWait, wait.String())
 		if err := a.sleep(ctx, wait); err != nil {
 			return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_canceled",
 				Message: "The wait for the publication time was interrupted; nothing was sent and it will be retried.", Err: err}
@@ -64,7 +64,7 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	now := a.now()
 	scheduled := !c.PublishAt.IsZero() && c.PublishAt.After(now.Add(minScheduleLead))
 	if !c.PublishAt.IsZero() && !scheduled {
-		a.log.Info("youtube publication time has come; publishing at once", logAccount, acct.ID, "publish_at", c.PublishAt.UTC().Format(time.RFC3339))
+		a.log.Info("youtube publication time has come; publishing at once", pregonero.LogAccount, acct.ID, pregonero.LogPublishAt, c.PublishAt.UTC().Format(time.RFC3339))
 	}
 	var reported atomic.Int64
 	v, tr, err := a.insert(ctx, s, c, scheduled, &reported)
@@ -89,16 +89,16 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	if c.Checkpoint != nil {
 		if err := c.Checkpoint(ctx, CheckpointVideo, v.Id); err != nil {
 			// The video exists and the receipt below records it.
-			a.log.Warn("checkpoint youtube video", logAccount, acct.ID, logVideo, v.Id, logError, err)
+			a.log.Warn("checkpoint youtube video", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, v.Id, pregonero.LogErr, err)
 		}
 	}
-	a.log.Info("youtube video uploaded", logAccount, acct.ID, logVideo, v.Id, logStatus, uploadStatus(v), logPrivacy, privacy(v))
+	a.log.Info("youtube video uploaded", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, v.Id, pregonero.LogUploadStatus, uploadStatus(v), pregonero.LogPrivacy, privacy(v))
 	if pe := refusal(v, retried(d)); pe != nil {
 		return pregonero.Receipt{}, pe
 	}
 	if !scheduled && privacy(v) == "private" {
 		a.log.Warn("youtube kept the video private: uploads of an unaudited API project are locked to private until the project passes YouTube's audit",
-			logAccount, acct.ID, logVideo, v.Id, logProject, s.project)
+			pregonero.LogAccount, acct.ID, pregonero.LogVideoID, v.Id, pregonero.LogProject, s.project)
 	}
 	if size := c.Media[0].Size; c.Progress != nil && reported.Load() < size {
 		// A one-request upload reports no progress of its own; a
@@ -364,7 +364,7 @@ func (a *Adapter) resume(ctx context.Context, d *pregonero.Delivery, c pregonero
 	if d.Checkpoint[CheckpointThumbnail] != id {
 		a.setThumbnail(ctx, s, c, id)
 	}
-	a.log.Info("youtube video found from checkpoint", logAccount, acct.ID, logVideo, id)
+	a.log.Info("youtube video found from checkpoint", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, id)
 	return a.receipt(v), nil
 }
 
@@ -403,14 +403,14 @@ func (a *Adapter) setThumbnail(ctx context.Context, s *session, c pregonero.Cont
 		return err
 	})
 	if err != nil {
-		a.log.Warn("youtube thumbnail not set; the video keeps its automatic thumbnail", logAccount, s.acct.ID, logVideo, id,
-			"reason", pregonero.AsPublishError(err).Message, logError, err)
+		a.log.Warn("youtube thumbnail not set; the video keeps its automatic thumbnail", pregonero.LogAccount, s.acct.ID, pregonero.LogVideoID, id,
+			pregonero.LogReason, pregonero.AsPublishError(err).Message, pregonero.LogErr, err)
 		return
 	}
-	a.log.Info("youtube thumbnail set", logAccount, s.acct.ID, logVideo, id)
+	a.log.Info("youtube thumbnail set", pregonero.LogAccount, s.acct.ID, pregonero.LogVideoID, id)
 	if c.Checkpoint != nil {
 		if err := c.Checkpoint(ctx, CheckpointThumbnail, id); err != nil {
-			a.log.Warn("checkpoint youtube thumbnail", logAccount, s.acct.ID, logVideo, id, logError, err)
+			a.log.Warn("checkpoint youtube thumbnail", pregonero.LogAccount, s.acct.ID, pregonero.LogVideoID, id, pregonero.LogErr, err)
 		}
 	}
 }

@@ -104,7 +104,7 @@ func (a *Adapter) usageLocked(ctx context.Context, project string) (*usage, erro
 				var stored usage
 				if jerr := json.Unmarshal(b, &stored); jerr != nil {
 					// Unreadable for good: only a new count can replace it.
-					a.log.Warn("read youtube quota usage", logProject, project, logError, jerr)
+					a.log.Warn("read youtube quota usage", pregonero.LogProject, project, pregonero.LogErr, jerr)
 				} else if stored.Day == today {
 					u.Uploads, u.Units = stored.Uploads, stored.Units
 				}
@@ -132,7 +132,7 @@ func (a *Adapter) saveLocked(ctx context.Context, project string, u *usage) {
 		err = a.settings.PutSetting(ctx, QuotaSettingPrefix+project, b)
 	}
 	if err != nil {
-		a.log.Warn("store youtube quota usage", logProject, project, logError, err)
+		a.log.Warn("store youtube quota usage", pregonero.LogProject, project, pregonero.LogErr, err)
 	}
 }
 
@@ -169,7 +169,7 @@ func (a *Adapter) refund(ctx context.Context, project string, b bucket, cost int
 	u, err := a.usageLocked(ctx, project)
 	if err != nil {
 		// Unreachable after a reservation, which loaded the count.
-		a.log.Warn("refund youtube quota", logProject, project, logError, err)
+		a.log.Warn("refund youtube quota", pregonero.LogProject, project, pregonero.LogErr, err)
 		return
 	}
 	if b == bucketUploads {
@@ -188,7 +188,7 @@ func (a *Adapter) exhaust(ctx context.Context, project string, b bucket) {
 	u, err := a.usageLocked(ctx, project)
 	if err != nil {
 		// Unreachable after a reservation, which loaded the count.
-		a.log.Warn("mark youtube quota spent", logProject, project, logError, err)
+		a.log.Warn("mark youtube quota spent", pregonero.LogProject, project, pregonero.LogErr, err)
 		return
 	}
 	if b == bucketUploads {
@@ -224,7 +224,7 @@ func (a *Adapter) quotaError(project string, b bucket, ge *apiErr) *pregonero.Pu
 func (a *Adapter) QuotaUsage(project string) (uploads, units int, reset time.Time) {
 	u, err := a.usageOf(project)
 	if err != nil {
-		a.log.Warn("read youtube quota usage", logProject, project, logError, err)
+		a.log.Warn("read youtube quota usage", pregonero.LogProject, project, pregonero.LogErr, err)
 	}
 	return u.Uploads, u.Units, a.nextReset(a.now())
 }

@@ -182,12 +182,12 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		switch {
 		case v == nil:
-			a.log.Info("checkpointed youtube video is gone; searching the uploads", logAccount, acct.ID, logVideo, checkpointed)
+			a.log.Info("checkpointed youtube video is gone; searching the uploads", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, checkpointed)
 		case refusal(v, false) != nil:
 			// A duplicate of an earlier attempt's video, say: look for a
 			// live one carrying the marker.
 			refusedCheckpoint = true
-			a.log.Info("checkpointed youtube video was refused; searching the uploads", logAccount, acct.ID, logVideo, checkpointed, logStatus, uploadStatus(v))
+			a.log.Info("checkpointed youtube video was refused; searching the uploads", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, checkpointed, pregonero.LogUploadStatus, uploadStatus(v))
 		default:
 			return a.receipt(v), true, nil
 		}
@@ -232,7 +232,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 			switch {
 			case v == nil:
 			case refusal(v, false) == nil:
-				a.log.Info("youtube video of the delivery found", logAccount, acct.ID, logVideo, v.Id, logStatus, uploadStatus(v))
+				a.log.Info("youtube video of the delivery found", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, v.Id, pregonero.LogUploadStatus, uploadStatus(v))
 				a.recordFound(ctx, c, acct, checkpointed, v.Id)
 				return a.receipt(v), true, nil
 			case refused == nil:
@@ -246,7 +246,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 				since.UTC().Format(time.RFC3339), ReconcilePages*pageSize)}
 	}
 	if refused != nil {
-		a.log.Info("youtube video of the delivery was refused by YouTube", logAccount, acct.ID, logVideo, refused.Id, logStatus, uploadStatus(refused))
+		a.log.Info("youtube video of the delivery was refused by YouTube", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, refused.Id, pregonero.LogUploadStatus, uploadStatus(refused))
 		if c.Checkpoint != nil && !refusedCheckpoint && refused.Id != checkpointed {
 			if err := c.Checkpoint(ctx, CheckpointVideo, refused.Id); err != nil {
 				return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_checkpoint",
@@ -258,7 +258,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	if checkpointed == "" && a.playlistLag > 0 && d != nil {
 		if last := d.LastAttempt(); last != nil && !last.StartedAt.IsZero() {
 			if until := last.StartedAt.Add(a.playlistLag); a.now().Before(until) {
-				a.log.Info("youtube video not listed yet; looking again later", logAccount, acct.ID, "until", until.UTC().Format(time.RFC3339))
+				a.log.Info("youtube video not listed yet; looking again later", pregonero.LogAccount, acct.ID, pregonero.LogUntil, until.UTC().Format(time.RFC3339))
 				return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_not_listed_yet",
 					NotBefore: until,
 					Message: fmt.Sprintf("The video is not among the channel's uploads yet, but YouTube lists a new upload only after a while; it will look again (until %s) before uploading again.",
@@ -277,7 +277,7 @@ func (a *Adapter) recordFound(ctx context.Context, c pregonero.Content, acct *pr
 		return
 	}
 	if err := c.Checkpoint(ctx, CheckpointVideo, id); err != nil {
-		a.log.Warn("checkpoint youtube video", logAccount, acct.ID, logVideo, id, logError, err)
+		a.log.Warn("checkpoint youtube video", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, id, pregonero.LogErr, err)
 	}
 }
 
@@ -336,12 +336,12 @@ func (a *Adapter) Delete(ctx context.Context, acct *pregonero.Account, remoteID 
 		return svc.Videos.Delete(remoteID).Context(ctx).Do()
 	})
 	if pe := pregonero.AsPublishError(err); err != nil && pe.Code == "youtube_not_found" {
-		a.log.Info("youtube video already gone", logAccount, acct.ID, logVideo, remoteID)
+		a.log.Info("youtube video already gone", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, remoteID)
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("delete youtube video %s: %w", remoteID, err)
 	}
-	a.log.Info("youtube video deleted", logAccount, acct.ID, logVideo, remoteID)
+	a.log.Info("youtube video deleted", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, remoteID)
 	return nil
 }

@@ -121,16 +121,6 @@ const (
 	DefaultPlaylistLag = 10 * time.Minute
 )
 
-// Log field names.
-const (
-	logAccount = "account"
-	logVideo   = "video_id"
-	logProject = "project"
-	logError   = "error"
-	logStatus  = "upload_status"
-	logPrivacy = "privacy_status"
-)
-
 // Scopes are the OAuth 2.0 scopes the adapter needs: upload videos and
 // read the channel's uploads for reconciliation. Videos.delete and
 // thumbnails.set are allowed by the upload scope.
@@ -263,7 +253,7 @@ func New(cfg Config) *Adapter {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	a.log = a.log.With("component", "youtube")
+	a.log = a.log.With(pregonero.LogComponent, "youtube")
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -55,7 +55,7 @@ func (c *SandboxCommand) Run(ctx context.Context, args []string) error {
 	}
 	log := newLogger(c.io.err, config.LogConfig{Format: "text", Level: "info"})
 	sb := sandbox.New(sandbox.Options{Logger: log})
-	log.Info("sandbox networks serving", "url", "http://"+listen)
+	log.Info("sandbox networks serving", pregonero.LogURL, "http://"+listen)
 	return sb.ListenAndServe(ctx, listen)
 }
 

@@ -27,6 +27,7 @@ import (
 	"pregonero/clock"
 	"pregonero/config"
 	"pregonero/media"
+	"pregonero/posting"
 	"pregonero/publisher"
 	"pregonero/scheduler"
 	"pregonero/store"
@@ -74,6 +75,7 @@ type Main struct {
 	Media     *media.Library
 	Publisher *publisher.Publisher
 	Scheduler *scheduler.Scheduler
+	Posts     *posting.Service
 	Registry  *prometheus.Registry
 	X         *x.Adapter
 	Facebook  *facebook.Adapter
@@ -85,7 +87,6 @@ type Main struct {
 	SandboxAddr string
 
 	listen, dataDir string
-	reauthorized    []string // accounts whose new credentials clear needs_reauth
 	httpServer      *http.Server
 	cancel          context.CancelFunc
 	done            []chan struct{}
@@ -178,9 +179,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		log.Info("sandbox networks serving", "url", "http://"+m.SandboxAddr)
 	}
 
-	if err := m.syncAccounts(ctx); err != nil {
-		return err
-	}
 	if _, err := web.EnsureToken(ctx, m.Store, c.DataDir, log); err != nil {
 		return err
 	}
@@ -213,9 +211,27 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Publisher, err = publisher.New(publisher.Config{
 		Store: m.Store, Adapters: adapters, Media: m.Media, Clock: m.Clock, Logger: log, Registerer: m.Registry,
 		Workers: pc.Workers, MaxAttempts: pc.MaxAttempts, BackoffBase: pc.BackoffBase.D(), BackoffCap: pc.BackoffCap.D(),
-		Staleness: pc.Staleness.D(), ResumeGrace: pc.ResumeGrace.D(), ReconcileDelay: pc.ReconcileDelay.D(),
+		Staleness: pc.Staleness.D(), ReconcileDelay: pc.ReconcileDelay.D(),
 		Credentials: m.credentials,
 	})
+	if err != nil {
+		return err
+	}
+	m.Posts, err = posting.New(posting.Config{
+		Store: m.Store, Adapters: adapters, Sender: m.Publisher, Media: m.Media, Location: c.Location(),
+		Logger: log, Now: m.Clock.Now, PastGrace: pc.PastGrace.D(), ResumeGrace: pc.ResumeGrace.D(),
+	})
+	if err != nil {
+		return err
+	}
+	// The scheduler registers with the store before anything is written:
+	// from here every commit that makes something due wakes it.
+	m.Scheduler = &scheduler.Scheduler{Store: m.Store, Dispatcher: m.Publisher, Clock: m.Clock,
+		Logger: log.With("component", "scheduler"), Location: c.Location(), Lead: pc.ClaimLead.D()}
+	if err := m.Scheduler.Open(); err != nil {
+		return err
+	}
+	reauthorized, err := m.syncAccounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -224,17 +240,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// Deliveries held while the account needed re-authorization come
 	// back, those overdue beyond the grace held for a person.
-	for _, id := range m.reauthorized {
-		if _, err := m.Publisher.Resume(ctx, id); err != nil {
+	for _, id := range reauthorized {
+		if _, err := m.Posts.Reauthorized(ctx, id); err != nil {
 			return fmt.Errorf("release %s: %w", id, err)
 		}
 	}
-	m.Scheduler = &scheduler.Scheduler{Store: m.Store, Dispatcher: m.Publisher, Clock: m.Clock,
-		Logger: log.With("component", "scheduler"), Location: c.Location(), Lead: pc.ClaimLead.D()}
-	if err := m.Scheduler.Open(); err != nil {
-		return err
-	}
-	m.Publisher.SetNotifier(m.Scheduler)
 	if err := m.Scheduler.AddJob("30 * * * * *", func() {
 		if _, err := m.Publisher.Sweep(ctx); err != nil {
 			log.Error("sweep of claimed deliveries", "err", err)
@@ -257,9 +267,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.serve(ctx, "scheduler", m.Scheduler.Run)
 
 	srv, err := web.New(web.Config{
-		Store: m.Store, Adapters: adapters, Control: control{m.Publisher, m.Scheduler}, Media: m.Media,
+		Store: m.Store, Posts: m.Posts, Control: m.Scheduler, Media: m.Media,
 		Location: c.Location(), Logger: log.With("component", "web"), Registry: m.Registry,
-		PastGrace: pc.PastGrace.D(), Version: Version(),
+		Version: Version(),
 	})
 	if err != nil {
 		return err
@@ -367,40 +377,22 @@ func (m *Main) scheduleMediaGC(ctx context.Context) error {
 	return nil
 }
 
-// syncAccounts writes the configured accounts to the store, keeping their
-// status; an account flagged needs_reauth whose credentials changed in the
-// configuration is active again and its held deliveries are released.
-func (m *Main) syncAccounts(ctx context.Context) error {
-	c := &m.Config
-	for _, ac := range c.Accounts {
-		a := c.Account(ac)
-		key := "credentials_hash:" + a.ID
-		prevHash, herr := m.Store.Setting(ctx, key)
-		old, err := m.Store.Account(ctx, a.ID)
-		switch {
-		case err == nil:
-			a.Status, a.StatusReason, a.StatusSince = old.Status, old.StatusReason, old.StatusSince
-			if a.RemoteID == "" {
-				a.RemoteID = old.RemoteID
-			}
-			if a.Status == pregonero.AccountNeedsReauth && herr == nil && string(prevHash) != a.CredentialsHash {
-				a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", m.Clock.Now()
-				m.Logger.Info("new credentials for an account that needed re-authorization; it is active again", "account", a.ID)
-				m.reauthorized = append(m.reauthorized, a.ID)
-			}
-		case pregonero.ErrorCode(err) == pregonero.ENOTFOUND:
-			a.StatusSince = m.Clock.Now()
-		default:
-			return fmt.Errorf("accounts: %w", err)
+// syncAccounts writes the configured accounts to the store through the
+// posting service, and returns those whose new credentials end a
+// re-authorization.
+func (m *Main) syncAccounts(ctx context.Context) ([]string, error) {
+	var reauthorized []string
+	for _, ac := range m.Config.Accounts {
+		a := m.Config.Account(ac)
+		re, err := m.Posts.ConfigureAccount(ctx, a)
+		if err != nil {
+			return nil, err
 		}
-		if err := m.Store.PutAccount(ctx, a); err != nil {
-			return fmt.Errorf("accounts: %w", err)
-		}
-		if err := m.Store.PutSetting(ctx, key, []byte(a.CredentialsHash)); err != nil {
-			return fmt.Errorf("accounts: %w", err)
+		if re {
+			reauthorized = append(reauthorized, a.ID)
 		}
 	}
-	return nil
+	return reauthorized, nil
 }
 
 // credentials returns the configured secrets of an account.
@@ -412,15 +404,6 @@ func (m *Main) credentials(id string) map[string]string {
 	}
 	return nil
 }
-
-// control joins the publisher and the scheduler for the web layer.
-type control struct {
-	*publisher.Publisher
-	s *scheduler.Scheduler
-}
-
-func (c control) Notify(t time.Time) { c.s.Notify(t) }
-func (c control) Ready() error       { return c.s.Ready() }
 
 func newLogger(w interface{ Write([]byte) (int, error) }, lc config.LogConfig) *slog.Logger {
 	var level slog.Level

@@ -1,9 +1,8 @@
-package web
+package posting
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"net/url"
 	"slices"
@@ -27,8 +26,8 @@ const (
 	MaxLabelBytes = 200
 	// MaxLinkBytes caps the link.
 	MaxLinkBytes = 2048
-
-	maxIdempotentKey = 255
+	// MaxIdempotencyKey caps an idempotency key, in bytes.
+	MaxIdempotencyKey = 255
 )
 
 // checked is a post request resolved against the store: the post it
@@ -73,7 +72,7 @@ func (c *checked) addTarget(id string, f pregonero.FieldError) {
 // field error rather than stopping at the first; targets are left to
 // checkTargets. Only store failures are returned as errors. A missing
 // scheduled_at means now.
-func (s *Server) checkPost(ctx context.Context, req *PostRequest, now time.Time) (*checked, error) {
+func (s *Service) checkPost(ctx context.Context, req *Draft, now time.Time) (*checked, error) {
 	c := &checked{byTarget: map[string][]pregonero.FieldError{}}
 	p := &pregonero.Post{
 		Text:      req.Text,
@@ -96,7 +95,7 @@ func (s *Server) checkPost(ctx context.Context, req *PostRequest, now time.Time)
 			p.ScheduledAt = t
 		}
 	} else if req.Timezone != "" {
-		if _, f := s.zone(req.Timezone); f != nil {
+		if _, f := s.Zone(req.Timezone); f != nil {
 			c.add(*f)
 		}
 	}
@@ -111,7 +110,7 @@ func (s *Server) checkPost(ctx context.Context, req *PostRequest, now time.Time)
 
 // checkTargets resolves the target accounts and runs each network's
 // adapter validation on the content that account would get.
-func (s *Server) checkTargets(ctx context.Context, c *checked) error {
+func (s *Service) checkTargets(ctx context.Context, c *checked) error {
 	targets := c.post.Targets
 	if len(targets) == 0 {
 		c.add(pregonero.FieldError{Field: "targets", Code: pregonero.FieldRequired, Message: "Choose at least one account to publish to."})
@@ -158,7 +157,7 @@ func (s *Server) checkTargets(ctx context.Context, c *checked) error {
 }
 
 // adapterErrors runs the network's offline validation for one account.
-func (s *Server) adapterErrors(c *checked, a *pregonero.Account) []pregonero.FieldError {
+func (s *Service) adapterErrors(c *checked, a *pregonero.Account) []pregonero.FieldError {
 	ad := s.adapters[a.Network]
 	if ad == nil {
 		return []pregonero.FieldError{{Field: "targets", Code: pregonero.FieldUnsupported, Actual: string(a.Network),
@@ -172,13 +171,13 @@ func (s *Server) adapterErrors(c *checked, a *pregonero.Account) []pregonero.Fie
 	return ad.Validate(content, a)
 }
 
-func (s *Server) checkTime(c *checked, value, zone string, now time.Time) (time.Time, bool) {
-	loc, f := s.zone(zone)
+func (s *Service) checkTime(c *checked, value, zone string, now time.Time) (time.Time, bool) {
+	loc, f := s.Zone(zone)
 	if f != nil {
 		c.add(*f)
 		return time.Time{}, false
 	}
-	t, err := parseTime(value, loc)
+	t, err := ParseTime(value, loc)
 	if err != nil {
 		c.add(pregonero.FieldError{Field: "scheduled_at", Code: pregonero.FieldInvalid, Actual: value,
 			Message: fmt.Sprintf("scheduled_at %q is not a time; use RFC 3339 (2026-11-28T09:00:00-05:00) or a local time such as 2026-11-28T09:00 (%s).", value, loc)})
@@ -199,23 +198,7 @@ func (s *Server) checkTime(c *checked, value, zone string, now time.Time) (time.
 	return t, true
 }
 
-// zone returns the location for a request's timezone field, the
-// server's zone when empty.
-func (s *Server) zone(name string) (*time.Location, *pregonero.FieldError) {
-	if name == "" {
-		return s.loc, nil
-	}
-	// "Local" would make the answer depend on the server's host settings.
-	if name != "Local" {
-		if loc, err := time.LoadLocation(name); err == nil {
-			return loc, nil
-		}
-	}
-	return nil, &pregonero.FieldError{Field: "timezone", Code: pregonero.FieldInvalid, Actual: name,
-		Message: fmt.Sprintf("%q is not a time zone; use an IANA name such as America/Bogota.", name)}
-}
-
-func (s *Server) checkText(c *checked, req *PostRequest) {
+func (s *Service) checkText(c *checked, req *Draft) {
 	if n := len(req.Text); n > MaxTextBytes {
 		c.add(pregonero.FieldError{Field: "text", Code: pregonero.FieldTooLong, Limit: MaxTextBytes, Actual: n,
 			Message: fmt.Sprintf("The text has %d bytes; the limit is %d.", n, MaxTextBytes)})
@@ -261,7 +244,7 @@ func (s *Server) checkText(c *checked, req *PostRequest) {
 	}
 }
 
-func (s *Server) checkLabels(c *checked, req *PostRequest) {
+func (s *Service) checkLabels(c *checked, req *Draft) {
 	for _, l := range []struct{ field, value string }{{"campaign", req.Campaign}, {"author", req.Author}, {"unit", req.Unit}} {
 		if n := len(l.value); n > MaxLabelBytes {
 			c.add(pregonero.FieldError{Field: l.field, Code: pregonero.FieldTooLong, Limit: MaxLabelBytes, Actual: n,
@@ -270,7 +253,7 @@ func (s *Server) checkLabels(c *checked, req *PostRequest) {
 	}
 }
 
-func (s *Server) checkMedia(ctx context.Context, c *checked, req *PostRequest) error {
+func (s *Service) checkMedia(ctx context.Context, c *checked, req *Draft) error {
 	if n := len(req.Media); n > MaxMediaPerPost {
 		c.add(pregonero.FieldError{Field: "media", Code: pregonero.FieldTooMany, Limit: MaxMediaPerPost, Actual: n,
 			Message: fmt.Sprintf("A post may carry at most %d media; this one has %d.", MaxMediaPerPost, n)})
@@ -313,21 +296,4 @@ func (s *Server) checkMedia(ctx context.Context, c *checked, req *PostRequest) e
 		c.thumbs[id] = b
 	}
 	return nil
-}
-
-// blob resolves a media id, through the library when there is one.
-func (s *Server) blob(ctx context.Context, id string) (pregonero.MediaBlob, error) {
-	if id == "" {
-		return pregonero.MediaBlob{}, pregonero.Errorf(pregonero.ENOTFOUND, "empty media id")
-	}
-	if s.media != nil {
-		return s.media.Blob(ctx, id)
-	}
-	m, err := s.store.Media(ctx, id)
-	if err != nil {
-		return pregonero.MediaBlob{}, err
-	}
-	return pregonero.MediaBlob{Media: m, Open: func() (io.ReadCloser, error) {
-		return nil, pregonero.Errorf(pregonero.EUNAVAILABLE, "no media library is configured")
-	}}, nil
 }

@@ -1,4 +1,4 @@
-package web
+package posting
 
 import (
 	"errors"
@@ -15,10 +15,10 @@ var localLayouts = []string{
 	"2006-01-02 15:04",
 }
 
-// parseTime reads an instant written as RFC 3339 with an offset or as a
+// ParseTime reads an instant written as RFC 3339 with an offset or as a
 // local date and time in loc, and returns it in UTC. Fractional seconds
 // are accepted in both forms.
-func parseTime(s string, loc *time.Location) (time.Time, error) {
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil

@@ -1,0 +1,59 @@
+package posting
+
+import "pregonero"
+
+// Draft is a post as a person or a program writes it, before it is
+// checked: what POST /api/v1/posts takes, and what the web interface,
+// imports and recurring posts hand the service.
+type Draft struct {
+	Text  string   `json:"text,omitempty"`
+	Link  string   `json:"link,omitempty"`
+	Media []string `json:"media,omitempty"` // media ids from POST /api/v1/media
+	// Targets are account ids; each gets its own delivery.
+	Targets []string `json:"targets,omitempty"`
+	// Overrides replace parts of the post for one target account.
+	Overrides map[string]pregonero.Override `json:"overrides,omitempty"`
+	// ScheduledAt is RFC 3339 with an offset, or a local date and time
+	// ("2026-11-28T09:00", "2026-11-28 09:00") in Timezone or else the
+	// service's zone. Empty means as soon as possible.
+	ScheduledAt string `json:"scheduled_at,omitempty"`
+	// Timezone is an IANA zone name for a ScheduledAt without offset.
+	Timezone string `json:"timezone,omitempty"`
+	Campaign string `json:"campaign,omitempty"`
+	Author   string `json:"author,omitempty"`
+	Unit     string `json:"unit,omitempty"`
+}
+
+// Patch is an edit of a post: the fields present replace the post's;
+// absent ones are kept. Targets cannot change: cancel the post and
+// create another.
+type Patch struct {
+	Text        *string                        `json:"text,omitempty"`
+	Link        *string                        `json:"link,omitempty"`
+	Media       *[]string                      `json:"media,omitempty"`
+	Overrides   *map[string]pregonero.Override `json:"overrides,omitempty"`
+	ScheduledAt *string                        `json:"scheduled_at,omitempty"`
+	Timezone    *string                        `json:"timezone,omitempty"`
+	Campaign    *string                        `json:"campaign,omitempty"`
+	Author      *string                        `json:"author,omitempty"`
+	Unit        *string                        `json:"unit,omitempty"`
+}
+
+// Verdict says whether a draft would be accepted, and why not.
+type Verdict struct {
+	Valid bool `json:"valid"`
+	// Errors are about the post itself rather than one target.
+	Errors  []pregonero.FieldError `json:"errors"`
+	Results []TargetVerdict        `json:"results"`
+}
+
+// TargetVerdict is the verdict for one target.
+type TargetVerdict struct {
+	Target  string            `json:"target"`
+	Network pregonero.Network `json:"network,omitempty"`
+	// WeightedLength and Limit are X's character count and limit, set for
+	// X targets only.
+	WeightedLength *int                   `json:"weighted_length,omitempty"`
+	Limit          *int                   `json:"limit,omitempty"`
+	Errors         []pregonero.FieldError `json:"errors"`
+}

@@ -1,0 +1,231 @@
+package pregonero_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"pregonero"
+)
+
+var (
+	tNow   = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	tSched = tNow.Add(time.Hour)
+)
+
+// inState returns a delivery in the given state as the system leaves it
+// there: claimed while sending, with a pending attempt; in doubt with an
+// unknown attempt; published for an instant still to come (so that it may
+// be withdrawn).
+func inState(s pregonero.DeliveryState, claimed bool) *pregonero.Delivery {
+	d := &pregonero.Delivery{ID: "d_1", PostID: "p_1", AccountID: "x-a", Network: pregonero.NetworkX,
+		State: s, ScheduledAt: tSched, NextAttemptAt: tSched, Claimed: claimed}
+	switch s {
+	case pregonero.DeliverySending:
+		d.Attempts = []pregonero.Attempt{{N: 1, StartedAt: tNow, Outcome: pregonero.OutcomePending}}
+	case pregonero.DeliveryInDoubt:
+		d.Attempts = []pregonero.Attempt{{N: 1, StartedAt: tNow, Outcome: pregonero.OutcomeUnknown}}
+	case pregonero.DeliveryHeld:
+		d.HoldReason = pregonero.HoldAccountPaused
+	case pregonero.DeliveryPublished:
+		d.RemoteID, d.PublishedAt = "r1", tSched
+	case pregonero.DeliveryFailed:
+		d.Attempts = []pregonero.Attempt{{N: 1, StartedAt: tNow, Outcome: pregonero.OutcomePermanent}}
+	}
+	return d
+}
+
+var allStates = []pregonero.DeliveryState{
+	pregonero.DeliveryQueued, pregonero.DeliverySending, pregonero.DeliveryInDoubt, pregonero.DeliveryPublished,
+	pregonero.DeliveryFailed, pregonero.DeliveryCanceled, pregonero.DeliveryHeld,
+}
+
+// transition is one method of the state machine, with the states (and
+// claims) it accepts and where each leads.
+type transition struct {
+	name string
+	do   func(d *pregonero.Delivery) error
+	// legal maps an accepted starting point to the state it ends in.
+	legal map[start]pregonero.DeliveryState
+}
+
+type start struct {
+	state   pregonero.DeliveryState
+	claimed bool
+}
+
+var derr = &pregonero.DeliveryError{Code: "x", Message: "x"}
+
+var transitions = []transition{
+	{"Claim", func(d *pregonero.Delivery) error { return d.Claim(tNow) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, false}: pregonero.DeliverySending, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryInDoubt}},
+	{"Resend", func(d *pregonero.Delivery) error { return d.Resend(tNow) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryInDoubt, true}: pregonero.DeliverySending}},
+	{"Publish", func(d *pregonero.Delivery) error { return d.Publish(pregonero.Receipt{RemoteID: "r"}, tNow, tNow, "") }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliverySending, true}: pregonero.DeliveryPublished, {pregonero.DeliverySending, false}: pregonero.DeliveryPublished,
+		{pregonero.DeliveryInDoubt, true}: pregonero.DeliveryPublished, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryPublished}},
+	{"Requeue", func(d *pregonero.Delivery) error { return d.Requeue(tSched, derr) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliverySending, true}: pregonero.DeliveryQueued, {pregonero.DeliverySending, false}: pregonero.DeliveryQueued}},
+	{"GiveBack", func(d *pregonero.Delivery) error { return d.GiveBack(time.Time{}, nil) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliverySending, true}: pregonero.DeliveryQueued, {pregonero.DeliverySending, false}: pregonero.DeliveryQueued,
+		{pregonero.DeliveryInDoubt, true}: pregonero.DeliveryInDoubt, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryInDoubt}},
+	{"Doubt", func(d *pregonero.Delivery) error { return d.Doubt(tSched, derr) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliverySending, true}: pregonero.DeliveryInDoubt, {pregonero.DeliverySending, false}: pregonero.DeliveryInDoubt}},
+	{"Fail", func(d *pregonero.Delivery) error { return d.Fail(derr) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliverySending, true}: pregonero.DeliveryFailed, {pregonero.DeliverySending, false}: pregonero.DeliveryFailed,
+		{pregonero.DeliveryInDoubt, true}: pregonero.DeliveryFailed, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryFailed,
+		{pregonero.DeliveryPublished, false}: pregonero.DeliveryFailed}},
+	{"Hold", func(d *pregonero.Delivery) error { return d.Hold(pregonero.HoldOverdue, derr) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, false}: pregonero.DeliveryHeld,
+		{pregonero.DeliverySending, true}: pregonero.DeliveryHeld, {pregonero.DeliverySending, false}: pregonero.DeliveryHeld,
+		{pregonero.DeliveryInDoubt, true}: pregonero.DeliveryHeld, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryHeld,
+		{pregonero.DeliveryHeld, false}: pregonero.DeliveryHeld}},
+	{"Release", func(d *pregonero.Delivery) error { return d.Release(tNow) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryHeld, false}: pregonero.DeliveryQueued}},
+	{"Cancel", func(d *pregonero.Delivery) error { return d.Cancel() }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, false}: pregonero.DeliveryCanceled, {pregonero.DeliveryHeld, false}: pregonero.DeliveryCanceled,
+		{pregonero.DeliverySending, true}: pregonero.DeliveryCanceled}},
+	{"Withdraw", func(d *pregonero.Delivery) error { return d.Withdraw(tNow) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryPublished, false}: pregonero.DeliveryCanceled}},
+	{"RetryNow", func(d *pregonero.Delivery) error { return d.RetryNow(tNow) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued, {pregonero.DeliveryFailed, false}: pregonero.DeliveryQueued}},
+	{"Reschedule", func(d *pregonero.Delivery) error { return d.Reschedule(tSched.Add(time.Hour), tSched.Add(time.Hour)) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued}},
+}
+
+// Every method of the state machine is tried from every state, claimed or
+// not where a claim can exist: it succeeds exactly where the machine allows it, ends in the state
+// it should, and otherwise refuses with a conflict and changes nothing.
+func TestTransitionsFromEveryState(t *testing.T) {
+	for _, tr := range transitions {
+		for _, s := range allStates {
+			for _, claimed := range []bool{false, true} {
+				if claimed && !s.Due() && s != pregonero.DeliverySending {
+					continue // a claim is only ever held on a due or sending delivery
+				}
+				d := inState(s, claimed)
+				before := d.Clone()
+				err := tr.do(d)
+				want, legal := tr.legal[start{s, claimed}]
+				switch {
+				case legal && err != nil:
+					t.Errorf("%s from %s (claimed %v): %v, want it allowed", tr.name, s, claimed, err)
+				case legal && d.State != want:
+					t.Errorf("%s from %s (claimed %v) ended %s, want %s", tr.name, s, claimed, d.State, want)
+				case legal && d.State != s && !pregonero.CanMove(s, d.State):
+					t.Errorf("%s made the move %s → %s, which Transitions does not list", tr.name, s, d.State)
+				case !legal && err == nil:
+					t.Errorf("%s from %s (claimed %v) was allowed, want a refusal", tr.name, s, claimed)
+				case !legal && pregonero.ErrorCode(err) != pregonero.ECONFLICT:
+					t.Errorf("%s from %s (claimed %v): %v, want a conflict", tr.name, s, claimed, err)
+				case !legal && d.State != before.State:
+					t.Errorf("%s from %s (claimed %v) refused but left the state %s", tr.name, s, claimed, d.State)
+				}
+			}
+		}
+	}
+}
+
+// Every move the table lists is made by some method, and no state moves
+// to itself through the table.
+func TestEveryListedMoveIsMade(t *testing.T) {
+	made := map[[2]pregonero.DeliveryState]bool{}
+	for _, tr := range transitions {
+		for st, to := range tr.legal {
+			made[[2]pregonero.DeliveryState{st.state, to}] = true
+		}
+	}
+	// Unclaim (crash recovery) and Release with an unknown attempt make
+	// the remaining moves; they are checked in their own tests below.
+	made[[2]pregonero.DeliveryState{pregonero.DeliveryHeld, pregonero.DeliveryInDoubt}] = true
+	made[[2]pregonero.DeliveryState{pregonero.DeliveryFailed, pregonero.DeliveryInDoubt}] = true
+	for from, tos := range pregonero.Transitions {
+		if slices.Contains(tos, from) {
+			t.Errorf("Transitions lists %s → %s", from, from)
+		}
+		for _, to := range tos {
+			if !made[[2]pregonero.DeliveryState{from, to}] {
+				t.Errorf("no method makes the listed move %s → %s", from, to)
+			}
+		}
+	}
+}
+
+func TestReleaseOfAnUnknownAttemptReconcilesFirst(t *testing.T) {
+	d := inState(pregonero.DeliveryInDoubt, true)
+	if err := d.Hold(pregonero.HoldNeedsReauth, derr); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Cancel(); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		t.Errorf("cancel of a held delivery that may be live: %v, want a conflict", err)
+	}
+	if err := d.Release(tNow); err != nil || d.State != pregonero.DeliveryInDoubt {
+		t.Fatalf("release: %v, state %s; want in_doubt", err, d.State)
+	}
+
+	d = inState(pregonero.DeliveryInDoubt, true)
+	if err := d.Hold(pregonero.HoldUnverifiable, derr); err != nil {
+		t.Fatal(err)
+	}
+	// A person who releases an unverifiable delivery has looked: absent.
+	if err := d.Release(tNow); err != nil || d.State != pregonero.DeliveryQueued || d.Attempts[0].Reconciled != pregonero.ReconciledByPerson {
+		t.Fatalf("release of unverifiable: %v, state %s, attempts %+v", err, d.State, d.Attempts)
+	}
+}
+
+func TestRetryNowOfAFailedSendCountsAfresh(t *testing.T) {
+	d := inState(pregonero.DeliveryFailed, false)
+	d.Attempts = append(d.Attempts, pregonero.Attempt{N: 2, StartedAt: tNow, Outcome: pregonero.OutcomeUnknown})
+	if err := d.RetryNow(tNow.Add(time.Minute)); err != nil || d.State != pregonero.DeliveryInDoubt {
+		t.Fatalf("retry with an unknown attempt: %v, state %s; want in_doubt", err, d.State)
+	}
+	d = inState(pregonero.DeliveryFailed, false)
+	if err := d.RetryNow(tNow.Add(time.Minute)); err != nil || d.State != pregonero.DeliveryQueued {
+		t.Fatalf("retry: %v, state %s", err, d.State)
+	}
+	if n := d.SendCount(); n != 0 {
+		t.Errorf("send count after a retry = %d, want 0", n)
+	}
+	if !d.NextAttemptAt.Equal(tNow.Add(time.Minute)) {
+		t.Errorf("due %v, want now", d.NextAttemptAt)
+	}
+}
+
+func TestUnclaimAfterACrash(t *testing.T) {
+	d := inState(pregonero.DeliverySending, true)
+	d.Unclaim(tNow.Add(time.Second), "crash")
+	if d.State != pregonero.DeliveryInDoubt || d.Claimed || d.Attempts[0].Outcome != pregonero.OutcomeUnknown {
+		t.Errorf("sent then crashed: state %s claimed %v attempt %+v", d.State, d.Claimed, d.Attempts[0])
+	}
+	// Claimed ahead of its instant and never sent: back to the queue.
+	d = inState(pregonero.DeliveryQueued, false)
+	if err := d.Claim(tNow); err != nil {
+		t.Fatal(err)
+	}
+	d.Unclaim(tNow, "crash")
+	if d.State != pregonero.DeliveryQueued || len(d.Attempts) != 0 {
+		t.Errorf("claimed ahead: state %s attempts %d", d.State, len(d.Attempts))
+	}
+}
+
+func TestRescheduleKeepsAWaitAndPlansAhead(t *testing.T) {
+	d := inState(pregonero.DeliveryQueued, false)
+	d.Checkpoint = map[string]string{"photo": "1"}
+	lead := tSched.Add(30 * time.Minute)
+	if err := d.Reschedule(tSched.Add(time.Hour), lead); err != nil {
+		t.Fatal(err)
+	}
+	if !d.ScheduledAt.Equal(tSched.Add(time.Hour)) || !d.NextAttemptAt.Equal(lead) || d.Checkpoint != nil {
+		t.Errorf("planned ahead: scheduled %v next %v checkpoint %v", d.ScheduledAt, d.NextAttemptAt, d.Checkpoint)
+	}
+	// A retry waiting past the new time keeps its wait.
+	d = inState(pregonero.DeliveryQueued, false)
+	d.Attempts = []pregonero.Attempt{{N: 1, Outcome: pregonero.OutcomeRetryable}}
+	d.NextAttemptAt = tSched.Add(3 * time.Hour)
+	if err := d.Reschedule(tSched.Add(time.Hour), tSched.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !d.NextAttemptAt.Equal(tSched.Add(3 * time.Hour)) {
+		t.Errorf("retry's wait lost: next %v", d.NextAttemptAt)
+	}
+}
