@@ -132,7 +132,8 @@ type Store interface {
 	// delivery in the due-time index, with the earliest NextAttemptAt the
 	// commit put, and after a commit that lifts the global pause, with
 	// the earliest due instant. fn must not block; nil unregisters. The
-	// scheduler registers its wake-up here: no writer wakes it by hand.
+	// scheduler registers its wake-up here: no writer wakes it by hand. A
+	// registration replaces the one before.
 	OnDue(fn func(t time.Time))
 
 	// Backup writes a consistent snapshot of the whole store to w while
