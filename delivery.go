@@ -69,6 +69,9 @@ type Delivery struct {
 	// ReleasedAt is when a person last released the held delivery; the
 	// staleness limit counts from then, not from its scheduled time.
 	ReleasedAt time.Time `json:"released_at,omitzero"`
+	// RetriedAt is when a person last asked to try the failed delivery
+	// again: attempts before it no longer count against the limit.
+	RetriedAt time.Time `json:"retried_at,omitzero"`
 	// Claimed is set while the publisher owns the delivery: taken out of the
 	// due-time index by a claim and not yet given back. At start-up every
 	// claimed delivery is recovered (sending becomes in_doubt).
@@ -98,11 +101,11 @@ func (d *Delivery) LastAttempt() *Attempt {
 
 // SendCount is the number of attempts that count against the attempt
 // limit: rate-limited attempts do not, nor those made before a person last
-// released or retried the delivery.
+// asked to retry the delivery (RetriedAt).
 func (d *Delivery) SendCount() int {
 	n := 0
 	for _, a := range d.Attempts {
-		if a.Outcome != OutcomeRateLimited && !a.StartedAt.Before(d.ReleasedAt) {
+		if a.Outcome != OutcomeRateLimited && !a.StartedAt.Before(d.RetriedAt) {
 			n++
 		}
 	}

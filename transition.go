@@ -244,14 +244,26 @@ func (d *Delivery) Withdraw(now time.Time) error {
 	return d.move(DeliveryCanceled)
 }
 
-// RetryNow makes a delivery due at now because a person asked: a failed
+// RetryNow makes a delivery due at now because a person asked. A failed
 // one goes back to the queue (in doubt first when an attempt's outcome is
 // unknown), its attempts and the staleness limit counted afresh from now
-// (see SendCount); an unclaimed queued one waiting for a backoff stops waiting.
+// (see SendCount); what earlier attempts prepared on the network was
+// removed when it failed (see Cleaner), so it starts from nothing. An
+// unclaimed queued one that is waiting for a backoff after a failed
+// attempt stops waiting; one waiting for its time or for a network's limit
+// is refused: retrying it now would publish it early, or be refused.
 func (d *Delivery) RetryNow(now time.Time) error {
 	switch {
 	case d.State == DeliveryQueued && !d.Claimed:
-		d.NextAttemptAt = now
+		switch {
+		case now.Before(d.ScheduledAt):
+			return Errorf(ECONFLICT, "delivery %s is scheduled for %s; it goes out then, not earlier", d.ID, d.ScheduledAt.UTC().Format(time.RFC3339))
+		case d.LastError != nil && d.LastError.Class == ClassRateLimited && d.NextAttemptAt.After(now):
+			return Errorf(ECONFLICT, "delivery %s waits for the network's limit until %s; a try before that would be refused", d.ID, d.NextAttemptAt.UTC().Format(time.RFC3339))
+		}
+		if d.NextAttemptAt.After(now) {
+			d.NextAttemptAt = now
+		}
 		return nil
 	case d.State == DeliveryFailed:
 	default:
@@ -260,7 +272,8 @@ func (d *Delivery) RetryNow(now time.Time) error {
 	// A delivery the network refused after publishing it was published:
 	// the retry posts it again, so its old receipt goes.
 	d.RemoteID, d.URL, d.PublishedAt = "", "", time.Time{}
-	d.NextAttemptAt, d.ReleasedAt = now, now
+	d.Checkpoint, d.LastError, d.Progress = nil, nil, nil
+	d.NextAttemptAt, d.ReleasedAt, d.RetriedAt = now, now, now
 	if d.NeedsReconcile() {
 		return d.move(DeliveryInDoubt)
 	}

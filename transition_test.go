@@ -87,7 +87,7 @@ var transitions = []transition{
 		{pregonero.DeliverySending, true}: pregonero.DeliveryCanceled}},
 	{"Withdraw", func(d *pregonero.Delivery) error { return d.Withdraw(tNow) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryPublished, false}: pregonero.DeliveryCanceled}},
-	{"RetryNow", func(d *pregonero.Delivery) error { return d.RetryNow(tNow) }, map[start]pregonero.DeliveryState{
+	{"RetryNow", func(d *pregonero.Delivery) error { return d.RetryNow(tSched.Add(time.Minute)) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued, {pregonero.DeliveryFailed, false}: pregonero.DeliveryQueued}},
 	{"Reschedule", func(d *pregonero.Delivery) error { return d.Reschedule(tSched.Add(time.Hour), tSched.Add(time.Hour)) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued}},
@@ -188,6 +188,25 @@ func TestRetryNowOfAFailedSendCountsAfresh(t *testing.T) {
 	}
 	if !d.NextAttemptAt.Equal(tNow.Add(time.Minute)) {
 		t.Errorf("due %v, want now", d.NextAttemptAt)
+	}
+}
+
+// A queued delivery is retried now only when it waits for a backoff: one
+// waiting for its time would go out early, one waiting for a network's
+// limit would be refused.
+func TestRetryNowOfAQueuedDeliveryNeverPublishesEarly(t *testing.T) {
+	d := inState(pregonero.DeliveryQueued, false)
+	if err := d.RetryNow(tNow); pregonero.ErrorCode(err) != pregonero.ECONFLICT || !d.NextAttemptAt.Equal(tSched) {
+		t.Errorf("before its time: %v, due %v; want a conflict and no change", err, d.NextAttemptAt)
+	}
+	d.NextAttemptAt = tSched.Add(time.Hour)
+	d.LastError = &pregonero.DeliveryError{Class: pregonero.ClassRateLimited, Code: "x_quota_wait"}
+	if err := d.RetryNow(tSched.Add(time.Minute)); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		t.Errorf("waiting for a limit: %v, want a conflict", err)
+	}
+	d.LastError.Class = pregonero.ClassRetryable
+	if err := d.RetryNow(tSched.Add(time.Minute)); err != nil || !d.NextAttemptAt.Equal(tSched.Add(time.Minute)) {
+		t.Errorf("waiting for a backoff: %v, due %v; want due now", err, d.NextAttemptAt)
 	}
 }
 

@@ -273,11 +273,14 @@ func (s *Service) Resume(ctx context.Context, account string) (*pregonero.Resume
 		}
 	}
 	if account == "" {
+		// The publisher's switch goes first: the commit that lifts the
+		// pause wakes the scheduler, which must then find it lifted.
+		s.sender.SetPaused(false)
 		if err := s.store.SetPause(ctx, pregonero.PauseState{}); err != nil {
+			s.sender.SetPaused(true)
 			return nil, fmt.Errorf("resume: %w", err)
 		}
-		s.sender.SetPaused(false)
-		s.logger.Info("publishing resumed", "held_overdue", len(rep.HeldOverdue))
+		s.logger.Info("publishing resumed", pregonero.LogHeldOverdue, len(rep.HeldOverdue))
 		return rep, nil
 	}
 	// Deliveries held by the account's status come back, unless overdue:
@@ -327,7 +330,7 @@ func (s *Service) Resume(ctx context.Context, account string) (*pregonero.Resume
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	s.logger.Info("account resumed", pregonero.LogAccount, account, "released", rep.Released, "held_overdue", len(rep.HeldOverdue))
+	s.logger.Info("account resumed", pregonero.LogAccount, account, pregonero.LogReleased, rep.Released, pregonero.LogHeldOverdue, len(rep.HeldOverdue))
 	return rep, nil
 }
 

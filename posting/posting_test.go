@@ -81,9 +81,11 @@ type fixture struct {
 	db     *store.DB
 	sender *sender
 	svc    *posting.Service
-	// due records every wake-up the store signals.
-	mu  sync.Mutex
-	due []time.Time
+	// due records every wake-up the store signals, and pausedAt whether
+	// the publisher was paused at that moment.
+	mu       sync.Mutex
+	due      []time.Time
+	pausedAt []bool
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -106,9 +108,13 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{clock: fc, db: db, sender: &sender{}}
 	db.OnDue(func(t time.Time) {
+		f.sender.mu.Lock()
+		paused := len(f.sender.paused) > 0 && f.sender.paused[len(f.sender.paused)-1]
+		f.sender.mu.Unlock()
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.due = append(f.due, t)
+		f.pausedAt = append(f.pausedAt, paused)
 	})
 	x := &adapter{network: pregonero.NetworkX, validate: func(c pregonero.Content, a *pregonero.Account) []pregonero.FieldError {
 		if n := len([]rune(c.Text)); n > 280 {
@@ -361,6 +367,14 @@ func TestResumeHoldsTheOverdueForAPerson(t *testing.T) {
 	}
 	if w := f.wakeups(); len(w) <= n || !w[len(w)-1].Equal(soon.Deliveries[0].NextAttemptAt) {
 		t.Errorf("resume did not wake the scheduler for what is due: %v", w[n:])
+	}
+	// The wake-up must find the publisher unpaused, or the scheduler
+	// goes back to sleep until its heartbeat.
+	f.mu.Lock()
+	pausedAtWake := f.pausedAt[len(f.pausedAt)-1]
+	f.mu.Unlock()
+	if pausedAtWake {
+		t.Error("the resume's wake-up came while the publisher was still paused")
 	}
 	f.sender.mu.Lock()
 	paused := append([]bool(nil), f.sender.paused...)

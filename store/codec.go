@@ -30,7 +30,8 @@ const recordVersion = 1
 //	 "next_attempt_at","attempts":[{"n","started_at","finished_at",
 //	 "outcome","code","message","network_message","http_status",
 //	 "reconciled"}],"remote_id","url","published_at","last_error":{"class",
-//	 "code","message","network_message","at"},"hold_reason","released_at","claimed",
+//	 "code","message","network_message","at"},"hold_reason","released_at",
+//	 "retried_at","claimed",
 //	 "checkpoint":{},"progress":{"sent_bytes","total_bytes","at"},"updated_at"}
 //
 // Post v1:
@@ -235,6 +236,7 @@ func appendDelivery(dst []byte, d *pregonero.Delivery) ([]byte, error) {
 	}
 	e.strOmit("hold_reason", d.HoldReason)
 	e.time("released_at", d.ReleasedAt)
+	e.time("retried_at", d.RetriedAt)
 	if d.Claimed {
 		e.key("claimed")
 		e.b = append(e.b, "true"...)
@@ -765,6 +767,8 @@ func decodeDelivery(b []byte) (*pregonero.Delivery, error) {
 			out.HoldReason, err = d.string()
 		case "released_at":
 			out.ReleasedAt, err = d.time()
+		case "retried_at":
+			out.RetriedAt, err = d.time()
 		case "claimed":
 			out.Claimed, err = d.bool()
 		case "checkpoint":

@@ -80,6 +80,7 @@ func utcPost(p *pregonero.Post) {
 
 func utcDelivery(d *pregonero.Delivery) {
 	d.ScheduledAt, d.NextAttemptAt, d.PublishedAt, d.UpdatedAt, d.ReleasedAt = utc(d.ScheduledAt), utc(d.NextAttemptAt), utc(d.PublishedAt), utc(d.UpdatedAt), utc(d.ReleasedAt)
+	d.RetriedAt = utc(d.RetriedAt)
 	if d.Attempts == nil {
 		d.Attempts = []pregonero.Attempt{}
 	}
