@@ -111,6 +111,16 @@ func (c *Client) ReleaseDelivery(ctx context.Context, id string) (*pregonero.Del
 	return &d, nil
 }
 
+// RetryDelivery tries a failed delivery again now, or ends the backoff of
+// a queued one.
+func (c *Client) RetryDelivery(ctx context.Context, id string) (*pregonero.Delivery, error) {
+	var d pregonero.Delivery
+	if err := c.do(ctx, http.MethodPost, "/api/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, nil, nil, &d); err != nil {
+		return nil, fmt.Errorf("retry delivery: %w", err)
+	}
+	return &d, nil
+}
+
 // Accounts lists the connected accounts.
 func (c *Client) Accounts(ctx context.Context) ([]*pregonero.Account, error) {
 	var l AccountList

@@ -81,6 +81,12 @@ func TestCLIPostLifecycle(t *testing.T) {
 	if code, out, _ := cli(t, m, "", "post", "show", p.ID); code != 0 || !strings.Contains(out, "Frontino") {
 		t.Errorf("show after edit: exit %d\n%s", code, out)
 	}
+	// A delivery waiting for its time is neither released nor retried.
+	for _, verb := range []string{"release", "retry"} {
+		if code, _, errs := cli(t, m, "", "post", verb, p.Deliveries[0].ID); code != 1 || !strings.Contains(errs, "conflict") {
+			t.Errorf("%s of a waiting delivery: exit %d, stderr %q", verb, code, errs)
+		}
+	}
 	if code, out, _ := cli(t, m, "", "post", "cancel", p.ID); code != 0 || !strings.Contains(out, "canceled") {
 		t.Errorf("cancel: exit %d\n%s", code, out)
 	}

@@ -167,6 +167,8 @@ func (c *PostCommand) Usage() {
 	pregonero post show ID
 	pregonero post edit ID [-text TEXT] [-at TIME] [-link URL] [-campaign NAME]
 	pregonero post cancel ID
+	pregonero post release DELIVERY   # send a held delivery now (a person decided)
+	pregonero post retry DELIVERY     # try a failed delivery again now
 
 TIME is RFC 3339 (2026-12-01T09:00:00-05:00) or local without offset
 (2026-12-01T09:00, 2026-12-01 09:00) in the configured zone.
@@ -192,6 +194,8 @@ func (c *PostCommand) Run(ctx context.Context, args []string) error {
 		return c.showOrCancel(ctx, "cancel", args[1:])
 	case "edit":
 		return c.edit(ctx, args[1:])
+	case "release", "retry":
+		return c.delivery(ctx, args[0], args[1:])
 	case "-h", "--help", "help":
 		c.Usage()
 		return flag.ErrHelp
@@ -462,6 +466,44 @@ func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []stri
 		return printJSON(c.io.out, p)
 	}
 	fmt.Fprintf(c.io.out, "%s %s\n", p.ID, p.Status)
+	return nil
+}
+
+// delivery releases or retries one delivery (by its id, as post show
+// lists it) and prints its new state.
+func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) error {
+	var cf clientFlags
+	fs := flag.NewFlagSet("pregonero post "+verb, flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: pregonero post %s [flags] DELIVERY\n", verb)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	var d *pregonero.Delivery
+	if verb == "release" {
+		d, err = cl.ReleaseDelivery(ctx, fs.Arg(0))
+	} else {
+		d, err = cl.RetryDelivery(ctx, fs.Arg(0))
+	}
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	if cf.jsonOut {
+		return printJSON(c.io.out, d)
+	}
+	fmt.Fprintf(c.io.out, "%s %s due %s\n", d.ID, d.State, d.NextAttemptAt.UTC().Format(time.RFC3339))
 	return nil
 }
 
