@@ -26,7 +26,8 @@ func (p *Publisher) needsReauth(a *pregonero.Account, pe *pregonero.PublishError
 // blockAccount pauses an account the network stopped (usage cap, policy
 // block) and alerts.
 func (p *Publisher) blockAccount(a *pregonero.Account, pe *pregonero.PublishError) {
-	p.log.Error("ALERT: the network stopped the account; it is paused", "account", a.ID, "code", pe.Code, "message", pe.Message)
+	p.log.Error("ALERT: the network stopped the account; it is paused",
+		pregonero.LogAccount, a.ID, pregonero.LogCode, pe.Code, pregonero.LogMessage, pe.Message)
 	p.setStatus(a.ID, pregonero.AccountPaused, "Stopped by the network: "+pe.Message)
 }
 
@@ -37,7 +38,7 @@ func (p *Publisher) setStatus(id string, st pregonero.AccountStatus, reason stri
 		return nil
 	})
 	if err != nil {
-		p.log.Error("update account status", "account", id, "err", err)
+		p.log.Error("update account status", pregonero.LogAccount, id, pregonero.LogErr, err)
 		return
 	}
 	p.setAccount(a)

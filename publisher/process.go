@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -61,7 +60,7 @@ func (p *Publisher) process(l *lane, it *item) {
 	<-it.ready
 	post, err := it.post, it.err
 	if err != nil {
-		p.log.Error("load post", "delivery", d.ID, "err", err)
+		p.log.Error("load post", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
 		p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error", Message: "Could not read the post: " + err.Error(), At: now})
 		return
 	}
@@ -99,7 +98,7 @@ func (p *Publisher) process(l *lane, it *item) {
 		}
 		nd, err := p.writeAhead(ctx, d)
 		if err != nil {
-			p.log.Error("write-ahead attempt", "delivery", d.ID, "err", err)
+			p.log.Error("write-ahead attempt", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
 			p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error",
 				Message: "Could not record the new attempt: " + err.Error(), At: p.clock.Now()})
 			return
@@ -251,7 +250,7 @@ func (p *Publisher) progress(ctx context.Context, id string) func(sent, total in
 			return nil
 		})
 		if err != nil {
-			p.log.Warn("record upload progress", "delivery", id, "err", err)
+			p.log.Warn("record upload progress", pregonero.LogDelivery, id, pregonero.LogErr, err)
 		}
 	}
 }
@@ -349,7 +348,7 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 	finish := func(x *pregonero.Delivery, o pregonero.AttemptOutcome) {
 		x.FinishAttempt(start, now, o, pe)
 	}
-	log := p.log.With("delivery", d.ID, "account", d.AccountID, "class", pe.Class, "code", pe.Code)
+	log := p.log.With(pregonero.LogDelivery, d.ID, pregonero.LogAccount, d.AccountID, pregonero.LogClass, pe.Class, pregonero.LogCode, pe.Code)
 	switch pe.Class {
 	case pregonero.ClassRateLimited:
 		next := pe.NotBefore
@@ -357,7 +356,7 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 			next = now.Add(p.backoff(1))
 		}
 		l.notBefore = next
-		log.Warn("rate limited", "until", next)
+		log.Warn("rate limited", pregonero.LogUntil, next)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRateLimited)
 			return x.Requeue(next, derr)
@@ -378,13 +377,13 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 		if pe.NotBefore.After(next) {
 			next = pe.NotBefore
 		}
-		log.Warn("retry later", "at", next, "err", pe.Error())
+		log.Warn("retry later", pregonero.LogAt, next, pregonero.LogErr, pe.Error())
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
 			return x.Requeue(next, derr)
 		})
 	case pregonero.ClassUnknown:
-		log.Warn("outcome unknown; will reconcile", "err", pe.Error())
+		log.Warn("outcome unknown; will reconcile", pregonero.LogErr, pe.Error())
 		p.toInDoubt(d, finish, derr, now)
 	case pregonero.ClassDuplicate:
 		absent := 0
@@ -418,14 +417,14 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 			return x.Fail(derr)
 		})
 	case pregonero.ClassNeedsReauth:
-		log.Error("account needs re-authorization", "err", pe.Error())
+		log.Error("account needs re-authorization", pregonero.LogErr, pe.Error())
 		p.needsReauth(a, pe)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
 			return x.Hold(pregonero.HoldNeedsReauth, derr)
 		})
 	case pregonero.ClassAccountBlocked:
-		log.Error("network blocked the account; account paused", "err", pe.Error())
+		log.Error("network blocked the account; account paused", pregonero.LogErr, pe.Error())
 		p.blockAccount(a, pe)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
@@ -433,7 +432,7 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 		})
 	default: // permanent
 		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-		log.Error("delivery failed", "err", pe.Error())
+		log.Error("delivery failed", pregonero.LogErr, pe.Error())
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomePermanent)
 			return x.Fail(derr)
@@ -561,7 +560,7 @@ func (p *Publisher) recorder() {
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				p.flush(batch)
+				p.safeFlush(batch)
 			}()
 			continue
 		}
@@ -576,6 +575,23 @@ func (p *Publisher) recorder() {
 			}
 		}
 	}
+}
+
+// safeFlush contains a panic while a batch of results is written, which
+// would otherwise end the process with every result of the batch. The
+// deliveries whose results were not written stay claimed: their gates are
+// marked lost, and the sweep gives them back for reconciliation.
+func (p *Publisher) safeFlush(batch []pendingRecord) {
+	var err error
+	defer func() {
+		if err != nil {
+			for _, r := range batch {
+				p.releaseGate(r.d.ID, r.gate, err)
+			}
+		}
+	}()
+	defer pregonero.RecoverPanic(p.log.With(pregonero.LogCount, len(batch)), "record results panicked; the sweep gives the deliveries back", &err)
+	p.flush(batch)
 }
 
 func (p *Publisher) flush(batch []pendingRecord) {
@@ -596,16 +612,16 @@ func (p *Publisher) flush(batch []pendingRecord) {
 		if err == nil || try >= p.cfg.RecordTries {
 			break
 		}
-		p.log.Warn("record results failed; retrying", "count", len(batch), "err", err)
+		p.log.Warn("record results failed; retrying", pregonero.LogCount, len(batch), pregonero.LogErr, err)
 		time.Sleep(wait)
 	}
 	for i, r := range batch {
 		p.releaseGate(r.d.ID, r.gate, err)
 		switch {
 		case err != nil:
-			p.log.Error("record delivery: giving up; the sweep gives it back for reconciliation", "delivery", r.d.ID, "err", err)
+			p.log.Error("record delivery: giving up; the sweep gives it back for reconciliation", pregonero.LogDelivery, r.d.ID, pregonero.LogErr, err)
 		case errs[i] != nil:
-			p.log.Error("record delivery", "delivery", r.d.ID, "err", errs[i])
+			p.log.Error("record delivery", pregonero.LogDelivery, r.d.ID, pregonero.LogErr, errs[i])
 		case ds[i].State == pregonero.DeliveryFailed:
 			p.Cleanup(ds[i])
 		}
@@ -629,6 +645,7 @@ func (p *Publisher) Cleanup(d *pregonero.Delivery) {
 	p.cleanWG.Add(1)
 	go func() {
 		defer p.cleanWG.Done()
+		defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, d.ID), "cleanup panicked", nil)
 		ctx, cancel := context.WithTimeout(p.ctx, cleanupTimeout)
 		defer cancel()
 		a, err := p.loadAccount(ctx, d.AccountID)
@@ -636,7 +653,7 @@ func (p *Publisher) Cleanup(d *pregonero.Delivery) {
 			err = cl.Cleanup(ctx, d, a)
 		}
 		if err != nil {
-			p.log.Warn("remove what an unpublished delivery left on the network", "delivery", d.ID, "err", err)
+			p.log.Warn("remove what an unpublished delivery left on the network", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
 		}
 	}()
 }
@@ -692,25 +709,27 @@ func (p *Publisher) failAbsent(d *pregonero.Delivery, derr *pregonero.DeliveryEr
 // its outcome is unknown and will be reconciled. One bad post must not
 // take the process, and every other delivery, down with it.
 func (p *Publisher) safePublish(ctx context.Context, ad pregonero.Adapter, d *pregonero.Delivery, c pregonero.Content, a *pregonero.Account) (r pregonero.Receipt, err error) {
+	var panicked error
 	defer func() {
-		if v := recover(); v != nil {
-			p.log.Error("adapter panicked while publishing", "delivery", d.ID, "panic", v, "stack", string(debug.Stack()))
+		if panicked != nil {
 			err = &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "adapter_panic",
 				Message: "Internal error while publishing; whether the post went out is unknown and will be checked before any new attempt."}
 		}
 	}()
+	defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, d.ID), "adapter panicked while publishing", &panicked)
 	return ad.Publish(ctx, d, c, a)
 }
 
 // safeReconcile contains an adapter's panic during reconciliation.
 func (p *Publisher) safeReconcile(ctx context.Context, ad pregonero.Adapter, d *pregonero.Delivery, c pregonero.Content, a *pregonero.Account, since time.Time) (r pregonero.Receipt, found bool, err error) {
+	var panicked error
 	defer func() {
-		if v := recover(); v != nil {
-			p.log.Error("adapter panicked while reconciling", "delivery", d.ID, "panic", v, "stack", string(debug.Stack()))
+		if panicked != nil {
 			found, err = false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "adapter_panic",
 				Message: "Internal error while checking the network; it will be checked again."}
 		}
 	}()
+	defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, d.ID), "adapter panicked while reconciling", &panicked)
 	return ad.Reconcile(ctx, d, c, a, since)
 }
 

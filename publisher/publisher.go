@@ -178,7 +178,7 @@ func New(cfg Config) (*Publisher, error) {
 	}
 	p := &Publisher{
 		cfg:      cfg,
-		log:      cfg.Logger.With("component", "publisher"),
+		log:      cfg.Logger.With(pregonero.LogComponent, "publisher"),
 		clock:    cfg.Clock,
 		lanes:    map[string]*lane{},
 		limiters: map[string]*rate.Limiter{},
@@ -290,9 +290,21 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 
 func (p *Publisher) prefetch(items []*item) {
 	defer p.lanesWG.Done()
+	// After a panic the items not read yet fail with it, and their lanes
+	// give them back, instead of waiting for them forever.
+	var err error
+	i := 0
+	defer func() {
+		for ; i < len(items); i++ {
+			items[i].post, items[i].err = nil, err
+			close(items[i].ready)
+		}
+	}()
+	defer pregonero.RecoverPanic(p.log, "read ahead of posts panicked", &err)
 	// A post with several targets is read once for all of them.
 	read := map[string]*item{}
-	for _, it := range items {
+	for ; i < len(items); i++ {
+		it := items[i]
 		if prev, ok := read[it.d.PostID]; ok {
 			it.post, it.err = prev.post, prev.err
 		} else {
@@ -341,11 +353,32 @@ func (p *Publisher) runLane(l *lane) {
 		l.queue = l.queue[1:]
 		p.mu.Unlock()
 		p.m.queued.Dec()
-		p.process(l, it)
+		p.safeProcess(l, it)
 		if it.gate.state.Load() == claimCanceled {
 			p.claims.CompareAndDelete(it.d.ID, it.gate)
 		}
 	}
+}
+
+// safeProcess contains a panic while a delivery is processed: the lane
+// goes on with its next delivery instead of the process ending. Where it
+// stopped is unknown (the send may be out), so the delivery stays claimed
+// and its gate is marked lost: Cancel leaves it alone and Sweep gives it
+// back after orphanAge, to be reconciled before any new send.
+func (p *Publisher) safeProcess(l *lane, it *item) {
+	var err error
+	defer func() {
+		if err == nil {
+			return
+		}
+		// A canceled gate means Cancel owns the record: it stays so.
+		if !it.gate.state.CompareAndSwap(claimWaiting, claimLost) {
+			it.gate.state.CompareAndSwap(claimStarted, claimLost)
+		}
+	}()
+	defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, it.d.ID, pregonero.LogAccount, it.d.AccountID),
+		"processing a delivery panicked; the sweep gives it back", &err)
+	p.process(l, it)
 }
 
 // Close stops sending. Deliveries not yet sent are given back to the queue;

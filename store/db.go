@@ -115,6 +115,9 @@ func (db *DB) signalDue(t time.Time) {
 		return
 	}
 	if fn := db.onDue.Load(); fn != nil {
+		// The commit is done: a panicking listener must not turn it into
+		// a failed write, nor stop the committer.
+		defer pregonero.RecoverPanic(db.logger, "due-time listener panicked", nil)
 		(*fn)(t)
 	}
 }
@@ -192,7 +195,7 @@ func open(path string, cfg config, migs []migration) (*DB, error) {
 		Now:     cfg.now,
 		path:    path,
 		bolt:    b,
-		logger:  cfg.logger.With("component", "store"),
+		logger:  cfg.logger.With(pregonero.LogComponent, "store"),
 		secrets: secrets,
 		ops:     make(chan *op, maxBatchOps),
 		done:    make(chan struct{}),
@@ -373,11 +376,32 @@ func (db *DB) commitLoop() {
 			runtime.Gosched()
 			drain()
 		}
-		db.commit(batch)
+		db.safeCommit(batch)
 		expect = min(len(batch)+len(db.ops), maxBatchOps)
 		answered = time.Now()
 		clear(batch)
 	}
+}
+
+// safeCommit commits a batch, containing a panic outside the ops' own
+// functions (runOp contains those), in bbolt say: the batch's ops are
+// answered with an error and the committer goes on with the next batch,
+// instead of every later write of the process waiting forever.
+func (db *DB) safeCommit(batch []*op) {
+	var err error
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, o := range batch {
+			select {
+			case o.done <- err:
+			default: // its answer is waiting already
+			}
+		}
+	}()
+	defer pregonero.RecoverPanic(db.logger.With(pregonero.LogOps, len(batch)), "store commit panicked", &err)
+	db.commit(batch)
 }
 
 // errPartialWrite aborts a batch whose op failed after writing.
@@ -412,14 +436,14 @@ func (db *DB) commit(batch []*op) {
 	})
 	switch {
 	case partial:
-		db.logger.Warn("store batch rolled back; committing its writes one by one", "ops", len(batch))
+		db.logger.Warn("store batch rolled back; committing its writes one by one", pregonero.LogOps, len(batch))
 		for i, o := range batch {
 			results[i] = db.commitAlone(o)
 		}
 	case err == nil:
 		db.signalDue(due)
 	case err != nil:
-		db.logger.Error("store commit failed", "ops", len(batch), "err", err)
+		db.logger.Error("store commit failed", pregonero.LogOps, len(batch), pregonero.LogErr, err)
 		err = fmt.Errorf("store commit: %w", err)
 		for i := range results {
 			results[i] = err
@@ -430,7 +454,10 @@ func (db *DB) commit(batch []*op) {
 	}
 }
 
-func (db *DB) commitAlone(o *op) error {
+func (db *DB) commitAlone(o *op) (err error) {
+	// A panic fails this op alone: the ops of the batch committed before
+	// it are answered as written.
+	defer pregonero.RecoverPanic(db.logger, "store commit panicked", &err)
 	if err := o.ctx.Err(); err != nil {
 		return err
 	}
@@ -438,7 +465,7 @@ func (db *DB) commitAlone(o *op) error {
 		opErr error
 		w     *wtx
 	)
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = db.bolt.Update(func(tx *bbolt.Tx) error {
 		prepareTx(tx)
 		w, opErr = runOp(o, tx)
 		return opErr

@@ -317,7 +317,7 @@ func (db *DB) ClaimDue(ctx context.Context, now, until time.Time, limit int) ([]
 // from blocking everything queued behind it.
 func (db *DB) dropStale(w *wtx, bucket []byte, keys [][]byte) error {
 	for _, k := range keys {
-		db.logger.Warn("dropping stale index entry", "index", string(bucket), "key", fmt.Sprintf("%q", k))
+		db.logger.Warn("dropping stale index entry", pregonero.LogIndex, string(bucket), pregonero.LogKey, fmt.Sprintf("%q", k))
 		if err := w.del(bucket, k); err != nil {
 			return err
 		}

@@ -358,7 +358,7 @@ func (db *DB) Idempotency(ctx context.Context, key string) (*pregonero.Idempoten
 		}
 		var rec pregonero.Idempotency
 		if err := json.Unmarshal(v, &rec); err != nil || rec.PostID == "" {
-			db.logger.Warn("unreadable idempotency record ignored", "key", key, "err", err)
+			db.logger.Warn("unreadable idempotency record ignored", pregonero.LogKey, key, pregonero.LogErr, err)
 			return nil, notFound("idempotency key", key)
 		}
 		rec.Key = key

@@ -103,6 +103,7 @@ func New(cfg Config) (*Server, error) {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	s.logger = s.logger.With(pregonero.LogComponent, "web")
 	if s.now == nil {
 		s.now = time.Now
 	}

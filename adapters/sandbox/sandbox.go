@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 	graphfake "pregonero/adapters/graph/fake"
 	xfake "pregonero/adapters/x/fake"
@@ -49,7 +50,8 @@ type Options struct {
 	// YouTube is passed to the YouTube fake; its Ledger, Faults, Now,
 	// Prefix and Logger are set by the sandbox.
 	YouTube ytfake.Options
-	// Logger receives the sandbox's and the fakes' logs.
+	// Logger receives the sandbox's and the fakes' logs; each adds its
+	// own component attribute.
 	Logger *slog.Logger
 }
 
@@ -87,6 +89,8 @@ func New(opts Options) *Sandbox {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	base := s.log // the fakes name themselves
+	s.log = base.With(pregonero.LogComponent, "sandbox")
 	s.mux.Handle("/_sandbox/posts", s.ledger)
 	s.mux.Handle("/_sandbox/faults", s.faults)
 	s.mux.HandleFunc("/_sandbox/health", s.handleHealth)
@@ -95,18 +99,18 @@ func New(opts Options) *Sandbox {
 	})
 
 	xo := opts.X
-	xo.Ledger, xo.Faults, xo.Now, xo.Prefix, xo.Logger = s.ledger, s.faults, s.now, "/x", s.log
+	xo.Ledger, xo.Faults, xo.Now, xo.Prefix, xo.Logger = s.ledger, s.faults, s.now, "/x", base
 	s.x = xfake.New(xo)
 	s.Mount(xfake.Network, "/x", s.x)
 
 	gro := opts.Graph
-	gro.Ledger, gro.Faults, gro.Now, gro.Prefix, gro.Logger = s.ledger, s.faults, s.now, "/graph", s.log
+	gro.Ledger, gro.Faults, gro.Now, gro.Prefix, gro.Logger = s.ledger, s.faults, s.now, "/graph", base
 	s.graph = graphfake.New(gro)
 	s.Mount(graphfake.NetworkFacebook, "/graph", s.graph)
 	s.Mount(graphfake.NetworkInstagram, "/graph", s.graph)
 
 	yto := opts.YouTube
-	yto.Ledger, yto.Faults, yto.Now, yto.Prefix, yto.Logger = s.ledger, s.faults, s.now, "/youtube", s.log
+	yto.Ledger, yto.Faults, yto.Now, yto.Prefix, yto.Logger = s.ledger, s.faults, s.now, "/youtube", base
 	s.yt = ytfake.New(yto)
 	s.Mount(ytfake.Network, "/youtube", s.yt)
 	s.Mount(ytfake.Network, "/upload/youtube", s.yt)
@@ -162,7 +166,8 @@ func (s *Sandbox) Handler() http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		s.mux.ServeHTTP(rec, r)
-		s.log.Debug("sandbox request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		s.log.Debug("sandbox request", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path,
+			pregonero.LogStatus, rec.status, pregonero.LogDuration, time.Since(start))
 	})
 }
 
@@ -195,7 +200,7 @@ func (s *Sandbox) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("sandbox listening", "addr", ln.Addr().String())
+	s.log.Info("sandbox listening", pregonero.LogAddr, ln.Addr().String())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("sandbox serve: %w", err)
@@ -206,7 +211,7 @@ func (s *Sandbox) Serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		// Requests held by delay faults may outlive the grace period; a
 		// fake owes them nothing.
-		s.log.Warn("sandbox forced to close", "err", err)
+		s.log.Warn("sandbox forced to close", pregonero.LogErr, err)
 		_ = srv.Close() // Close only reports listener errors already seen by Serve
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

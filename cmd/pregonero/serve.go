@@ -164,7 +164,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if n, err := m.Store.Recover(ctx, m.Clock.Now()); err != nil {
 		return fmt.Errorf("recover: %w", err)
 	} else if n > 0 {
-		log.Warn("recovered deliveries left claimed by the previous process; unknown outcomes will be reconciled", "count", n)
+		log.Warn("recovered deliveries left claimed by the previous process; unknown outcomes will be reconciled", pregonero.LogCount, n)
 	}
 
 	if c.Sandbox.Embedded {
@@ -174,9 +174,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.SandboxAddr = ln.Addr().String()
 		c.Sandbox.Listen = m.SandboxAddr
-		m.Sandbox = sandbox.New(sandbox.Options{Logger: log.With("component", "sandbox")})
+		m.Sandbox = sandbox.New(sandbox.Options{Logger: log})
 		m.serve(ctx, "sandbox", func(ctx context.Context) error { return m.Sandbox.Serve(ctx, ln) })
-		log.Info("sandbox networks serving", "url", "http://"+m.SandboxAddr)
+		log.Info("sandbox networks serving", pregonero.LogURL, "http://"+m.SandboxAddr)
 	}
 
 	if _, err := web.EnsureToken(ctx, m.Store, c.DataDir, log); err != nil {
@@ -227,7 +227,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// The scheduler registers with the store before anything is written:
 	// from here every commit that makes something due wakes it.
 	m.Scheduler = &scheduler.Scheduler{Store: m.Store, Dispatcher: m.Publisher, Clock: m.Clock,
-		Logger: log.With("component", "scheduler"), Location: c.Location(), Lead: pc.ClaimLead.D()}
+		Logger: log, Location: c.Location(), Lead: pc.ClaimLead.D()}
 	if err := m.Scheduler.Open(); err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if err := m.Scheduler.AddJob("30 * * * * *", func() {
 		if _, err := m.Publisher.Sweep(ctx); err != nil {
-			log.Error("sweep of claimed deliveries", "err", err)
+			log.Error("sweep of claimed deliveries", pregonero.LogErr, err)
 		}
 	}); err != nil {
 		return err
@@ -256,7 +256,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// asked what became of recent posts.
 	if err := m.Scheduler.AddJob("45 */5 * * * *", func() {
 		if _, err := m.Publisher.Verify(ctx); err != nil {
-			log.Error("verification of published posts", "err", err)
+			log.Error("verification of published posts", pregonero.LogErr, err)
 		}
 	}); err != nil {
 		return err
@@ -268,7 +268,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	srv, err := web.New(web.Config{
 		Store: m.Store, Posts: m.Posts, Control: m.Scheduler, Media: m.Media,
-		Location: c.Location(), Logger: log.With("component", "web"), Registry: m.Registry,
+		Location: c.Location(), Logger: log, Registry: m.Registry,
 		Version: Version(),
 	})
 	if err != nil {
@@ -289,7 +289,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		return err
 	})
-	log.Info("pregonero serving", "url", "http://"+m.Addr, "data_dir", c.DataDir, "version", Version(), "zone", c.Timezone)
+	log.Info("pregonero serving", pregonero.LogURL, "http://"+m.Addr, pregonero.LogDataDir, c.DataDir,
+		pregonero.LogVersion, Version(), pregonero.LogZone, c.Timezone)
 	return nil
 }
 
@@ -299,8 +300,11 @@ func (m *Main) serve(ctx context.Context, name string, fn func(context.Context) 
 	m.done = append(m.done, done)
 	go func() {
 		defer close(done)
+		// A panic ends only the component, logged with its stack; a dead
+		// scheduler then shows in /readyz.
+		defer pregonero.RecoverPanic(m.Logger.With(pregonero.LogComponent, name), "component panicked", nil)
 		if err := fn(ctx); err != nil {
-			m.Logger.Error("component stopped", "component", name, "err", err)
+			m.Logger.Error("component stopped", pregonero.LogComponent, name, pregonero.LogErr, err)
 		}
 	}()
 }
@@ -336,7 +340,7 @@ func (m *Main) openMedia() (*media.Library, error) {
 	c := &m.Config
 	opts := []media.Option{
 		media.WithMaxSize(c.Media.MaxSize),
-		media.WithLogger(m.Logger.With("component", "media")),
+		media.WithLogger(m.Logger),
 	}
 	if c.PublicURL != "" {
 		key := []byte(c.Media.SigningKey)
@@ -367,7 +371,7 @@ func (m *Main) scheduleMediaGC(ctx context.Context) error {
 	}
 	gc := func() {
 		if _, err := m.Media.GC(ctx, after); err != nil && ctx.Err() == nil {
-			m.Logger.Error("media garbage collection", "err", err)
+			m.Logger.Error("media garbage collection", pregonero.LogErr, err)
 		}
 	}
 	if err := m.Scheduler.AddJob("0 30 3 * * *", gc); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -162,7 +163,7 @@ func (f *Fake) record(p *fbPost) *gerr {
 	}
 	if err := f.ledger.Add(fakenet.Post{Network: NetworkFacebook, Account: p.page, RemoteID: p.id,
 		Text: p.message, Media: p.media, CreatedAt: p.created}); err != nil {
-		f.log.Error("ledger refused a post", "err", err)
+		f.log.Error("ledger refused a post", pregonero.LogErr, err)
 		return known(1, 0)
 	}
 	return nil
@@ -191,7 +192,7 @@ func (f *Fake) upload(c *call, fileParam, urlParam string) (io.ReadCloser, *gerr
 	}
 	body, fe := f.open(c.r.Context(), u)
 	if fe != nil {
-		f.log.Info("media download failed", "param", urlParam, "reason", fe.reason)
+		f.log.Info("media download failed", pregonero.LogParam, urlParam, pregonero.LogReason, fe.reason)
 		return nil, &gerr{Status: http.StatusBadRequest, Code: 324, Type: typeOAuth,
 			Message: "(#324) Missing or invalid image file", UserTitle: "Media download failed", UserMsg: "The file at " + u + " could not be downloaded."}
 	}

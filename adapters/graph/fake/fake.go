@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -219,7 +220,7 @@ func New(opts Options) *Fake {
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
-	f.log = f.log.With("component", "graph-fake")
+	f.log = f.log.With(pregonero.LogComponent, "graph-fake")
 	if f.ledger == nil {
 		f.ledger = fakenet.NewLedger()
 	}

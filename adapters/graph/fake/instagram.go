@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -235,9 +236,20 @@ func (f *Fake) createContainer(w http.ResponseWriter, c *call) *gerr {
 // download fetches a container's media the way Meta does after the
 // container is created, then checks it, and records the outcome.
 func (f *Fake) download(id, u string, video, story bool) {
+	// A panic fails the container with Meta's unknown upload error (the
+	// caller makes a new one) instead of ending the process that serves
+	// every fake.
+	var panicked error
+	defer func() {
+		if panicked != nil {
+			f.fail(id, -1, 2207053, "")
+		}
+	}()
+	defer pregonero.RecoverPanic(f.log.With(pregonero.LogContainer, id), "media download panicked", &panicked)
 	ctx := context.Background()
 	if rule, hit := f.faults.Match(NetworkInstagram, OpFetch); hit {
-		f.log.Info("fault injected", "network", NetworkInstagram, "op", OpFetch, "mode", string(rule.Mode), "rule", rule.ID, "container", id)
+		f.log.Info("fault injected", pregonero.LogNetwork, NetworkInstagram, pregonero.LogOp, OpFetch,
+			pregonero.LogMode, string(rule.Mode), pregonero.LogRule, rule.ID, pregonero.LogContainer, id)
 		switch rule.Mode {
 		case fakenet.ModeDropAfterAccept:
 			f.fail(id, -2, 2207052, "The media could not be fetched from this URI: "+u)
@@ -311,7 +323,7 @@ func (f *Fake) fail(id string, code, subcode int, detail string) {
 	if ct := f.containers[id]; ct != nil {
 		ct.failure = e
 	}
-	f.log.Info("container failed", "container", id, "subcode", subcode)
+	f.log.Info("container failed", pregonero.LogContainer, id, pregonero.LogSubcode, subcode)
 }
 
 // fetched records a container's valid media; processing then takes d on
@@ -438,7 +450,7 @@ func (f *Fake) publishContainer(w http.ResponseWriter, c *call) *gerr {
 	f.publishes[c.node] = append(f.publishes[c.node], now)
 	if err := f.ledger.Add(fakenet.Post{Network: NetworkInstagram, Account: c.node, RemoteID: m.id,
 		Text: ct.caption, Media: media, CreatedAt: now}); err != nil {
-		f.log.Error("ledger refused a post", "err", err)
+		f.log.Error("ledger refused a post", pregonero.LogErr, err)
 		return known(-1, 2207001)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"id": m.id})

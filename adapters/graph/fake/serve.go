@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -66,12 +67,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer c.r.MultipartForm.RemoveAll()
 	}
 	if e != nil {
-		f.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "code", e.Code, "reason", e.Message)
+		f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogCode, e.Code, pregonero.LogReason, e.Message)
 		f.finish(w, c, e)
 		return
 	}
 	if e := f.route(c); e != nil {
-		f.log.Info("request refused", "method", c.method, "path", r.URL.Path, "code", e.Code, "reason", e.Message)
+		f.log.Info("request refused", pregonero.LogMethod, c.method, pregonero.LogPath, r.URL.Path, pregonero.LogCode, e.Code, pregonero.LogReason, e.Message)
 		f.finish(w, c, e)
 		return
 	}
@@ -90,7 +91,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serve(w, r)
 		return
 	}
-	f.log.Info("fault injected", "network", c.network, "op", c.op, "mode", string(rule.Mode), "rule", rule.ID, "path", r.URL.Path)
+	f.log.Info("fault injected", pregonero.LogNetwork, c.network, pregonero.LogOp, c.op, pregonero.LogMode, string(rule.Mode),
+		pregonero.LogRule, rule.ID, pregonero.LogPath, r.URL.Path)
 	switch rule.Mode {
 	case fakenet.ModeError:
 		f.finish(w, c, faultError(rule.Status, rule.Code, rule.Subcode))

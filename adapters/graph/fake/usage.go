@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"pregonero"
 )
 
 // appCallsFactor is how many pages' worth of calls the app's own hourly
@@ -20,7 +22,11 @@ func (f *Fake) count(c *call) *gerr {
 	f.appCalls = prune(f.appCalls, now.Add(-time.Hour))
 	if len(calls) >= f.callsPerHour {
 		f.calls[c.owner] = calls
-		f.log.Info("page call limit reached", "account", c.owner, "limit", f.callsPerHour)
+		owner := pregonero.LogPage
+		if c.network == NetworkInstagram {
+			owner = pregonero.LogIGUserID
+		}
+		f.log.Info("page call limit reached", pregonero.LogNetwork, c.network, owner, c.owner, pregonero.LogLimit, f.callsPerHour)
 		return known(32, 0)
 	}
 	f.calls[c.owner] = append(calls, now)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -154,7 +155,7 @@ func New(opts Options) *Fake {
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
-	f.log = f.log.With("component", "x-fake")
+	f.log = f.log.With(pregonero.LogComponent, "x-fake")
 	if f.ledger == nil {
 		f.ledger = fakenet.NewLedger()
 	}
@@ -227,7 +228,7 @@ func (f *Fake) wrap(e endpoint) http.Handler {
 		if e.user {
 			u, err := f.authenticate(r)
 			if err != nil {
-				f.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "reason", err.Error())
+				f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogReason, err.Error())
 				writeUnauthorized(w)
 				return
 			}
@@ -252,7 +253,7 @@ func (f *Fake) wrap(e endpoint) http.Handler {
 			serve(w, r)
 			return
 		}
-		f.log.Info("fault injected", "op", e.op, "mode", string(rule.Mode), "rule", rule.ID, "path", r.URL.Path)
+		f.log.Info("fault injected", pregonero.LogOp, e.op, pregonero.LogMode, string(rule.Mode), pregonero.LogRule, rule.ID, pregonero.LogPath, r.URL.Path)
 		switch rule.Mode {
 		case fakenet.ModeError:
 			f.writeFault(w, rule.Status, e, user)

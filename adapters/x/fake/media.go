@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -510,7 +511,7 @@ func (f *Fake) handleFinalize(w http.ResponseWriter, r *http.Request, user strin
 		// Fault rules have their own lock and never call back, so they
 		// may be consulted under f.mu.
 		if rule, hit := f.faults.Match(Network, OpProcess); hit {
-			f.log.Info("fault injected", "op", OpProcess, "mode", string(rule.Mode), "rule", rule.ID, "media", id)
+			f.log.Info("fault injected", pregonero.LogOp, OpProcess, pregonero.LogMode, string(rule.Mode), pregonero.LogRule, rule.ID, pregonero.LogMediaID, id)
 			if rule.Mode == fakenet.ModeDelay {
 				m.extraDelay = rule.Delay()
 			} else if m.failure == nil {

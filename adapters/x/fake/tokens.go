@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"pregonero"
 )
 
 // AccessTokenLifetime is how long an OAuth 2.0 access token issued by the
@@ -199,7 +201,7 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if pair, ok = f.tokens.refresh(tok, now); !ok {
-			f.log.Info("refresh token refused", "reason", "unknown, revoked or reused")
+			f.log.Info("refresh token refused", pregonero.LogReason, "unknown, revoked or reused")
 			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Value passed for the token was invalid."})
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 	"pregonero/adapters/x/xtext"
 )
@@ -153,7 +154,7 @@ func (f *Fake) handleCreate(w http.ResponseWriter, r *http.Request, user string)
 	}
 	if err := f.ledger.Add(post); err != nil {
 		f.mu.Unlock()
-		f.log.Error("record post", "err", err)
+		f.log.Error("record post", pregonero.LogErr, err)
 		writeProblem(w, http.StatusInternalServerError, "")
 		return
 	}
@@ -164,7 +165,7 @@ func (f *Fake) handleCreate(w http.ResponseWriter, r *http.Request, user string)
 	f.mu.Unlock()
 
 	setDailyHeaders(w, u24, app24)
-	f.log.Debug("post created", "user", user, "id", id)
+	f.log.Debug("post created", pregonero.LogUser, user, pregonero.LogRemoteID, id)
 	writeJSON(w, http.StatusCreated, struct {
 		Data tweetJSON `json:"data"`
 	}{tweetJSON{ID: id, Text: t.display, EditHistoryTweetIDs: []string{id}}})

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -201,7 +202,7 @@ func (f *Fake) token(w http.ResponseWriter, c *call) *apiError {
 	}
 	name, rotated, ok := f.redeem(rt)
 	if !ok {
-		f.log.Info("refresh refused", "reason", "invalid_grant")
+		f.log.Info("refresh refused", pregonero.LogReason, "invalid_grant")
 		writeTokenError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
 		return nil
 	}
@@ -245,7 +246,7 @@ func (f *Fake) redeem(rt string) (channel, rotated string, ok bool) {
 		next := rotatedToken{gen: cur.gen + 1, issued: now}
 		next.token = RefreshToken(name) + "-" + strconv.Itoa(next.gen)
 		f.refresh[name] = next
-		f.log.Info("refresh token rotated", "channel", name, "generation", next.gen)
+		f.log.Info("refresh token rotated", pregonero.LogChannel, name, pregonero.LogGeneration, next.gen)
 		return name, next.token, true
 	}
 	return name, "", true

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -170,7 +171,7 @@ func New(opts Options) *Fake {
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
-	f.log = f.log.With("component", "youtube-fake")
+	f.log = f.log.With(pregonero.LogComponent, "youtube-fake")
 	if f.ledger == nil {
 		f.ledger = fakenet.NewLedger()
 	}
@@ -350,21 +351,21 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, e := f.route(r, path)
 	if e != nil {
-		f.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "reason", e.Reason)
+		f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogReason, e.Reason)
 		writeError(w, e)
 		return
 	}
 	c := &call{r: r, q: r.URL.Query(), op: rt.op}
 	if rt.auth {
 		if e := f.authenticate(c); e != nil {
-			f.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "reason", e.Reason)
+			f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogReason, e.Reason)
 			writeError(w, e)
 			return
 		}
 	}
 	serve := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if e := rt.h(w, c); e != nil {
-			f.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "op", rt.op, "reason", e.Reason)
+			f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogOp, rt.op, pregonero.LogReason, e.Reason)
 			writeError(w, e)
 		}
 	})
@@ -373,7 +374,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serve(w, r)
 		return
 	}
-	f.log.Info("fault injected", "op", rt.op, "mode", string(rule.Mode), "rule", rule.ID, "path", r.URL.Path)
+	f.log.Info("fault injected", pregonero.LogOp, rt.op, pregonero.LogMode, string(rule.Mode), pregonero.LogRule, rule.ID, pregonero.LogPath, r.URL.Path)
 	switch rule.Mode {
 	case fakenet.ModeError:
 		if rt.op == OpToken {

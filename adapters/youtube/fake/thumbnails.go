@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"pregonero"
 )
 
 // maxThumbnail is YouTube's limit on a custom thumbnail.
@@ -108,6 +110,6 @@ func (f *Fake) applyThumbnail(chanID, videoID string, up *upload, now time.Time)
 	if err != nil {
 		return nil, &apiError{Status: http.StatusInternalServerError, Reason: "internalError", Domain: "global", Message: err.Error()}
 	}
-	f.log.Info("thumbnail set", "video", videoID, "type", mimeType, "size", up.size)
+	f.log.Info("thumbnail set", pregonero.LogVideoID, videoID, pregonero.LogType, mimeType, pregonero.LogSize, up.size)
 	return b, nil
 }

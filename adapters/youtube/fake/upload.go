@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -329,7 +330,7 @@ func (f *Fake) finalize(w http.ResponseWriter, r *http.Request, answer func(http
 		answer(w)
 		return
 	}
-	f.log.Info("fault injected", "op", OpFinalize, "mode", string(rule.Mode), "rule", rule.ID, "path", r.URL.Path)
+	f.log.Info("fault injected", pregonero.LogOp, OpFinalize, pregonero.LogMode, string(rule.Mode), pregonero.LogRule, rule.ID, pregonero.LogPath, r.URL.Path)
 	switch rule.Mode {
 	case fakenet.ModeError:
 		writeError(w, faultError(rule.Status))

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"pregonero"
 	"pregonero/adapters/fakenet"
 )
 
@@ -237,10 +238,11 @@ func (f *Fake) finishVideo(chanID string, m meta, up *upload, now time.Time) *vi
 		err := f.ledger.Add(fakenet.Post{Network: Network, Account: chanID, RemoteID: v.id, Text: m.title,
 			Media: []fakenet.PostMedia{{ID: v.id, Type: v.mime, Size: v.size}}, CreatedAt: now})
 		if err != nil {
-			f.log.Error("ledger refused a video", "video", v.id, "err", err)
+			f.log.Error("ledger refused a video", pregonero.LogVideoID, v.id, pregonero.LogErr, err)
 		}
 	}
-	f.log.Info("video uploaded", "video", v.id, "channel", chanID, "size", v.size, "failure", v.failure, "rejection", v.rejection)
+	f.log.Info("video uploaded", pregonero.LogVideoID, v.id, pregonero.LogChannel, chanID, pregonero.LogSize, v.size,
+		pregonero.LogFailure, v.failure, pregonero.LogRejection, v.rejection)
 	return v
 }
 
@@ -619,7 +621,7 @@ func (f *Fake) deleteVideo(w http.ResponseWriter, c *call) *apiError {
 		return e
 	}
 	f.ledger.Delete(Network, id)
-	f.log.Info("video deleted", "video", id, "channel", c.chanID)
+	f.log.Info("video deleted", pregonero.LogVideoID, id, pregonero.LogChannel, c.chanID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
