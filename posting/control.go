@@ -297,17 +297,28 @@ func (s *Service) Resume(ctx context.Context, account string) (*pregonero.Resume
 			rep.HeldOverdue = append(rep.HeldOverdue, d.ID)
 		}
 	}
+	// The publisher learns first that the account is active: from then
+	// on a lane that read the old status gives its delivery back instead
+	// of holding it, and any hold written before is committed by the time
+	// the store's account update returns, so the passes below find it.
+	old, err := s.store.Account(ctx, account)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", account, err)
+	}
+	active := *old
+	active.Status, active.StatusReason, active.StatusSince = pregonero.AccountActive, "", now
+	s.sender.AccountChanged(&active)
 	a, err := s.store.UpdateAccount(ctx, account, func(a *pregonero.Account) error {
 		a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", now
 		return nil
 	})
 	if err != nil {
+		s.sender.AccountChanged(old)
 		return nil, fmt.Errorf("resume %s: %w", account, err)
 	}
 	s.sender.AccountChanged(a)
-	// Release what the account's status held. A lane that read the paused
-	// status just before the switch may still hold one: the passes repeat
-	// until a pass finds none.
+	// Release what the account's status held, in passes until one finds
+	// none.
 	for range 3 {
 		held, err := s.store.HeldDeliveries(ctx, account)
 		if err != nil {
@@ -328,7 +339,6 @@ func (s *Service) Resume(ctx context.Context, account string) (*pregonero.Resume
 		if n == 0 {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	s.logger.Info("account resumed", pregonero.LogAccount, account, pregonero.LogReleased, rep.Released, pregonero.LogHeldOverdue, len(rep.HeldOverdue))
 	return rep, nil

@@ -173,14 +173,26 @@ func (p *Publisher) process(l *lane, it *item) {
 // holdForAccount holds the delivery when its account may not publish,
 // and reports whether it did.
 func (p *Publisher) holdForAccount(d *pregonero.Delivery, a *pregonero.Account) bool {
+	var reason, msg string
 	switch a.Status {
 	case pregonero.AccountPaused:
-		p.hold(d, pregonero.HoldAccountPaused, "The account is paused: "+a.StatusReason)
+		reason, msg = pregonero.HoldAccountPaused, "The account is paused: "+a.StatusReason
 	case pregonero.AccountNeedsReauth:
-		p.hold(d, pregonero.HoldNeedsReauth, "The account needs to be authorized again: "+a.StatusReason)
+		reason, msg = pregonero.HoldNeedsReauth, "The account needs to be authorized again: "+a.StatusReason
 	default:
 		return false
 	}
+	now := p.clock.Now()
+	p.recordSync(d, func(x *pregonero.Delivery) error {
+		// The account may have been resumed since its status was read: a
+		// resume announces the new status before it stores it and looks
+		// for what its account held, so a hold written after that would
+		// wait for nobody. The delivery goes back to the queue instead.
+		if cur := p.account(x.AccountID); cur != nil && cur.Status == pregonero.AccountActive {
+			return x.GiveBack(time.Time{}, nil)
+		}
+		return x.Hold(reason, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "held_" + reason, Message: msg, At: now})
+	})
 	return true
 }
 
