@@ -7,11 +7,7 @@ import (
 	"net/http"
 
 	"pregonero"
-	"pregonero/posting"
 )
-
-// MaxReasonLength caps a pause reason, in characters.
-const MaxReasonLength = posting.MaxReasonLength
 
 func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) error {
 	as, err := s.store.Accounts(r.Context())

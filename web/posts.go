@@ -13,9 +13,6 @@ import (
 	"pregonero/posting"
 )
 
-// IdempotencyTTL is how long an Idempotency-Key is remembered.
-const IdempotencyTTL = pregonero.IdempotencyTTL
-
 // postStatuses are the values the status filter accepts.
 var postStatuses = []pregonero.PostStatus{
 	pregonero.PostDraft, pregonero.PostScheduled, pregonero.PostPublishing, pregonero.PostPublished,
