@@ -114,14 +114,26 @@ const (
 // errp is not nil, *errp becomes an error naming the panic, so that only
 // the one operation fails. A nil l logs to slog.Default().
 func RecoverPanic(l *slog.Logger, msg string, errp *error) {
-	v := recover()
-	if v == nil {
-		return
+	if v := recover(); v != nil {
+		ReportPanic(l, v, msg, errp)
 	}
+}
+
+// ReportPanic logs a recovered panic value v as RecoverPanic does, with
+// attrs added to the line. Paths that run for every delivery call it from
+// their own deferred function, so that the attributes cost nothing unless
+// there is a panic:
+//
+//	defer func() {
+//		if v := recover(); v != nil {
+//			pregonero.ReportPanic(log, v, "send panicked", &err, pregonero.LogDelivery, d.ID)
+//		}
+//	}()
+func ReportPanic(l *slog.Logger, v any, msg string, errp *error, attrs ...any) {
 	if l == nil {
 		l = slog.Default()
 	}
-	l.Error(msg, LogPanic, fmt.Sprint(v), LogStack, string(debug.Stack()))
+	l.Error(msg, append(attrs, LogPanic, fmt.Sprint(v), LogStack, string(debug.Stack()))...)
 	if errp != nil {
 		*errp = fmt.Errorf("%s: %v", msg, v)
 	}

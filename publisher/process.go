@@ -728,7 +728,11 @@ func (p *Publisher) safePublish(ctx context.Context, ad pregonero.Adapter, d *pr
 				Message: "Internal error while publishing; whether the post went out is unknown and will be checked before any new attempt."}
 		}
 	}()
-	defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, d.ID), "adapter panicked while publishing", &panicked)
+	defer func() {
+		if v := recover(); v != nil {
+			pregonero.ReportPanic(p.log, v, "adapter panicked while publishing", &panicked, pregonero.LogDelivery, d.ID)
+		}
+	}()
 	return ad.Publish(ctx, d, c, a)
 }
 
@@ -741,7 +745,11 @@ func (p *Publisher) safeReconcile(ctx context.Context, ad pregonero.Adapter, d *
 				Message: "Internal error while checking the network; it will be checked again."}
 		}
 	}()
-	defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, d.ID), "adapter panicked while reconciling", &panicked)
+	defer func() {
+		if v := recover(); v != nil {
+			pregonero.ReportPanic(p.log, v, "adapter panicked while reconciling", &panicked, pregonero.LogDelivery, d.ID)
+		}
+	}()
 	return ad.Reconcile(ctx, d, c, a, since)
 }
 

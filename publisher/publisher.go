@@ -376,8 +376,12 @@ func (p *Publisher) safeProcess(l *lane, it *item) {
 			it.gate.state.CompareAndSwap(claimStarted, claimLost)
 		}
 	}()
-	defer pregonero.RecoverPanic(p.log.With(pregonero.LogDelivery, it.d.ID, pregonero.LogAccount, it.d.AccountID),
-		"processing a delivery panicked; the sweep gives it back", &err)
+	defer func() {
+		if v := recover(); v != nil {
+			pregonero.ReportPanic(p.log, v, "processing a delivery panicked; the sweep gives it back", &err,
+				pregonero.LogDelivery, it.d.ID, pregonero.LogAccount, it.d.AccountID)
+		}
+	}()
 	p.process(l, it)
 }
 

@@ -400,7 +400,11 @@ func (db *DB) safeCommit(batch []*op) {
 			}
 		}
 	}()
-	defer pregonero.RecoverPanic(db.logger.With(pregonero.LogOps, len(batch)), "store commit panicked", &err)
+	defer func() {
+		if v := recover(); v != nil {
+			pregonero.ReportPanic(db.logger, v, "store commit panicked", &err, pregonero.LogOps, len(batch))
+		}
+	}()
 	db.commit(batch)
 }
 
