@@ -1,11 +1,10 @@
 package publisher_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
+	"pregonero/logtest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,31 +14,13 @@ import (
 	"pregonero/store"
 )
 
-// logBuffer is a log destination safe for the publisher's goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startPublisher replaces the harness's publisher with one built from
 // cfg (store, adapters, clock and limits filled in when left empty), and
 // returns where it logs.
-func (h *harness) startPublisher(cfg publisher.Config) *logBuffer {
+func (h *harness) startPublisher(cfg publisher.Config) *logtest.Buffer {
 	h.t.Helper()
 	h.pub.Close()
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	if cfg.Store == nil {
 		cfg.Store = h.db
 	}
@@ -80,7 +61,7 @@ func (h *harness) sweepUntil(n int) {
 }
 
 // wantPanicLogged fails unless logs hold msg with a stack.
-func wantPanicLogged(t *testing.T, logs *logBuffer, msg string) {
+func wantPanicLogged(t *testing.T, logs *logtest.Buffer, msg string) {
 	t.Helper()
 	for _, line := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(line, "level=ERROR") && strings.Contains(line, msg) && strings.Contains(line, pregonero.LogStack+"=") {

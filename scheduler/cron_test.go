@@ -1,12 +1,11 @@
 package scheduler_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
+	"pregonero/logtest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,29 +16,11 @@ import (
 	"pregonero/store"
 )
 
-// logBuffer collects log lines written from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 //go:noinline
 func explodingJob() { panic("job exploded") }
 
 func TestAPanickingCronJobIsRecoveredAndTheSchedulerRunsOn(t *testing.T) {
-	var logs logBuffer
+	var logs logtest.Buffer
 	fc := clock.NewFake(t0)
 	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {

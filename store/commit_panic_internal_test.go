@@ -1,12 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
+	"pregonero/logtest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,24 +13,6 @@ import (
 
 	"pregonero"
 )
-
-// lockedBuffer is a log destination safe for the committer goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // execWithin runs fn through the committer and fails the test when no
 // answer comes in time: a committer that died answers nobody.
@@ -49,7 +30,7 @@ func execWithin(t *testing.T, db *DB, fn func(w *wtx) error) error {
 }
 
 func TestCommitLoopOutlivesAPanicOutsideTheOps(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	cfg := testConfig()
 	cfg.logger = slog.New(slog.NewTextHandler(logs, nil))
 	db, err := open(filepath.Join(t.TempDir(), "p.db"), cfg, migrations)
@@ -83,7 +64,7 @@ func TestCommitLoopOutlivesAPanicOutsideTheOps(t *testing.T) {
 }
 
 func TestAPanickingDueListenerFailsNoCommittedWrite(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	cfg := testConfig()
 	cfg.logger = slog.New(slog.NewTextHandler(logs, nil))
 	db, err := open(filepath.Join(t.TempDir(), "p.db"), cfg, migrations)

@@ -1,12 +1,11 @@
 package instagram_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"pregonero/logtest"
 	"strings"
 	"sync"
 	"testing"
@@ -17,28 +16,6 @@ import (
 	"pregonero/adapters/graph"
 	"pregonero/adapters/instagram"
 )
-
-// logBuffer collects log lines of every level.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
 
 // oddID is an id the library cannot put into an address: url.Parse
 // refuses the %zz escape, and the library's error then shows the whole
@@ -164,8 +141,8 @@ func TestOddIDsNeverReachAnAddress(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newScriptedGraph(t, tt.answer)
-			var logs logBuffer
-			a := instagram.New(instagram.Config{Logger: logs.logger(), PollInterval: time.Millisecond, PollTimeout: time.Second})
+			var logs logtest.Buffer
+			a := instagram.New(instagram.Config{Logger: logs.Logger(), PollInterval: time.Millisecond, PollTimeout: time.Second})
 			acct := &pregonero.Account{ID: "ig-odd", Network: pregonero.NetworkInstagram, RemoteID: tt.remoteID, Endpoint: g.srv.URL,
 				Credentials: map[string]string{graph.CredAccessToken: secretToken, graph.CredAppID: "1", graph.CredAppSecret: "app-secret"}}
 			for k, v := range tt.creds {

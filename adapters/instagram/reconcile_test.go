@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"pregonero/logtest"
 	"strings"
 	"testing"
 	"time"
@@ -178,11 +179,11 @@ func TestReconcile(t *testing.T) {
 }
 
 // clockEnv is an env on a fake clock, with the adapter's log lines kept.
-func clockEnv(t *testing.T, cfg instagram.Config) (*env, *fakenet.Clock, *logBuffer) {
+func clockEnv(t *testing.T, cfg instagram.Config) (*env, *fakenet.Clock, *logtest.Buffer) {
 	t.Helper()
 	clock := fakenet.NewClock(time.Now().UTC().Truncate(time.Second))
-	logs := &logBuffer{}
-	cfg.Logger = logs.logger()
+	logs := &logtest.Buffer{}
+	cfg.Logger = logs.Logger()
 	return newEnv(t, envOptions{clock: clock, cfg: cfg}), clock, logs
 }
 

@@ -434,73 +434,68 @@ func shorten(s string, n int) string {
 }
 
 func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero post "+verb, flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: pregonero post %s [flags] ID\n", verb)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	cl, err := cf.client()
+	cl, id, jsonOut, err := c.oneID(verb, "ID", args)
 	if err != nil {
 		return err
 	}
 	var p *pregonero.Post
 	if verb == "show" {
-		p, err = cl.Post(ctx, fs.Arg(0))
+		p, err = cl.Post(ctx, id)
 	} else {
-		p, err = cl.CancelPost(ctx, fs.Arg(0))
+		p, err = cl.CancelPost(ctx, id)
 	}
 	if err != nil {
 		return apiError(c.io.err, err)
 	}
-	if cf.jsonOut || verb == "show" {
+	if jsonOut || verb == "show" {
 		return printJSON(c.io.out, p)
 	}
 	fmt.Fprintf(c.io.out, "%s %s\n", p.ID, p.Status)
 	return nil
 }
 
-// delivery releases or retries one delivery (by its id, as post show
-// lists it) and prints its new state.
-func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) error {
+// oneID parses the flags and the one id of a subcommand that acts on one
+// post or delivery, and returns the API client.
+func (c *PostCommand) oneID(verb, what string, args []string) (cl *web.Client, id string, jsonOut bool, err error) {
 	var cf clientFlags
 	fs := flag.NewFlagSet("pregonero post "+verb, flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
 	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: pregonero post %s [flags] DELIVERY\n", verb)
+		fmt.Fprintf(fs.Output(), "Usage: pregonero post %s [flags] %s\n", verb, what)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, "", false, err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return errUsage
+		return nil, "", false, errUsage
 	}
-	cl, err := cf.client()
+	cl, err = cf.client()
+	if err != nil {
+		return nil, "", false, err
+	}
+	return cl, fs.Arg(0), cf.jsonOut, nil
+}
+
+// delivery releases or retries one delivery (by its id, as post show
+// lists it) and prints its new state.
+func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) error {
+	cl, id, jsonOut, err := c.oneID(verb, "DELIVERY", args)
 	if err != nil {
 		return err
 	}
 	var d *pregonero.Delivery
 	if verb == "release" {
-		d, err = cl.ReleaseDelivery(ctx, fs.Arg(0))
+		d, err = cl.ReleaseDelivery(ctx, id)
 	} else {
-		d, err = cl.RetryDelivery(ctx, fs.Arg(0))
+		d, err = cl.RetryDelivery(ctx, id)
 	}
 	if err != nil {
 		return apiError(c.io.err, err)
 	}
-	if cf.jsonOut {
+	if jsonOut {
 		return printJSON(c.io.out, d)
 	}
 	fmt.Fprintf(c.io.out, "%s %s due %s\n", d.ID, d.State, d.NextAttemptAt.UTC().Format(time.RFC3339))
