@@ -144,9 +144,6 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Location returns the zone times without an offset are read in.
-func (s *Service) Location() *time.Location { return s.loc }
-
 // Zone returns the location named by a request's timezone field, the
 // service's zone when empty, or the field error that says why not.
 func (s *Service) Zone(name string) (*time.Location, *pregonero.FieldError) {
