@@ -2,7 +2,12 @@ package posting
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -361,8 +366,17 @@ const CredentialsHashPrefix = "credentials_hash:"
 // re-authorized: it is active again, and reauthorized is true so that the
 // caller releases its held deliveries with Reauthorized once the publisher
 // runs.
+//
+// Whether the credentials changed is told by their fingerprint, an
+// HMAC-SHA256 under the service's key (see Config.FingerprintKey), which is
+// what the store keeps: a copy of the data file does not let anyone test
+// guesses of the credentials against it. a.CredentialsHash is replaced by
+// it; what it held before (a plain SHA-256, as versions before this one
+// stored) is recognised once and then replaced.
 func (s *Service) ConfigureAccount(ctx context.Context, a *pregonero.Account) (reauthorized bool, err error) {
 	key := CredentialsHashPrefix + a.ID
+	legacy := a.CredentialsHash
+	a.CredentialsHash = s.fingerprint(a.Credentials)
 	prevHash, herr := s.store.Setting(ctx, key)
 	old, err := s.store.Account(ctx, a.ID)
 	now := s.now()
@@ -372,7 +386,8 @@ func (s *Service) ConfigureAccount(ctx context.Context, a *pregonero.Account) (r
 		if a.RemoteID == "" {
 			a.RemoteID = old.RemoteID
 		}
-		if a.Status == pregonero.AccountNeedsReauth && herr == nil && string(prevHash) != a.CredentialsHash {
+		changed := herr == nil && string(prevHash) != a.CredentialsHash && (legacy == "" || string(prevHash) != legacy)
+		if a.Status == pregonero.AccountNeedsReauth && changed {
 			a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", now
 			s.logger.Info("new credentials for an account that needed re-authorization; it is active again", pregonero.LogAccount, a.ID)
 			reauthorized = true
@@ -389,6 +404,24 @@ func (s *Service) ConfigureAccount(ctx context.Context, a *pregonero.Account) (r
 		return false, fmt.Errorf("accounts: %w", err)
 	}
 	return reauthorized, nil
+}
+
+// FingerprintKey derives the key of credential fingerprints from the
+// store's secret key, so that the secret key itself keys nothing else.
+func FingerprintKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("pregonero credentials fingerprint"))
+	return m.Sum(nil)
+}
+
+// fingerprint is the HMAC-SHA256 of credentials (keys sorted, one
+// key=value line each) under the fingerprint key, in hex.
+func (s *Service) fingerprint(creds map[string]string) string {
+	m := hmac.New(sha256.New, s.fpKey)
+	for _, k := range slices.Sorted(maps.Keys(creds)) {
+		fmt.Fprintf(m, "%s=%s\n", k, creds[k])
+	}
+	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
 }
 
 // Reauthorized brings back the deliveries an account's refused

@@ -85,6 +85,10 @@ type Config struct {
 	// ResumeGrace is how overdue a delivery may be when publishing
 	// resumes and still go out by itself; later ones wait for a person.
 	ResumeGrace time.Duration
+	// FingerprintKey keys the fingerprints of configured credentials
+	// (see ConfigureAccount); serve derives it from the store's secret
+	// key. Without one, fingerprints are unkeyed: fit for tests only.
+	FingerprintKey []byte
 }
 
 // Service applies the rules about posts. Its methods are safe for
@@ -99,6 +103,7 @@ type Service struct {
 	now         func() time.Time
 	grace       time.Duration
 	resumeGrace time.Duration
+	fpKey       []byte
 	idem        keyLocks
 }
 
@@ -120,6 +125,7 @@ func New(cfg Config) (*Service, error) {
 		now:         cfg.Now,
 		grace:       cfg.PastGrace,
 		resumeGrace: cfg.ResumeGrace,
+		fpKey:       cfg.FingerprintKey,
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation(pregonero.DefaultTimezone)

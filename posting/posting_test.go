@@ -2,6 +2,8 @@ package posting_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -387,9 +389,17 @@ func TestResumeHoldsTheOverdueForAPerson(t *testing.T) {
 func TestConfiguredCredentialsEndAReauthorization(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	a := &pregonero.Account{ID: "x-gob", Network: pregonero.NetworkX, CredentialsHash: "h1"}
+	a := &pregonero.Account{ID: "x-gob", Network: pregonero.NetworkX, Credentials: map[string]string{"access_token": "t1"}}
 	if re, err := f.svc.ConfigureAccount(ctx, a); err != nil || re {
 		t.Fatalf("first configuration: %v reauthorized=%v", err, re)
+	}
+	// What the store keeps is keyed: not the plain SHA-256 of the
+	// credentials, which a copy of the file would let anyone test guesses
+	// against.
+	stored, err := f.db.Setting(ctx, posting.CredentialsHashPrefix+"x-gob")
+	plain := sha256.Sum256([]byte("access_token=t1\n"))
+	if err != nil || !strings.HasPrefix(string(stored), "hmac-sha256:") || strings.Contains(string(stored), hex.EncodeToString(plain[:])) {
+		t.Fatalf("stored fingerprint %q, %v", stored, err)
 	}
 	p := f.create(t, posting.Draft{Text: "Espera", Targets: []string{"x-gob"}, ScheduledAt: "2026-12-07T09:00"})
 	if _, err := f.db.UpdateAccount(ctx, "x-gob", func(a *pregonero.Account) error {
@@ -404,11 +414,11 @@ func TestConfiguredCredentialsEndAReauthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Same credentials: still flagged.
-	same := &pregonero.Account{ID: "x-gob", Network: pregonero.NetworkX, CredentialsHash: "h1"}
+	same := &pregonero.Account{ID: "x-gob", Network: pregonero.NetworkX, Credentials: map[string]string{"access_token": "t1"}}
 	if re, err := f.svc.ConfigureAccount(ctx, same); err != nil || re || same.Status != pregonero.AccountNeedsReauth {
 		t.Fatalf("same credentials: %v reauthorized=%v status %s", err, re, same.Status)
 	}
-	fresh := &pregonero.Account{ID: "x-gob", Network: pregonero.NetworkX, CredentialsHash: "h2"}
+	fresh := &pregonero.Account{ID: "x-gob", Network: pregonero.NetworkX, Credentials: map[string]string{"access_token": "t2"}}
 	re, err := f.svc.ConfigureAccount(ctx, fresh)
 	if err != nil || !re || fresh.Status != pregonero.AccountActive {
 		t.Fatalf("new credentials: %v reauthorized=%v status %s", err, re, fresh.Status)
@@ -495,5 +505,32 @@ func waitTimers(t *testing.T, fc *clock.Fake, n uint64) {
 			t.Fatalf("scheduler armed %d timers, want %d", fc.Created(), n+1)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// A fingerprint written by an earlier version (a plain SHA-256, which the
+// configuration still computes into CredentialsHash) is recognised once:
+// unchanged credentials do not end a re-authorization, and the store then
+// keeps the keyed fingerprint.
+func TestALegacyFingerprintIsRecognisedAndReplaced(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sum := sha256.Sum256([]byte("access_token=t1\n"))
+	legacy := hex.EncodeToString(sum[:])
+	if err := f.db.PutSetting(ctx, posting.CredentialsHashPrefix+"x-gob", []byte(legacy)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.UpdateAccount(ctx, "x-gob", func(a *pregonero.Account) error {
+		a.Status = pregonero.AccountNeedsReauth
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a := &pregonero.Account{ID: "x-gob", Network: pregonero.NetworkX, Credentials: map[string]string{"access_token": "t1"}, CredentialsHash: legacy}
+	if re, err := f.svc.ConfigureAccount(ctx, a); err != nil || re || a.Status != pregonero.AccountNeedsReauth {
+		t.Fatalf("same credentials, legacy fingerprint: %v reauthorized=%v status %s", err, re, a.Status)
+	}
+	if stored, _ := f.db.Setting(ctx, posting.CredentialsHashPrefix+"x-gob"); string(stored) == legacy {
+		t.Error("the legacy fingerprint was kept")
 	}
 }
