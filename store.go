@@ -22,11 +22,15 @@ type Store interface {
 	// same transaction, the record of the idempotency key that created it,
 	// so that a retry of the request finds the post or nothing, never a
 	// key without its post. It fails with ECONFLICT when the key has a
-	// record younger than IdempotencyTTL; an older one is replaced.
+	// record that has not expired at rec.CreatedAt; an expired one is
+	// replaced.
 	CreateIdempotentPost(ctx context.Context, p *Post, rec Idempotency) error
 	// Idempotency returns the record of an idempotency key; ENOTFOUND when
 	// there is none.
 	Idempotency(ctx context.Context, key string) (*Idempotency, error)
+	// PurgeIdempotency deletes up to limit (positive) idempotency records
+	// expired at now, and returns how many it deleted.
+	PurgeIdempotency(ctx context.Context, now time.Time, limit int) (int, error)
 	// UpdatePost edits a post that is still waiting, with its deliveries,
 	// in one transaction: fn runs on a copy of the post and of its
 	// deliveries. Every delivery must be queued and unclaimed, or
@@ -150,13 +154,25 @@ type DeliveryUpdate struct {
 }
 
 // Idempotency is what an idempotency key remembers: the post its request
-// created and a fingerprint of the request, for IdempotencyTTL.
+// created and a fingerprint of the request, until it expires.
 type Idempotency struct {
 	Key       string    `json:"-"`
 	PostID    string    `json:"post_id"`
 	BodyHash  string    `json:"body_sha256"`
 	CreatedAt time.Time `json:"created_at"`
+	// ExpiresAt is when the key stops promising anything; records written
+	// without it expire IdempotencyTTL after CreatedAt.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
-// IdempotencyTTL is how long an idempotency key is remembered.
+// IdempotencyTTL is how long an idempotency key is remembered by default.
 const IdempotencyTTL = 24 * time.Hour
+
+// Expired reports whether the record promises nothing any more at now.
+func (r *Idempotency) Expired(now time.Time) bool {
+	exp := r.ExpiresAt
+	if exp.IsZero() {
+		exp = r.CreatedAt.Add(IdempotencyTTL)
+	}
+	return !now.Before(exp)
+}

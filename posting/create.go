@@ -18,8 +18,8 @@ import (
 // Create returns.
 //
 // With an idempotency key, the key's record is written in the same
-// transaction as the post: a retry of the same draft within
-// IdempotencyTTL gets the same post back (created false) instead of a
+// transaction as the post: a retry of the same draft before the key
+// expires (Config.IdempotencyTTL) gets the same post back (created false) instead of a
 // second one, and a different draft under the same key is a conflict.
 func (s *Service) Create(ctx context.Context, d *Draft, key string) (p *pregonero.Post, created bool, err error) {
 	if key == "" {
@@ -42,11 +42,12 @@ func (s *Service) Create(ctx context.Context, d *Draft, key string) (p *pregoner
 		rec = nil
 	case err != nil:
 		return nil, false, fmt.Errorf("create post: idempotency key: %w", err)
-	case now.Sub(rec.CreatedAt) > pregonero.IdempotencyTTL:
+	case rec.Expired(now):
 		rec = nil
 	}
 	if rec == nil {
-		rec := &pregonero.Idempotency{Key: key, PostID: pregonero.NewID("p", now), BodyHash: sum, CreatedAt: now.UTC()}
+		rec := &pregonero.Idempotency{Key: key, PostID: pregonero.NewID("p", now), BodyHash: sum,
+			CreatedAt: now.UTC(), ExpiresAt: now.Add(s.idemTTL).UTC()}
 		p, err := s.create(ctx, d, rec.PostID, rec)
 		return p, err == nil, err
 	}
@@ -64,6 +65,22 @@ func (s *Service) Create(ctx context.Context, d *Draft, key string) (p *pregoner
 	// before the post: the post is created under the id it promised.
 	p, err = s.create(ctx, d, rec.PostID, nil)
 	return p, err == nil, err
+}
+
+// purgeBatch is how many expired idempotency records one write deletes.
+const purgeBatch = 1000
+
+// PurgeIdempotency deletes the idempotency records that have expired; a
+// daily job calls it so that keys do not pile up in the store.
+func (s *Service) PurgeIdempotency(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.store.PurgeIdempotency(ctx, s.now(), purgeBatch)
+		total += n
+		if err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
 }
 
 // create checks the draft and stores the post under id, with the

@@ -85,6 +85,9 @@ type Config struct {
 	// ResumeGrace is how overdue a delivery may be when publishing
 	// resumes and still go out by itself; later ones wait for a person.
 	ResumeGrace time.Duration
+	// IdempotencyTTL is how long an idempotency key is remembered
+	// (default pregonero.IdempotencyTTL).
+	IdempotencyTTL time.Duration
 	// FingerprintKey keys the fingerprints of configured credentials
 	// (see ConfigureAccount); serve derives it from the store's secret
 	// key. Without one, fingerprints are unkeyed: fit for tests only.
@@ -104,6 +107,7 @@ type Service struct {
 	grace       time.Duration
 	resumeGrace time.Duration
 	fpKey       []byte
+	idemTTL     time.Duration
 	idem        keyLocks
 }
 
@@ -126,6 +130,7 @@ func New(cfg Config) (*Service, error) {
 		grace:       cfg.PastGrace,
 		resumeGrace: cfg.ResumeGrace,
 		fpKey:       cfg.FingerprintKey,
+		idemTTL:     cfg.IdempotencyTTL,
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation(pregonero.DefaultTimezone)
@@ -146,6 +151,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.resumeGrace <= 0 {
 		s.resumeGrace = DefaultResumeGrace
+	}
+	if s.idemTTL <= 0 {
+		s.idemTTL = pregonero.IdempotencyTTL
 	}
 	return s, nil
 }

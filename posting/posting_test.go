@@ -534,3 +534,22 @@ func TestALegacyFingerprintIsRecognisedAndReplaced(t *testing.T) {
 		t.Error("the legacy fingerprint was kept")
 	}
 }
+
+func TestExpiredIdempotencyKeysArePurged(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := posting.Draft{Text: "Boletín", Targets: []string{"x-gob"}, ScheduledAt: "2026-12-08T09:00"}
+	if _, _, err := f.svc.Create(ctx, &d, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.svc.PurgeIdempotency(ctx); err != nil || n != 0 {
+		t.Fatalf("purge of a live key = %d, %v; want 0", n, err)
+	}
+	f.clock.Advance(pregonero.IdempotencyTTL)
+	if n, err := f.svc.PurgeIdempotency(ctx); err != nil || n != 1 {
+		t.Fatalf("purge after the TTL = %d, %v; want 1", n, err)
+	}
+	if _, err := f.db.Idempotency(ctx, "k1"); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+		t.Errorf("record after the purge: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -322,7 +323,7 @@ func (db *DB) CreateIdempotentPost(ctx context.Context, p *pregonero.Post, rec p
 	if err := checkID("idempotency key", string(key)); err != nil {
 		return err
 	}
-	rec.CreatedAt = rec.CreatedAt.UTC()
+	rec.CreatedAt, rec.ExpiresAt = rec.CreatedAt.UTC(), rec.ExpiresAt.UTC()
 	rv, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("create post: %w", err)
@@ -336,7 +337,7 @@ func (db *DB) CreateIdempotentPost(ctx context.Context, p *pregonero.Post, rec p
 		if v := w.tx.Bucket(bucketSettings).Get(key); v != nil {
 			// An expired or unreadable record promises nothing any more.
 			var old pregonero.Idempotency
-			if json.Unmarshal(v, &old) == nil && old.PostID != "" && rec.CreatedAt.Sub(old.CreatedAt) <= pregonero.IdempotencyTTL {
+			if json.Unmarshal(v, &old) == nil && old.PostID != "" && !old.Expired(rec.CreatedAt) {
 				return pregonero.Errorf(pregonero.ECONFLICT, "idempotency key %q is already recorded", rec.Key)
 			}
 		}
@@ -364,6 +365,38 @@ func (db *DB) Idempotency(ctx context.Context, key string) (*pregonero.Idempoten
 		rec.Key = key
 		return &rec, nil
 	})
+}
+
+// PurgeIdempotency deletes up to limit idempotency records expired at
+// now (and unreadable ones, which promise nothing), in key order.
+func (db *DB) PurgeIdempotency(ctx context.Context, now time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, pregonero.Errorf(pregonero.EINVALID, "purge idempotency records: limit %d is not positive", limit)
+	}
+	n := 0
+	err := db.exec(ctx, 64, func(w *wtx) error {
+		n = 0
+		prefix := []byte(idempotencyPrefix)
+		var expired [][]byte
+		c := w.tx.Bucket(bucketSettings).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(expired) < limit; k, v = c.Next() {
+			var rec pregonero.Idempotency
+			if json.Unmarshal(v, &rec) != nil || rec.PostID == "" || rec.Expired(now) {
+				expired = append(expired, bytes.Clone(k))
+			}
+		}
+		for _, k := range expired {
+			if err := w.del(bucketSettings, k); err != nil {
+				return err
+			}
+		}
+		n = len(expired)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge idempotency records: %w", err)
+	}
+	return n, nil
 }
 
 // Post returns a post with its deliveries and derived status.

@@ -165,7 +165,7 @@ func testIdempotency(t *testing.T, open OpenFunc) {
 		if err := h.s.CreateIdempotentPost(h.ctx, p, rec("k", p.ID, base)); err != nil {
 			t.Fatal(err)
 		}
-		err := h.s.CreateIdempotentPost(h.ctx, q, rec("k", q.ID, base.Add(pregonero.IdempotencyTTL)))
+		err := h.s.CreateIdempotentPost(h.ctx, q, rec("k", q.ID, base.Add(pregonero.IdempotencyTTL-time.Second)))
 		if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
 			t.Fatalf("second post under a live key: %v, want conflict", err)
 		}
@@ -184,6 +184,44 @@ func testIdempotency(t *testing.T, open OpenFunc) {
 		}
 		if got, err := h.s.Idempotency(h.ctx, "k"); err != nil || got.PostID != q.ID {
 			t.Errorf("Idempotency() = %+v, %v; want the new post", got, err)
+		}
+	})
+	t.Run("expired records are purged, live ones kept", func(t *testing.T) {
+		h := newHarness(t, open)
+		old, live, short := NewPost(base, "x-a"), NewPost(base, "x-b"), NewPost(base, "x-c")
+		for _, c := range []struct {
+			p   *pregonero.Post
+			rec pregonero.Idempotency
+		}{
+			{old, rec("old", old.ID, base.Add(-25*time.Hour))}, // written before expires_at existed
+			{live, rec("live", live.ID, base)},
+			{short, pregonero.Idempotency{Key: "short", PostID: short.ID, CreatedAt: base, ExpiresAt: base.Add(time.Minute)}},
+		} {
+			if err := h.s.CreateIdempotentPost(h.ctx, c.p, c.rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := h.s.PutSetting(h.ctx, "other", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		n, err := h.s.PurgeIdempotency(h.ctx, base.Add(time.Hour), 10)
+		if err != nil || n != 2 {
+			t.Fatalf("PurgeIdempotency() = %d, %v; want 2", n, err)
+		}
+		if _, err := h.s.Idempotency(h.ctx, "live"); err != nil {
+			t.Errorf("the live record: %v", err)
+		}
+		for _, k := range []string{"old", "short"} {
+			if _, err := h.s.Idempotency(h.ctx, k); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+				t.Errorf("expired record %s: %v, want not found", k, err)
+			}
+		}
+		if _, err := h.s.Setting(h.ctx, "other"); err != nil {
+			t.Errorf("another setting was deleted: %v", err)
+		}
+		h.post(old.ID) // the posts stay
+		if n, err := h.s.PurgeIdempotency(h.ctx, base.Add(time.Hour), 10); err != nil || n != 0 {
+			t.Errorf("second purge = %d, %v; want 0", n, err)
 		}
 	})
 	t.Run("a refused post leaves no record", func(t *testing.T) {
