@@ -18,6 +18,9 @@ const (
 	ERATELIMITED  = "rate_limited"
 	ETOOLARGE     = "too_large"
 	EUNAVAILABLE  = "unavailable"
+	// ESTORAGEFULL means the disk of the data file is full: nothing new
+	// can be stored until space is freed; what was stored before is safe.
+	ESTORAGEFULL = "storage_full"
 )
 
 // Error is the domain error returned to users: a stable machine code, an

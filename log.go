@@ -23,6 +23,9 @@ const (
 	LogErr   = "err"
 	LogPanic = "panic" // the value a recovered panic carried
 	LogStack = "stack" // the goroutine's stack where it panicked
+	// LogSuppressed counts the lines of the same kind left out since the
+	// last one (see logging.RateLimit).
+	LogSuppressed = "suppressed"
 
 	// Our records, by their IDs.
 	LogPost     = "post"

@@ -50,6 +50,9 @@ type Scheduler struct {
 	wake    chan struct{}
 	beat    atomic.Int64 // unix nanos of the last loop iteration
 	armed   atomic.Int64 // unix nanos the timer is armed for; 0 when idle
+	// tickErr is the error of the last tick when it failed (a full disk
+	// refusing the claim, say): Ready fails while ticks fail.
+	tickErr atomic.Pointer[error]
 	cron    *cron.Cron
 	stopped chan struct{}
 	once    sync.Once
@@ -126,6 +129,9 @@ func (s *Scheduler) Ready() error {
 	if age := s.Clock.Now().Sub(time.Unix(0, last)); age > 3*s.Heartbeat {
 		return fmt.Errorf("scheduler heartbeat is %s old", age.Round(time.Second))
 	}
+	if p := s.tickErr.Load(); p != nil {
+		return fmt.Errorf("the scheduler cannot claim what is due: %w", *p)
+	}
 	return nil
 }
 
@@ -145,9 +151,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		sleep := s.Heartbeat
 		if !s.Dispatcher.Paused() {
 			d, err := s.tick(ctx)
-			if err != nil && ctx.Err() == nil {
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.tickErr.Store(&err)
 				log.Error("scheduler tick failed", pregonero.LogErr, err)
 				d = time.Second
+			case err == nil && s.tickErr.Load() != nil:
+				s.tickErr.Store(nil)
+				log.Info("scheduler ticks succeed again")
 			}
 			sleep = min(sleep, d)
 		}

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,9 @@ type DB struct {
 	// onDue is told, after each commit that put deliveries in the
 	// due-time index, the earliest instant it put (see OnDue).
 	onDue atomic.Pointer[func(time.Time)]
+	// writeErr is the error of the last commit when it failed (see
+	// Health).
+	writeErr atomic.Pointer[error]
 }
 
 // OnDue registers fn to be called after every commit that puts a
@@ -445,10 +449,11 @@ func (db *DB) commit(batch []*op) {
 			results[i] = db.commitAlone(o)
 		}
 	case err == nil:
+		db.committed()
 		db.signalDue(due)
 	case err != nil:
+		err = db.commitFailed(err)
 		db.logger.Error("store commit failed", pregonero.LogOps, len(batch), pregonero.LogErr, err)
-		err = fmt.Errorf("store commit: %w", err)
 		for i := range results {
 			results[i] = err
 		}
@@ -478,9 +483,54 @@ func (db *DB) commitAlone(o *op) (err error) {
 		return opErr
 	}
 	if err != nil {
-		return fmt.Errorf("store commit: %w", err)
+		return db.commitFailed(err)
 	}
+	db.committed()
 	db.signalDue(w.due)
+	return nil
+}
+
+// storageFullMessage is what a writer is told when the disk is full.
+const storageFullMessage = "The disk that holds the data file is full: nothing new can be stored until space is freed; what was stored before is safe. Free space on the disk and try again."
+
+// storageError is a commit that failed because the disk is full: an
+// application error with its own code (pregonero.ESTORAGEFULL), and the
+// system's error beneath it.
+type storageError struct {
+	app   *pregonero.Error
+	cause error
+}
+
+func (e *storageError) Error() string   { return "store commit: " + e.app.Message + " (" + e.cause.Error() + ")" }
+func (e *storageError) Unwrap() []error { return []error{e.app, e.cause} }
+
+// commitFailed classifies a failed commit, a full disk apart, and keeps it
+// for Health until a commit succeeds.
+func (db *DB) commitFailed(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		err = &storageError{app: pregonero.Errorf(pregonero.ESTORAGEFULL, "%s", storageFullMessage), cause: err}
+	} else {
+		err = fmt.Errorf("store commit: %w", err)
+	}
+	db.writeErr.Store(&err)
+	return err
+}
+
+// committed notes a successful commit: whatever failed before is over.
+func (db *DB) committed() {
+	if db.writeErr.Load() != nil {
+		db.writeErr.Store(nil)
+		db.logger.Info("store commits succeed again")
+	}
+}
+
+// Health returns why the store cannot write, when its last commit failed
+// (a full disk, say), and nil once a commit succeeds again: the readiness
+// probe fails meanwhile.
+func (db *DB) Health() error {
+	if p := db.writeErr.Load(); p != nil {
+		return *p
+	}
 	return nil
 }
 

@@ -40,8 +40,13 @@ var statusByCode = map[string]int{
 	pregonero.ERATELIMITED:  http.StatusTooManyRequests,
 	pregonero.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	pregonero.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	pregonero.ESTORAGEFULL:  http.StatusInsufficientStorage,
 	pregonero.EINTERNAL:     http.StatusInternalServerError,
 }
+
+// storageRetryAfter is what a client is told to wait, in seconds, when the
+// disk is full: space is usually freed by a person, not in a second.
+const storageRetryAfter = "60"
 
 // StatusForCode returns the HTTP status of an application error code;
 // unknown codes are internal errors.
@@ -124,8 +129,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		s.logger.DebugContext(r.Context(), "request refused", logMethod, r.Method, logPath, r.URL.Path, logCode, e.Code, logErr, err)
 	}
-	if e.Code == pregonero.EUNAUTHORIZED {
+	switch e.Code {
+	case pregonero.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="pregonero"`)
+	case pregonero.ESTORAGEFULL:
+		w.Header().Set("Retry-After", storageRetryAfter)
 	}
 	writeJSON(w, status, errorBody{Error: e})
 }

@@ -492,7 +492,7 @@ func TestErrorsAreJSON(t *testing.T) {
 	t.Run("status table", func(t *testing.T) {
 		for code, want := range map[string]int{
 			"invalid": 422, "not_found": 404, "conflict": 409, "unauthorized": 401, "forbidden": 403,
-			"rate_limited": 429, "too_large": 413, "unavailable": 503, "internal": 500, "whatever": 500,
+			"rate_limited": 429, "too_large": 413, "unavailable": 503, "storage_full": 507, "internal": 500, "whatever": 500,
 		} {
 			if got := web.StatusForCode(code); got != want {
 				t.Errorf("%s: got %d, want %d", code, got, want)
