@@ -4,27 +4,28 @@ import "time"
 
 // DeliveryState is where a delivery stands in its state machine. Each
 // arrow is one method of Delivery, which refuses a move from any other
-// state (see Transitions):
+// state (see Transitions). A claim (Claim) changes no state: it takes a
+// due delivery out of the due-time index for the publisher.
 //
-//	queued ──Claim──► sending ──Publish──────────► published ──Fail (refused after publication)──► failed
-//	  ▲  ▲               │                             └──Withdraw (before its public instant)──► canceled
-//	  │  │               ├─Requeue (retryable, limit)─► queued (NextAttemptAt = backoff or hint)
-//	  │  │               ├─GiveBack (never sent)──────► queued
-//	  │  │               ├─Fail (permanent) ──────────► failed ──RetryNow──► queued | in_doubt
-//	  │  │               ├─Doubt (unknown outcome)────► in_doubt
-//	  │  │               ├─Hold (account, person) ────► held
-//	  │  │               └─Cancel (claimed, not sent)─► canceled
+//	queued ──Start (write-ahead)──► sending ──Publish──────────► published ──Fail (refused after publication)──► failed
+//	  ▲  ▲                            │                             └──Withdraw (before its public instant)──► canceled
+//	  │  │                            ├─Requeue (retryable, limit)─► queued (NextAttemptAt = backoff or hint)
+//	  │  │                            ├─GiveBack (never sent)──────► queued
+//	  │  │                            ├─Fail (permanent) ──────────► failed ──RetryNow──► queued | in_doubt
+//	  │  │                            ├─Doubt (unknown outcome)────► in_doubt
+//	  │  │                            └─Hold (account refused) ────► held
 //	  │  │  in_doubt ──Publish (reconcile: found)─► published
 //	  │  │     ├──Resend (reconcile: absent)──────► sending
 //	  │  │     ├──Fail (absent, too late) ────────► failed
 //	  │  │     └──Hold (cannot be checked) ───────► held
 //	  │  └── held ──Release──► queued | in_doubt (an unknown attempt is reconciled first)
 //	  │        └──Cancel (nothing unknown) ──► canceled
-//	  └── queued ──Hold (overdue after a pause)──► held;  queued ──Cancel──► canceled
+//	  └── queued ──Hold (account paused, overdue)──► held;  queued ──Cancel──► canceled;
+//	      queued (claimed) ──Fail (stale, content missing)──► failed
 //
-// A process that dies while sending leaves the delivery claimed: Unclaim
-// (at start-up, or the sweep) makes it in_doubt, or queued when its send
-// had not started.
+// A process that dies leaves its claims: Unclaim (at start-up, or the
+// sweep) gives a claimed queued delivery back to the queue and makes a
+// sending one in_doubt (its send had started).
 type DeliveryState string
 
 // Delivery states.

@@ -64,11 +64,10 @@ type Store interface {
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
 	// ClaimDue claims, in one transaction and in NextAttemptAt order, up to
 	// limit unclaimed queued or in_doubt deliveries whose NextAttemptAt is
-	// not after until. Each leaves the due-time index and is marked
-	// Claimed. A queued one becomes sending with a new pending attempt
-	// (N = len(Attempts)+1, StartedAt = the later of now and its
-	// NextAttemptAt): the write-ahead record of the send. An in_doubt one
-	// stays in_doubt, to be reconciled before anything is sent.
+	// not after until (Delivery.Claim). Each leaves the due-time index and
+	// is marked Claimed, and keeps its state: the publisher writes the
+	// pending attempt when the send starts (Delivery.Start), so a crash
+	// before that gives it back to the queue, not in doubt.
 	ClaimDue(ctx context.Context, now, until time.Time, limit int) ([]*Delivery, error)
 	// DueBefore returns unclaimed queued deliveries whose NextAttemptAt is
 	// before the given instant, optionally of one account, at most limit.
@@ -76,12 +75,11 @@ type Store interface {
 	// HeldDeliveries returns held deliveries, optionally of one account.
 	HeldDeliveries(ctx context.Context, account string) ([]*Delivery, error)
 	// Recover gives back, at start-up, every delivery left claimed by a
-	// previous process: sending ones become in_doubt (their pending attempt
-	// becomes unknown) due at now, except those whose pending attempt starts
-	// after now, which were claimed ahead of their instant and never sent:
-	// they return to the queue without the attempt. Claimed in_doubt ones
-	// return to the due index. Its cost grows with the claimed deliveries
-	// only.
+	// previous process (Delivery.Unclaim): sending ones, whose send had
+	// started, become in_doubt (their pending attempt becomes unknown) due
+	// at now; claimed queued ones, never started, return to the queue;
+	// claimed in_doubt ones return to the due index. Its cost grows with
+	// the claimed deliveries only.
 	Recover(ctx context.Context, now time.Time) (int, error)
 	// ClaimedDeliveries returns the deliveries marked Claimed (a small set:
 	// those a publisher holds right now).

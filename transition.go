@@ -7,15 +7,15 @@ import (
 )
 
 // Transitions lists, for each state, the states a delivery may move to.
-// Every move is made by one method of Delivery (Claim, Resend, Publish,
+// Every move is made by one method of Delivery (Start, Resend, Publish,
 // Requeue, GiveBack, Doubt, Fail, Hold, Release, Cancel, Withdraw,
 // RetryNow, Unclaim), which refuses a move this table does not allow;
 // nothing else assigns State. A method may also leave the state as it is
 // (GiveBack and Hold of an in-doubt or held delivery, RetryNow of a queued
 // one).
 var Transitions = map[DeliveryState][]DeliveryState{
-	DeliveryQueued:    {DeliverySending, DeliveryHeld, DeliveryCanceled},
-	DeliverySending:   {DeliveryPublished, DeliveryQueued, DeliveryFailed, DeliveryInDoubt, DeliveryHeld, DeliveryCanceled},
+	DeliveryQueued:    {DeliverySending, DeliveryHeld, DeliveryCanceled, DeliveryFailed},
+	DeliverySending:   {DeliveryPublished, DeliveryQueued, DeliveryFailed, DeliveryInDoubt, DeliveryHeld},
 	DeliveryInDoubt:   {DeliverySending, DeliveryPublished, DeliveryFailed, DeliveryHeld},
 	DeliveryHeld:      {DeliveryQueued, DeliveryInDoubt, DeliveryCanceled},
 	DeliveryPublished: {DeliveryFailed, DeliveryCanceled},
@@ -50,23 +50,28 @@ func (d *Delivery) move(to DeliveryState) error {
 // in reports whether the delivery is in one of the states.
 func (d *Delivery) in(states ...DeliveryState) bool { return slices.Contains(states, d.State) }
 
-// Claim hands a due delivery to the publisher: a queued one becomes
-// sending with a pending attempt written ahead of the send, started at the
-// later of now and its NextAttemptAt (nothing goes out before it); an
-// in-doubt one stays in doubt, to be reconciled before anything is sent.
+// Claim hands a due delivery to the publisher: it leaves the due-time
+// index and stays in its state, queued or in doubt, until the publisher
+// starts its send (Start) or reconciles it. Nothing is written ahead
+// here: a crash before the send starts gives a claimed queued delivery
+// back to the queue, never in doubt.
 func (d *Delivery) Claim(now time.Time) error {
 	if d.Claimed || !d.in(DeliveryQueued, DeliveryInDoubt) {
 		return d.transitionError("a claim", DeliveryQueued, DeliveryInDoubt)
 	}
 	d.Claimed = true
-	if d.State == DeliveryInDoubt {
-		return nil
+	return nil
+}
+
+// Start is the write-ahead record of a send: a claimed queued delivery
+// becomes sending with a pending attempt started at now, written before a
+// byte goes to the network. A crash after it leaves the delivery in doubt,
+// to be reconciled.
+func (d *Delivery) Start(now time.Time) error {
+	if !d.Claimed || d.State != DeliveryQueued {
+		return d.transitionError("starting a send (claimed)", DeliveryQueued)
 	}
-	start := now
-	if d.NextAttemptAt.After(now) {
-		start = d.NextAttemptAt
-	}
-	d.Attempts = append(d.Attempts, Attempt{N: len(d.Attempts) + 1, StartedAt: start, Outcome: OutcomePending})
+	d.Attempts = append(d.Attempts, Attempt{N: len(d.Attempts) + 1, StartedAt: now, Outcome: OutcomePending})
 	return d.move(DeliverySending)
 }
 
@@ -126,13 +131,13 @@ func (d *Delivery) Requeue(next time.Time, why *DeliveryError) error {
 	return d.move(DeliveryQueued)
 }
 
-// GiveBack returns a claimed delivery that was not sent: its pending
-// attempt never reached the network and is dropped; a sending one is
-// queued again, an in-doubt one stays in doubt. A zero at keeps the due
-// time; a non-nil why says why it waits.
+// GiveBack returns a claimed delivery that was not sent: a claimed queued
+// one stays queued, a sending one whose pending attempt never reached the
+// network drops it and is queued again, an in-doubt one stays in doubt. A
+// zero at keeps the due time; a non-nil why says why it waits.
 func (d *Delivery) GiveBack(at time.Time, why *DeliveryError) error {
-	if !d.in(DeliverySending, DeliveryInDoubt) {
-		return d.transitionError("giving back", DeliverySending, DeliveryInDoubt)
+	if !d.in(DeliverySending, DeliveryInDoubt) && (d.State != DeliveryQueued || !d.Claimed) {
+		return d.transitionError("giving back", DeliveryQueued, DeliverySending, DeliveryInDoubt)
 	}
 	d.DropPendingAttempt()
 	d.Claimed = false
@@ -159,18 +164,19 @@ func (d *Delivery) Doubt(next time.Time, why *DeliveryError) error {
 }
 
 // Fail ends a delivery that will not be published: a send the network
-// refused for good, one never sent (stale, content missing: its pending
-// attempt is dropped), one in doubt that reconciliation proved absent
-// (marked so), or one the network took down after publishing it.
+// refused for good, a claimed one never sent (stale, content missing), one
+// in doubt that reconciliation proved absent (marked so), or one the
+// network took down after publishing it.
 func (d *Delivery) Fail(why *DeliveryError) error {
-	switch d.State {
-	case DeliverySending:
+	switch {
+	case d.State == DeliverySending:
 		d.DropPendingAttempt()
-	case DeliveryInDoubt:
+	case d.State == DeliveryQueued && d.Claimed:
+	case d.State == DeliveryInDoubt:
 		d.MarkReconciled("absent")
-	case DeliveryPublished:
+	case d.State == DeliveryPublished:
 	default:
-		return d.transitionError("failing", DeliverySending, DeliveryInDoubt, DeliveryPublished)
+		return d.transitionError("failing (a claimed queued one)", DeliverySending, DeliveryQueued, DeliveryInDoubt, DeliveryPublished)
 	}
 	d.Claimed, d.LastError = false, why
 	return d.move(DeliveryFailed)
@@ -178,13 +184,11 @@ func (d *Delivery) Fail(why *DeliveryError) error {
 
 // Hold parks a delivery for a person, with the reason and what to do. An
 // unsent pending attempt is dropped; an attempt of unknown outcome is kept,
-// so that a release reconciles it first. A queued delivery may be held
-// only while unclaimed; a held one may be held again for another reason.
+// so that a release reconciles it first. A held one may be held again for
+// another reason. Whoever holds a claimed delivery is its claimer (the
+// publisher); others leave claimed deliveries alone.
 func (d *Delivery) Hold(reason string, why *DeliveryError) error {
-	switch {
-	case d.State == DeliveryQueued && d.Claimed:
-		return Errorf(ECONFLICT, "delivery %s is claimed by the publisher", d.ID)
-	case !d.in(DeliveryQueued, DeliverySending, DeliveryInDoubt, DeliveryHeld):
+	if !d.in(DeliveryQueued, DeliverySending, DeliveryInDoubt, DeliveryHeld) {
 		return d.transitionError("holding", DeliveryQueued, DeliverySending, DeliveryInDoubt, DeliveryHeld)
 	}
 	d.DropPendingAttempt()
@@ -211,16 +215,14 @@ func (d *Delivery) Release(at time.Time) error {
 	return d.move(DeliveryQueued)
 }
 
-// Cancel stops a delivery that has not gone out: an unclaimed queued one,
-// a held one with no attempt of unknown outcome (the post may be live
-// otherwise), or a claimed sending one whose send has not started (the
-// caller knows; its pending attempt is dropped).
+// Cancel stops a delivery that has not gone out: a queued one (claimed
+// only by the publisher, which knows its send has not started), or a held
+// one with no attempt of unknown outcome (the post may be live otherwise).
+// A sending one has started its send: it cannot be canceled.
 func (d *Delivery) Cancel() error {
 	switch {
-	case d.State == DeliveryQueued && !d.Claimed:
+	case d.State == DeliveryQueued:
 	case d.State == DeliveryHeld && !d.NeedsReconcile():
-	case d.State == DeliverySending && d.Claimed:
-		d.DropPendingAttempt()
 	case d.State == DeliveryHeld:
 		return Errorf(ECONFLICT, "delivery %s may already be published (an attempt's outcome is unknown); it cannot be canceled before it is checked", d.ID)
 	default:

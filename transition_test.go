@@ -58,7 +58,9 @@ var derr = &pregonero.DeliveryError{Code: "x", Message: "x"}
 
 var transitions = []transition{
 	{"Claim", func(d *pregonero.Delivery) error { return d.Claim(tNow) }, map[start]pregonero.DeliveryState{
-		{pregonero.DeliveryQueued, false}: pregonero.DeliverySending, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryInDoubt}},
+		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryInDoubt}},
+	{"Start", func(d *pregonero.Delivery) error { return d.Start(tNow) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, true}: pregonero.DeliverySending}},
 	{"Resend", func(d *pregonero.Delivery) error { return d.Resend(tNow) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryInDoubt, true}: pregonero.DeliverySending}},
 	{"Publish", func(d *pregonero.Delivery) error { return d.Publish(pregonero.Receipt{RemoteID: "r"}, tNow, tNow, "") }, map[start]pregonero.DeliveryState{
@@ -67,16 +69,18 @@ var transitions = []transition{
 	{"Requeue", func(d *pregonero.Delivery) error { return d.Requeue(tSched, derr) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliverySending, true}: pregonero.DeliveryQueued, {pregonero.DeliverySending, false}: pregonero.DeliveryQueued}},
 	{"GiveBack", func(d *pregonero.Delivery) error { return d.GiveBack(time.Time{}, nil) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, true}:  pregonero.DeliveryQueued,
 		{pregonero.DeliverySending, true}: pregonero.DeliveryQueued, {pregonero.DeliverySending, false}: pregonero.DeliveryQueued,
 		{pregonero.DeliveryInDoubt, true}: pregonero.DeliveryInDoubt, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryInDoubt}},
 	{"Doubt", func(d *pregonero.Delivery) error { return d.Doubt(tSched, derr) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliverySending, true}: pregonero.DeliveryInDoubt, {pregonero.DeliverySending, false}: pregonero.DeliveryInDoubt}},
 	{"Fail", func(d *pregonero.Delivery) error { return d.Fail(derr) }, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryQueued, true}:  pregonero.DeliveryFailed,
 		{pregonero.DeliverySending, true}: pregonero.DeliveryFailed, {pregonero.DeliverySending, false}: pregonero.DeliveryFailed,
 		{pregonero.DeliveryInDoubt, true}: pregonero.DeliveryFailed, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryFailed,
 		{pregonero.DeliveryPublished, false}: pregonero.DeliveryFailed}},
 	{"Hold", func(d *pregonero.Delivery) error { return d.Hold(pregonero.HoldOverdue, derr) }, map[start]pregonero.DeliveryState{
-		{pregonero.DeliveryQueued, false}: pregonero.DeliveryHeld,
+		{pregonero.DeliveryQueued, false}: pregonero.DeliveryHeld, {pregonero.DeliveryQueued, true}: pregonero.DeliveryHeld,
 		{pregonero.DeliverySending, true}: pregonero.DeliveryHeld, {pregonero.DeliverySending, false}: pregonero.DeliveryHeld,
 		{pregonero.DeliveryInDoubt, true}: pregonero.DeliveryHeld, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryHeld,
 		{pregonero.DeliveryHeld, false}: pregonero.DeliveryHeld}},
@@ -84,7 +88,7 @@ var transitions = []transition{
 		{pregonero.DeliveryHeld, false}: pregonero.DeliveryQueued}},
 	{"Cancel", func(d *pregonero.Delivery) error { return d.Cancel() }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryQueued, false}: pregonero.DeliveryCanceled, {pregonero.DeliveryHeld, false}: pregonero.DeliveryCanceled,
-		{pregonero.DeliverySending, true}: pregonero.DeliveryCanceled}},
+		{pregonero.DeliveryQueued, true}: pregonero.DeliveryCanceled}},
 	{"Withdraw", func(d *pregonero.Delivery) error { return d.Withdraw(tNow) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryPublished, false}: pregonero.DeliveryCanceled}},
 	{"RetryNow", func(d *pregonero.Delivery) error { return d.RetryNow(tSched.Add(time.Minute)) }, map[start]pregonero.DeliveryState{
@@ -216,14 +220,14 @@ func TestUnclaimAfterACrash(t *testing.T) {
 	if d.State != pregonero.DeliveryInDoubt || d.Claimed || d.Attempts[0].Outcome != pregonero.OutcomeUnknown {
 		t.Errorf("sent then crashed: state %s claimed %v attempt %+v", d.State, d.Claimed, d.Attempts[0])
 	}
-	// Claimed ahead of its instant and never sent: back to the queue.
+	// Claimed and never started: back to the queue.
 	d = inState(pregonero.DeliveryQueued, false)
 	if err := d.Claim(tNow); err != nil {
 		t.Fatal(err)
 	}
 	d.Unclaim(tNow, "crash")
-	if d.State != pregonero.DeliveryQueued || len(d.Attempts) != 0 {
-		t.Errorf("claimed ahead: state %s attempts %d", d.State, len(d.Attempts))
+	if d.State != pregonero.DeliveryQueued || d.Claimed || len(d.Attempts) != 0 {
+		t.Errorf("claimed, never started: state %s claimed %v attempts %d", d.State, d.Claimed, len(d.Attempts))
 	}
 }
 

@@ -84,7 +84,7 @@ func (p *Publisher) Withdraw(ctx context.Context, d *pregonero.Delivery) error {
 // and not dispatched yet. A claimed delivery with no gate that is older
 // than that was lost track of, and may be live: Sweep reconciles it.
 func (p *Publisher) Unsent(d *pregonero.Delivery) bool {
-	if !d.Claimed || d.State != pregonero.DeliverySending {
+	if !d.Claimed || d.State != pregonero.DeliveryQueued {
 		return false
 	}
 	if v, ok := p.claims.Load(d.ID); ok {
@@ -114,7 +114,7 @@ func (p *Publisher) StopUnsent(ctx context.Context, post *pregonero.Post) (int, 
 		_, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
 			// Only the claim that was read: a claim whose lane already
 			// wrote its result, or a newer claim, is not this one.
-			if !x.Claimed || x.State != pregonero.DeliverySending || !x.UpdatedAt.Equal(version) {
+			if !x.Claimed || x.State != pregonero.DeliveryQueued || !x.UpdatedAt.Equal(version) {
 				return errNotOwned
 			}
 			x.UpdatedAt = now

@@ -151,15 +151,29 @@ func (p *Publisher) process(l *lane, it *item) {
 		<-p.sem
 		return // canceled while it waited; Cancel recorded it
 	}
+	start, due := p.clock.Now(), dueAt(d)
+	if d.State == pregonero.DeliveryQueued {
+		// The write-ahead record of the send, durable before a byte goes
+		// out: a crash from here leaves the delivery in doubt; before
+		// here, it went back to the queue.
+		nd, err := p.startSend(ctx, d, start)
+		if err != nil {
+			<-p.sem
+			p.log.Error("write-ahead attempt", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
+			p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error",
+				Message: "Could not record the attempt before sending: " + err.Error(), At: start})
+			return
+		}
+		d = nd
+	}
 	content.Checkpoint = p.checkpointer(d.ID)
 	content.Progress = p.progress(ctx, d.ID)
-	start := p.clock.Now()
 	if _, ok := ad.(pregonero.Planner); ok && d.ScheduledAt.After(start) {
 		// Started ahead of its time on purpose: the network makes it
 		// public at the instant.
 		content.PublishAt = d.ScheduledAt
 	}
-	p.m.lateness.Observe(start.Sub(dueAt(d)).Seconds())
+	p.m.lateness.Observe(start.Sub(due).Seconds())
 	receipt, err := p.safePublish(ctx, ad, d, content, a)
 	<-p.sem
 	p.m.duration.WithLabelValues(string(d.Network)).Observe(p.clock.Now().Sub(start).Seconds())
@@ -331,6 +345,18 @@ func (p *Publisher) reconcile(ctx context.Context, l *lane, d *pregonero.Deliver
 	}
 	p.m.reconciled.WithLabelValues("absent").Inc()
 	return true
+}
+
+// startSend writes the pending attempt of a claimed queued delivery
+// (Delivery.Start) before its send: one commit, shared with the other
+// lanes' by the group commit.
+func (p *Publisher) startSend(ctx context.Context, d *pregonero.Delivery, now time.Time) (*pregonero.Delivery, error) {
+	return p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+		if !x.Claimed || x.State != pregonero.DeliveryQueued {
+			return errNotOwned
+		}
+		return x.Start(now)
+	})
 }
 
 // writeAhead turns a reconciled-absent in_doubt delivery into sending with

@@ -261,7 +261,7 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 			go p.runLane(l)
 		}
 		c := &claim{}
-		if d.State != pregonero.DeliverySending {
+		if d.State != pregonero.DeliveryQueued {
 			c.state.Store(claimStarted) // in doubt: not cancelable
 		}
 		// A cancel may have come between the claim and this dispatch: its

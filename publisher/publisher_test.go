@@ -3,6 +3,7 @@ package publisher_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -104,7 +105,7 @@ type harness struct {
 func newHarness(t *testing.T, accounts ...string) *harness {
 	t.Helper()
 	fc := clock.NewFake(t0)
-	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
+	db, err := store.Open(filepath.Join(t.TempDir(), "db"), store.WithNow(fc.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -607,9 +608,13 @@ func TestCrashWhileSendingIsReconciledAfterRecover(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	d := h.post("x-a", t0, "uno")
-	// The claim is the write-ahead record; the process dies before the
-	// result is recorded.
-	if _, err := h.db.ClaimDue(ctx, t0, t0, 10); err != nil {
+	// The send started (its attempt written ahead); the process dies
+	// before the result is recorded.
+	ds, err := h.db.ClaimDue(ctx, t0, t0, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatal(err)
+	}
+	if _, err := h.db.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error { return x.Start(t0) }); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := h.db.Recover(ctx, t0.Add(time.Second)); err != nil || n != 1 {
@@ -626,6 +631,53 @@ func TestCrashWhileSendingIsReconciledAfterRecover(t *testing.T) {
 	}
 	if pub, _ := h.ad.calls(); len(pub) != 0 {
 		t.Errorf("sent again after a crash: %v", pub)
+	}
+}
+
+// A crash in a burst leaves in doubt only the sends that had started: at
+// most one per account lane. The deliveries claimed behind them go back to
+// the queue and are sent once, without asking the network first.
+func TestACrashInABurstLeavesOnlyInFlightSendsInDoubt(t *testing.T) {
+	h := newHarness(t, "x-a", "x-b")
+	ctx := context.Background()
+	inFlight := make(chan string, 2)
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	h.ad.PublishFn = func(d *pregonero.Delivery, _ pregonero.Content) (pregonero.Receipt, error) {
+		inFlight <- d.ID
+		<-block // the process dies during this send
+		return pregonero.Receipt{RemoteID: "r-" + d.ID}, nil
+	}
+	var all []*pregonero.Delivery
+	for i := range 20 {
+		all = append(all, h.post([]string{"x-a", "x-b"}[i%2], t0, fmt.Sprintf("boletín %d", i)))
+	}
+	if n := h.tick(); n != 20 {
+		t.Fatalf("claimed %d, want 20", n)
+	}
+	started := map[string]bool{<-inFlight: true, <-inFlight: true}
+	// kill -9: the next process recovers the file as it is.
+	if n, err := h.db.Recover(ctx, t0.Add(time.Second)); err != nil || n != 20 {
+		t.Fatalf("Recover() = %d, %v; want 20", n, err)
+	}
+	doubt := 0
+	for _, d := range all {
+		got, err := h.db.Delivery(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case started[d.ID] && got.State != pregonero.DeliveryInDoubt:
+			t.Errorf("%s was being sent: %s, want in_doubt", d.ID, got.State)
+		case !started[d.ID] && (got.State != pregonero.DeliveryQueued || len(got.Attempts) != 0):
+			t.Errorf("%s never started: %s with %d attempts, want queued with none", d.ID, got.State, len(got.Attempts))
+		}
+		if got.State == pregonero.DeliveryInDoubt {
+			doubt++
+		}
+	}
+	if doubt > 2 {
+		t.Errorf("%d deliveries in doubt after the crash, want at most one per account (2)", doubt)
 	}
 }
 
@@ -891,9 +943,11 @@ func TestSweepGivesBackClaimsNobodyHolds(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("sweep = %d, %v; want 1", n, err)
 	}
-	got := h.wait(lost.ID, state(pregonero.DeliveryInDoubt))
-	if a := got.LastAttempt(); a == nil || a.Outcome != pregonero.OutcomeUnknown {
-		t.Errorf("attempt %+v, want unknown (it is reconciled, never resent blindly)", a)
+	// Its send never started (nothing was written ahead): it is simply
+	// queued again.
+	got := h.wait(lost.ID, func(d *pregonero.Delivery) bool { return d.State == pregonero.DeliveryQueued && !d.Claimed })
+	if len(got.Attempts) != 0 {
+		t.Errorf("attempts %+v, want none", got.Attempts)
 	}
 	if d, _ := h.db.Delivery(ctx, held.ID); !d.Claimed {
 		t.Errorf("the waiting delivery was taken from its lane")

@@ -285,9 +285,15 @@ func TestCrashReopen(t *testing.T) {
 		if err := db.CreatePosts(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		claimed, err := db.ClaimDue(ctx, t0, t0, 2)
-		if err != nil || len(claimed) != 2 {
+		claimed, err := db.ClaimDue(ctx, t0, t0, 3)
+		if err != nil || len(claimed) != 3 {
 			t.Fatalf("ClaimDue() = %d, %v", len(claimed), err)
+		}
+		// Two sends started (written ahead); the third was claimed only.
+		for _, d := range claimed[:2] {
+			if _, err := db.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error { return x.Start(t0) }); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// What a kill -9 leaves behind: the file as committed, copied
 		// while the store still runs and holds the lock.
@@ -302,8 +308,8 @@ func TestCrashReopen(t *testing.T) {
 		restart := t0.Add(time.Minute)
 		db2 := MustOpen(t, crashed, store.WithNow(func() time.Time { return restart }))
 		n, err := db2.Recover(ctx, restart)
-		if err != nil || n != 2 {
-			t.Fatalf("Recover() = %d, %v; want 2", n, err)
+		if err != nil || n != 3 {
+			t.Fatalf("Recover() = %d, %v; want 3", n, err)
 		}
 		got, err := db2.Post(ctx, p.ID)
 		if err != nil {
@@ -314,7 +320,7 @@ func TestCrashReopen(t *testing.T) {
 			states[d.State]++
 		}
 		if states[pregonero.DeliveryInDoubt] != 2 || states[pregonero.DeliveryQueued] != 1 {
-			t.Errorf("states after recovery = %v, want 2 in_doubt and 1 queued", states)
+			t.Errorf("states after recovery = %v, want 2 in_doubt (started) and 1 queued (only claimed)", states)
 		}
 		counts, err := db2.DeliveryCounts(ctx)
 		if err != nil || counts[pregonero.DeliveryInDoubt] != 2 || counts[pregonero.DeliveryQueued] != 1 || counts[pregonero.DeliverySending] != 0 {

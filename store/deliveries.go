@@ -218,9 +218,8 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 // ClaimDue claims, in one transaction and in due order, up to limit
 // unclaimed queued or in_doubt deliveries whose NextAttemptAt is not after
 // until (no limit when limit <= 0). Claimed deliveries leave the due
-// index, enter the claimed index and get UpdatedAt = now. A queued one
-// becomes sending with a pending attempt started at the later of now and
-// its NextAttemptAt; an in_doubt one stays in_doubt.
+// index, enter the claimed index and get UpdatedAt = now; their state
+// does not change (see Delivery.Claim and Delivery.Start).
 func (db *DB) ClaimDue(ctx context.Context, now, until time.Time, limit int) ([]*pregonero.Delivery, error) {
 	now = now.UTC()
 	var out []*pregonero.Delivery

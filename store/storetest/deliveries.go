@@ -90,7 +90,7 @@ func testClaimDue(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("queued becomes sending with a pending attempt written ahead", func(t *testing.T) {
+	t.Run("a claim keeps deliveries queued and starting writes the attempt ahead", func(t *testing.T) {
 		h := newHarness(t, open)
 		late := NewPost(base, "x-a")
 		early := NewPost(base.Add(-10*time.Minute), "x-a")
@@ -105,22 +105,29 @@ func testClaimDue(t *testing.T, open OpenFunc) {
 		if len(got) != 3 {
 			t.Fatalf("claimed %d, want 3", len(got))
 		}
-		wantStart := map[string]time.Time{
-			retried.Deliveries[0].ID: now,  // due before now: starts now
-			early.Deliveries[0].ID:   now,  // idem
-			late.Deliveries[0].ID:    base, // claimed ahead: starts when due
-		}
-		wantN := map[string]int{retried.Deliveries[0].ID: 2, early.Deliveries[0].ID: 1, late.Deliveries[0].ID: 1}
+		wantN := map[string]int{retried.Deliveries[0].ID: 1, early.Deliveries[0].ID: 0, late.Deliveries[0].ID: 0}
 		for _, d := range got {
 			for _, d := range []*pregonero.Delivery{d, h.delivery(d.ID)} {
-				a := d.LastAttempt()
-				if d.State != pregonero.DeliverySending || !d.Claimed || !d.UpdatedAt.Equal(now) {
-					t.Errorf("%s: state %q claimed %v updated %v; want sending, true, %v", d.ID, d.State, d.Claimed, d.UpdatedAt, now)
+				// Nothing is written ahead by the claim: a crash now gives
+				// it back to the queue, not in doubt.
+				if d.State != pregonero.DeliveryQueued || !d.Claimed || !d.UpdatedAt.Equal(now) || len(d.Attempts) != wantN[d.ID] {
+					t.Errorf("%s: state %q claimed %v updated %v attempts %d; want queued, true, %v, %d",
+						d.ID, d.State, d.Claimed, d.UpdatedAt, len(d.Attempts), now, wantN[d.ID])
 				}
-				if a == nil || a.N != wantN[d.ID] || len(d.Attempts) != wantN[d.ID] ||
-					a.Outcome != pregonero.OutcomePending || !a.StartedAt.Equal(wantStart[d.ID]) || !a.FinishedAt.IsZero() {
-					t.Errorf("%s: attempts %+v; want attempt %d pending from %v", d.ID, d.Attempts, wantN[d.ID], wantStart[d.ID])
-				}
+			}
+		}
+		if got, want := h.counts(), map[pregonero.DeliveryState]int{pregonero.DeliveryQueued: 3}; !mapsEqual(got, want) {
+			t.Errorf("DeliveryCounts() = %v, want %v", got, want)
+		}
+		if _, ok := h.nextDue(); ok {
+			t.Error("claimed deliveries are still due")
+		}
+		sendAt := base.Add(time.Second)
+		for _, d := range h.start(sendAt, got...) {
+			a := d.LastAttempt()
+			if d.State != pregonero.DeliverySending || !d.Claimed || a == nil || a.N != wantN[d.ID]+1 || a.Outcome != pregonero.OutcomePending || !a.StartedAt.Equal(sendAt) {
+				t.Errorf("%s started: state %q claimed %v attempts %+v; want sending with attempt %d pending from %v",
+					d.ID, d.State, d.Claimed, d.Attempts, wantN[d.ID]+1, sendAt)
 			}
 		}
 		if c := h.delivery(retried.Deliveries[0].ID).Attempts[0]; c.Outcome != pregonero.OutcomeRetryable || c.HTTPStatus != 503 {
@@ -193,7 +200,7 @@ func testUpdateDelivery(t *testing.T, open OpenFunc) {
 		if len(got) != 1 {
 			h.t.Fatalf("claimed %d, want 1", len(got))
 		}
-		return got[0]
+		return h.start(base, got[0])[0]
 	}
 
 	t.Run("published leaves every index", func(t *testing.T) {
@@ -248,8 +255,8 @@ func testUpdateDelivery(t *testing.T, open OpenFunc) {
 			t.Errorf("claimed %v before its retry time", ids(got))
 		}
 		got := h.claim(retryAt, retryAt, 10)
-		if len(got) != 1 || got[0].State != pregonero.DeliverySending || len(got[0].Attempts) != 2 {
-			t.Fatalf("claim at retry time = %+v, want the delivery sending its second attempt", got)
+		if len(got) != 1 || got[0].State != pregonero.DeliveryQueued || !got[0].Claimed || len(got[0].Attempts) != 1 {
+			t.Fatalf("claim at retry time = %+v, want the delivery claimed for its second attempt", got)
 		}
 	})
 
@@ -291,8 +298,12 @@ func testUpdateDelivery(t *testing.T, open OpenFunc) {
 			d.Claimed = false
 			d.LastAttempt().Reconciled = "absent"
 		})
-		if got := h.claim(now, now, 10); len(got) != 1 || got[0].State != pregonero.DeliverySending || len(got[0].Attempts) != 2 {
-			t.Errorf("claim after reconcile = %+v, want sending its second attempt", got)
+		got = h.claim(now, now, 10)
+		if len(got) != 1 || got[0].State != pregonero.DeliveryQueued || len(got[0].Attempts) != 1 {
+			t.Fatalf("claim after reconcile = %+v, want it claimed for its second attempt", got)
+		}
+		if got := h.start(now, got[0])[0]; got.State != pregonero.DeliverySending || len(got.Attempts) != 2 {
+			t.Errorf("started after reconcile = %+v, want sending its second attempt", got)
 		}
 	})
 
@@ -486,8 +497,14 @@ func testRecover(t *testing.T, open OpenFunc) {
 		untouched := postWith(base, []string{"x-a", "x-a"}, pregonero.DeliveryPublished, pregonero.DeliveryQueued)
 		untouched.Deliveries[1].NextAttemptAt = base.Add(24 * time.Hour)
 		h.create(sending, doubt, untouched)
-		if got := h.claim(base, base, 10); len(got) != 3 {
+		got := h.claim(base, base, 10)
+		if len(got) != 3 {
 			t.Fatalf("claimed %d, want 3", len(got))
+		}
+		for _, d := range got {
+			if d.State == pregonero.DeliveryQueued {
+				h.start(base, d)
+			}
 		}
 		restart := base.Add(10 * time.Minute)
 		n, err := h.s.Recover(h.ctx, restart)
@@ -506,8 +523,8 @@ func testRecover(t *testing.T, open OpenFunc) {
 				t.Errorf("%s: attempts %+v; want the pending one unknown, finished at restart", d.ID, got.Attempts)
 			}
 		}
-		got := h.delivery(doubt.Deliveries[0].ID)
-		if got.State != pregonero.DeliveryInDoubt || got.Claimed || !got.NextAttemptAt.Equal(doubt.Deliveries[0].NextAttemptAt) || len(got.Attempts) != 1 {
+		got = []*pregonero.Delivery{h.delivery(doubt.Deliveries[0].ID)}
+		if got := got[0]; got.State != pregonero.DeliveryInDoubt || got.Claimed || !got.NextAttemptAt.Equal(doubt.Deliveries[0].NextAttemptAt) || len(got.Attempts) != 1 {
 			t.Errorf("in doubt after recover = %+v", got)
 		}
 		sameDelivery(t, h.delivery(untouched.Deliveries[0].ID), untouched.Deliveries[0])
@@ -532,11 +549,11 @@ func testRecover(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("claimed ahead of an instant still to come goes back to the queue", func(t *testing.T) {
+	t.Run("claimed but not started goes back to the queue", func(t *testing.T) {
 		h := newHarness(t, open)
 		ahead := NewPost(base.Add(time.Second), "x-a")
 		h.create(ahead)
-		if got := h.claim(base, base.Add(time.Second), 10); len(got) != 1 || got[0].State != pregonero.DeliverySending {
+		if got := h.claim(base, base.Add(time.Second), 10); len(got) != 1 || got[0].State != pregonero.DeliveryQueued {
 			t.Fatalf("claim ahead = %+v", got)
 		}
 		restart := base.Add(500 * time.Millisecond)
@@ -570,9 +587,11 @@ func testUpdateDeliveries(t *testing.T, open OpenFunc) {
 		h := newHarness(t, open)
 		p := NewPost(base, "x-a", "x-b", "x-c")
 		h.create(p)
-		if got := h.claim(base, base, 10); len(got) != 3 {
+		got := h.claim(base, base, 10)
+		if len(got) != 3 {
 			t.Fatalf("claimed %d, want 3", len(got))
 		}
+		h.start(base, got...)
 		boom := errors.New("boom")
 		ds, errs, err := h.s.UpdateDeliveries(h.ctx, []pregonero.DeliveryUpdate{
 			{ID: p.Deliveries[0].ID, Fn: func(d *pregonero.Delivery) error {

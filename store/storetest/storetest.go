@@ -158,6 +158,21 @@ func (h *harness) claim(now, until time.Time, limit int) []*pregonero.Delivery {
 	return ds
 }
 
+// start writes the pending attempt of claimed queued deliveries, as the
+// publisher does right before their send (Delivery.Start), at now.
+func (h *harness) start(now time.Time, ds ...*pregonero.Delivery) []*pregonero.Delivery {
+	h.t.Helper()
+	out := make([]*pregonero.Delivery, len(ds))
+	for i, d := range ds {
+		got, err := h.s.UpdateDelivery(h.ctx, d.ID, func(x *pregonero.Delivery) error { return x.Start(now) })
+		if err != nil {
+			h.t.Fatalf("start %s: %v", d.ID, err)
+		}
+		out[i] = got
+	}
+	return out
+}
+
 func (h *harness) nextDue() (time.Time, bool) {
 	h.t.Helper()
 	t, ok, err := h.s.NextDue(h.ctx)

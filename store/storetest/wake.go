@@ -55,12 +55,15 @@ func testOnDue(t *testing.T, open OpenFunc) {
 		h.claim(base, base, 10)
 		w := watch(h)
 		next := base.Add(time.Minute)
-		h.update(p.Deliveries[0].ID, func(d *pregonero.Delivery) {
-			d.FinishAttempt(base, base, pregonero.OutcomeRetryable, nil)
-			if err := d.Requeue(next, nil); err != nil {
-				t.Fatal(err)
+		if _, err := h.s.UpdateDelivery(h.ctx, p.Deliveries[0].ID, func(d *pregonero.Delivery) error {
+			if err := d.Start(base); err != nil {
+				return err
 			}
-		})
+			d.FinishAttempt(base, base, pregonero.OutcomeRetryable, nil)
+			return d.Requeue(next, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
 		if got := w.take(); len(got) != 1 || !got[0].Equal(next) {
 			t.Errorf("signals %v, want one at %v", got, next)
 		}
@@ -71,11 +74,14 @@ func testOnDue(t *testing.T, open OpenFunc) {
 		h.create(p)
 		w := watch(h)
 		h.claim(base, base, 10)
-		h.update(p.Deliveries[0].ID, func(d *pregonero.Delivery) {
-			if err := d.Publish(pregonero.Receipt{RemoteID: "1"}, base, base, ""); err != nil {
-				t.Fatal(err)
+		if _, err := h.s.UpdateDelivery(h.ctx, p.Deliveries[0].ID, func(d *pregonero.Delivery) error {
+			if err := d.Start(base); err != nil {
+				return err
 			}
-		})
+			return d.Publish(pregonero.Receipt{RemoteID: "1"}, base, base, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
 		q := NewPost(base, "x-b")
 		h.create(q)
 		w.take()
