@@ -91,7 +91,9 @@ func readKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
 	if len(b) != SecretKeySize {
-		return nil, fmt.Errorf("secret key %s has %d bytes, want %d; restore the original file (the stored credentials are sealed with it)",
+		// The file may be the credentials key or the media signing key:
+		// the message fits both.
+		return nil, fmt.Errorf("secret key %s has %d bytes, want %d; restore the original file: what was sealed or signed with it needs that same key",
 			path, len(b), SecretKeySize)
 	}
 	return b, nil

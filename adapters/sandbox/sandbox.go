@@ -13,6 +13,10 @@
 //     "created_at"}]}, filterable with ?network= and ?account=.
 //   - POST, GET and DELETE /_sandbox/faults: add, list and clear fault rules.
 //   - GET /_sandbox/health: {"status":"ok","networks":[...]}.
+//
+// The /_sandbox/ endpoints answer only requests from loopback (127.0.0.0/8
+// or ::1): whoever reaches them can read every post and make the fakes
+// fail. The fakes themselves answer anyone, since accounts point at them.
 package sandbox
 
 import (
@@ -22,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -91,9 +96,12 @@ func New(opts Options) *Sandbox {
 	}
 	base := s.log // the fakes name themselves
 	s.log = base.With(pregonero.LogComponent, "sandbox")
-	s.mux.Handle("/_sandbox/posts", s.ledger)
-	s.mux.Handle("/_sandbox/faults", s.faults)
-	s.mux.HandleFunc("/_sandbox/health", s.handleHealth)
+	s.mux.Handle("/_sandbox/posts", localOnly(s.ledger))
+	s.mux.Handle("/_sandbox/faults", localOnly(s.faults))
+	s.mux.Handle("/_sandbox/health", localOnly(http.HandlerFunc(s.handleHealth)))
+	s.mux.Handle("/_sandbox/", localOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No inspection endpoint "+r.URL.Path+"; there are /_sandbox/posts, /_sandbox/faults and /_sandbox/health.")
+	})))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, Facebook and Instagram under /graph/, YouTube under /youtube/, inspection under /_sandbox/.")
 	})
@@ -169,6 +177,28 @@ func (s *Sandbox) Handler() http.Handler {
 		s.log.Debug("sandbox request", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path,
 			pregonero.LogStatus, rec.status, pregonero.LogDuration, time.Since(start))
 	})
+}
+
+// localOnly answers 403 to requests that do not come from loopback.
+func localOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fromLoopback(r.RemoteAddr) {
+			fakenet.WriteError(w, http.StatusForbidden, "forbidden", "The sandbox's /_sandbox/ endpoints answer only requests from this machine (loopback).")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// fromLoopback reports whether a request's RemoteAddr ("host:port") is in
+// 127.0.0.0/8 or is ::1; an address that does not parse is not.
+func fromLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.WithZone("").Unmap().IsLoopback()
 }
 
 func (s *Sandbox) handleHealth(w http.ResponseWriter, r *http.Request) {

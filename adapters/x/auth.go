@@ -65,6 +65,9 @@ type authorizer interface {
 	canRefresh() bool
 	// refresh renews the token after X refused the given one.
 	refresh(ctx context.Context, refused string) error
+	// scrub returns the scrubber that knows the account's credentials,
+	// for whatever X answers.
+	scrub() *scrubber
 }
 
 // authorizer picks OAuth 1.0a or OAuth 2.0 from the account's credentials.
@@ -73,6 +76,8 @@ func (a *Adapter) authorizer(ctx context.Context, acct *pregonero.Account) (auth
 	if err != nil {
 		return nil, err
 	}
+	sc := &scrubber{}
+	sc.addCreds(creds)
 	if creds[CredConsumerKey] != "" {
 		if missing := missingKeys(creds, CredConsumerKey, CredConsumerSecret, CredAccessToken, CredAccessTokenSecret); len(missing) > 0 {
 			return nil, noCredentials(acct, fmt.Sprintf("OAuth 1.0a credentials lack %s", strings.Join(missing, ", ")))
@@ -81,10 +86,11 @@ func (a *Adapter) authorizer(ctx context.Context, acct *pregonero.Account) (auth
 			a:   a,
 			cfg: oauth1.NewConfig(creds[CredConsumerKey], creds[CredConsumerSecret]),
 			tok: oauth1.NewToken(creds[CredAccessToken], creds[CredAccessTokenSecret]),
+			s:   sc,
 		}, nil
 	}
 	if creds[CredAccessToken] != "" || creds[CredRefreshToken] != "" {
-		return &oauth2Auth{a: a, acct: acct}, nil
+		return &oauth2Auth{a: a, acct: acct, s: sc}, nil
 	}
 	return nil, noCredentials(acct, "no OAuth 1.0a (consumer_key, consumer_secret, access_token, access_token_secret) or OAuth 2.0 (client_id, client_secret, access_token, refresh_token) credentials are configured")
 }
@@ -154,26 +160,32 @@ type oauth1Auth struct {
 	a   *Adapter
 	cfg *oauth1.Config
 	tok *oauth1.Token
+	s   *scrubber
 }
 
 func (o *oauth1Auth) client(ctx context.Context) (*http.Client, string, error) {
 	base := o.a.http
-	signed := o.cfg.Client(context.WithValue(ctx, oauth1.HTTPClient, base), o.tok)
+	// The signature is made per request, under the signing transport: the
+	// scrubber learns it there.
+	under := &http.Client{Transport: &signatureCatcher{base: base.Transport, s: o.s}}
+	signed := o.cfg.Client(context.WithValue(ctx, oauth1.HTTPClient, under), o.tok)
 	return &http.Client{Transport: signed.Transport, Timeout: base.Timeout, CheckRedirect: base.CheckRedirect, Jar: base.Jar}, "", nil
 }
 
 func (o *oauth1Auth) canRefresh() bool                      { return false }
 func (o *oauth1Auth) refresh(context.Context, string) error { return nil }
+func (o *oauth1Auth) scrub() *scrubber                      { return o.s }
 
 // oauth2Auth sends an OAuth 2.0 user access token, renewed with the
 // rotating refresh token.
 type oauth2Auth struct {
 	a    *Adapter
 	acct *pregonero.Account
+	s    *scrubber
 }
 
 func (o *oauth2Auth) client(ctx context.Context) (*http.Client, string, error) {
-	tok, err := o.a.accessToken(ctx, o.acct, "")
+	tok, err := o.a.accessToken(ctx, o.acct, "", o.s)
 	if err != nil {
 		return nil, "", err
 	}
@@ -185,15 +197,18 @@ func (o *oauth2Auth) client(ctx context.Context) (*http.Client, string, error) {
 func (o *oauth2Auth) canRefresh() bool { return true }
 
 func (o *oauth2Auth) refresh(ctx context.Context, refused string) error {
-	_, err := o.a.accessToken(ctx, o.acct, refused)
+	_, err := o.a.accessToken(ctx, o.acct, refused, o.s)
 	return err
 }
+
+func (o *oauth2Auth) scrub() *scrubber { return o.s }
 
 // accessToken returns a usable OAuth 2.0 access token for the account,
 // renewing it when it is expired or is the one X just refused. Renewals of
 // one account are serialized: X refresh tokens are single-use, and a
-// second refresh with the same one would revoke the whole grant.
-func (a *Adapter) accessToken(ctx context.Context, acct *pregonero.Account, refused string) (string, error) {
+// second refresh with the same one would revoke the whole grant. sc
+// learns the tokens read and issued.
+func (a *Adapter) accessToken(ctx context.Context, acct *pregonero.Account, refused string, sc *scrubber) (string, error) {
 	st := a.state(acct.ID)
 	st.tokenMu.Lock()
 	defer st.tokenMu.Unlock()
@@ -212,6 +227,7 @@ func (a *Adapter) accessToken(ctx context.Context, acct *pregonero.Account, refu
 	if err != nil {
 		return "", err
 	}
+	sc.addCreds(creds)
 	access := creds[CredAccessToken]
 	if access != "" && access != refused {
 		expiry, _ := time.Parse(time.RFC3339, creds[CredExpiry])
@@ -219,12 +235,12 @@ func (a *Adapter) accessToken(ctx context.Context, acct *pregonero.Account, refu
 			return access, nil
 		}
 	}
-	return a.refreshToken(ctx, acct, creds)
+	return a.refreshToken(ctx, acct, creds, sc)
 }
 
 // refreshToken renews the access token and stores the new tokens before
 // returning them: once X has answered, the old refresh token is spent.
-func (a *Adapter) refreshToken(ctx context.Context, acct *pregonero.Account, creds map[string]string) (string, error) {
+func (a *Adapter) refreshToken(ctx context.Context, acct *pregonero.Account, creds map[string]string, sc *scrubber) (string, error) {
 	rt := creds[CredRefreshToken]
 	if rt == "" {
 		return "", &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "x_token_expired",
@@ -249,8 +265,10 @@ func (a *Adapter) refreshToken(ctx context.Context, acct *pregonero.Account, cre
 	hctx := context.WithValue(ctx, oauth2.HTTPClient, a.http)
 	tok, err := conf.TokenSource(hctx, &oauth2.Token{RefreshToken: rt}).Token()
 	if err != nil {
-		return "", a.refreshError(acct, err)
+		// The token endpoint's body is in the error's text.
+		return "", sc.error(a.refreshError(acct, err))
 	}
+	sc.add(tok.AccessToken, tok.RefreshToken)
 	if tok.AccessToken == "" {
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_refresh_failed",
 			Message: "X answered the token refresh without an access token; nothing was posted and it will be retried."}

@@ -71,6 +71,15 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// scrub knows the credentials the request was sent with; whatever of
+	// the body is kept goes through it.
+	scrub *scrubber
+}
+
+// excerpt returns the start of the body, credentials scrubbed, for
+// messages.
+func (r *response) excerpt(n int) string {
+	return truncate(r.scrub.text(string(r.body)), n)
 }
 
 // jsonCall returns a call whose body is v encoded as JSON.
@@ -83,12 +92,22 @@ func jsonCall(kind callKind, endpoint, method, path string, v any) (call, error)
 }
 
 // do sends c for the account, refreshing an OAuth 2.0 token once when X
-// answers 401, and returns the 2xx response or a classified error.
+// answers 401, and returns the 2xx response or a classified error. The
+// error's texts carry none of the account's credentials, whatever X
+// echoed.
 func (a *Adapter) do(ctx context.Context, acct *pregonero.Account, c call) (*response, error) {
 	au, err := a.authorizer(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
+	resp, err := a.exchange(ctx, acct, c, au)
+	if err != nil {
+		return nil, au.scrub().error(err)
+	}
+	return resp, nil
+}
+
+func (a *Adapter) exchange(ctx context.Context, acct *pregonero.Account, c call, au authorizer) (*response, error) {
 	for try := 0; ; try++ {
 		client, used, err := au.client(ctx)
 		if err != nil {
@@ -98,6 +117,7 @@ func (a *Adapter) do(ctx context.Context, acct *pregonero.Account, c call) (*res
 		if err != nil {
 			return nil, err
 		}
+		resp.scrub = au.scrub()
 		a.recordRateLimit(acct.ID, c.endpoint, resp.header)
 		// A 401 means X did not act on the request, so one retry with a
 		// fresh token is safe even for a create.
@@ -305,14 +325,15 @@ func (p problem) message() string {
 	return b.String()
 }
 
-// networkMessage returns X's words for a failed response.
+// networkMessage returns X's words for a failed response, credentials
+// scrubbed.
 func networkMessage(resp *response) string {
 	if p, ok := parseProblem(resp.body); ok {
 		if m := p.message(); m != "" {
-			return m
+			return resp.scrub.text(m)
 		}
 	}
-	s := strings.TrimSpace(string(resp.body))
+	s := resp.scrub.text(strings.TrimSpace(string(resp.body)))
 	if len(s) > 500 {
 		s = s[:500]
 	}

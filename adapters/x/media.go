@@ -280,11 +280,15 @@ func (a *Adapter) mediaCall(ctx context.Context, acct *pregonero.Account, c call
 	}
 	if err := json.Unmarshal(resp.body, &out); err != nil || (c.endpoint == endpointInit && out.Data.ID == "") {
 		if err == nil {
-			err = fmt.Errorf("no data.id in %q", truncate(string(resp.body), 200))
+			err = fmt.Errorf("no data.id in %q", resp.excerpt(200))
 		}
 		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_malformed_response",
 			Message: "X's answer to a media upload could not be read; nothing was posted and it will be retried.", HTTPStatus: resp.status,
 			Err: fmt.Errorf("%s %s: decode answer: %w", c.method, c.path, err)}
+	}
+	if pi := out.Data.ProcessingInfo; pi != nil && pi.Error != nil {
+		// X's words about a failed processing end up in messages.
+		pi.Error.Name, pi.Error.Message = resp.scrub.text(pi.Error.Name), resp.scrub.text(pi.Error.Message)
 	}
 	return &out.Data, nil
 }

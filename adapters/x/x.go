@@ -316,7 +316,7 @@ func (a *Adapter) create(ctx context.Context, acct *pregonero.Account, text stri
 	}
 	if err := json.Unmarshal(resp.body, &out); err != nil || out.Data.ID == "" {
 		if err == nil {
-			err = fmt.Errorf("no data.id in %q", truncate(string(resp.body), 200))
+			err = fmt.Errorf("no data.id in %q", resp.excerpt(200))
 		}
 		return "", &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "x_malformed_response",
 			Message:    "X accepted the post but its answer could not be read; whether it was published will be checked before any new attempt.",
@@ -403,7 +403,7 @@ func (a *Adapter) Me(ctx context.Context, acct *pregonero.Account) (id, username
 	}
 	if err := json.Unmarshal(resp.body, &out); err != nil || out.Data.ID == "" {
 		if err == nil {
-			err = fmt.Errorf("no data.id in %q", truncate(string(resp.body), 200))
+			err = fmt.Errorf("no data.id in %q", resp.excerpt(200))
 		}
 		return "", "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_malformed_response",
 			Message: "X's answer about the account's user could not be read; it will be retried.", HTTPStatus: resp.status,
@@ -434,7 +434,7 @@ func (a *Adapter) Delete(ctx context.Context, acct *pregonero.Account, remoteID 
 	if err := json.Unmarshal(resp.body, &out); err != nil || !out.Data.Deleted {
 		return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_not_deleted",
 			Message: fmt.Sprintf("X did not confirm the deletion of post %s.", remoteID), HTTPStatus: resp.status,
-			NetworkMessage: truncate(string(resp.body), 500)}
+			NetworkMessage: resp.excerpt(500)}
 	}
 	return nil
 }

@@ -89,13 +89,16 @@ type tokenSource struct {
 	ctx     context.Context
 	conf    *oauth2.Config
 	refresh string
+	// scrub learns the tokens issued; what Google answers goes through
+	// it.
+	scrub *scrubber
 
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	renewed bool
 }
 
-func (a *Adapter) newTokenSource(ctx context.Context, acct *pregonero.Account, creds map[string]string) *tokenSource {
+func (a *Adapter) newTokenSource(ctx context.Context, acct *pregonero.Account, creds map[string]string, sc *scrubber) *tokenSource {
 	s := &tokenSource{
 		a:    a,
 		acct: acct,
@@ -107,6 +110,7 @@ func (a *Adapter) newTokenSource(ctx context.Context, acct *pregonero.Account, c
 			Scopes:       Scopes,
 		},
 		refresh: creds[CredRefreshToken],
+		scrub:   sc,
 	}
 	if at := creds[CredAccessToken]; at != "" {
 		s.tok = &oauth2.Token{AccessToken: at, TokenType: "Bearer"}
@@ -144,8 +148,9 @@ func (s *tokenSource) invalidate() bool {
 func (s *tokenSource) renew() (*oauth2.Token, error) {
 	t, err := s.conf.TokenSource(s.ctx, &oauth2.Token{RefreshToken: s.refresh}).Token()
 	if err != nil {
-		return nil, s.a.refreshError(s.acct, err)
+		return nil, s.a.refreshError(s.acct, err, s.scrub)
 	}
+	s.scrub.add(t.AccessToken, t.RefreshToken)
 	if t.AccessToken == "" {
 		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_refresh_failed",
 			Message: "Google answered the token renewal without an access token; nothing was sent and it will be retried."}
@@ -185,13 +190,14 @@ func (s *tokenSource) renew() (*oauth2.Token, error) {
 const testingTrap = `If the Google Cloud OAuth consent screen is in "Testing", refresh tokens die after 7 days: publish the app ("In production") and authorize the channel again.`
 
 // refreshError classifies a failed token renewal. Nothing was sent to the
-// API.
-func (a *Adapter) refreshError(acct *pregonero.Account, err error) error {
+// API. The token endpoint's body, which the error's text shows, goes
+// through sc.
+func (a *Adapter) refreshError(acct *pregonero.Account, err error, sc *scrubber) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_network",
+		return sc.publishError(&pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_network",
 			Message: fmt.Sprintf("Could not reach Google to renew the access token of account %s; nothing was sent and it will be retried.", acct.ID),
-			Err:     fmt.Errorf("renew youtube token: %w", err)}
+			Err:     fmt.Errorf("renew youtube token: %w", err)})
 	}
 	status := 0
 	var header http.Header
@@ -203,7 +209,7 @@ func (a *Adapter) refreshError(acct *pregonero.Account, err error) error {
 		netMsg = re.ErrorCode
 	}
 	if netMsg == "" {
-		netMsg = truncate(strings.TrimSpace(string(re.Body)), 500)
+		netMsg = truncate(sc.text(strings.TrimSpace(string(re.Body))), 500)
 	}
 	pe := &pregonero.PublishError{NetworkMessage: netMsg, HTTPStatus: status, Err: fmt.Errorf("renew youtube token: %w", err)}
 	switch {
@@ -224,7 +230,7 @@ func (a *Adapter) refreshError(acct *pregonero.Account, err error) error {
 		pe.Class, pe.Code = pregonero.ClassRetryable, "youtube_refresh_failed"
 		pe.Message = fmt.Sprintf("Google could not renew the access token (status %d); nothing was sent and it will be retried.", status)
 	}
-	return pe
+	return sc.publishError(pe)
 }
 
 // session is one operation's authorized access to an account's channel.
@@ -233,6 +239,9 @@ type session struct {
 	acct    *pregonero.Account
 	project string
 	src     *tokenSource
+	// scrub knows the account's credentials: whatever Google answers goes
+	// through it.
+	scrub *scrubber
 	// svc is the client of calls other than uploads, made on first use.
 	svc *yt.Service
 }
@@ -244,7 +253,9 @@ func (a *Adapter) open(ctx context.Context, acct *pregonero.Account) (*session, 
 	if err != nil {
 		return nil, err
 	}
-	s := &session{a: a, acct: acct, project: a.project(acct, creds), src: a.newTokenSource(ctx, acct, creds)}
+	sc := &scrubber{}
+	sc.addCreds(creds)
+	s := &session{a: a, acct: acct, project: a.project(acct, creds), src: a.newTokenSource(ctx, acct, creds, sc), scrub: sc}
 	return s, nil
 }
 

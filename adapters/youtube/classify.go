@@ -39,7 +39,9 @@ func asAPIError(err error) (*apiErr, bool) {
 		}
 	}
 	if e.message == "" {
-		e.message = truncate(strings.TrimSpace(ge.Body), 500)
+		// Scrubbed before it is cut: a token cut in two would not be
+		// recognized. Callers scrub the account's own tokens.
+		e.message = truncate((*scrubber)(nil).text(strings.TrimSpace(ge.Body)), 500)
 	}
 	if e.message == "" {
 		e.message = http.StatusText(ge.Code)
@@ -82,8 +84,13 @@ var invalidCodes = map[string]string{
 // what says what the call did ("list the channel's uploads"); b is the
 // quota bucket it spends. A server error or a lost connection is
 // retryable here: callers whose call may have created something (an
-// upload) decide on unknown themselves.
+// upload) decide on unknown themselves. The error's texts carry none of
+// the account's credentials, whatever YouTube echoed.
 func (a *Adapter) classify(ctx context.Context, s *session, what string, err error, b bucket) *pregonero.PublishError {
+	return s.scrub.publishError(a.classifyAnswer(ctx, s, what, err, b))
+}
+
+func (a *Adapter) classifyAnswer(ctx context.Context, s *session, what string, err error, b bucket) *pregonero.PublishError {
 	var pe *pregonero.PublishError
 	if errors.As(err, &pe) {
 		// A token renewal failed inside the transport.
