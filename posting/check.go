@@ -2,12 +2,14 @@ package posting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"pregonero"
 )
@@ -102,6 +104,7 @@ func (s *Service) checkPost(ctx context.Context, req *Draft, now time.Time) (*ch
 
 	s.checkText(c, req)
 	s.checkLabels(c, req)
+	s.checkChars(c, req)
 	if err := s.checkMedia(ctx, c, req); err != nil {
 		return nil, err
 	}
@@ -178,6 +181,12 @@ func (s *Service) checkTime(c *checked, value, zone string, now time.Time) (time
 		return time.Time{}, false
 	}
 	t, err := ParseTime(value, loc)
+	var te *TimeError
+	if errors.As(err, &te) {
+		c.add(pregonero.FieldError{Field: "scheduled_at", Code: pregonero.FieldInvalid, Actual: value, Limit: te.Suggestions(),
+			Message: "scheduled_at " + te.Error() + "."})
+		return time.Time{}, false
+	}
 	if err != nil {
 		c.add(pregonero.FieldError{Field: "scheduled_at", Code: pregonero.FieldInvalid, Actual: value,
 			Message: fmt.Sprintf("scheduled_at %q is not a time; use RFC 3339 (2026-11-28T09:00:00-05:00) or a local time such as 2026-11-28T09:00 (%s).", value, loc)})
@@ -234,6 +243,8 @@ func (s *Service) checkText(c *checked, req *Draft) {
 	if req.Link != "" {
 		u, err := url.Parse(req.Link)
 		switch {
+		case badChar(req.Link, false) != nil:
+			// checkChars says which character.
 		case len(req.Link) > MaxLinkBytes:
 			c.add(pregonero.FieldError{Field: "link", Code: pregonero.FieldTooLong, Limit: MaxLinkBytes, Actual: len(req.Link),
 				Message: fmt.Sprintf("The link has %d bytes; the limit is %d.", len(req.Link), MaxLinkBytes)})
@@ -251,6 +262,120 @@ func (s *Service) checkLabels(c *checked, req *Draft) {
 				Message: fmt.Sprintf("%s has %d bytes; the limit is %d.", l.field, n, MaxLabelBytes)})
 		}
 	}
+}
+
+// checkChars refuses, in every field a network shows, what it would show
+// as garbage or act on: bytes that are not UTF-8, NUL and the other C0
+// controls, DEL and the C1 controls (an escape sequence reached X and
+// Facebook). Nothing is removed: the sender fixes the text and knows what
+// goes out. Texts span lines and may hold tabs; a line ends with \n or
+// with \r\n as browsers on Windows send it, and a lone \r is refused,
+// since networks disagree on what it does. Single-line fields take no
+// control character at all.
+func (s *Service) checkChars(c *checked, req *Draft) {
+	check := func(target, field, what, v string, multiline bool) {
+		if b := badChar(v, multiline); b != nil {
+			c.add(pregonero.FieldError{Target: target, Field: field, Code: pregonero.FieldInvalid, Actual: b.actual,
+				Message: what + " " + b.message(multiline)})
+		}
+	}
+	check("", "text", "The text", req.Text, true)
+	check("", "link", "The link", req.Link, false)
+	check("", "campaign", "The campaign", req.Campaign, false)
+	check("", "author", "The author", req.Author, false)
+	check("", "unit", "The unit", req.Unit, false)
+	for _, id := range slices.Sorted(maps.Keys(req.Overrides)) {
+		o := req.Overrides[id]
+		if o.Text != nil {
+			check(id, "overrides.text", "The override text for "+id, *o.Text, true)
+		}
+		check(id, "overrides.description", "The description for "+id, o.Description, true)
+		check(id, "overrides.title", "The title for "+id, o.Title, false)
+		for _, tag := range o.Tags {
+			if badChar(tag, false) != nil {
+				check(id, "overrides.tags", "A tag for "+id, tag, false)
+				break
+			}
+		}
+		check(id, "overrides.category", "The category for "+id, o.Category, false)
+		check(id, "overrides.language", "The language for "+id, o.Language, false)
+	}
+}
+
+// charProblem is the first character of a field that checkChars refuses.
+type charProblem struct {
+	at      int    // byte offset
+	actual  string // U+001B, or 0xFF for a byte that is not UTF-8
+	invalid bool   // not UTF-8
+	loneCR  bool
+	name    string // of a control character, when it has a well-known one
+}
+
+// controlName names the control characters people meet, for messages.
+func controlName(r rune) string {
+	switch r {
+	case 0x00:
+		return "NUL"
+	case 0x07:
+		return "bell"
+	case 0x08:
+		return "backspace"
+	case '\t':
+		return "tab"
+	case '\n':
+		return "line feed"
+	case 0x0B:
+		return "vertical tab"
+	case 0x0C:
+		return "form feed"
+	case '\r':
+		return "carriage return"
+	case 0x1B:
+		return "escape"
+	case 0x7F:
+		return "delete"
+	case 0x85:
+		return "next line"
+	case 0x9B:
+		return "control sequence introducer"
+	}
+	return ""
+}
+
+func (b *charProblem) message(multiline bool) string {
+	switch {
+	case b.invalid:
+		return fmt.Sprintf("is not valid UTF-8: byte %s at offset %d does not start a character.", b.actual, b.at)
+	case b.loneCR:
+		return fmt.Sprintf("has a carriage return (U+000D) at byte %d that does not end a line; end lines with \\n or \\r\\n.", b.at)
+	}
+	char := b.actual
+	if b.name != "" {
+		char += " (" + b.name + ")"
+	}
+	if multiline {
+		return fmt.Sprintf("has the control character %s at byte %d; besides printable characters a text may hold only line breaks and tabs.", char, b.at)
+	}
+	return fmt.Sprintf("has the control character %s at byte %d; it must be a single line of printable characters.", char, b.at)
+}
+
+// badChar returns the first character checkChars refuses in v, or nil.
+func badChar(v string, multiline bool) *charProblem {
+	for i := 0; i < len(v); {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return &charProblem{at: i, actual: fmt.Sprintf("0x%02X", v[i]), invalid: true}
+		case multiline && (r == '\n' || r == '\t'):
+		case multiline && r == '\r' && strings.HasPrefix(v[i+1:], "\n"):
+		case multiline && r == '\r':
+			return &charProblem{at: i, actual: "U+000D", loneCR: true}
+		case r < 0x20 || r == 0x7F || (r >= 0x80 && r <= 0x9F):
+			return &charProblem{at: i, actual: fmt.Sprintf("U+%04X", r), name: controlName(r)}
+		}
+		i += size
+	}
+	return nil
 }
 
 func (s *Service) checkMedia(ctx context.Context, c *checked, req *Draft) error {

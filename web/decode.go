@@ -1,14 +1,19 @@
 package web
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"pregonero"
 )
@@ -28,9 +33,17 @@ func decodeBody(w http.ResponseWriter, r *http.Request, max int64, v any, allowE
 }
 
 // decodeStrict decodes exactly one JSON value from r into v. An empty
-// body is accepted only when allowEmpty, leaving v as it is.
+// body is accepted only when allowEmpty, leaving v as it is. What the
+// decoder would change without a word is refused first (see checkInput).
 func decodeStrict(r io.Reader, v any, allowEmpty bool) error {
-	dec := json.NewDecoder(r)
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return decodeError(err)
+	}
+	if errs := checkInput(body, reflect.TypeOf(v)); len(errs) > 0 {
+		return pregonero.Invalid(errs)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if allowEmpty && err == io.EOF {
@@ -129,4 +142,281 @@ func jsonKind(t reflect.Type) string {
 		return jsonKind(t.Elem())
 	}
 	return "a " + t.String()
+}
+
+// inputCheck walks the tokens of a JSON document along the Go type it is
+// decoded into, collecting what encoding/json would accept but change
+// without a word: a string that is not UTF-8 or holds half a surrogate
+// pair (both become U+FFFD), a key given twice in one object (the last
+// wins) and a key that is not exactly a field's name (matched ignoring
+// case). The decoder itself still refuses unknown fields and wrong types.
+type inputCheck struct {
+	dec  *json.Decoder
+	body []byte
+	errs []pregonero.FieldError
+}
+
+// checkInput returns the field errors of body for the type t it is to be
+// decoded into. A body that is not JSON has none here: the decoder says
+// what is wrong with it.
+func checkInput(body []byte, t reflect.Type) []pregonero.FieldError {
+	c := &inputCheck{dec: json.NewDecoder(bytes.NewReader(body)), body: body}
+	c.dec.UseNumber() // a number out of range is the decoder's to report
+	if err := c.value(t, "", ""); err != nil {
+		return nil
+	}
+	return c.errs
+}
+
+// shape returns the type whose JSON shape t takes: pointers followed, nil
+// for an interface or a type that decodes itself, whose keys are its own.
+func shape(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() == reflect.Interface ||
+		reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) ||
+		reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return nil
+	}
+	return t
+}
+
+// value checks one JSON value for a field of type t at path (the API's
+// name: "overrides.text"), within the map entry target (an account id).
+func (c *inputCheck) value(t reflect.Type, path, target string) error {
+	start := c.dec.InputOffset()
+	tok, err := c.dec.Token()
+	if err != nil {
+		return err
+	}
+	t = shape(t)
+	switch tok {
+	case json.Delim('{'):
+		return c.object(t, path, target)
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for c.dec.More() {
+			if err := c.value(elem, path, target); err != nil {
+				return err
+			}
+		}
+		_, err := c.dec.Token()
+		return err
+	}
+	if _, ok := tok.(string); ok {
+		c.checkString(start, path, target, false)
+	}
+	return nil
+}
+
+func (c *inputCheck) object(t reflect.Type, path, target string) error {
+	var fields map[string]reflect.Type
+	var elem reflect.Type
+	isMap := false
+	if t != nil {
+		switch t.Kind() {
+		case reflect.Struct:
+			fields = jsonFields(t)
+		case reflect.Map:
+			isMap, elem = true, t.Elem()
+		}
+	}
+	seen := map[string]bool{}
+	for c.dec.More() {
+		start := c.dec.InputOffset()
+		tok, err := c.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		c.checkString(start, path, target, true)
+		var ft reflect.Type
+		childPath, childTarget := joinPath(path, key), target
+		switch {
+		case isMap:
+			// Keys are data (account ids): the entry is named by its key.
+			ft, childPath = elem, path
+			if childTarget == "" {
+				childTarget = key
+			}
+		case fields != nil:
+			if f, ok := fields[key]; ok {
+				ft = f
+			} else if name, ok := nearName(fields, key); ok {
+				ft = fields[name]
+				c.errs = append(c.errs, pregonero.FieldError{Target: target, Field: childPath, Code: pregonero.FieldUnknown,
+					Actual: key, Limit: name,
+					Message: fmt.Sprintf("Unknown field %q; did you mean %q? Field names must match exactly.", key, name)})
+			}
+			// Other keys are unknown: the decoder refuses them.
+		}
+		if seen[key] {
+			if isMap {
+				c.errs = append(c.errs, pregonero.FieldError{Target: childTarget, Field: describePath(path), Code: pregonero.FieldDuplicate,
+					Actual: key, Message: fmt.Sprintf("The key %q appears more than once in %s; send each entry once.", key, describePath(path))})
+			} else {
+				c.errs = append(c.errs, pregonero.FieldError{Target: target, Field: childPath, Code: pregonero.FieldDuplicate,
+					Actual: key, Message: fmt.Sprintf("The field %q appears more than once in the same object; send it once.", key)})
+			}
+		}
+		seen[key] = true
+		if err := c.value(ft, childPath, childTarget); err != nil {
+			return err
+		}
+	}
+	_, err := c.dec.Token()
+	return err
+}
+
+// checkString checks the raw text of the string token that ends at the
+// decoder's offset and starts after start (behind a separator and white
+// space): it must be UTF-8 and hold no half of a surrogate pair.
+func (c *inputCheck) checkString(start int64, path, target string, key bool) {
+	end := c.dec.InputOffset()
+	raw := c.body[start:end]
+	q := bytes.IndexByte(raw, '"')
+	if q < 0 || len(raw) < q+2 {
+		return
+	}
+	actual, surrogate, at := rawStringProblem(raw[q+1 : len(raw)-1])
+	if actual == "" {
+		return
+	}
+	offset := int(start) + q + 1 + at
+	what := describePath(path)
+	if path == "" {
+		what = "the body"
+	}
+	if key {
+		what = "A field name in " + what
+	}
+	if target != "" {
+		what += " for " + target
+	}
+	msg := fmt.Sprintf("%s is not valid UTF-8: the byte %s at offset %d of the body does not start a character.", what, actual, offset)
+	if surrogate {
+		msg = fmt.Sprintf("%s holds the escape %s at offset %d of the body, half of a UTF-16 surrogate pair, which is no character; escape a character outside the BMP as both halves.", what, actual, offset)
+	}
+	c.errs = append(c.errs, pregonero.FieldError{Target: target, Field: describePath(path), Code: pregonero.FieldInvalid,
+		Actual: actual, Message: msg})
+}
+
+// rawStringProblem returns what is wrong with the raw contents of a JSON
+// string (between the quotes) and where: a byte that is not UTF-8
+// ("0xFF") or an escape of half a surrogate pair (\ud800, surrogate
+// true). It returns "" when nothing is.
+func rawStringProblem(raw []byte) (actual string, surrogate bool, at int) {
+	for i := 0; i < len(raw); {
+		switch b := raw[i]; {
+		case b == '\\' && i+1 < len(raw) && raw[i+1] == 'u' && i+6 <= len(raw):
+			r1 := hex4(raw[i+2 : i+6])
+			switch {
+			case r1 >= 0xD800 && r1 < 0xDC00:
+				if i+12 <= len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
+					if r2 := hex4(raw[i+8 : i+12]); r2 >= 0xDC00 && r2 < 0xE000 {
+						i += 12
+						continue
+					}
+				}
+				return string(raw[i : i+6]), true, i
+			case r1 >= 0xDC00 && r1 < 0xE000:
+				return string(raw[i : i+6]), true, i
+			}
+			i += 6
+		case b == '\\':
+			i += 2
+		case b < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				return fmt.Sprintf("0x%02X", b), false, i
+			}
+			i += size
+		}
+	}
+	return "", false, 0
+}
+
+// hex4 reads four hex digits; anything else gives -1.
+func hex4(b []byte) rune {
+	n, err := strconv.ParseUint(string(b), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return rune(n)
+}
+
+// jsonFields returns the JSON names encoding/json decodes into a struct
+// type, with their types: the tag's name or the Go name, fields of
+// embedded structs promoted unless shadowed.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	var embedded []reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				embedded = append(embedded, ft)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	for _, et := range embedded {
+		for name, ft := range jsonFields(et) {
+			if _, ok := out[name]; !ok {
+				out[name] = ft
+			}
+		}
+	}
+	return out
+}
+
+// nearName returns the field name key differs from only in case, dashes
+// or underscores: encoding/json matches names ignoring case (with Unicode
+// folding: the Kelvin sign is a k), so such a key would be taken for the
+// field.
+func nearName(fields map[string]reflect.Type, key string) (string, bool) {
+	norm := strings.NewReplacer("_", "", "-", "").Replace
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if strings.EqualFold(norm(name), norm(key)) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// describePath names a path in a message; the empty path is the body.
+func describePath(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
 }

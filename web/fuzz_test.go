@@ -16,6 +16,11 @@ func FuzzDecodePost(f *testing.F) {
 		`{"text":"a","media":["m_1"],"overrides":{"x-gob":{"text":"b","tags":["t"]}}}`,
 		`{"text":1}`, `{"targets":"x"}`, `{"colour":"red"}`, `{}{}`, `{"text":"a"} x`, `[`, ``, `null`,
 		`{"overrides":{"a":{"txt":1}}}`, `{"text":"\ud800"}`, `{"media":[1e400]}`,
+		// What the decoder alone would change without a word.
+		`{"targets":["nonexist"],"targets":["x-gob"]}`, `{"overrides":{"a":{"text":"b"},"a":{}}}`,
+		`{"Text":"a","TARGETS":["x-gob"]}`, "{\"overrides\":{\"a\":{\"made_for_\u212aids\":true}}}",
+		"{\"text\":\"Vacunaci\xf3n\"}", "{\"te\xffxt\":1}", `{"text":"\udc00\ud800"}`, `{"text":"\ud83c\udf89"}`,
+		`{"text":"\\ud800"}`, `{"text":"a\u001b[31m\r\n"}`, `{"scheduled_at":"2027-03-14T02:30","timezone":"America/New_York"}`,
 	} {
 		f.Add([]byte(seed))
 	}

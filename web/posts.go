@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -115,7 +116,13 @@ func (s *Server) parseFilter(q url.Values) (pregonero.PostFilter, error) {
 			continue
 		}
 		t, err := posting.ParseTime(v, loc)
-		if err != nil {
+		if te := (*posting.TimeError)(nil); errors.As(err, &te) {
+			// A local time the clocks skip or pass twice: say which
+			// instants were meant.
+			errs = append(errs, pregonero.FieldError{Field: p.name, Code: pregonero.FieldInvalid, Actual: v, Limit: te.Suggestions(),
+				Message: fmt.Sprintf("%s: %s", p.name, te.Error())})
+			continue
+		} else if err != nil {
 			errs = append(errs, pregonero.FieldError{Field: p.name, Code: pregonero.FieldInvalid, Actual: v,
 				Message: fmt.Sprintf("%s %q is not a time; use RFC 3339 or a local time such as 2026-11-28T09:00.", p.name, v)})
 			continue

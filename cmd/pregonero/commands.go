@@ -295,7 +295,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		m, err := cl.UploadMedia(ctx, filepath.Base(path), f, alt)
 		f.Close()
 		if err != nil {
-			return apiError(c.io.err, err)
+			return apiError(termWriter{c.io.err}, err)
 		}
 		req.Media = append(req.Media, m.ID)
 	}
@@ -314,7 +314,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		m, err := cl.UploadMedia(ctx, filepath.Base(thumbnail), f, "")
 		f.Close()
 		if err != nil {
-			return apiError(c.io.err, err)
+			return apiError(termWriter{c.io.err}, err)
 		}
 		o.Thumbnail = m.ID
 	}
@@ -328,7 +328,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	}
 	p, err := cl.CreatePost(ctx, req, idem)
 	if err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, p)
@@ -359,7 +359,7 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	}
 	page, err := cl.Posts(ctx, q)
 	if err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, page)
@@ -367,7 +367,7 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tSCHEDULED\tTARGETS\tTEXT")
 	for _, p := range page.Posts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.Status, p.ScheduledAt.Format(time.RFC3339), strings.Join(p.Targets, ","), shorten(p.Text, 50))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.Status, p.ScheduledAt.Format(time.RFC3339), termLine(strings.Join(p.Targets, ",")), termLine(shorten(p.Text, 50)))
 	}
 	tw.Flush()
 	if page.Next != "" {
@@ -415,7 +415,7 @@ func (c *PostCommand) edit(ctx context.Context, args []string) error {
 	}
 	p, err := cl.PatchPost(ctx, id, patch)
 	if err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, p)
@@ -445,7 +445,7 @@ func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []stri
 		p, err = cl.CancelPost(ctx, id)
 	}
 	if err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if jsonOut || verb == "show" {
 		return printJSON(c.io.out, p)
@@ -493,7 +493,7 @@ func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) 
 		d, err = cl.RetryDelivery(ctx, id)
 	}
 	if err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if jsonOut {
 		return printJSON(c.io.out, d)
@@ -525,18 +525,18 @@ func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
 	}
 	as, err := cl.Accounts(ctx)
 	if err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, as)
 	}
 	if ps, err := cl.PauseState(ctx); err == nil && ps.Paused {
-		fmt.Fprintf(c.io.out, "PUBLISHING IS PAUSED since %s: %s\n\n", ps.Since.Format(time.RFC3339), ps.Reason)
+		fmt.Fprintf(c.io.out, "PUBLISHING IS PAUSED since %s: %s\n\n", ps.Since.Format(time.RFC3339), termLine(ps.Reason))
 	}
 	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNETWORK\tSTATUS\tNAME\tREASON")
 	for _, a := range as {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.ID, a.Network, a.Status, a.Name, a.StatusReason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(a.ID), a.Network, a.Status, termLine(a.Name), termLine(a.StatusReason))
 	}
 	return tw.Flush()
 }
@@ -566,7 +566,7 @@ func (c *PauseCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cl.Pause(ctx, account, reason); err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if account == "" {
 		account = "all accounts"
@@ -598,7 +598,7 @@ func (c *ResumeCommand) Run(ctx context.Context, args []string) error {
 	}
 	rep, err := cl.Resume(ctx, account)
 	if err != nil {
-		return apiError(c.io.err, err)
+		return apiError(termWriter{c.io.err}, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, rep)
