@@ -27,15 +27,27 @@ import (
 type Config struct {
 	Listen    string          `yaml:"listen"`
 	DataDir   string          `yaml:"data_dir"`
+	Store     StoreConfig     `yaml:"store"`
 	Timezone  string          `yaml:"timezone"`
 	PublicURL string          `yaml:"public_url"`
 	Log       LogConfig       `yaml:"log"`
+	HTTP      HTTPConfig      `yaml:"http"`
+	Metrics   MetricsConfig   `yaml:"metrics"`
 	Sandbox   SandboxConfig   `yaml:"sandbox"`
 	Publisher PublisherConfig `yaml:"publisher"`
 	Media     MediaConfig     `yaml:"media"`
 	Graph     GraphConfig     `yaml:"graph"`
 	YouTube   YouTubeConfig   `yaml:"youtube"`
 	Accounts  []AccountConfig `yaml:"accounts"`
+}
+
+// StoreConfig tunes the opening of the data file.
+type StoreConfig struct {
+	// CheckTimeout bounds the consistency check of the data file at
+	// start: 10s when zero, none when negative. A check cut short is
+	// logged and the server starts; `pregonero check` checks the file of
+	// a stopped server in full.
+	CheckTimeout Duration `yaml:"check_timeout"`
 }
 
 // YouTubeQuota is a project's own daily quota; zero keeps the default.
@@ -109,6 +121,37 @@ const (
 	MinMediaGCAfter = time.Hour
 )
 
+// HTTPConfig bounds what one client may hold of the server: a slow or
+// silent client is cut instead of keeping a connection, a goroutine and
+// its buffers.
+type HTTPConfig struct {
+	// ReadTimeout bounds the reading of a whole request, body included;
+	// media uploads get longer as long as they keep MinUploadRate.
+	ReadTimeout Duration `yaml:"read_timeout"`
+	// IdleTimeout closes a keep-alive connection that sends nothing.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// MinUploadRate is the slowest media upload, in bytes per second,
+	// averaged from the start of the upload after a first read_timeout.
+	MinUploadRate int64 `yaml:"min_upload_rate"`
+	// MaxConnections caps the connections served at once; more wait in
+	// the kernel's backlog for one to end.
+	MaxConnections int `yaml:"max_connections"`
+}
+
+// MetricsConfig says who may read /metrics: with neither key set nobody
+// may, the probes /healthz and /readyz stay public.
+type MetricsConfig struct {
+	// Token, when set, is the Bearer token /metrics asks for (a secret:
+	// use ${ENV}).
+	Token string `yaml:"token"`
+	// Listen, when set, is a separate address serving /metrics alone
+	// (still behind Token, if set); /metrics on listen then answers 404.
+	Listen string `yaml:"listen"`
+}
+
+// MinMetricsToken is the shortest metrics token, in bytes.
+const MinMetricsToken = 16
+
 // LogConfig selects the log format (text or json) and level.
 type LogConfig struct {
 	Format string `yaml:"format"`
@@ -135,6 +178,9 @@ type PublisherConfig struct {
 	ReconcileDelay Duration `yaml:"reconcile_delay"`
 	PastGrace      Duration `yaml:"past_grace"`
 	ClaimLead      Duration `yaml:"claim_lead"`
+	// IdempotencyTTL is how long an Idempotency-Key is remembered; a
+	// daily job deletes the expired ones.
+	IdempotencyTTL Duration `yaml:"idempotency_ttl"`
 }
 
 // AccountConfig is one connected account.
@@ -175,6 +221,12 @@ func Default() Config {
 		Timezone: pregonero.DefaultTimezone,
 		Log:      LogConfig{Format: "text", Level: "info"},
 		Sandbox:  SandboxConfig{Listen: "127.0.0.1:8090"},
+		HTTP: HTTPConfig{
+			ReadTimeout:    Duration(30 * time.Second),
+			IdleTimeout:    Duration(2 * time.Minute),
+			MinUploadRate:  64 << 10,
+			MaxConnections: 1024,
+		},
 		Publisher: PublisherConfig{
 			Workers:        128,
 			MaxAttempts:    8,
@@ -185,6 +237,7 @@ func Default() Config {
 			ReconcileDelay: Duration(5 * time.Second),
 			PastGrace:      Duration(2 * time.Minute),
 			ClaimLead:      Duration(time.Second),
+			IdempotencyTTL: Duration(24 * time.Hour),
 		},
 		YouTube: YouTubeConfig{
 			ChunkSize:          8 << 20,
@@ -309,6 +362,8 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Sandbox.Listen); err != nil && (c.Sandbox.Embedded || c.usesSandbox()) {
 		bad("sandbox.listen: %q is not host:port", c.Sandbox.Listen)
 	}
+	c.HTTP.validate(bad)
+	c.Metrics.validate(bad, c.Listen)
 	p := c.Publisher
 	if p.Workers < 1 || p.MaxAttempts < 1 {
 		bad("publisher: workers and max_attempts must be at least 1")
@@ -368,6 +423,33 @@ func (m *MediaConfig) validate(bad func(format string, args ...any)) {
 	}
 	if n := len(m.SigningKey); n > 0 && n < media.MinKeySize {
 		bad("media.signing_key: has %d bytes, want at least %d; leave it empty to use a key generated into <data_dir>/%s", n, media.MinKeySize, media.KeyFile)
+	}
+}
+
+func (h HTTPConfig) validate(bad func(format string, args ...any)) {
+	if h.ReadTimeout <= 0 || h.IdleTimeout <= 0 {
+		bad("http: read_timeout and idle_timeout must be positive")
+	}
+	if h.MinUploadRate < 1 {
+		bad("http.min_upload_rate: %d must be a positive number of bytes per second", h.MinUploadRate)
+	}
+	if h.MaxConnections < 1 {
+		bad("http.max_connections: %d must be at least 1", h.MaxConnections)
+	}
+}
+
+// validate reports problems of the metrics section; the token is a
+// secret and is never repeated in a message.
+func (m MetricsConfig) validate(bad func(format string, args ...any), listen string) {
+	if n := len(m.Token); n > 0 && n < MinMetricsToken {
+		bad("metrics.token: has %d bytes, want at least %d", n, MinMetricsToken)
+	}
+	if m.Listen != "" {
+		if _, port, err := net.SplitHostPort(m.Listen); err != nil {
+			bad("metrics.listen: %q is not host:port", m.Listen)
+		} else if m.Listen == listen && port != "0" { // port 0 picks a free port for each
+			bad("metrics.listen: %q is listen itself; give it its own address or leave it empty", m.Listen)
+		}
 	}
 }
 

@@ -187,3 +187,59 @@ media:
 		})
 	}
 }
+
+func TestHTTPAndMetricsDefaults(t *testing.T) {
+	c, err := config.Parse([]byte("listen: 127.0.0.1:8080\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.HTTP
+	if h.ReadTimeout.D() != 30*time.Second || h.IdleTimeout.D() != 2*time.Minute || h.MinUploadRate != 64<<10 || h.MaxConnections != 1024 {
+		t.Errorf("http = %+v, want read_timeout 30s, idle_timeout 2m, min_upload_rate 65536, max_connections 1024", h)
+	}
+	if c.Metrics.Token != "" || c.Metrics.Listen != "" {
+		t.Errorf("metrics = %+v, want neither token nor listen: /metrics closed by default", c.Metrics)
+	}
+}
+
+func TestHTTPAndMetricsSections(t *testing.T) {
+	token := "metrics-0123456789abcdef"
+	y := `
+http: {read_timeout: 5s, idle_timeout: 1m, min_upload_rate: 1024, max_connections: 64}
+metrics: {token: "${PREGONERO_METRICS_TOKEN}", listen: "127.0.0.1:9100"}
+`
+	c, err := config.Parse([]byte(y), env(map[string]string{"PREGONERO_METRICS_TOKEN": token}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := c.HTTP; h.ReadTimeout.D() != 5*time.Second || h.IdleTimeout.D() != time.Minute || h.MinUploadRate != 1024 || h.MaxConnections != 64 {
+		t.Errorf("http = %+v", h)
+	}
+	if c.Metrics.Token != token || c.Metrics.Listen != "127.0.0.1:9100" {
+		t.Errorf("metrics = listen %q and the token? %v", c.Metrics.Listen, c.Metrics.Token == token)
+	}
+
+	bad := []struct {
+		name, yaml, want string
+	}{
+		{"zero read timeout", "http: {read_timeout: 0s}", "http: read_timeout and idle_timeout must be positive"},
+		{"negative idle timeout", "http: {idle_timeout: -1s}", "http: read_timeout and idle_timeout must be positive"},
+		{"zero upload rate", "http: {min_upload_rate: 0}", "http.min_upload_rate"},
+		{"no connections", "http: {max_connections: 0}", "http.max_connections"},
+		{"short metrics token", "metrics: {token: short-metrics}", "metrics.token: has 13 bytes, want at least 16"},
+		{"metrics listen not host:port", "metrics: {listen: nine-thousand}", "metrics.listen"},
+		{"metrics listen on the main address", "listen: 127.0.0.1:8080\nmetrics: {listen: 127.0.0.1:8080}", "metrics.listen"},
+		{"unknown http key", "http: {write_timeout: 1s}", "write_timeout"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			_, err := config.Parse([]byte(tt.yaml+"\n"), env(nil))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "short-metrics") {
+				t.Errorf("the metrics token is repeated in the error: %v", err)
+			}
+		})
+	}
+}

@@ -46,10 +46,10 @@ type Scheduler struct {
 	// after three missed beats.
 	Heartbeat time.Duration
 
-	log     *slog.Logger // Logger, naming the component
-	wake    chan struct{}
-	beat    atomic.Int64 // unix nanos of the last loop iteration
-	armed   atomic.Int64 // unix nanos the timer is armed for; 0 when idle
+	log   *slog.Logger // Logger, naming the component
+	wake  chan struct{}
+	beat  atomic.Int64 // unix nanos of the last loop iteration
+	armed atomic.Int64 // unix nanos the timer is armed for; 0 when idle
 	// tickErr is the error of the last tick when it failed (a full disk
 	// refusing the claim, say): Ready fails while ticks fail.
 	tickErr atomic.Pointer[error]

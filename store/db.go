@@ -13,13 +13,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
-	"syscall"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -133,6 +135,8 @@ type config struct {
 	now         func() time.Time
 	logger      *slog.Logger
 	lockTimeout time.Duration
+	// checkTimeout bounds the check Open runs (see WithCheck); 0 runs none.
+	checkTimeout time.Duration
 
 	secretKey     []byte
 	secretKeyFile string
@@ -165,6 +169,12 @@ func WithLockTimeout(d time.Duration) Option {
 // needed, and brings its schema up to date. With a secret key, it then
 // seals the credentials records still stored plain (see
 // sealPlainCredentials).
+//
+// Only a missing file makes a new store. A file that is there but empty,
+// shorter than its pages reach, or otherwise not what bbolt wrote is
+// refused with an error wrapping ErrInvalidFile that says what is wrong
+// and how to restore a backup; with WithCheck, so is a file that fails the
+// consistency check. Nothing is written to a refused file.
 func Open(path string, opts ...Option) (*DB, error) {
 	cfg := config{now: time.Now, logger: slog.Default(), lockTimeout: defaultLockTimeout}
 	for _, o := range opts {
@@ -177,14 +187,27 @@ func open(path string, cfg config, migs []migration) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	b, err := bbolt.Open(path, 0o600, &bbolt.Options{
+	log := cfg.logger.With(pregonero.LogComponent, "store")
+	exists, err := inspect(path, cfg.lockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	b, err := openBolt(path, &bbolt.Options{
 		Timeout: cfg.lockTimeout,
 		// Allocation from a hashmap freelist stays O(1) however many
 		// pages are free, where the array freelist scans.
 		FreelistType: bbolt.FreelistMapType,
 	})
 	if err != nil {
-		return nil, classifyOpenError(path, err)
+		return nil, err
+	}
+	if exists && cfg.checkTimeout > 0 {
+		// Before anything writes: a commit on a damaged file can fault
+		// where no recover reaches.
+		if err := checkAtOpen(path, b, cfg.checkTimeout, log); err != nil {
+			_ = b.Close()
+			return nil, err
+		}
 	}
 	secrets, err := newSealer(cfg)
 	if err != nil {
@@ -199,19 +222,105 @@ func open(path string, cfg config, migs []migration) (*DB, error) {
 		Now:     cfg.now,
 		path:    path,
 		bolt:    b,
-		logger:  cfg.logger.With(pregonero.LogComponent, "store"),
+		logger:  log,
 		secrets: secrets,
 		ops:     make(chan *op, maxBatchOps),
 		done:    make(chan struct{}),
 	}
 	if secrets != nil {
-		if err := db.sealPlainCredentials(); err != nil {
+		if err := guard(db.sealPlainCredentials); err != nil {
 			_ = b.Close()
+			var pe *panicError
+			if errors.As(err, &pe) {
+				return nil, invalidFile(path, err)
+			}
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
 	go db.commitLoop()
 	return db, nil
+}
+
+// inspect looks at the data file before bbolt opens it for writing and
+// reports whether there is one. An empty file is refused: bbolt writes a
+// new file's first pages at once, so an empty one lost its content (a
+// failed copy or restore, a full disk), and taking it for a new store
+// would drop every queued post without a word and issue a new API token.
+// A file shorter than its pages reach is refused too, before bbolt loads
+// its free page list from the missing part (where it either panics or
+// faults, or worse, goes on to serve). The look is bbolt's own, read-only:
+// the file's meta page says how far its pages reach.
+func inspect(path string, lockTimeout time.Duration) (exists bool, err error) {
+	problem, err := inspectFile(path, lockTimeout)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return true, err
+	case problem != "":
+		return true, invalidFile(path, errors.New(problem))
+	}
+	return true, nil
+}
+
+// inspectFile returns what is wrong with the data file at path, or an
+// error when it cannot tell (fs.ErrNotExist when there is no file).
+func inspectFile(path string, lockTimeout time.Duration) (problem string, err error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("open store: %w", err)
+	}
+	if fi.Size() == 0 {
+		return "it is empty (0 bytes), and only a missing file makes a new store (on a new installation, remove the empty file)", nil
+	}
+	b, err := openBolt(path, &bbolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	var invalid *invalidError
+	if errors.As(err, &invalid) {
+		return invalid.problem, nil
+	} else if err != nil {
+		return "", err
+	}
+	var need int64
+	err = guard(func() error {
+		return b.View(func(tx *bbolt.Tx) error {
+			need = tx.Size()
+			return nil
+		})
+	})
+	if err != nil {
+		// bbolt may hold the file still; the process is about to
+		// report the damage and stop.
+		return err.Error(), nil
+	}
+	if err := b.Close(); err != nil {
+		return "", fmt.Errorf("open store: %w", err)
+	}
+	if need > fi.Size() {
+		return fmt.Sprintf("it is truncated: it has %d bytes and its pages reach %d", fi.Size(), need), nil
+	}
+	return "", nil
+}
+
+// openBolt opens the bbolt file, turning what bbolt says about a file it
+// cannot use into an error wrapping ErrInvalidFile. A panic (or a fault on
+// the mapped file) while bbolt reads a damaged one becomes such an error
+// too; bbolt then keeps the file open, as there is no handle to close it
+// with, until the process ends.
+func openBolt(path string, opts *bbolt.Options) (*bbolt.DB, error) {
+	var b *bbolt.DB
+	err := guard(func() error {
+		var err error
+		b, err = bbolt.Open(path, 0o600, opts)
+		return err
+	})
+	var pe *panicError
+	switch {
+	case errors.As(err, &pe):
+		return nil, invalidFile(path, err)
+	case err != nil:
+		return nil, classifyOpenError(path, err)
+	}
+	return b, nil
 }
 
 // openError carries a message written for a person and the sentinel and
@@ -225,6 +334,10 @@ func (e *openError) Error() string   { return e.msg }
 func (e *openError) Unwrap() []error { return e.errs }
 
 func classifyOpenError(path string, err error) error {
+	var (
+		pathErr *fs.PathError
+		errno   syscall.Errno
+	)
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return &openError{
@@ -234,15 +347,56 @@ func classifyOpenError(path string, err error) error {
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
 		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
 		return invalidFile(path, err)
+	case errors.As(err, &pathErr), errors.As(err, &errno):
+		return fmt.Errorf("open store: %w", err)
 	}
-	return fmt.Errorf("open store: %w", err)
+	// What else bbolt returns on an existing file is about its content
+	// ("file size too small").
+	return invalidFile(path, err)
 }
 
+// restoreHint ends every message about a file refused as damaged.
+const restoreHint = "restore from a backup: see README, Backup and restore"
+
+// invalidError is a data file refused as damaged or foreign: what is
+// wrong with it, for a person, and the cause beneath.
+type invalidError struct {
+	path, problem string
+	cause         error
+}
+
+func (e *invalidError) Error() string {
+	return fmt.Sprintf("open store: %s is not a valid Pregonero data file: %s; %s", e.path, e.problem, restoreHint)
+}
+
+func (e *invalidError) Unwrap() []error { return []error{ErrInvalidFile, e.cause} }
+
 func invalidFile(path string, err error) error {
-	return &openError{
-		msg:  fmt.Sprintf("open store: %s is not a valid Pregonero data file: %v", path, err),
-		errs: []error{ErrInvalidFile, err},
-	}
+	return &invalidError{path: path, problem: err.Error(), cause: err}
+}
+
+// panicError is a panic recovered by guard.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("bbolt panicked: %v", e.value) }
+
+// guard runs fn, which reads the file through bbolt, and turns a panic
+// into a *panicError. bbolt panics on some damaged pages (an unexpected
+// page type, an element pointing outside its page); and it reads the file
+// through a memory map, where a page pointing past the end of the file
+// faults, which SetPanicOnFault makes a panic of this goroutine instead
+// of the end of the process.
+func guard(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return fn()
 }
 
 // Path returns the data file's path.
@@ -264,14 +418,25 @@ func (db *DB) Close() error {
 	return db.closeErr
 }
 
-// view runs fn in a read transaction.
+// view runs fn in a read transaction. A panic there, bbolt's on a damaged
+// page or fn's own, fails the read with an error wrapping ErrInvalidFile
+// instead of ending the process: reads run in request handlers and jobs.
 func (db *DB) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := db.bolt.View(fn)
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+	err := guard(func() error { return db.bolt.View(fn) })
+	var pe *panicError
+	switch {
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return ErrClosed
+	case errors.As(err, &pe):
+		db.logger.Error("store read panicked; the data file may be damaged: stop the server and run pregonero check",
+			pregonero.LogFile, db.path, pregonero.LogPanic, fmt.Sprint(pe.value), pregonero.LogStack, string(pe.stack))
+		return &openError{
+			msg:  fmt.Sprintf("store read: %v (the data file may be damaged: stop the server and run pregonero check)", pe),
+			errs: []error{ErrInvalidFile, pe},
+		}
 	}
 	return err
 }
@@ -501,7 +666,9 @@ type storageError struct {
 	cause error
 }
 
-func (e *storageError) Error() string   { return "store commit: " + e.app.Message + " (" + e.cause.Error() + ")" }
+func (e *storageError) Error() string {
+	return "store commit: " + e.app.Message + " (" + e.cause.Error() + ")"
+}
 func (e *storageError) Unwrap() []error { return []error{e.app, e.cause} }
 
 // commitFailed classifies a failed commit, a full disk apart, and keeps it

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"go.etcd.io/bbolt"
@@ -179,10 +180,12 @@ func schemaVersion(tx *bbolt.Tx) (uint64, error) {
 // transaction, so a file is never left between versions. An up-to-date
 // file costs only a read transaction.
 func migrate(path string, b *bbolt.DB, migs []migration) (err error) {
+	// A damaged file can make bbolt panic, or fault on the mapped file,
+	// while walking pages (see guard).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
-		// A damaged file can make bbolt panic while walking pages.
 		if r := recover(); r != nil {
-			err = invalidFile(path, fmt.Errorf("%v", r))
+			err = invalidFile(path, &panicError{value: r, stack: debug.Stack()})
 		}
 	}()
 	var version uint64

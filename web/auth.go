@@ -29,7 +29,8 @@ const TokenFile = "admin.token"
 const tokenPrefix = "prg_"
 
 // requireToken lets a request through only with the API token as a
-// Bearer credential.
+// Bearer credential. A refusal reads nothing of the body: closeUnread
+// then ends the connection instead of letting net/http wait for the rest.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.authenticate(r); err != nil {
@@ -85,24 +86,83 @@ func EnsureToken(ctx context.Context, s pregonero.Store, dataDir string, logger 
 		return false, fmt.Errorf("ensure token: %w", err)
 	}
 
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return false, fmt.Errorf("ensure token: %w", err)
-	}
-	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	path := filepath.Join(dataDir, TokenFile)
-	// The file comes first: a crash before the hash is stored leaves a
-	// token nobody can use, replaced at the next start; the other order
-	// could store a hash whose token was never written down.
-	if err := writeFileAtomic(path, []byte(token+"\n"), 0o600); err != nil {
-		return false, fmt.Errorf("ensure token: %w", err)
-	}
-	sum := sha256.Sum256([]byte(token))
-	if err := s.PutSetting(ctx, TokenHashSetting, []byte(hex.EncodeToString(sum[:]))); err != nil {
+	if err := writeToken(ctx, s, path); err != nil {
 		return false, fmt.Errorf("ensure token: %w", err)
 	}
 	logger.Info("API token created; read it from the file", logFile, path)
 	return true, nil
+}
+
+// RotateToken replaces the API token with a new random one, written to
+// <dataDir>/admin.token (mode 0600) before its hash is stored; from then
+// on the previous token is refused. It returns the file's path. This is
+// the way back in when the token file is lost: `pregonero token rotate`
+// runs it on the data file of a stopped server (a running one rotates
+// through POST /api/v1/token/rotate). A crash between the two writes
+// leaves the previous token valid and the file holding one that is not
+// yet; rotating again settles it.
+func RotateToken(ctx context.Context, s pregonero.Store, dataDir string, logger *slog.Logger) (path string, err error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	path = filepath.Join(dataDir, TokenFile)
+	if err := writeToken(ctx, s, path); err != nil {
+		return "", fmt.Errorf("rotate token: %w", err)
+	}
+	logger.With(pregonero.LogComponent, "web").Info("API token rotated; read it from the file", logFile, path)
+	return path, nil
+}
+
+// writeToken generates a token, writes it to the file at path and stores
+// its hash. The file comes first: a crash before the hash is stored
+// leaves a token nobody can use, replaced by the next attempt; the other
+// order could store a hash whose token was never written down.
+func writeToken(ctx context.Context, s pregonero.Store, path string) error {
+	token, sum, err := newToken()
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, []byte(token+"\n"), 0o600); err != nil {
+		return err
+	}
+	return s.PutSetting(ctx, TokenHashSetting, sum)
+}
+
+// newToken returns a random API token and the hex SHA-256 that
+// TokenHashSetting holds for it.
+func newToken() (token string, sum []byte, err error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", nil, err
+	}
+	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	h := sha256.Sum256([]byte(token))
+	return token, []byte(hex.EncodeToString(h[:])), nil
+}
+
+// TokenRotation is the answer of POST /api/v1/token/rotate.
+type TokenRotation struct {
+	// Token is the new API token, shown this once.
+	Token string `json:"token"`
+}
+
+// handleRotateToken replaces the API token with a new one and answers it,
+// this once; the token that authorized the request is refused from then
+// on. The server writes no token file (it is not told where the data
+// directory is): the caller keeps the answer, and a token file written
+// earlier holds the previous token.
+func (s *Server) handleRotateToken(w http.ResponseWriter, r *http.Request) error {
+	token, sum, err := newToken()
+	if err != nil {
+		return fmt.Errorf("rotate token: %w", err)
+	}
+	if err := s.store.PutSetting(r.Context(), TokenHashSetting, sum); err != nil {
+		return fmt.Errorf("rotate token: %w", err)
+	}
+	s.logger.InfoContext(r.Context(), "API token rotated through the API; a token file written earlier holds the previous one")
+	writeJSON(w, http.StatusOK, TokenRotation{Token: token})
+	return nil
 }
 
 // writeFileAtomic writes data to path through a synced temp file and a

@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +33,15 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusServiceUnavailable, "not ready: store: "+err.Error())
 		return
 	}
+	if h, ok := s.store.(interface{ Health() error }); ok {
+		// The last commit failed (a full disk, say): reads still work,
+		// but nothing new can be stored.
+		if err := h.Health(); err != nil {
+			s.logger.WarnContext(ctx, "not ready: store cannot write", logErr, err)
+			writeText(w, http.StatusServiceUnavailable, "not ready: store cannot write: "+err.Error())
+			return
+		}
+	}
 	if err := s.control.Ready(); err != nil {
 		s.logger.WarnContext(ctx, "not ready: scheduler", logErr, err)
 		writeText(w, http.StatusServiceUnavailable, "not ready: scheduler: "+err.Error())
@@ -40,6 +52,43 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// handleMetrics serves /metrics on Handler, unless the metrics are kept
+// off it: then it answers as if there were no such page.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.hideMetrics {
+		http.NotFound(w, r)
+		return
+	}
+	s.metrics.ServeHTTP(w, r)
+}
+
+// MetricsHandler serves GET /metrics alone, behind the metrics token if
+// one is configured, for a listener of its own (metrics.listen).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
+	return s.wrap(mux)
+}
+
+// requireMetricsToken lets a scrape through only with the metrics token
+// as a Bearer credential, when one is configured. The token is compared
+// by its hash in constant time: neither its bytes nor its length leak
+// through timing.
+func (s *Server) requireMetricsToken(next http.Handler) http.Handler {
+	if s.metricsToken == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], s.metricsToken) != 1 {
+			s.writeError(w, r, pregonero.Errorf(pregonero.EUNAUTHORIZED, "Send the metrics token (metrics.token) as Authorization: Bearer <token>."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, _ *http.Request) {

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,17 @@ type Config struct {
 	// library's own limit.
 	MaxBodyBytes int64
 	Version      string
+	// Limits bound how long requests, their bodies and uploads may take
+	// (NewHTTPServer); zero fields take the defaults.
+	Limits Limits
+	// MetricsToken, when set, is the Bearer token /metrics asks for.
+	MetricsToken string
+	// HideMetrics takes /metrics off Handler, which then answers 404:
+	// the metrics are served on a listener of their own with
+	// MetricsHandler, or not at all. Without it and without MetricsToken
+	// anyone may read /metrics, as on a test server; `pregonero serve`
+	// never runs so (config.MetricsConfig).
+	HideMetrics bool
 }
 
 // Server is the HTTP face of Pregonero.
@@ -62,6 +74,12 @@ type Server struct {
 	registry *prometheus.Registry
 	maxBody  int64
 	version  string
+	limits   Limits
+
+	// metricsToken is the SHA-256 of the metrics token, nil without one.
+	metricsToken []byte
+	hideMetrics  bool
+	metrics      http.Handler
 
 	mux     *http.ServeMux
 	routes  []string
@@ -91,7 +109,14 @@ func New(cfg Config) (*Server, error) {
 		registry: cfg.Registry,
 		maxBody:  cfg.MaxBodyBytes,
 		version:  cfg.Version,
+		limits:   cfg.Limits.withDefaults(),
 		mux:      http.NewServeMux(),
+
+		hideMetrics: cfg.HideMetrics,
+	}
+	if cfg.MetricsToken != "" {
+		sum := sha256.Sum256([]byte(cfg.MetricsToken))
+		s.metricsToken = sum[:]
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation(pregonero.DefaultTimezone)
@@ -121,13 +146,20 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new web server: %w", err)
 	}
 	s.openapi = doc
+	s.metrics = s.requireMetricsToken(s.metricsHandler())
 	s.registerRoutes()
-	s.handler = s.recoverPanics(s.logRequests(http.HandlerFunc(s.serveMux)))
+	s.handler = s.wrap(http.HandlerFunc(s.serveMux))
 	return s, nil
 }
 
+// wrap adds what every handler of the server has: the body guard, panic
+// recovery and the request log.
+func (s *Server) wrap(h http.Handler) http.Handler {
+	return s.closeUnread(s.recoverPanics(s.logRequests(h)))
+}
+
 // Handler returns the root handler: every route with logging and panic
-// recovery.
+// recovery, and without draining refused bodies.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Routes returns the registered ServeMux patterns, e.g. "GET /api/v1/posts/{id}".
@@ -146,13 +178,14 @@ func (s *Server) registerRoutes() {
 	s.api("GET /api/v1/pause", s.handleGetPause)
 	s.api("POST /api/v1/pause", s.handlePause)
 	s.api("POST /api/v1/resume", s.handleResume)
-	s.api("POST /api/v1/media", s.handleUploadMedia)
+	s.api("POST /api/v1/media", s.paceUpload(s.handleUploadMedia))
 	s.api("GET /api/v1/media/{id}", s.handleGetMedia)
 	s.api("GET /api/v1/backup", s.handleBackup)
+	s.api("POST /api/v1/token/rotate", s.handleRotateToken)
 
 	s.public("GET /healthz", s.handleHealthz)
 	s.public("GET /readyz", s.handleReadyz)
-	s.public("GET /metrics", s.metricsHandler().ServeHTTP)
+	s.public("GET /metrics", s.handleMetrics)
 	s.public("GET /api/openapi.json", s.handleOpenAPI)
 	// Media bytes behind signed URLs, for networks that fetch media
 	// themselves: the signature is the credential, no token.
@@ -175,8 +208,8 @@ func (s *Server) api(pattern string, fn apiFunc) {
 	})))
 }
 
-// public registers a route open to anyone: probes, metrics, the API
-// description.
+// public registers a route open to anyone: probes, the API description,
+// signed media; /metrics checks its own token.
 func (s *Server) public(pattern string, h http.HandlerFunc) {
 	s.routes = append(s.routes, pattern)
 	s.mux.HandleFunc(pattern, h)

@@ -63,6 +63,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd = &ResumeCommand{io: io}
 	case "backup":
 		cmd = &BackupCommand{io: io}
+	case "check":
+		cmd = &CheckCommand{io: io}
+	case "token":
+		cmd = &TokenCommand{io: io}
 	case "version":
 		fmt.Fprintln(stdout, "pregonero", Version())
 		return 0
@@ -130,6 +134,8 @@ Commands:
 	pause      stop publishing, globally or for one account
 	resume     resume publishing and review what is overdue
 	backup     write a consistent snapshot of the data file
+	check      check the data file for damage (server stopped)
+	token      rotate the API token (server stopped)
 	version    print the version
 
 Use "pregonero <command> -h" for the arguments of a command.

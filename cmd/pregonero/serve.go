@@ -26,6 +26,7 @@ import (
 	"pregonero/adapters/youtube"
 	"pregonero/clock"
 	"pregonero/config"
+	"pregonero/logging"
 	"pregonero/media"
 	"pregonero/posting"
 	"pregonero/publisher"
@@ -82,14 +83,21 @@ type Main struct {
 	Instagram *instagram.Adapter
 	YouTube   *youtube.Adapter
 
-	// Addr and SandboxAddr are the bound addresses once Run returns.
+	// Addr, SandboxAddr and MetricsAddr (with metrics.listen) are the
+	// bound addresses once Run returns.
 	Addr        string
 	SandboxAddr string
+	MetricsAddr string
 
 	listen, dataDir string
+	skipCheck       bool
 	httpServer      *http.Server
+	metricsServer   *http.Server
 	cancel          context.CancelFunc
 	done            []chan struct{}
+	// listeners are closed by Close: a start that fails before serving
+	// them leaves no port bound.
+	listeners []net.Listener
 }
 
 // NewMain returns a Main with defaults.
@@ -102,8 +110,9 @@ func (m *Main) flags() *flag.FlagSet {
 	fs.StringVar(&m.ConfigPath, "config", m.ConfigPath, "configuration file")
 	fs.StringVar(&m.listen, "listen", "", "address to serve on (overrides listen)")
 	fs.StringVar(&m.dataDir, "data", "", "data directory (overrides data_dir)")
+	fs.BoolVar(&m.skipCheck, "skip-check", false, "skip the consistency check of the data file at start (very large files: run pregonero check while stopped instead)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero serve [-config FILE] [-listen ADDR] [-data DIR]")
+		fmt.Fprintln(fs.Output(), "Usage: pregonero serve [-config FILE] [-listen ADDR] [-data DIR] [-skip-check]")
 		fmt.Fprintln(fs.Output(), "\nRuns the API, the scheduler and the publisher; with sandbox.embedded the fake networks too.")
 		fs.PrintDefaults()
 	}
@@ -131,13 +140,18 @@ func (m *Main) ParseFlags(args []string) error {
 	if m.dataDir != "" {
 		c.DataDir = m.dataDir
 	}
+	if m.skipCheck {
+		c.Store.CheckTimeout = -1
+	}
 	m.Config = c
 	return c.Validate()
 }
 
-// Run opens the store, recovers what a previous process left claimed,
-// starts the sandbox (if embedded), the publisher, the scheduler and the
-// HTTP server, and returns once everything serves.
+// Run binds every address, opens the store, recovers what a previous
+// process left claimed, wires everything, and only then starts serving,
+// the publisher and, last, the scheduler: a start that fails (a port
+// taken, a bad file) fails before anything is sent. It returns once
+// everything serves.
 func (m *Main) Run(ctx context.Context) (err error) {
 	c := &m.Config
 	if m.Logger == nil {
@@ -154,11 +168,32 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	ln, err := m.bind("listen", c.Listen)
+	if err != nil {
+		return err
+	}
+	m.Addr = ln.Addr().String()
+	var metricsLn net.Listener
+	if c.Metrics.Listen != "" {
+		if metricsLn, err = m.bind("metrics listen", c.Metrics.Listen); err != nil {
+			return err
+		}
+		m.MetricsAddr = metricsLn.Addr().String()
+	}
+	var sandboxLn net.Listener
+	if c.Sandbox.Embedded {
+		if sandboxLn, err = m.bind("sandbox", c.Sandbox.Listen); err != nil {
+			return err
+		}
+		m.SandboxAddr = sandboxLn.Addr().String()
+		c.Sandbox.Listen = m.SandboxAddr
+	}
 	dbPath := filepath.Join(c.DataDir, "pregonero.db")
 	// Rotated tokens are sealed with a key kept beside the data file, not
 	// in it: a backup of the data file alone does not reveal them.
 	keyPath := filepath.Join(c.DataDir, store.SecretKeyFile)
-	if m.Store, err = store.Open(dbPath, store.WithSecretKeyFile(keyPath), store.WithLogger(log)); err != nil {
+	if m.Store, err = store.Open(dbPath, store.WithSecretKeyFile(keyPath), store.WithLogger(log),
+		store.WithCheck(c.Store.CheckTimeout.D())); err != nil {
 		return err
 	}
 	if n, err := m.Store.Recover(ctx, m.Clock.Now()); err != nil {
@@ -168,14 +203,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	if c.Sandbox.Embedded {
-		ln, err := net.Listen("tcp", c.Sandbox.Listen)
-		if err != nil {
-			return fmt.Errorf("sandbox: %w", err)
-		}
-		m.SandboxAddr = ln.Addr().String()
-		c.Sandbox.Listen = m.SandboxAddr
+		// The fake networks only answer: serving them early sends nothing.
 		m.Sandbox = sandbox.New(sandbox.Options{Logger: log})
-		m.serve(ctx, "sandbox", func(ctx context.Context) error { return m.Sandbox.Serve(ctx, ln) })
+		m.serve(ctx, "sandbox", func(ctx context.Context) error { return m.Sandbox.Serve(ctx, sandboxLn) })
 		log.Info("sandbox networks serving", pregonero.LogURL, "http://"+m.SandboxAddr)
 	}
 
@@ -217,9 +247,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	secret, err := store.LoadOrCreateKey(filepath.Join(c.DataDir, store.SecretKeyFile))
+	if err != nil {
+		return err
+	}
 	m.Posts, err = posting.New(posting.Config{
 		Store: m.Store, Adapters: adapters, Sender: m.Publisher, Media: m.Media, Location: c.Location(),
 		Logger: log, Now: m.Clock.Now, PastGrace: pc.PastGrace.D(), ResumeGrace: pc.ResumeGrace.D(),
+		FingerprintKey: posting.FingerprintKey(secret), IdempotencyTTL: pc.IdempotencyTTL.D(),
 	})
 	if err != nil {
 		return err
@@ -235,19 +270,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := m.Publisher.Start(ctx); err != nil {
-		return err
-	}
-	// Deliveries held while the account needed re-authorization come
-	// back, those overdue beyond the grace held for a person.
-	for _, id := range reauthorized {
-		if _, err := m.Posts.Reauthorized(ctx, id); err != nil {
-			return fmt.Errorf("release %s: %w", id, err)
-		}
-	}
 	if err := m.Scheduler.AddJob("30 * * * * *", func() {
 		if _, err := m.Publisher.Sweep(ctx); err != nil {
 			log.Error("sweep of claimed deliveries", pregonero.LogErr, err)
+		}
+	}); err != nil {
+		return err
+	}
+	// Idempotency keys past their time are deleted once a day.
+	if err := m.Scheduler.AddJob("0 15 3 * * *", func() {
+		if n, err := m.Posts.PurgeIdempotency(ctx); err != nil {
+			log.Error("purge of expired idempotency keys", pregonero.LogErr, err)
+		} else if n > 0 {
+			log.Info("expired idempotency keys deleted", pregonero.LogCount, n)
 		}
 	}); err != nil {
 		return err
@@ -261,37 +296,72 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}); err != nil {
 		return err
 	}
-	if err := m.scheduleMediaGC(ctx); err != nil {
-		return err
-	}
-	m.serve(ctx, "scheduler", m.Scheduler.Run)
 
+	hc := c.HTTP
 	srv, err := web.New(web.Config{
 		Store: m.Store, Posts: m.Posts, Control: m.Scheduler, Media: m.Media,
 		Location: c.Location(), Logger: log, Registry: m.Registry,
 		Version: Version(),
+		Limits: web.Limits{ReadTimeout: hc.ReadTimeout.D(), IdleTimeout: hc.IdleTimeout.D(),
+			MinUploadRate: hc.MinUploadRate},
+		// /metrics is on the main listener only behind its token; with
+		// metrics.listen it has an address of its own, with neither it
+		// is nowhere.
+		MetricsToken: c.Metrics.Token,
+		HideMetrics:  c.Metrics.Token == "" || c.Metrics.Listen != "",
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	m.httpServer = srv.NewHTTPServer(srv.Handler())
+	if metricsLn != nil {
+		m.metricsServer = srv.NewHTTPServer(srv.MetricsHandler())
 	}
-	m.Addr = ln.Addr().String()
-	// No overall read or write deadline: media uploads and backups may
-	// stream for long; slow headers and idle connections are cut.
-	m.httpServer = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	m.serve(ctx, "http", func(ctx context.Context) error {
-		err := m.httpServer.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
+
+	// Everything is open and wired; from here on things start, the
+	// scheduler last: nothing is sent before it runs.
+	if err := m.Publisher.Start(ctx); err != nil {
+		return err
+	}
+	// Deliveries held while the account needed re-authorization come
+	// back, those overdue beyond the grace held for a person.
+	for _, id := range reauthorized {
+		if _, err := m.Posts.Reauthorized(ctx, id); err != nil {
+			return fmt.Errorf("release %s: %w", id, err)
 		}
+	}
+	m.serveHTTP(ctx, "http", m.httpServer, web.LimitListener(ln, hc.MaxConnections))
+	if m.metricsServer != nil {
+		m.serveHTTP(ctx, "metrics", m.metricsServer, web.LimitListener(metricsLn, hc.MaxConnections))
+		log.Info("metrics serving", pregonero.LogURL, "http://"+m.MetricsAddr+"/metrics")
+	}
+	if err := m.scheduleMediaGC(ctx); err != nil {
 		return err
-	})
+	}
+	m.serve(ctx, "scheduler", m.Scheduler.Run)
 	log.Info("pregonero serving", pregonero.LogURL, "http://"+m.Addr, pregonero.LogDataDir, c.DataDir,
 		pregonero.LogVersion, Version(), pregonero.LogZone, c.Timezone)
 	return nil
+}
+
+// bind listens on addr and keeps the listener for Close.
+func (m *Main) bind(what, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	m.listeners = append(m.listeners, ln)
+	return ln, nil
+}
+
+// serveHTTP serves srv on ln in the background until Close.
+func (m *Main) serveHTTP(ctx context.Context, name string, srv *http.Server, ln net.Listener) {
+	m.serve(ctx, name, func(context.Context) error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
 }
 
 // serve runs fn in the background until Close.
@@ -312,10 +382,12 @@ func (m *Main) serve(ctx context.Context, name string, fn func(context.Context) 
 // Close stops serving new requests, stops the scheduler, lets sends in
 // flight finish and records them, then closes the store.
 func (m *Main) Close() error {
-	if m.httpServer != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = m.httpServer.Shutdown(sctx)
-		cancel()
+	for _, srv := range []*http.Server{m.httpServer, m.metricsServer} {
+		if srv != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = srv.Shutdown(sctx)
+			cancel()
+		}
 	}
 	if m.cancel != nil {
 		m.cancel()
@@ -325,6 +397,10 @@ func (m *Main) Close() error {
 	}
 	for _, d := range m.done {
 		<-d
+	}
+	// Those served are closed already; these are for a failed start.
+	for _, ln := range m.listeners {
+		_ = ln.Close()
 	}
 	if m.Store != nil {
 		return m.Store.Close()
@@ -420,8 +496,14 @@ func newLogger(w interface{ Write([]byte) (int, error) }, lc config.LogConfig) *
 		level = slog.LevelError
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if lc.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// A failure that repeats (a full disk refusing every write) writes one
+	// line per kind every ten seconds, with the count of those left out.
+	return slog.New(logging.RateLimit(h, logRepeatInterval, nil))
 }
+
+// logRepeatInterval spaces the lines of a warning or error that repeats.
+const logRepeatInterval = 10 * time.Second

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"pregonero/config"
+	"pregonero/store"
+	"pregonero/web"
+)
+
+// TokenCommand replaces the API token on the data file of a stopped
+// server: the way back in when the token file is lost.
+type TokenCommand struct{ io *stdio }
+
+func (c *TokenCommand) flags(d *dataFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("pregonero token rotate", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	d.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero token rotate [-data DIR | -config FILE]")
+		fmt.Fprintln(fs.Output(), "\nWith the server stopped, writes a new API token to <data_dir>/"+web.TokenFile+" (mode 0600) and stores")
+		fmt.Fprintln(fs.Output(), "its hash in the data file; the previous token stops working. A running server rotates its token")
+		fmt.Fprintln(fs.Output(), "through the API instead: POST /api/v1/token/rotate with the current token.")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// Usage prints the subcommand and its flags.
+func (c *TokenCommand) Usage() { var d dataFlags; c.flags(&d).Usage() }
+
+// Run rotates the token.
+func (c *TokenCommand) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		c.Usage()
+		return errUsage
+	}
+	switch args[0] {
+	case "rotate":
+	case "-h", "--help", "help":
+		c.Usage()
+		return flag.ErrHelp
+	default:
+		fmt.Fprintf(c.io.err, "pregonero token: unknown subcommand %q\n\n", args[0])
+		c.Usage()
+		return errUsage
+	}
+	var d dataFlags
+	set := c.flags(&d)
+	if err := set.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if set.NArg() > 0 {
+		set.Usage()
+		return errUsage
+	}
+	dir, err := d.dir()
+	if err != nil {
+		fmt.Fprintln(c.io.err, "pregonero token:", err)
+		return errUsage
+	}
+	path := filepath.Join(dir, dataFileName)
+	// Open would make a new store: a token for an empty one helps nobody.
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(c.io.err, "pregonero token: there is no data file at %s; the server creates it, and the token, at its first start\n", path)
+		return exitError{1}
+	}
+	log := newLogger(c.io.err, config.LogConfig{Format: "text", Level: "warn"})
+	db, err := store.Open(path, store.WithCheck(0), store.WithLogger(log))
+	if errors.Is(err, store.ErrInUse) {
+		fmt.Fprintf(c.io.err, "pregonero token: %s is in use: the server is running.\n"+
+			"Rotate through it with the current token (POST /api/v1/token/rotate), or stop it and run this again.\n", path)
+		return exitError{1}
+	} else if err != nil {
+		return err
+	}
+	file, err := web.RotateToken(ctx, db, dir, log)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.io.out, "new API token written to %s; the previous token no longer works\n", file)
+	return nil
+}
