@@ -68,6 +68,8 @@ type Adapter struct {
 	pageIDs map[string]cachedPage
 	// usage is the last usage headers seen for each account.
 	usage map[string]seenUsage
+	// listings holds recent reads of pages' lists for reconciliation.
+	listings graph.Listings[item]
 }
 
 var (

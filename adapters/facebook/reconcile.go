@@ -242,6 +242,12 @@ func nextParams(next string, prev fb.Params) (fb.Params, error) {
 // Absence is reported only when every list was read through and nothing
 // can be this delivery; otherwise the error is of class unknown, and the
 // delivery stays in doubt.
+//
+// The lists of posts and of videos are shared between the reconciliations
+// of a page's deliveries (see lister): a read made for another delivery
+// serves when it covers this one's window and began late enough after
+// this one's last attempt. When such a read ran out of pages and leaves
+// the outcome unknown, the lists are read again for this delivery alone.
 func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
 	cn, err := a.connect(ctx, acct)
 	if err != nil {
@@ -251,12 +257,23 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	if err != nil {
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 	}
-	start := a.windowStart(since)
+	l := &lister{c: cn, start: a.windowStart(since), attempt: graph.LastAttempt(d)}
+	r, found, err := cn.reconcile(l, d, c, page)
+	if err != nil && l.partial && pregonero.AsPublishError(err).Class == pregonero.ClassUnknown {
+		l = &lister{c: cn, start: l.start, attempt: l.attempt, fresh: true}
+		r, found, err = cn.reconcile(l, d, c, page)
+	}
+	return r, found, err
+}
+
+// reconcile is Reconcile with the page's lists read through l.
+func (cn *conn) reconcile(l *lister, d *pregonero.Delivery, c pregonero.Content, page string) (pregonero.Receipt, bool, error) {
+	a, start := cn.a, l.start
 	want := NormalizeMessage(ComposeMessage(c))
 	video := len(c.Media) > 0 && kindOf(c.Media[0].MIME) == kindVideo
 	videosComplete := true
 	if video {
-		r, found, complete, err := cn.findVideo(page, start, want, NormalizeMessage(c.Title))
+		r, found, complete, err := cn.findVideo(l, page, want, NormalizeMessage(c.Title))
 		switch {
 		case err != nil:
 			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
@@ -283,7 +300,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	if !start.IsZero() {
 		params["since"] = strconv.FormatInt(start.Unix(), 10)
 	}
-	posts, complete, err := cn.list("/"+page+"/published_posts", params, a.pages)
+	posts, complete, err := l.list("/"+page+"/published_posts", params)
 	if err != nil {
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 	}
@@ -316,15 +333,16 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 }
 
 // findVideo looks for the delivery's video among the page's videos since
-// start. msg is the normalized composed message, title the normalized
+// l's start. msg is the normalized composed message, title the normalized
 // title. complete reports whether the list was read through. A delivery
 // with neither cannot be told apart from any video since the attempt.
-func (c *conn) findVideo(page string, start time.Time, msg, title string) (r pregonero.Receipt, found, complete bool, err error) {
+func (c *conn) findVideo(l *lister, page string, msg, title string) (r pregonero.Receipt, found, complete bool, err error) {
+	start := l.start
 	params := fb.Params{"fields": "id,title,description,created_time,post_id,published,permalink_url", "limit": strconv.Itoa(pageSize)}
 	if !start.IsZero() {
 		params["since"] = strconv.FormatInt(start.Unix(), 10)
 	}
-	videos, complete, err := c.list("/"+page+"/videos", params, c.a.pages)
+	videos, complete, err := l.list("/"+page+"/videos", params)
 	if err != nil {
 		return pregonero.Receipt{}, false, false, err
 	}
@@ -369,6 +387,56 @@ func videoMatches(v item, msg, title string) bool {
 		return desc == "" && vt == title
 	}
 	return false
+}
+
+// lister reads the page's lists for one reconciliation, sharing them with
+// the reconciliations of the page's other deliveries (graph.Listings).
+type lister struct {
+	c *conn
+	// start is where the search starts; attempt is the end of the
+	// delivery's last attempt (graph.LastAttempt).
+	start, attempt time.Time
+	// fresh refuses the reads made for other deliveries.
+	fresh bool
+	// partial is set once a list came from another delivery's read that
+	// ran out of pages: it may leave unknown what a read of this
+	// delivery's shorter window would prove.
+	partial bool
+}
+
+// list reads the list at path (c.list, with at most ReconcilePages pages)
+// and keeps the read for other deliveries; a read kept for another
+// delivery serves instead when graph.Listings.Get allows it, narrowed to
+// the items since l's start. Each list and set of fields is kept apart.
+func (l *lister) list(path string, params fb.Params) (items []item, complete bool, err error) {
+	a := l.c.a
+	key := l.c.acct.ID + "\x00" + l.c.s.BaseURL + path + "\x00" + fmt.Sprint(params["fields"])
+	now := a.now()
+	if !l.fresh {
+		if x, ok := a.listings.Get(key, l.start, l.attempt, now); ok {
+			l.partial = l.partial || !x.Complete
+			return createdSince(x.Items, l.start), x.Complete, nil
+		}
+	}
+	items, complete, err = l.c.list(path, params, a.pages)
+	if err != nil {
+		return nil, false, err
+	}
+	a.listings.Put(key, graph.Listing[item]{Start: l.start, Read: now, Items: items, Complete: complete}, now)
+	return items, complete, nil
+}
+
+// createdSince returns the items created at or after start, as Graph's
+// since leaves them, in the same order. Items of an unreadable time are
+// kept: leaving out this delivery's post would report it absent.
+func createdSince(items []item, start time.Time) []item {
+	var out []item
+	for _, it := range items {
+		if t, ok := graph.ParseTime(it.CreatedTime); !ok || !t.Before(start) {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // windowStart is where the search for a delivery starts.

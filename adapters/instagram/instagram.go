@@ -161,6 +161,8 @@ type Adapter struct {
 	mu     sync.Mutex
 	users  map[string]string // account lookup key → Instagram user id
 	limits map[string]*limitState
+	// listings holds recent reads of accounts' media for reconciliation.
+	listings graph.Listings[mediaItem]
 }
 
 var _ pregonero.Adapter = (*Adapter)(nil)

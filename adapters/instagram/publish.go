@@ -516,7 +516,7 @@ func (p *publication) publish(ctx context.Context, container string) (pregonero.
 
 // published finds the post of a container Instagram reports PUBLISHED.
 func (p *publication) published(ctx context.Context, container string) (pregonero.Receipt, error) {
-	return p.cn.locate(ctx, container, p.c, p.publishAt, sinceOf(p.d, p.a.now()))
+	return p.cn.locate(ctx, container, p.c, p.publishAt, sinceOf(p.d, p.a.now()), time.Time{})
 }
 
 // sinceOf is the earliest time a delivery's container could have been

@@ -67,7 +67,12 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	}
 	switch st.code {
 	case statusPublished:
-		r, err := cn.locate(ctx, container, c, a.publishedAt(d, acct.ID), since)
+		at := a.publishedAt(d, acct.ID)
+		attempt := graph.LastAttempt(d)
+		if at.After(attempt) {
+			attempt = at
+		}
+		r, err := cn.locate(ctx, container, c, at, since, attempt)
 		if err != nil {
 			return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 		}
@@ -168,14 +173,17 @@ const (
 // What remains possible is a post of another delivery with the same
 // caption and type, stamped within the window, taken while this call's
 // own post is not listed yet.
-func (cn *conn) find(ctx context.Context, t target, at, since time.Time) (pregonero.Receipt, verdict, error) {
+//
+// The media are read with media: a read made for another delivery's
+// reconciliation serves when attempt allows it.
+func (cn *conn) find(ctx context.Context, t target, at, since, attempt time.Time) (pregonero.Receipt, verdict, error) {
 	from, until := since.UTC().Truncate(time.Second), time.Time{}
 	if !at.IsZero() {
 		at = at.UTC().Truncate(time.Second)
 		from, until = at.Add(-publishSkew), at.Add(publishSpan)
 	}
 	var after, before []mediaItem
-	err := cn.list(ctx, t.edge, "id,caption,timestamp,permalink,media_type", from, until, func(m mediaItem) bool {
+	visit := func(m mediaItem) bool {
 		ts, ok := graph.ParseTime(m.Timestamp)
 		if !ok {
 			return false
@@ -195,9 +203,15 @@ func (cn *conn) find(ctx context.Context, t target, at, since time.Time) (pregon
 			before = append(before, m)
 		}
 		return false
-	})
+	}
+	items, err := cn.media(ctx, t.edge, "id,caption,timestamp,permalink,media_type", from, until, attempt)
 	if err != nil {
 		return pregonero.Receipt{}, verdictAbsent, err
+	}
+	for _, m := range items {
+		if visit(m) {
+			break
+		}
 	}
 	var best mediaItem
 	switch {
@@ -230,8 +244,10 @@ func (cn *conn) find(ctx context.Context, t target, at, since time.Time) (pregon
 // going to be listed: locate gives a fallback receipt then, with the
 // container id as "container:<id>" for the media id, the account's profile
 // for the address, and logs a warning. It never reports such a post as
-// absent, which would publish it again.
-func (cn *conn) locate(ctx context.Context, container string, c pregonero.Content, at, since time.Time) (pregonero.Receipt, error) {
+// absent, which would publish it again. attempt, the latest instant the
+// post may have been made (zero when unknown), lets a read of the media
+// made for another delivery serve (see media).
+func (cn *conn) locate(ctx context.Context, container string, c pregonero.Content, at, since, attempt time.Time) (pregonero.Receipt, error) {
 	t := targetOf(c)
 	ref := at
 	if ref.IsZero() {
@@ -248,7 +264,7 @@ func (cn *conn) locate(ctx context.Context, container string, c pregonero.Conten
 	if t.story && age >= storyLife {
 		why = "stories are listed for 24 hours only"
 	} else {
-		r, v, err = cn.find(ctx, t, at, since)
+		r, v, err = cn.find(ctx, t, at, since, attempt)
 		switch {
 		case err == nil && v == verdictFound:
 			return r, nil
@@ -362,6 +378,65 @@ func (cn *conn) list(ctx context.Context, edge, fields string, since, until time
 		}
 		res, err = cn.next(ctx, next)
 	}
+}
+
+// media returns the account's media of one edge from since on, newest
+// first, as far as list reads them for the window from since to until
+// (up to now when until is zero): the list ends, or stops at the first
+// item older than since, or fails when more pages than ReconcilePages
+// remain before since.
+//
+// With an attempt (the latest instant the sought post may have been
+// made) and a since, the read is shared between the reconciliations of
+// the account's deliveries, as in graph.Listings: a read of the edge up to
+// now, made for another delivery, serves when it starts no later than
+// since, began at least graph.ListingLag after the attempt, and is younger
+// than graph.ListingTTL; otherwise such a read is made and kept. One that
+// ran out of pages before since serves nothing of this window: the window
+// alone is read then, as without sharing.
+func (cn *conn) media(ctx context.Context, edge, fields string, since, until, attempt time.Time) ([]mediaItem, error) {
+	var items []mediaItem
+	collect := func(m mediaItem) bool {
+		if ts, ok := graph.ParseTime(m.Timestamp); ok && ts.Before(since) {
+			return true // the list is newest first: older posts follow
+		}
+		items = append(items, m)
+		return false
+	}
+	if since.IsZero() || attempt.IsZero() {
+		err := cn.list(ctx, edge, fields, since, until, collect)
+		return items, err
+	}
+	a := cn.a
+	key := cn.acct.ID + "\x00" + cn.s.BaseURL + "/" + cn.ig + "/" + edge + "\x00" + fields
+	now := a.now()
+	x, shared := a.listings.Get(key, since, attempt, now)
+	var err error
+	if !shared {
+		err = cn.list(ctx, edge, fields, since, time.Time{}, collect)
+		if err != nil && errorCode(err) != codeIncomplete {
+			return nil, err
+		}
+		x = graph.Listing[mediaItem]{Start: since, Read: now, Items: items, Complete: err == nil}
+		a.listings.Put(key, x, now)
+		items = nil
+	}
+	covered := x.Complete
+	for _, m := range x.Items {
+		if collect(m) {
+			covered = true
+			break
+		}
+	}
+	switch {
+	case covered:
+		return items, nil
+	case !shared && until.IsZero():
+		return items, err
+	}
+	items = nil
+	err = cn.list(ctx, edge, fields, since, until, collect)
+	return items, err
 }
 
 // next reads the page at a paging.next address. The address must be on

@@ -157,10 +157,13 @@ func (a *Adapter) ChannelID(ctx context.Context, acct *pregonero.Account) (strin
 //
 // Reconcile answers an unknown-class error rather than absent when it
 // cannot tell: when the pages it may read end before since, and when
-// nothing matched while the delivery's last attempt began less than
-// Config.PlaylistLag ago, since the playlist lists a new upload only
-// after a while; a checkpointed video proves the outcome and needs no
-// wait.
+// nothing matched in a read of the playlist begun less than
+// Config.PlaylistLag after the delivery's last attempt began, since the
+// playlist lists a new upload only after a while; a checkpointed video
+// proves the outcome and needs no wait.
+//
+// A read of the playlist is shared between the reconciliations of the
+// channel's deliveries (see recentUploads).
 func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregonero.Content, acct *pregonero.Account, since time.Time) (pregonero.Receipt, bool, error) {
 	s, err := a.open(ctx, acct)
 	if err != nil {
@@ -197,7 +200,17 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	if err != nil {
 		return pregonero.Receipt{}, false, err
 	}
-	ids, complete, err := a.recentUploads(ctx, s, ch.playlist, since)
+	// A read shared with another delivery must have begun late enough to
+	// show what this delivery's attempts uploaded, and, once the playlist
+	// lag has passed, late enough to prove absence as a read now would.
+	var notBefore time.Time
+	if last := lastAttempt(d); !last.IsZero() {
+		notBefore = last.Add(visibilityLag)
+		if listed, ok := a.listedBy(d, checkpointed); ok && !a.now().Before(listed) && listed.After(notBefore) {
+			notBefore = listed
+		}
+	}
+	ids, complete, readAt, err := a.recentUploads(ctx, s, ch.playlist, since, notBefore)
 	if err != nil {
 		return pregonero.Receipt{}, false, err
 	}
@@ -255,18 +268,29 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		return pregonero.Receipt{}, false, nil
 	}
-	if checkpointed == "" && a.playlistLag > 0 && d != nil {
-		if last := d.LastAttempt(); last != nil && !last.StartedAt.IsZero() {
-			if until := last.StartedAt.Add(a.playlistLag); a.now().Before(until) {
-				a.log.Info("youtube video not listed yet; looking again later", pregonero.LogAccount, acct.ID, pregonero.LogUntil, until.UTC().Format(time.RFC3339))
-				return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_not_listed_yet",
-					NotBefore: until,
-					Message: fmt.Sprintf("The video is not among the channel's uploads yet, but YouTube lists a new upload only after a while; it will look again (until %s) before uploading again.",
-						until.UTC().Format(time.RFC3339))}
-			}
-		}
+	if until, ok := a.listedBy(d, checkpointed); ok && readAt.Before(until) {
+		a.log.Info("youtube video not listed yet; looking again later", pregonero.LogAccount, acct.ID, pregonero.LogUntil, until.UTC().Format(time.RFC3339))
+		return pregonero.Receipt{}, false, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_not_listed_yet",
+			NotBefore: until,
+			Message: fmt.Sprintf("The video is not among the channel's uploads yet, but YouTube lists a new upload only after a while; it will look again (until %s) before uploading again.",
+				until.UTC().Format(time.RFC3339))}
 	}
 	return pregonero.Receipt{}, false, nil
+}
+
+// listedBy is when the uploads playlist lists what the delivery's last
+// attempt uploaded: Config.PlaylistLag after that attempt began. ok is
+// false when absence needs no wait: a video is checkpointed, the lag is
+// disabled, or there is no attempt.
+func (a *Adapter) listedBy(d *pregonero.Delivery, checkpointed string) (until time.Time, ok bool) {
+	if checkpointed != "" || a.playlistLag <= 0 || d == nil {
+		return time.Time{}, false
+	}
+	last := d.LastAttempt()
+	if last == nil || last.StartedAt.IsZero() {
+		return time.Time{}, false
+	}
+	return last.StartedAt.Add(a.playlistLag), true
 }
 
 // recordFound checkpoints the live video Reconcile found when the
@@ -281,10 +305,119 @@ func (a *Adapter) recordFound(ctx context.Context, c pregonero.Content, acct *pr
 	}
 }
 
+// Reconciliation reads of a channel's uploads are shared for a short
+// while, as the X adapter shares its reads: after a crash many deliveries
+// of the same channel are in doubt at once, and each read spends quota.
+const (
+	// uploadsTTL is how long a read of a channel's uploads is reused.
+	uploadsTTL = 30 * time.Second
+	// visibilityLag is how long after an attempt a read must have begun
+	// to be trusted to show what the attempt uploaded, the playlist's own
+	// lag aside (Config.PlaylistLag, which Reconcile applies to the read).
+	visibilityLag = 5 * time.Second
+)
+
+// upload is one item of the uploads playlist as Reconcile reads it.
+type upload struct{ id, publishedAt string }
+
+// uploadsRead is one read of a channel's uploads playlist down to start,
+// begun at read: its pages, newest first. ended reports whether the
+// playlist ended, or went past start, within them.
+type uploadsRead struct {
+	start, read time.Time
+	pages       [][]upload
+	ended       bool
+}
+
+// since returns the ids of the read's uploads added since the given time,
+// newest first, as a read down to it would have: up to the first page
+// that goes past it. complete is false when the read's pages ran out
+// first.
+func (r uploadsRead) since(since time.Time) (ids []string, complete bool) {
+	for _, p := range r.pages {
+		older := false
+		for _, u := range p {
+			if at, err := time.Parse(time.RFC3339, u.publishedAt); err == nil && at.Before(since) {
+				older = true
+				continue
+			}
+			ids = append(ids, u.id)
+		}
+		if older {
+			return ids, true
+		}
+	}
+	return ids, r.ended
+}
+
+// lastAttempt is the latest instant of the delivery's attempts (a start,
+// or the end of a request that may have uploaded the video until then);
+// zero when it has none.
+func lastAttempt(d *pregonero.Delivery) time.Time {
+	var t time.Time
+	if d == nil {
+		return t
+	}
+	for _, at := range d.Attempts {
+		for _, x := range []time.Time{at.StartedAt, at.FinishedAt} {
+			if x.After(t) {
+				t = x
+			}
+		}
+	}
+	return t
+}
+
 // recentUploads returns the ids of the channel's uploads added since the
 // given time, newest first, reading at most ReconcilePages pages;
-// complete is false when the pages ran out before since.
-func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string, since time.Time) (ids []string, complete bool, err error) {
+// complete is false when the pages ran out before since. readAt is when
+// the read began.
+//
+// A read made for another delivery's reconciliation of the channel serves
+// instead when it reaches as far back (its since is not later), began no
+// earlier than notBefore (at least visibilityLag after this delivery's
+// attempts) and is younger than uploadsTTL; without a since or a
+// notBefore a read of its own is made. Each read with a since is kept,
+// one per channel, in place of the one before.
+func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string, since, notBefore time.Time) (ids []string, complete bool, readAt time.Time, err error) {
+	key := s.acct.ID + "\x00" + playlist
+	now := a.now()
+	a.mu.Lock()
+	r, ok := a.uploads[key]
+	a.mu.Unlock()
+	if ok && !since.IsZero() && !notBefore.IsZero() && !since.Before(r.start) &&
+		!r.read.Before(notBefore) && now.Sub(r.read) < uploadsTTL {
+		ids, complete = r.since(since)
+		return ids, complete, r.read, nil
+	}
+	r, err = a.readUploads(ctx, s, playlist, since)
+	if err != nil {
+		return nil, false, time.Time{}, err
+	}
+	r.start, r.read = since, now
+	if !since.IsZero() {
+		a.mu.Lock()
+		for k, old := range a.uploads {
+			if now.Sub(old.read) >= uploadsTTL {
+				delete(a.uploads, k)
+			}
+		}
+		if old, ok := a.uploads[key]; !ok || !old.read.After(now) {
+			if a.uploads == nil {
+				a.uploads = make(map[string]uploadsRead)
+			}
+			a.uploads[key] = r
+		}
+		a.mu.Unlock()
+	}
+	ids, complete = r.since(since)
+	return ids, complete, now, nil
+}
+
+// readUploads reads the uploads playlist, newest first, until a page goes
+// past since or the playlist ends, reading at most ReconcilePages pages.
+func (a *Adapter) readUploads(ctx context.Context, s *session, playlist string, since time.Time) (uploadsRead, error) {
+	var r uploadsRead
 	page := ""
 	for range ReconcilePages {
 		var resp *yt.PlaylistItemListResponse
@@ -298,8 +431,9 @@ func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string
 			return err
 		})
 		if err != nil {
-			return nil, false, err
+			return uploadsRead{}, err
 		}
+		var items []upload
 		older := false
 		for _, it := range resp.Items {
 			if it == nil || it.Snippet == nil || it.Snippet.ResourceId == nil || it.Snippet.ResourceId.VideoId == "" {
@@ -307,16 +441,17 @@ func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string
 			}
 			if at, err := time.Parse(time.RFC3339, it.Snippet.PublishedAt); err == nil && at.Before(since) {
 				older = true
-				continue
 			}
-			ids = append(ids, it.Snippet.ResourceId.VideoId)
+			items = append(items, upload{id: it.Snippet.ResourceId.VideoId, publishedAt: it.Snippet.PublishedAt})
 		}
+		r.pages = append(r.pages, items)
 		if older || resp.NextPageToken == "" {
-			return ids, true, nil
+			r.ended = true
+			return r, nil
 		}
 		page = resp.NextPageToken
 	}
-	return ids, false, nil
+	return r, nil
 }
 
 // Delete deletes one of the account's videos (videos.delete, 50 units).

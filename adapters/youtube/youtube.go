@@ -215,6 +215,8 @@ type Adapter struct {
 	projects map[string]string
 	// channels caches the channel and uploads playlist of each account.
 	channels map[string]channelInfo
+	// uploads holds recent reads of channels' uploads for reconciliation.
+	uploads map[string]uploadsRead
 }
 
 var _ pregonero.Adapter = (*Adapter)(nil)
