@@ -211,9 +211,8 @@ func (d *Delivery) DropPendingAttempt() {
 }
 
 // Unclaim gives back a claimed delivery whose owner is gone (a process
-// that stopped, a result that could not be written). A sending one whose
-// pending attempt starts after now never went out (nothing is sent before
-// that instant) and returns to the queue; any other sending one may have
+// that stopped, a result that could not be written). A queued or in-doubt
+// one returns to the due-time index as it is; a sending one may have
 // reached the network: its attempt becomes unknown, with why as the
 // message, and it is due now for reconciliation.
 func (d *Delivery) Unclaim(now time.Time, why string) {
@@ -221,11 +220,9 @@ func (d *Delivery) Unclaim(now time.Time, why string) {
 	if d.State != DeliverySending {
 		return
 	}
-	if a := d.LastAttempt(); a != nil && a.Outcome == OutcomePending && a.StartedAt.After(now) {
-		d.DropPendingAttempt()
-		_ = d.move(DeliveryQueued)
-		return
-	}
+	// Every sending delivery had its send started (Start writes the
+	// attempt at the real start), whatever the clock says now: a clock
+	// stepped back must not make a live post look unsent.
 	if a := d.LastAttempt(); a != nil && a.Outcome == OutcomePending {
 		a.Outcome, a.FinishedAt, a.Message = OutcomeUnknown, now, why
 	}

@@ -91,19 +91,12 @@ func (p *Publisher) process(l *lane, it *item) {
 			return
 		}
 		// Absent: it may be failed now without doubt, or sent again with a
-		// new attempt written ahead.
+		// new attempt written ahead when its send starts (below); until
+		// then it stays in doubt, and a crash only asks the network again.
 		if now := p.clock.Now(); p.stale(d, now) {
 			p.failAbsent(d, p.staleError(now))
 			return
 		}
-		nd, err := p.writeAhead(ctx, d)
-		if err != nil {
-			p.log.Error("write-ahead attempt", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
-			p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error",
-				Message: "Could not record the new attempt: " + err.Error(), At: p.clock.Now()})
-			return
-		}
-		d = nd
 	}
 
 	// Never early: the claim may come ahead of the instant.
@@ -141,30 +134,34 @@ func (p *Publisher) process(l *lane, it *item) {
 		}
 	}
 
+	if !it.gate.state.CompareAndSwap(claimWaiting, claimStarted) && it.gate.state.Load() != claimStarted {
+		return // canceled while it waited; Cancel recorded it
+	}
+	// The write-ahead record of the send, durable before a byte goes out:
+	// a crash from here leaves the delivery in doubt; before here, a
+	// queued one went back to the queue. The lanes' write-aheads are
+	// written together (see writeAhead), before a worker is taken, so
+	// that a burst costs a few commits, not one per send in turn.
+	start, due := p.clock.Now(), dueAt(d)
+	nd, err := p.writeAhead(d, start)
+	switch {
+	case errors.Is(err, errNotOwned):
+		// Another claim of this delivery owns its record now: nothing
+		// here may write it.
+		p.log.Warn("write-ahead refused: the delivery is no longer this claim's", pregonero.LogDelivery, d.ID)
+		return
+	case err != nil:
+		p.log.Error("write-ahead attempt", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
+		p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error",
+			Message: "Could not record the attempt before sending: " + err.Error(), At: start})
+		return
+	}
+	d = nd
 	select {
 	case p.sem <- struct{}{}:
 	case <-p.done:
-		p.giveBack(d, time.Time{})
+		p.giveBack(d, time.Time{}) // written ahead, never sent: back to the queue
 		return
-	}
-	if !it.gate.state.CompareAndSwap(claimWaiting, claimStarted) && it.gate.state.Load() != claimStarted {
-		<-p.sem
-		return // canceled while it waited; Cancel recorded it
-	}
-	start, due := p.clock.Now(), dueAt(d)
-	if d.State == pregonero.DeliveryQueued {
-		// The write-ahead record of the send, durable before a byte goes
-		// out: a crash from here leaves the delivery in doubt; before
-		// here, it went back to the queue.
-		nd, err := p.startSend(ctx, d, start)
-		if err != nil {
-			<-p.sem
-			p.log.Error("write-ahead attempt", pregonero.LogDelivery, d.ID, pregonero.LogErr, err)
-			p.retryLater(d, &pregonero.DeliveryError{Class: pregonero.ClassRetryable, Code: "store_error",
-				Message: "Could not record the attempt before sending: " + err.Error(), At: start})
-			return
-		}
-		d = nd
 	}
 	content.Checkpoint = p.checkpointer(d.ID)
 	content.Progress = p.progress(ctx, d.ID)
@@ -347,28 +344,35 @@ func (p *Publisher) reconcile(ctx context.Context, l *lane, d *pregonero.Deliver
 	return true
 }
 
-// startSend writes the pending attempt of a claimed queued delivery
-// (Delivery.Start) before its send: one commit, shared with the other
-// lanes' by the group commit.
-func (p *Publisher) startSend(ctx context.Context, d *pregonero.Delivery, now time.Time) (*pregonero.Delivery, error) {
-	return p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
-		if !x.Claimed || x.State != pregonero.DeliveryQueued {
+// writeAhead writes the pending attempt of a claimed delivery whose send
+// starts now: a queued one (Delivery.Start) or an in-doubt one that
+// reconciliation just proved absent (Delivery.Resend). It goes through the
+// recorder with the lanes' other write-aheads and results, one store
+// operation for all, and returns once it is durable. errNotOwned means the
+// record is no longer this claim's.
+func (p *Publisher) writeAhead(d *pregonero.Delivery, now time.Time) (*pregonero.Delivery, error) {
+	done := make(chan writeAheadResult, 1)
+	r := pendingRecord{d: d, done: done, fn: func(x *pregonero.Delivery) error {
+		if !x.Claimed {
 			return errNotOwned
 		}
-		return x.Start(now)
-	})
+		switch x.State {
+		case pregonero.DeliveryQueued:
+			return x.Start(now)
+		case pregonero.DeliveryInDoubt:
+			return x.Resend(now)
+		}
+		return errNotOwned
+	}}
+	p.enqueue(r)
+	res := <-done
+	return res.d, res.err
 }
 
-// writeAhead turns a reconciled-absent in_doubt delivery into sending with
-// a new pending attempt, durably, before anything is sent.
-func (p *Publisher) writeAhead(ctx context.Context, d *pregonero.Delivery) (*pregonero.Delivery, error) {
-	now := p.clock.Now()
-	return p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
-		if !x.Claimed || x.State != pregonero.DeliveryInDoubt {
-			return errNotOwned
-		}
-		return x.Resend(now)
-	})
+// writeAheadResult answers a write-ahead.
+type writeAheadResult struct {
+	d   *pregonero.Delivery
+	err error
 }
 
 // published records success (or a reconciliation that found the post).
@@ -558,6 +562,11 @@ func (p *Publisher) record(d *pregonero.Delivery, fn func(*pregonero.Delivery) e
 	if !ok {
 		return
 	}
+	p.enqueue(r)
+}
+
+// enqueue hands a record to the recorder.
+func (p *Publisher) enqueue(r pendingRecord) {
 	p.recMu.Lock()
 	p.recQueue = append(p.recQueue, r)
 	p.recMu.Unlock()
@@ -567,11 +576,14 @@ func (p *Publisher) record(d *pregonero.Delivery, fn func(*pregonero.Delivery) e
 	}
 }
 
-// pendingRecord is a result waiting for the recorder.
+// pendingRecord is a result, or a write-ahead, waiting for the recorder.
 type pendingRecord struct {
 	d    *pregonero.Delivery
 	fn   func(*pregonero.Delivery) error
 	gate any
+	// done, for a write-ahead, receives its outcome; a write-ahead has no
+	// gate to release (the claim goes on).
+	done chan writeAheadResult
 }
 
 // recordBatch caps the results written in one store operation. Results
@@ -624,6 +636,14 @@ func (p *Publisher) safeFlush(batch []pendingRecord) {
 	defer func() {
 		if err != nil {
 			for _, r := range batch {
+				if r.done != nil {
+					// A write-ahead not answered yet learns it failed.
+					select {
+					case r.done <- writeAheadResult{err: err}:
+					default:
+					}
+					continue
+				}
 				p.releaseGate(r.d.ID, r.gate, err)
 			}
 		}
@@ -654,6 +674,14 @@ func (p *Publisher) flush(batch []pendingRecord) {
 		time.Sleep(wait)
 	}
 	for i, r := range batch {
+		if r.done != nil {
+			res := writeAheadResult{err: err}
+			if err == nil {
+				res = writeAheadResult{d: ds[i], err: errs[i]}
+			}
+			r.done <- res
+			continue
+		}
 		p.releaseGate(r.d.ID, r.gate, err)
 		switch {
 		case err != nil:

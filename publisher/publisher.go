@@ -247,7 +247,7 @@ func (p *Publisher) Dispatch(ds []*pregonero.Delivery) {
 	p.mu.Lock()
 	if p.closed {
 		// Shutting down: leave them claimed; Recover at the next start
-		// gives them back (sending becomes in_doubt and is reconciled).
+		// gives them back to the queue (nothing was written ahead).
 		p.mu.Unlock()
 		return
 	}

@@ -278,19 +278,21 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	return pregonero.Receipt{}, false, nil
 }
 
-// listedBy is when the uploads playlist lists what the delivery's last
-// attempt uploaded: Config.PlaylistLag after that attempt began. ok is
-// false when absence needs no wait: a video is checkpointed, the lag is
-// disabled, or there is no attempt.
+// listedBy is when the uploads playlist lists what the delivery's
+// attempts uploaded: Config.PlaylistLag after the latest of their starts
+// and ends. YouTube creates the video when the last byte arrives, which
+// for a long upload is long after the attempt began. ok is false when
+// absence needs no wait: a video is checkpointed, the lag is disabled, or
+// there is no attempt.
 func (a *Adapter) listedBy(d *pregonero.Delivery, checkpointed string) (until time.Time, ok bool) {
 	if checkpointed != "" || a.playlistLag <= 0 || d == nil {
 		return time.Time{}, false
 	}
-	last := d.LastAttempt()
-	if last == nil || last.StartedAt.IsZero() {
+	last := lastAttempt(d)
+	if last.IsZero() {
 		return time.Time{}, false
 	}
-	return last.StartedAt.Add(a.playlistLag), true
+	return last.Add(a.playlistLag), true
 }
 
 // recordFound checkpoints the live video Reconcile found when the

@@ -177,6 +177,22 @@ func TestReconcileWaitsForThePlaylistLag(t *testing.T) {
 			t.Errorf("got found %v, error %v after the lag, want absent", found, err)
 		}
 	})
+	t.Run("the lag counts from the end of a long upload", func(t *testing.T) {
+		// YouTube creates the video when the last byte arrives: an upload
+		// that began long ago and ended a moment ago is not listed yet.
+		long := content(t, "Long upload", 3000, "long")
+		d := e.attempted(a)
+		d.Attempts[0].StartedAt = e.clock.Now().Add(-2 * youtube.DefaultPlaylistLag)
+		d.Attempts[0].FinishedAt = e.clock.Now().Add(-time.Minute)
+		_, found, err := e.adapter.Reconcile(ctx(t), d, long, a, since)
+		pe := pregonero.AsPublishError(err)
+		if found || pe == nil || pe.Class != pregonero.ClassUnknown {
+			t.Fatalf("got found %v, error %v a minute after a long upload ended, want an unknown outcome", found, err)
+		}
+		if want := d.Attempts[0].FinishedAt.Add(youtube.DefaultPlaylistLag); !pe.NotBefore.Equal(want) {
+			t.Errorf("not before %v, want %v (the lag after the upload ended)", pe.NotBefore, want)
+		}
+	})
 	t.Run("a checkpointed video proves the outcome without waiting", func(t *testing.T) {
 		gone := content(t, "Deleted", 3000, "deleted")
 		var cp adaptertest.Checkpoints
