@@ -77,7 +77,7 @@ func (a *Adapter) authorizer(ctx context.Context, acct *pregonero.Account) (auth
 		return nil, err
 	}
 	sc := &scrubber{}
-	sc.addCreds(creds)
+	addCreds(sc, creds)
 	if creds[CredConsumerKey] != "" {
 		if missing := missingKeys(creds, CredConsumerKey, CredConsumerSecret, CredAccessToken, CredAccessTokenSecret); len(missing) > 0 {
 			return nil, noCredentials(acct, fmt.Sprintf("OAuth 1.0a credentials lack %s", strings.Join(missing, ", ")))
@@ -227,7 +227,7 @@ func (a *Adapter) accessToken(ctx context.Context, acct *pregonero.Account, refu
 	if err != nil {
 		return "", err
 	}
-	sc.addCreds(creds)
+	addCreds(sc, creds)
 	access := creds[CredAccessToken]
 	if access != "" && access != refused {
 		expiry, _ := time.Parse(time.RFC3339, creds[CredExpiry])
@@ -266,9 +266,9 @@ func (a *Adapter) refreshToken(ctx context.Context, acct *pregonero.Account, cre
 	tok, err := conf.TokenSource(hctx, &oauth2.Token{RefreshToken: rt}).Token()
 	if err != nil {
 		// The token endpoint's body is in the error's text.
-		return "", sc.error(a.refreshError(acct, err))
+		return "", sc.Err(a.refreshError(acct, err))
 	}
-	sc.add(tok.AccessToken, tok.RefreshToken)
+	sc.Add(tok.AccessToken, tok.RefreshToken)
 	if tok.AccessToken == "" {
 		return "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_refresh_failed",
 			Message: "X answered the token refresh without an access token; nothing was posted and it will be retried."}

@@ -79,7 +79,7 @@ type response struct {
 // excerpt returns the start of the body, credentials scrubbed, for
 // messages.
 func (r *response) excerpt(n int) string {
-	return truncate(r.scrub.text(string(r.body)), n)
+	return truncate(r.scrub.Text(string(r.body)), n)
 }
 
 // jsonCall returns a call whose body is v encoded as JSON.
@@ -102,7 +102,7 @@ func (a *Adapter) do(ctx context.Context, acct *pregonero.Account, c call) (*res
 	}
 	resp, err := a.exchange(ctx, acct, c, au)
 	if err != nil {
-		return nil, au.scrub().error(err)
+		return nil, au.scrub().Err(err)
 	}
 	return resp, nil
 }
@@ -330,10 +330,10 @@ func (p problem) message() string {
 func networkMessage(resp *response) string {
 	if p, ok := parseProblem(resp.body); ok {
 		if m := p.message(); m != "" {
-			return resp.scrub.text(m)
+			return resp.scrub.Text(m)
 		}
 	}
-	s := resp.scrub.text(strings.TrimSpace(string(resp.body)))
+	s := resp.scrub.Text(strings.TrimSpace(string(resp.body)))
 	if len(s) > 500 {
 		s = s[:500]
 	}

@@ -288,7 +288,7 @@ func (a *Adapter) mediaCall(ctx context.Context, acct *pregonero.Account, c call
 	}
 	if pi := out.Data.ProcessingInfo; pi != nil && pi.Error != nil {
 		// X's words about a failed processing end up in messages.
-		pi.Error.Name, pi.Error.Message = resp.scrub.text(pi.Error.Name), resp.scrub.text(pi.Error.Message)
+		pi.Error.Name, pi.Error.Message = resp.scrub.Text(pi.Error.Name), resp.scrub.Text(pi.Error.Message)
 	}
 	return &out.Data, nil
 }

@@ -272,7 +272,7 @@ func (a *Adapter) timelinePage(ctx context.Context, acct *pregonero.Account, uid
 		p := problem{Errors: out.Errors}
 		return nil, "", &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_timeline_unavailable",
 			Message:        fmt.Sprintf("X could not list the posts of user %s (is the account's remote id right?); it will be checked again.", uid),
-			NetworkMessage: resp.scrub.text(p.message()), HTTPStatus: resp.status}
+			NetworkMessage: resp.scrub.Text(p.message()), HTTPStatus: resp.status}
 	}
 	for _, p := range out.Data {
 		if p.ID == "" {

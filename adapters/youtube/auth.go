@@ -150,7 +150,7 @@ func (s *tokenSource) renew() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, s.a.refreshError(s.acct, err, s.scrub)
 	}
-	s.scrub.add(t.AccessToken, t.RefreshToken)
+	s.scrub.Add(t.AccessToken, t.RefreshToken)
 	if t.AccessToken == "" {
 		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_refresh_failed",
 			Message: "Google answered the token renewal without an access token; nothing was sent and it will be retried."}
@@ -195,7 +195,7 @@ const testingTrap = `If the Google Cloud OAuth consent screen is in "Testing", r
 func (a *Adapter) refreshError(acct *pregonero.Account, err error, sc *scrubber) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return sc.publishError(&pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_network",
+		return sc.PublishError(&pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_network",
 			Message: fmt.Sprintf("Could not reach Google to renew the access token of account %s; nothing was sent and it will be retried.", acct.ID),
 			Err:     fmt.Errorf("renew youtube token: %w", err)})
 	}
@@ -209,7 +209,7 @@ func (a *Adapter) refreshError(acct *pregonero.Account, err error, sc *scrubber)
 		netMsg = re.ErrorCode
 	}
 	if netMsg == "" {
-		netMsg = truncate(sc.text(strings.TrimSpace(string(re.Body))), 500)
+		netMsg = truncate(sc.Text(strings.TrimSpace(string(re.Body))), 500)
 	}
 	pe := &pregonero.PublishError{NetworkMessage: netMsg, HTTPStatus: status, Err: fmt.Errorf("renew youtube token: %w", err)}
 	switch {
@@ -230,7 +230,7 @@ func (a *Adapter) refreshError(acct *pregonero.Account, err error, sc *scrubber)
 		pe.Class, pe.Code = pregonero.ClassRetryable, "youtube_refresh_failed"
 		pe.Message = fmt.Sprintf("Google could not renew the access token (status %d); nothing was sent and it will be retried.", status)
 	}
-	return sc.publishError(pe)
+	return sc.PublishError(pe)
 }
 
 // session is one operation's authorized access to an account's channel.
@@ -254,7 +254,7 @@ func (a *Adapter) open(ctx context.Context, acct *pregonero.Account) (*session, 
 		return nil, err
 	}
 	sc := &scrubber{}
-	sc.addCreds(creds)
+	addCreds(sc, creds)
 	s := &session{a: a, acct: acct, project: a.project(acct, creds), src: a.newTokenSource(ctx, acct, creds, sc), scrub: sc}
 	return s, nil
 }

@@ -41,7 +41,7 @@ func asAPIError(err error) (*apiErr, bool) {
 	if e.message == "" {
 		// Scrubbed before it is cut: a token cut in two would not be
 		// recognized. Callers scrub the account's own tokens.
-		e.message = truncate((*scrubber)(nil).text(strings.TrimSpace(ge.Body)), 500)
+		e.message = truncate((*scrubber)(nil).Text(strings.TrimSpace(ge.Body)), 500)
 	}
 	if e.message == "" {
 		e.message = http.StatusText(ge.Code)
@@ -87,7 +87,7 @@ var invalidCodes = map[string]string{
 // upload) decide on unknown themselves. The error's texts carry none of
 // the account's credentials, whatever YouTube echoed.
 func (a *Adapter) classify(ctx context.Context, s *session, what string, err error, b bucket) *pregonero.PublishError {
-	return s.scrub.publishError(a.classifyAnswer(ctx, s, what, err, b))
+	return s.scrub.PublishError(a.classifyAnswer(ctx, s, what, err, b))
 }
 
 func (a *Adapter) classifyAnswer(ctx context.Context, s *session, what string, err error, b bucket) *pregonero.PublishError {
