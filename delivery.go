@@ -100,6 +100,25 @@ func (d *Delivery) LastAttempt() *Attempt {
 	return &d.Attempts[len(d.Attempts)-1]
 }
 
+// LastActivity is the latest instant of the delivery's attempts: a start,
+// or the end of a request that may have created the post until then; zero
+// when it has none (or for a nil delivery). A read of the network trusted
+// to show what the attempts created must begin after it.
+func (d *Delivery) LastActivity() time.Time {
+	var t time.Time
+	if d == nil {
+		return t
+	}
+	for _, at := range d.Attempts {
+		for _, x := range []time.Time{at.StartedAt, at.FinishedAt} {
+			if x.After(t) {
+				t = x
+			}
+		}
+	}
+	return t
+}
+
 // SendCount is the number of attempts that count against the attempt
 // limit: rate-limited attempts do not, nor those made before a person last
 // asked to retry the delivery (RetriedAt).

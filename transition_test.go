@@ -252,3 +252,16 @@ func TestRescheduleKeepsAWaitAndPlansAhead(t *testing.T) {
 		t.Errorf("retry's wait lost: next %v", d.NextAttemptAt)
 	}
 }
+
+func TestLastActivityIsTheLatestStartOrEnd(t *testing.T) {
+	d := &pregonero.Delivery{Attempts: []pregonero.Attempt{
+		{N: 1, StartedAt: tNow, FinishedAt: tNow.Add(time.Minute)},
+		{N: 2, StartedAt: tNow.Add(30 * time.Second)},
+	}}
+	if got, want := d.LastActivity(), tNow.Add(time.Minute); !got.Equal(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if got := (*pregonero.Delivery)(nil).LastActivity(); !got.IsZero() {
+		t.Errorf("got %v for no delivery, want zero", got)
+	}
+}

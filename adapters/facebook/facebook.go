@@ -32,6 +32,7 @@ import (
 
 	"pregonero"
 	"pregonero/adapters/graph"
+	"pregonero/adapters/listing"
 )
 
 // DefaultReconcilePages caps the pages of 25 posts Reconcile reads.
@@ -69,7 +70,7 @@ type Adapter struct {
 	// usage is the last usage headers seen for each account.
 	usage map[string]seenUsage
 	// listings holds recent reads of pages' lists for reconciliation.
-	listings graph.Listings[item]
+	listings listing.Cache[item]
 }
 
 var (

@@ -16,6 +16,7 @@ import (
 
 	"pregonero"
 	"pregonero/adapters/graph"
+	"pregonero/adapters/listing"
 )
 
 // reconcileSlack widens the search window before the attempt started, for
@@ -257,7 +258,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	if err != nil {
 		return pregonero.Receipt{}, false, fmt.Errorf("reconcile: %w", err)
 	}
-	l := &lister{c: cn, start: a.windowStart(since), attempt: graph.LastAttempt(d)}
+	l := &lister{c: cn, start: a.windowStart(since), attempt: d.LastActivity()}
 	r, found, err := cn.reconcile(l, d, c, page)
 	if err != nil && l.partial && pregonero.AsPublishError(err).Class == pregonero.ClassUnknown {
 		l = &lister{c: cn, start: l.start, attempt: l.attempt, fresh: true}
@@ -390,11 +391,11 @@ func videoMatches(v item, msg, title string) bool {
 }
 
 // lister reads the page's lists for one reconciliation, sharing them with
-// the reconciliations of the page's other deliveries (graph.Listings).
+// the reconciliations of the page's other deliveries (listing.Cache).
 type lister struct {
 	c *conn
 	// start is where the search starts; attempt is the end of the
-	// delivery's last attempt (graph.LastAttempt).
+	// delivery's last attempt (Delivery.LastActivity).
 	start, attempt time.Time
 	// fresh refuses the reads made for other deliveries.
 	fresh bool
@@ -406,7 +407,7 @@ type lister struct {
 
 // list reads the list at path (c.list, with at most ReconcilePages pages)
 // and keeps the read for other deliveries; a read kept for another
-// delivery serves instead when graph.Listings.Get allows it, narrowed to
+// delivery serves instead when listing.Cache.Get allows it, narrowed to
 // the items since l's start. Each list and set of fields is kept apart.
 func (l *lister) list(path string, params fb.Params) (items []item, complete bool, err error) {
 	a := l.c.a
@@ -422,7 +423,7 @@ func (l *lister) list(path string, params fb.Params) (items []item, complete boo
 	if err != nil {
 		return nil, false, err
 	}
-	a.listings.Put(key, graph.Listing[item]{Start: l.start, Read: now, Items: items, Complete: complete}, now)
+	a.listings.Put(key, listing.Listing[item]{Start: l.start, Read: now, Items: items, Complete: complete}, now)
 	return items, complete, nil
 }
 

@@ -63,6 +63,7 @@ import (
 
 	"pregonero"
 	"pregonero/adapters/graph"
+	"pregonero/adapters/listing"
 )
 
 // Credential keys of pregonero.Account.Credentials besides graph's
@@ -162,7 +163,7 @@ type Adapter struct {
 	users  map[string]string // account lookup key → Instagram user id
 	limits map[string]*limitState
 	// listings holds recent reads of accounts' media for reconciliation.
-	listings graph.Listings[mediaItem]
+	listings listing.Cache[mediaItem]
 }
 
 var _ pregonero.Adapter = (*Adapter)(nil)

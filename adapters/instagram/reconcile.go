@@ -16,6 +16,7 @@ import (
 
 	"pregonero"
 	"pregonero/adapters/graph"
+	"pregonero/adapters/listing"
 )
 
 // pageSize is the number of media asked per page of a list.
@@ -68,7 +69,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	switch st.code {
 	case statusPublished:
 		at := a.publishedAt(d, acct.ID)
-		attempt := graph.LastAttempt(d)
+		attempt := d.LastActivity()
 		if at.After(attempt) {
 			attempt = at
 		}
@@ -388,10 +389,10 @@ func (cn *conn) list(ctx context.Context, edge, fields string, since, until time
 //
 // With an attempt (the latest instant the sought post may have been
 // made) and a since, the read is shared between the reconciliations of
-// the account's deliveries, as in graph.Listings: a read of the edge up to
+// the account's deliveries, as in listing.Cache: a read of the edge up to
 // now, made for another delivery, serves when it starts no later than
-// since, began at least graph.ListingLag after the attempt, and is younger
-// than graph.ListingTTL; otherwise such a read is made and kept. One that
+// since, began at least listing.Lag after the attempt, and is younger
+// than listing.TTL; otherwise such a read is made and kept. One that
 // ran out of pages before since serves nothing of this window: the window
 // alone is read then, as without sharing.
 func (cn *conn) media(ctx context.Context, edge, fields string, since, until, attempt time.Time) ([]mediaItem, error) {
@@ -417,7 +418,7 @@ func (cn *conn) media(ctx context.Context, edge, fields string, since, until, at
 		if err != nil && errorCode(err) != codeIncomplete {
 			return nil, err
 		}
-		x = graph.Listing[mediaItem]{Start: since, Read: now, Items: items, Complete: err == nil}
+		x = listing.Listing[mediaItem]{Start: since, Read: now, Items: items, Complete: err == nil}
 		a.listings.Put(key, x, now)
 		items = nil
 	}

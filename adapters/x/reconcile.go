@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"pregonero"
+	"pregonero/adapters/listing"
 	"pregonero/adapters/x/xtext"
 )
 
@@ -192,7 +193,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 		}
 		start = start.UTC().Truncate(time.Second)
 	}
-	posts, err := a.recentPosts(ctx, acct, uid, start, lastAttempt(d))
+	posts, err := a.recentPosts(ctx, acct, uid, start, d.LastActivity())
 	if err != nil {
 		return pregonero.Receipt{}, false, err
 	}
@@ -284,61 +285,20 @@ func (a *Adapter) timelinePage(ctx context.Context, acct *pregonero.Account, uid
 	return out.Data, out.Meta.NextToken, nil
 }
 
-// Reconciliation reads of one account are shared for a short while: after
-// a crash, many deliveries of the same account are in doubt at once, and
-// each read of X's timeline is paid per post returned.
-const (
-	// snapshotTTL is how long a read of an account's posts is reused.
-	snapshotTTL = 30 * time.Second
-	// visibilityLag is how long after an attempt a read must have started
-	// to be trusted to show the post the attempt may have created.
-	visibilityLag = 5 * time.Second
-)
-
-// snapshot is an account's posts since start, as read at fetched.
-type snapshot struct {
-	start, fetched time.Time
-	posts          []timelinePost
-}
-
-// lastAttempt is the latest instant of the delivery's attempts (a start,
-// or the end of a request that may have created the post until then);
-// zero when it has none.
-func lastAttempt(d *pregonero.Delivery) time.Time {
-	var t time.Time
-	if d == nil {
-		return t
-	}
-	for _, at := range d.Attempts {
-		for _, x := range []time.Time{at.StartedAt, at.FinishedAt} {
-			if x.After(t) {
-				t = x
-			}
-		}
-	}
-	return t
-}
-
 // recentPosts returns the account's posts created since start (all of the
 // first pages when start is zero). A snapshot read for another delivery
 // serves when it covers the same window and began late enough after this
 // delivery's attempt to show what the attempt created.
 func (a *Adapter) recentPosts(ctx context.Context, acct *pregonero.Account, uid string, start, attempt time.Time) ([]timelinePost, error) {
 	now := a.now()
-	shareable := !start.IsZero() && !attempt.IsZero()
-	if shareable {
-		a.mu.Lock()
-		s := a.snapshots[acct.ID]
-		a.mu.Unlock()
-		if s != nil && !start.Before(s.start) && !s.fetched.Before(attempt.Add(visibilityLag)) && now.Sub(s.fetched) < snapshotTTL {
-			var out []timelinePost
-			for _, p := range s.posts {
-				if c := p.created(); c.IsZero() || !c.Before(start) {
-					out = append(out, p)
-				}
+	if s, ok := a.snapshots.Get(acct.ID, start, attempt, now); ok {
+		var out []timelinePost
+		for _, p := range s.Items {
+			if c := p.created(); c.IsZero() || !c.Before(start) {
+				out = append(out, p)
 			}
-			return out, nil
 		}
+		return out, nil
 	}
 	q := url.Values{
 		"max_results":  {"100"},
@@ -363,13 +323,8 @@ func (a *Adapter) recentPosts(ctx context.Context, acct *pregonero.Account, uid 
 		}
 		q.Set("pagination_token", next)
 	}
-	if shareable && now.After(attempt.Add(visibilityLag)) {
-		a.mu.Lock()
-		if a.snapshots == nil {
-			a.snapshots = map[string]*snapshot{}
-		}
-		a.snapshots[acct.ID] = &snapshot{start: start, fetched: now, posts: all}
-		a.mu.Unlock()
+	if !attempt.IsZero() && now.After(attempt.Add(listing.Lag)) {
+		a.snapshots.Put(acct.ID, listing.Listing[timelinePost]{Start: start, Read: now, Items: all, Complete: true}, now)
 	}
 	return all, nil
 }

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"pregonero"
+	"pregonero/adapters/listing"
 )
 
 // DefaultEndpoint is the base URL of the real X API, used when an account
@@ -94,7 +95,7 @@ type Adapter struct {
 	accounts map[string]*accountState
 	limits   map[limitKey]rateLimit
 	// snapshots holds recent reads of accounts' posts for reconciliation.
-	snapshots map[string]*snapshot
+	snapshots listing.Cache[timelinePost]
 }
 
 var (

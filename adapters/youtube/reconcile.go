@@ -9,6 +9,7 @@ import (
 	yt "google.golang.org/api/youtube/v3"
 
 	"pregonero"
+	"pregonero/adapters/listing"
 )
 
 // Bounds of a reconciliation.
@@ -204,8 +205,8 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 	// show what this delivery's attempts uploaded, and, once the playlist
 	// lag has passed, late enough to prove absence as a read now would.
 	var notBefore time.Time
-	if last := lastAttempt(d); !last.IsZero() {
-		notBefore = last.Add(visibilityLag)
+	if last := d.LastActivity(); !last.IsZero() {
+		notBefore = last.Add(listing.Lag)
 		if listed, ok := a.listedBy(d, checkpointed); ok && !a.now().Before(listed) && listed.After(notBefore) {
 			notBefore = listed
 		}
@@ -288,7 +289,7 @@ func (a *Adapter) listedBy(d *pregonero.Delivery, checkpointed string) (until ti
 	if checkpointed != "" || a.playlistLag <= 0 || d == nil {
 		return time.Time{}, false
 	}
-	last := lastAttempt(d)
+	last := d.LastActivity()
 	if last.IsZero() {
 		return time.Time{}, false
 	}
@@ -307,36 +308,15 @@ func (a *Adapter) recordFound(ctx context.Context, c pregonero.Content, acct *pr
 	}
 }
 
-// Reconciliation reads of a channel's uploads are shared for a short
-// while, as the X adapter shares its reads: after a crash many deliveries
-// of the same channel are in doubt at once, and each read spends quota.
-const (
-	// uploadsTTL is how long a read of a channel's uploads is reused.
-	uploadsTTL = 30 * time.Second
-	// visibilityLag is how long after an attempt a read must have begun
-	// to be trusted to show what the attempt uploaded, the playlist's own
-	// lag aside (Config.PlaylistLag, which Reconcile applies to the read).
-	visibilityLag = 5 * time.Second
-)
-
 // upload is one item of the uploads playlist as Reconcile reads it.
 type upload struct{ id, publishedAt string }
 
-// uploadsRead is one read of a channel's uploads playlist down to start,
-// begun at read: its pages, newest first. ended reports whether the
-// playlist ended, or went past start, within them.
-type uploadsRead struct {
-	start, read time.Time
-	pages       [][]upload
-	ended       bool
-}
-
-// since returns the ids of the read's uploads added since the given time,
-// newest first, as a read down to it would have: up to the first page
-// that goes past it. complete is false when the read's pages ran out
-// first.
-func (r uploadsRead) since(since time.Time) (ids []string, complete bool) {
-	for _, p := range r.pages {
+// uploadsSince returns the ids of a read's uploads (its pages, newest
+// first) added since the given time, as a read down to it would have: up
+// to the first page that goes past it. complete is false when the read's
+// pages ran out first.
+func uploadsSince(r listing.Listing[[]upload], since time.Time) (ids []string, complete bool) {
+	for _, p := range r.Items {
 		older := false
 		for _, u := range p {
 			if at, err := time.Parse(time.RFC3339, u.publishedAt); err == nil && at.Before(since) {
@@ -349,25 +329,7 @@ func (r uploadsRead) since(since time.Time) (ids []string, complete bool) {
 			return ids, true
 		}
 	}
-	return ids, r.ended
-}
-
-// lastAttempt is the latest instant of the delivery's attempts (a start,
-// or the end of a request that may have uploaded the video until then);
-// zero when it has none.
-func lastAttempt(d *pregonero.Delivery) time.Time {
-	var t time.Time
-	if d == nil {
-		return t
-	}
-	for _, at := range d.Attempts {
-		for _, x := range []time.Time{at.StartedAt, at.FinishedAt} {
-			if x.After(t) {
-				t = x
-			}
-		}
-	}
-	return t
+	return ids, r.Complete
 }
 
 // recentUploads returns the ids of the channel's uploads added since the
@@ -376,50 +338,31 @@ func lastAttempt(d *pregonero.Delivery) time.Time {
 // the read began.
 //
 // A read made for another delivery's reconciliation of the channel serves
-// instead when it reaches as far back (its since is not later), began no
-// earlier than notBefore (at least visibilityLag after this delivery's
-// attempts) and is younger than uploadsTTL; without a since or a
-// notBefore a read of its own is made. Each read with a since is kept,
-// one per channel, in place of the one before.
+// instead when the listing cache allows it for a read begun no earlier
+// than notBefore (listing.Cache.GetFrom); without a since or a notBefore
+// a read of its own is made. Each read with a since is kept, one per
+// channel.
 func (a *Adapter) recentUploads(ctx context.Context, s *session, playlist string, since, notBefore time.Time) (ids []string, complete bool, readAt time.Time, err error) {
 	key := s.acct.ID + "\x00" + playlist
 	now := a.now()
-	a.mu.Lock()
-	r, ok := a.uploads[key]
-	a.mu.Unlock()
-	if ok && !since.IsZero() && !notBefore.IsZero() && !since.Before(r.start) &&
-		!r.read.Before(notBefore) && now.Sub(r.read) < uploadsTTL {
-		ids, complete = r.since(since)
-		return ids, complete, r.read, nil
+	if r, ok := a.uploads.GetFrom(key, since, notBefore, now); ok {
+		ids, complete = uploadsSince(r, since)
+		return ids, complete, r.Read, nil
 	}
-	r, err = a.readUploads(ctx, s, playlist, since)
+	r, err := a.readUploads(ctx, s, playlist, since)
 	if err != nil {
 		return nil, false, time.Time{}, err
 	}
-	r.start, r.read = since, now
-	if !since.IsZero() {
-		a.mu.Lock()
-		for k, old := range a.uploads {
-			if now.Sub(old.read) >= uploadsTTL {
-				delete(a.uploads, k)
-			}
-		}
-		if old, ok := a.uploads[key]; !ok || !old.read.After(now) {
-			if a.uploads == nil {
-				a.uploads = make(map[string]uploadsRead)
-			}
-			a.uploads[key] = r
-		}
-		a.mu.Unlock()
-	}
-	ids, complete = r.since(since)
+	r.Start, r.Read = since, now
+	a.uploads.Put(key, r, now)
+	ids, complete = uploadsSince(r, since)
 	return ids, complete, now, nil
 }
 
 // readUploads reads the uploads playlist, newest first, until a page goes
 // past since or the playlist ends, reading at most ReconcilePages pages.
-func (a *Adapter) readUploads(ctx context.Context, s *session, playlist string, since time.Time) (uploadsRead, error) {
-	var r uploadsRead
+func (a *Adapter) readUploads(ctx context.Context, s *session, playlist string, since time.Time) (listing.Listing[[]upload], error) {
+	var r listing.Listing[[]upload]
 	page := ""
 	for range ReconcilePages {
 		var resp *yt.PlaylistItemListResponse
@@ -433,7 +376,7 @@ func (a *Adapter) readUploads(ctx context.Context, s *session, playlist string, 
 			return err
 		})
 		if err != nil {
-			return uploadsRead{}, err
+			return listing.Listing[[]upload]{}, err
 		}
 		var items []upload
 		older := false
@@ -446,9 +389,9 @@ func (a *Adapter) readUploads(ctx context.Context, s *session, playlist string, 
 			}
 			items = append(items, upload{id: it.Snippet.ResourceId.VideoId, publishedAt: it.Snippet.PublishedAt})
 		}
-		r.pages = append(r.pages, items)
+		r.Items = append(r.Items, items)
 		if older || resp.NextPageToken == "" {
-			r.ended = true
+			r.Complete = true
 			return r, nil
 		}
 		page = resp.NextPageToken

@@ -66,6 +66,7 @@ import (
 	yt "google.golang.org/api/youtube/v3"
 
 	"pregonero"
+	"pregonero/adapters/listing"
 )
 
 // DefaultEndpoint is the base URL of the real YouTube Data API, used when
@@ -216,7 +217,7 @@ type Adapter struct {
 	// channels caches the channel and uploads playlist of each account.
 	channels map[string]channelInfo
 	// uploads holds recent reads of channels' uploads for reconciliation.
-	uploads map[string]uploadsRead
+	uploads listing.Cache[[]upload]
 }
 
 var _ pregonero.Adapter = (*Adapter)(nil)
