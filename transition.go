@@ -55,7 +55,7 @@ func (d *Delivery) in(states ...DeliveryState) bool { return slices.Contains(sta
 // starts its send (Start) or reconciles it. Nothing is written ahead
 // here: a crash before the send starts gives a claimed queued delivery
 // back to the queue, never in doubt.
-func (d *Delivery) Claim(now time.Time) error {
+func (d *Delivery) Claim() error {
 	if d.Claimed || !d.in(DeliveryQueued, DeliveryInDoubt) {
 		return d.transitionError("a claim", DeliveryQueued, DeliveryInDoubt)
 	}

@@ -57,7 +57,7 @@ type start struct {
 var derr = &pregonero.DeliveryError{Code: "x", Message: "x"}
 
 var transitions = []transition{
-	{"Claim", func(d *pregonero.Delivery) error { return d.Claim(tNow) }, map[start]pregonero.DeliveryState{
+	{"Claim", func(d *pregonero.Delivery) error { return d.Claim() }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued, {pregonero.DeliveryInDoubt, false}: pregonero.DeliveryInDoubt}},
 	{"Start", func(d *pregonero.Delivery) error { return d.Start(tNow) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryQueued, true}: pregonero.DeliverySending}},
@@ -222,7 +222,7 @@ func TestUnclaimAfterACrash(t *testing.T) {
 	}
 	// Claimed and never started: back to the queue.
 	d = inState(pregonero.DeliveryQueued, false)
-	if err := d.Claim(tNow); err != nil {
+	if err := d.Claim(); err != nil {
 		t.Fatal(err)
 	}
 	d.Unclaim(tNow, "crash")

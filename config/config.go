@@ -237,7 +237,7 @@ func Default() Config {
 			ReconcileDelay: Duration(5 * time.Second),
 			PastGrace:      Duration(2 * time.Minute),
 			ClaimLead:      Duration(time.Second),
-			IdempotencyTTL: Duration(24 * time.Hour),
+			IdempotencyTTL: Duration(pregonero.IdempotencyTTL),
 		},
 		YouTube: YouTubeConfig{
 			ChunkSize:          8 << 20,

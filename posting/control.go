@@ -26,26 +26,30 @@ const MaxReasonLength = 500
 func (s *Service) Cancel(ctx context.Context, postID string) (*pregonero.Post, error) {
 	// A half-done cancel must not be left behind by a client that hangs up.
 	ctx = context.WithoutCancel(ctx)
+	post, err := s.store.Post(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
 	changed := false
 	// The scheduler may claim a delivery between the read and the store's
 	// cancel; the next pass finds it claimed and stops it at its gate.
-	for range 3 {
-		post, err := s.store.Post(ctx, postID)
-		if err != nil {
-			return nil, err
-		}
+	for pass := 1; ; pass++ {
 		n, err := s.sender.StopUnsent(ctx, post)
 		if err != nil {
 			return nil, err
 		}
 		changed = changed || n > 0
-		if _, err := s.store.CancelPost(ctx, postID); err == nil {
-			changed = true
-		} else if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+		switch p, err := s.store.CancelPost(ctx, postID); {
+		case err == nil:
+			changed, post = true, p
+		case pregonero.ErrorCode(err) != pregonero.ECONFLICT:
 			return nil, err
-		}
-		if post, err = s.store.Post(ctx, postID); err != nil {
-			return nil, err
+		default:
+			// Nothing the store could cancel: what the publisher stopped,
+			// or a claim made meanwhile, shows in a fresh read.
+			if post, err = s.store.Post(ctx, postID); err != nil {
+				return nil, err
+			}
 		}
 		if n, err := s.withdraw(ctx, post); err != nil {
 			return nil, err
@@ -60,13 +64,11 @@ func (s *Service) Cancel(ctx context.Context, postID string) (*pregonero.Post, e
 				return nil, pregonero.Errorf(pregonero.ECONFLICT,
 					"post %s has nothing left to cancel: every delivery is already sending, in doubt or finished", postID)
 			}
-			s.cleanupCanceled(post)
-			return post, nil
+			break
 		}
-	}
-	post, err := s.store.Post(ctx, postID)
-	if err != nil {
-		return nil, err
+		if pass == 3 {
+			break
+		}
 	}
 	s.cleanupCanceled(post)
 	return post, nil
@@ -368,7 +370,7 @@ const CredentialsHashPrefix = "credentials_hash:"
 // runs.
 //
 // Whether the credentials changed is told by their fingerprint, an
-// HMAC-SHA256 under the service's key (see Config.FingerprintKey), which is
+// HMAC-SHA256 under the service's key (see Config.FingerprintKey; serve derives it from the store's secret key), which is
 // what the store keeps: a copy of the data file does not let anyone test
 // guesses of the credentials against it. a.CredentialsHash is replaced by
 // it; what it held before (a plain SHA-256, as versions before this one
@@ -404,14 +406,6 @@ func (s *Service) ConfigureAccount(ctx context.Context, a *pregonero.Account) (r
 		return false, fmt.Errorf("accounts: %w", err)
 	}
 	return reauthorized, nil
-}
-
-// FingerprintKey derives the key of credential fingerprints from the
-// store's secret key, so that the secret key itself keys nothing else.
-func FingerprintKey(secret []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("pregonero credentials fingerprint"))
-	return m.Sum(nil)
 }
 
 // fingerprint is the HMAC-SHA256 of credentials (keys sorted, one

@@ -3,8 +3,8 @@ package posting
 import "pregonero"
 
 // Draft is a post as a person or a program writes it, before it is
-// checked: what POST /api/v1/posts takes, and what the web interface,
-// imports and recurring posts hand the service.
+// checked: what POST /api/v1/posts takes, and what any other entry point
+// hands the service.
 type Draft struct {
 	Text  string   `json:"text,omitempty"`
 	Link  string   `json:"link,omitempty"`

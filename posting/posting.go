@@ -3,9 +3,9 @@
 // delivery planned ahead, the idempotency record), editing it, canceling
 // it, releasing and retrying deliveries, pausing and resuming publishing,
 // and bringing an account back after re-authorization. Every entry point
-// (the REST API, the CLI through it, the web interface, recurring posts,
-// imports, feeds) calls this service; none writes posts to the store
-// itself.
+// (today the REST API, and the CLI through it) calls this service, and so
+// must any other that creates or changes posts; none writes posts to the
+// store itself.
 //
 // The service writes to the store, and the store tells the scheduler
 // what became due (pregonero.Store.OnDue): nothing here wakes the

@@ -94,13 +94,13 @@ func (p *Publisher) process(l *lane, it *item) {
 		// new attempt written ahead when its send starts (below); until
 		// then it stays in doubt, and a crash only asks the network again.
 		if now := p.clock.Now(); p.stale(d, now) {
-			p.failAbsent(d, p.staleError(now))
+			p.fail(d, p.staleError(now))
 			return
 		}
 	}
 
 	// Never early: the claim may come ahead of the instant.
-	if wait := dueAt(d).Sub(p.clock.Now()); wait > 0 {
+	if wait := d.NextAttemptAt.Sub(p.clock.Now()); wait > 0 {
 		t := p.clock.NewTimer(wait)
 		select {
 		case <-t.C():
@@ -142,7 +142,7 @@ func (p *Publisher) process(l *lane, it *item) {
 	// queued one went back to the queue. The lanes' write-aheads are
 	// written together (see writeAhead), before a worker is taken, so
 	// that a burst costs a few commits, not one per send in turn.
-	start, due := p.clock.Now(), dueAt(d)
+	start, due := p.clock.Now(), d.NextAttemptAt
 	nd, err := p.writeAhead(d, start)
 	switch {
 	case errors.Is(err, errNotOwned):
@@ -763,12 +763,6 @@ func (p *Publisher) stale(d *pregonero.Delivery, now time.Time) bool {
 func (p *Publisher) staleError(now time.Time) *pregonero.DeliveryError {
 	return &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "stale",
 		Message: fmt.Sprintf("Not sent: more than %s after its scheduled time. Reschedule it if it is still relevant.", p.cfg.Staleness), At: now}
-}
-
-// failAbsent ends an in-doubt delivery that reconciliation proved absent.
-func (p *Publisher) failAbsent(d *pregonero.Delivery, derr *pregonero.DeliveryError) {
-	p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-	p.recordSync(d, func(x *pregonero.Delivery) error { return x.Fail(derr) })
 }
 
 // safePublish contains an adapter's panic: the send may have gone out, so

@@ -319,7 +319,7 @@ func (p *Publisher) prefetch(items []*item) {
 // time, then id.
 func sortQueue(q []*item) {
 	sort.SliceStable(q, func(i, j int) bool {
-		a, b := dueAt(q[i].d), dueAt(q[j].d)
+		a, b := q[i].d.NextAttemptAt, q[j].d.NextAttemptAt
 		if !a.Equal(b) {
 			return a.Before(b)
 		}
@@ -328,16 +328,6 @@ func sortQueue(q []*item) {
 		}
 		return q[i].d.ID < q[j].d.ID
 	})
-}
-
-// dueAt is the instant a claimed delivery may go out.
-func dueAt(d *pregonero.Delivery) time.Time {
-	if d.State == pregonero.DeliverySending {
-		if a := d.LastAttempt(); a != nil && a.Outcome == pregonero.OutcomePending {
-			return a.StartedAt
-		}
-	}
-	return d.NextAttemptAt
 }
 
 func (p *Publisher) runLane(l *lane) {

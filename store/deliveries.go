@@ -265,7 +265,7 @@ func (db *DB) ClaimDue(ctx context.Context, now, until time.Time, limit int) ([]
 					continue
 				}
 				nd := d.Clone()
-				if err := nd.Claim(now); err != nil {
+				if err := nd.Claim(); err != nil {
 					cl.err = fmt.Errorf("claim due: %w", err)
 					continue
 				}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -165,9 +167,24 @@ func credentialsAD(accountID string) []byte {
 	return append([]byte("pregonero credentials\x00"), accountID...)
 }
 
+// DeriveKey returns a key for another use of the store's secret key (the
+// fingerprints of configured credentials, say), derived from it and from
+// purpose so that the secret key itself keys nothing else; nil when the
+// store has no secret key.
+func (db *DB) DeriveKey(purpose string) []byte {
+	if db.secrets == nil {
+		return nil
+	}
+	m := hmac.New(sha256.New, db.secrets.derive)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
 // sealer seals and opens credentials records with the store's key.
 type sealer struct {
 	aead cipher.AEAD
+	// derive keys HMACs derived from the secret key (see DeriveKey).
+	derive []byte
 	// source names the key in messages: its file, when there is one.
 	source string
 }
@@ -196,7 +213,9 @@ func newSealer(cfg config) (*sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
-	return &sealer{aead: aead, source: source}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("pregonero derived keys"))
+	return &sealer{aead: aead, source: source, derive: m.Sum(nil)}, nil
 }
 
 // seal returns the sealed form of a plain record, with a fresh random

@@ -446,3 +446,36 @@ func TestLoadOrCreateKey(t *testing.T) {
 		}
 	})
 }
+
+// A key derived for one purpose is the same across opens with the same
+// secret key, differs between purposes and from the secret key, and is
+// nil without a secret key.
+func TestDeriveKey(t *testing.T) {
+	key := newKey(t)
+	dir := t.TempDir()
+	a, err := store.Open(filepath.Join(dir, "a.db"), store.WithSecretKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := store.Open(filepath.Join(dir, "b.db"), store.WithSecretKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	fp := a.DeriveKey("credentials fingerprint")
+	if len(fp) != 32 || !bytes.Equal(fp, b.DeriveKey("credentials fingerprint")) {
+		t.Errorf("derived %x and %x with the same secret key, want equal 32-byte keys", fp, b.DeriveKey("credentials fingerprint"))
+	}
+	if bytes.Equal(fp, a.DeriveKey("another use")) || bytes.Equal(fp, key) {
+		t.Error("the derived key equals another purpose's or the secret key")
+	}
+	plain, err := store.Open(filepath.Join(dir, "plain.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if k := plain.DeriveKey("credentials fingerprint"); k != nil {
+		t.Errorf("a store without a secret key derived %x", k)
+	}
+}

@@ -66,9 +66,6 @@ func (s *Server) handleResume(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
-	if rep.HeldOverdue == nil {
-		rep.HeldOverdue = []string{}
-	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
 }

@@ -26,7 +26,6 @@ const (
 	logPanic    = pregonero.LogPanic
 	logStack    = pregonero.LogStack
 	logFile     = pregonero.LogFile
-	logPostID   = pregonero.LogPost
 )
 
 // statusByCode is the one table mapping application error codes to HTTP

@@ -21,9 +21,6 @@ type ValidateRequest struct {
 // ValidateResponse says whether a post would be accepted, and why not.
 type ValidateResponse = posting.Verdict
 
-// ValidateResult is the verdict for one target.
-type ValidateResult = posting.TargetVerdict
-
 // PauseRequest is the body of POST /api/v1/pause.
 type PauseRequest struct {
 	Reason  string `json:"reason"`

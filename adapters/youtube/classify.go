@@ -39,9 +39,10 @@ func asAPIError(err error) (*apiErr, bool) {
 		}
 	}
 	if e.message == "" {
-		// Scrubbed before it is cut: a token cut in two would not be
-		// recognized. Callers scrub the account's own tokens.
-		e.message = truncate((*scrubber)(nil).Text(strings.TrimSpace(ge.Body)), 500)
+		// Kept whole: it is cut only once the account's own tokens are
+		// scrubbed from it (see scrubbed), since a token cut in two would
+		// not be recognized.
+		e.message = strings.TrimSpace(ge.Body)
 	}
 	if e.message == "" {
 		e.message = http.StatusText(ge.Code)
@@ -87,7 +88,31 @@ var invalidCodes = map[string]string{
 // upload) decide on unknown themselves. The error's texts carry none of
 // the account's credentials, whatever YouTube echoed.
 func (a *Adapter) classify(ctx context.Context, s *session, what string, err error, b bucket) *pregonero.PublishError {
-	return s.scrub.PublishError(a.classifyAnswer(ctx, s, what, err, b))
+	return scrubbed(s.scrub, a.classifyAnswer(ctx, s, what, err, b))
+}
+
+// Lengths the texts of YouTube's answers are kept to, once scrubbed.
+const (
+	maxNetworkMessage = 500
+	maxMessage        = 1000
+)
+
+// scrubbedErr is scrubbed for the *pregonero.PublishError err is; any
+// other error is wrapped so that its message hides credentials.
+func scrubbedErr(sc *scrubber, err error) error {
+	if pe, ok := err.(*pregonero.PublishError); ok {
+		return scrubbed(sc, pe)
+	}
+	return sc.Err(err)
+}
+
+// scrubbed scrubs the texts of pe with sc, then cuts them: in this order,
+// so that no token survives in part.
+func scrubbed(sc *scrubber, pe *pregonero.PublishError) *pregonero.PublishError {
+	if pe = sc.PublishError(pe); pe != nil {
+		pe.Message, pe.NetworkMessage = truncate(pe.Message, maxMessage), truncate(pe.NetworkMessage, maxNetworkMessage)
+	}
+	return pe
 }
 
 func (a *Adapter) classifyAnswer(ctx context.Context, s *session, what string, err error, b bucket) *pregonero.PublishError {

@@ -80,7 +80,7 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 		if tr == nil || !tr.sentAny() {
 			a.refund(ctx, s.project, bucketUploads, 1)
 		}
-		return pregonero.Receipt{}, s.scrub.Err(a.insertError(ctx, s, err, tr))
+		return pregonero.Receipt{}, scrubbedErr(s.scrub, a.insertError(ctx, s, err, tr))
 	}
 	if v == nil || v.Id == "" {
 		return pregonero.Receipt{}, &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_malformed_response",

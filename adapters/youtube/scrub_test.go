@@ -153,3 +153,31 @@ func TestEchoedCredentialsAreScrubbed(t *testing.T) {
 		})
 	}
 }
+
+// A long plain answer is cut only after the account's secrets are
+// scrubbed from it: a secret straddling the cut must not survive in part.
+func TestALongAnswerIsScrubbedBeforeItIsCut(t *testing.T) {
+	const channel = "echo-long"
+	ec := &echo{known: []string{fake.ClientSecret, fake.RefreshToken(channel)},
+		pick: func(r *http.Request) bool { return r.URL.Path == "/upload/youtube/v3/videos" }}
+	ec.answer = func(echo string) (int, string) {
+		// The client secret, named nowhere, starts 3 bytes before the cut.
+		pad := max(0, 497-strings.Index(echo, fake.ClientSecret))
+		return 400, strings.Repeat("x", pad) + echo
+	}
+	e := newEnv(t, envOptions{wrap: ec.wrap})
+	a := e.account(channel)
+	_, err := e.adapter.Publish(ctx(t), e.delivery(a), content(t, "Echo", 2000, "echo long"), a)
+	pe := pregonero.AsPublishError(err)
+	if pe == nil {
+		t.Fatal("Publish succeeded, want an error")
+	}
+	for _, text := range []string{pe.NetworkMessage, pe.Message} {
+		if cut := strings.TrimSuffix(text, "…"); strings.HasSuffix(cut, fake.ClientSecret[:3]) || strings.Contains(text, fake.ClientSecret) {
+			t.Errorf("part of the client secret shows at the cut: %q", text[max(0, len(text)-40):])
+		}
+	}
+	for _, leak := range ec.leaks(pe.Message, pe.NetworkMessage, e.logs.String()) {
+		t.Errorf("a credential shows: %s", leak)
+	}
+}

@@ -71,11 +71,14 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // apiError prints an API error with its fields and returns exit code 1.
+// The server's words reach a terminal: control characters in them are
+// escaped (see termWriter).
 func apiError(w io.Writer, err error) error {
 	var e *pregonero.Error
 	if !errors.As(err, &e) {
 		return err
 	}
+	w = termWriter{w}
 	fmt.Fprintf(w, "error: %s (%s)\n", e.Message, e.Code)
 	for _, f := range e.Fields {
 		fmt.Fprintf(w, "  - %s\n", f.String())

@@ -295,7 +295,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		m, err := cl.UploadMedia(ctx, filepath.Base(path), f, alt)
 		f.Close()
 		if err != nil {
-			return apiError(termWriter{c.io.err}, err)
+			return apiError(c.io.err, err)
 		}
 		req.Media = append(req.Media, m.ID)
 	}
@@ -314,7 +314,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		m, err := cl.UploadMedia(ctx, filepath.Base(thumbnail), f, "")
 		f.Close()
 		if err != nil {
-			return apiError(termWriter{c.io.err}, err)
+			return apiError(c.io.err, err)
 		}
 		o.Thumbnail = m.ID
 	}
@@ -328,7 +328,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	}
 	p, err := cl.CreatePost(ctx, req, idem)
 	if err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, p)
@@ -359,7 +359,7 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	}
 	page, err := cl.Posts(ctx, q)
 	if err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, page)
@@ -415,7 +415,7 @@ func (c *PostCommand) edit(ctx context.Context, args []string) error {
 	}
 	p, err := cl.PatchPost(ctx, id, patch)
 	if err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, p)
@@ -445,7 +445,7 @@ func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []stri
 		p, err = cl.CancelPost(ctx, id)
 	}
 	if err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if jsonOut || verb == "show" {
 		return printJSON(c.io.out, p)
@@ -493,7 +493,7 @@ func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) 
 		d, err = cl.RetryDelivery(ctx, id)
 	}
 	if err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if jsonOut {
 		return printJSON(c.io.out, d)
@@ -525,7 +525,7 @@ func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
 	}
 	as, err := cl.Accounts(ctx)
 	if err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, as)
@@ -566,7 +566,7 @@ func (c *PauseCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := cl.Pause(ctx, account, reason); err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if account == "" {
 		account = "all accounts"
@@ -598,7 +598,7 @@ func (c *ResumeCommand) Run(ctx context.Context, args []string) error {
 	}
 	rep, err := cl.Resume(ctx, account)
 	if err != nil {
-		return apiError(termWriter{c.io.err}, err)
+		return apiError(c.io.err, err)
 	}
 	if cf.jsonOut {
 		return printJSON(c.io.out, rep)

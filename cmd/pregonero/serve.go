@@ -247,14 +247,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	secret, err := store.LoadOrCreateKey(filepath.Join(c.DataDir, store.SecretKeyFile))
-	if err != nil {
-		return err
-	}
 	m.Posts, err = posting.New(posting.Config{
 		Store: m.Store, Adapters: adapters, Sender: m.Publisher, Media: m.Media, Location: c.Location(),
 		Logger: log, Now: m.Clock.Now, PastGrace: pc.PastGrace.D(), ResumeGrace: pc.ResumeGrace.D(),
-		FingerprintKey: posting.FingerprintKey(secret), IdempotencyTTL: pc.IdempotencyTTL.D(),
+		FingerprintKey: m.Store.DeriveKey("credentials fingerprint"), IdempotencyTTL: pc.IdempotencyTTL.D(),
 	})
 	if err != nil {
 		return err
