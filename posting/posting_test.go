@@ -50,18 +50,34 @@ type planner struct {
 
 func (p *planner) Lead(pregonero.Content, *pregonero.Account) time.Duration { return p.lead }
 
+// Withdraw makes the planner a pregonero.Withdrawer, as YouTube is; the
+// service calls it through the sender, which holds the credentials.
+func (p *planner) Withdraw(context.Context, *pregonero.Delivery, *pregonero.Account) error {
+	panic("the service withdraws through its sender")
+}
+
 // sender is the publisher as the service sees it: nothing is in flight;
 // it records what it is told.
 type sender struct {
-	mu       sync.Mutex
-	paused   []bool
-	accounts []string
-	cleanups []string
+	mu          sync.Mutex
+	paused      []bool
+	accounts    []string
+	cleanups    []string
+	withdrawn   []string
+	withdrawErr error
 }
 
 func (s *sender) StopUnsent(context.Context, *pregonero.Post) (int, error) { return 0, nil }
 func (s *sender) Unsent(*pregonero.Delivery) bool                          { return false }
-func (s *sender) Withdraw(context.Context, *pregonero.Delivery) error      { return nil }
+func (s *sender) Withdraw(_ context.Context, d *pregonero.Delivery) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.withdrawErr != nil {
+		return s.withdrawErr
+	}
+	s.withdrawn = append(s.withdrawn, d.ID)
+	return nil
+}
 func (s *sender) Cleanup(d *pregonero.Delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -430,6 +446,13 @@ func TestConfiguredCredentialsEndAReauthorization(t *testing.T) {
 	if d, _ := f.db.Delivery(ctx, p.Deliveries[0].ID); d.State != pregonero.DeliveryQueued {
 		t.Errorf("delivery %s after re-authorization, want queued", d.State)
 	}
+	// The publisher learns the account is active, before the release.
+	f.sender.mu.Lock()
+	accounts := append([]string(nil), f.sender.accounts...)
+	f.sender.mu.Unlock()
+	if len(accounts) == 0 || accounts[len(accounts)-1] != "x-gob:active" {
+		t.Errorf("publisher told %v, want x-gob:active", accounts)
+	}
 }
 
 // dispatches records what the scheduler hands out, and when.
@@ -551,5 +574,47 @@ func TestExpiredIdempotencyKeysArePurged(t *testing.T) {
 	}
 	if _, err := f.db.Idempotency(ctx, "k1"); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
 		t.Errorf("record after the purge: %v", err)
+	}
+}
+
+// A video the network holds for a later instant is taken back when its
+// post is canceled; when the network cannot take it back, the cancel
+// fails and says the video would still go public.
+func TestCancelWithdrawsWhatTheNetworkHoldsForLater(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.create(t, posting.Draft{Text: "Informe", Targets: []string{"yt-gob"}, ScheduledAt: "2026-12-08T09:00"})
+	d := p.Deliveries[0]
+	publishAs := func(remote string) {
+		t.Helper()
+		if _, err := f.db.ClaimDue(ctx, d.NextAttemptAt, d.NextAttemptAt, 10); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+			if err := x.Start(t0); err != nil {
+				return err
+			}
+			return x.Publish(pregonero.Receipt{RemoteID: remote, PublishedAt: d.ScheduledAt}, t0, t0, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publishAs("v1") // uploaded ahead, public at its instant
+
+	f.sender.withdrawErr = &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_unavailable", Message: "YouTube did not answer"}
+	if _, err := f.svc.Cancel(ctx, p.ID); pregonero.ErrorCode(err) != pregonero.EUNAVAILABLE || !strings.Contains(err.Error(), "go public") {
+		t.Fatalf("cancel when the network cannot take it back: %v, want unavailable saying it would go public", err)
+	}
+	if got, _ := f.db.Delivery(ctx, d.ID); got.State != pregonero.DeliveryPublished {
+		t.Errorf("delivery %s after a failed withdrawal, want still published", got.State)
+	}
+
+	f.sender.withdrawErr = nil
+	got, err := f.svc.Cancel(ctx, p.ID)
+	if err != nil || got.Deliveries[0].State != pregonero.DeliveryCanceled {
+		t.Fatalf("cancel: %v, %+v", err, got)
+	}
+	if len(f.sender.withdrawn) != 1 || f.sender.withdrawn[0] != d.ID {
+		t.Errorf("withdrawn %v, want %s", f.sender.withdrawn, d.ID)
 	}
 }

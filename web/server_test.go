@@ -222,12 +222,6 @@ func TestPauseResumeRelease(t *testing.T) {
 	})
 
 	t.Run("account pause names the account", func(t *testing.T) {
-		if _, err := ts.db.UpdateAccount(ctx, "x-gob", func(a *pregonero.Account) error {
-			a.Status, a.StatusReason, a.StatusSince = pregonero.AccountPaused, "revisión", testNow
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
 		r := ts.request("POST", "/api/v1/pause", map[string]any{"reason": "revisión", "account": "x-gob"})
 		var res web.PauseResult
 		r.decode(t, &res)

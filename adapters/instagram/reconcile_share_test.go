@@ -161,8 +161,14 @@ func TestReconcileReadsTheWindowWhenASharedListingRunsOut(t *testing.T) {
 	clock.Advance(6 * time.Second)
 	// Up to now the media run past the one page; the window of the
 	// publication (up to five minutes after it) does not.
+	before := lists.n.Load()
 	r, found, err := e.adapter.Reconcile(ctx(t), d, c, a, since)
 	if err != nil || !found || r.RemoteID != p.RemoteID {
 		t.Fatalf("got %+v, found %v, error %v; want %s", r, found, err, p.RemoteID)
+	}
+	// The read up to now ran out within its one page; the read of the
+	// window alone found the post.
+	if got := lists.n.Load() - before; got != 2 {
+		t.Errorf("media listed %d times, want 2: the read that ran out, then the window's", got)
 	}
 }

@@ -88,8 +88,8 @@ func TestControlEndpointsAnswerOnlyLoopback(t *testing.T) {
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "access_token") {
 			t.Errorf("POST /youtube/token from 192.0.2.1 = %d %q, want 200 with a token", rec.Code, rec.Body)
 		}
-		if rec := serve(h, "192.0.2.1:1234", "GET", "/x/2/users/me", "", ""); rec.Code == http.StatusForbidden || rec.Code == http.StatusOK {
-			t.Errorf("GET /x/2/users/me unsigned from 192.0.2.1 = %d %q, want the fake's own refusal", rec.Code, rec.Body)
+		if rec := serve(h, "192.0.2.1:1234", "GET", "/x/2/users/me", "", ""); rec.Code != http.StatusUnauthorized {
+			t.Errorf("GET /x/2/users/me unsigned from 192.0.2.1 = %d %q, want the fake's own refusal, 401", rec.Code, rec.Body)
 		}
 	})
 }

@@ -61,6 +61,12 @@ func TestCrashInABurstReconcilesOnlyInFlightSends(t *testing.T) {
 		total += recovered[n]
 	}
 	t.Logf("sends in doubt after the crash: %d (%v)", total, recovered)
+	if total == 0 {
+		// The kill came while sends were going out (killAndRestart checks
+		// that), so at least one was in flight: a test that saw none did
+		// not test the claim.
+		t.Error("no send was in doubt after the crash, want the ones in flight")
+	}
 	seen := c.onNetworks()
 	if len(seen) != posts {
 		t.Errorf("X has %d distinct posts, want %d", len(seen), posts)
