@@ -7,7 +7,8 @@
 // An adapter's test builds a Harness around its fake and calls Run:
 //
 //	func TestConformance(t *testing.T) {
-//		f, base := faketest.NewServer(t)
+//		f := fake.New(fake.Options{})
+//		base := fakenettest.Serve(t, f, "")
 //		adaptertest.Run(t, adaptertest.Harness{Adapter: x.New(x.Config{}), ...})
 //	}
 //

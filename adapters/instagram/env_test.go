@@ -20,9 +20,9 @@ import (
 	"pregonero"
 	"pregonero/adapters/adaptertest"
 	"pregonero/adapters/fakenet"
+	"pregonero/adapters/fakenet/fakenettest"
 	"pregonero/adapters/graph"
 	"pregonero/adapters/graph/fake"
-	"pregonero/adapters/graph/fake/faketest"
 	"pregonero/adapters/instagram"
 )
 
@@ -133,7 +133,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.fake.Fetcher == nil {
 		o.fake.Fetcher = &http.Client{Timeout: 2 * time.Second}
 	}
-	e.fake, e.base = faketest.NewServerWithOptions(t, o.fake)
+	e.fake = fake.New(o.fake)
+	e.base = fakenettest.Serve(t, e.fake, o.fake.Prefix)
 	if o.cfg.Logger == nil {
 		o.cfg.Logger = discard
 	}

@@ -5,6 +5,7 @@ package scrub
 
 import (
 	"cmp"
+	"encoding/base64"
 	"errors"
 	"net/url"
 	"regexp"
@@ -66,6 +67,15 @@ func (s *Scrubber) Add(values ...string) {
 	}
 	// Longest first, so that a value containing another goes whole.
 	slices.SortFunc(s.values, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+}
+
+// AddBasic makes the scrubber look for the HTTP Basic credentials of an
+// OAuth client, as golang.org/x/oauth2 sends them (AuthStyleInHeader),
+// when it has a secret.
+func (s *Scrubber) AddBasic(clientID, secret string) {
+	if secret != "" {
+		s.Add(base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(clientID) + ":" + url.QueryEscape(secret))))
+	}
 }
 
 // Text returns t without credentials.

@@ -1,7 +1,6 @@
 package x
 
 import (
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,10 +22,7 @@ var signatureRE = regexp.MustCompile(`oauth_signature="([^"]*)"`)
 func addCreds(s *scrubber, creds map[string]string) {
 	s.Add(creds[CredConsumerKey], creds[CredConsumerSecret], creds[CredAccessToken], creds[CredAccessTokenSecret],
 		creds[CredClientSecret], creds[CredRefreshToken])
-	if secret := creds[CredClientSecret]; secret != "" {
-		// As golang.org/x/oauth2 sends them (AuthStyleInHeader).
-		s.Add(base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(creds[CredClientID]) + ":" + url.QueryEscape(secret))))
-	}
+	s.AddBasic(creds[CredClientID], creds[CredClientSecret])
 }
 
 // addSignature makes s look for the OAuth 1.0a signature of an

@@ -25,9 +25,9 @@ import (
 	"pregonero"
 	"pregonero/adapters/adaptertest"
 	"pregonero/adapters/fakenet"
+	"pregonero/adapters/fakenet/fakenettest"
 	"pregonero/adapters/youtube"
 	"pregonero/adapters/youtube/fake"
-	"pregonero/adapters/youtube/fake/faketest"
 )
 
 // start is the fake clock's first reading: a Friday morning in Bogotá,
@@ -72,7 +72,8 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		opts.fake.Processing = -1
 	}
 	if opts.wrap == nil {
-		e.fake, e.base = faketest.NewServerWithOptions(t, opts.fake)
+		e.fake = fake.New(opts.fake)
+		e.base = fakenettest.Serve(t, e.fake, opts.fake.Prefix)
 	} else {
 		e.fake = fake.New(opts.fake)
 		srv := httptest.NewServer(opts.wrap(e.fake))

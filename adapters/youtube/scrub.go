@@ -1,9 +1,6 @@
 package youtube
 
 import (
-	"encoding/base64"
-	"net/url"
-
 	"pregonero/adapters/scrub"
 )
 
@@ -17,7 +14,5 @@ type scrubber = scrub.Scrubber
 // and for the HTTP Basic form of the client's.
 func addCreds(s *scrubber, creds map[string]string) {
 	s.Add(creds[CredClientSecret], creds[CredRefreshToken], creds[CredAccessToken])
-	if secret := creds[CredClientSecret]; secret != "" {
-		s.Add(base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(creds[CredClientID]) + ":" + url.QueryEscape(secret))))
-	}
+	s.AddBasic(creds[CredClientID], creds[CredClientSecret])
 }

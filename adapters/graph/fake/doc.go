@@ -1,6 +1,6 @@
 // Package fake is a wire-faithful fake of the parts of the Graph API that
 // Pregonero uses for Facebook Pages and Instagram content publishing,
-// served as one http.Handler. Tests start it with faketest.NewServer; `pregonero
+// served as one http.Handler. Tests start it with fakenettest.Serve; `pregonero
 // sandbox` mounts it under /graph, so an account's Graph endpoint is
 // http://ADDR/graph and calls go to http://ADDR/graph/v25.0/… (versions
 // v19.0 to v27.0; others answer code 2635). huandu/facebook reaches it with

@@ -15,8 +15,8 @@ import (
 	fb "github.com/huandu/facebook/v2"
 
 	"pregonero/adapters/fakenet"
+	"pregonero/adapters/fakenet/fakenettest"
 	"pregonero/adapters/graph/fake"
-	"pregonero/adapters/graph/fake/faketest"
 	"pregonero/media/mediatest"
 )
 
@@ -42,7 +42,8 @@ func newEnv(t *testing.T, opts fake.Options) *env {
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
-	f, base := faketest.NewServerWithOptions(t, opts)
+	f := fake.New(opts)
+	base := fakenettest.Serve(t, f, opts.Prefix)
 	return &env{fake: f, base: base, clock: clock, media: newMediaServer(t)}
 }
 

@@ -239,13 +239,12 @@ func (f *Fake) download(id, u string, video, story bool) {
 	// A panic fails the container with Meta's unknown upload error (the
 	// caller makes a new one) instead of ending the process that serves
 	// every fake.
-	var panicked error
 	defer func() {
-		if panicked != nil {
+		if v := recover(); v != nil {
+			pregonero.ReportPanic(f.log, v, "media download panicked", nil, pregonero.LogContainer, id)
 			f.fail(id, -1, 2207053, "")
 		}
 	}()
-	defer pregonero.RecoverPanic(f.log.With(pregonero.LogContainer, id), "media download panicked", &panicked)
 	ctx := context.Background()
 	if rule, hit := f.faults.Match(NetworkInstagram, OpFetch); hit {
 		f.log.Info("fault injected", pregonero.LogNetwork, NetworkInstagram, pregonero.LogOp, OpFetch,

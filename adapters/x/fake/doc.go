@@ -1,6 +1,6 @@
 // Package fake is a wire-faithful fake of the parts of X API v2 that
 // Pregonero uses, served as an http.Handler. Tests start it with
-// faketest.NewServer; `pregonero sandbox` mounts it under /x, so an account's X
+// fakenettest.Serve; `pregonero sandbox` mounts it under /x, so an account's X
 // endpoint is http://ADDR/x and posts go to http://ADDR/x/2/tweets.
 //
 // # Credentials

@@ -15,8 +15,8 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"pregonero/adapters/fakenet"
+	"pregonero/adapters/fakenet/fakenettest"
 	"pregonero/adapters/x/fake"
-	"pregonero/adapters/x/fake/faketest"
 )
 
 // env is one fake on an httptest server with a settable clock.
@@ -32,7 +32,8 @@ func newEnv(t *testing.T, opts fake.Options) *env {
 	t.Helper()
 	clock := fakenet.NewClock(time.Now())
 	opts.Now = clock.Now
-	f, base := faketest.NewServerWithOptions(t, opts)
+	f := fake.New(opts)
+	base := fakenettest.Serve(t, f, opts.Prefix)
 	return &env{fake: f, base: base, clock: clock}
 }
 

@@ -1,7 +1,7 @@
 // Package fake is a wire-faithful fake of the parts of the YouTube Data
 // API v3 that Pregonero uses, with Google's resumable upload protocol and
 // OAuth 2.0 token endpoint, served as one http.Handler. Tests start it
-// with faketest.NewServer; `pregonero sandbox` mounts it under /youtube, so an
+// with fakenettest.Serve; `pregonero sandbox` mounts it under /youtube, so an
 // account's endpoint is http://ADDR/youtube, the token URL
 // http://ADDR/youtube/token, and google.golang.org/api/youtube/v3 reaches
 // it with option.WithEndpoint(endpoint + "/").

@@ -19,8 +19,8 @@ import (
 	"google.golang.org/api/youtube/v3"
 
 	"pregonero/adapters/fakenet"
+	"pregonero/adapters/fakenet/fakenettest"
 	"pregonero/adapters/youtube/fake"
-	"pregonero/adapters/youtube/fake/faketest"
 	"pregonero/media/mediatest"
 )
 
@@ -47,7 +47,8 @@ func newEnv(t *testing.T, opts fake.Options, channel string) *env {
 	if opts.Prefix == "" {
 		opts.Prefix = "/youtube"
 	}
-	f, base := faketest.NewServerWithOptions(t, opts)
+	f := fake.New(opts)
+	base := fakenettest.Serve(t, f, opts.Prefix)
 	e := &env{f: f, base: base, clock: clock, log: &requestLog{}}
 	e.svc = e.service(t, channel)
 	return e
