@@ -42,6 +42,9 @@ var (
 	ErrSchemaTooNew = errors.New("data file schema is newer than this binary")
 	// ErrClosed is returned by calls made after Close.
 	ErrClosed = errors.New("store closed")
+	// ErrNoDataFile means Open was asked for an existing data file
+	// (WithExisting) and there is none.
+	ErrNoDataFile = errors.New("no data file")
 )
 
 const (
@@ -128,6 +131,17 @@ func (db *DB) signalDue(t time.Time) {
 	}
 }
 
+// DataFile is the data file's name in the data directory.
+const DataFile = "pregonero.db"
+
+// WithExisting makes Open refuse a missing data file (ErrNoDataFile)
+// instead of creating a new store in its place: for the commands that work
+// on the data file of a stopped server, where a new empty store would
+// hide a wrong -data.
+func WithExisting() Option {
+	return func(c *config) { c.existing = true }
+}
+
 // Option configures Open.
 type Option func(*config)
 
@@ -137,6 +151,8 @@ type config struct {
 	lockTimeout time.Duration
 	// checkTimeout bounds the check Open runs (see WithCheck); 0 runs none.
 	checkTimeout time.Duration
+	// existing refuses a missing file instead of creating a store.
+	existing bool
 
 	secretKey     []byte
 	secretKeyFile string
@@ -184,6 +200,11 @@ func Open(path string, opts ...Option) (*DB, error) {
 }
 
 func open(path string, cfg config, migs []migration) (*DB, error) {
+	if cfg.existing {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open store: there is no data file at %s: %w", path, ErrNoDataFile)
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"io"
 	"log/slog"
 	"os"
@@ -381,4 +382,22 @@ func TestBackupFile(t *testing.T) {
 			t.Errorf("directory has %d entries, want the store and the old backup", len(entries))
 		}
 	})
+}
+
+// WithExisting refuses a missing data file and creates nothing in its
+// place: a wrong -data must not turn into an empty store.
+func TestOpenWithExistingRefusesAMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nowhere", store.DataFile)
+	if _, err := store.Open(path, store.WithExisting()); !errors.Is(err, store.ErrNoDataFile) {
+		t.Fatalf("Open() = %v, want ErrNoDataFile", err)
+	}
+	if _, err := os.Stat(filepath.Dir(path)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the data directory was created: %v", err)
+	}
+	MustOpen(t, path).Close()
+	db, err := store.Open(path, store.WithExisting())
+	if err != nil {
+		t.Fatalf("Open() of an existing file = %v", err)
+	}
+	db.Close()
 }

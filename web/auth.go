@@ -41,14 +41,27 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 	})
 }
 
+// bearer returns the credential of the request's Authorization: Bearer
+// header; ok is false when there is none.
+func bearer(r *http.Request) (token string, ok bool) {
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	return token, found && strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
+// sameToken compares a token with the SHA-256 of the expected one, in
+// constant time: neither its bytes nor its length leak through timing.
+func sameToken(token string, wantSum []byte) bool {
+	got := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(got[:], wantSum) == 1
+}
+
 func (s *Server) authenticate(r *http.Request) error {
-	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if h == "" {
+	if r.Header.Get("Authorization") == "" {
 		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "Send the API token as Authorization: Bearer <token>.")
 	}
-	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+	token, ok := bearer(r)
+	if !ok {
 		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "The Authorization header must be Bearer <token>.")
 	}
 	want, err := s.store.Setting(r.Context(), TokenHashSetting)
@@ -57,12 +70,11 @@ func (s *Server) authenticate(r *http.Request) error {
 	} else if err != nil {
 		return fmt.Errorf("authenticate: %w", err)
 	}
-	got := sha256.Sum256([]byte(token))
 	wantSum := make([]byte, sha256.Size)
 	if n, err := hex.Decode(wantSum, []byte(strings.TrimSpace(string(want)))); err != nil || n != sha256.Size {
 		return fmt.Errorf("authenticate: setting %s is not a hex SHA-256", TokenHashSetting)
 	}
-	if subtle.ConstantTimeCompare(got[:], wantSum) != 1 {
+	if !sameToken(token, wantSum) {
 		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "The API token is not valid.")
 	}
 	return nil

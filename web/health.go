@@ -2,10 +2,7 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,9 +78,7 @@ func (s *Server) requireMetricsToken(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], s.metricsToken) != 1 {
+		if token, ok := bearer(r); !ok || !sameToken(token, s.metricsToken) {
 			s.writeError(w, r, pregonero.Errorf(pregonero.EUNAUTHORIZED, "Send the metrics token (metrics.token) as Authorization: Bearer <token>."))
 			return
 		}

@@ -13,9 +13,6 @@ import (
 	"pregonero/store"
 )
 
-// dataFileName is the data file's name in the data directory.
-const dataFileName = "pregonero.db"
-
 // dataFlags locate the data directory for the commands that work on the
 // data file of a stopped server.
 type dataFlags struct {
@@ -76,7 +73,7 @@ func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 			fmt.Fprintln(c.io.err, "pregonero check:", err)
 			return errUsage
 		}
-		path = filepath.Join(dir, dataFileName)
+		path = filepath.Join(dir, store.DataFile)
 	case 1:
 		path = set.Arg(0)
 	default:

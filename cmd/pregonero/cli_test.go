@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -255,5 +257,19 @@ func TestEndToEndPostWithImagePublishedWithAltText(t *testing.T) {
 	}
 	if got := sp.Posts[0].Media[0]; got.Type != "image/jpeg" || got.AltText != "Puente colgante sobre el río San Juan" {
 		t.Errorf("media %+v", got)
+	}
+}
+
+// A backup of a data directory that holds no data file fails and leaves
+// no empty store behind.
+func TestCLIBackupOfAMissingDataFileFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "wrong")
+	var out, errb bytes.Buffer
+	code := main.Run(context.Background(), []string{"backup", "-data", dir, "-o", filepath.Join(t.TempDir(), "copia.db")}, strings.NewReader(""), &out, &errb)
+	if code == 0 || !strings.Contains(errb.String(), "no data file") {
+		t.Errorf("backup of %s: exit %d, stderr %q; want a failure naming the missing file", dir, code, errb.String())
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the backup created %s: %v", dir, err)
 	}
 }

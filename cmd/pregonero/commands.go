@@ -677,7 +677,7 @@ func (c *BackupCommand) backup(ctx context.Context, cf *clientFlags, dataDir str
 		}
 		dataDir = cfg.DataDir
 	}
-	db, err := store.Open(filepath.Join(dataDir, "pregonero.db"))
+	db, err := store.Open(filepath.Join(dataDir, store.DataFile), store.WithExisting())
 	if err != nil {
 		return 0, err
 	}

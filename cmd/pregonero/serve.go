@@ -188,7 +188,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.SandboxAddr = sandboxLn.Addr().String()
 		c.Sandbox.Listen = m.SandboxAddr
 	}
-	dbPath := filepath.Join(c.DataDir, "pregonero.db")
+	dbPath := filepath.Join(c.DataDir, store.DataFile)
 	// Rotated tokens are sealed with a key kept beside the data file, not
 	// in it: a backup of the data file alone does not reveal them.
 	keyPath := filepath.Join(c.DataDir, store.SecretKeyFile)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"pregonero/config"
@@ -68,15 +66,14 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.io.err, "pregonero token:", err)
 		return errUsage
 	}
-	path := filepath.Join(dir, dataFileName)
-	// Open would make a new store: a token for an empty one helps nobody.
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	path := filepath.Join(dir, store.DataFile)
+	log := newLogger(c.io.err, config.LogConfig{Format: "text", Level: "warn"})
+	// A token for a new, empty store would help nobody.
+	db, err := store.Open(path, store.WithExisting(), store.WithCheck(0), store.WithLogger(log))
+	if errors.Is(err, store.ErrNoDataFile) {
 		fmt.Fprintf(c.io.err, "pregonero token: there is no data file at %s; the server creates it, and the token, at its first start\n", path)
 		return exitError{1}
-	}
-	log := newLogger(c.io.err, config.LogConfig{Format: "text", Level: "warn"})
-	db, err := store.Open(path, store.WithCheck(0), store.WithLogger(log))
-	if errors.Is(err, store.ErrInUse) {
+	} else if errors.Is(err, store.ErrInUse) {
 		fmt.Fprintf(c.io.err, "pregonero token: %s is in use: the server is running.\n"+
 			"Rotate through it with the current token (POST /api/v1/token/rotate), or stop it and run this again.\n", path)
 		return exitError{1}
