@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"pregonero"
@@ -171,6 +172,24 @@ func checkInput(body []byte, t reflect.Type) []pregonero.FieldError {
 // shape returns the type whose JSON shape t takes: pointers followed, nil
 // for an interface or a type that decodes itself, whose keys are its own.
 func shape(t reflect.Type) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	if s, ok := shapes.Load(t); ok {
+		if s == nil {
+			return nil
+		}
+		return s.(reflect.Type)
+	}
+	s := reflectShape(t)
+	shapes.Store(t, s)
+	return s
+}
+
+// shapes caches shape by type, as fieldsByType caches jsonFields.
+var shapes sync.Map // reflect.Type → reflect.Type, or nil
+
+func reflectShape(t reflect.Type) reflect.Type {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -354,7 +373,24 @@ func hex4(b []byte) rune {
 // jsonFields returns the JSON names encoding/json decodes into a struct
 // type, with their types: the tag's name or the Go name, fields of
 // embedded structs promoted unless shadowed.
+// fieldsByType caches jsonFields by type: the request types are few and
+// fixed, and reflecting over them on every object of every request would
+// be work done again and again for the same answer.
+var fieldsByType sync.Map // reflect.Type → map[string]reflect.Type
+
+// jsonFields returns the JSON member names of struct type t (the json tag
+// name, or the field name; embedded structs' fields promoted) with their
+// types. The map is shared: callers must not change it.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldsByType.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := reflectFields(t)
+	fieldsByType.Store(t, m)
+	return m
+}
+
+func reflectFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	var embedded []reflect.Type
 	for i := range t.NumField() {
