@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"pregonero"
@@ -29,13 +28,24 @@ func (s *Service) Create(ctx context.Context, d *Draft, key string) (p *pregoner
 	if err := checkIdempotencyKey(key); err != nil {
 		return nil, false, err
 	}
-	unlock := s.idem.lock(key)
-	defer unlock()
-	now := s.now()
 	sum, err := draftHash(d)
 	if err != nil {
 		return nil, false, err
 	}
+	// The store's transaction decides between concurrent requests with
+	// the same key: the loser's write is a conflict, and its second pass
+	// finds what the winner wrote.
+	for pass := 1; ; pass++ {
+		p, created, err := s.createOnce(ctx, d, key, sum)
+		if pregonero.ErrorCode(err) != pregonero.ECONFLICT || pass == 2 {
+			return p, created, err
+		}
+	}
+}
+
+// createOnce serves one pass of Create with an idempotency key.
+func (s *Service) createOnce(ctx context.Context, d *Draft, key, sum string) (*pregonero.Post, bool, error) {
+	now := s.now()
 	rec, err := s.store.Idempotency(ctx, key)
 	switch {
 	case pregonero.ErrorCode(err) == pregonero.ENOTFOUND:
@@ -54,7 +64,7 @@ func (s *Service) Create(ctx context.Context, d *Draft, key string) (p *pregoner
 	if rec.BodyHash != sum {
 		return nil, false, pregonero.Errorf(pregonero.ECONFLICT, "Idempotency-Key %q was already used with a different request body; use a new key for a new post.", key)
 	}
-	p, err = s.store.Post(ctx, rec.PostID)
+	p, err := s.store.Post(ctx, rec.PostID)
 	switch {
 	case err == nil:
 		return p, false, nil
@@ -339,39 +349,4 @@ func draftHash(d *Draft) (string, error) {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:]), nil
-}
-
-// keyLocks serializes requests that share an idempotency key, so two
-// concurrent retries cannot both create the post.
-type keyLocks struct {
-	mu    sync.Mutex
-	locks map[string]*keyLock
-}
-
-type keyLock struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyLocks) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		if l.refs--; l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
 }

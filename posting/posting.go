@@ -108,7 +108,6 @@ type Service struct {
 	resumeGrace time.Duration
 	fpKey       []byte
 	idemTTL     time.Duration
-	idem        keyLocks
 }
 
 // New returns a Service.
