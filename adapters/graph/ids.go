@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"pregonero/adapters/scrub"
 	"regexp"
 	"strings"
 )
@@ -41,41 +42,14 @@ func ValidPath(path string) bool {
 	return !hasEdge || edgeRE.MatchString(edge)
 }
 
-// secretRE finds credentials carried as URL or form parameters.
-var secretRE = regexp.MustCompile(`(?i)\b(access_token|appsecret_proof|input_token|client_secret)=[^&\s"'<>]*`)
+// Redacted replaces the value of a credential in texts Scrub cleans.
+const Redacted = scrub.Redacted
 
-// Redacted replaces the value of a credential parameter in texts Scrub
-// cleans.
-const Redacted = "REDACTED"
+// Scrub returns s with the values of credential parameters
+// (access_token, appsecret_proof, input_token, client_secret, …)
+// replaced by Redacted.
+func Scrub(s string) string { return (*scrub.Scrubber)(nil).Text(s) }
 
-// Scrub returns s with the values of access_token, appsecret_proof,
-// input_token and client_secret parameters replaced by Redacted.
-func Scrub(s string) string {
-	if !strings.Contains(s, "=") {
-		return s
-	}
-	return secretRE.ReplaceAllStringFunc(s, func(m string) string {
-		name, _, _ := strings.Cut(m, "=")
-		return name + "=" + Redacted
-	})
-}
-
-// scrubbedError shows the message of the error it wraps with credentials
-// scrubbed; errors.As and errors.Is still reach the wrapped chain.
-type scrubbedError struct{ err error }
-
-func (e *scrubbedError) Error() string { return Scrub(e.err.Error()) }
-
-func (e *scrubbedError) Unwrap() error { return e.err }
-
-// scrubbed wraps err so that its message hides credentials; nil stays nil
-// and an error already wrapped is not wrapped again.
-func scrubbed(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := err.(*scrubbedError); ok {
-		return err
-	}
-	return &scrubbedError{err: err}
-}
+// scrubbed wraps err so that its message hides credentials; errors.As and
+// errors.Is still reach the wrapped chain.
+func scrubbed(err error) error { return (*scrub.Scrubber)(nil).Wrap(err) }

@@ -82,9 +82,9 @@ func TestValidPath(t *testing.T) {
 
 func TestScrub(t *testing.T) {
 	for in, want := range map[string]string{
-		`parse "http://h/v25.0/1_%zz?access_token=EAAB123&appsecret_proof=ab12&format=json": invalid URL escape "%zz"`: `parse "http://h/v25.0/1_%zz?access_token=REDACTED&appsecret_proof=REDACTED&format=json": invalid URL escape "%zz"`,
-		"Get http://h/me?APPSECRET_PROOF=ff00 failed":                                                                  "Get http://h/me?APPSECRET_PROOF=REDACTED failed",
-		"input_token=t client_secret=s":                                                                                "input_token=REDACTED client_secret=REDACTED",
+		`parse "http://h/v25.0/1_%zz?access_token=EAAB123&appsecret_proof=ab12&format=json": invalid URL escape "%zz"`: `parse "http://h/v25.0/1_%zz?access_token=` + graph.Redacted + `&appsecret_proof=` + graph.Redacted + `&format=json": invalid URL escape "%zz"`,
+		"Get http://h/me?APPSECRET_PROOF=ff00 failed":                                                                  "Get http://h/me?APPSECRET_PROOF=" + graph.Redacted + " failed",
+		"input_token=t client_secret=s":                                                                                "input_token=" + graph.Redacted + " client_secret=" + graph.Redacted,
 		"no credentials here":                                                                                          "no credentials here",
 		"my_access_token=x":                                                                                            "my_access_token=x",
 	} {

@@ -25,8 +25,10 @@ const Redacted = "[redacted]"
 const MinSecretLen = 8
 
 // credName lists the names under which credentials travel in requests
-// and token answers: OAuth 2.0 (X, Google) and OAuth 1.0a (X).
-const credName = `access_token|refresh_token|client_secret|id_token|code_verifier|consumer_secret|access_token_secret|token_secret|oauth_signature|oauth_token|oauth_consumer_key`
+// and token answers: OAuth 2.0 (X, Google, Meta), OAuth 1.0a (X), Graph's
+// appsecret_proof and input_token, and the session id of a resumable
+// upload (upload_id), which lets anyone add bytes to it for a week.
+const credName = `access_token|refresh_token|client_secret|id_token|code_verifier|consumer_secret|access_token_secret|token_secret|oauth_signature|oauth_token|oauth_consumer_key|appsecret_proof|input_token|upload_id`
 
 var (
 	// authRE finds the credential of an Authorization header value.

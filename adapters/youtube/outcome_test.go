@@ -36,7 +36,7 @@ func wantOneVideoAndUnknown(t *testing.T, e *env, name string, err error) *prego
 	if uploads, _ := e.fake.Quota(); uploads != 1 {
 		t.Errorf("got %d inserts, want 1: the video must not be uploaded again", uploads)
 	}
-	if strings.Contains(err.Error(), "upload_id=") && !strings.Contains(err.Error(), "upload_id=REDACTED") {
+	if strings.Contains(err.Error(), "upload_id=") && !strings.Contains(err.Error(), "upload_id="+youtube.Redacted) {
 		t.Errorf("got error %q, want the session id redacted", err)
 	}
 	return pe

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -211,8 +210,7 @@ func (a *Adapter) insertError(ctx context.Context, s *session, err error, tr *up
 		return a.classify(ctx, s, "upload the video", err, bucketUploads)
 	}
 	// The session URL in a transport error lets anyone add bytes to the
-	// upload for a week: keep it out of messages and logs.
-	err = redacted{err}
+	// upload for a week: Publish scrubs it (upload_id) with the rest.
 	code, msg := "youtube_network", fmt.Sprintf("Could not reach YouTube at %s; no video was created and it will be retried.", endpointOf(s.acct))
 	if tr.sentAny() {
 		code, msg = "youtube_upload_interrupted", "The upload to YouTube was interrupted before the video was complete; no video was created and it will be uploaded again."
@@ -227,10 +225,10 @@ func (a *Adapter) insertError(ctx context.Context, s *session, err error, tr *up
 // byte may have reached YouTube.
 func outcomeUnknown(err error) *pregonero.PublishError {
 	const check = "it may have kept the video, so the channel's uploads are checked before any new upload."
-	// The session URL in a transport error lets anyone add bytes to the
-	// upload for a week: keep it out of messages and logs.
+	// The session URL in a transport error (upload_id) is scrubbed by
+	// Publish with the rest.
 	out := &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "youtube_outcome_unknown",
-		Err: fmt.Errorf("upload youtube video: %w", redacted{err})}
+		Err: fmt.Errorf("upload youtube video: %w", err)}
 	var pe *pregonero.PublishError
 	if errors.As(err, &pe) {
 		// The access token could not be renewed while the client sent the
@@ -260,17 +258,6 @@ func retried(d *pregonero.Delivery) bool {
 	}
 	return n > 0
 }
-
-// uploadID matches the session id in a resumable upload URL.
-var uploadID = regexp.MustCompile(`upload_id=[^&"\s]+`)
-
-// redacted is an error whose text hides resumable session ids.
-type redacted struct{ err error }
-
-func (r redacted) Error() string {
-	return uploadID.ReplaceAllString(r.err.Error(), "upload_id=REDACTED")
-}
-func (r redacted) Unwrap() error { return r.err }
 
 func uploadStatus(v *yt.Video) string {
 	if v.Status == nil {

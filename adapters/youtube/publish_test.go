@@ -234,7 +234,7 @@ func TestUploadCutForGoodIsRetryableWithoutTheSessionURL(t *testing.T) {
 	if pe.Code != "youtube_upload_interrupted" {
 		t.Errorf("got code %q, want youtube_upload_interrupted", pe.Code)
 	}
-	if !strings.Contains(err.Error(), "upload_id=REDACTED") {
+	if !strings.Contains(err.Error(), "upload_id="+youtube.Redacted) {
 		t.Errorf("got error %q, want the session id redacted", err)
 	}
 	if posts := e.posts("cutgood"); len(posts) != 0 {
