@@ -37,7 +37,7 @@ func (h *harness) startPublisher(cfg publisher.Config) *logtest.Buffer {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(func() { p.Close() })
-	h.pub = p
+	h.pub, h.svc = p, nil // a service made before was bound to the old publisher
 	return logs
 }
 

@@ -24,20 +24,10 @@ func (v *panickingVerifier) Verify(_ context.Context, d *pregonero.Delivery, _ *
 
 func TestVerifyOutlivesAVerifierThatPanics(t *testing.T) {
 	h := newHarness(t)
-	h.pub.Close()
 	va := &panickingVerifier{fakeAdapter: &fakeAdapter{}}
-	p, err := publisher.New(publisher.Config{
-		Store: h.db, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: va},
-		Clock: h.clock, Rand: func() float64 { return 0.5 }, Limits: map[pregonero.Network]publisher.Limit{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	h.pub = p
+	logs := h.startPublisher(publisher.Config{Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: va}})
+	p := h.pub
+	defer wantPanicLogged(t, logs, "verifier panicked")
 
 	bad, good := h.post("x-a", t0, "uno"), h.post("x-a", t0, "dos")
 	h.tick()

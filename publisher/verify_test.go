@@ -112,20 +112,9 @@ func (c *cleanerAdapter) got() []string {
 // canceled.
 func TestEndedDeliveriesAreCleanedUp(t *testing.T) {
 	h := newHarness(t)
-	h.pub.Close()
 	ca := &cleanerAdapter{fakeAdapter: &fakeAdapter{}}
-	p, err := publisher.New(publisher.Config{
-		Store: h.db, Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: ca},
-		Clock: h.clock, Rand: func() float64 { return 0.5 }, Limits: map[pregonero.Network]publisher.Limit{},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	h.pub = p
+	h.startPublisher(publisher.Config{Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: ca}})
+	p := h.pub
 	ca.PublishFn = func(d *pregonero.Delivery, c pregonero.Content) (pregonero.Receipt, error) {
 		if err := c.Checkpoint(context.Background(), "photo", "ph-"+d.ID); err != nil {
 			return pregonero.Receipt{}, err

@@ -249,11 +249,10 @@ func open(path string, cfg config, migs []migration) (*DB, error) {
 		done:    make(chan struct{}),
 	}
 	if secrets != nil {
-		if err := guard(db.sealPlainCredentials); err != nil {
+		if err := guardFile(path, db.sealPlainCredentials); err != nil {
 			_ = b.Close()
-			var pe *panicError
-			if errors.As(err, &pe) {
-				return nil, invalidFile(path, err)
+			if errors.Is(err, ErrInvalidFile) {
+				return nil, err
 			}
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -329,15 +328,14 @@ func inspectFile(path string, lockTimeout time.Duration) (problem string, err er
 // with, until the process ends.
 func openBolt(path string, opts *bbolt.Options) (*bbolt.DB, error) {
 	var b *bbolt.DB
-	err := guard(func() error {
+	err := guardFile(path, func() error {
 		var err error
 		b, err = bbolt.Open(path, 0o600, opts)
 		return err
 	})
-	var pe *panicError
 	switch {
-	case errors.As(err, &pe):
-		return nil, invalidFile(path, err)
+	case errors.Is(err, ErrInvalidFile):
+		return nil, err
 	case err != nil:
 		return nil, classifyOpenError(path, err)
 	}
@@ -394,6 +392,17 @@ func (e *invalidError) Unwrap() []error { return []error{ErrInvalidFile, e.cause
 
 func invalidFile(path string, err error) error {
 	return &invalidError{path: path, problem: err.Error(), cause: err}
+}
+
+// guardFile is guard for work on the data file at path: a panic or a
+// fault there means the file is damaged (ErrInvalidFile, see invalidFile);
+// fn's own errors come back as they are.
+func guardFile(path string, fn func() error) error {
+	err := guard(fn)
+	if pe := (*panicError)(nil); errors.As(err, &pe) {
+		return invalidFile(path, err)
+	}
+	return err
 }
 
 // panicError is a panic recovered by guard.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	"go.etcd.io/bbolt"
@@ -179,15 +178,13 @@ func schemaVersion(tx *bbolt.Tx) (uint64, error) {
 // migrate runs the migrations the file has not had yet, all in one
 // transaction, so a file is never left between versions. An up-to-date
 // file costs only a read transaction.
-func migrate(path string, b *bbolt.DB, migs []migration) (err error) {
+func migrate(path string, b *bbolt.DB, migs []migration) error {
 	// A damaged file can make bbolt panic, or fault on the mapped file,
-	// while walking pages (see guard).
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = invalidFile(path, &panicError{value: r, stack: debug.Stack()})
-		}
-	}()
+	// while walking pages (see guardFile).
+	return guardFile(path, func() error { return runMigrations(path, b, migs) })
+}
+
+func runMigrations(path string, b *bbolt.DB, migs []migration) (err error) {
 	var version uint64
 	err = b.View(func(tx *bbolt.Tx) error {
 		var err error

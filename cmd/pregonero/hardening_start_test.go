@@ -78,9 +78,10 @@ func TestHardeningAFailedStartSendsNothing(t *testing.T) {
 		m2.Close()
 		t.Fatalf("Run: got %v, want listen: address already in use", err)
 	}
-	// Whatever the failed start left running has time to send before the
-	// process would close it.
-	time.Sleep(500 * time.Millisecond)
+	// The bind failed first: nothing that could publish was even made.
+	if m2.Publisher != nil || m2.Scheduler != nil {
+		t.Errorf("a failed start made the publisher (%v) or the scheduler (%v)", m2.Publisher != nil, m2.Scheduler != nil)
+	}
 	if err := m2.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestHardeningAFailedStartSendsNothing(t *testing.T) {
 	if got := getSandboxPosts(t, sandboxAddr); len(got.Posts) != 0 {
 		t.Errorf("a failed start sent %d posts: %+v", len(got.Posts), got.Posts)
 	}
-	db, err := store.Open(filepath.Join(dataDir, "pregonero.db"))
+	db, err := store.Open(filepath.Join(dataDir, store.DataFile))
 	if err != nil {
 		t.Fatal(err)
 	}
