@@ -172,6 +172,10 @@ func checkAtOpen(path string, b *bbolt.DB, timeout time.Duration, log *slog.Logg
 	return nil
 }
 
+// ProblemCount says how many problems the check found, in words ("a
+// problem", "3 problems").
+func (r *CheckReport) ProblemCount() string { return countProblems(r) }
+
 func countProblems(r *CheckReport) string {
 	if n := len(r.Problems) + r.More; n > 1 {
 		return fmt.Sprintf("%d problems", n)

@@ -18,7 +18,7 @@ import (
 	"pregonero/store/storetest"
 )
 
-const restoreHint = "restore from a backup: see README, Backup and restore"
+const RestoreHint = "restore from a backup: see README, Backup and restore"
 
 // mustWriteStore writes a closed data file at path holding n posts of two
 // deliveries each: enough for a few hundred pages.
@@ -118,7 +118,7 @@ func TestOpenRefusesDamagedFiles(t *testing.T) {
 		if !errors.Is(err, store.ErrInvalidFile) {
 			t.Fatalf("Open() = %v, want ErrInvalidFile", err)
 		}
-		for _, want := range []string{path, "empty (0 bytes)", restoreHint} {
+		for _, want := range []string{path, "empty (0 bytes)", RestoreHint} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not say %q", err, want)
 			}
@@ -158,7 +158,7 @@ func TestOpenRefusesDamagedFiles(t *testing.T) {
 			if !errors.Is(err, store.ErrInvalidFile) {
 				t.Fatalf("Open() = %v, want ErrInvalidFile", err)
 			}
-			for _, want := range []string{"open store: " + path + " is not a valid Pregonero data file: ", tc.want, restoreHint} {
+			for _, want := range []string{"open store: " + path + " is not a valid Pregonero data file: ", tc.want, RestoreHint} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}

@@ -374,8 +374,8 @@ func classifyOpenError(path string, err error) error {
 	return invalidFile(path, err)
 }
 
-// restoreHint ends every message about a file refused as damaged.
-const restoreHint = "restore from a backup: see README, Backup and restore"
+// RestoreHint ends every message about a file refused as damaged.
+const RestoreHint = "restore from a backup: see README, Backup and restore"
 
 // invalidError is a data file refused as damaged or foreign: what is
 // wrong with it, for a person, and the cause beneath.
@@ -385,7 +385,7 @@ type invalidError struct {
 }
 
 func (e *invalidError) Error() string {
-	return fmt.Sprintf("open store: %s is not a valid Pregonero data file: %s; %s", e.path, e.problem, restoreHint)
+	return fmt.Sprintf("open store: %s is not a valid Pregonero data file: %s; %s", e.path, e.problem, RestoreHint)
 }
 
 func (e *invalidError) Unwrap() []error { return []error{ErrInvalidFile, e.cause} }

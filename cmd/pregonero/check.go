@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"pregonero/config"
@@ -118,17 +119,13 @@ func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.io.out, "ok: no damage found")
 		return nil
 	}
-	problems := "1 problem"
-	if n := len(r.Problems) + r.More; n > 1 {
-		problems = fmt.Sprintf("%d problems", n)
-	}
-	fmt.Fprintf(c.io.out, "%s: %d bytes\nDAMAGED: %s:\n", r.Path, r.Size, problems)
+	fmt.Fprintf(c.io.out, "%s: %d bytes\nDAMAGED: %s:\n", r.Path, r.Size, r.ProblemCount())
 	for _, p := range r.Problems {
 		fmt.Fprintf(c.io.out, "  - %s\n", p)
 	}
 	if r.More > 0 {
 		fmt.Fprintf(c.io.out, "  … and %d more\n", r.More)
 	}
-	fmt.Fprintln(c.io.out, "Restore from a backup: see README, Backup and restore.")
+	fmt.Fprintf(c.io.out, "%s%s.\n", strings.ToUpper(store.RestoreHint[:1]), store.RestoreHint[1:])
 	return exitError{1}
 }
