@@ -140,7 +140,7 @@ func TestOpenRefusesDamagedFiles(t *testing.T) {
 		{"flipped key offsets on branch pages are refused by the check", flipBranchKeys, true, "consistency check found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if !store.Isolated(t) {
+			if !storetest.Isolated(t) {
 				return
 			}
 			path := filepath.Join(t.TempDir(), "pregonero.db")
@@ -170,7 +170,7 @@ func TestOpenRefusesDamagedFiles(t *testing.T) {
 	}
 
 	t.Run("reads of a damaged page fail with an error without the check", func(t *testing.T) {
-		if !store.Isolated(t) {
+		if !storetest.Isolated(t) {
 			return
 		}
 		path := filepath.Join(t.TempDir(), "pregonero.db")
@@ -242,7 +242,7 @@ func TestCheckFile(t *testing.T) {
 		{"flipped key offsets on branch pages are damage", flipBranchKeys, "out of order"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if !store.Isolated(t) {
+			if !storetest.Isolated(t) {
 				return
 			}
 			path := filepath.Join(t.TempDir(), "pregonero.db")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"pregonero/store/storetest"
 	"slices"
 	"syscall"
 	"testing"
@@ -32,7 +33,7 @@ func faultingRead(t *testing.T) func() {
 
 func TestFaultsOnTheMappedFile(t *testing.T) {
 	t.Run("a fault in a migration fails Open", func(t *testing.T) {
-		if !Isolated(t) {
+		if !storetest.Isolated(t) {
 			return
 		}
 		read := faultingRead(t)
@@ -44,7 +45,7 @@ func TestFaultsOnTheMappedFile(t *testing.T) {
 	})
 
 	t.Run("a fault in a read fails the read and the store goes on", func(t *testing.T) {
-		if !Isolated(t) {
+		if !storetest.Isolated(t) {
 			return
 		}
 		read := faultingRead(t)

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,36 +16,6 @@ import (
 )
 
 const restoreHint = "restore from a backup: see README, Backup and restore"
-
-// isolatedEnv names, in the environment of a child test process, the test
-// it runs.
-const isolatedEnv = "PREGONERO_CMD_ISOLATED_TEST"
-
-// isolated runs the calling test again in a child process of the test
-// binary and fails it when the child fails or crashes; in the child it
-// returns true and the test goes on. Tests of damaged data files use it:
-// should bbolt fault where no recover reaches, that test fails, not the
-// whole run.
-func isolated(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv(isolatedEnv) == t.Name() {
-		return true
-	}
-	levels := strings.Split(t.Name(), "/")
-	for i, l := range levels {
-		levels[i] = "^" + regexp.QuoteMeta(l) + "$"
-	}
-	cmd := exec.Command(os.Args[0], "-test.run="+strings.Join(levels, "/"), "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), isolatedEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("in a child process: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "--- PASS: "+t.Name()+" ") {
-		t.Fatalf("the child process ran no test:\n%s", out)
-	}
-	return false
-}
 
 // run runs the command line in-process.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -153,7 +121,7 @@ func TestCheckCommand(t *testing.T) {
 		{"flipped page flags exit 1", flipLeafFlags, "unexpected type/flags"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if !isolated(t) {
+			if !storetest.Isolated(t) {
 				return
 			}
 			dir := t.TempDir()
@@ -228,7 +196,7 @@ func TestServeRefusesDamagedDataFile(t *testing.T) {
 		{"flipped page flags", func(t *testing.T, path string) { mustWriteDataFile(t, path); flipLeafFlags(t, path) }, "consistency check found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if !isolated(t) {
+			if !storetest.Isolated(t) {
 				return
 			}
 			dir := t.TempDir()

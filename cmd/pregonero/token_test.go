@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"pregonero/store/storetest"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestTokenRotate(t *testing.T) {
 	})
 
 	t.Run("damaged data file: refused, no token written", func(t *testing.T) {
-		if !isolated(t) {
+		if !storetest.Isolated(t) {
 			return
 		}
 		dir := t.TempDir()

@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"os"
@@ -10,11 +10,11 @@ import (
 
 // isolatedEnv names, in the environment of a child test process, the test
 // it runs.
-const isolatedEnv = "PREGONERO_STORE_ISOLATED_TEST"
+const isolatedEnv = "PREGONERO_ISOLATED_TEST"
 
 // Isolated runs the calling test again in a child process of the test
 // binary and fails it when the child fails or crashes; in the child it
-// returns true and the test goes on. Tests of damaged files use it: should
+// returns true and the test goes on. Tests of damaged data files use it: should
 // bbolt fault where no recover reaches, that test fails, not the whole run.
 func Isolated(t *testing.T) bool {
 	t.Helper()
