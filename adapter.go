@@ -105,6 +105,18 @@ type Cleaner interface {
 	Cleanup(ctx context.Context, d *Delivery, a *Account) error
 }
 
+// Checker is implemented by adapters that can verify an account's
+// credentials with one cheap call (X GET /2/users/me, Graph /me or the
+// page, YouTube channels.list mine), at start and on `accounts check`,
+// before any post depends on them. It returns nil when the network accepts
+// the credentials; a *PublishError of class ClassNeedsReauth (with the
+// network's words in NetworkMessage) when it refuses them; and any other
+// error when the network could not be asked (unreachable, rate limited),
+// which says nothing about the credentials.
+type Checker interface {
+	CheckCredentials(ctx context.Context, a *Account) error
+}
+
 // Measurer is implemented by adapters whose network limits text by a
 // length of its own (X's weighted length), so that a person sees the count
 // while writing. It reports the length of what would be sent and the limit.
