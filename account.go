@@ -21,7 +21,15 @@ type Account struct {
 	Unit     string  `json:"unit,omitempty"`      // dependencia
 	// Endpoint is the base URL of the network API this account talks to
 	// (the real API, the sandbox or a test fake).
-	Endpoint     string        `json:"endpoint,omitempty"`
+	Endpoint string `json:"endpoint,omitempty"`
+	// VideoEndpoint is the base URL video uploads go to where the network
+	// serves them from a host of their own (Facebook's
+	// graph-video.facebook.com); empty means the network's default.
+	VideoEndpoint string `json:"video_endpoint,omitempty"`
+	// LinkBase is the base URL of the network's public web pages that the
+	// links to live posts start with (the sandbox serves its own); empty
+	// means the network's real site (https://x.com, https://www.facebook.com…).
+	LinkBase     string        `json:"link_base,omitempty"`
 	Status       AccountStatus `json:"status"`
 	StatusReason string        `json:"status_reason,omitempty"`
 	StatusSince  time.Time     `json:"status_since,omitzero"`

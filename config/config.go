@@ -193,8 +193,12 @@ type AccountConfig struct {
 	// where the adapter can look it up.
 	RemoteID string `yaml:"remote_id"`
 	// Endpoint is "sandbox", empty for the real API, or a base URL.
-	Endpoint    string            `yaml:"endpoint"`
-	Credentials map[string]string `yaml:"credentials"`
+	Endpoint string `yaml:"endpoint"`
+	// VideoEndpoint is where Facebook video uploads go when Endpoint is a
+	// base URL of its own; empty means graph-video.facebook.com for the
+	// real API and the sandbox's video host for "sandbox".
+	VideoEndpoint string            `yaml:"video_endpoint"`
+	Credentials   map[string]string `yaml:"credentials"`
 }
 
 // Duration is a time.Duration written as "30s", "15m", "6h".
@@ -391,6 +395,13 @@ func (c *Config) Validate() error {
 				bad("%s.endpoint: %q must be \"sandbox\", empty (the real API) or an http(s) URL", at, a.Endpoint)
 			}
 		}
+		if a.VideoEndpoint != "" {
+			if u, err := url.Parse(a.VideoEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad("%s.video_endpoint: %q must be an http(s) URL (or empty: the network's video host)", at, a.VideoEndpoint)
+			} else if pregonero.Network(a.Network) != pregonero.NetworkFacebook {
+				bad("%s.video_endpoint: only facebook accounts upload videos to a host of their own", at)
+			}
+		}
 		switch pregonero.Network(a.Network) {
 		case pregonero.NetworkX:
 			if err := checkXCredentials(a.Credentials); err != nil {
@@ -558,16 +569,31 @@ func (c *Config) SandboxURL() string { return "http://" + c.Sandbox.Listen }
 // endpoint to the network's base URL.
 func (c *Config) Account(a AccountConfig) *pregonero.Account {
 	n := pregonero.Network(a.Network)
-	endpoint := a.Endpoint
+	endpoint, video, links := a.Endpoint, a.VideoEndpoint, ""
 	if endpoint == "sandbox" {
 		endpoint = c.SandboxURL() + SandboxPrefix(n)
+		links = c.SandboxURL() + SandboxLinkPrefix(n)
+		if n == pregonero.NetworkFacebook && video == "" {
+			video = c.SandboxURL() + SandboxVideoPrefix
+		}
 	}
 	return &pregonero.Account{
 		ID: a.ID, Network: n, Name: a.Name, Unit: a.Unit, RemoteID: a.RemoteID,
-		Endpoint: strings.TrimRight(endpoint, "/"), Status: pregonero.AccountActive,
+		Endpoint: strings.TrimRight(endpoint, "/"), VideoEndpoint: strings.TrimRight(video, "/"),
+		LinkBase: links, Status: pregonero.AccountActive,
 		Credentials: a.Credentials, CredentialsHash: credentialsHash(a.Credentials),
 	}
 }
+
+// SandboxVideoPrefix is the path prefix of the sandbox's Facebook video
+// host, the stand-in for graph-video.facebook.com: the Graph fake serves
+// video uploads there and only there.
+const SandboxVideoPrefix = "/graph-video"
+
+// SandboxLinkPrefix is the path prefix under which the sandbox serves a
+// network's stand-in web pages, the ones links to live sandbox posts open
+// (http://127.0.0.1:8090/x/gobantioquia/status/…).
+func SandboxLinkPrefix(n pregonero.Network) string { return "/" + string(n) }
 
 // SandboxPrefix is the path prefix of a network's fake in the sandbox.
 func SandboxPrefix(n pregonero.Network) string {

@@ -25,6 +25,8 @@ type accountRecord struct {
 	RemoteID        string    `json:"remote_id,omitempty"`
 	Unit            string    `json:"unit,omitempty"`
 	Endpoint        string    `json:"endpoint,omitempty"`
+	VideoEndpoint   string    `json:"video_endpoint,omitempty"`
+	LinkBase        string    `json:"link_base,omitempty"`
 	Status          string    `json:"status,omitempty"`
 	StatusReason    string    `json:"status_reason,omitempty"`
 	StatusSince     time.Time `json:"status_since,omitzero"`
@@ -41,6 +43,8 @@ func encodeAccount(a *pregonero.Account) ([]byte, error) {
 		RemoteID:        a.RemoteID,
 		Unit:            a.Unit,
 		Endpoint:        a.Endpoint,
+		VideoEndpoint:   a.VideoEndpoint,
+		LinkBase:        a.LinkBase,
 		Status:          string(a.Status),
 		StatusReason:    a.StatusReason,
 		StatusSince:     a.StatusSince.UTC(),
@@ -61,6 +65,8 @@ func decodeAccount(b []byte) (*pregonero.Account, error) {
 		RemoteID:        r.RemoteID,
 		Unit:            r.Unit,
 		Endpoint:        r.Endpoint,
+		VideoEndpoint:   r.VideoEndpoint,
+		LinkBase:        r.LinkBase,
 		Status:          pregonero.AccountStatus(r.Status),
 		StatusReason:    r.StatusReason,
 		StatusSince:     r.StatusSince,
