@@ -176,6 +176,17 @@ func (e *PublishError) Error() string {
 
 func (e *PublishError) Unwrap() error { return e.Err }
 
+// Cause is the text of the underlying error (Err), the one beneath the
+// classification: what a person needs to see to act (a DNS failure, a
+// refused connection). Adapters scrub credentials from Err before they
+// return it.
+func (e *PublishError) Cause() string {
+	if e.Err == nil {
+		return ""
+	}
+	return e.Err.Error()
+}
+
 // AsPublishError returns the *PublishError in err's chain; any other error
 // is classified as an unknown outcome, the only safe assumption.
 func AsPublishError(err error) *PublishError {

@@ -177,7 +177,10 @@ type Attempt struct {
 	Message    string         `json:"message,omitempty"`
 	// NetworkMessage is the network's own words, kept for accountability.
 	NetworkMessage string `json:"network_message,omitempty"`
-	HTTPStatus     int    `json:"http_status,omitempty"`
+	// Cause is the underlying error beneath the classified one (a DNS
+	// failure, a refused connection, a TLS error), credentials removed.
+	Cause      string `json:"cause,omitempty"`
+	HTTPStatus int    `json:"http_status,omitempty"`
 	// Reconciled records what reconciliation found for an attempt whose
 	// outcome was unknown: "found", "absent", or ReconciledByPerson.
 	Reconciled string `json:"reconciled,omitempty"`
@@ -193,7 +196,10 @@ type DeliveryError struct {
 	Code           string     `json:"code"`
 	Message        string     `json:"message"`
 	NetworkMessage string     `json:"network_message,omitempty"`
-	At             time.Time  `json:"at"`
+	// Cause is the underlying error beneath the classified one (a DNS
+	// failure, a refused connection), credentials removed.
+	Cause string    `json:"cause,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // NeedsReconcile reports whether an attempt may have reached the network

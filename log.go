@@ -56,6 +56,8 @@ const (
 	LogSubcode      = "subcode"
 	LogReason       = "reason"
 	LogMessage      = "message"
+	LogNetworkMsg   = "network_message" // what the network said, verbatim
+	LogCause        = "cause"           // the error beneath a classified one
 	LogState        = "state"
 	LogStatus       = "status" // an HTTP status or a network's status word
 	LogStatusText   = "status_text"
@@ -140,4 +142,38 @@ func ReportPanic(l *slog.Logger, v any, msg string, errp *error, attrs ...any) {
 	if errp != nil {
 		*errp = fmt.Errorf("%s: %v", msg, v)
 	}
+}
+
+// LogStopped logs the one WARN line a delivery gets when it stops short of
+// publishing and waits for a person: failed for good, or held (with the
+// reason). It names the post, the delivery, the account and the cause, so
+// that whoever reads the log can act without looking anything up. Other
+// states log nothing here.
+func LogStopped(l *slog.Logger, d *Delivery) {
+	var msg string
+	switch d.State {
+	case DeliveryFailed:
+		msg = "delivery failed"
+	case DeliveryHeld:
+		msg = "delivery held for a person"
+	default:
+		return
+	}
+	attrs := []any{LogPost, d.PostID, LogDelivery, d.ID, LogAccount, d.AccountID, LogNetwork, string(d.Network)}
+	if d.State == DeliveryHeld {
+		attrs = append(attrs, LogReason, d.HoldReason)
+	}
+	if e := d.LastError; e != nil {
+		attrs = append(attrs, LogCode, e.Code, LogMessage, e.Message)
+		if e.NetworkMessage != "" {
+			attrs = append(attrs, LogNetworkMsg, e.NetworkMessage)
+		}
+		if e.Cause != "" {
+			attrs = append(attrs, LogCause, e.Cause)
+		}
+	}
+	if l == nil {
+		l = slog.Default()
+	}
+	l.Warn(msg, attrs...)
 }

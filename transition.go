@@ -118,6 +118,7 @@ func (d *Delivery) FinishAttempt(start, now time.Time, o AttemptOutcome, pe *Pub
 	a.StartedAt, a.FinishedAt, a.Outcome = start, now, o
 	if pe != nil {
 		a.Code, a.Message, a.NetworkMessage, a.HTTPStatus = pe.Code, pe.Message, pe.NetworkMessage, pe.HTTPStatus
+		a.Cause = pe.Cause()
 	}
 }
 

@@ -20,7 +20,16 @@ func (p *Publisher) AccountChanged(a *pregonero.Account) { p.setAccount(a) }
 // needsReauth flags the account; its deliveries are held, not failed one
 // by one, until a person re-authorizes it (resume, or new credentials).
 func (p *Publisher) needsReauth(a *pregonero.Account, pe *pregonero.PublishError) {
-	p.setStatus(a.ID, pregonero.AccountNeedsReauth, pe.Message)
+	if p.setStatus(a.ID, pregonero.AccountNeedsReauth, pe.Message) {
+		attrs := []any{pregonero.LogAccount, a.ID, pregonero.LogNetwork, string(a.Network), pregonero.LogCode, pe.Code, pregonero.LogMessage, pe.Message}
+		if pe.NetworkMessage != "" {
+			attrs = append(attrs, pregonero.LogNetworkMsg, pe.NetworkMessage)
+		}
+		if c := pe.Cause(); c != "" {
+			attrs = append(attrs, pregonero.LogCause, c)
+		}
+		p.log.Warn("account needs re-authorization; its deliveries wait for a person", attrs...)
+	}
 }
 
 // blockAccount pauses an account the network stopped (usage cap, policy
@@ -31,17 +40,21 @@ func (p *Publisher) blockAccount(a *pregonero.Account, pe *pregonero.PublishErro
 	p.setStatus(a.ID, pregonero.AccountPaused, "Stopped by the network: "+pe.Message)
 }
 
-func (p *Publisher) setStatus(id string, st pregonero.AccountStatus, reason string) {
+// setStatus stores an account's new status and reports whether the
+// account was in another status before.
+func (p *Publisher) setStatus(id string, st pregonero.AccountStatus, reason string) (changed bool) {
 	now := p.clock.Now()
 	a, err := p.cfg.Store.UpdateAccount(context.Background(), id, func(a *pregonero.Account) error {
+		changed = a.Status != st
 		a.Status, a.StatusReason, a.StatusSince = st, reason, now
 		return nil
 	})
 	if err != nil {
 		p.log.Error("update account status", pregonero.LogAccount, id, pregonero.LogErr, err)
-		return
+		return false
 	}
 	p.setAccount(a)
+	return changed
 }
 
 func later(a, b time.Time) time.Time {

@@ -330,7 +330,7 @@ func (p *Publisher) reconcile(ctx context.Context, l *lane, d *pregonero.Deliver
 			p.record(d, func(x *pregonero.Delivery) error {
 				return x.GiveBack(next, &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code,
 					Message:        "Could not check whether the post reached the network; it is not sent again until that is known. " + pe.Message,
-					NetworkMessage: pe.NetworkMessage, At: now})
+					NetworkMessage: pe.NetworkMessage, Cause: pe.Cause(), At: now})
 			})
 		}
 		return false
@@ -386,7 +386,7 @@ func (p *Publisher) published(d *pregonero.Delivery, start time.Time, r pregoner
 func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, a *pregonero.Account, start time.Time, pe *pregonero.PublishError) {
 	now := p.clock.Now()
 	p.m.errors.WithLabelValues(string(d.Network), string(pe.Class)).Inc()
-	derr := &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code, Message: pe.Message, NetworkMessage: pe.NetworkMessage, At: now}
+	derr := &pregonero.DeliveryError{Class: pe.Class, Code: pe.Code, Message: pe.Message, NetworkMessage: pe.NetworkMessage, Cause: pe.Cause(), At: now}
 	finish := func(x *pregonero.Delivery, o pregonero.AttemptOutcome) {
 		x.FinishAttempt(start, now, o, pe)
 	}
@@ -408,7 +408,6 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 		if n >= p.cfg.MaxAttempts {
 			derr.Message = fmt.Sprintf("Gave up after %d attempts. Last error: %s", n, pe.Message)
 			p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-			log.Error("delivery failed after max attempts")
 			p.record(d, func(x *pregonero.Delivery) error {
 				finish(x, pregonero.OutcomeRetryable)
 				return x.Fail(derr)
@@ -438,7 +437,6 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 			// The network insists the post exists, yet reconciliation did
 			// not find it twice: a person must look rather than loop.
 			p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-			log.Error("duplicate refused again after reconciliation found nothing")
 			derr.Message = "The network says this post already exists, but it was not found among the account's recent posts. Check the account before posting it again. " + pe.Message
 			p.record(d, func(x *pregonero.Delivery) error {
 				finish(x, pregonero.OutcomePermanent)
@@ -459,14 +457,12 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 			return x.Fail(derr)
 		})
 	case pregonero.ClassNeedsReauth:
-		log.Error("account needs re-authorization", pregonero.LogErr, pe.Error())
 		p.needsReauth(a, pe)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
 			return x.Hold(pregonero.HoldNeedsReauth, derr)
 		})
 	case pregonero.ClassAccountBlocked:
-		log.Error("network blocked the account; account paused", pregonero.LogErr, pe.Error())
 		p.blockAccount(a, pe)
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomeRetryable)
@@ -474,7 +470,6 @@ func (p *Publisher) failed(ctx context.Context, l *lane, d *pregonero.Delivery, 
 		})
 	default: // permanent
 		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-		log.Error("delivery failed", pregonero.LogErr, pe.Error())
 		p.record(d, func(x *pregonero.Delivery) error {
 			finish(x, pregonero.OutcomePermanent)
 			return x.Fail(derr)
@@ -688,8 +683,13 @@ func (p *Publisher) flush(batch []pendingRecord) {
 			p.log.Error("record delivery: giving up; the sweep gives it back for reconciliation", pregonero.LogDelivery, r.d.ID, pregonero.LogErr, err)
 		case errs[i] != nil:
 			p.log.Error("record delivery", pregonero.LogDelivery, r.d.ID, pregonero.LogErr, errs[i])
-		case ds[i].State == pregonero.DeliveryFailed:
-			p.Cleanup(ds[i])
+		default:
+			if ds[i].State != r.d.State {
+				pregonero.LogStopped(p.log, ds[i])
+			}
+			if ds[i].State == pregonero.DeliveryFailed {
+				p.Cleanup(ds[i])
+			}
 		}
 	}
 }

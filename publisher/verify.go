@@ -90,7 +90,7 @@ func (p *Publisher) verifyOne(ctx context.Context, d *pregonero.Delivery) (bool,
 		return false, err
 	}
 	now := p.clock.Now()
-	_, err = p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
+	nd, err := p.cfg.Store.UpdateDelivery(ctx, d.ID, func(x *pregonero.Delivery) error {
 		if x.State != pregonero.DeliveryPublished || x.Checkpoint[CheckpointVerified] != "" {
 			return nil
 		}
@@ -103,14 +103,14 @@ func (p *Publisher) verifyOne(ctx context.Context, d *pregonero.Delivery) (bool,
 		}
 		x.Checkpoint[CheckpointVerified] = "refused"
 		return x.Fail(&pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: refused.Code,
-			Message: refused.Message, NetworkMessage: refused.NetworkMessage, At: now})
+			Message: refused.Message, NetworkMessage: refused.NetworkMessage, Cause: refused.Cause(), At: now})
 	})
 	if err != nil {
 		return false, err
 	}
-	if refused != nil {
+	if refused != nil && nd.State == pregonero.DeliveryFailed {
 		p.m.outcomes.WithLabelValues(string(d.Network), "failed").Inc()
-		p.log.Error("refused by the network after publication", pregonero.LogDelivery, d.ID, pregonero.LogRemoteID, d.RemoteID, pregonero.LogCode, refused.Code, pregonero.LogReason, refused.Message)
+		pregonero.LogStopped(p.log.With(pregonero.LogRemoteID, d.RemoteID), nd)
 	}
 	return true, nil
 }

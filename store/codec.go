@@ -214,6 +214,7 @@ func appendDelivery(dst []byte, d *pregonero.Delivery) ([]byte, error) {
 			e.strOmit("code", a.Code)
 			e.strOmit("message", a.Message)
 			e.strOmit("network_message", a.NetworkMessage)
+			e.strOmit("cause", a.Cause)
 			e.intOmit("http_status", int64(a.HTTPStatus))
 			e.strOmit("reconciled", a.Reconciled)
 			e.close()
@@ -231,6 +232,7 @@ func appendDelivery(dst []byte, d *pregonero.Delivery) ([]byte, error) {
 		e.str("code", le.Code)
 		e.str("message", le.Message)
 		e.strOmit("network_message", le.NetworkMessage)
+		e.strOmit("cause", le.Cause)
 		e.time("at", le.At)
 		e.close()
 	}
@@ -842,6 +844,8 @@ func decodeAttempt(d *decoder, a *pregonero.Attempt) error {
 			a.Message, err = d.string()
 		case "network_message":
 			a.NetworkMessage, err = d.string()
+		case "cause":
+			a.Cause, err = d.string()
 		case "http_status":
 			n, err = d.int()
 			a.HTTPStatus = int(n)
@@ -868,6 +872,8 @@ func decodeDeliveryError(d *decoder, e *pregonero.DeliveryError) error {
 			e.Message, err = d.string()
 		case "network_message":
 			e.NetworkMessage, err = d.string()
+		case "cause":
+			e.Cause, err = d.string()
 		case "at":
 			e.At, err = d.time()
 		default:

@@ -23,6 +23,7 @@ type attemptJSON struct {
 	Code           string `json:"code,omitempty"`
 	Message        string `json:"message,omitempty"`
 	NetworkMessage string `json:"network_message,omitempty"`
+	Cause          string `json:"cause,omitempty"`
 	HTTPStatus     int    `json:"http_status,omitempty"`
 	Reconciled     string `json:"reconciled,omitempty"`
 }
@@ -32,6 +33,7 @@ type deliveryErrorJSON struct {
 	Code           string `json:"code"`
 	Message        string `json:"message"`
 	NetworkMessage string `json:"network_message,omitempty"`
+	Cause          string `json:"cause,omitempty"`
 	At             int64  `json:"at,omitempty"`
 }
 
@@ -112,11 +114,11 @@ func toDeliveryJSON(d *pregonero.Delivery) deliveryJSON {
 	for _, a := range d.Attempts {
 		j.Attempts = append(j.Attempts, attemptJSON{
 			N: a.N, StartedAt: nanos(a.StartedAt), FinishedAt: nanos(a.FinishedAt), Outcome: string(a.Outcome),
-			Code: a.Code, Message: a.Message, NetworkMessage: a.NetworkMessage, HTTPStatus: a.HTTPStatus, Reconciled: a.Reconciled,
+			Code: a.Code, Message: a.Message, NetworkMessage: a.NetworkMessage, Cause: a.Cause, HTTPStatus: a.HTTPStatus, Reconciled: a.Reconciled,
 		})
 	}
 	if e := d.LastError; e != nil {
-		j.LastError = &deliveryErrorJSON{Class: string(e.Class), Code: e.Code, Message: e.Message, NetworkMessage: e.NetworkMessage, At: nanos(e.At)}
+		j.LastError = &deliveryErrorJSON{Class: string(e.Class), Code: e.Code, Message: e.Message, NetworkMessage: e.NetworkMessage, Cause: e.Cause, At: nanos(e.At)}
 	}
 	return j
 }
@@ -164,14 +166,14 @@ func randomDelivery(r *rand.Rand) *pregonero.Delivery {
 	for i := range r.IntN(4) {
 		d.Attempts = append(d.Attempts, pregonero.Attempt{
 			N: i + 1, StartedAt: randomTime(r), FinishedAt: randomTime(r), Outcome: pregonero.AttemptOutcome(randomText(r)),
-			Code: randomText(r), Message: randomText(r), NetworkMessage: randomText(r), HTTPStatus: r.IntN(600) - 50,
+			Code: randomText(r), Message: randomText(r), NetworkMessage: randomText(r), Cause: randomText(r), HTTPStatus: r.IntN(600) - 50,
 			Reconciled: randomText(r),
 		})
 	}
 	if r.IntN(2) == 0 {
 		d.LastError = &pregonero.DeliveryError{
 			Class: pregonero.ErrorClass(randomText(r)), Code: randomText(r), Message: randomText(r),
-			NetworkMessage: randomText(r), At: randomTime(r),
+			NetworkMessage: randomText(r), Cause: randomText(r), At: randomTime(r),
 		}
 	}
 	if n := r.IntN(3); n > 0 {
