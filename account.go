@@ -22,9 +22,9 @@ type Account struct {
 	// Endpoint is the base URL of the network API this account talks to
 	// (the real API, the sandbox or a test fake).
 	Endpoint string `json:"endpoint,omitempty"`
-	// VideoEndpoint is the base URL video uploads go to where the network
-	// serves them from a host of their own (Facebook's
-	// graph-video.facebook.com); empty means the network's default.
+	// VideoEndpoint is the base URL Facebook video uploads go to when they
+	// must not go to Endpoint (the legacy graph-video.facebook.com host, a
+	// proxy); empty means Endpoint, where Meta now takes video uploads.
 	VideoEndpoint string `json:"video_endpoint,omitempty"`
 	// LinkBase is the base URL of the network's public web pages that the
 	// links to live posts start with (the sandbox serves its own); empty

@@ -194,9 +194,10 @@ type AccountConfig struct {
 	RemoteID string `yaml:"remote_id"`
 	// Endpoint is "sandbox", empty for the real API, or a base URL.
 	Endpoint string `yaml:"endpoint"`
-	// VideoEndpoint is where Facebook video uploads go when Endpoint is a
-	// base URL of its own; empty means graph-video.facebook.com for the
-	// real API and the sandbox's video host for "sandbox".
+	// VideoEndpoint is where Facebook video uploads go when they must not
+	// go to the account's Graph endpoint (a proxy, the legacy
+	// graph-video.facebook.com host, which Meta deprecated); empty means
+	// the Graph endpoint, where Meta now takes them.
 	VideoEndpoint string            `yaml:"video_endpoint"`
 	Credentials   map[string]string `yaml:"credentials"`
 }
@@ -550,7 +551,7 @@ func checkXCredentials(m map[string]string) error {
 	if m["consumer_key"] != "" {
 		return fmt.Errorf("oauth 1.0a needs %s", strings.Join(oauth1, ", "))
 	}
-	return fmt.Errorf("x needs OAuth 1.0a (consumer_key, consumer_secret, access_token, access_token_secret) or OAuth 2.0 (client_id, client_secret, access_token, refresh_token); missing %s", strings.Join(oauth2, ", "))
+	return fmt.Errorf("x needs OAuth 1.0a (consumer_key, consumer_secret, access_token, access_token_secret) or OAuth 2.0 (client_id, access_token, refresh_token, and client_secret for a confidential client); missing %s", strings.Join(oauth2, ", "))
 }
 
 // Location returns the configured zone.
@@ -573,9 +574,6 @@ func (c *Config) Account(a AccountConfig) *pregonero.Account {
 	if endpoint == "sandbox" {
 		endpoint = c.SandboxURL() + SandboxPrefix(n)
 		links = c.SandboxURL() + SandboxLinkPrefix(n)
-		if n == pregonero.NetworkFacebook && video == "" {
-			video = c.SandboxURL() + SandboxVideoPrefix
-		}
 	}
 	return &pregonero.Account{
 		ID: a.ID, Network: n, Name: a.Name, Unit: a.Unit, RemoteID: a.RemoteID,
@@ -584,11 +582,6 @@ func (c *Config) Account(a AccountConfig) *pregonero.Account {
 		Credentials: a.Credentials, CredentialsHash: credentialsHash(a.Credentials),
 	}
 }
-
-// SandboxVideoPrefix is the path prefix of the sandbox's Facebook video
-// host, the stand-in for graph-video.facebook.com: the Graph fake serves
-// video uploads there and only there.
-const SandboxVideoPrefix = "/graph-video"
 
 // SandboxLinkPrefix is the path prefix under which the sandbox serves a
 // network's stand-in web pages, the ones links to live sandbox posts open

@@ -2,7 +2,8 @@
 // (github.com/huandu/facebook/v2 through pregonero/adapters/graph): text
 // and link posts with POST /{page}/feed, images uploaded unpublished with
 // POST /{page}/photos and attached to one feed post, videos with POST
-// /{page}/videos, reconciliation with GET /{page}/published_posts and, for
+// /{page}/videos (sent to the account's video endpoint when it names one),
+// reconciliation with GET /{page}/published_posts and, for
 // a video, GET /{page}/videos.
 //
 // The message sent is the content's text; a post with media also carries
@@ -76,6 +77,7 @@ type Adapter struct {
 var (
 	_ pregonero.Adapter  = (*Adapter)(nil)
 	_ pregonero.Measurer = (*Adapter)(nil)
+	_ pregonero.Checker  = (*Adapter)(nil)
 )
 
 type cachedPage struct{ key, id string }
@@ -134,6 +136,7 @@ type conn struct {
 	a    *Adapter
 	acct *pregonero.Account
 	s    *fb.Session
+	cr   graph.Creds
 	key  string // endpoint and token fingerprint, for the page-id cache
 }
 
@@ -153,7 +156,31 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 			Message: fmt.Sprintf("The account's endpoint %q is not a valid URL.", acct.Endpoint), Err: err}
 	}
 	sum := sha256.Sum256([]byte(cr.AccessToken))
-	return &conn{a: a, acct: acct, s: s, key: s.BaseURL + "\x00" + hex.EncodeToString(sum[:8])}, nil
+	return &conn{a: a, acct: acct, s: s, cr: cr, key: s.BaseURL + "\x00" + hex.EncodeToString(sum[:8])}, nil
+}
+
+// videoSession returns a session like the connection's whose requests go
+// to the account's video host (see videoEndpoint).
+func (c *conn) videoSession() (*fb.Session, error) {
+	endpoint := videoEndpoint(c.acct)
+	s, err := c.a.g.Session(c.s.Context(), endpoint, c.cr)
+	if err != nil {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "facebook_bad_endpoint",
+			Message: fmt.Sprintf("The account's video endpoint %q is not a valid URL; nothing was sent.", endpoint), Err: err}
+	}
+	return s, nil
+}
+
+// videoEndpoint is where the account's video uploads go: its
+// VideoEndpoint when set, otherwise its Graph endpoint. Meta's Video API
+// overview sends uploads to graph.facebook.com and calls the former
+// graph-video.facebook.com host deprecated, so only an account that names
+// a video host of its own (a proxy, the sandbox) sends them elsewhere.
+func videoEndpoint(acct *pregonero.Account) string {
+	if v := strings.TrimSpace(acct.VideoEndpoint); v != "" {
+		return v
+	}
+	return acct.Endpoint
 }
 
 // call makes one Graph request, remembers its usage headers and classifies
@@ -161,14 +188,19 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 // id (or "me") is refused without a request: huandu/facebook would report
 // a URL it cannot parse with the access token in it.
 func (c *conn) call(op graph.Op, method fb.Method, path string, params fb.Params) (fb.Result, error) {
+	return c.callOn(c.s, op, method, path, params)
+}
+
+// callOn is call made with session s (the video host's for an upload).
+func (c *conn) callOn(s *fb.Session, op graph.Op, method fb.Method, path string, params fb.Params) (fb.Result, error) {
 	if !graph.ValidPath(path) {
 		return nil, &pregonero.PublishError{Class: pregonero.ClassPermanent, Code: "facebook_invalid_id",
 			Message: fmt.Sprintf("Facebook was not called: %q is not a path of a Facebook id.", truncate(path, 80))}
 	}
-	res, err := c.s.Api(path, method, params)
+	res, err := s.Api(path, method, params)
 	c.a.recordUsage(c.acct.ID, res)
 	if err != nil {
-		return res, graph.ClassifyIn(c.s, network, op, err, res, c.a.now())
+		return res, graph.ClassifyIn(s, network, op, err, res, c.a.now())
 	}
 	return res, nil
 }

@@ -27,13 +27,16 @@ import (
 type request struct {
 	method, path string
 	query        map[string]string
+	video        bool // sent to the video host
 }
 
-// env is the Graph fake on an httptest server, with a recorder in front,
-// a settable clock shared with the adapter, and the adapter.
+// env is the Graph fake on an httptest server and its video host on
+// another, with a recorder in front of both, a settable clock shared with
+// the adapter, and the adapter.
 type env struct {
 	fake    *fake.Fake
 	base    string
+	video   string
 	clock   *fakenet.Clock
 	adapter *facebook.Adapter
 
@@ -55,18 +58,22 @@ func newEnvWith(t *testing.T, cfg facebook.Config, opts fake.Options) *env {
 	e := &env{clock: fakenet.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))}
 	opts.Now, opts.Logger = e.clock.Now, discard
 	e.fake = fake.New(opts)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := request{method: r.Method, path: r.URL.Path, query: map[string]string{}}
-		for k, vs := range r.URL.Query() {
-			req.query[k] = vs[0]
-		}
-		e.mu.Lock()
-		e.reqs = append(e.reqs, req)
-		e.mu.Unlock()
-		e.fake.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	e.base = srv.URL
+	serve := func(h http.Handler, video bool) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req := request{method: r.Method, path: r.URL.Path, query: map[string]string{}, video: video}
+			for k, vs := range r.URL.Query() {
+				req.query[k] = vs[0]
+			}
+			e.mu.Lock()
+			e.reqs = append(e.reqs, req)
+			e.mu.Unlock()
+			h.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	e.base = serve(e.fake, false)
+	e.video = serve(e.fake.VideoHandler(), true)
 	cfg.Now = e.clock.Now
 	if cfg.Logger == nil {
 		cfg.Logger = discard
@@ -75,10 +82,11 @@ func newEnvWith(t *testing.T, cfg facebook.Config, opts fake.Options) *env {
 	return e
 }
 
-// account returns an account of a new page of the fake.
+// account returns an account of a new page of the fake, whose video
+// uploads go to the fake's video host.
 func (e *env) account() *pregonero.Account {
 	page := fmt.Sprint(1000 + pageSeq.Add(1))
-	return &pregonero.Account{ID: "fb-" + page, Network: pregonero.NetworkFacebook, RemoteID: page, Endpoint: e.base,
+	return &pregonero.Account{ID: "fb-" + page, Network: pregonero.NetworkFacebook, RemoteID: page, Endpoint: e.base, VideoEndpoint: e.video,
 		Credentials: map[string]string{"access_token": fake.PageToken(page), "app_id": fake.DefaultAppID, "app_secret": fake.DefaultAppSecret}}
 }
 

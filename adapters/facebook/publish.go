@@ -91,12 +91,12 @@ func (c *conn) feed(page, msg, link string, photos []string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create facebook post: %w", err)
 	}
-	return c.created(res, "id")
+	return c.created(c.s, res, "id")
 }
 
-// created reads the id of a created object; an answer without a usable
-// id leaves the outcome unknown.
-func (c *conn) created(res fb.Result, field string) (string, error) {
+// created reads the id of an object created with session s; an answer
+// without a usable id leaves the outcome unknown.
+func (c *conn) created(s *fb.Session, res fb.Result, field string) (string, error) {
 	id := graph.Str(res, field)
 	if graph.ValidID(id) {
 		return id, nil
@@ -106,7 +106,7 @@ func (c *conn) created(res fb.Result, field string) (string, error) {
 		msg = fmt.Sprintf("Facebook accepted the post but answered an id that is not a Facebook id (%q); whether it was published will be checked before any new attempt.", truncate(id, 80))
 	}
 	return "", &pregonero.PublishError{Class: pregonero.ClassUnknown, Code: "facebook_malformed_response",
-		Message: msg, HTTPStatus: graph.HTTPStatus(c.s)}
+		Message: msg, HTTPStatus: graph.HTTPStatus(s)}
 }
 
 // photoPost uploads the images unpublished, reusing checkpointed photos,
@@ -261,8 +261,14 @@ func (c *conn) upload(page string, m pregonero.MediaBlob, params fb.Params, op g
 }
 
 // video publishes the video and returns the id of its post, or of the
-// video when Facebook does not tell the post.
+// video when Facebook does not tell the post. The upload goes to the
+// account's video host (videoEndpoint); the post lookup after it to the
+// Graph host.
 func (c *conn) video(page, msg string, content pregonero.Content) (string, error) {
+	vs, err := c.videoSession()
+	if err != nil {
+		return "", err
+	}
 	m := content.Media[0]
 	rc, err := open(m)
 	if err != nil {
@@ -277,11 +283,11 @@ func (c *conn) video(page, msg string, content pregonero.Content) (string, error
 	if t := strings.TrimSpace(content.Title); t != "" {
 		params["title"] = t
 	}
-	res, err := c.call(graph.OpCreate, fb.POST, "/"+page+"/videos", params)
+	res, err := c.callOn(vs, graph.OpCreate, fb.POST, "/"+page+"/videos", params)
 	if err != nil {
 		return "", fmt.Errorf("publish facebook video: %w", err)
 	}
-	vid, err := c.created(res, "id")
+	vid, err := c.created(vs, res, "id")
 	if err != nil {
 		return "", err
 	}
@@ -331,16 +337,16 @@ func filename(m pregonero.MediaBlob) string {
 }
 
 // receipt reads the post's permalink and creation time with one GET; a
-// failure there does not undo the publication, so it falls back to
-// WebBase + id and the clock.
+// failure there does not undo the publication, so it falls back to the
+// post's address by id (byID) and the clock.
 func (c *conn) receipt(id string) pregonero.Receipt {
-	r := pregonero.Receipt{RemoteID: id, URL: WebBase + url.PathEscape(id), PublishedAt: c.a.now().UTC()}
+	r := pregonero.Receipt{RemoteID: id, URL: c.byID(id), PublishedAt: c.a.now().UTC()}
 	res, err := c.call(graph.OpRead, fb.GET, "/"+id, fb.Params{"fields": "id,permalink_url,created_time"})
 	if err != nil {
 		c.a.log.Warn("facebook permalink lookup failed; using the generic address", pregonero.LogAccount, c.acct.ID, pregonero.LogRemoteID, id, pregonero.LogErr, err)
 		return r
 	}
-	if u := permalink(graph.Str(res, "permalink_url"), id); u != "" {
+	if u := c.permalink(graph.Str(res, "permalink_url"), id); u != "" {
 		r.URL = u
 	}
 	if t, ok := graph.ParseTime(graph.Str(res, "created_time")); ok {
@@ -349,12 +355,19 @@ func (c *conn) receipt(id string) pregonero.Receipt {
 	return r
 }
 
+// byID is the address of a post by its id: WebBase + id, or the
+// account's link base + "/" + id when it has one.
+func (c *conn) byID(id string) string {
+	return graph.LinkOn(c.acct.LinkBase, WebBase+url.PathEscape(id))
+}
+
 // permalink returns Facebook's address of the post as an absolute URL (a
 // video's is relative), or "" when there is none or it does not name the
 // post id: a receipt's URL always names its RemoteID, and a page post's
 // permalink_url often names only the post's own number, while
-// WebBase + "{page}_{post}" leads to the post as well.
-func permalink(s, id string) string {
+// WebBase + "{page}_{post}" leads to the post as well. With a link base,
+// the address is moved to it, path kept.
+func (c *conn) permalink(s, id string) string {
 	s = strings.TrimSpace(s)
 	if s == "" || !strings.Contains(s, id) {
 		return ""
@@ -366,5 +379,5 @@ func permalink(s, id string) string {
 	if err != nil || !u.IsAbs() {
 		return ""
 	}
-	return s
+	return graph.LinkOn(c.acct.LinkBase, s)
 }

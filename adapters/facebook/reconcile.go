@@ -124,8 +124,8 @@ func (c *conn) receiptOf(it item) (pregonero.Receipt, error) {
 	if !graph.ValidID(it.ID) {
 		return pregonero.Receipt{}, badListedID(it.ID)
 	}
-	r := pregonero.Receipt{RemoteID: it.ID, URL: WebBase + url.PathEscape(it.ID), PublishedAt: it.created()}
-	if u := permalink(it.PermalinkURL, it.ID); u != "" {
+	r := pregonero.Receipt{RemoteID: it.ID, URL: c.byID(it.ID), PublishedAt: it.created()}
+	if u := c.permalink(it.PermalinkURL, it.ID); u != "" {
 		r.URL = u
 	}
 	if r.PublishedAt.IsZero() {

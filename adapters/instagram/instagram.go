@@ -232,42 +232,18 @@ func login(acct *pregonero.Account) (string, error) {
 
 // connect opens a session for the account and learns its Instagram user id.
 func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, error) {
-	if acct == nil {
-		return nil, configError("credentials", "No account was given.")
-	}
-	cr, err := graph.CredsOf(acct)
-	if err != nil {
-		return nil, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "instagram_credentials",
-			Message: fmt.Sprintf("The account %s has no %s credential; add the token to its configuration.", acct.ID, graph.CredAccessToken), Err: err}
-	}
-	l, err := login(acct)
+	cn, l, err := a.open(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
-	endpoint := strings.TrimSpace(acct.Endpoint)
-	if endpoint == "" {
-		endpoint = graph.FacebookEndpoint
-		if l == LoginInstagram {
-			endpoint = graph.InstagramEndpoint
-		}
-	}
-	s, err := a.cfg.Session(ctx, endpoint, cr)
-	if err != nil {
-		return nil, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "instagram_account_config",
-			Message: fmt.Sprintf("The account %s cannot be used: its endpoint %q is not a valid URL.", acct.ID, endpoint), Err: err}
-	}
-	cn := &conn{a: a, acct: acct, s: s, ig: strings.TrimSpace(acct.RemoteID)}
 	if cn.ig != "" {
-		if !graph.ValidNodeID(cn.ig) {
-			return nil, badAccountID(acct.ID, "remote_id")
-		}
 		return cn, nil
 	}
 	pageID := strings.TrimSpace(acct.Credentials[CredPageID])
 	if pageID != "" && !graph.ValidNodeID(pageID) {
 		return nil, badAccountID(acct.ID, CredPageID+" credential")
 	}
-	key := endpoint + "\x00" + l + "\x00" + pageID + "\x00" + fingerprint(cr.AccessToken)
+	key := cn.s.BaseURL + "\x00" + l + "\x00" + pageID + "\x00" + fingerprint(cn.s.AccessToken())
 	a.mu.Lock()
 	cn.ig = a.users[key]
 	a.mu.Unlock()
@@ -282,6 +258,41 @@ func (a *Adapter) connect(ctx context.Context, acct *pregonero.Account) (*conn, 
 	a.mu.Unlock()
 	a.log.Info("instagram user id learned", pregonero.LogAccount, acct.ID, pregonero.LogIGUserID, cn.ig)
 	return cn, nil
+}
+
+// open opens a session for the account without learning its Instagram
+// user id: the connection's ig is the account's remote id, empty when it
+// has none. It also returns the account's login kind.
+func (a *Adapter) open(ctx context.Context, acct *pregonero.Account) (*conn, string, error) {
+	if acct == nil {
+		return nil, "", configError("credentials", "No account was given.")
+	}
+	cr, err := graph.CredsOf(acct)
+	if err != nil {
+		return nil, "", &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "instagram_credentials",
+			Message: fmt.Sprintf("The account %s has no %s credential; add the token to its configuration.", acct.ID, graph.CredAccessToken), Err: err}
+	}
+	l, err := login(acct)
+	if err != nil {
+		return nil, "", err
+	}
+	endpoint := strings.TrimSpace(acct.Endpoint)
+	if endpoint == "" {
+		endpoint = graph.FacebookEndpoint
+		if l == LoginInstagram {
+			endpoint = graph.InstagramEndpoint
+		}
+	}
+	s, err := a.cfg.Session(ctx, endpoint, cr)
+	if err != nil {
+		return nil, "", &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "instagram_account_config",
+			Message: fmt.Sprintf("The account %s cannot be used: its endpoint %q is not a valid URL.", acct.ID, endpoint), Err: err}
+	}
+	cn := &conn{a: a, acct: acct, s: s, ig: strings.TrimSpace(acct.RemoteID)}
+	if cn.ig != "" && !graph.ValidNodeID(cn.ig) {
+		return nil, "", badAccountID(acct.ID, "remote_id")
+	}
+	return cn, l, nil
 }
 
 // lookupUser finds the Instagram user id: GET /me with Instagram Login,

@@ -77,6 +77,10 @@ const codeIncomplete = "instagram_reconcile_incomplete"
 // fallbackURL is the receipt address when the permalink cannot be read.
 const fallbackURL = "https://www.instagram.com/"
 
+// link returns an address on Instagram's site (a permalink, the profile)
+// moved to the account's link base when it has one, path kept.
+func (cn *conn) link(u string) string { return graph.LinkOn(cn.acct.LinkBase, u) }
+
 // containerStatus is what GET /{container}?fields=status_code,status said.
 type containerStatus struct {
 	code    string
@@ -537,7 +541,7 @@ func sinceOf(d *pregonero.Delivery, now time.Time) time.Time {
 // is published, so a failed read falls back to now and Instagram's
 // address.
 func (p *publication) receipt(ctx context.Context, id string) pregonero.Receipt {
-	r := pregonero.Receipt{RemoteID: id, URL: fallbackURL, PublishedAt: p.a.now().UTC()}
+	r := pregonero.Receipt{RemoteID: id, URL: p.cn.link(fallbackURL), PublishedAt: p.a.now().UTC()}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	res, err := p.cn.get(ctx, "/"+id, fb.Params{"fields": "permalink,timestamp"})
@@ -546,7 +550,7 @@ func (p *publication) receipt(ctx context.Context, id string) pregonero.Receipt 
 		return r
 	}
 	if u := graph.Str(res, "permalink"); u != "" {
-		r.URL = u
+		r.URL = p.cn.link(u)
 	}
 	if t, ok := graph.ParseTime(graph.Str(res, "timestamp")); ok {
 		r.PublishedAt = t

@@ -228,9 +228,9 @@ func (cn *conn) find(ctx context.Context, t target, at, since, attempt time.Time
 		return pregonero.Receipt{}, verdictAbsent, nil
 	}
 	ts, _ := graph.ParseTime(best.Timestamp)
-	r := pregonero.Receipt{RemoteID: best.ID, URL: best.Permalink, PublishedAt: ts}
-	if r.URL == "" {
-		r.URL = fallbackURL
+	r := pregonero.Receipt{RemoteID: best.ID, URL: cn.link(best.Permalink), PublishedAt: ts}
+	if best.Permalink == "" {
+		r.URL = cn.link(fallbackURL)
 	}
 	return r, verdictFound, nil
 }
@@ -296,7 +296,7 @@ func (cn *conn) locate(ctx context.Context, container string, c pregonero.Conten
 // (Instagram's address when its username cannot be read) and the publish
 // instant, now when it is unknown.
 func (cn *conn) fallbackReceipt(ctx context.Context, container string, at time.Time) pregonero.Receipt {
-	r := pregonero.Receipt{RemoteID: ContainerReceiptPrefix + container, URL: fallbackURL, PublishedAt: at}
+	r := pregonero.Receipt{RemoteID: ContainerReceiptPrefix + container, URL: cn.link(fallbackURL), PublishedAt: at}
 	if r.PublishedAt.IsZero() {
 		r.PublishedAt = cn.a.now().UTC()
 	}
@@ -308,7 +308,7 @@ func (cn *conn) fallbackReceipt(ctx context.Context, container string, at time.T
 		return r
 	}
 	if u := graph.Str(res, "username"); usernameRE.MatchString(u) {
-		r.URL = fallbackURL + u + "/"
+		r.URL = cn.link(fallbackURL + u + "/")
 	}
 	return r
 }

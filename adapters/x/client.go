@@ -124,6 +124,12 @@ func (a *Adapter) exchange(ctx context.Context, acct *pregonero.Account, c call,
 		if resp.status == http.StatusUnauthorized && try == 0 && au.canRefresh() {
 			a.log.Info("x refused the access token; refreshing it", pregonero.LogAccount, acct.ID, pregonero.LogEndpoint, c.endpoint)
 			if err := au.refresh(ctx, used); err != nil {
+				var pe *pregonero.PublishError
+				if errors.As(err, &pe) && pe.NetworkMessage == "" && pe.Class == pregonero.ClassNeedsReauth {
+					// Nothing to renew with: X's refusal of the token is
+					// what a person needs to read.
+					pe.NetworkMessage, pe.HTTPStatus = networkMessage(resp), resp.status
+				}
 				return nil, err
 			}
 			continue

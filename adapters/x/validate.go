@@ -3,6 +3,7 @@ package x
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"pregonero"
@@ -53,11 +54,16 @@ func kindOf(mime string) mediaKind {
 
 const acceptedTypes = "image/jpeg, image/png, image/gif, image/webp, video/mp4, video/quicktime"
 
-// ComposeText returns the text X receives for the content: the text with
-// surrounding space trimmed and, when the content has a link the text does
-// not already contain, the link after a blank line.
+// ComposeText returns the text X receives for the content: the text
+// exactly as given (X counts every character of it, trailing spaces and
+// newlines included; a blank text is no text) and, when the content has a
+// link the text does not already contain, the link after a blank line, the
+// text's trailing space giving way to that separator.
 func ComposeText(c pregonero.Content) string {
-	text := strings.TrimSpace(c.Text)
+	text := c.Text
+	if strings.TrimSpace(text) == "" {
+		text = ""
+	}
 	link := strings.TrimSpace(c.Link)
 	if link == "" || strings.Contains(text, link) {
 		return text
@@ -65,7 +71,7 @@ func ComposeText(c pregonero.Content) string {
 	if text == "" {
 		return link
 	}
-	return text + "\n\n" + link
+	return strings.TrimRightFunc(text, unicode.IsSpace) + "\n\n" + link
 }
 
 // Measure reports the weighted length of what Publish would send and X's
@@ -99,6 +105,10 @@ func (a *Adapter) Validate(c pregonero.Content, acct *pregonero.Account) []prego
 		if n := xtext.Parse(text).WeightedLength; n > xtext.MaxWeightedLength {
 			add("text", pregonero.FieldTooLong, xtext.MaxWeightedLength, n,
 				"text is %d weighted characters; X allows %d (URLs count 23, emoji 2)", n, xtext.MaxWeightedLength)
+		}
+		if r, at, ok := xtext.InvalidChar(text); ok {
+			add("text", pregonero.FieldInvalid, "no U+FFFE, U+FEFF or U+FFFF", fmt.Sprintf("U+%04X", r),
+				"text contains U+%04X at byte %d, a character X refuses (U+FFFE, U+FEFF and U+FFFF are invalid); remove it", r, at)
 		}
 	}
 

@@ -16,8 +16,11 @@ func TestComposeText(t *testing.T) {
 		c    pregonero.Content
 		want string
 	}{
-		{"TextOnly", pregonero.Content{Text: " Hola \n"}, "Hola"},
+		{"TextExactlyAsGiven", pregonero.Content{Text: " Hola \n"}, " Hola \n"},
+		{"BlankTextIsNoText", pregonero.Content{Text: " \n\t"}, ""},
 		{"LinkAppendedAfterBlankLine", pregonero.Content{Text: "Hola", Link: "https://a.co/x"}, "Hola\n\nhttps://a.co/x"},
+		{"TrailingSpaceGivesWayToTheLink", pregonero.Content{Text: "Hola \n", Link: " https://a.co/x "}, "Hola\n\nhttps://a.co/x"},
+		{"LinkOnlyUnderBlankText", pregonero.Content{Text: "  ", Link: "https://a.co/x"}, "https://a.co/x"},
 		{"LinkAlreadyInText", pregonero.Content{Text: "Ver https://a.co/x hoy", Link: "https://a.co/x"}, "Ver https://a.co/x hoy"},
 		{"LinkOnly", pregonero.Content{Link: "https://a.co/x"}, "https://a.co/x"},
 	}
@@ -82,6 +85,20 @@ func TestValidate(t *testing.T) {
 		{name: "FeedFormatIsValid", c: pregonero.Content{Text: "x", Format: pregonero.FormatFeed}},
 		{name: "MissingMedia", c: pregonero.Content{Text: "x", Media: []pregonero.MediaBlob{{}}},
 			want: []want{{"media[0]", pregonero.FieldRequired, nil, nil, ""}}},
+		// twitter-text's invalid characters make a text invalid whatever
+		// its length.
+		{name: "ByteOrderMark", c: pregonero.Content{Text: "\uFEFFHola"},
+			want: []want{{"text", pregonero.FieldInvalid, "no U+FFFE, U+FEFF or U+FFFF", "U+FEFF", "text contains U+FEFF at byte 0, a character X refuses (U+FFFE, U+FEFF and U+FFFF are invalid); remove it"}}},
+		{name: "NoncharacterFFFE", c: pregonero.Content{Text: "Hola\uFFFE"},
+			want: []want{{"text", pregonero.FieldInvalid, "no U+FFFE, U+FEFF or U+FFFF", "U+FFFE", ""}}},
+		{name: "NoncharacterFFFF", c: pregonero.Content{Text: "Ho\uFFFFla", Media: images(1)},
+			want: []want{{"text", pregonero.FieldInvalid, "no U+FFFE, U+FEFF or U+FFFF", "U+FFFF", ""}}},
+		// "Long tweet with url at the end" of twitter-text's validate.yml:
+		// the trailing space is the 289th character.
+		{name: "TrailingSpaceCounts", c: pregonero.Content{Text: strings.Repeat("xxxxxxxxxx-", 24) + " http://www.twitter.com/jack "},
+			want: []want{{"text", pregonero.FieldTooLong, 280, 289, ""}}},
+		{name: "TrailingNewlinesCount", c: pregonero.Content{Text: strings.Repeat("a", 280) + "\n"},
+			want: []want{{"text", pregonero.FieldTooLong, 280, 281, ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,5 +132,29 @@ func TestValidateVideoDuration(t *testing.T) {
 	errs := a.Validate(pregonero.Content{Media: []pregonero.MediaBlob{v}}, &pregonero.Account{ID: "x-gob"})
 	if len(errs) != 1 || errs[0].Field != "media[0].duration" {
 		t.Fatalf("got %+v, want one error about media[0].duration", errs)
+	}
+}
+
+// TestMeasureCountsTheTextAsGiven checks Measure against twitter-text's
+// conformance cases whose texts end in whitespace.
+func TestMeasureCountsTheTextAsGiven(t *testing.T) {
+	a := x.New(x.Config{Logger: discard})
+	tests := []struct {
+		name, text string
+		want       int
+	}{
+		// validate.yml WeightedTweetsWithDiscountedEmojiCounterTest,
+		// "Long tweet with url at the end, overflow at char index 265".
+		{"URLThenSpace", strings.Repeat("xxxxxxxxxx-", 24) + " http://www.twitter.com/jack ", 289},
+		{"SpacesAndNewline", "Hola  \n", 7},
+		{"LeadingSpace", " Hola", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, limit := a.Measure(pregonero.Content{Text: tt.text})
+			if got != tt.want || limit != 280 {
+				t.Errorf("Measure = %d, %d; want %d, 280", got, limit, tt.want)
+			}
+		})
 	}
 }

@@ -358,8 +358,9 @@ func (a *Adapter) reusableMedia(v string) (string, bool) {
 	return id, true
 }
 
-// statusURL returns the web address of a post. It never fails: without
-// the username, X's user-agnostic address is used.
+// statusURL returns the web address of a post, under the account's
+// LinkBase. It never fails: without the username, X's user-agnostic
+// address is used.
 func (a *Adapter) statusURL(ctx context.Context, acct *pregonero.Account, id string) string {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -368,9 +369,22 @@ func (a *Adapter) statusURL(ctx context.Context, acct *pregonero.Account, id str
 		if err != nil {
 			a.log.Warn("x username lookup failed; using the generic post address", pregonero.LogAccount, acct.ID, pregonero.LogErr, err)
 		}
-		return "https://x.com/i/web/status/" + url.PathEscape(id)
+		return linkBase(acct) + "/i/web/status/" + url.PathEscape(id)
 	}
-	return "https://x.com/" + url.PathEscape(username) + "/status/" + url.PathEscape(id)
+	return linkBase(acct) + "/" + url.PathEscape(username) + "/status/" + url.PathEscape(id)
+}
+
+// DefaultLinkBase is where X's public pages are, for accounts that name no
+// LinkBase.
+const DefaultLinkBase = "https://x.com"
+
+// linkBase is the base URL of the account's public post pages: the
+// sandbox's stand-in pages for a sandbox account, x.com otherwise.
+func linkBase(acct *pregonero.Account) string {
+	if b := strings.TrimRight(acct.LinkBase, "/"); b != "" {
+		return b
+	}
+	return DefaultLinkBase
 }
 
 // user returns the account's X user id and username, from the cache when

@@ -6,6 +6,14 @@
 // v19.0 to v27.0; others answer code 2635). huandu/facebook reaches it with
 // BaseURL set to the endpoint plus "/".
 //
+// VideoHandler serves Facebook video uploads alone, under
+// Options.VideoPrefix (`pregonero sandbox` mounts it under /graph-video),
+// for accounts whose video_endpoint names a video host of their own; it
+// refuses every other call with code 100 naming graph.facebook.com (the
+// fake's wording). The main handler serves uploads as well, since Meta's
+// Video API overview sends them to graph.facebook.com and calls the
+// former graph-video.facebook.com host deprecated.
+//
 // # Credentials
 //
 // Pages and Instagram accounts are not registered: any id of digits exists
@@ -27,8 +35,11 @@
 // Parameters are read from the query, form bodies and multipart bodies;
 // non-string values may be JSON (published=true,
 // attached_media=[{"media_fbid":"…"}]) and attached_media may also come
-// indexed (attached_media[0]={…}). Unknown parameters and fields are
-// ignored. POST with method=DELETE is a DELETE. Successes and errors have
+// indexed (attached_media[0]={…}). Unknown parameters are ignored; a
+// field its node type does not have answers code 100 "Tried accessing
+// nonexisting field (…) on node type (…)", as Graph does (the node type
+// names are the fake's best knowledge). POST with method=DELETE is a
+// DELETE. Successes and errors have
 // Graph's shapes; every answer carries X-App-Usage and
 // X-Business-Use-Case-Usage (and X-Page-Usage for page calls) with the
 // share of Options.PageCallsPerHour used in the rolling hour; past it,

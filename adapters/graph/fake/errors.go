@@ -119,6 +119,13 @@ func unknownPath(path string) *gerr {
 	return &gerr{Status: http.StatusBadRequest, Code: 2500, Type: typeOAuth, Message: "Unknown path components: " + path}
 }
 
+// videoHostOnly is the refusal of a call other than a video upload on
+// the video host (the fake's wording: Meta documents no answer for it).
+func videoHostOnly(method, path string) *gerr {
+	return &gerr{Status: http.StatusBadRequest, Code: 100, Type: typeMethod,
+		Message: fmt.Sprintf("Unsupported %s request to %s: this host serves only video uploads (POST /{page-id}/videos); send other calls to graph.facebook.com.", strings.ToLower(method), path)}
+}
+
 // faultError is the error a fault rule of mode error answers: the rule's
 // code and subcode, or one fitting its HTTP status.
 func faultError(status, code, subcode int) *gerr {

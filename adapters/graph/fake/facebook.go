@@ -30,7 +30,10 @@ var indexedAttachment = regexp.MustCompile(`^attached_media\[([0-9]+)\]$`)
 func pageName(id string) string { return "Sandbox Page " + id }
 
 func (f *Fake) getPage(w http.ResponseWriter, c *call) *gerr {
-	fs := parseFields(c.param("fields"), "name", "id")
+	fs, e := fields(c, nodePage, "name", "id")
+	if e != nil {
+		return e
+	}
 	out := map[string]any{"id": c.node}
 	if fs.has("name") {
 		out["name"] = pageName(c.node)
@@ -448,21 +451,34 @@ func (f *Fake) videoJSON(v *fbVideo, fs fieldSet, now time.Time) map[string]any 
 // getObject serves GET of a post, photo or video.
 func (f *Fake) getObject(kind string) func(http.ResponseWriter, *call) *gerr {
 	return func(w http.ResponseWriter, c *call) *gerr {
+		var fs fieldSet
+		var e *gerr
+		switch kind {
+		case kindPost:
+			fs, e = fields(c, nodePost, "created_time", "message")
+		case kindPhoto:
+			fs, e = fields(c, nodePhoto, "created_time", "name")
+		case kindVideo:
+			fs, e = fields(c, nodeVideo, "description", "updated_time")
+		}
+		if e != nil {
+			return e
+		}
 		now := f.now()
 		f.mu.Lock()
 		var out map[string]any
 		switch kind {
 		case kindPost:
 			if p, ok := f.posts[c.node]; ok {
-				out = f.postJSON(p, parseFields(c.param("fields"), "created_time", "message"), now)
+				out = f.postJSON(p, fs, now)
 			}
 		case kindPhoto:
 			if p, ok := f.photos[c.node]; ok {
-				out = f.photoJSON(p, parseFields(c.param("fields"), "created_time", "name"))
+				out = f.photoJSON(p, fs)
 			}
 		case kindVideo:
 			if v, ok := f.videos[c.node]; ok {
-				out = f.videoJSON(v, parseFields(c.param("fields"), "description", "updated_time"), now)
+				out = f.videoJSON(v, fs, now)
 			}
 		}
 		f.mu.Unlock()
@@ -478,8 +494,11 @@ func (f *Fake) getObject(kind string) func(http.ResponseWriter, *call) *gerr {
 // same for a page that only posts as itself). The post of a video still
 // being processed is not listed yet.
 func (f *Fake) listPosts(w http.ResponseWriter, c *call) *gerr {
+	fs, e := fields(c, nodePost, "created_time", "message")
+	if e != nil {
+		return e
+	}
 	now := f.now()
-	fs := parseFields(c.param("fields"), "created_time", "message")
 	f.mu.Lock()
 	items := listed(f.posts, func(p *fbPost) bool {
 		v := f.videos[p.video]
@@ -493,8 +512,11 @@ func (f *Fake) listPosts(w http.ResponseWriter, c *call) *gerr {
 // listVideos serves /{page}/videos: the page's videos from their upload
 // on, processed or not.
 func (f *Fake) listVideos(w http.ResponseWriter, c *call) *gerr {
+	fs, e := fields(c, nodeVideo, "created_time", "description", "updated_time")
+	if e != nil {
+		return e
+	}
 	now := f.now()
-	fs := parseFields(c.param("fields"), "created_time", "description", "updated_time")
 	f.mu.Lock()
 	items := listed(f.videos, func(v *fbVideo) bool { return v.page == c.node },
 		func(v *fbVideo) (string, time.Time, uint64) { return v.id, v.created, v.seq },
@@ -513,7 +535,10 @@ func (f *Fake) listPhotos(w http.ResponseWriter, c *call) *gerr {
 	default:
 		return invalidParam("param type must be one of {tagged, uploaded}")
 	}
-	fs := parseFields(c.param("fields"), "created_time", "name")
+	fs, e := fields(c, nodePhoto, "created_time", "name")
+	if e != nil {
+		return e
+	}
 	f.mu.Lock()
 	// The page is never tagged in photos: only its uploads are listed.
 	items := listed(f.photos, func(p *fbPhoto) bool { return typ == "uploaded" && p.page == c.node },

@@ -96,6 +96,9 @@ type Options struct {
 	Now func() time.Time
 	// Prefix is the path the fake is mounted under, e.g. "/graph".
 	Prefix string
+	// VideoPrefix is the path VideoHandler is mounted under, e.g.
+	// "/graph-video".
+	VideoPrefix string
 	// Logger receives request rejections and injected faults; never
 	// tokens.
 	Logger *slog.Logger
@@ -148,6 +151,7 @@ type Options struct {
 type Fake struct {
 	now             func() time.Time
 	prefix          string
+	videoPrefix     string
 	log             *slog.Logger
 	ledger          *fakenet.Ledger
 	faults          *fakenet.Faults
@@ -184,7 +188,8 @@ type Fake struct {
 func New(opts Options) *Fake {
 	f := &Fake{
 		now:             opts.Now,
-		prefix:          strings.Trim(opts.Prefix, "/"),
+		prefix:          mountPath(opts.Prefix),
+		videoPrefix:     mountPath(opts.VideoPrefix),
 		log:             opts.Logger,
 		ledger:          opts.Ledger,
 		faults:          opts.Faults,
@@ -210,9 +215,6 @@ func New(opts Options) *Fake {
 		igMedia:         make(map[string]*igMedia),
 		gone:            make(map[string]bool),
 		publishes:       make(map[string][]time.Time),
-	}
-	if f.prefix != "" {
-		f.prefix = "/" + f.prefix
 	}
 	if f.now == nil {
 		f.now = time.Now
@@ -266,6 +268,14 @@ func New(opts Options) *Fake {
 	f.faults.Register(NetworkFacebook, OpCreate, OpUpload, OpDelete, OpLookup)
 	f.faults.Register(NetworkInstagram, OpDelete, OpLookup, OpContainer, OpStatus, OpPublish, OpLimit, OpFetch)
 	return f
+}
+
+// mountPath is a mount prefix as the handlers match it: "" or "/name".
+func mountPath(prefix string) string {
+	if p := strings.Trim(prefix, "/"); p != "" {
+		return "/" + p
+	}
+	return ""
 }
 
 // Ledger returns the ledger the fake records posts in.

@@ -70,7 +70,10 @@ const (
 func igUsername(id string) string { return "sandbox_" + id }
 
 func (f *Fake) getIGUser(w http.ResponseWriter, c *call) *gerr {
-	fs := parseFields(c.param("fields"), "id")
+	fs, e := fields(c, nodeIGUser, "id")
+	if e != nil {
+		return e
+	}
 	out := map[string]any{"id": c.node}
 	f.mu.Lock()
 	count := 0
@@ -197,8 +200,9 @@ func (f *Fake) createContainer(w http.ResponseWriter, c *call) *gerr {
 	if u != "" && !validURL(u) {
 		return invalidParam("The parameter %s must be a valid http or https URL.", map[bool]string{false: "image_url", true: "video_url"}[video])
 	}
-	if alt != "" && (video || mediaType == "CAROUSEL") {
-		return invalidParam("The parameter alt_text is only supported for images.")
+	// Meta: alt_text is for image posts; reels and stories do not take it.
+	if alt != "" && (video || mediaType == "CAROUSEL" || mediaType == "STORIES") {
+		return invalidParam("The parameter alt_text is only supported for image posts, not for reels or stories.")
 	}
 	if n := utf8.RuneCountInString(caption); n > maxCaptionRunes {
 		return captionError(fmt.Sprintf("The caption has %d characters; at most %d are allowed.", n, maxCaptionRunes))
@@ -374,7 +378,10 @@ func (f *Fake) containerState(ct *container, now time.Time) (string, string) {
 }
 
 func (f *Fake) getContainer(w http.ResponseWriter, c *call) *gerr {
-	fs := parseFields(c.param("fields"), "id")
+	fs, e := fields(c, nodeContainer, "id")
+	if e != nil {
+		return e
+	}
 	now := f.now()
 	f.mu.Lock()
 	ct := f.containers[c.node]
@@ -560,7 +567,10 @@ func (f *Fake) mediaJSON(m *igMedia, fs fieldSet, now time.Time) map[string]any 
 }
 
 func (f *Fake) getMedia(w http.ResponseWriter, c *call) *gerr {
-	fs := parseFields(c.param("fields"), "id")
+	fs, e := fields(c, nodeIGMedia, "id")
+	if e != nil {
+		return e
+	}
 	now := f.now()
 	f.mu.Lock()
 	out := f.mediaJSON(f.igMedia[c.node], fs, now)
@@ -571,7 +581,10 @@ func (f *Fake) getMedia(w http.ResponseWriter, c *call) *gerr {
 
 // listIG lists a user's media that keep passes, newest first.
 func (f *Fake) listIG(w http.ResponseWriter, c *call, keep func(*igMedia, time.Time) bool) *gerr {
-	fs := parseFields(c.param("fields"), "id")
+	fs, e := fields(c, nodeIGMedia, "id")
+	if e != nil {
+		return e
+	}
 	now := f.now()
 	f.mu.Lock()
 	items := listed(f.igMedia, func(m *igMedia) bool { return m.user == c.node && keep(m, now) },
@@ -595,7 +608,10 @@ func (f *Fake) listStories(w http.ResponseWriter, c *call) *gerr {
 
 // listChildren serves /{album}/children.
 func (f *Fake) listChildren(w http.ResponseWriter, c *call) *gerr {
-	fs := parseFields(c.param("fields"), "id")
+	fs, e := fields(c, nodeIGMedia, "id")
+	if e != nil {
+		return e
+	}
 	now := f.now()
 	f.mu.Lock()
 	album := f.igMedia[c.node]
@@ -610,7 +626,10 @@ func (f *Fake) listChildren(w http.ResponseWriter, c *call) *gerr {
 }
 
 func (f *Fake) getPublishingLimit(w http.ResponseWriter, c *call) *gerr {
-	fs := parseFields(c.param("fields"), "quota_usage", "config")
+	fs, e := fields(c, nodeIGLimit, "quota_usage", "config")
+	if e != nil {
+		return e
+	}
 	now := f.now()
 	f.mu.Lock()
 	used := len(f.recentPublishes(c.node, now))

@@ -181,6 +181,9 @@ func TestContainerErrors(t *testing.T) {
 		{"31 hashtags", fb.Params{"image_url": "https://example.org/a.jpg", "caption": strings.Repeat("#tag ", 31)}, 2207010},
 		{"21 mentions", fb.Params{"image_url": "https://example.org/a.jpg", "caption": strings.Repeat("@user ", 21)}, 2207010},
 		{"alt_text on a reel", fb.Params{"media_type": "REELS", "video_url": "https://example.org/v.mp4", "alt_text": "x"}, 0},
+		// Meta's content publishing guide: alt_text is for image posts;
+		// reels and stories are not supported.
+		{"alt_text on an image story", fb.Params{"media_type": "STORIES", "image_url": "https://example.org/a.jpg", "alt_text": "x"}, 0},
 	}
 	for _, tc := range refused {
 		t.Run(tc.name+" is refused", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,48 @@ func parseFields(s string, defaults ...string) fieldSet {
 }
 
 func (fs fieldSet) has(name string) bool { _, ok := fs[name]; return ok }
+
+// Node types, as Graph names them in its errors.
+const (
+	nodePage      = "Page"
+	nodePost      = "PagePost"
+	nodePhoto     = "Photo"
+	nodeVideo     = "Video"
+	nodeIGUser    = "IGUser"
+	nodeContainer = "ShadowIGMediaBuilder"
+	nodeIGMedia   = "IGMedia"
+	nodeIGLimit   = "ContentPublishingLimit"
+)
+
+// nodeFields are the fields of each node type the fake serves: those it
+// renders. Graph refuses a field its node type does not have.
+var nodeFields = map[string][]string{
+	nodePage: {"id", "name", "instagram_business_account", "link", "category"},
+	nodePost: {"id", "message", "created_time", "updated_time", "permalink_url", "is_published", "link", "from",
+		"status_type", "reactions", "likes", "comments", "shares", "attachments"},
+	nodePhoto: {"id", "name", "created_time", "updated_time", "alt_text_custom", "page_story_id", "link", "width",
+		"height", "from"},
+	nodeVideo: {"id", "title", "description", "created_time", "updated_time", "post_id", "permalink_url",
+		"published", "status"},
+	nodeIGUser:    {"id", "user_id", "username", "name", "media_count", "followers_count", "follows_count", "account_type"},
+	nodeContainer: {"id", "status_code", "status", "copyright_check_status"},
+	nodeIGMedia: {"id", "caption", "timestamp", "permalink", "shortcode", "media_type", "media_product_type",
+		"media_url", "username", "owner", "is_comment_enabled", "like_count", "comments_count"},
+	nodeIGLimit: {"quota_usage", "config"},
+}
+
+// fields reads the fields parameter of a call on a node of type node (an
+// empty one yields defaults) and refuses a field the type does not have
+// the way Graph does: code 100, "Tried accessing nonexisting field".
+func fields(c *call, node string, defaults ...string) (fieldSet, *gerr) {
+	fs := parseFields(c.param("fields"), defaults...)
+	for name := range fs {
+		if !slices.Contains(nodeFields[node], name) {
+			return nil, invalidParam("Tried accessing nonexisting field (%s) on node type (%s)", name, node)
+		}
+	}
+	return fs, nil
+}
 
 // parseBool reads a Graph boolean parameter ("true", "false", "1", "0");
 // empty yields def.

@@ -52,17 +52,35 @@ type call struct {
 // param returns a parameter from the query or the body.
 func (c *call) param(name string) string { return c.params.Get(name) }
 
-// ServeHTTP serves the Graph API under the configured prefix.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves the Graph API under Options.Prefix, video uploads
+// included: Meta's Video API sends them to graph.facebook.com.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.serve(w, r, f.prefix, false) }
+
+// VideoHandler serves Facebook video uploads (POST /{page-id}/videos) under
+// Options.VideoPrefix, as a host of their own such as the former
+// graph-video.facebook.com or a proxy an account's video_endpoint names.
+// It shares the fake's pages, videos, ledger, faults and call counts, and
+// refuses every other call with a Graph error naming the Graph host (the
+// fake's wording), so that only uploads are ever sent to such a host.
+func (f *Fake) VideoHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.serve(w, r, f.videoPrefix, true) })
+}
+
+// serve answers one request under prefix; videoHost restricts it to video
+// uploads.
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request, prefix string, videoHost bool) {
 	path := r.URL.Path
-	if f.prefix != "" {
-		if path != f.prefix && !strings.HasPrefix(path, f.prefix+"/") {
+	if prefix != "" {
+		if path != prefix && !strings.HasPrefix(path, prefix+"/") {
 			f.finish(w, nil, unknownPath(path))
 			return
 		}
-		path = strings.TrimPrefix(path, f.prefix)
+		path = strings.TrimPrefix(path, prefix)
 	}
 	c, e := f.parse(r, path)
+	if e == nil && videoHost && (c.method != http.MethodPost || c.edge != "videos") {
+		e = videoHostOnly(c.method, path)
+	}
 	if c != nil && c.r.MultipartForm != nil {
 		defer c.r.MultipartForm.RemoveAll()
 	}

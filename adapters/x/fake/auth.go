@@ -29,6 +29,10 @@ const (
 	// ConsumerSecret is the secret of ConsumerKey; it is also the OAuth
 	// 2.0 client secret.
 	ConsumerSecret = "sandbox-secret"
+	// PublicClientID is the OAuth 2.0 public client (a native or
+	// single-page app): it has no secret and names itself with client_id
+	// in the token request's form.
+	PublicClientID = "sandbox-public"
 	// TimestampWindow is how far an oauth_timestamp may be from the fake's
 	// clock, and how long a nonce is remembered.
 	TimestampWindow = 5 * time.Minute

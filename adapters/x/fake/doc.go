@@ -19,8 +19,12 @@
 //     oauth_timestamp more than 5 minutes from the fake's clock and a nonce
 //     seen before for the same consumer and token are refused.
 //   - OAuth 2.0 bearer: "sandbox-NAME" is always valid and never expires.
-//     POST /2/oauth2/token (client "sandbox", secret "sandbox-secret" in
-//     HTTP Basic authentication) issues 2-hour access tokens: grant_type
+//     POST /2/oauth2/token issues 2-hour access tokens to the confidential
+//     client "sandbox", which authenticates with its secret
+//     "sandbox-secret" in HTTP Basic authentication only, and to the public
+//     client "sandbox-public", which sends client_id in the form and no
+//     secret anywhere; a refresh token works only for the client it was
+//     issued to. grant_type
 //     refresh_token takes "sandbox-NAME-refresh" as the first refresh token
 //     of a new token family; grant_type authorization_code takes the code
 //     "sandbox-NAME-code" (any redirect_uri and code_verifier) and starts a
@@ -35,10 +39,15 @@
 //
 // # Posts
 //
-// POST /2/tweets checks what X checks (strict JSON, text or 1–4 media ids,
-// weighted length up to 280, media processed and of an allowed mix,
-// duplicate text of a live post of the same user) and answers with X's
-// bodies. The text the fake returns, on creation and on reads, is the one X
+// POST /2/tweets checks the body against CreatePostsRequest of X's OpenAPI
+// spec (closed objects, types, id patterns, reply_settings, a poll of 2–4
+// options of 1–25 characters lasting 5–10080 minutes, 1–4 media ids),
+// answering each violation in errors[] of a 400 invalid-request problem
+// worded like X's ("$.poll.options: there must be a minimum of 2 items in
+// the array"); then what X checks beyond the schema (text or media,
+// weighted length up to 280, media known, processed and of an allowed mix,
+// duplicate text of a live post of the same user), with X's bodies. An
+// unknown or expired media id is a 400 "Your media IDs are invalid.". The text the fake returns, on creation and on reads, is the one X
 // would show: every http(s) link replaced by https://t.co/ and 10
 // characters, one more t.co link appended when the post has media, and
 // &, < and > written as &amp;, &lt; and &gt;. Reconciliation must therefore
@@ -49,6 +58,13 @@
 // resource-not-found entry in errors[] for GET /2/tweets/{id} and for each
 // missing id of GET /2/tweets?ids=, a 404 resource-not-found problem for
 // DELETE. Engagement counts are synthetic and grow with the post's age.
+//
+// Private metrics of another user's post are left out with one
+// not-authorized-for-field entry per withheld count in errors[]. A path the
+// fake does not serve answers 404 {"errors":[{"message":"Sorry, that page
+// does not exist","code":34}]}. GET /NAME/status/ID and /i/web/status/ID
+// serve a plain page for the post, marked as a sandbox page, so that links
+// to live sandbox posts open.
 //
 // # Limits
 //
@@ -62,7 +78,10 @@
 //
 // The chunked endpoints (initialize, append, finalize, STATUS), the
 // one-shot image upload and POST /2/media/metadata (alt text) follow X's
-// v2 shapes. Finalize checks that the segments add up to total_bytes and
+// v2 shapes: append takes media (multipart bytes, or base64 in JSON) and
+// segment_index and nothing else (no v1.1 media_data); STATUS takes
+// media_id, with command=STATUS optional, and answers 404 for an unknown
+// or expired upload; the one-shot upload needs media_category. Finalize checks that the segments add up to total_bytes and
 // that the first bytes are of the declared type. Videos and GIFs then go
 // pending → in_progress → succeeded over Options.MediaProcessing on the
 // fake's clock, or end failed (InvalidMedia when the bytes are not of the

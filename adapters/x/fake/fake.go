@@ -209,10 +209,13 @@ func (f *Fake) routes() http.Handler {
 	handle("POST /2/media/upload", endpoint{op: OpUpload, bucket: "media/upload", limit: l.MediaSimple, user: true, serve: f.handleSimpleUpload})
 	handle("POST /2/media/metadata", endpoint{op: OpUpload, bucket: "media/metadata", limit: l.MediaMetadata, user: true, serve: f.handleMetadata})
 	handle("POST /2/oauth2/token", endpoint{op: OpToken, serve: func(w http.ResponseWriter, r *http.Request, _ string) { f.handleToken(w, r) }})
+	mux.HandleFunc("GET /{user}/status/{id}", f.handleStatusPage)
+	mux.HandleFunc("GET /i/web/status/{id}", f.handleStatusPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// X's answer to a path it does not serve, legacy code included.
 		writeJSON(w, http.StatusNotFound, struct {
-			Errors []apiError `json:"errors"`
-		}{[]apiError{{Message: "Sorry, that page does not exist"}}})
+			Errors []routeError `json:"errors"`
+		}{[]routeError{{Message: "Sorry, that page does not exist", Code: 34}}})
 	})
 	if f.prefix == "" {
 		return mux
@@ -331,6 +334,12 @@ func (f *Fake) handleMe(w http.ResponseWriter, r *http.Request, user string) {
 	writeJSON(w, http.StatusOK, struct {
 		Data userJSON `json:"data"`
 	}{userJSON{ID: UserID(user), Name: user, Username: user}})
+}
+
+// routeError is the legacy error of the catch-all 404.
+type routeError struct {
+	Message string `json:"message"`
+	Code    int    `json:"code"`
 }
 
 type userJSON struct {

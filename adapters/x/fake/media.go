@@ -264,8 +264,7 @@ func (f *Fake) handleInitialize(w http.ResponseWriter, r *http.Request, user str
 		AdditionalOwners []string `json:"additional_owners"`
 		Shared           bool     `json:"shared"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
-		writeInvalid(w, "", nil, "Invalid request body: "+err.Error())
+	if !decodeChecked(w, r, initializeSchema, &req) {
 		return
 	}
 	if !slices.Contains(mediaTypes, req.MediaType) {
@@ -340,9 +339,10 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// readUploadForm reads a multipart upload: the media bytes (binary
-// "media" or base64 "media_data") and the other fields, which must be
-// among allowed.
+// readUploadForm reads a multipart upload: the media bytes (the "media"
+// part, raw) and the other fields, which must be among allowed. The v1.1
+// "media_data" field (base64) is not part of the v2 endpoints and is
+// refused like any other unknown field.
 func readUploadForm(r *http.Request, allowed ...string) (chunk, map[string]string, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -361,15 +361,11 @@ func readUploadForm(r *http.Request, allowed ...string) (chunk, map[string]strin
 		}
 		name := part.FormName()
 		switch {
-		case name == "media" || name == "media_data":
+		case name == "media":
 			if got {
 				return chunk{}, nil, errors.New("more than one media part")
 			}
-			var src io.Reader = part
-			if name == "media_data" {
-				src = base64.NewDecoder(base64.StdEncoding, part)
-			}
-			if c, err = readChunk(src); err != nil {
+			if c, err = readChunk(part); err != nil {
 				return chunk{}, nil, fmt.Errorf("field %s: %w", name, err)
 			}
 			got = true
@@ -380,7 +376,7 @@ func readUploadForm(r *http.Request, allowed ...string) (chunk, map[string]strin
 			}
 			fields[name] = string(v)
 		default:
-			return chunk{}, nil, fmt.Errorf("unexpected form field %q", name)
+			return chunk{}, nil, fmt.Errorf("$.%s: is not defined in the schema and the schema does not allow additional properties", name)
 		}
 	}
 	if !got || c.size == 0 {
@@ -401,12 +397,19 @@ func (f *Fake) handleAppend(w http.ResponseWriter, r *http.Request, user string)
 			SegmentIndex *int   `json:"segment_index"`
 		}
 		b, err := readBody(r, maxChunkBytes*2)
+		var doc any
 		if err == nil {
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			err = dec.Decode(&req)
+			doc, err = decodeValue(b)
 		}
 		if err != nil {
+			writeInvalid(w, "", nil, "Invalid request body: "+err.Error())
+			return
+		}
+		if errs := appendSchema.validate("$", doc); len(errs) > 0 {
+			writeSchemaErrors(w, errs)
+			return
+		}
+		if err := json.Unmarshal(b, &req); err != nil {
 			writeInvalid(w, "", nil, "Invalid request body: "+err.Error())
 			return
 		}
@@ -427,7 +430,11 @@ func (f *Fake) handleAppend(w http.ResponseWriter, r *http.Request, user string)
 			writeInvalid(w, "media", []string{}, err.Error())
 			return
 		}
-		segment = fields["segment_index"]
+		var ok bool
+		if segment, ok = fields["segment_index"]; !ok {
+			writeInvalid(w, "$.segment_index", []string{}, "$.segment_index: is missing but it is required")
+			return
+		}
 	}
 	idx, err := strconv.Atoi(segment)
 	if err != nil || idx < 0 || idx > maxSegmentIndex {
@@ -531,16 +538,29 @@ func (f *Fake) handleStatus(w http.ResponseWriter, r *http.Request, user string)
 	if !checkParams(w, q, "command", "media_id") {
 		return
 	}
-	if c := q.Get("command"); c != "STATUS" {
-		writeInvalid(w, "command", []string{c}, fmt.Sprintf("The `command` query parameter value [%s] is not one of [STATUS]", c))
+	// command is optional (the spec's getMediaUploadStatus); when given it
+	// must be STATUS.
+	if c, ok := q["command"]; ok && (len(c) != 1 || c[0] != "STATUS") {
+		writeInvalid(w, "command", c, fmt.Sprintf("The `command` query parameter value [%s] is not one of [STATUS]", strings.Join(c, ",")))
 		return
 	}
 	id := q.Get("media_id")
+	switch {
+	case id == "":
+		writeInvalid(w, "media_id", []string{}, "The `media_id` query parameter can not be empty")
+		return
+	case !numericID.MatchString(id):
+		writeInvalid(w, "media_id", []string{id}, fmt.Sprintf("The `media_id` query parameter value [%s] does not match ^[0-9]{1,19}$", id))
+		return
+	}
 	now := f.now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m := f.mediaForLocked(w, user, id, "media_id", now)
-	if m == nil {
+	m := f.media[id]
+	if m == nil || !m.usableBy(user) || !now.Before(m.expires) {
+		// X forgets an upload when it expires; asking after it is a 404.
+		writeProblemJSON(w, http.StatusNotFound, problem{Title: "Not Found Error", Type: typeNotFound, Status: http.StatusNotFound,
+			Detail: "Could not find media with media_id: [" + id + "]."})
 		return
 	}
 	if !m.finalized {
@@ -565,9 +585,10 @@ func (f *Fake) handleSimpleUpload(w http.ResponseWriter, r *http.Request, user s
 		writeInvalid(w, "command", []string{cmd}, "The command form of media upload is no longer supported; use /2/media/upload/initialize, append and finalize.")
 		return
 	}
-	category := fields["media_category"]
-	if category == "" {
-		category = "tweet_image"
+	category, ok := fields["media_category"]
+	if !ok {
+		writeInvalid(w, "$.media_category", []string{}, "$.media_category: is missing but it is required")
+		return
 	}
 	if category != "tweet_image" && category != "dm_image" && category != "subtitles" {
 		writeInvalid(w, "media_category", []string{category}, "The one-shot upload takes only tweet_image, dm_image or subtitles; use the chunked endpoints for GIFs and videos.")

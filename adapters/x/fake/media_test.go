@@ -39,8 +39,8 @@ func TestMediaVideo(t *testing.T) {
 	})
 	t.Run("other users cannot see it", func(t *testing.T) {
 		res := e.do(t, "beto", "GET", "/2/media/upload?command=STATUS&media_id="+id, nil)
-		if res.status != http.StatusBadRequest {
-			t.Errorf("status = %d, want 400", res.status)
+		if res.status != http.StatusNotFound || !strings.Contains(string(res.body), "/problems/resource-not-found") {
+			t.Errorf("status %d body %s, want 404 resource-not-found", res.status, res.body)
 		}
 	})
 	t.Run("attached once processed, with alt text in the ledger", func(t *testing.T) {
@@ -59,8 +59,12 @@ func TestMediaVideo(t *testing.T) {
 	t.Run("expired after 24 hours", func(t *testing.T) {
 		e.clock.Advance(24 * time.Hour)
 		res := e.do(t, "ana", "POST", "/2/tweets", map[string]any{"text": "too late", "media": map[string]any{"media_ids": []string{id}}})
-		if res.status != http.StatusBadRequest {
-			t.Errorf("status = %d, want 400: %s", res.status, res.body)
+		if res.status != http.StatusBadRequest || !strings.Contains(string(res.body), `"message":"Your media IDs are invalid."`) {
+			t.Errorf("status %d body %s, want 400 with X's words for unknown media", res.status, res.body)
+		}
+		res = e.do(t, "ana", "GET", "/2/media/upload?command=STATUS&media_id="+id, nil)
+		if res.status != http.StatusNotFound {
+			t.Errorf("STATUS of an expired upload: status %d body %s, want 404", res.status, res.body)
 		}
 	})
 }

@@ -10,9 +10,12 @@ import (
 // Problem types X uses; the host is the historical api.twitter.com one,
 // which clients match by suffix.
 const (
-	typeInvalidRequest   = "https://api.twitter.com/2/problems/invalid-request"
-	typeNotFound         = "https://api.twitter.com/2/problems/resource-not-found"
-	typeNotAuthorizedFor = "https://api.twitter.com/2/problems/not-authorized-for-resource"
+	typeInvalidRequest = "https://api.twitter.com/2/problems/invalid-request"
+	typeNotFound       = "https://api.twitter.com/2/problems/resource-not-found"
+	// typeNotAuthorizedForField is the field-level authorization problem:
+	// a field of a post the caller may not see (another user's private
+	// metrics), reported in errors[] beside the data.
+	typeNotAuthorizedForField = "https://api.twitter.com/2/problems/not-authorized-for-field"
 )
 
 // Messages X sends verbatim; clients and scripts match on them.
@@ -116,6 +119,21 @@ func writeInvalid(w http.ResponseWriter, param string, values []string, messages
 			e.Parameters = map[string][]string{param: values}
 		}
 		body.Errors = append(body.Errors, e)
+	}
+	writeProblemJSON(w, http.StatusBadRequest, body)
+}
+
+// writeSchemaErrors answers 400 invalid-request with one entry per
+// violation of a body's schema.
+func writeSchemaErrors(w http.ResponseWriter, errs []schemaError) {
+	body := struct {
+		Errors []apiError `json:"errors"`
+		Title  string     `json:"title"`
+		Detail string     `json:"detail"`
+		Type   string     `json:"type"`
+	}{Title: "Invalid Request", Detail: detailInvalid, Type: typeInvalidRequest}
+	for _, e := range errs {
+		body.Errors = append(body.Errors, e.apiError())
 	}
 	writeProblemJSON(w, http.StatusBadRequest, body)
 }

@@ -145,3 +145,81 @@ func TestOAuth2TokensSurviveRestart(t *testing.T) {
 		t.Errorf("access token on a fake with another key: status %d, want 401", got)
 	}
 }
+
+func TestTokenEndpointClients(t *testing.T) {
+	e := newEnv(t, fake.Options{})
+	public := func(form url.Values) url.Values {
+		form.Set("client_id", fake.PublicClientID)
+		return form
+	}
+	refreshForm := func(rt string) url.Values {
+		return url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
+	}
+
+	t.Run("PublicClientRefreshesWithClientIDInTheForm", func(t *testing.T) {
+		first, res := e.token(t, public(refreshForm(fake.SeedRefreshToken("pia"))), false)
+		if res.status != http.StatusOK || e.meWithBearer(t, first.AccessToken) != http.StatusOK {
+			t.Fatalf("status %d body %s, want a usable pair", res.status, res.body)
+		}
+		second, res := e.token(t, public(refreshForm(first.RefreshToken)), false)
+		if res.status != http.StatusOK || second.RefreshToken == first.RefreshToken {
+			t.Fatalf("status %d body %s, want a rotated pair", res.status, res.body)
+		}
+		t.Run("ItsRefreshTokensAreSingleUse", func(t *testing.T) {
+			_, res := e.token(t, public(refreshForm(first.RefreshToken)), false)
+			assertBody(t, res, http.StatusBadRequest, reuseBody)
+			if got := e.meWithBearer(t, second.AccessToken); got != http.StatusUnauthorized {
+				t.Errorf("access token of the revoked family: status %d, want 401", got)
+			}
+		})
+	})
+	t.Run("PublicClientCodeExchange", func(t *testing.T) {
+		form := public(url.Values{"grant_type": {"authorization_code"}, "code": {fake.AuthorizationCode("pia")},
+			"redirect_uri": {"http://127.0.0.1/cb"}, "code_verifier": {"verifier"}})
+		if _, res := e.token(t, form, false); res.status != http.StatusOK {
+			t.Errorf("status %d body %s, want 200", res.status, res.body)
+		}
+	})
+	t.Run("PublicClientMustNotSendASecret", func(t *testing.T) {
+		form := public(refreshForm(fake.SeedRefreshToken("pablo")))
+		form.Set("client_secret", "anything")
+		_, res := e.token(t, form, false)
+		assertBody(t, res, http.StatusUnauthorized, `{"error":"invalid_client","error_description":"The client secret must not be sent in the request body."}`)
+
+		req, _ := http.NewRequest("POST", e.base+"/2/oauth2/token", strings.NewReader(refreshForm(fake.SeedRefreshToken("pablo")).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(fake.PublicClientID, "anything")
+		assertBody(t, send(t, http.DefaultClient, req), http.StatusUnauthorized,
+			`{"error":"invalid_client","error_description":"Public clients must not authenticate with a client secret."}`)
+	})
+	t.Run("ConfidentialClientMustUseBasic", func(t *testing.T) {
+		form := refreshForm(fake.SeedRefreshToken("carla"))
+		form.Set("client_id", fake.ConsumerKey)
+		_, res := e.token(t, form, false)
+		assertBody(t, res, http.StatusUnauthorized, `{"error":"unauthorized_client","error_description":"Missing valid authorization header"}`)
+		form.Set("client_secret", fake.ConsumerSecret)
+		if _, res := e.token(t, form, false); res.status != http.StatusUnauthorized {
+			t.Errorf("secret in the form: status %d body %s, want 401", res.status, res.body)
+		}
+	})
+	t.Run("NoClientAtAll", func(t *testing.T) {
+		_, res := e.token(t, refreshForm(fake.SeedRefreshToken("nadie")), false)
+		assertBody(t, res, http.StatusUnauthorized, `{"error":"invalid_request","error_description":"Missing required parameter [client_id]."}`)
+	})
+	t.Run("RefreshTokensAreBoundToTheirClient", func(t *testing.T) {
+		pub, res := e.token(t, public(refreshForm(fake.SeedRefreshToken("dora"))), false)
+		if res.status != http.StatusOK {
+			t.Fatalf("status %d body %s", res.status, res.body)
+		}
+		if _, res := e.refresh(t, pub.RefreshToken); res.status != http.StatusBadRequest {
+			t.Errorf("public client's token presented by the confidential client: status %d body %s, want 400", res.status, res.body)
+		}
+		conf, res := e.refresh(t, fake.SeedRefreshToken("eva"))
+		if res.status != http.StatusOK {
+			t.Fatalf("status %d body %s", res.status, res.body)
+		}
+		if _, res := e.token(t, public(refreshForm(conf.RefreshToken)), false); res.status != http.StatusBadRequest {
+			t.Errorf("confidential client's token presented by the public client: status %d body %s, want 400", res.status, res.body)
+		}
+	})
+}

@@ -84,13 +84,23 @@ type tokenPair struct {
 	expires         time.Time
 }
 
-func (s *tokenStore) issue(user, family string, gen int, now time.Time) tokenPair {
+// refreshMAC signs a refresh token for the client it was issued to, so
+// that no other client can use it. Tokens of the confidential client keep
+// the signature they had before public clients existed.
+func (s *tokenStore) refreshMAC(client, user, family, gen string) string {
+	if client == ConsumerKey {
+		return s.mac("sbxr", user, family, gen)
+	}
+	return s.mac("sbxr", user, family, gen, "client="+client)
+}
+
+func (s *tokenStore) issue(client, user, family string, gen int, now time.Time) tokenPair {
 	g := strconv.Itoa(gen)
 	exp := now.Add(AccessTokenLifetime)
 	e := strconv.FormatInt(exp.Unix(), 10)
 	return tokenPair{
 		access:  strings.Join([]string{"sbxa", user, family, g, e, s.mac("sbxa", user, family, g, e)}, "."),
-		refresh: strings.Join([]string{"sbxr", user, family, g, s.mac("sbxr", user, family, g)}, "."),
+		refresh: strings.Join([]string{"sbxr", user, family, g, s.refreshMAC(client, user, family, g)}, "."),
 		expires: exp,
 	}
 }
@@ -101,18 +111,20 @@ func newFamilyID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// grant starts a new family for user (authorization code exchange).
-func (s *tokenStore) grant(user string, now time.Time) tokenPair {
+// grant starts a new family for user (authorization code exchange) issued
+// to client.
+func (s *tokenStore) grant(client, user string, now time.Time) tokenPair {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fam := newFamilyID()
 	s.families[fam] = &tokenFamily{user: user, gen: 1}
-	return s.issue(user, fam, 1, now)
+	return s.issue(client, user, fam, 1, now)
 }
 
-// refresh rotates a refresh token. ok is false for an unknown, revoked or
-// reused token; a reuse also revokes the family.
-func (s *tokenStore) refresh(tok string, now time.Time) (tokenPair, bool) {
+// refresh rotates a refresh token presented by client. ok is false for an
+// unknown, revoked or reused token, or one issued to another client; a
+// reuse also revokes the family.
+func (s *tokenStore) refresh(client, tok string, now time.Time) (tokenPair, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rest, ok := strings.CutPrefix(tok, "sandbox-"); ok {
@@ -124,12 +136,12 @@ func (s *tokenStore) refresh(tok string, now time.Time) (tokenPair, bool) {
 			fam := newFamilyID()
 			s.seedsUsed[user] = fam
 			s.families[fam] = &tokenFamily{user: user, gen: 1}
-			return s.issue(user, fam, 1, now), true
+			return s.issue(client, user, fam, 1, now), true
 		}
 		return tokenPair{}, false
 	}
 	p := strings.Split(tok, ".")
-	if len(p) != 5 || p[0] != "sbxr" || !hmac.Equal([]byte(p[4]), []byte(s.mac(p[0], p[1], p[2], p[3]))) {
+	if len(p) != 5 || p[0] != "sbxr" || !hmac.Equal([]byte(p[4]), []byte(s.refreshMAC(client, p[1], p[2], p[3]))) {
 		return tokenPair{}, false
 	}
 	user, fam := p[1], p[2]
@@ -151,7 +163,7 @@ func (s *tokenStore) refresh(tok string, now time.Time) (tokenPair, bool) {
 		return tokenPair{}, false
 	}
 	f.gen = gen + 1
-	return s.issue(user, fam, f.gen, now), true
+	return s.issue(client, user, fam, f.gen, now), true
 }
 
 func (s *tokenStore) revoke(fam string) {
@@ -179,16 +191,18 @@ func (s *tokenStore) verifyAccess(tok string, now time.Time) (string, bool) {
 	return p[1], true
 }
 
-// handleToken serves POST /2/oauth2/token for a confidential client.
+// handleToken serves POST /2/oauth2/token. A confidential client
+// authenticates with HTTP Basic (client id and secret) and nothing else; a
+// public client names itself with client_id in the form and has no secret
+// to send. Tokens are bound to the client they were issued to.
 func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
-	id, secret, ok := r.BasicAuth()
-	if !ok || id != ConsumerKey || secret != ConsumerSecret {
-		writeJSON(w, http.StatusUnauthorized, oauthError{"unauthorized_client", "Missing valid authorization header"})
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Malformed request body."})
+		return
+	}
+	client, ok := f.tokenClient(w, r)
+	if !ok {
 		return
 	}
 	now := f.now()
@@ -200,7 +214,7 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [refresh_token]."})
 			return
 		}
-		if pair, ok = f.tokens.refresh(tok, now); !ok {
+		if pair, ok = f.tokens.refresh(client, tok, now); !ok {
 			f.log.Info("refresh token refused", pregonero.LogReason, "unknown, revoked or reused")
 			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Value passed for the token was invalid."})
 			return
@@ -217,7 +231,7 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [code_verifier] or [redirect_uri]."})
 			return
 		}
-		pair = f.tokens.grant(user, now)
+		pair = f.tokens.grant(client, user, now)
 	case "":
 		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [grant_type]."})
 		return
@@ -233,6 +247,43 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 		Scope        string `json:"scope"`
 		RefreshToken string `json:"refresh_token"`
 	}{"bearer", int(AccessTokenLifetime / time.Second), pair.access, defaultScope, pair.refresh})
+}
+
+// tokenClient authenticates the client of a token request and returns its
+// id; false means the refusal was written.
+func (f *Fake) tokenClient(w http.ResponseWriter, r *http.Request) (string, bool) {
+	refuse := func(code, desc string) (string, bool) {
+		f.log.Info("token request refused", pregonero.LogReason, desc)
+		writeJSON(w, http.StatusUnauthorized, oauthError{code, desc})
+		return "", false
+	}
+	if _, posted := r.PostForm["client_secret"]; posted {
+		// X takes a confidential client's secret only in the header, and
+		// a public client has none.
+		return refuse("invalid_client", "The client secret must not be sent in the request body.")
+	}
+	formID := r.PostForm.Get("client_id")
+	if id, secret, basic := r.BasicAuth(); basic {
+		switch {
+		case id == PublicClientID:
+			return refuse("invalid_client", "Public clients must not authenticate with a client secret.")
+		case id != ConsumerKey || secret != ConsumerSecret:
+			return refuse("unauthorized_client", "Missing valid authorization header")
+		case formID != "" && formID != id:
+			return refuse("invalid_client", "The client_id does not match the authorization header.")
+		}
+		return id, true
+	}
+	switch formID {
+	case PublicClientID:
+		return formID, true
+	case ConsumerKey:
+		// A confidential client without its Basic credentials.
+		return refuse("unauthorized_client", "Missing valid authorization header")
+	case "":
+		return refuse("invalid_request", "Missing required parameter [client_id].")
+	}
+	return refuse("invalid_client", "Unknown client_id.")
 }
 
 // oauthError is the RFC 6749 error body of the token endpoint.

@@ -33,28 +33,13 @@ type tweet struct {
 	media     []*media
 }
 
-// createRequest is CreatePostsRequest; like the spec it admits no other
-// field. Only text and media have an effect in the fake.
+// createRequest holds the fields of CreatePostsRequest that the fake acts
+// on; the body is first checked whole against createPostsSchema.
 type createRequest struct {
 	Text  *string `json:"text"`
 	Media *struct {
-		MediaIDs      []string `json:"media_ids"`
-		TaggedUserIDs []string `json:"tagged_user_ids"`
+		MediaIDs []string `json:"media_ids"`
 	} `json:"media"`
-	Reply                 json.RawMessage `json:"reply"`
-	QuoteTweetID          json.RawMessage `json:"quote_tweet_id"`
-	Poll                  json.RawMessage `json:"poll"`
-	ReplySettings         json.RawMessage `json:"reply_settings"`
-	CommunityID           json.RawMessage `json:"community_id"`
-	ShareWithFollowers    json.RawMessage `json:"share_with_followers"`
-	ForSuperFollowersOnly json.RawMessage `json:"for_super_followers_only"`
-	Nullcast              json.RawMessage `json:"nullcast"`
-	Geo                   json.RawMessage `json:"geo"`
-	CardURI               json.RawMessage `json:"card_uri"`
-	DirectMessageDeepLink json.RawMessage `json:"direct_message_deep_link"`
-	EditOptions           json.RawMessage `json:"edit_options"`
-	MadeWithAI            json.RawMessage `json:"made_with_ai"`
-	PaidPartnership       json.RawMessage `json:"paid_partnership"`
 }
 
 var numericID = regexp.MustCompile(`^[0-9]{1,19}$`)
@@ -83,10 +68,37 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
+// decodeChecked reads a JSON body, checks it against s and decodes it
+// into v; false means the error answer was written.
+func decodeChecked(w http.ResponseWriter, r *http.Request, s *schema, v any) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeInvalid(w, "", nil, "Requests with bodies must have content-type of application/json.")
+		return false
+	}
+	b, err := readBody(r, maxJSONBody)
+	if err != nil {
+		writeInvalid(w, "", nil, "Invalid request body: "+err.Error())
+		return false
+	}
+	doc, err := decodeValue(b)
+	if err != nil {
+		writeInvalid(w, "", nil, "Invalid request body: "+err.Error())
+		return false
+	}
+	if errs := s.validate("$", doc); len(errs) > 0 {
+		writeSchemaErrors(w, errs)
+		return false
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		writeInvalid(w, "", nil, "Invalid request body: "+err.Error())
+		return false
+	}
+	return true
+}
+
 func (f *Fake) handleCreate(w http.ResponseWriter, r *http.Request, user string) {
 	var req createRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeInvalid(w, "", nil, "Invalid request body: "+err.Error())
+	if !decodeChecked(w, r, createPostsSchema, &req) {
 		return
 	}
 	text := ""
@@ -96,16 +108,6 @@ func (f *Fake) handleCreate(w http.ResponseWriter, r *http.Request, user string)
 	var ids []string
 	if req.Media != nil {
 		ids = req.Media.MediaIDs
-		if len(ids) < 1 || len(ids) > 4 {
-			writeInvalid(w, "media.media_ids", ids, fmt.Sprintf("$.media.media_ids: expected between 1 and 4 items, got %d", len(ids)))
-			return
-		}
-		for _, id := range ids {
-			if !numericID.MatchString(id) {
-				writeInvalid(w, "media.media_ids", []string{id}, fmt.Sprintf("$.media.media_ids: %q does not match ^[0-9]{1,19}$", id))
-				return
-			}
-		}
 	}
 	if text == "" && len(ids) == 0 {
 		writeInvalid(w, "", nil, "$.text: text or media is required")
@@ -191,10 +193,10 @@ func (f *Fake) attachableLocked(user string, ids []string, now time.Time) ([]*me
 	for _, id := range ids {
 		m := f.media[id]
 		switch {
-		case m == nil || !m.usableBy(user):
+		case m == nil || !m.usableBy(user) || !now.Before(m.expires):
+			// An expired upload is forgotten: X cannot tell it from one
+			// that never existed.
 			return nil, "Your media IDs are invalid."
-		case !now.Before(m.expires):
-			return nil, fmt.Sprintf("Media %s has expired; upload it again.", id)
 		case !m.finalized:
 			return nil, fmt.Sprintf("Media %s was not finalized.", id)
 		case slices.Contains(out, m):
@@ -472,9 +474,16 @@ func engagement(t *tweet, now time.Time) (impressions int64) {
 // metrics after a post is created.
 const privateMetricsWindow = 30 * 24 * time.Hour
 
+// privateSubfields are the counts of the metrics only the author sees.
+var privateSubfields = map[string][]string{
+	"non_public_metrics": {"impression_count", "url_link_clicks", "user_profile_clicks", "engagements"},
+	"organic_metrics":    {"impression_count", "like_count", "reply_count", "retweet_count", "url_link_clicks", "user_profile_clicks"},
+}
+
 // render builds the read form of a post for the requesting user, with
-// field-level errors for metrics the user may not see.
-func (f *Fake) render(t *tweet, fs fieldSet, viewer string, now time.Time) (tweetJSON, []apiError) {
+// field-level errors for metrics the user may not see; param is the
+// request parameter that named the post (id, ids), which those errors cite.
+func (f *Fake) render(t *tweet, fs fieldSet, viewer, param string, now time.Time) (tweetJSON, []apiError) {
 	out := tweetJSON{ID: t.id, Text: t.display, EditHistoryTweetIDs: []string{t.id}}
 	if fs.tweet["author_id"] {
 		out.AuthorID = UserID(t.user)
@@ -507,9 +516,15 @@ func (f *Fake) render(t *tweet, fs fieldSet, viewer string, now time.Time) (twee
 			continue
 		}
 		if !private {
-			errs = append(errs, apiError{Value: t.id, Detail: fmt.Sprintf("Sorry, you are not authorized to access '%s' on the Tweet with ids: [%s].", field, t.id),
-				Title: "Authorization Error", ResourceType: "tweet", Field: field, Parameter: "tweet.fields",
-				ResourceID: t.id, Section: "data", Type: typeNotAuthorizedFor})
+			// X names each withheld sub-field and the parameter that
+			// named the post.
+			for _, sub := range privateSubfields[field] {
+				name := field + "." + sub
+				errs = append(errs, apiError{Value: t.id,
+					Detail: fmt.Sprintf("Sorry, you are not authorized to access '%s' on the Tweet with %s : [%s].", name, param, t.id),
+					Title:  "Field Authorization Error", ResourceType: "tweet", Field: name, Parameter: param,
+					ResourceID: t.id, Section: "data", Type: typeNotAuthorizedForField})
+			}
 			continue
 		}
 		if field == "non_public_metrics" {
@@ -578,7 +593,7 @@ func (f *Fake) handleLookupOne(w http.ResponseWriter, r *http.Request, user stri
 		}{[]apiError{notFoundError("tweet", "id", id)}})
 		return
 	}
-	data, errs := f.render(t, fs, user, now)
+	data, errs := f.render(t, fs, user, "id", now)
 	writeJSON(w, http.StatusOK, struct {
 		Data     tweetJSON  `json:"data"`
 		Includes *includes  `json:"includes,omitempty"`
@@ -623,7 +638,7 @@ func (f *Fake) handleLookupMany(w http.ResponseWriter, r *http.Request, user str
 			errs = append(errs, notFoundError("tweet", "ids", id))
 			continue
 		}
-		d, e := f.render(t, fs, user, now)
+		d, e := f.render(t, fs, user, "ids", now)
 		data = append(data, d)
 		found = append(found, t)
 		errs = append(errs, e...)
@@ -756,7 +771,7 @@ scan:
 	var data []tweetJSON
 	var errs []apiError
 	for _, t := range page {
-		d, e := f.render(t, fs, user, now)
+		d, e := f.render(t, fs, user, "id", now)
 		data = append(data, d)
 		errs = append(errs, e...)
 	}

@@ -220,7 +220,9 @@ func TestLookup(t *testing.T) {
 
 	t.Run("private metrics of another user's post are refused per field", func(t *testing.T) {
 		res := e.do(t, "beto", "GET", "/2/tweets/"+id+"?tweet.fields=non_public_metrics", nil)
-		if res.status != http.StatusOK || strings.Contains(string(res.body), `"non_public_metrics":{`) || !strings.Contains(string(res.body), "not-authorized-for-resource") {
+		if res.status != http.StatusOK || strings.Contains(string(res.body), `"non_public_metrics":{`) || !strings.Contains(string(res.body), `"title":"Field Authorization Error"`) ||
+			!strings.Contains(string(res.body), `"field":"non_public_metrics.impression_count","parameter":"id"`) ||
+			!strings.Contains(string(res.body), `"type":"https://api.twitter.com/2/problems/not-authorized-for-field"`) {
 			t.Errorf("status %d body %s, want the post without non_public_metrics and an authorization error", res.status, res.body)
 		}
 	})

@@ -103,7 +103,7 @@ func Parse(text string) Result {
 		weight += w
 		// Upstream checks the first UTF-16 unit of each token; the three
 		// invalid characters are all in the BMP.
-		invalidChar = invalidChar || r == 0xFFFE || r == 0xFEFF || r == 0xFFFF
+		invalidChar = invalidChar || isInvalidChar(r)
 		i, pos16 = end, pos16+n16
 		if !invalidChar && weight <= maxWeight {
 			valid16 += n16
@@ -121,6 +121,21 @@ func Parse(text string) Result {
 		ValidRangeEnd:  valid16 + normShift - 1,
 	}
 }
+
+// InvalidChar returns the first of the characters twitter-text refuses in
+// a post (U+FFFE, U+FEFF and U+FFFF: byte-order marks and noncharacters)
+// and its byte offset in text; ok is false when there is none. Parse marks
+// such a text invalid whatever its length.
+func InvalidChar(text string) (r rune, at int, ok bool) {
+	for i, c := range text {
+		if isInvalidChar(c) {
+			return c, i, true
+		}
+	}
+	return 0, 0, false
+}
+
+func isInvalidChar(r rune) bool { return r == 0xFFFE || r == 0xFEFF || r == 0xFFFF }
 
 // WeightedLength returns Parse(text).WeightedLength.
 func WeightedLength(text string) int { return Parse(text).WeightedLength }

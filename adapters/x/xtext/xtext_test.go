@@ -222,3 +222,36 @@ func BenchmarkParse(b *testing.B) {
 		benchResult = xtext.Parse(post)
 	}
 }
+
+// TestInvalidCharacters follows twitter-text's invalid-characters rule
+// (Regex.INVALID_CHARACTERS, conformance "Handle invalid characters"):
+// U+FFFE, U+FEFF and U+FFFF make any text invalid, and are counted all the
+// same.
+func TestInvalidCharacters(t *testing.T) {
+	tests := []struct {
+		name, text string
+		char       rune
+		at         int
+		length     int
+	}{
+		{"ByteOrderMarkFirst", "\uFEFFHola", 0xFEFF, 0, 6},
+		{"ZeroWidthNoBreakInside", "Ho\uFEFFla", 0xFEFF, 2, 6},
+		{"FFFE", "Hola\uFFFE", 0xFFFE, 4, 6},
+		{"FFFF", "¡Hola!\uFFFF", 0xFFFF, 7, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := xtext.Parse(tt.text)
+			if res.Valid || res.WeightedLength != tt.length {
+				t.Errorf("Parse = %+v, want invalid with weighted length %d", res, tt.length)
+			}
+			r, at, ok := xtext.InvalidChar(tt.text)
+			if !ok || r != tt.char || at != tt.at {
+				t.Errorf("InvalidChar = %U, %d, %v; want %U at %d", r, at, ok, tt.char, tt.at)
+			}
+		})
+	}
+	if _, _, ok := xtext.InvalidChar("Hola \u202A\u2066 mundo \uFFFD"); ok {
+		t.Error("InvalidChar found one in a text with only directional marks and U+FFFD")
+	}
+}
