@@ -56,8 +56,8 @@ func (a *Adapter) credentials(ctx context.Context, acct *pregonero.Account) (map
 	}
 	if len(missing) > 0 {
 		return nil, &pregonero.PublishError{Class: pregonero.ClassNeedsReauth, Code: "youtube_no_credentials",
-			Message: fmt.Sprintf("Account %s cannot publish to YouTube: its credentials lack %s. Authorize the channel with an OAuth client of the Google Cloud project (scopes youtube.upload and youtube.readonly, offline access) and configure client_id, client_secret and refresh_token.",
-				acct.ID, strings.Join(missing, ", "))}
+			Message: fmt.Sprintf("Account %s cannot publish to YouTube: its credentials lack %s. Authorize the channel with an OAuth client of the Google Cloud project, granting the scope %s with offline access, and configure client_id, client_secret and refresh_token.",
+				acct.ID, strings.Join(missing, ", "), Scope)}
 	}
 	stored, err := a.creds.Credentials(ctx, acct.ID)
 	if err != nil {
@@ -96,6 +96,9 @@ type tokenSource struct {
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	renewed bool
+	// granted is the scopes the token endpoint said the grant holds, at
+	// this renewal or an earlier one (stored); nil when never said.
+	granted []string
 }
 
 func (a *Adapter) newTokenSource(ctx context.Context, acct *pregonero.Account, creds map[string]string, sc *scrubber) *tokenSource {
@@ -116,7 +119,30 @@ func (a *Adapter) newTokenSource(ctx context.Context, acct *pregonero.Account, c
 		s.tok = &oauth2.Token{AccessToken: at, TokenType: "Bearer"}
 		s.tok.Expiry, _ = time.Parse(time.RFC3339, creds[CredExpiry])
 	}
+	if sc := strings.Fields(creds[CredScope]); len(sc) > 0 {
+		s.granted = sc
+	}
 	return s
+}
+
+// renewNow renews the access token whatever the one held, so that the
+// refresh token itself is put to the test, and returns the scopes the
+// token endpoint says the grant holds (nil when it does not say).
+func (s *tokenSource) renewNow() ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.renew(); err != nil {
+		return nil, err
+	}
+	return s.granted, nil
+}
+
+// grantedScopes returns the scopes the grant is known to hold; nil when
+// the token endpoint never said.
+func (s *tokenSource) grantedScopes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.granted
 }
 
 // Token implements oauth2.TokenSource.
@@ -164,6 +190,17 @@ func (s *tokenSource) renew() (*oauth2.Token, error) {
 		CredAccessToken:       tok.AccessToken,
 		CredConfigFingerprint: fingerprint(s.acct),
 	}
+	// Google's answer names the scopes the grant holds (RFC 6749 §5.1):
+	// a grant made for an older scope set shows here before a call fails.
+	granted, _ := t.Extra("scope").(string)
+	s.granted = strings.Fields(granted)
+	if len(s.granted) > 0 {
+		next[CredScope] = strings.Join(s.granted, " ")
+		if !sufficient(s.granted) {
+			s.a.log.Warn("youtube authorization lacks the scope "+Scope+"; deleting a video uploaded ahead will be refused until the channel is authorized again",
+				pregonero.LogAccount, s.acct.ID, pregonero.LogReason, "granted "+next[CredScope])
+		}
+	}
 	if !tok.Expiry.IsZero() {
 		next[CredExpiry] = tok.Expiry.UTC().Format(time.RFC3339)
 	}
@@ -187,7 +224,7 @@ func (s *tokenSource) renew() (*oauth2.Token, error) {
 }
 
 // Messages of a refused renewal.
-const testingTrap = `If the Google Cloud OAuth consent screen is in "Testing", refresh tokens die after 7 days: publish the app ("In production") and authorize the channel again.`
+const testingTrap = `If the Google Cloud OAuth consent screen is in "Testing", refresh tokens die after 7 days: publish the app ("In production"). ` + reauthorize
 
 // refreshError classifies a failed token renewal. Nothing was sent to the
 // API. The token endpoint's body, which the error's text shows, goes
@@ -218,14 +255,14 @@ func (a *Adapter) refreshError(acct *pregonero.Account, err error, sc *scrubber)
 		pe.Message = fmt.Sprintf("Google refused to renew the access token of account %s: the refresh token was revoked or expired. %s", acct.ID, testingTrap)
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" || status == http.StatusUnauthorized:
 		pe.Class, pe.Code = pregonero.ClassNeedsReauth, "youtube_client_refused"
-		pe.Message = fmt.Sprintf("Google refused the OAuth client of account %s (client_id or client_secret is wrong, or the client was deleted); fix the account configuration and authorize the channel again.", acct.ID)
+		pe.Message = fmt.Sprintf("Google refused the OAuth client of account %s (client_id or client_secret is wrong, or the client was deleted); fix the account configuration. %s", acct.ID, reauthorize)
 	case status == http.StatusTooManyRequests:
 		pe.Class, pe.Code = pregonero.ClassRateLimited, "youtube_rate_limited"
 		pe.NotBefore = a.now().Add(retryAfter(header, time.Minute, a.now()))
 		pe.Message = fmt.Sprintf("Google is throttling token renewals; nothing was sent and it will be retried after %s.", pe.NotBefore.UTC().Format(time.RFC3339))
 	case status >= 400 && status < 500:
 		pe.Class, pe.Code = pregonero.ClassNeedsReauth, "youtube_refresh_failed"
-		pe.Message = fmt.Sprintf("Google refused to renew the access token of account %s (status %d); authorize the channel again.", acct.ID, status)
+		pe.Message = fmt.Sprintf("Google refused to renew the access token of account %s (status %d). %s", acct.ID, status, reauthorize)
 	default:
 		pe.Class, pe.Code = pregonero.ClassRetryable, "youtube_refresh_failed"
 		pe.Message = fmt.Sprintf("Google could not renew the access token (status %d); nothing was sent and it will be retried.", status)
@@ -289,6 +326,17 @@ func (s *session) retryAuth(err error) bool {
 		return false
 	}
 	return s.src.invalidate()
+}
+
+// sufficient reports whether granted scopes allow every call the
+// adapter makes.
+func sufficient(granted []string) bool {
+	for _, g := range granted {
+		if slices.Contains(sufficientScopes, g) {
+			return true
+		}
+	}
+	return false
 }
 
 func truncate(s string, n int) string {

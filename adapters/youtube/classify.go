@@ -153,10 +153,10 @@ func (a *Adapter) classifyAnswer(ctx context.Context, s *session, what string, e
 		out.Message = fmt.Sprintf("YouTube refused the video's metadata (%s): %s", ge.reason, ge.message)
 	case ge.status == http.StatusUnauthorized || ge.reason == "authError":
 		out.Class, out.Code = pregonero.ClassNeedsReauth, "youtube_unauthorized"
-		out.Message = fmt.Sprintf("YouTube refused the credentials of account %s even after renewing the access token; authorize the channel again.", s.acct.ID)
+		out.Message = fmt.Sprintf("YouTube refused the credentials of account %s even after renewing the access token. %s", s.acct.ID, reauthorize)
 	case ge.reason == "insufficientPermissions":
 		out.Class, out.Code = pregonero.ClassNeedsReauth, "youtube_insufficient_scope"
-		out.Message = fmt.Sprintf("The authorization of account %s lacks a scope YouTube requires to %s; authorize the channel again with the youtube.upload and youtube.readonly scopes.", s.acct.ID, what)
+		out.Message = scopeMessage(s.acct, what, s.src.grantedScopes())
 	case ge.status == http.StatusForbidden:
 		out.Class, out.Code = pregonero.ClassPermanent, "youtube_forbidden"
 		out.Message = fmt.Sprintf("YouTube does not allow account %s to %s (%s): the authorized Google account may not manage the channel, or the channel cannot do this yet.", s.acct.ID, what, nonEmpty(ge.reason, "forbidden"))
@@ -171,6 +171,21 @@ func (a *Adapter) classifyAnswer(ctx context.Context, s *session, what string, e
 		out.Message = fmt.Sprintf("YouTube refused to %s (status %d, %s): %s", what, ge.status, nonEmpty(ge.reason, "no reason"), ge.message)
 	}
 	return out
+}
+
+// scopeMessage says that YouTube refused to let an account do what for
+// want of a scope, and how to fix it; granted, when known, is what the
+// authorization holds.
+func scopeMessage(acct *pregonero.Account, what string, granted []string) string {
+	return fmt.Sprintf("YouTube refused to let account %s %s: its authorization lacks the scope %s%s. %s", acct.ID, what, Scope, grants(granted), reauthorize)
+}
+
+// grants describes the scopes an authorization holds, when known.
+func grants(granted []string) string {
+	if len(granted) == 0 {
+		return ""
+	}
+	return " (it grants " + strings.Join(granted, " ") + ")"
 }
 
 func nonEmpty(s, def string) string {

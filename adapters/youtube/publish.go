@@ -109,7 +109,7 @@ func (a *Adapter) Publish(ctx context.Context, d *pregonero.Delivery, c pregoner
 	if scheduled {
 		at = c.PublishAt
 	}
-	return pregonero.Receipt{RemoteID: v.Id, URL: WatchURL(v.Id), PublishedAt: at.UTC()}, nil
+	return pregonero.Receipt{RemoteID: v.Id, URL: watchURL(acct, v.Id), PublishedAt: at.UTC()}, nil
 }
 
 // insert sends videos.insert with the content's metadata and video;
@@ -352,12 +352,13 @@ func (a *Adapter) resume(ctx context.Context, d *pregonero.Delivery, c pregonero
 		a.setThumbnail(ctx, s, c, id)
 	}
 	a.log.Info("youtube video found from checkpoint", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, id)
-	return a.receipt(v), nil
+	return a.receipt(acct, v), nil
 }
 
-// receipt describes an existing video: its publication time is the
-// scheduled one for a private scheduled video, else its upload time.
-func (a *Adapter) receipt(v *yt.Video) pregonero.Receipt {
+// receipt describes an existing video of the account: its publication
+// time is the scheduled one for a private scheduled video, else its upload
+// time.
+func (a *Adapter) receipt(acct *pregonero.Account, v *yt.Video) pregonero.Receipt {
 	at := time.Time{}
 	if v.Status != nil && v.Status.PublishAt != "" {
 		at, _ = time.Parse(time.RFC3339, v.Status.PublishAt)
@@ -368,7 +369,7 @@ func (a *Adapter) receipt(v *yt.Video) pregonero.Receipt {
 	if at.IsZero() {
 		at = a.now()
 	}
-	return pregonero.Receipt{RemoteID: v.Id, URL: WatchURL(v.Id), PublishedAt: at.UTC()}
+	return pregonero.Receipt{RemoteID: v.Id, URL: watchURL(acct, v.Id), PublishedAt: at.UTC()}
 }
 
 // setThumbnail sets the content's custom thumbnail on the video. One try:

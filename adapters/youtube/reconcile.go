@@ -193,7 +193,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 			refusedCheckpoint = true
 			a.log.Info("checkpointed youtube video was refused; searching the uploads", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, checkpointed, pregonero.LogUploadStatus, uploadStatus(v))
 		default:
-			return a.receipt(v), true, nil
+			return a.receipt(acct, v), true, nil
 		}
 	}
 
@@ -248,7 +248,7 @@ func (a *Adapter) Reconcile(ctx context.Context, d *pregonero.Delivery, c pregon
 			case refusal(v, false) == nil:
 				a.log.Info("youtube video of the delivery found", pregonero.LogAccount, acct.ID, pregonero.LogVideoID, v.Id, pregonero.LogUploadStatus, uploadStatus(v))
 				a.recordFound(ctx, c, acct, checkpointed, v.Id)
-				return a.receipt(v), true, nil
+				return a.receipt(acct, v), true, nil
 			case refused == nil:
 				refused = v
 			}

@@ -21,8 +21,10 @@ const (
 	MaxTagsChars = 500
 	// MaxVideoBytes is the largest video file (256 GB).
 	MaxVideoBytes = 256 << 30
-	// MaxThumbnailBytes is the largest custom thumbnail.
-	MaxThumbnailBytes = 2 << 20
+	// MaxThumbnailBytes is the largest custom thumbnail: 50 MB, 52428800
+	// bytes (the discovery document's thumbnails.set mediaUpload.maxSize
+	// since 2026-09; it was 2 MB before).
+	MaxThumbnailBytes = 50 << 20
 )
 
 // Defaults of a video's metadata.
@@ -257,7 +259,7 @@ func (a *Adapter) validate(c pregonero.Content, acct *pregonero.Account) []prego
 		case !isThumbnailType(t.MIME):
 			add("thumbnail", pregonero.FieldUnsupported, "image/jpeg, image/png", t.MIME, fmt.Sprintf("A YouTube thumbnail must be a JPEG or PNG image; it is %s.", nonEmpty(t.MIME, "of unknown type")))
 		case t.Size > MaxThumbnailBytes:
-			add("thumbnail", pregonero.FieldTooLarge, MaxThumbnailBytes, t.Size, fmt.Sprintf("The thumbnail is %d bytes; YouTube takes at most 2 MiB (%d bytes).", t.Size, MaxThumbnailBytes))
+			add("thumbnail", pregonero.FieldTooLarge, MaxThumbnailBytes, t.Size, fmt.Sprintf("The thumbnail is %d bytes; YouTube takes at most 50 MB (%d bytes).", t.Size, MaxThumbnailBytes))
 		}
 	}
 	return errs

@@ -107,7 +107,7 @@ func TestValidateRefusesEachRule(t *testing.T) {
 			"language", pregonero.FieldInvalid, nil, "español"},
 		{"GIF thumbnail", func(c *pregonero.Content) { c.Thumbnail = &gif },
 			"thumbnail", pregonero.FieldUnsupported, "image/jpeg, image/png", "image/gif"},
-		{"thumbnail over 2 MiB", func(c *pregonero.Content) { c.Thumbnail = &big },
+		{"thumbnail over 50 MB", func(c *pregonero.Content) { c.Thumbnail = &big },
 			"thumbnail", pregonero.FieldTooLarge, youtube.MaxThumbnailBytes, int64(youtube.MaxThumbnailBytes + 1)},
 		{"story", func(c *pregonero.Content) { c.Format = pregonero.FormatStory },
 			"format", pregonero.FieldUnsupported, nil, pregonero.FormatStory},

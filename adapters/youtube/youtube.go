@@ -47,6 +47,17 @@
 // attempt's start is an unknown outcome, not an absent one. Every error
 // from Publish, Reconcile and Delete is, or wraps, a
 // *pregonero.PublishError.
+//
+// A channel is authorized with the scope youtube.force-ssl (Scope), the
+// one scope every call above accepts: videos.delete, which Withdraw
+// sends, takes neither youtube.upload nor youtube.readonly. A call YouTube
+// refuses for a missing scope needs re-authorization, and says which
+// scope. The token endpoint's answer names the scopes the grant holds:
+// they are stored with the renewed token, a grant without the scope is
+// logged at once, and CheckCredentials refuses it.
+//
+// A receipt links to the video's WatchURL, or to the same page under the
+// account's LinkBase when it has one (a sandbox's stand-in pages).
 package youtube
 
 import (
@@ -55,6 +66,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -88,6 +100,9 @@ const (
 	CredAccessToken = "access_token"
 	// CredExpiry is when the access token expires, RFC 3339; optional.
 	CredExpiry = "expiry"
+	// CredScope is the space-separated scopes the token endpoint said the
+	// grant holds, stored at each renewal; optional.
+	CredScope = "scope"
 	// CredConfigFingerprint ties stored tokens to the configured
 	// credentials they grew from: when the configuration changes (a person
 	// authorized the channel again), the configured ones win.
@@ -122,10 +137,27 @@ const (
 	DefaultPlaylistLag = 10 * time.Minute
 )
 
-// Scopes are the OAuth 2.0 scopes the adapter needs: upload videos and
-// read the channel's uploads for reconciliation. Videos.delete and
-// thumbnails.set are allowed by the upload scope.
-var Scopes = []string{yt.YoutubeUploadScope, yt.YoutubeReadonlyScope}
+// Scope is the OAuth 2.0 scope a channel's owner must grant: youtube.force-ssl,
+// the one scope the discovery document lists for every method the
+// adapter calls (videos.insert, videos.list, videos.delete,
+// thumbnails.set, channels.list, playlistItems.list). videos.delete, which
+// takes back a video uploaded ahead when its post is canceled, accepts
+// only youtube, youtube.force-ssl or youtubepartner: youtube.upload and
+// youtube.readonly together do not allow it.
+const Scope = yt.YoutubeForceSslScope
+
+// Scopes are the OAuth 2.0 scopes to request when a channel is
+// authorized: Scope alone.
+var Scopes = []string{Scope}
+
+// sufficientScopes are the scopes any one of which allows every call the
+// adapter makes: those the discovery document lists for videos.delete,
+// which each other method the adapter calls accepts as well.
+var sufficientScopes = []string{yt.YoutubeScope, yt.YoutubeForceSslScope, yt.YoutubepartnerScope}
+
+// reauthorize says how a person authorizes a channel again.
+const reauthorize = "Authorize the channel again with an OAuth client of the Google Cloud project, granting the scope " + Scope +
+	" with offline access, and configure the new refresh_token."
 
 // SettingStore persists small named values; pregonero.Store satisfies it.
 type SettingStore interface {
@@ -340,6 +372,20 @@ func (a *Adapter) service(ctx context.Context, acct *pregonero.Account, rt http.
 
 // WatchURL is the address of a video on YouTube.
 func WatchURL(id string) string { return "https://www.youtube.com/watch?v=" + id }
+
+// watchURL is the address of a video on the account's network: WatchURL,
+// or the same page under the account's LinkBase (a sandbox's stand-in
+// pages).
+func watchURL(acct *pregonero.Account, id string) string {
+	base := ""
+	if acct != nil {
+		base = strings.TrimRight(strings.TrimSpace(acct.LinkBase), "/")
+	}
+	if base == "" {
+		return WatchURL(id)
+	}
+	return base + "/watch?v=" + url.QueryEscape(id)
+}
 
 // project returns the API project the account spends quota from and
 // remembers it for RateLimit.

@@ -23,7 +23,6 @@ const (
 	// tokenLifetime is how long an issued access token is good for;
 	// expires_in says one second less, as Google does.
 	tokenLifetime = time.Hour
-	scopes        = "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly"
 )
 
 // tokenKey signs issued access tokens. It is fixed so that a restarted
@@ -31,8 +30,9 @@ const (
 var tokenKey = []byte("pregonero sandbox youtube token key")
 
 // AccessToken returns the access token of a sandbox channel: always valid
-// until the channel's grant is revoked, it never expires. A channel name
-// is letters, digits and underscores.
+// until the channel's grant is revoked, it never expires, and it holds the
+// scopes of the channel's grant (Options.Scopes). A channel name is
+// letters, digits and underscores.
 func AccessToken(channel string) string { return tokenPrefix + channel }
 
 // RefreshToken returns the refresh token of a sandbox channel, which the
@@ -62,9 +62,10 @@ func validChannel(name string) bool {
 	return true
 }
 
-// issue returns a signed access token of channel expiring at exp.
-func issue(channel string, exp time.Time) string {
-	payload := channel + "." + strconv.FormatInt(exp.Unix(), 10)
+// issue returns a signed access token of channel expiring at exp and
+// holding scopes.
+func issue(channel string, exp time.Time, scopes []string) string {
+	payload := channel + "." + strconv.FormatInt(exp.Unix(), 10) + " " + strings.Join(scopes, " ")
 	return issuedPrefix + base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + sign(payload)
 }
 
@@ -74,31 +75,39 @@ func sign(payload string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
-// parseIssued returns the channel and expiry of an issued token.
-func parseIssued(tok string) (channel string, exp time.Time, ok bool) {
+// parseIssued returns the channel, expiry and scopes of an issued token.
+// A token issued before tokens named their scopes (no scope list) holds
+// DefaultScopes.
+func parseIssued(tok string) (channel string, exp time.Time, scopes []string, ok bool) {
 	rest, found := strings.CutPrefix(tok, issuedPrefix)
 	if !found {
-		return "", time.Time{}, false
+		return "", time.Time{}, nil, false
 	}
 	enc, mac, found := strings.Cut(rest, ".")
 	if !found {
-		return "", time.Time{}, false
+		return "", time.Time{}, nil, false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil || !hmac.Equal([]byte(sign(string(raw))), []byte(mac)) {
-		return "", time.Time{}, false
+		return "", time.Time{}, nil, false
 	}
-	name, secs, found := strings.Cut(string(raw), ".")
+	head, list, listed := strings.Cut(string(raw), " ")
+	name, secs, found := strings.Cut(head, ".")
 	n, err := strconv.ParseInt(secs, 10, 64)
 	if !found || err != nil || !validChannel(name) {
-		return "", time.Time{}, false
+		return "", time.Time{}, nil, false
 	}
-	return name, time.Unix(n, 0), true
+	scopes = DefaultScopes
+	if listed {
+		scopes = parseScopes(list)
+	}
+	return name, time.Unix(n, 0), scopes, true
 }
 
 // authenticate resolves the bearer token (or access_token parameter) to
-// a channel.
-func (f *Fake) authenticate(c *call) *apiError {
+// a channel and refuses a token that holds none of the scopes the call's
+// method accepts.
+func (f *Fake) authenticate(c *call, method string) *apiError {
 	tok := ""
 	if h := c.r.Header.Get("Authorization"); h != "" {
 		scheme, rest, _ := strings.Cut(h, " ")
@@ -109,24 +118,28 @@ func (f *Fake) authenticate(c *call) *apiError {
 		tok = c.param("access_token")
 	}
 	name := ""
-	if n, exp, ok := parseIssued(tok); ok {
+	var scopes []string
+	if n, exp, sc, ok := parseIssued(tok); ok {
 		if !f.now().Before(exp) {
 			return authError()
 		}
-		name = n
+		name, scopes = n, sc
 	} else if n, ok := strings.CutPrefix(tok, tokenPrefix); ok && validChannel(n) {
-		name = n
+		name, scopes = n, f.grant(n)
 	} else {
 		return authError()
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.revoked[name] {
+	revoked := f.revoked[name]
+	if !revoked {
+		c.channel, c.chanID = name, ChannelID(name)
+		f.channels[c.chanID] = name
+	}
+	f.mu.Unlock()
+	if revoked {
 		return authError()
 	}
-	c.channel, c.chanID = name, ChannelID(name)
-	f.channels[c.chanID] = name
-	return nil
+	return authorize(method, scopes)
 }
 
 // tokenError is an OAuth 2.0 error answer of the token endpoint.
@@ -206,6 +219,9 @@ func (f *Fake) token(w http.ResponseWriter, c *call) *apiError {
 		writeTokenError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
 		return nil
 	}
+	// The answer's scope names what the grant holds, as Google's does,
+	// whatever the client asked for when it was authorized.
+	scopes := f.grant(name)
 	w.Header().Set("Cache-Control", "no-store")
 	fakenet.WriteJSON(w, http.StatusOK, struct {
 		AccessToken  string `json:"access_token"`
@@ -213,7 +229,7 @@ func (f *Fake) token(w http.ResponseWriter, c *call) *apiError {
 		TokenType    string `json:"token_type"`
 		Scope        string `json:"scope"`
 		RefreshToken string `json:"refresh_token,omitempty"`
-	}{issue(name, f.now().Add(tokenLifetime)), int(tokenLifetime/time.Second) - 1, "Bearer", scopes, rotated})
+	}{issue(name, f.now().Add(tokenLifetime), scopes), int(tokenLifetime/time.Second) - 1, "Bearer", strings.Join(scopes, " "), rotated})
 	return nil
 }
 

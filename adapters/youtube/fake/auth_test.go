@@ -33,7 +33,7 @@ func TestTokenEndpoint(t *testing.T) {
 		}
 		json.Unmarshal([]byte(body), &tok)
 		if status != 200 || tok.AccessToken == "" || tok.ExpiresIn != 3599 || tok.TokenType != "Bearer" ||
-			tok.Scope != "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly" {
+			tok.Scope != "https://www.googleapis.com/auth/youtube.force-ssl" {
 			t.Errorf("status %d body %s", status, body)
 		}
 		if strings.Contains(body, "refresh_token") {

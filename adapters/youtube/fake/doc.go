@@ -30,6 +30,21 @@
 // channel's id is ChannelID(NAME), its uploads playlist
 // UploadsPlaylist(NAME). Resumable session URLs need no token.
 //
+// Tokens hold the scopes of their channel's grant: youtube.force-ssl
+// (DefaultScopes), or what Options.Scopes names for the channel. The token
+// endpoint's answer names them in scope, and every API call is checked
+// against the scopes the discovery document lists for its method (any one
+// of them suffices): videos.insert and thumbnails.set take youtube,
+// youtube.force-ssl, youtube.upload or youtubepartner; videos.list and
+// playlistItems.list youtube, youtube.force-ssl, youtube.readonly or
+// youtubepartner; channels.list those and youtubepartner-channel-audit;
+// videos.delete only youtube, youtube.force-ssl or youtubepartner. A token
+// without one answers 403 reason insufficientPermissions ("Request had
+// insufficient authentication scopes.", status PERMISSION_DENIED, an
+// ErrorInfo ACCESS_TOKEN_SCOPE_INSUFFICIENT) with a WWW-Authenticate
+// header error="insufficient_scope" naming the scopes the method takes,
+// and is not charged.
+//
 // # Uploads
 //
 // POST /upload/youtube/v3/videos takes uploadType=resumable (the JSON
@@ -44,7 +59,10 @@
 // previous chunk, as a client re-sending a chunk whose answer it lost
 // does, provided the overlap is the same bytes; a chunk starting after
 // the received offset is refused; a request without Content-Range carries
-// the whole file. A chunk is at most 512 MiB. A completed session answers
+// the whole file. A chunk is at most 512 MiB, and every chunk but the
+// last must be a whole number of 256 KiB blocks (ChunkGranularity): Google
+// documents the rule but not its answer to a chunk that breaks it, which
+// the fake refuses with 400 badContent. A completed session answers
 // every later request with the same result, so the upload is completed
 // exactly once. Sessions expire after 7 days.
 //
@@ -88,7 +106,9 @@
 // video appears there Options.PlaylistLag after its upload (the real
 // playlist is said to lag by minutes). POST
 // /upload/youtube/v3/thumbnails/set?videoId= takes a JPEG or PNG of at most
-// 2 MB as media, multipart or resumable upload (invalidImage otherwise,
+// 50 MB (MaxThumbnailBytes, 52428800 bytes: the discovery document's
+// mediaUpload.maxSize since 2026-09, 2 MB before) as media, multipart or
+// resumable upload (invalidImage otherwise,
 // mediaBodyRequired when empty; the fake's reason for an image too large
 // is unverified). DELETE /youtube/v3/videos?id= answers 204 and removes
 // the video from the ledger; videoNotFound (404) or forbidden (403) for a

@@ -18,6 +18,12 @@ type apiError struct {
 	// Location names the offending parameter or header, as Google does
 	// for authError ("Authorization") and bad parameters.
 	Location, LocationType string
+	// ItemMessage, when set, is the message of the errors[] item where
+	// Google's differs from the top-level one.
+	ItemMessage string
+	// Scopes, when set, marks a refusal for insufficient scope: the
+	// scopes the method accepts, named in the WWW-Authenticate header.
+	Scopes []string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Reason, e.Message) }
@@ -32,6 +38,15 @@ type errorObject struct {
 	Message string      `json:"message"`
 	Errors  []errorItem `json:"errors"`
 	Status  string      `json:"status,omitempty"`
+	Details []errorInfo `json:"details,omitempty"`
+}
+
+// errorInfo is a google.rpc.ErrorInfo detail.
+type errorInfo struct {
+	Type     string            `json:"@type"`
+	Reason   string            `json:"reason"`
+	Domain   string            `json:"domain"`
+	Metadata map[string]string `json:"metadata,omitempty"`
 }
 
 type errorItem struct {
@@ -78,14 +93,25 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	if domain == "" {
 		domain = "youtube.api"
 	}
-	if e.Status == http.StatusUnauthorized {
+	itemMessage := e.Message
+	if e.ItemMessage != "" {
+		itemMessage = e.ItemMessage
+	}
+	var details []errorInfo
+	switch {
+	case e.Status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
+	case e.Scopes != nil:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="`+strings.Join(e.Scopes, " ")+`"`)
+		details = []errorInfo{{Type: "type.googleapis.com/google.rpc.ErrorInfo", Reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+			Domain: "googleapis.com", Metadata: map[string]string{"service": "youtube.googleapis.com"}}}
 	}
 	fakenet.WriteJSON(w, e.Status, errorBody{errorObject{
 		Code:    e.Status,
 		Message: e.Message,
-		Errors:  []errorItem{{Message: e.Message, Domain: domain, Reason: e.Reason, Location: e.Location, LocationType: e.LocationType}},
+		Errors:  []errorItem{{Message: itemMessage, Domain: domain, Reason: e.Reason, Location: e.Location, LocationType: e.LocationType}},
 		Status:  rpcStatus(e.Status),
+		Details: details,
 	}})
 }
 

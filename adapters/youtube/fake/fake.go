@@ -97,6 +97,12 @@ type Options struct {
 	// is answered without refresh_token, as Google answers. Zero never
 	// rotates (Google's behaviour). Rotations are kept in memory only.
 	RefreshTokenRotation time.Duration
+	// Scopes is the grant of sandbox channels, by channel name: the
+	// scopes the token endpoint names in its answer and puts in the access
+	// tokens it issues, and the scopes of the channel's AccessToken. A
+	// channel it does not name holds DefaultScopes (youtube.force-ssl).
+	// Every API call is checked against the scopes its method accepts.
+	Scopes map[string][]string
 }
 
 // Fake is the YouTube Data API v3, its upload endpoints and Google's
@@ -114,6 +120,7 @@ type Fake struct {
 	maxVideo      int64
 	playlistLag   time.Duration
 	rotation      time.Duration
+	scopes        map[string][]string // channel name → its grant; read-only
 
 	mu        sync.Mutex
 	seq       uint64
@@ -154,6 +161,7 @@ func New(opts Options) *Fake {
 		maxVideo:      opts.MaxVideoBytes,
 		playlistLag:   max(opts.PlaylistLag, 0),
 		rotation:      max(opts.RefreshTokenRotation, 0),
+		scopes:        make(map[string][]string, len(opts.Scopes)),
 		refresh:       make(map[string]rotatedToken),
 		channels:      make(map[string]string),
 		revoked:       make(map[string]bool),
@@ -161,6 +169,9 @@ func New(opts Options) *Fake {
 		byChannel:     make(map[string][]*video),
 		sessions:      make(map[string]*session),
 		inserts:       make(map[string][]time.Time),
+	}
+	for name, sc := range opts.Scopes {
+		f.scopes[name] = slices.Clone(sc)
 	}
 	if f.prefix != "" {
 		f.prefix = "/" + f.prefix
@@ -327,12 +338,13 @@ func (c *call) list(name string) []string {
 	return out
 }
 
-// route is what serves a request: its fault operation, whether it needs
-// an access token and the handler.
+// route is what serves a request: its fault operation, the discovery id
+// of its method when it needs an access token (empty when it needs none:
+// the token endpoint, a resumable session URL) and the handler.
 type route struct {
-	op   string
-	auth bool
-	h    func(http.ResponseWriter, *call) *apiError
+	op     string
+	method string
+	h      func(http.ResponseWriter, *call) *apiError
 }
 
 // ServeHTTP serves the API under the configured prefix. Upload paths are
@@ -356,8 +368,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{r: r, q: r.URL.Query(), op: rt.op}
-	if rt.auth {
-		if e := f.authenticate(c); e != nil {
+	if rt.method != "" {
+		if e := f.authenticate(c, rt.method); e != nil {
 			f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogReason, e.Reason)
 			writeError(w, e)
 			return
@@ -414,21 +426,21 @@ func (f *Fake) route(r *http.Request, path string) (route, *apiError) {
 		if q.Get("upload_id") != "" {
 			return route{op: OpUpload, h: f.chunk}, allow(http.MethodPost, http.MethodPut)
 		}
-		return route{op: OpInsert, auth: true, h: f.insert}, allow(http.MethodPost)
+		return route{op: OpInsert, method: methodVideosInsert, h: f.insert}, allow(http.MethodPost)
 	case "/upload/youtube/v3/thumbnails/set":
 		if q.Get("upload_id") != "" {
 			return route{op: OpUpload, h: f.chunk}, allow(http.MethodPost, http.MethodPut)
 		}
-		return route{op: OpThumbnail, auth: true, h: f.setThumbnail}, allow(http.MethodPost)
+		return route{op: OpThumbnail, method: methodThumbnailsSet, h: f.setThumbnail}, allow(http.MethodPost)
 	case "/youtube/v3/videos":
 		if m == http.MethodDelete {
-			return route{op: OpDelete, auth: true, h: f.deleteVideo}, nil
+			return route{op: OpDelete, method: methodVideosDelete, h: f.deleteVideo}, nil
 		}
-		return route{op: OpList, auth: true, h: f.listVideos}, allow(http.MethodGet, http.MethodDelete)
+		return route{op: OpList, method: methodVideosList, h: f.listVideos}, allow(http.MethodGet, http.MethodDelete)
 	case "/youtube/v3/channels":
-		return route{op: OpList, auth: true, h: f.listChannels}, allow(http.MethodGet)
+		return route{op: OpList, method: methodChannelsList, h: f.listChannels}, allow(http.MethodGet)
 	case "/youtube/v3/playlistItems":
-		return route{op: OpList, auth: true, h: f.listPlaylistItems}, allow(http.MethodGet)
+		return route{op: OpList, method: methodPlaylistItemsList, h: f.listPlaylistItems}, allow(http.MethodGet)
 	}
 	return route{}, notFound("No YouTube API method serves " + r.URL.Path + ".")
 }

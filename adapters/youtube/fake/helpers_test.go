@@ -59,7 +59,7 @@ func (e *env) service(t *testing.T, channel string) *youtube.Service {
 	t.Helper()
 	conf := &oauth2.Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret,
 		Endpoint: oauth2.Endpoint{TokenURL: e.base + "/token"},
-		Scopes:   []string{youtube.YoutubeUploadScope, youtube.YoutubeReadonlyScope}}
+		Scopes:   []string{youtube.YoutubeForceSslScope}}
 	return e.serviceWith(t, conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: fake.RefreshToken(channel)}))
 }
 

@@ -226,9 +226,24 @@ func TestThumbnails(t *testing.T) {
 		_, err := svc.Thumbnails.Set(v.Id).Media(bytes.NewReader(gifBytes(t))).Do()
 		wantReason(t, err, 400, "invalidImage")
 	})
-	t.Run("an image over 2 MB is refused", func(t *testing.T) {
-		big := append(jpegBytes(t), make([]byte, 2<<20)...)
-		_, err := svc.Thumbnails.Set(v.Id).Media(bytes.NewReader(big)).Do()
+	t.Run("an image of 3 MB is set: the limit is 50 MB since 2026-09", func(t *testing.T) {
+		img := append(jpegBytes(t), make([]byte, 3<<20)...)
+		if _, err := svc.Thumbnails.Set(v.Id).Media(bytes.NewReader(img)).Do(); err != nil {
+			t.Fatal(err)
+		}
+		if _, size, _ := e.f.Thumbnail(v.Id); size != int64(len(img)) {
+			t.Errorf("thumbnail size = %d, want %d", size, len(img))
+		}
+	})
+	t.Run("an image of exactly 50 MB is set and one byte more is refused", func(t *testing.T) {
+		img := append(jpegBytes(t), make([]byte, fake.MaxThumbnailBytes-len(jpegBytes(t)))...)
+		if len(img) != 52428800 {
+			t.Fatalf("image of %d bytes, want 52428800", len(img))
+		}
+		if _, err := svc.Thumbnails.Set(v.Id).Media(bytes.NewReader(img)).Do(); err != nil {
+			t.Fatalf("50 MB: %v", err)
+		}
+		_, err := svc.Thumbnails.Set(v.Id).Media(bytes.NewReader(append(img, 0))).Do()
 		wantReason(t, err, 400, "invalidImage")
 	})
 	t.Run("a video of another channel is forbidden", func(t *testing.T) {
@@ -240,8 +255,8 @@ func TestThumbnails(t *testing.T) {
 		wantReason(t, err, 404, "videoNotFound")
 	})
 	t.Run("each call costs 50 units", func(t *testing.T) {
-		if _, units := e.f.Quota(); units != 7*50 {
-			t.Errorf("units = %d, want 350", units)
+		if _, units := e.f.Quota(); units != 9*50 {
+			t.Errorf("units = %d, want 450", units)
 		}
 	})
 }

@@ -9,14 +9,22 @@ import (
 	"pregonero"
 )
 
-// maxThumbnail is YouTube's limit on a custom thumbnail.
-const maxThumbnail = 2 << 20
+// Limits of a custom thumbnail.
+const (
+	// MaxThumbnailBytes is YouTube's limit on a custom thumbnail: the
+	// discovery document's thumbnails.set mediaUpload.maxSize, 52428800
+	// bytes (50 MB) since 2026-09, 2 MB before.
+	MaxThumbnailBytes = 50 << 20
+	// thumbHead is how much of a thumbnail is kept to sniff its type and
+	// read its dimensions; the rest only passes through the hash.
+	thumbHead = 1 << 20
+)
 
-// thumbTooLarge refuses a thumbnail over 2 MB. YouTube documents the limit
-// but not the error; invalidImage is the reason it gives for an image it
-// cannot use.
+// thumbTooLarge refuses a thumbnail over 50 MB. YouTube documents the
+// limit but not the error; invalidImage is the reason it gives for an
+// image it cannot use.
 func thumbTooLarge() *apiError {
-	return badRequest("invalidImage", "The thumbnail image is larger than the 2 MB limit.")
+	return badRequest("invalidImage", "The thumbnail image is larger than the 50 MB (52428800 bytes) limit.")
 }
 
 // setThumbnail serves POST /upload/youtube/v3/thumbnails/set?videoId=:
@@ -40,8 +48,8 @@ func (f *Fake) setThumbnail(w http.ResponseWriter, c *call) *apiError {
 	case "resumable":
 		var s *session
 		f.locked(func() {
-			s = f.newSession(kindThumbnail, c, nil, maxThumbnail, now)
-			s.videoID, s.limit, s.overLimit = videoID, maxThumbnail, thumbTooLarge()
+			s = f.newSession(kindThumbnail, c, nil, thumbHead, now)
+			s.videoID, s.limit, s.overLimit = videoID, MaxThumbnailBytes, thumbTooLarge()
 		})
 		f.startSession(w, c, s)
 		return nil
@@ -53,9 +61,9 @@ func (f *Fake) setThumbnail(w http.ResponseWriter, c *call) *apiError {
 		if media == nil {
 			return mediaRequired("image")
 		}
-		up, e = readUpload(media, maxThumbnail, maxThumbnail)
+		up, e = readUpload(media, MaxThumbnailBytes, thumbHead)
 	default:
-		up, e = readUpload(c.r.Body, maxThumbnail, maxThumbnail)
+		up, e = readUpload(c.r.Body, MaxThumbnailBytes, thumbHead)
 	}
 	if e != nil {
 		if e.Status == http.StatusRequestEntityTooLarge {
@@ -86,8 +94,8 @@ func (f *Fake) thumbnailTarget(chanID, videoID string) *apiError {
 }
 
 // applyThumbnail sets an uploaded image as a video's thumbnail and
-// returns the JSON answer. The image's bytes are all in up.head, which
-// keeps maxThumbnail bytes. The caller holds f.mu.
+// returns the JSON answer. The image's type and dimensions are read from
+// up.head, its first thumbHead bytes. The caller holds f.mu.
 func (f *Fake) applyThumbnail(chanID, videoID string, up *upload, now time.Time) ([]byte, *apiError) {
 	if e := f.thumbnailTarget(chanID, videoID); e != nil {
 		return nil, e

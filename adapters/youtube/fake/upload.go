@@ -29,6 +29,9 @@ const (
 	maxChunk = 512 << 20
 	// sessionLifetime is how long a resumable session URL stays usable.
 	sessionLifetime = 7 * 24 * time.Hour
+	// ChunkGranularity is the multiple every chunk of a resumable upload
+	// but the last must be a whole number of: 256 KiB.
+	ChunkGranularity = 256 << 10
 )
 
 // Session kinds.
@@ -240,6 +243,9 @@ func (f *Fake) chunk(w http.ResponseWriter, c *call) *apiError {
 		if n > maxChunk {
 			return tooLarge(maxChunk)
 		}
+		if final := cr.total >= 0 && cr.last+1 == cr.total; !final && n%ChunkGranularity != 0 {
+			return partialBlock(n)
+		}
 		var err error
 		data, err = io.ReadAll(io.LimitReader(c.r.Body, n+1))
 		if err != nil {
@@ -287,6 +293,14 @@ func (f *Fake) chunk(w http.ResponseWriter, c *call) *apiError {
 	}
 	answer(w)
 	return nil
+}
+
+// partialBlock refuses a chunk that is not the last one of its upload and
+// is not a whole number of 256 KiB blocks. Google documents the rule (every
+// chunk but the last a multiple of 256 KiB) but not its answer to a chunk
+// that breaks it; the fake refuses it with 400 badContent.
+func partialBlock(n int64) *apiError {
+	return badRequest("badContent", "The chunk of %d bytes is not the last one of the upload and not a multiple of %d bytes (256 KiB): every chunk but the last must be.", n, ChunkGranularity)
 }
 
 // store appends a chunk's new bytes to the session. The caller holds f.mu.

@@ -213,7 +213,9 @@ func session(t *testing.T, e *env, channel string) string {
 
 func TestSessionProtocol(t *testing.T) {
 	e := newEnv(t, fake.Options{}, "canal_uno")
-	media := mp4(1000, 8)
+	const block = fake.ChunkGranularity
+	media := mp4(2*block+1000, 8)
+	size := len(media)
 	noOverride := map[string]string{"X-GUploader-No-308": "yes"}
 	put := func(url, contentRange string, body []byte, extra map[string]string) (int, http.Header, string) {
 		h := map[string]string{"Content-Range": contentRange, "Content-Type": "video/mp4"}
@@ -222,6 +224,7 @@ func TestSessionProtocol(t *testing.T) {
 		}
 		return raw(t, "PUT", url, "", h, body)
 	}
+	rng := func(first, last int, total string) string { return fmt.Sprintf("bytes %d-%d/%s", first, last, total) }
 
 	t.Run("chunks and status queries report the range received", func(t *testing.T) {
 		url := session(t, e, "canal_uno")
@@ -229,31 +232,31 @@ func TestSessionProtocol(t *testing.T) {
 		if status != 200 || h.Get("X-Http-Status-Code-Override") != "308" || h.Get("Range") != "" {
 			t.Errorf("empty status: %d %v, want 200 with override 308 and no Range", status, h)
 		}
-		status, h, _ = put(url, "bytes 0-399/*", media[:400], noOverride)
-		if status != 200 || h.Get("X-Http-Status-Code-Override") != "308" || h.Get("Range") != "bytes=0-399" {
+		status, h, _ = put(url, rng(0, block-1, "*"), media[:block], noOverride)
+		if status != 200 || h.Get("X-Http-Status-Code-Override") != "308" || h.Get("Range") != fmt.Sprintf("bytes=0-%d", block-1) {
 			t.Errorf("chunk: %d %v", status, h)
 		}
-		status, h, _ = put(url, "bytes */1000", nil, nil)
-		if status != http.StatusPermanentRedirect || h.Get("Range") != "bytes=0-399" {
+		status, h, _ = put(url, fmt.Sprintf("bytes */%d", size), nil, nil)
+		if status != http.StatusPermanentRedirect || h.Get("Range") != fmt.Sprintf("bytes=0-%d", block-1) {
 			t.Errorf("status query without X-GUploader-No-308: %d %v, want a real 308", status, h)
 		}
-		if status, _, body := put(url, "bytes 500-999/1000", media[500:], nil); status != 400 || !strings.Contains(body, "badContent") {
+		if status, _, body := put(url, rng(2*block, size-1, fmt.Sprint(size)), media[2*block:], nil); status != 400 || !strings.Contains(body, "badContent") {
 			t.Errorf("chunk after the received offset: %d %s, want 400", status, body)
 		}
-		bad := bytes.Clone(media[300:700])
+		bad := bytes.Clone(media[:2*block])
 		bad[0] ^= 0xff
-		if status, _, body := put(url, "bytes 300-699/*", bad, noOverride); status != 400 {
+		if status, _, body := put(url, rng(0, 2*block-1, "*"), bad, noOverride); status != 400 {
 			t.Errorf("overlap with different bytes: %d %s, want 400", status, body)
 		}
-		status, h, _ = put(url, "bytes 300-699/*", media[300:700], noOverride)
-		if status != 200 || h.Get("Range") != "bytes=0-699" {
-			t.Errorf("overlapping chunk: %d %v, want Range bytes=0-699", status, h)
+		status, h, _ = put(url, rng(0, 2*block-1, "*"), media[:2*block], noOverride)
+		if status != 200 || h.Get("Range") != fmt.Sprintf("bytes=0-%d", 2*block-1) {
+			t.Errorf("overlapping chunk: %d %v, want Range bytes=0-%d", status, h, 2*block-1)
 		}
-		status, _, body := put(url, "bytes 700-999/1000", media[700:], noOverride)
+		status, _, body := put(url, rng(2*block, size-1, fmt.Sprint(size)), media[2*block:], noOverride)
 		if status != 200 || !strings.Contains(body, `"uploadStatus":"uploaded"`) || !strings.Contains(body, `"privacyStatus":"unlisted"`) {
 			t.Errorf("final chunk: %d %s", status, body)
 		}
-		again, _, body2 := put(url, "bytes */1000", nil, noOverride)
+		again, _, body2 := put(url, fmt.Sprintf("bytes */%d", size), nil, noOverride)
 		if again != 200 || body2 != body {
 			t.Errorf("status of a completed session: %d %s, want the same video", again, body2)
 		}
@@ -262,18 +265,48 @@ func TestSessionProtocol(t *testing.T) {
 		}
 	})
 
+	t.Run("a chunk but the last that is not a whole number of 256 KiB blocks is refused", func(t *testing.T) {
+		url := session(t, e, "canal_dos")
+		for _, cr := range []string{rng(0, 399, "*"), rng(0, block, "*"), rng(0, block+99, fmt.Sprint(size))} {
+			n := 0
+			fmt.Sscanf(cr, "bytes 0-%d/", &n)
+			status, _, body := put(url, cr, media[:n+1], noOverride)
+			if status != 400 || !strings.Contains(body, "badContent") || !strings.Contains(body, "multiple of 262144 bytes") {
+				t.Errorf("%s: %d %s, want 400 badContent", cr, status, body)
+			}
+		}
+		if status, h, _ := put(url, "bytes */*", nil, noOverride); status != 200 || h.Get("Range") != "" {
+			t.Errorf("after the refusals: %d Range %q, want nothing received", status, h.Get("Range"))
+		}
+		other := mp4(3*block/2, 10)
+		if status, h, _ := put(url, rng(0, block-1, "*"), other[:block], noOverride); status != 200 || h.Get("Range") != fmt.Sprintf("bytes=0-%d", block-1) {
+			t.Errorf("a whole block: %d %v", status, h)
+		}
+		if status, _, body := put(url, rng(block, len(other)-1, fmt.Sprint(len(other))), other[block:], noOverride); status != 200 || !strings.Contains(body, `"id":`) {
+			t.Errorf("a last chunk of half a block: %d %s, want the video", status, body)
+		}
+	})
+
+	t.Run("a last chunk of any size completes a small upload at once", func(t *testing.T) {
+		url := session(t, e, "canal_tres")
+		small := mp4(512, 11)
+		if status, _, body := put(url, "bytes 0-511/512", small, noOverride); status != 200 || !strings.Contains(body, `"id":`) {
+			t.Errorf("status %d body %s, want the video", status, body)
+		}
+	})
+
 	t.Run("a body that is not the announced range is refused", func(t *testing.T) {
 		url := session(t, e, "canal_uno")
-		if status, _, _ := put(url, "bytes 0-99/*", media[:50], noOverride); status != 400 {
+		if status, _, _ := put(url, rng(0, block-1, "*"), media[:50], noOverride); status != 400 {
 			t.Errorf("status %d, want 400", status)
 		}
 	})
 
 	t.Run("a status query completes an upload whose bytes all arrived", func(t *testing.T) {
 		url := session(t, e, "canal_dos")
-		other := mp4(512, 9)
-		put(url, "bytes 0-511/*", other, noOverride)
-		if status, _, body := put(url, "bytes */512", nil, noOverride); status != 200 || !strings.Contains(body, `"id":`) {
+		other := mp4(block, 9)
+		put(url, rng(0, block-1, "*"), other, noOverride)
+		if status, _, body := put(url, fmt.Sprintf("bytes */%d", block), nil, noOverride); status != 200 || !strings.Contains(body, `"id":`) {
 			t.Errorf("status %d body %s, want the video", status, body)
 		}
 	})
