@@ -21,6 +21,12 @@ const (
 	// ESTORAGEFULL means the disk of the data file is full: nothing new
 	// can be stored until space is freed; what was stored before is safe.
 	ESTORAGEFULL = "storage_full"
+	// EMETHODNOTALLOWED means the route exists but not with this method;
+	// the answer lists the methods it has.
+	EMETHODNOTALLOWED = "method_not_allowed"
+	// EUNSUPPORTEDMEDIA means the request body is not in a format the
+	// endpoint takes (a form where JSON is expected).
+	EUNSUPPORTEDMEDIA = "unsupported_media_type"
 )
 
 // Error is the domain error returned to users: a stable machine code, an

@@ -71,7 +71,7 @@ func (f *gcFixture) put(t *testing.T, data []byte) *pregonero.Media {
 func (f *gcFixture) post(ids ...string) error {
 	now := f.clock.Now()
 	return f.db.CreatePosts(context.Background(), &pregonero.Post{
-		ID: pregonero.NewID("p", now), Text: "t", Media: ids, ScheduledAt: now, CreatedAt: now, UpdatedAt: now,
+		ID: pregonero.NewID("p", now), Text: "t", Media: pregonero.MediaOf(ids...), ScheduledAt: now, CreatedAt: now, UpdatedAt: now,
 	})
 }
 

@@ -367,6 +367,12 @@ func checkAltText(s string) error {
 			Field: "alt_text", Code: pregonero.FieldInvalid, Message: "The alt text is not valid UTF-8.",
 		}})
 	}
+	if at, r, ok := controlChar(s); ok {
+		return pregonero.Invalid([]pregonero.FieldError{{
+			Field: "alt_text", Code: pregonero.FieldInvalid, Actual: fmt.Sprintf("U+%04X", r),
+			Message: fmt.Sprintf("The alt text has the control character U+%04X at byte %d; besides printable characters it may hold only line breaks and tabs.", r, at),
+		}})
+	}
 	if n := utf8.RuneCountInString(s); n > MaxAltTextLength {
 		return pregonero.Invalid([]pregonero.FieldError{{
 			Field: "alt_text", Code: pregonero.FieldTooLong, Limit: MaxAltTextLength, Actual: n,
@@ -374,6 +380,22 @@ func checkAltText(s string) error {
 		}})
 	}
 	return nil
+}
+
+// controlChar finds the first control character networks would show as
+// garbage or act on (C0 but tab and line breaks, a carriage return not
+// before a line feed, DEL, C1): the rule of every text of a post, which
+// alt text follows too.
+func controlChar(s string) (at int, r rune, found bool) {
+	for i, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+		case r == '\r' && strings.HasPrefix(s[i+1:], "\n"):
+		case r < 0x20 || r == 0x7F || (r >= 0x80 && r <= 0x9F):
+			return i, r, true
+		}
+	}
+	return 0, 0, false
 }
 
 // cleanFilename keeps only the base name a person gave, for display.

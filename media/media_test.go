@@ -382,6 +382,8 @@ func TestPutRefused(t *testing.T) {
 		{"mp4 box overrunning the file is unreadable", overrun, "", pregonero.EINVALID, pregonero.FieldInvalid},
 		{"mp4 with zero timescale is unreadable", zeroTimescale, "", pregonero.EINVALID, pregonero.FieldInvalid},
 		{"alt text over 1000 characters is too long", pngBytes(t, 2, 2), strings.Repeat("ñ", 1001), pregonero.EINVALID, pregonero.FieldTooLong},
+		{"alt text with an escape sequence is invalid", pngBytes(t, 2, 2), "Puente\x1b[31m", pregonero.EINVALID, pregonero.FieldInvalid},
+		{"alt text with a lone carriage return is invalid", pngBytes(t, 2, 2), "Puente\rcolgante", pregonero.EINVALID, pregonero.FieldInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

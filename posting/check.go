@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"pregonero"
+	"pregonero/media"
 )
 
 // Limits of a post that hold whatever the networks allow; they bound the
@@ -73,13 +74,13 @@ func (c *checked) addTarget(id string, f pregonero.FieldError) {
 // checkPost resolves and validates a post request at now, collecting every
 // field error rather than stopping at the first; targets are left to
 // checkTargets. Only store failures are returned as errors. A missing
-// scheduled_at means now.
-func (s *Service) checkPost(ctx context.Context, req *Draft, now time.Time) (*checked, error) {
+// scheduled_at means now. prev are the media entries of the post being
+// edited, whose alt texts stay the defaults of the same files.
+func (s *Service) checkPost(ctx context.Context, req *Draft, now time.Time, prev []pregonero.PostMedia) (*checked, error) {
 	c := &checked{byTarget: map[string][]pregonero.FieldError{}}
 	p := &pregonero.Post{
 		Text:      req.Text,
 		Link:      req.Link,
-		Media:     req.Media,
 		Targets:   req.Targets,
 		Campaign:  req.Campaign,
 		Author:    req.Author,
@@ -105,7 +106,7 @@ func (s *Service) checkPost(ctx context.Context, req *Draft, now time.Time) (*ch
 	s.checkText(c, req)
 	s.checkLabels(c, req)
 	s.checkChars(c, req)
-	if err := s.checkMedia(ctx, c, req); err != nil {
+	if err := s.checkMedia(ctx, c, req, prev); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -302,6 +303,44 @@ func (s *Service) checkChars(c *checked, req *Draft) {
 	}
 }
 
+// checkAltText checks the alt text of the i-th media entry with the
+// limits of the media library's alt text.
+func checkAltText(c *checked, i int, alt string) {
+	field := fmt.Sprintf("media[%d].alt_text", i)
+	if b := badChar(alt, true); b != nil {
+		c.add(pregonero.FieldError{Field: field, Code: pregonero.FieldInvalid, Actual: b.actual,
+			Message: fmt.Sprintf("The alt text of media %d %s", i, b.message(true))})
+		return
+	}
+	if n := utf8.RuneCountInString(alt); n > media.MaxAltTextLength {
+		c.add(pregonero.FieldError{Field: field, Code: pregonero.FieldTooLong, Limit: media.MaxAltTextLength, Actual: n,
+			Message: fmt.Sprintf("The alt text of media %d has %d characters; the limit is %d.", i, n, media.MaxAltTextLength)})
+	}
+}
+
+// withAltText returns the blob with a copy of its media record carrying
+// the post's alt text: the record may be shared, and is never changed.
+func withAltText(b pregonero.MediaBlob, alt string) pregonero.MediaBlob {
+	if b.Media == nil || b.AltText == alt {
+		return b
+	}
+	m := *b.Media
+	m.AltText = alt
+	b.Media = &m
+	return b
+}
+
+// relax forgets what a draft may lack: a draft is a post not finished
+// yet, so nothing is required of it (text, targets, a network's required
+// fields), but what it has must be valid.
+func (c *checked) relax() {
+	drop := func(f pregonero.FieldError) bool { return f.Code == pregonero.FieldRequired }
+	c.fields = slices.DeleteFunc(c.fields, drop)
+	for id, fs := range c.byTarget {
+		c.byTarget[id] = slices.DeleteFunc(fs, drop)
+	}
+}
+
 // charProblem is the first character of a field that checkChars refuses.
 type charProblem struct {
 	at      int    // byte offset
@@ -378,20 +417,28 @@ func badChar(v string, multiline bool) *charProblem {
 	return nil
 }
 
-func (s *Service) checkMedia(ctx context.Context, c *checked, req *Draft) error {
+// checkMedia resolves the post's media entries and gives each its alt
+// text: the one the request gives, else the one the post had for that
+// file (prev, when editing), else the file's own, which is only a
+// default: the post keeps its copy, so a later change of the file's alt
+// text, or another post's, never changes this one.
+func (s *Service) checkMedia(ctx context.Context, c *checked, req *Draft, prev []pregonero.PostMedia) error {
 	if n := len(req.Media); n > MaxMediaPerPost {
 		c.add(pregonero.FieldError{Field: "media", Code: pregonero.FieldTooMany, Limit: MaxMediaPerPost, Actual: n,
 			Message: fmt.Sprintf("A post may carry at most %d media; this one has %d.", MaxMediaPerPost, n)})
 		return nil
 	}
+	c.post.Media = nil
 	seen := map[string]bool{}
-	for _, id := range req.Media {
+	for i, m := range req.Media {
+		id := m.ID
 		if seen[id] {
 			c.add(pregonero.FieldError{Field: "media", Code: pregonero.FieldDuplicate, Actual: id,
 				Message: fmt.Sprintf("Media %s is attached more than once.", id)})
 			continue
 		}
 		seen[id] = true
+		checkAltText(c, i, m.AltText)
 		b, err := s.blob(ctx, id)
 		if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
 			c.add(pregonero.FieldError{Field: "media", Code: pregonero.FieldUnknown, Actual: id,
@@ -400,7 +447,17 @@ func (s *Service) checkMedia(ctx context.Context, c *checked, req *Draft) error 
 		} else if err != nil {
 			return fmt.Errorf("check media: %w", err)
 		}
-		c.blobs = append(c.blobs, b)
+		alt := m.AltText
+		if alt == "" {
+			if b.Media != nil {
+				alt = b.AltText
+			}
+			if i := slices.IndexFunc(prev, func(p pregonero.PostMedia) bool { return p.ID == id }); i >= 0 {
+				alt = prev[i].AltText
+			}
+		}
+		c.post.Media = append(c.post.Media, pregonero.PostMedia{ID: id, AltText: alt})
+		c.blobs = append(c.blobs, withAltText(b, alt))
 	}
 	for _, acct := range slices.Sorted(maps.Keys(req.Overrides)) {
 		id := req.Overrides[acct].Thumbnail

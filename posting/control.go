@@ -21,14 +21,19 @@ const MaxReasonLength = 500
 // Cancel cancels every delivery of the post that has not gone out: queued
 // and held ones, claimed ones still waiting for their instant, and ones a
 // network holds for an instant still to come (deleted there first). A
-// delivery already sending or in doubt is left as it is. It fails with
-// ECONFLICT when nothing could be canceled.
+// delivery already sending or in doubt is left as it is. A draft is
+// canceled itself. It fails with ECONFLICT when nothing could be
+// canceled, saying so when the post is already canceled: a retry of a
+// cancel whose answer was lost changes nothing.
 func (s *Service) Cancel(ctx context.Context, postID string) (*pregonero.Post, error) {
 	// A half-done cancel must not be left behind by a client that hangs up.
 	ctx = context.WithoutCancel(ctx)
 	post, err := s.store.Post(ctx, postID)
 	if err != nil {
 		return nil, err
+	}
+	if post.DerivedStatus() == pregonero.PostCanceled {
+		return nil, alreadyCanceled(postID)
 	}
 	changed := false
 	// The scheduler may claim a delivery between the read and the store's
@@ -60,6 +65,9 @@ func (s *Service) Cancel(ctx context.Context, postID string) (*pregonero.Post, e
 			}
 		}
 		if !s.anyUnsent(post) {
+			if !changed && post.DerivedStatus() == pregonero.PostCanceled {
+				return nil, alreadyCanceled(postID) // by another request meanwhile
+			}
 			if !changed {
 				return nil, pregonero.Errorf(pregonero.ECONFLICT,
 					"post %s has nothing left to cancel: every delivery is already sending, in doubt or finished", postID)
@@ -72,6 +80,10 @@ func (s *Service) Cancel(ctx context.Context, postID string) (*pregonero.Post, e
 	}
 	s.cleanupCanceled(post)
 	return post, nil
+}
+
+func alreadyCanceled(postID string) error {
+	return pregonero.Errorf(pregonero.ECONFLICT, "post %s is already canceled; nothing changed", postID)
 }
 
 func (s *Service) anyUnsent(post *pregonero.Post) bool {
@@ -267,9 +279,11 @@ func (s *Service) Resume(ctx context.Context, account string) (*pregonero.Resume
 			if !overdue(d, cutoff) {
 				continue
 			}
-			if _, err := s.store.UpdateDelivery(ctx, d.ID, holdOverdue(now)); err != nil {
+			nd, err := s.store.UpdateDelivery(ctx, d.ID, holdOverdue(now))
+			if err != nil {
 				return nil, fmt.Errorf("resume: hold %s: %w", d.ID, err)
 			}
+			pregonero.LogStopped(s.logger, nd)
 			rep.HeldOverdue = append(rep.HeldOverdue, d.ID)
 			held++
 		}
@@ -298,9 +312,11 @@ func (s *Service) Resume(ctx context.Context, account string) (*pregonero.Resume
 	}
 	for _, d := range held {
 		if heldByAccount(d) && overdue(d, cutoff) {
-			if _, err := s.store.UpdateDelivery(ctx, d.ID, holdOverdue(now)); err != nil {
+			nd, err := s.store.UpdateDelivery(ctx, d.ID, holdOverdue(now))
+			if err != nil {
 				return nil, fmt.Errorf("resume: hold %s: %w", d.ID, err)
 			}
+			pregonero.LogStopped(s.logger, nd)
 			rep.HeldOverdue = append(rep.HeldOverdue, d.ID)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"pregonero"
@@ -97,12 +98,18 @@ func (s *Service) PurgeIdempotency(ctx context.Context) (int, error) {
 // idempotency record when there is one.
 func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregonero.Idempotency) (*pregonero.Post, error) {
 	now := s.now()
-	c, err := s.checkPost(ctx, d, now)
+	c, err := s.checkPost(ctx, d, now, nil)
 	if err != nil {
 		return nil, err
 	}
+	if d.Draft && d.ScheduledAt == "" {
+		c.post.ScheduledAt = time.Time{} // no time yet
+	}
 	if err := s.checkTargets(ctx, c); err != nil {
 		return nil, err
+	}
+	if d.Draft {
+		c.relax()
 	}
 	if errs := c.allErrors(); len(errs) > 0 {
 		return nil, pregonero.Invalid(errs)
@@ -111,20 +118,10 @@ func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregoner
 	p := c.post
 	p.ID = id
 	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
-	for _, a := range c.accounts {
-		p.Deliveries = append(p.Deliveries, &pregonero.Delivery{
-			ID:            pregonero.NewID("d", now),
-			PostID:        p.ID,
-			AccountID:     a.ID,
-			Network:       a.Network,
-			State:         pregonero.DeliveryQueued,
-			ScheduledAt:   p.ScheduledAt,
-			NextAttemptAt: s.startAt(c, a, now),
-			Attempts:      []pregonero.Attempt{},
-			UpdatedAt:     now.UTC(),
-		})
+	if !d.Draft {
+		p.Deliveries = s.newDeliveries(c, p.ID, now)
 	}
-	p.Status = pregonero.DeriveStatus(p.Deliveries)
+	p.Status = p.DerivedStatus()
 	if rec != nil {
 		err = s.store.CreateIdempotentPost(ctx, p, *rec)
 	} else {
@@ -138,9 +135,63 @@ func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregoner
 		// The post is committed; answering with what was written beats
 		// an error that would invite the client to post it twice.
 		s.logger.WarnContext(ctx, "read back created post", pregonero.LogPost, p.ID, pregonero.LogErr, err)
-		return p, nil
+		stored = p
 	}
+	s.warn(ctx, stored)
 	return stored, nil
+}
+
+// newDeliveries makes one queued delivery per target account of a checked
+// post, each starting at the post's time or, for a network that sends
+// ahead, earlier.
+func (s *Service) newDeliveries(c *checked, postID string, now time.Time) []*pregonero.Delivery {
+	var ds []*pregonero.Delivery
+	for _, a := range c.accounts {
+		ds = append(ds, &pregonero.Delivery{
+			ID:            pregonero.NewID("d", now),
+			PostID:        postID,
+			AccountID:     a.ID,
+			Network:       a.Network,
+			State:         pregonero.DeliveryQueued,
+			ScheduledAt:   c.post.ScheduledAt,
+			NextAttemptAt: s.startAt(c, a, now),
+			Attempts:      []pregonero.Attempt{},
+			UpdatedAt:     now.UTC(),
+		})
+	}
+	return ds
+}
+
+// warn tells, on the answer, why a post's waiting deliveries will not go
+// out at their time: a global pause, or a target account paused or
+// needing re-authorization. Nothing of it is stored; a failure to read
+// the pause state is logged, not returned, since the post is stored.
+func (s *Service) warn(ctx context.Context, p *pregonero.Post) {
+	var accounts []string
+	for _, d := range p.Deliveries {
+		if (d.State == pregonero.DeliveryQueued || d.State == pregonero.DeliveryHeld) && !slices.Contains(accounts, d.AccountID) {
+			accounts = append(accounts, d.AccountID)
+		}
+	}
+	if len(accounts) == 0 {
+		return
+	}
+	ps, err := s.store.Pause(ctx)
+	if err != nil {
+		s.logger.WarnContext(ctx, "read the pause state for a warning", pregonero.LogPost, p.ID, pregonero.LogErr, err)
+	} else if ps.Paused {
+		p.Warnings = append(p.Warnings, pregonero.PausedWarning(ps, s.loc))
+	}
+	for _, id := range accounts {
+		a, err := s.store.Account(ctx, id)
+		if err != nil {
+			s.logger.WarnContext(ctx, "read an account for a warning", pregonero.LogPost, p.ID, pregonero.LogAccount, id, pregonero.LogErr, err)
+			continue
+		}
+		if w, ok := pregonero.AccountWarning(a, s.loc); ok {
+			p.Warnings = append(p.Warnings, w)
+		}
+	}
 }
 
 // Edit changes a post whose deliveries are all still waiting, in one
@@ -150,13 +201,19 @@ func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregoner
 // new time and content. What earlier attempts prepared on the networks
 // for the old content is removed. An edit that lands between the read
 // and the write of another is refused rather than undone silently.
+//
+// A draft is edited freely, its targets too, and checked as a draft: an
+// empty scheduled_at takes its time away.
 func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero.Post, error) {
 	cur, err := s.store.Post(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	d := Draft{Text: cur.Text, Link: cur.Link, Media: cur.Media, Targets: cur.Targets, Overrides: cur.Overrides,
-		ScheduledAt: cur.ScheduledAt.UTC().Format(time.RFC3339Nano), Campaign: cur.Campaign, Author: cur.Author, Unit: cur.Unit}
+	if len(cur.Deliveries) == 0 && !cur.IsDraft() {
+		return nil, pregonero.Errorf(pregonero.ECONFLICT, "post %s is a canceled draft; it can no longer be edited", id)
+	}
+	draft := cur.IsDraft()
+	d := s.draftOf(cur)
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -175,17 +232,30 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 	if patch.Overrides != nil {
 		d.Overrides = *patch.Overrides
 	}
+	if patch.Targets != nil {
+		if !draft && !slices.Equal(*patch.Targets, cur.Targets) {
+			return nil, pregonero.Invalid([]pregonero.FieldError{{Field: "targets", Code: pregonero.FieldInvalid,
+				Message: "The targets of a scheduled post cannot change; cancel it and create another (only a draft's targets can be edited)."}})
+		}
+		d.Targets = *patch.Targets
+	}
 	now := s.now()
-	c, err := s.checkPost(ctx, &d, now)
+	c, err := s.checkPost(ctx, &d, now, cur.Media)
 	if err != nil {
 		return nil, err
 	}
-	if patch.ScheduledAt == nil {
+	switch {
+	case patch.ScheduledAt == nil:
 		c.post.ScheduledAt = cur.ScheduledAt
 		c.dropField("scheduled_at")
+	case draft && *patch.ScheduledAt == "":
+		c.post.ScheduledAt = time.Time{}
 	}
 	if err := s.checkTargets(ctx, c); err != nil {
 		return nil, err
+	}
+	if draft {
+		c.relax()
 	}
 	if errs := c.allErrors(); len(errs) > 0 {
 		return nil, pregonero.Invalid(errs)
@@ -203,6 +273,9 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 		}
 		p.Text, p.Link, p.Media, p.Overrides = np.Text, np.Link, np.Media, np.Overrides
 		p.ScheduledAt, p.Campaign, p.Author, p.Unit = np.ScheduledAt, np.Campaign, np.Author, np.Unit
+		if draft {
+			p.Targets = np.Targets
+		}
 		for _, d := range p.Deliveries {
 			if d.State != pregonero.DeliveryQueued {
 				continue
@@ -225,7 +298,76 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 			s.sender.Cleanup(d)
 		}
 	}
+	if patch.ScheduledAt != nil {
+		s.warn(ctx, p)
+	}
 	return p, nil
+}
+
+// draftOf is the request that would make the post as it is.
+func (s *Service) draftOf(p *pregonero.Post) Draft {
+	d := Draft{Text: p.Text, Link: p.Link, Media: p.Media, Targets: p.Targets, Overrides: p.Overrides,
+		Campaign: p.Campaign, Author: p.Author, Unit: p.Unit, Draft: p.IsDraft()}
+	if !p.ScheduledAt.IsZero() {
+		d.ScheduledAt = p.ScheduledAt.UTC().Format(time.RFC3339Nano)
+	}
+	return d
+}
+
+// Schedule turns a draft into a post that goes out: checked like a new
+// post, with all that is required of one, and given one queued delivery
+// per target in one transaction. The time is scheduledAt (in timezone when
+// it has no offset), else the draft's own time, else as soon as possible.
+// Anything but a draft is a conflict: a scheduled post is edited instead.
+func (s *Service) Schedule(ctx context.Context, id, scheduledAt, timezone string) (*pregonero.Post, error) {
+	cur, err := s.store.Post(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !cur.IsDraft() {
+		return nil, notDraft(cur)
+	}
+	d := s.draftOf(cur)
+	d.Draft = false
+	if scheduledAt != "" || timezone != "" {
+		d.ScheduledAt, d.Timezone = scheduledAt, timezone
+	}
+	now := s.now()
+	c, err := s.checkPost(ctx, &d, now, cur.Media)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkTargets(ctx, c); err != nil {
+		return nil, err
+	}
+	if errs := c.allErrors(); len(errs) > 0 {
+		return nil, pregonero.Invalid(errs)
+	}
+	deliveries := s.newDeliveries(c, id, now)
+	np := c.post
+	p, err := s.store.UpdatePost(ctx, id, func(p *pregonero.Post) error {
+		if len(p.Deliveries) > 0 || !p.CanceledAt.IsZero() {
+			return notDraft(p)
+		}
+		if !p.UpdatedAt.Equal(cur.UpdatedAt) {
+			return pregonero.Errorf(pregonero.ECONFLICT, "post %s was changed by someone else meanwhile; read it again and schedule it again", id)
+		}
+		p.Media, p.ScheduledAt, p.Deliveries = np.Media, np.ScheduledAt, deliveries
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.warn(ctx, p)
+	return p, nil
+}
+
+// notDraft is the refusal to schedule a post that is not a draft.
+func notDraft(p *pregonero.Post) error {
+	if p.DerivedStatus() == pregonero.PostCanceled {
+		return pregonero.Errorf(pregonero.ECONFLICT, "post %s is canceled; only a draft can be scheduled", p.ID)
+	}
+	return pregonero.Errorf(pregonero.ECONFLICT, "post %s is not a draft (it is %s): it was scheduled already; only a draft can be scheduled, and a scheduled post is edited instead", p.ID, p.DerivedStatus())
 }
 
 // Validate checks a draft without storing it: against its targets, or,
@@ -251,7 +393,7 @@ func (s *Service) Validate(ctx context.Context, d *Draft, network pregonero.Netw
 		// The network's rules with a stand-in account named after it.
 		dd := *d
 		dd.Targets = []string{string(network)}
-		if c, err = s.checkPost(ctx, &dd, s.now()); err != nil {
+		if c, err = s.checkPost(ctx, &dd, s.now(), nil); err != nil {
 			return nil, err
 		}
 		a := &pregonero.Account{ID: string(network), Network: network, Name: string(network), Status: pregonero.AccountActive}
@@ -266,7 +408,7 @@ func (s *Service) Validate(ctx context.Context, d *Draft, network pregonero.Netw
 			c.addTarget(a.ID, f)
 		}
 	} else {
-		if c, err = s.checkPost(ctx, d, s.now()); err != nil {
+		if c, err = s.checkPost(ctx, d, s.now(), nil); err != nil {
 			return nil, err
 		}
 		if err := s.checkTargets(ctx, c); err != nil {
@@ -341,12 +483,35 @@ func checkIdempotencyKey(key string) error {
 }
 
 // draftHash fingerprints a draft, so the same post sent with other
-// spacing or key order is still the same request.
+// spacing or key order (or its media as bare ids or as objects without
+// alt text) is still the same request.
 func draftHash(d *Draft) (string, error) {
-	b, err := json.Marshal(d)
+	var v any = d
+	if !d.Draft && !slices.ContainsFunc(d.Media, func(m pregonero.PostMedia) bool { return m.AltText != "" }) {
+		// Fingerprinted as versions before alt text per post did, so that
+		// a retry across an upgrade is still the same request.
+		v = idsDraft{Text: d.Text, Link: d.Link, Media: (&pregonero.Post{Media: d.Media}).MediaIDs(), Targets: d.Targets,
+			Overrides: d.Overrides, ScheduledAt: d.ScheduledAt, Timezone: d.Timezone, Campaign: d.Campaign, Author: d.Author, Unit: d.Unit}
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("hash request: %w", err)
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:]), nil
+}
+
+// idsDraft is a Draft whose media are ids alone, as versions before alt
+// text per post took it, field for field in the same order.
+type idsDraft struct {
+	Text        string                        `json:"text,omitempty"`
+	Link        string                        `json:"link,omitempty"`
+	Media       []string                      `json:"media,omitempty"`
+	Targets     []string                      `json:"targets,omitempty"`
+	Overrides   map[string]pregonero.Override `json:"overrides,omitempty"`
+	ScheduledAt string                        `json:"scheduled_at,omitempty"`
+	Timezone    string                        `json:"timezone,omitempty"`
+	Campaign    string                        `json:"campaign,omitempty"`
+	Author      string                        `json:"author,omitempty"`
+	Unit        string                        `json:"unit,omitempty"`
 }

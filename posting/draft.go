@@ -6,9 +6,12 @@ import "pregonero"
 // checked: what POST /api/v1/posts takes, and what any other entry point
 // hands the service.
 type Draft struct {
-	Text  string   `json:"text,omitempty"`
-	Link  string   `json:"link,omitempty"`
-	Media []string `json:"media,omitempty"` // media ids from POST /api/v1/media
+	Text string `json:"text,omitempty"`
+	Link string `json:"link,omitempty"`
+	// Media are the files to attach, uploaded with POST /api/v1/media:
+	// each a media id, or {"id","alt_text"} to give the alt text this
+	// post uses (an entry without one takes the file's alt text).
+	Media []pregonero.PostMedia `json:"media,omitempty"`
 	// Targets are account ids; each gets its own delivery.
 	Targets []string `json:"targets,omitempty"`
 	// Overrides replace parts of the post for one target account.
@@ -22,15 +25,22 @@ type Draft struct {
 	Campaign string `json:"campaign,omitempty"`
 	Author   string `json:"author,omitempty"`
 	Unit     string `json:"unit,omitempty"`
+	// Draft stores the post without publishing it: no delivery is made
+	// until it is scheduled (Service.Schedule). A draft may lack text,
+	// targets and a time, but what it has must be valid.
+	Draft bool `json:"draft,omitempty"`
 }
 
 // Patch is an edit of a post: the fields present replace the post's;
-// absent ones are kept. Targets cannot change: cancel the post and
-// create another.
+// absent ones are kept. The targets of a draft may change; those of a
+// scheduled post cannot: cancel it and create another. A media entry
+// without alt text keeps the alt text the post had for that file (the
+// file's own for a file new to the post).
 type Patch struct {
 	Text        *string                        `json:"text,omitempty"`
 	Link        *string                        `json:"link,omitempty"`
-	Media       *[]string                      `json:"media,omitempty"`
+	Media       *[]pregonero.PostMedia         `json:"media,omitempty"`
+	Targets     *[]string                      `json:"targets,omitempty"`
 	Overrides   *map[string]pregonero.Override `json:"overrides,omitempty"`
 	ScheduledAt *string                        `json:"scheduled_at,omitempty"`
 	Timezone    *string                        `json:"timezone,omitempty"`

@@ -12,6 +12,7 @@ import (
 
 	"pregonero"
 	"pregonero/clock"
+	"pregonero/logtest"
 	"pregonero/posting"
 	"pregonero/scheduler"
 	"pregonero/store"
@@ -99,6 +100,7 @@ type fixture struct {
 	db     *store.DB
 	sender *sender
 	svc    *posting.Service
+	logs   *logtest.Buffer
 	// due records every wake-up the store signals, and pausedAt whether
 	// the publisher was paused at that moment.
 	mu       sync.Mutex
@@ -124,7 +126,7 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	f := &fixture{clock: fc, db: db, sender: &sender{}}
+	f := &fixture{clock: fc, db: db, sender: &sender{}, logs: &logtest.Buffer{}}
 	db.OnDue(func(t time.Time) {
 		f.sender.mu.Lock()
 		paused := len(f.sender.paused) > 0 && f.sender.paused[len(f.sender.paused)-1]
@@ -141,7 +143,7 @@ func newFixture(t *testing.T) *fixture {
 		return nil
 	}}
 	yt := &planner{adapter: adapter{network: pregonero.NetworkYouTube}, lead: 2 * time.Hour}
-	f.svc, err = posting.New(posting.Config{Store: db, Sender: f.sender, Now: fc.Now,
+	f.svc, err = posting.New(posting.Config{Store: db, Sender: f.sender, Now: fc.Now, Logger: f.logs.Logger(),
 		Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: x, pregonero.NetworkYouTube: yt}})
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +200,7 @@ func TestCreateRefusesBadDraftsAndStoresNothing(t *testing.T) {
 		{"too long for one target", posting.Draft{Text: strings.Repeat("ñ", 281), Targets: []string{"x-gob"}}, "text", pregonero.FieldTooLong, "x-gob"},
 		{"in the past", posting.Draft{Text: "hola", Targets: []string{"x-gob"}, ScheduledAt: "2026-12-07T07:00"}, "scheduled_at", pregonero.FieldInPast, ""},
 		{"no text nor media", posting.Draft{Targets: []string{"x-gob"}}, "text", pregonero.FieldRequired, ""},
-		{"unknown media", posting.Draft{Text: "hola", Targets: []string{"x-gob"}, Media: []string{"m_nope"}}, "media", pregonero.FieldUnknown, ""},
+		{"unknown media", posting.Draft{Text: "hola", Targets: []string{"x-gob"}, Media: pregonero.MediaOf("m_nope")}, "media", pregonero.FieldUnknown, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := f.svc.Create(context.Background(), &tt.draft, "")
@@ -263,7 +265,7 @@ func TestCreateWithAnIdempotencyKey(t *testing.T) {
 func TestARefusedPostLeavesNoIdempotencyRecord(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p := &pregonero.Post{ID: "p_1", Text: "x", Targets: []string{"x-gob"}, ScheduledAt: t0, Media: []string{"m_gone"},
+	p := &pregonero.Post{ID: "p_1", Text: "x", Targets: []string{"x-gob"}, ScheduledAt: t0, Media: pregonero.MediaOf("m_gone"),
 		Deliveries: []*pregonero.Delivery{{ID: "d_1", AccountID: "x-gob", Network: pregonero.NetworkX, State: pregonero.DeliveryQueued, ScheduledAt: t0, NextAttemptAt: t0}}}
 	err := f.db.CreateIdempotentPost(ctx, p, pregonero.Idempotency{Key: "k", PostID: "p_1", BodyHash: "h", CreatedAt: t0})
 	if pregonero.ErrorCode(err) != pregonero.EINVALID {
@@ -379,6 +381,11 @@ func TestResumeHoldsTheOverdueForAPerson(t *testing.T) {
 	}
 	if len(rep.HeldOverdue) != 1 || rep.HeldOverdue[0] != late.Deliveries[0].ID {
 		t.Errorf("held overdue %v, want only %s", rep.HeldOverdue, late.Deliveries[0].ID)
+	}
+	// The hold says so in the log, once, naming the post and the delivery.
+	if logs := f.logs.String(); strings.Count(logs, "delivery held for a person") != 1 ||
+		!strings.Contains(logs, "post="+late.ID) || !strings.Contains(logs, "delivery="+late.Deliveries[0].ID) || !strings.Contains(logs, "reason=overdue") {
+		t.Errorf("the overdue hold was not logged once with its post, delivery and reason:\n%s", logs)
 	}
 	if ps, _ := f.db.Pause(ctx); ps.Paused {
 		t.Error("still paused")

@@ -195,3 +195,19 @@ func (p *Publisher) Sweep(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// CheckCredentials asks the network whether it accepts an account's
+// credentials, with the adapter's one cheap call (see pregonero.Checker),
+// without publishing anything.
+func (p *Publisher) CheckCredentials(ctx context.Context, accountID string) error {
+	a, err := p.loadAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	ch, ok := p.cfg.Adapters[a.Network].(pregonero.Checker)
+	if !ok {
+		return pregonero.Errorf(pregonero.EINVALID, "%s accounts cannot be checked without publishing", a.Network.Title())
+	}
+	defer pregonero.RecoverPanic(p.log.With(pregonero.LogAccount, a.ID), "credential check panicked", &err)
+	return ch.CheckCredentials(ctx, a)
+}

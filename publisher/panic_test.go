@@ -92,7 +92,7 @@ func TestAPanicInALaneIsContainedAndTheSweepGivesItBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := t0.Add(-time.Second)
-	post := &pregonero.Post{ID: "p_bad", Text: "foto", Media: []string{"m_bad"}, Targets: []string{"x-a"}, ScheduledAt: at, CreatedAt: t0, UpdatedAt: t0}
+	post := &pregonero.Post{ID: "p_bad", Text: "foto", Media: pregonero.MediaOf("m_bad"), Targets: []string{"x-a"}, ScheduledAt: at, CreatedAt: t0, UpdatedAt: t0}
 	bad := &pregonero.Delivery{ID: "d_bad", PostID: post.ID, AccountID: "x-a", Network: pregonero.NetworkX,
 		State: pregonero.DeliveryQueued, ScheduledAt: at, NextAttemptAt: at}
 	post.Deliveries = []*pregonero.Delivery{bad}

@@ -110,7 +110,7 @@ func TestInDoubtWithMissingContentIsHeld(t *testing.T) {
 	if err := h.db.PutMedia(ctx, &pregonero.Media{ID: "m_foto", SHA256: "ab", MIME: "image/jpeg", Size: 10, CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	p := &pregonero.Post{ID: "p_doubt", Text: "hola", Media: []string{"m_foto"}, Targets: []string{"x-a"}, ScheduledAt: t0.Add(-time.Minute), CreatedAt: t0, UpdatedAt: t0}
+	p := &pregonero.Post{ID: "p_doubt", Text: "hola", Media: pregonero.MediaOf("m_foto"), Targets: []string{"x-a"}, ScheduledAt: t0.Add(-time.Minute), CreatedAt: t0, UpdatedAt: t0}
 	d := &pregonero.Delivery{ID: "d_doubt", PostID: p.ID, AccountID: "x-a", Network: pregonero.NetworkX, State: pregonero.DeliveryInDoubt,
 		ScheduledAt: p.ScheduledAt, NextAttemptAt: p.ScheduledAt,
 		Attempts: []pregonero.Attempt{{N: 1, StartedAt: p.ScheduledAt, FinishedAt: p.ScheduledAt, Outcome: pregonero.OutcomeUnknown}}}
@@ -196,7 +196,7 @@ func TestSendTimeoutGrowsWithTheMedia(t *testing.T) {
 		budget = time.Until(dl)
 		mu.Unlock()
 	}
-	post := &pregonero.Post{ID: "p_big", Text: "video", Media: []string{"m_big"}, Targets: []string{"x-a"}, ScheduledAt: t0, CreatedAt: t0, UpdatedAt: t0}
+	post := &pregonero.Post{ID: "p_big", Text: "video", Media: pregonero.MediaOf("m_big"), Targets: []string{"x-a"}, ScheduledAt: t0, CreatedAt: t0, UpdatedAt: t0}
 	d := &pregonero.Delivery{ID: "d_big", PostID: post.ID, AccountID: "x-a", Network: pregonero.NetworkX, State: pregonero.DeliveryQueued, ScheduledAt: t0, NextAttemptAt: t0}
 	post.Deliveries = []*pregonero.Delivery{d}
 	if err := h.db.CreatePosts(ctx, post); err != nil {

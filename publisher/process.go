@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -184,15 +185,19 @@ func (p *Publisher) process(l *lane, it *item) {
 // holdForAccount holds the delivery when its account may not publish,
 // and reports whether it did.
 func (p *Publisher) holdForAccount(d *pregonero.Delivery, a *pregonero.Account) bool {
-	var reason, msg string
+	var reason, msg, until string
 	switch a.Status {
 	case pregonero.AccountPaused:
-		reason, msg = pregonero.HoldAccountPaused, "The account is paused: "+a.StatusReason
+		reason, msg, until = pregonero.HoldAccountPaused, "The account is paused", "it is resumed"
 	case pregonero.AccountNeedsReauth:
-		reason, msg = pregonero.HoldNeedsReauth, "The account needs to be authorized again: "+a.StatusReason
+		reason, msg, until = pregonero.HoldNeedsReauth, "The account needs to be authorized again", "it is authorized again"
 	default:
 		return false
 	}
+	if a.StatusReason != "" {
+		msg += " (" + strings.TrimSuffix(a.StatusReason, ".") + ")"
+	}
+	msg += "; the delivery waits until " + until + "."
 	now := p.clock.Now()
 	p.recordSync(d, func(x *pregonero.Delivery) error {
 		// The account may have been resumed since its status was read: a
@@ -211,13 +216,20 @@ func (p *Publisher) holdForAccount(d *pregonero.Delivery, a *pregonero.Account) 
 func (p *Publisher) content(ctx context.Context, post *pregonero.Post, d *pregonero.Delivery) (pregonero.Content, *pregonero.DeliveryError) {
 	c := post.ContentFor(d.AccountID)
 	c.Marker = d.ID
-	for _, id := range post.Media {
+	for _, m := range post.Media {
 		if p.cfg.Media == nil {
 			return c, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "media_missing", Message: "The post has media but no media library is configured.", At: p.clock.Now()}
 		}
-		b, err := p.cfg.Media.Blob(ctx, id)
+		b, err := p.cfg.Media.Blob(ctx, m.ID)
 		if err != nil {
-			return c, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "media_missing", Message: fmt.Sprintf("Media %s cannot be read: %v. Never posted without it.", id, err), At: p.clock.Now()}
+			return c, &pregonero.DeliveryError{Class: pregonero.ClassPermanent, Code: "media_missing", Message: fmt.Sprintf("Media %s cannot be read: %v. Never posted without it.", m.ID, err), At: p.clock.Now()}
+		}
+		if b.Media != nil {
+			// The alt text is the post's. The record may be shared with
+			// other sends: this one gets its own copy.
+			rec := *b.Media
+			rec.AltText = m.AltText
+			b.Media = &rec
 		}
 		c.Media = append(c.Media, b)
 	}

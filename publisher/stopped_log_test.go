@@ -7,8 +7,23 @@ import (
 	"time"
 
 	"pregonero"
+	"pregonero/logtest"
 	"pregonero/publisher"
 )
+
+// waitWarnLines waits until logs hold n WARN lines with msg (the log line
+// follows the write the test waited for) and returns them.
+func waitWarnLines(t *testing.T, logs *logtest.Buffer, msg string, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		lines := warnLines(logs.String(), msg)
+		if len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // warnLines returns the WARN lines of logs that contain msg.
 func warnLines(logs string, msg string) []string {
@@ -35,7 +50,7 @@ func TestPermanentFailureLogsOneWarnLineWithTheCause(t *testing.T) {
 	if got.LastError.Cause != dnsErr.Error() || got.Attempts[0].Cause != dnsErr.Error() {
 		t.Errorf("cause not kept: last error %+v, attempt %+v", got.LastError, got.Attempts[0])
 	}
-	lines := warnLines(logs.String(), "delivery failed")
+	lines := waitWarnLines(t, logs, "delivery failed", 1)
 	if len(lines) != 1 {
 		t.Fatalf("%d WARN lines for the failure, want 1:\n%s", len(lines), logs.String())
 	}
@@ -63,11 +78,11 @@ func TestReauthorizationLogsTheAccountOnceAndEachHold(t *testing.T) {
 	h.tick()
 	h.wait(b.ID, state(pregonero.DeliveryHeld))
 
-	acct := warnLines(logs.String(), "account needs re-authorization; its deliveries wait for a person")
+	acct := waitWarnLines(t, logs, "account needs re-authorization; its deliveries wait for a person", 1)
 	if len(acct) != 1 || !strings.Contains(acct[0], "account=x-a") || !strings.Contains(acct[0], "network_message=Unauthorized") {
 		t.Errorf("account lines %q, want one naming the account and X's words", acct)
 	}
-	held := warnLines(logs.String(), "delivery held for a person")
+	held := waitWarnLines(t, logs, "delivery held for a person", 2)
 	if len(held) != 2 {
 		t.Fatalf("%d hold lines, want 2:\n%s", len(held), logs.String())
 	}

@@ -16,6 +16,10 @@ import (
 // change of record layout adds a migration and bumps it.
 const recordVersion = 1
 
+// postRecordVersion is the "v" field of post records, which changed
+// layout on their own (see migratePostAltText).
+const postRecordVersion = 2
+
 // Posts and deliveries are the records read and written on every hot path
 // (claiming thousands of deliveries, bulk creation), where encoding/json's
 // reflection costs more than the rest of the transaction. They are encoded
@@ -34,12 +38,14 @@ const recordVersion = 1
 //	 "retried_at","claimed",
 //	 "checkpoint":{},"progress":{"sent_bytes","total_bytes","at"},"updated_at"}
 //
-// Post v1:
+// Post v2 (schema 4 on; v1 kept "media" as an array of ids):
 //
-//	{"v":1,"id","text","link","media":[],"overrides":{"<account>":{"text",
+//	{"v":2,"id","text","link","media":[{"id","alt_text"}],
+//	 "overrides":{"<account>":{"text",
 //	 "title","description","tags":[],"format","category",
 //	 "language","made_for_kids","thumbnail"}},"targets":[],"scheduled_at",
-//	 "campaign","author","unit","created_at","updated_at","deliveries":[ids]}
+//	 "campaign","author","unit","created_at","updated_at","canceled_at",
+//	 "deliveries":[ids]}
 //
 // Empty fields and zero times are left out; times are integer
 // nanoseconds since the Unix epoch.
@@ -265,16 +271,30 @@ func appendDelivery(dst []byte, d *pregonero.Delivery) ([]byte, error) {
 	return e.b, e.err
 }
 
-// appendPost appends the v1 record of p, which keeps the ids of its
+// appendPost appends the v2 record of p, which keeps the ids of its
 // deliveries instead of the deliveries themselves.
 func appendPost(dst []byte, p *pregonero.Post, deliveryIDs []string) ([]byte, error) {
 	e := encoder{b: dst}
 	e.open()
-	e.int("v", recordVersion)
+	e.int("v", postRecordVersion)
 	e.str("id", p.ID)
 	e.str("text", p.Text)
 	e.strOmit("link", p.Link)
-	e.stringsOmit("media", p.Media)
+	if len(p.Media) > 0 {
+		e.key("media")
+		e.b = append(e.b, '[')
+		for i, m := range p.Media {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.open()
+			e.str("id", m.ID)
+			e.strOmit("alt_text", m.AltText)
+			e.close()
+		}
+		e.b = append(e.b, ']')
+		e.value()
+	}
 	if len(p.Overrides) > 0 {
 		e.key("overrides")
 		e.open()
@@ -308,6 +328,7 @@ func appendPost(dst []byte, p *pregonero.Post, deliveryIDs []string) ([]byte, er
 	e.strOmit("unit", p.Unit)
 	e.time("created_at", p.CreatedAt)
 	e.time("updated_at", p.UpdatedAt)
+	e.time("canceled_at", p.CanceledAt)
 	e.strings("deliveries", deliveryIDs)
 	e.close()
 	return e.b, e.err
@@ -707,12 +728,16 @@ func (d *decoder) skipDepth(depth int) error {
 }
 
 func (d *decoder) version() error {
+	return d.versionOf(recordVersion)
+}
+
+func (d *decoder) versionOf(want int64) error {
 	v, err := d.int()
 	if err != nil {
 		return err
 	}
-	if v != recordVersion {
-		return fmt.Errorf("decode record: version %d, want %d", v, recordVersion)
+	if v != want {
+		return fmt.Errorf("decode record: version %d, want %d", v, want)
 	}
 	return nil
 }
@@ -883,7 +908,7 @@ func decodeDeliveryError(d *decoder, e *pregonero.DeliveryError) error {
 	})
 }
 
-// decodePost decodes a v1 post record: the post without deliveries, and
+// decodePost decodes a v2 post record: the post without deliveries, and
 // the ids of its deliveries in order.
 func decodePost(b []byte) (*pregonero.Post, []string, error) {
 	d := &decoder{b: b}
@@ -895,7 +920,7 @@ func decodePost(b []byte) (*pregonero.Post, []string, error) {
 		switch string(k) {
 		case "v":
 			sawVersion = true
-			err = d.version()
+			err = d.versionOf(postRecordVersion)
 		case "id":
 			out.ID, err = d.string()
 		case "text":
@@ -903,7 +928,12 @@ func decodePost(b []byte) (*pregonero.Post, []string, error) {
 		case "link":
 			out.Link, err = d.string()
 		case "media":
-			out.Media, err = d.strings()
+			out.Media = nil
+			err = d.array(func() error {
+				m, err := decodePostMedia(d)
+				out.Media = append(out.Media, m)
+				return err
+			})
 		case "overrides":
 			out.Overrides = nil
 			err = d.object(func(acct []byte) error {
@@ -928,6 +958,8 @@ func decodePost(b []byte) (*pregonero.Post, []string, error) {
 			out.CreatedAt, err = d.time()
 		case "updated_at":
 			out.UpdatedAt, err = d.time()
+		case "canceled_at":
+			out.CanceledAt, err = d.time()
 		case "deliveries":
 			ids, err = d.strings()
 		default:
@@ -945,6 +977,23 @@ func decodePost(b []byte) (*pregonero.Post, []string, error) {
 		return nil, nil, fmt.Errorf("decode post: %w", err)
 	}
 	return out, ids, nil
+}
+
+func decodePostMedia(d *decoder) (pregonero.PostMedia, error) {
+	var m pregonero.PostMedia
+	err := d.object(func(k []byte) error {
+		var err error
+		switch string(k) {
+		case "id":
+			m.ID, err = d.string()
+		case "alt_text":
+			m.AltText, err = d.stringOrNull()
+		default:
+			err = d.skip()
+		}
+		return err
+	})
+	return m, err
 }
 
 func decodeOverride(d *decoder) (pregonero.Override, error) {

@@ -82,7 +82,7 @@ type postJSON struct {
 	ID          string                  `json:"id"`
 	Text        string                  `json:"text"`
 	Link        string                  `json:"link,omitempty"`
-	Media       []string                `json:"media,omitempty"`
+	Media       []pregonero.PostMedia   `json:"media,omitempty"`
 	Overrides   map[string]overrideJSON `json:"overrides,omitempty"`
 	Targets     []string                `json:"targets"`
 	ScheduledAt int64                   `json:"scheduled_at,omitempty"`
@@ -91,6 +91,7 @@ type postJSON struct {
 	Unit        string                  `json:"unit,omitempty"`
 	CreatedAt   int64                   `json:"created_at,omitempty"`
 	UpdatedAt   int64                   `json:"updated_at,omitempty"`
+	CanceledAt  int64                   `json:"canceled_at,omitempty"`
 	Deliveries  []string                `json:"deliveries"`
 }
 
@@ -125,9 +126,10 @@ func toDeliveryJSON(d *pregonero.Delivery) deliveryJSON {
 
 func toPostJSON(p *pregonero.Post, ids []string) postJSON {
 	j := postJSON{
-		V: 1, ID: p.ID, Text: p.Text, Link: p.Link, Media: p.Media, Targets: p.Targets,
+		V: 2, ID: p.ID, Text: p.Text, Link: p.Link, Media: p.Media, Targets: p.Targets,
 		ScheduledAt: nanos(p.ScheduledAt), Campaign: p.Campaign, Author: p.Author, Unit: p.Unit,
-		CreatedAt: nanos(p.CreatedAt), UpdatedAt: nanos(p.UpdatedAt), Deliveries: append([]string{}, ids...),
+		CreatedAt: nanos(p.CreatedAt), UpdatedAt: nanos(p.UpdatedAt), CanceledAt: nanos(p.CanceledAt),
+		Deliveries: append([]string{}, ids...),
 	}
 	if len(p.Overrides) > 0 {
 		j.Overrides = map[string]overrideJSON{}
@@ -193,8 +195,15 @@ func randomPost(r *rand.Rand) (*pregonero.Post, []string) {
 		ID: "p_" + randomText(r), Text: randomText(r), Link: randomText(r), ScheduledAt: randomTime(r),
 		Campaign: randomText(r), Author: randomText(r), Unit: randomText(r), CreatedAt: randomTime(r), UpdatedAt: randomTime(r),
 	}
+	if r.IntN(2) == 0 {
+		p.CanceledAt = randomTime(r)
+	}
 	for range r.IntN(3) {
-		p.Media = append(p.Media, randomText(r))
+		m := pregonero.PostMedia{ID: randomText(r)}
+		if r.IntN(2) == 0 {
+			m.AltText = randomText(r)
+		}
+		p.Media = append(p.Media, m)
 	}
 	for range 1 + r.IntN(3) {
 		p.Targets = append(p.Targets, randomText(r))

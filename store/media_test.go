@@ -25,9 +25,9 @@ func TestMediaReferencesMigration(t *testing.T) {
 			}
 		}
 		p1 := storetest.NewPost(t0, "x-a")
-		p1.Media = []string{"m_a"}
+		p1.Media = pregonero.MediaOf("m_a")
 		p2 := storetest.NewPost(t0, "x-a")
-		p2.Media = []string{"m_c", "m_a"}
+		p2.Media = pregonero.MediaOf("m_c", "m_a")
 		if err := db.CreatePosts(ctx, p1, p2); err != nil {
 			t.Fatal(err)
 		}
@@ -35,23 +35,9 @@ func TestMediaReferencesMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Turn the file back into what schema 1 wrote: same records, no
-		// reference index.
-		b, err := bbolt.Open(path, 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Update(func(tx *bbolt.Tx) error {
-			if err := tx.DeleteBucket([]byte("media_refs")); err != nil {
-				return err
-			}
-			return tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint64(nil, 1))
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Close(); err != nil {
-			t.Fatal(err)
-		}
+		// Turn the file back into what schema 1 wrote: records of their
+		// time, no reference index.
+		toSchema(t, path, 1)
 
 		db = MustOpen(t, path)
 		ms, err := db.UnreferencedMedia(ctx, t0.Add(time.Hour), 10)
@@ -69,7 +55,7 @@ func TestMediaReferencesMigration(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		b, err = bbolt.Open(path, 0o600, nil)
+		b, err := bbolt.Open(path, 0o600, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

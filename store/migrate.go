@@ -24,6 +24,7 @@ var migrations = []migration{
 	migrateCreateBuckets,
 	migrateMediaRefs,
 	migrateSealedCredentials,
+	migratePostAltText,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.
@@ -83,6 +84,101 @@ func migrateMediaRefs(tx *bbolt.Tx) error {
 // time Open has the key, which migrations never see: they also run when
 // the file is opened without one (a backup from a stopped server).
 func migrateSealedCredentials(*bbolt.Tx) error { return nil }
+
+// mediaAltV1 is the part of a version 1 media record that migration 4
+// reads, frozen as it was.
+type mediaAltV1 struct {
+	V       int    `json:"v"`
+	AltText string `json:"alt_text"`
+}
+
+// migratePostAltText (schema 4) gives every post its own alt text. Until
+// then a post listed media ids and the alt text was the file's, so
+// reusing a file for another post with another description rewrote the
+// description of posts already queued. Each post record becomes version
+// 2, its "media" an array of {"id","alt_text"} objects holding the file's
+// alt text at the time of the migration; every other member is kept as
+// it was.
+func migratePostAltText(tx *bbolt.Tx) error {
+	posts := tx.Bucket(bucketPosts)
+	media := tx.Bucket(bucketMedia)
+	type entry struct {
+		ID      string `json:"id"`
+		AltText string `json:"alt_text,omitempty"`
+	}
+	alt := map[string]string{}
+	altOf := func(id string) (string, error) {
+		if a, ok := alt[id]; ok {
+			return a, nil
+		}
+		v := media.Get([]byte(id))
+		if v == nil {
+			alt[id] = "" // removed meanwhile: the post fails when it is due, as before
+			return "", nil
+		}
+		var m mediaAltV1
+		if err := json.Unmarshal(v, &m); err != nil {
+			return "", fmt.Errorf("media %s: %w", id, err)
+		}
+		if m.V != 1 {
+			return "", fmt.Errorf("media %s: record version %d, want 1", id, m.V)
+		}
+		alt[id] = m.AltText
+		return m.AltText, nil
+	}
+	type rewrite struct{ k, v []byte }
+	var out []rewrite
+	err := posts.ForEach(func(k, v []byte) error {
+		var rec map[string]json.RawMessage
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("post %s: %w", k, err)
+		}
+		var version int
+		if err := json.Unmarshal(rec["v"], &version); err != nil || version != 1 {
+			return fmt.Errorf("post %s: record version %s, want 1", k, rec["v"])
+		}
+		var ids []string
+		if raw, ok := rec["media"]; ok {
+			if err := json.Unmarshal(raw, &ids); err != nil {
+				return fmt.Errorf("post %s: media: %w", k, err)
+			}
+		}
+		entries := make([]entry, 0, len(ids))
+		for _, id := range ids {
+			a, err := altOf(id)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", k, err)
+			}
+			entries = append(entries, entry{ID: id, AltText: a})
+		}
+		if len(entries) > 0 {
+			b, err := json.Marshal(entries)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", k, err)
+			}
+			rec["media"] = b
+		} else {
+			delete(rec, "media")
+		}
+		rec["v"] = json.RawMessage("2")
+		nv, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("post %s: %w", k, err)
+		}
+		out = append(out, rewrite{bytes.Clone(k), nv})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Written after the walk: a bucket must not change under ForEach.
+	for _, r := range out {
+		if err := posts.Put(r.k, r.v); err != nil {
+			return fmt.Errorf("post %s: %w", r.k, err)
+		}
+	}
+	return nil
+}
 
 // sealPlainCredentials seals, in one transaction, every credentials
 // record still stored plain: those written before the store had a key,

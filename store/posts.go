@@ -66,6 +66,10 @@ func checkDelivery(d *pregonero.Delivery) error {
 	if !validState(d.State) {
 		return pregonero.Errorf(pregonero.EINVALID, "delivery %s has unknown state %q", d.ID, d.State)
 	}
+	// A held delivery waits for a person, who must be told why.
+	if d.State == pregonero.DeliveryHeld && d.HoldReason == "" {
+		return pregonero.Errorf(pregonero.EINVALID, "delivery %s is held without a reason; every hold says why (hold_reason)", d.ID)
+	}
 	return nil
 }
 
@@ -437,7 +441,7 @@ func loadDeliveries(tx *bbolt.Tx, p *pregonero.Post, ids []string) error {
 			return fmt.Errorf("post %s: delivery %s: %w", p.ID, id, err)
 		}
 	}
-	p.Status = pregonero.DeriveStatus(p.Deliveries)
+	p.Status = p.DerivedStatus()
 	return nil
 }
 
@@ -532,8 +536,9 @@ func (db *DB) Posts(ctx context.Context, f pregonero.PostFilter) (*pregonero.Pos
 }
 
 // CancelPost cancels the post's unclaimed queued and held deliveries; the
-// ones sending, in doubt or finished are left as they are. It fails with
-// ECONFLICT when there was nothing to cancel.
+// ones sending, in doubt or finished are left as they are. A draft (a
+// post without deliveries) is canceled itself: CanceledAt is set. It
+// fails with ECONFLICT when there was nothing to cancel.
 func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error) {
 	var out *pregonero.Post
 	err := db.exec(ctx, 1024, func(w *wtx) error {
@@ -543,6 +548,24 @@ func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error
 			return err
 		}
 		now := db.Now().UTC()
+		if len(ids) == 0 {
+			// A draft: nothing is due, the post itself is canceled.
+			if !p.CanceledAt.IsZero() {
+				return pregonero.Errorf(pregonero.ECONFLICT, "post %s is already canceled", id)
+			}
+			p.CanceledAt, p.UpdatedAt = now, now
+			pv, err := appendPost(nil, p, nil)
+			if err != nil {
+				return err
+			}
+			if err := w.writePost(id, pv, nil); err != nil {
+				return err
+			}
+			p.Deliveries = []*pregonero.Delivery{}
+			p.Status = p.DerivedStatus()
+			out = p
+			return nil
+		}
 		var changes []deliveryChange
 		deliveries := make([]*pregonero.Delivery, len(ids))
 		for i, did := range ids {
@@ -582,7 +605,7 @@ func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error
 			return err
 		}
 		p.Deliveries = deliveries
-		p.Status = pregonero.DeriveStatus(p.Deliveries)
+		p.Status = p.DerivedStatus()
 		out = p
 		return nil
 	})
@@ -609,6 +632,10 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		if err != nil {
 			return err
 		}
+		if len(ids) == 0 && !p.CanceledAt.IsZero() {
+			return pregonero.Errorf(pregonero.ECONFLICT, "post %s is a canceled draft; it can no longer be edited or scheduled", id)
+		}
+		draft := len(ids) == 0
 		deliveries := make([]*pregonero.Delivery, len(ids))
 		for i, did := range ids {
 			d, err := loadDelivery(w.tx, did)
@@ -623,7 +650,7 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		}
 		np := *p
 		np.Targets = append([]string(nil), p.Targets...)
-		np.Media = append([]string(nil), p.Media...)
+		np.Media = append([]pregonero.PostMedia(nil), p.Media...)
 		np.Deliveries = make([]*pregonero.Delivery, len(deliveries))
 		for i, d := range deliveries {
 			np.Deliveries[i] = d.Clone()
@@ -632,11 +659,21 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 			return err
 		}
 		planned := np.Deliveries
-		if len(planned) != len(deliveries) {
-			return pregonero.Errorf(pregonero.EINVALID, "post %s: deliveries cannot be added or removed by an edit", id)
+		if np.ID != p.ID || !np.CreatedAt.Equal(p.CreatedAt) || !np.CanceledAt.Equal(p.CanceledAt) {
+			return pregonero.Errorf(pregonero.EINVALID, "post %s: the id, creation and cancellation time of a post cannot change", id)
 		}
-		if np.ID != p.ID || !slices.Equal(np.Targets, p.Targets) || !np.CreatedAt.Equal(p.CreatedAt) {
-			return pregonero.Errorf(pregonero.EINVALID, "post %s: the id, targets and creation time of a post cannot change", id)
+		var scheduled []*pregonero.Delivery // deliveries added to a draft
+		switch {
+		case draft && len(planned) > 0:
+			if scheduled, err = checkScheduled(w.tx, &np); err != nil {
+				return err
+			}
+			planned = nil
+		case draft:
+		case len(planned) != len(deliveries):
+			return pregonero.Errorf(pregonero.EINVALID, "post %s: deliveries cannot be added or removed by an edit", id)
+		case !slices.Equal(np.Targets, p.Targets):
+			return pregonero.Errorf(pregonero.EINVALID, "post %s: the targets of a scheduled post cannot change", id)
 		}
 		addedMedia, removedMedia := diffMedia(postMedia(p), postMedia(&np))
 		if err := checkMediaIDs(id, addedMedia); err != nil {
@@ -676,6 +713,16 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 			changes = append(changes, ch)
 			deliveries[i] = nd
 		}
+		for _, d := range scheduled {
+			d.UpdatedAt = now
+			ch, err := prepareChange(nil, d)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, ch)
+			ids = append(ids, d.ID)
+			deliveries = append(deliveries, d)
+		}
 		pv, err := appendPost(nil, &np, ids)
 		if err != nil {
 			return err
@@ -703,12 +750,50 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 			return err
 		}
 		np.Deliveries = deliveries
-		np.Status = pregonero.DeriveStatus(deliveries)
+		np.Status = np.DerivedStatus()
 		out = &np
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// checkScheduled checks the deliveries an edit adds to a draft, which
+// schedules it: one queued, unclaimed delivery per target, new ids. It
+// returns copies owned by the post.
+func checkScheduled(tx *bbolt.Tx, p *pregonero.Post) ([]*pregonero.Delivery, error) {
+	if len(p.Deliveries) != len(p.Targets) {
+		return nil, pregonero.Errorf(pregonero.EINVALID, "post %s: scheduling a draft needs one delivery per target: %d for %d targets", p.ID, len(p.Deliveries), len(p.Targets))
+	}
+	out := make([]*pregonero.Delivery, len(p.Deliveries))
+	seen := map[string]bool{}
+	bucket := tx.Bucket(bucketDeliveries)
+	for i, d := range p.Deliveries {
+		if d == nil {
+			return nil, pregonero.Errorf(pregonero.EINVALID, "post %s has a nil delivery", p.ID)
+		}
+		nd := d.Clone()
+		if nd.PostID == "" {
+			nd.PostID = p.ID
+		}
+		switch {
+		case nd.PostID != p.ID:
+			return nil, pregonero.Errorf(pregonero.EINVALID, "delivery %s belongs to post %s, not %s", nd.ID, nd.PostID, p.ID)
+		case nd.State != pregonero.DeliveryQueued || nd.Claimed:
+			return nil, pregonero.Errorf(pregonero.EINVALID, "post %s: a draft is scheduled with unclaimed queued deliveries, not %s", p.ID, nd.State)
+		case !slices.Contains(p.Targets, nd.AccountID) || seen[nd.AccountID]:
+			return nil, pregonero.Errorf(pregonero.EINVALID, "post %s: scheduling a draft needs one delivery per target; %s is not one or comes twice", p.ID, nd.AccountID)
+		}
+		if err := checkDelivery(nd); err != nil {
+			return nil, err
+		}
+		if bucket.Get([]byte(nd.ID)) != nil {
+			return nil, pregonero.Errorf(pregonero.ECONFLICT, "delivery %s already exists", nd.ID)
+		}
+		seen[nd.AccountID] = true
+		out[i] = nd
 	}
 	return out, nil
 }
@@ -733,8 +818,8 @@ func (w *wtx) writePost(id string, pv []byte, changes []deliveryChange) error {
 func postMedia(p *pregonero.Post) []string {
 	var out []string
 	for _, m := range p.Media {
-		if !slices.Contains(out, m) {
-			out = append(out, m)
+		if !slices.Contains(out, m.ID) {
+			out = append(out, m.ID)
 		}
 	}
 	for _, acct := range slices.Sorted(maps.Keys(p.Overrides)) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"pregonero"
+	"pregonero/posting"
 )
 
 func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) error {
@@ -136,4 +137,28 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// AccountCheckRequest names the accounts POST /api/v1/accounts/check
+// checks; none means every account.
+type AccountCheckRequest struct {
+	Accounts []string `json:"accounts,omitempty"`
+}
+
+// AccountCheckList is the answer of POST /api/v1/accounts/check.
+type AccountCheckList struct {
+	Accounts []posting.AccountCheck `json:"accounts"`
+}
+
+func (s *Server) handleCheckAccounts(w http.ResponseWriter, r *http.Request) error {
+	var req AccountCheckRequest
+	if err := decodeBody(w, r, s.maxBody, &req, true); err != nil {
+		return err
+	}
+	res, err := s.posts.CheckAccounts(r.Context(), req.Accounts...)
+	if err != nil {
+		return fmt.Errorf("check accounts: %w", err)
+	}
+	writeJSON(w, http.StatusOK, AccountCheckList{Accounts: res})
+	return nil
 }

@@ -93,6 +93,20 @@ func (c *Client) PatchPost(ctx context.Context, id string, patch PostPatch) (*pr
 	return &p, nil
 }
 
+// SchedulePost schedules a draft: it is checked like a new post and gets
+// its deliveries. An empty scheduledAt keeps the draft's own time, or
+// means as soon as possible when it has none; timezone applies to a time
+// without offset (empty: the server's zone). Anything but a draft is a
+// conflict.
+func (c *Client) SchedulePost(ctx context.Context, id, scheduledAt, timezone string) (*pregonero.Post, error) {
+	var p pregonero.Post
+	req := ScheduleRequest{ScheduledAt: scheduledAt, Timezone: timezone}
+	if err := c.do(ctx, http.MethodPost, "/api/v1/posts/"+url.PathEscape(id)+"/schedule", nil, nil, req, &p); err != nil {
+		return nil, fmt.Errorf("schedule post: %w", err)
+	}
+	return &p, nil
+}
+
 // CancelPost cancels the deliveries of a post that have not gone out.
 func (c *Client) CancelPost(ctx context.Context, id string) (*pregonero.Post, error) {
 	var p pregonero.Post

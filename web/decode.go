@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"reflect"
 	"slices"
@@ -28,9 +29,37 @@ func DecodePostRequest(r io.Reader) (PostRequest, error) {
 	return req, err
 }
 
-// decodeBody decodes a JSON request body of at most max bytes into v.
+// decodeBody decodes a JSON request body of at most max bytes into v. A
+// body sent as something else than JSON (a form, as curl -d sends by
+// default) is refused with a message that says so; a request without a
+// Content-Type is read as JSON.
 func decodeBody(w http.ResponseWriter, r *http.Request, max int64, v any, allowEmpty bool) error {
-	return decodeStrict(http.MaxBytesReader(w, r.Body, max), v, allowEmpty)
+	body := http.MaxBytesReader(w, r.Body, max)
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSONType(ct) {
+		var one [1]byte
+		if n, _ := io.ReadFull(body, one[:]); n == 0 && allowEmpty {
+			return nil // no body where none is needed
+		}
+		return notJSON(ct)
+	}
+	return decodeStrict(body, v, allowEmpty)
+}
+
+// isJSONType reports whether a Content-Type is JSON: application/json or
+// a +json type, with any parameters.
+func isJSONType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+func notJSON(ct string) error {
+	msg := fmt.Sprintf("This endpoint takes a JSON body sent with Content-Type: application/json; this request sent %s.", ct)
+	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" {
+		msg = fmt.Sprintf("This endpoint takes JSON, not a form: send the body as a JSON object with Content-Type: application/json (this request sent %s; with curl, use --json or -H 'Content-Type: application/json').", mt)
+	}
+	return &pregonero.Error{Code: pregonero.EUNSUPPORTEDMEDIA, Message: msg, Fields: []pregonero.FieldError{{
+		Field: "Content-Type", Code: pregonero.FieldUnsupported, Actual: ct, Limit: "application/json", Message: msg,
+	}}}
 }
 
 // decodeStrict decodes exactly one JSON value from r into v. An empty
@@ -125,6 +154,9 @@ func jsonKind(t reflect.Type) string {
 	if t == nil {
 		return "a value"
 	}
+	if t == reflect.TypeFor[pregonero.PostMedia]() {
+		return `a media id or an object {"id","alt_text"}`
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
@@ -189,9 +221,17 @@ func shape(t reflect.Type) reflect.Type {
 // shapes caches shape by type, as fieldsByType caches jsonFields.
 var shapes sync.Map // reflect.Type → reflect.Type, or nil
 
+// selfDecodedObjects are types that decode themselves from another JSON
+// value (a bare media id) or from the object of their own fields, which
+// are checked like any struct's.
+var selfDecodedObjects = []reflect.Type{reflect.TypeFor[pregonero.PostMedia]()}
+
 func reflectShape(t reflect.Type) reflect.Type {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if slices.Contains(selfDecodedObjects, t) {
+		return t
 	}
 	if t == nil || t.Kind() == reflect.Interface ||
 		reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) ||

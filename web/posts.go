@@ -161,3 +161,18 @@ func (s *Server) handlePatchPost(w http.ResponseWriter, r *http.Request) error {
 	s.writePost(w, http.StatusOK, p)
 	return nil
 }
+
+// handleSchedulePost schedules a draft: it is checked like a new post
+// and gets its deliveries; the body is optional.
+func (s *Server) handleSchedulePost(w http.ResponseWriter, r *http.Request) error {
+	var req ScheduleRequest
+	if err := decodeBody(w, r, s.maxBody, &req, true); err != nil {
+		return err
+	}
+	p, err := s.posts.Schedule(r.Context(), r.PathValue("id"), req.ScheduledAt, req.Timezone)
+	if err != nil {
+		return err
+	}
+	s.writePost(w, http.StatusOK, p)
+	return nil
+}

@@ -41,6 +41,9 @@ var statusByCode = map[string]int{
 	pregonero.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	pregonero.ESTORAGEFULL:  http.StatusInsufficientStorage,
 	pregonero.EINTERNAL:     http.StatusInternalServerError,
+
+	pregonero.EMETHODNOTALLOWED: http.StatusMethodNotAllowed,
+	pregonero.EUNSUPPORTEDMEDIA: http.StatusUnsupportedMediaType,
 }
 
 // storageRetryAfter is what a client is told to wait, in seconds, when the

@@ -171,10 +171,12 @@ func (s *Server) registerRoutes() {
 	s.api("GET /api/v1/posts/{id}", s.handleGetPost)
 	s.api("PATCH /api/v1/posts/{id}", s.handlePatchPost)
 	s.api("POST /api/v1/posts/{id}/cancel", s.handleCancelPost)
+	s.api("POST /api/v1/posts/{id}/schedule", s.handleSchedulePost)
 	s.api("POST /api/v1/deliveries/{id}/release", s.handleReleaseDelivery)
 	s.api("POST /api/v1/deliveries/{id}/retry", s.handleRetryDelivery)
 	s.api("POST /api/v1/validate", s.handleValidate)
 	s.api("GET /api/v1/accounts", s.handleAccounts)
+	s.api("POST /api/v1/accounts/check", s.handleCheckAccounts)
 	s.api("GET /api/v1/pause", s.handleGetPause)
 	s.api("POST /api/v1/pause", s.handlePause)
 	s.api("POST /api/v1/resume", s.handleResume)
@@ -215,37 +217,49 @@ func (s *Server) public(pattern string, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, h)
 }
 
-// serveMux routes the request; an unknown path under /api/ gets a JSON
-// not_found instead of the mux's plain-text page.
+// serveMux routes the request. What matches no route gets the API's JSON
+// error like every other refusal: not_found for an unknown path, and
+// method_not_allowed (405, with the Allow header the mux sets) for a
+// known path asked with another method; the mux's own answers are plain
+// text.
 func (s *Server) serveMux(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern == "" && len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/" {
-		w = &notFoundJSON{ResponseWriter: w, s: s, r: r}
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		w = &noRouteJSON{ResponseWriter: w, s: s, r: r}
 	}
 	s.mux.ServeHTTP(w, r)
 }
 
-// notFoundJSON replaces the body of a 404 written by the mux.
-type notFoundJSON struct {
+// noRouteJSON replaces the body of a 404 or 405 written by the mux.
+type noRouteJSON struct {
 	http.ResponseWriter
 	s       *Server
 	r       *http.Request
 	swallow bool
 }
 
-func (n *notFoundJSON) WriteHeader(code int) {
-	if code == http.StatusNotFound {
-		n.swallow = true
-		n.s.writeError(n.ResponseWriter, n.r, pregonero.Errorf(pregonero.ENOTFOUND, "No route for %s %s.", n.r.Method, n.r.URL.Path))
+func (n *noRouteJSON) WriteHeader(code int) {
+	var err error
+	switch code {
+	case http.StatusNotFound:
+		err = pregonero.Errorf(pregonero.ENOTFOUND, "No route for %s %s.", n.r.Method, n.r.URL.Path)
+	case http.StatusMethodNotAllowed:
+		allow := n.ResponseWriter.Header().Get("Allow")
+		err = pregonero.Errorf(pregonero.EMETHODNOTALLOWED, "%s %s is not supported; %s takes %s.", n.r.Method, n.r.URL.Path, n.r.URL.Path, allow)
+	default:
+		n.ResponseWriter.WriteHeader(code)
 		return
 	}
-	n.ResponseWriter.WriteHeader(code)
+	n.swallow = true
+	h := n.ResponseWriter.Header()
+	h.Del("Content-Length")
+	n.s.writeError(n.ResponseWriter, n.r, err)
 }
 
-func (n *notFoundJSON) Write(p []byte) (int, error) {
+func (n *noRouteJSON) Write(p []byte) (int, error) {
 	if n.swallow {
 		return len(p), nil
 	}
 	return n.ResponseWriter.Write(p)
 }
 
-func (n *notFoundJSON) Unwrap() http.ResponseWriter { return n.ResponseWriter }
+func (n *noRouteJSON) Unwrap() http.ResponseWriter { return n.ResponseWriter }

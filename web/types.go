@@ -45,11 +45,22 @@ type AccountList struct {
 	Accounts []*pregonero.Account `json:"accounts"`
 }
 
+// ScheduleRequest is the body of POST /api/v1/posts/{id}/schedule, which
+// schedules a draft. Without ScheduledAt the draft goes out at its own
+// time, or as soon as possible when it has none.
+type ScheduleRequest struct {
+	// ScheduledAt is RFC 3339, or a local date and time in Timezone (else
+	// the server's zone), as on create.
+	ScheduledAt string `json:"scheduled_at,omitempty"`
+	Timezone    string `json:"timezone,omitempty"`
+}
+
 // postView is a post as the API shows it: UTC instants plus the scheduled
-// time in the configured zone, for display.
+// time in the configured zone, for display (left out for a draft without
+// a time).
 type postView struct {
 	*pregonero.Post
-	ScheduledAtLocal string `json:"scheduled_at_local"`
+	ScheduledAtLocal string `json:"scheduled_at_local,omitempty"`
 }
 
 // pageView is one page of a post listing.
@@ -60,13 +71,17 @@ type pageView struct {
 
 func (s *Server) viewPost(p *pregonero.Post) postView {
 	utcPost(p)
-	return postView{Post: p, ScheduledAtLocal: p.ScheduledAt.In(s.loc).Format(time.RFC3339)}
+	v := postView{Post: p}
+	if !p.ScheduledAt.IsZero() {
+		v.ScheduledAtLocal = p.ScheduledAt.In(s.loc).Format(time.RFC3339)
+	}
+	return v
 }
 
 // utcPost makes every instant of a post UTC, so that JSON shows them the
 // same way whatever the store hands back.
 func utcPost(p *pregonero.Post) {
-	p.ScheduledAt, p.CreatedAt, p.UpdatedAt = p.ScheduledAt.UTC(), p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	p.ScheduledAt, p.CreatedAt, p.UpdatedAt, p.CanceledAt = utc(p.ScheduledAt), p.CreatedAt.UTC(), p.UpdatedAt.UTC(), utc(p.CanceledAt)
 	if p.Deliveries == nil {
 		p.Deliveries = []*pregonero.Delivery{}
 	}
@@ -98,6 +113,6 @@ func utc(t time.Time) time.Time {
 }
 
 // PostPatch is the body of PATCH /api/v1/posts/{id}: the fields present
-// replace the post's; absent ones are kept. Targets cannot change: cancel
-// the post and create another.
+// replace the post's; absent ones are kept. Only a draft's targets can
+// change: cancel a scheduled post and create another.
 type PostPatch = posting.Patch

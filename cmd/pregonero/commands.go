@@ -297,7 +297,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		if err != nil {
 			return apiError(c.io.err, err)
 		}
-		req.Media = append(req.Media, m.ID)
+		req.Media = append(req.Media, pregonero.PostMedia{ID: m.ID, AltText: alt})
 	}
 	o := pregonero.Override{Title: title, Description: description, Category: category, Language: language,
 		MadeForKids: madeForKids, Format: format}

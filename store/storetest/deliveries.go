@@ -369,6 +369,22 @@ func testUpdateDelivery(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("a hold without a reason is refused", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base, "x-a")
+		h.create(p)
+		_, err := h.s.UpdateDelivery(h.ctx, p.Deliveries[0].ID, func(d *pregonero.Delivery) error {
+			return d.Hold("", &pregonero.DeliveryError{Code: "held", Message: "waits"})
+		})
+		wantCode(t, err, pregonero.EINVALID)
+		if got := h.delivery(p.Deliveries[0].ID); got.State != pregonero.DeliveryQueued {
+			t.Errorf("state = %q, want queued", got.State)
+		}
+		held := postWith(base, []string{"x-a"}, pregonero.DeliveryHeld)
+		held.Deliveries[0].HoldReason = ""
+		wantCode(t, h.s.CreatePosts(h.ctx, held), pregonero.EINVALID)
+	})
+
 	t.Run("error from fn is returned as is and nothing is written", func(t *testing.T) {
 		h := newHarness(t, open)
 		p := NewPost(base, "x-a")

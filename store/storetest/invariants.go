@@ -40,7 +40,7 @@ func checkIndexes(t *testing.T, h *harness, postIDList []string) {
 	for _, id := range postIDList {
 		p := h.post(id)
 		posts = append(posts, p)
-		if want := pregonero.DeriveStatus(p.Deliveries); p.Status != want {
+		if want := p.DerivedStatus(); p.Status != want {
 			t.Errorf("post %s status = %q, want %q", id, p.Status, want)
 		}
 		byStatus[p.Status] = append(byStatus[p.Status], p)

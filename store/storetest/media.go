@@ -34,7 +34,7 @@ func (h *harness) unreferenced(before time.Time, limit int) []string {
 
 func postWithMedia(at time.Time, media ...string) *pregonero.Post {
 	p := NewPost(at, "x-a")
-	p.Media = media
+	p.Media = pregonero.MediaOf(media...)
 	return p
 }
 
@@ -118,7 +118,7 @@ func testMediaReferences(t *testing.T, open OpenFunc) {
 		other := postWithMedia(base, "m_b")
 		h.create(p, other)
 		if _, err := h.s.UpdatePost(h.ctx, p.ID, func(p *pregonero.Post) error {
-			p.Media = []string{"m_c", "m_c"}
+			p.Media = pregonero.MediaOf("m_c", "m_c")
 			return nil
 		}); err != nil {
 			t.Fatalf("UpdatePost() = %v", err)
@@ -145,13 +145,13 @@ func testMediaReferences(t *testing.T, open OpenFunc) {
 		p := postWithMedia(base, "m_a")
 		h.create(p)
 		_, err := h.s.UpdatePost(h.ctx, p.ID, func(p *pregonero.Post) error {
-			p.Media = []string{"m_missing"}
+			p.Media = pregonero.MediaOf("m_missing")
 			p.Text = "cambiado"
 			return nil
 		})
 		wantMediaField(t, err)
 		got := h.post(p.ID)
-		if !equalStrings(got.Media, []string{"m_a"}) || got.Text != p.Text {
+		if !equalStrings(got.MediaIDs(), []string{"m_a"}) || got.Text != p.Text {
 			t.Errorf("post after refused edit = media %v text %q, want %v %q", got.Media, got.Text, p.Media, p.Text)
 		}
 		if got := h.unreferenced(later, 10); len(got) != 0 {

@@ -18,7 +18,7 @@ func testCreatePosts(t *testing.T, open OpenFunc) {
 		p := NewPost(base, "x-gobantioquia", "fb-gobantioquia")
 		p.Text = text
 		p.Link = "https://antioquia.gov.co/vacunacion?x=1&y=2"
-		p.Media = []string{"m_1", "m_2"}
+		p.Media = []pregonero.PostMedia{{ID: "m_1", AltText: "Puente sobre el río"}, {ID: "m_2"}}
 		h.putMedia("m_1", base)
 		h.putMedia("m_2", base)
 		p.Overrides = map[string]pregonero.Override{
@@ -344,6 +344,39 @@ func testPosts(t *testing.T, open OpenFunc) {
 }
 
 func testCancelPost(t *testing.T, open OpenFunc) {
+	t.Run("a draft is canceled itself, once, and stays so", func(t *testing.T) {
+		h := newHarness(t, open)
+		draft := NewPost(time.Time{})
+		draft.Targets = []string{"x-a"}
+		h.create(draft)
+		now := base.Add(time.Hour)
+		h.clock.Set(now)
+		got, err := h.s.CancelPost(h.ctx, draft.ID)
+		if err != nil {
+			t.Fatalf("CancelPost(draft) = %v", err)
+		}
+		for _, post := range []*pregonero.Post{got, h.post(draft.ID)} {
+			if post.Status != pregonero.PostCanceled || !post.CanceledAt.Equal(now) || len(post.Deliveries) != 0 {
+				t.Errorf("canceled draft = status %q canceled at %v with %d deliveries; want canceled at %v with none",
+					post.Status, post.CanceledAt, len(post.Deliveries), now)
+			}
+		}
+		_, err = h.s.CancelPost(h.ctx, draft.ID)
+		wantCode(t, err, pregonero.ECONFLICT)
+		_, err = h.s.UpdatePost(h.ctx, draft.ID, func(np *pregonero.Post) error {
+			np.Deliveries = NewPost(base, "x-a").Deliveries
+			np.Deliveries[0].PostID = ""
+			return nil
+		})
+		wantCode(t, err, pregonero.ECONFLICT)
+		page, err := h.s.Posts(h.ctx, pregonero.PostFilter{Status: pregonero.PostCanceled})
+		if err != nil || len(page.Posts) != 1 {
+			t.Errorf("listing canceled posts = %v, %v; want the draft", page, err)
+		}
+		if page, _ := h.s.Posts(h.ctx, pregonero.PostFilter{Status: pregonero.PostDraft}); len(page.Posts) != 0 {
+			t.Errorf("the canceled draft is still listed as a draft")
+		}
+	})
 	t.Run("a held delivery with an attempt of unknown outcome is not canceled", func(t *testing.T) {
 		h := newHarness(t, open)
 		p := postWith(base, []string{"x-a", "x-b"}, pregonero.DeliveryHeld, pregonero.DeliveryHeld)
@@ -527,6 +560,95 @@ func testUpdatePost(t *testing.T, open OpenFunc) {
 		}
 		if got := h.post(p.ID); got.Text == "otro" {
 			t.Error("the text changed anyway")
+		}
+	})
+	t.Run("a draft's targets change and scheduling adds its deliveries", func(t *testing.T) {
+		h := newHarness(t, open)
+		w := watch(h)
+		draft := NewPost(time.Time{})
+		h.create(draft)
+		got, err := h.s.UpdatePost(h.ctx, draft.ID, func(np *pregonero.Post) error {
+			np.Targets, np.Text = []string{"x-a"}, "borrador"
+			return nil
+		})
+		if err != nil || got.Status != pregonero.PostDraft || !equalStrings(got.Targets, []string{"x-a"}) {
+			t.Fatalf("UpdatePost(draft targets) = %+v, %v; want a draft to x-a", got, err)
+		}
+		if ws := w.take(); len(ws) != 0 {
+			t.Errorf("editing a draft signalled %v; nothing is due", ws)
+		}
+		at := base.Add(2 * time.Hour)
+		planned := NewPost(at, "x-a", "x-b")
+		got, err = h.s.UpdatePost(h.ctx, draft.ID, func(np *pregonero.Post) error {
+			np.Targets, np.ScheduledAt = []string{"x-a", "x-b"}, at
+			np.Deliveries = planned.Deliveries
+			for _, d := range np.Deliveries {
+				d.PostID = ""
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("UpdatePost(schedule draft) = %v", err)
+		}
+		for _, post := range []*pregonero.Post{got, h.post(draft.ID)} {
+			if post.Status != pregonero.PostScheduled || len(post.Deliveries) != 2 || post.Deliveries[0].PostID != draft.ID {
+				t.Errorf("scheduled draft = status %q with %d deliveries, want scheduled with 2 of its own", post.Status, len(post.Deliveries))
+			}
+		}
+		if ws := w.take(); len(ws) != 1 || !ws[0].Equal(at) {
+			t.Errorf("signals %v, want one at %v", ws, at)
+		}
+		if due, ok := h.nextDue(); !ok || !due.Equal(at) {
+			t.Errorf("NextDue() = %v, %v; want %v", due, ok, at)
+		}
+		if got := h.counts()[pregonero.DeliveryQueued]; got != 2 {
+			t.Errorf("queued count = %d, want 2", got)
+		}
+		checkIndexes(t, h, []string{draft.ID})
+		_, err = h.s.UpdatePost(h.ctx, draft.ID, func(np *pregonero.Post) error { np.Targets = []string{"x-a"}; return nil })
+		if pregonero.ErrorCode(err) != pregonero.EINVALID {
+			t.Errorf("changing the targets once scheduled: %v, want invalid", err)
+		}
+	})
+	t.Run("a draft is scheduled with one queued delivery per target or not at all", func(t *testing.T) {
+		h := newHarness(t, open)
+		draft := NewPost(time.Time{})
+		draft.Targets = []string{"x-a", "x-b"}
+		h.create(draft)
+		for name, deliveries := range map[string][]*pregonero.Delivery{
+			"one short":    NewPost(base, "x-a").Deliveries,
+			"not a target": NewPost(base, "x-a", "x-z").Deliveries,
+			"twice":        NewPost(base, "x-a", "x-a").Deliveries,
+			"not queued":   postWith(base, []string{"x-a", "x-b"}, pregonero.DeliveryPublished).Deliveries,
+			"another post": NewPost(base, "x-a", "x-b").Deliveries,
+			"nil delivery": {nil, nil},
+			"claimed": func() []*pregonero.Delivery {
+				ds := NewPost(base, "x-a", "x-b").Deliveries
+				ds[1].Claimed = true
+				return ds
+			}(),
+			"existing ids": func() []*pregonero.Delivery {
+				other := NewPost(base, "x-a", "x-b")
+				h.create(other)
+				var ds []*pregonero.Delivery
+				for _, d := range other.Deliveries {
+					c := d.Clone()
+					c.PostID = ""
+					ds = append(ds, c)
+				}
+				return ds
+			}(),
+		} {
+			_, err := h.s.UpdatePost(h.ctx, draft.ID, func(np *pregonero.Post) error {
+				np.Deliveries = deliveries
+				return nil
+			})
+			if code := pregonero.ErrorCode(err); code != pregonero.EINVALID && code != pregonero.ECONFLICT {
+				t.Errorf("%s: UpdatePost() = %v, want refused", name, err)
+			}
+		}
+		if got := h.post(draft.ID); got.Status != pregonero.PostDraft || len(got.Deliveries) != 0 {
+			t.Errorf("after refused schedules: status %q with %d deliveries, want a draft", got.Status, len(got.Deliveries))
 		}
 	})
 	t.Run("targets cannot change and unknown posts are not found", func(t *testing.T) {

@@ -287,6 +287,9 @@ func normPost(p *pregonero.Post) *pregonero.Post {
 	c.ScheduledAt = c.ScheduledAt.UTC()
 	c.CreatedAt = c.CreatedAt.UTC()
 	c.UpdatedAt = c.UpdatedAt.UTC()
+	if !c.CanceledAt.IsZero() {
+		c.CanceledAt = c.CanceledAt.UTC()
+	}
 	if len(c.Media) == 0 {
 		c.Media = nil
 	}
@@ -297,7 +300,7 @@ func normPost(p *pregonero.Post) *pregonero.Post {
 		c.Targets = nil
 	}
 	if c.Status == "" {
-		c.Status = pregonero.DeriveStatus(p.Deliveries)
+		c.Status = p.DerivedStatus()
 	}
 	c.Deliveries = make([]*pregonero.Delivery, len(p.Deliveries))
 	for i, d := range p.Deliveries {
