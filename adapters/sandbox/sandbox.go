@@ -17,16 +17,60 @@
 // The /_sandbox/ endpoints answer only requests from loopback (127.0.0.0/8
 // or ::1): whoever reaches them can read every post and make the fakes
 // fail. The fakes themselves answer anyone, since accounts point at them.
+//
+// # Link pages
+//
+// Links to live sandbox posts (an account's LinkBase is http://ADDR/x,
+// /facebook, /instagram or /youtube) open stand-in pages, in Spanish with
+// the English beside it, that say plainly the post is a sandbox post and
+// not on the network, and show its account, remote id, text, media (type,
+// alt text) and creation time:
+//
+//   - GET /x/{user}/status/{id} (and …/status/{id}/photo/1,
+//     /x/i/web/status/{id});
+//   - GET /facebook/{page}/posts/{num}, /facebook/{page}_{num},
+//     /facebook/photo.php?fbid={photo}, /facebook/{page}/videos/{video}/,
+//     /facebook/permalink.php?story_fbid={num}&id={page};
+//   - GET /instagram/p/{shortcode}/, /instagram/reel/{shortcode}/,
+//     /instagram/stories/{username}/{id}/, and /instagram/ and
+//     /instagram/{username}/, which list the posts (the Instagram adapter
+//     links there when it cannot read a permalink);
+//   - GET /youtube/watch?v={id}, /youtube/shorts/{id}.
+//
+// A post that was deleted or never existed answers 404 with a page that
+// says so. The pages take precedence over the fakes' mounts only for these
+// GET paths, which no API call uses. Like the fakes, and unlike
+// /_sandbox/, they answer anyone: a link is opened from whatever machine
+// shows Pregonero, the pages show what the network's own public pages
+// would, and every post can be read through the fakes' APIs with the
+// sandbox's fixed credentials anyway.
+//
+// # Data directory
+//
+// With Options.DataDir set, the sandbox keeps what the fakes accepted
+// across restarts: Open reads DataDir/ledger.jsonl (the ledger, one JSON
+// record a line, each change synced before the fake answers) and has every
+// fake adopt those posts again, so that /_sandbox/posts, the link pages
+// and the adapters' reads (X's timeline and lookups, Graph's page posts,
+// photos, videos and Instagram media, YouTube's videos.list and uploads
+// playlist) find them as before, and new ids never repeat theirs. A
+// record cut short at the end of the file, as a crash leaves it, is dropped
+// and logged; any other damage makes Open fail with an error naming the
+// file and line. Without DataDir everything lives in memory.
 package sandbox
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -58,6 +102,18 @@ type Options struct {
 	// Logger receives the sandbox's and the fakes' logs; each adds its
 	// own component attribute.
 	Logger *slog.Logger
+	// DataDir, when set, is the directory (created if missing) where the
+	// sandbox keeps the posts the fakes accepted, across restarts; see
+	// Open. Empty keeps everything in memory.
+	DataDir string
+	// Location is the zone the link pages show times in; UTC when nil.
+	Location *time.Location
+}
+
+// Restorer is a fake that can adopt, at start, the posts of a ledger kept
+// across a restart. Open calls it on every mounted fake that is one.
+type Restorer interface {
+	Restore(posts []fakenet.Post) error
 }
 
 // Sandbox is the set of fakes behind one handler.
@@ -70,26 +126,39 @@ type Sandbox struct {
 	graph  *graphfake.Fake
 	yt     *ytfake.Fake
 
+	pages   *template.Template
+	loc     *time.Location
+	dataDir string
+
 	mu       sync.Mutex
 	mux      *http.ServeMux
 	networks []string
 	mounts   map[string]http.Handler // prefix → the fake serving it
+	opened   bool
 }
 
 // New returns a sandbox serving the X fake under /x/, the Graph fake
-// (networks facebook and instagram) under /graph/ and the YouTube fake
-// under /youtube/ and /upload/youtube/.
+// (networks facebook and instagram) under /graph/, the YouTube fake
+// under /youtube/ and /upload/youtube/, and the link pages. With
+// Options.DataDir set, call Open before serving (Serve does it if not
+// done) and Close once done.
 func New(opts Options) *Sandbox {
 	s := &Sandbox{
-		ledger: fakenet.NewLedger(),
-		faults: fakenet.NewFaults(opts.Seed),
-		now:    opts.Now,
-		log:    opts.Logger,
-		mux:    http.NewServeMux(),
-		mounts: make(map[string]http.Handler),
+		ledger:  fakenet.NewLedger(),
+		faults:  fakenet.NewFaults(opts.Seed),
+		now:     opts.Now,
+		log:     opts.Logger,
+		pages:   parsePages(),
+		loc:     opts.Location,
+		dataDir: opts.DataDir,
+		mux:     http.NewServeMux(),
+		mounts:  make(map[string]http.Handler),
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.loc == nil {
+		s.loc = time.UTC
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -103,8 +172,9 @@ func New(opts Options) *Sandbox {
 		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No inspection endpoint "+r.URL.Path+"; there are /_sandbox/posts, /_sandbox/faults and /_sandbox/health.")
 	})))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, Facebook and Instagram under /graph/, YouTube under /youtube/, inspection under /_sandbox/.")
+		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, Facebook and Instagram under /graph/, YouTube under /youtube/, inspection under /_sandbox/, pages of sandbox posts under /x/{user}/status/, /facebook/, /instagram/ and /youtube/watch.")
 	})
+	s.routePages()
 
 	xo := opts.X
 	xo.Ledger, xo.Faults, xo.Now, xo.Prefix, xo.Logger = s.ledger, s.faults, s.now, "/x", base
@@ -148,6 +218,48 @@ func (s *Sandbox) Mount(network, prefix string, h http.Handler) {
 		s.networks = append(s.networks, network)
 	}
 }
+
+// Open loads the posts kept in Options.DataDir, creating the directory
+// and its ledger file when missing, has every mounted fake that is a
+// Restorer adopt them, and from then on keeps every change there. It
+// fails, naming the file, when the data cannot be read or a fake cannot
+// adopt a post. Without DataDir, and once opened, it does nothing. Fakes
+// mounted after Open do not see the posts kept.
+func (s *Sandbox) Open() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opened || s.dataDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(s.dataDir, 0o700); err != nil {
+		return fmt.Errorf("sandbox data: %w", err)
+	}
+	path := filepath.Join(s.dataDir, fakenet.LedgerFileName)
+	rec, err := s.ledger.Open(path, s.log)
+	if err != nil {
+		return fmt.Errorf("sandbox data: %w", err)
+	}
+	posts := s.ledger.Posts()
+	var done []Restorer
+	for _, prefix := range slices.Sorted(maps.Keys(s.mounts)) {
+		r, ok := s.mounts[prefix].(Restorer)
+		if !ok || slices.Contains(done, r) {
+			continue
+		}
+		if err := r.Restore(posts); err != nil {
+			_ = s.ledger.Close() // the open error is the one to report
+			return fmt.Errorf("sandbox data %s: %w", path, err)
+		}
+		done = append(done, r)
+	}
+	s.opened = true
+	s.log.Info("sandbox data loaded", pregonero.LogDataDir, s.dataDir, pregonero.LogCount, rec.Posts, pregonero.LogBytes, rec.DroppedBytes)
+	return nil
+}
+
+// Close closes the data directory's ledger file; changes after it fail.
+// Without DataDir it does nothing.
+func (s *Sandbox) Close() error { return s.ledger.Close() }
 
 // Ledger is the record of accepted posts shared by the fakes.
 func (s *Sandbox) Ledger() *fakenet.Ledger { return s.ledger }
@@ -221,8 +333,13 @@ func (s *Sandbox) handleHealth(w http.ResponseWriter, r *http.Request) {
 const ShutdownTimeout = 5 * time.Second
 
 // Serve serves the sandbox on ln until ctx is canceled, then shuts down
-// gracefully. It returns nil after a shutdown caused by ctx.
+// gracefully. It returns nil after a shutdown caused by ctx. It opens the
+// data directory first when Open was not called.
 func (s *Sandbox) Serve(ctx context.Context, ln net.Listener) error {
+	if err := s.Open(); err != nil {
+		_ = ln.Close() // the data error is the one to report
+		return err
+	}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

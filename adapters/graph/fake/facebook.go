@@ -165,7 +165,7 @@ func (f *Fake) record(p *fbPost) *gerr {
 		return nil
 	}
 	if err := f.ledger.Add(fakenet.Post{Network: NetworkFacebook, Account: p.page, RemoteID: p.id,
-		Text: p.message, Media: p.media, CreatedAt: p.created}); err != nil {
+		Text: p.message, Media: p.media, CreatedAt: p.created, Extra: f.fbExtra(p)}); err != nil {
 		f.log.Error("ledger refused a post", pregonero.LogErr, err)
 		return known(1, 0)
 	}

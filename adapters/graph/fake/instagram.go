@@ -455,7 +455,7 @@ func (f *Fake) publishContainer(w http.ResponseWriter, c *call) *gerr {
 	}
 	f.publishes[c.node] = append(f.publishes[c.node], now)
 	if err := f.ledger.Add(fakenet.Post{Network: NetworkInstagram, Account: c.node, RemoteID: m.id,
-		Text: ct.caption, Media: media, CreatedAt: now}); err != nil {
+		Text: ct.caption, Media: media, CreatedAt: now, Extra: igExtra(m, ct)}); err != nil {
 		f.log.Error("ledger refused a post", pregonero.LogErr, err)
 		return known(-1, 2207001)
 	}

@@ -209,8 +209,6 @@ func (f *Fake) routes() http.Handler {
 	handle("POST /2/media/upload", endpoint{op: OpUpload, bucket: "media/upload", limit: l.MediaSimple, user: true, serve: f.handleSimpleUpload})
 	handle("POST /2/media/metadata", endpoint{op: OpUpload, bucket: "media/metadata", limit: l.MediaMetadata, user: true, serve: f.handleMetadata})
 	handle("POST /2/oauth2/token", endpoint{op: OpToken, serve: func(w http.ResponseWriter, r *http.Request, _ string) { f.handleToken(w, r) }})
-	mux.HandleFunc("GET /{user}/status/{id}", f.handleStatusPage)
-	mux.HandleFunc("GET /i/web/status/{id}", f.handleStatusPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// X's answer to a path it does not serve, legacy code included.
 		writeJSON(w, http.StatusNotFound, struct {

@@ -254,19 +254,3 @@ func TestUnknownRouteIsXs404(t *testing.T) {
 	res := e.do(t, "ana", "GET", "/2/tweets/search/everything", nil)
 	assertBody(t, res, http.StatusNotFound, `{"errors":[{"message":"Sorry, that page does not exist","code":34}]}`)
 }
-
-func TestStatusPage(t *testing.T) {
-	e := newEnv(t, fake.Options{Prefix: "/x"})
-	id := e.createPost(t, "ana", "Hola <Antioquia>")
-	for _, path := range []string{"/ana/status/" + id, "/i/web/status/" + id} {
-		res := e.do(t, "", "GET", path, nil)
-		body := string(res.body)
-		if res.status != http.StatusOK || !strings.Contains(body, "Hola &lt;Antioquia&gt;") || !strings.Contains(body, "Sandbox") ||
-			!strings.HasPrefix(res.header.Get("Content-Type"), "text/html") {
-			t.Errorf("GET %s: status %d body %s, want the post's sandbox page", path, res.status, body)
-		}
-	}
-	if res := e.do(t, "", "GET", "/ana/status/1234567890123456789", nil); res.status != http.StatusNotFound || !strings.Contains(string(res.body), "Sandbox") {
-		t.Errorf("unknown post: status %d body %s, want a 404 sandbox page", res.status, res.body)
-	}
-}

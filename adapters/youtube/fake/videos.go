@@ -236,7 +236,7 @@ func (f *Fake) finishVideo(chanID string, m meta, up *upload, now time.Time) *vi
 	f.byChannel[chanID] = append(f.byChannel[chanID], v)
 	if v.live() {
 		err := f.ledger.Add(fakenet.Post{Network: Network, Account: chanID, RemoteID: v.id, Text: m.title,
-			Media: []fakenet.PostMedia{{ID: v.id, Type: v.mime, Size: v.size}}, CreatedAt: now})
+			Media: []fakenet.PostMedia{{ID: v.id, Type: v.mime, Size: v.size}}, CreatedAt: now, Extra: videoExtra(v)})
 		if err != nil {
 			f.log.Error("ledger refused a video", pregonero.LogVideoID, v.id, pregonero.LogErr, err)
 		}
