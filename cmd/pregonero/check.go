@@ -21,8 +21,8 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.dataDir, "data", "", "data directory (default: data_dir of the configuration)")
-	fs.StringVar(&d.configPath, "config", "config.yaml", "configuration file, for data_dir")
+	fs.StringVar(&d.dataDir, "data", "", "data `directory` (default: data_dir of the configuration)")
+	fs.StringVar(&d.configPath, "config", "config.yaml", "configuration `file`, read for data_dir only (its ${VAR} references need not be set)")
 }
 
 // dir returns the data directory: -data, else the configuration's.
@@ -30,7 +30,7 @@ func (d *dataFlags) dir() (string, error) {
 	if d.dataDir != "" {
 		return d.dataDir, nil
 	}
-	c, err := config.Load(d.configPath)
+	c, err := config.LoadClient(d.configPath)
 	if err != nil {
 		return "", fmt.Errorf("%w (or give -data DIR)", err)
 	}

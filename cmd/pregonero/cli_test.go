@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,15 +25,22 @@ import (
 // cli runs the command line in-process against the test server.
 func cli(t *testing.T, m *main.Main, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	useServer(t, m)
+	var out, errb bytes.Buffer
+	code = main.Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// useServer points the CLI at the test server: PREGONERO_URL and
+// PREGONERO_TOKEN.
+func useServer(t *testing.T, m *main.Main) {
+	t.Helper()
 	t.Setenv("PREGONERO_URL", "http://"+m.Addr)
 	b, err := os.ReadFile(filepath.Join(m.Config.DataDir, "admin.token"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PREGONERO_TOKEN", strings.TrimSpace(string(b)))
-	var out, errb bytes.Buffer
-	code = main.Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
-	return code, out.String(), errb.String()
 }
 
 func TestCLIPostLifecycle(t *testing.T) {
@@ -73,8 +81,8 @@ func TestCLIPostLifecycle(t *testing.T) {
 	if code, out, _ := cli(t, m, "", "post", "list", "-status", "scheduled"); code != 0 || !strings.Contains(out, p.ID) {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
-	if code, out, _ := cli(t, m, "", "post", "show", p.ID); code != 0 || !strings.Contains(out, `"deliveries"`) {
-		t.Errorf("show: exit %d\n%s", code, out)
+	if code, out, _ := cli(t, m, "", "post", "show", "-json", p.ID); code != 0 || !strings.Contains(out, `"deliveries"`) {
+		t.Errorf("show -json: exit %d\n%s", code, out)
 	}
 	later := time.Now().Add(2 * time.Hour).In(m.Config.Location()).Format("2006-01-02 15:04")
 	if code, out, errs := cli(t, m, "", "post", "edit", p.ID, "-text", "Jornada de vacunación en Urrao y Frontino", "-at", later); code != 0 {
@@ -114,6 +122,12 @@ func TestCLIPauseResumeAndBackup(t *testing.T) {
 	}
 	if code, out, _ := cli(t, m, "", "accounts"); code != 0 || !strings.Contains(out, "PAUSED") || !strings.Contains(out, "Emergencia") {
 		t.Errorf("accounts during a pause: exit %d\n%s", code, out)
+	}
+	// A post queued during the pause is taken, with a warning that it
+	// waits; stdout stays the result.
+	code, out, errs := cli(t, m, "", "post", "create", "-target", "x-gobantioquia", "-text", "En pausa", "-at", "+1h")
+	if code != 0 || !strings.HasPrefix(out, "p_") || strings.Contains(out, "warning") || !strings.Contains(errs, "warning: Publishing is paused") {
+		t.Errorf("create during a pause: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	if code, out, errs := cli(t, m, "", "resume"); code != 0 || !strings.Contains(out, "resumed") {
 		t.Fatalf("resume: exit %d %s %s", code, out, errs)
@@ -183,12 +197,67 @@ func TestCLIValidate(t *testing.T) {
 	}
 }
 
+// helpCommands are every command and subcommand, as typed before -h.
+var helpCommands = [][]string{
+	{"serve"}, {"sandbox"}, {"validate"}, {"post"}, {"post", "create"}, {"post", "list"}, {"post", "show"},
+	{"post", "edit"}, {"post", "cancel"}, {"post", "release"}, {"post", "retry"}, {"accounts"}, {"pause"},
+	{"resume"}, {"backup"}, {"check"}, {"token"}, {"token", "rotate"}, {"version"},
+}
+
 func TestCLIHelpForEveryCommand(t *testing.T) {
-	for _, c := range []string{"serve", "sandbox", "validate", "post", "accounts", "pause", "resume", "backup"} {
+	for _, c := range helpCommands {
+		for _, h := range []string{"-h", "--help"} {
+			var out, errb bytes.Buffer
+			code := main.Run(context.Background(), append(append([]string(nil), c...), h), strings.NewReader(""), &out, &errb)
+			if code != 0 || !strings.Contains(errb.String()+out.String(), "Usage") {
+				t.Errorf("%s %s: exit %d, output %q", strings.Join(c, " "), h, code, errb.String()+out.String())
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := main.Run(context.Background(), []string{"version"}, strings.NewReader(""), &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "pregonero ") {
+		t.Errorf("version: exit %d, stdout %q", code, out.String())
+	}
+	if code := main.Run(context.Background(), []string{"version", "extra"}, strings.NewReader(""), &out, &errb); code != 2 {
+		t.Errorf("version extra: exit %d, want 2", code)
+	}
+}
+
+// Every flag that takes a value names the kind of value in its help
+// (flag shows a backquoted word of the usage after the flag's name), never
+// the bare "string" or "value" of the flag package.
+func TestCLIFlagHelpNamesTheValues(t *testing.T) {
+	flagLine := regexp.MustCompile(`^  -([a-z-]+)(?: (.+))?$`)
+	for _, c := range helpCommands {
 		var out, errb bytes.Buffer
-		code := main.Run(context.Background(), []string{c, "-h"}, strings.NewReader(""), &out, &errb)
-		if code != 0 || !strings.Contains(errb.String()+out.String(), "Usage") {
-			t.Errorf("%s -h: exit %d, output %q", c, code, errb.String()+out.String())
+		main.Run(context.Background(), append(append([]string(nil), c...), "-h"), strings.NewReader(""), &out, &errb)
+		for line := range strings.Lines(errb.String()) {
+			m := flagLine.FindStringSubmatch(strings.TrimRight(line, "\n"))
+			if m == nil {
+				continue
+			}
+			if m[2] == "string" || m[2] == "value" || m[2] == "int" || m[2] == "duration" {
+				t.Errorf("%s -%s: the help shows %q; name what the flag takes", strings.Join(c, " "), m[1], m[2])
+			}
+		}
+	}
+	// Spot checks of what a person needs to know.
+	for _, tc := range []struct {
+		cmd  []string
+		want []string
+	}{
+		{[]string{"post", "create"}, []string{"-at time", "mañana 09:00", "+2h", "24/12/2026 09:00", "RFC 3339", "-target account", "repeatable"}},
+		{[]string{"post", "list"}, []string{"-from time", "-today", "-week", "draft, scheduled"}},
+		{[]string{"post", "edit"}, []string{"-at time", "lunes 08:30"}},
+		{[]string{"validate"}, []string{"-text text", "exactly as given", "final line break"}},
+		{[]string{"serve"}, []string{"-listen host:port", "exits 0"}},
+	} {
+		var out, errb bytes.Buffer
+		main.Run(context.Background(), append(append([]string(nil), tc.cmd...), "-h"), strings.NewReader(""), &out, &errb)
+		for _, w := range tc.want {
+			if !strings.Contains(errb.String(), w) {
+				t.Errorf("%s -h does not say %q:\n%s", strings.Join(tc.cmd, " "), w, errb.String())
+			}
 		}
 	}
 }
@@ -220,7 +289,7 @@ func TestEndToEndPostWithImagePublishedWithAltText(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		code, out, _ := cli(t, m, "", "post", "show", p.ID)
+		code, out, _ := cli(t, m, "", "post", "show", "-json", p.ID)
 		if code != 0 {
 			t.Fatalf("show: exit %d", code)
 		}

@@ -68,8 +68,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "token":
 		cmd = &TokenCommand{io: io}
 	case "version":
-		fmt.Fprintln(stdout, "pregonero", Version())
-		return 0
+		cmd = &VersionCommand{io: io}
 	default:
 		fmt.Fprintf(stderr, "pregonero: unknown command %q\n\n", args[0])
 		usage(stderr)
@@ -97,6 +96,39 @@ var errUsage = errors.New("usage")
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer
+}
+
+// VersionCommand prints the version.
+type VersionCommand struct{ io *stdio }
+
+func (c *VersionCommand) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("pregonero version", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero version")
+		fmt.Fprintln(fs.Output(), "\nPrints the version of this binary: the tag or commit it was built from, or dev.")
+	}
+	return fs
+}
+
+// Usage prints what the command does.
+func (c *VersionCommand) Usage() { c.flags().Usage() }
+
+// Run prints the version.
+func (c *VersionCommand) Run(ctx context.Context, args []string) error {
+	fs := c.flags()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	_, err := fmt.Fprintln(c.io.out, "pregonero", Version())
+	return err
 }
 
 // Version returns the build version, falling back to the module build info.
@@ -129,7 +161,7 @@ Commands:
 	serve      run the server (API, scheduler, publisher)
 	sandbox    run the fake networks on their own
 	validate   check a text against a network's limits (text on stdin)
-	post       create, list, show or cancel posts on a running server
+	post       create, list, show, edit or cancel posts on a running server
 	accounts   list the connected accounts
 	pause      stop publishing, globally or for one account
 	resume     resume publishing and review what is overdue

@@ -107,13 +107,15 @@ func NewMain() *Main {
 
 func (m *Main) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("pregonero serve", flag.ContinueOnError)
-	fs.StringVar(&m.ConfigPath, "config", m.ConfigPath, "configuration file")
-	fs.StringVar(&m.listen, "listen", "", "address to serve on (overrides listen)")
-	fs.StringVar(&m.dataDir, "data", "", "data directory (overrides data_dir)")
+	fs.StringVar(&m.ConfigPath, "config", m.ConfigPath, "configuration `file` (YAML; see README, Configuration)")
+	fs.StringVar(&m.listen, "listen", "", "`host:port` to serve the API on, e.g. 127.0.0.1:8080 (overrides listen)")
+	fs.StringVar(&m.dataDir, "data", "", "data `directory` (overrides data_dir)")
 	fs.BoolVar(&m.skipCheck, "skip-check", false, "skip the consistency check of the data file at start (very large files: run pregonero check while stopped instead)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pregonero serve [-config FILE] [-listen ADDR] [-data DIR] [-skip-check]")
 		fmt.Fprintln(fs.Output(), "\nRuns the API, the scheduler and the publisher; with sandbox.embedded the fake networks too.")
+		fmt.Fprintln(fs.Output(), "Runs until interrupted (Ctrl-C, SIGINT or SIGTERM): then it stops taking requests, lets the sends")
+		fmt.Fprintln(fs.Output(), "in flight finish and record their outcome, closes the data file and exits 0.")
 		fs.PrintDefaults()
 	}
 	return fs

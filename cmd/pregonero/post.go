@@ -1,0 +1,521 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"pregonero"
+	"pregonero/posting"
+	"pregonero/web"
+)
+
+// PostCommand creates, lists, shows and cancels posts.
+type PostCommand struct{ io *stdio }
+
+// timeHelp is the help of every flag that takes a time.
+const timeHelp = "in the zone of -tz: " + posting.HumanForms
+
+// Usage prints the subcommands.
+func (c *PostCommand) Usage() {
+	fmt.Fprint(c.io.err, `Usage:
+
+	pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [-link URL] [-campaign NAME]
+	pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign C] [-limit N] [-cursor C]
+	pregonero post show ID            # the post, each delivery, the network's answers, live links, attempts
+	pregonero post edit ID [-text TEXT] [-at TIME] [-link URL] [-campaign NAME]
+	pregonero post cancel ID
+	pregonero post release DELIVERY   # send a held delivery now (a person decided)
+	pregonero post retry DELIVERY     # try a failed delivery again now
+
+TIME is what a person types, in the zone (below):
+	2026-12-24 09:00, 24/12/2026 09:00  a date (day/month/year with slashes) and a time
+	09:00, 3:30 pm                      the next one: today when still ahead, else tomorrow
+	hoy 15:00, mañana 09:00             today, tomorrow (also manana, pasado mañana, today, tomorrow)
+	lunes 08:30 … domingo 10:00         the next such day (today if it is that day and the time is
+	                                    still ahead); accents optional; monday … sunday too
+	+90m, +2h, +1h30m, +2d              from now (units d, h, m, s; a day is 24 hours)
+	2026-12-24T09:00:00-05:00           RFC 3339, with its own offset
+The command sends it to the server as RFC 3339 with the offset, and
+shows every time back in the zone.
+
+The zone is -tz, else $TZ, else timezone of the configuration (-config,
+default config.yaml; its ${VAR} references need not be set), else
+America/Bogota. The server is -url, else $PREGONERO_URL, else listen of the
+configuration; the token $PREGONERO_TOKEN, else -token-file, else
+<data_dir>/admin.token. Each subcommand takes -h.
+`)
+}
+
+// Run dispatches to the subcommand.
+func (c *PostCommand) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		c.Usage()
+		return errUsage
+	}
+	switch args[0] {
+	case "create":
+		return c.create(ctx, args[1:])
+	case "list":
+		return c.list(ctx, args[1:])
+	case "show":
+		return c.showOrCancel(ctx, "show", args[1:])
+	case "cancel":
+		return c.showOrCancel(ctx, "cancel", args[1:])
+	case "edit":
+		return c.edit(ctx, args[1:])
+	case "release", "retry":
+		return c.delivery(ctx, args[0], args[1:])
+	case "-h", "--help", "help":
+		c.Usage()
+		return flag.ErrHelp
+	}
+	fmt.Fprintf(c.io.err, "pregonero post: unknown subcommand %q\n\n", args[0])
+	c.Usage()
+	return errUsage
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error {
+	*m = append(*m, v)
+	return nil
+}
+
+// usageError prints a problem with the command line and returns errUsage
+// (exit 2).
+func (c *PostCommand) usageError(verb string, err error) error {
+	fmt.Fprintf(c.io.err, "pregonero post %s: %v\n", verb, err)
+	return errUsage
+}
+
+func (c *PostCommand) create(ctx context.Context, args []string) error {
+	var cf clientFlags
+	var text, textFile, at, link, campaign, idem string
+	var title, description, tags, category, language, kids, format, thumbnail string
+	var targets, mediaFiles, alts multiFlag
+	fs := flag.NewFlagSet("pregonero post create", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	fs.Var(&targets, "target", "`account` id to publish to (repeatable, or comma-separated: x-gobantioquia,facebook-gobantioquia)")
+	fs.StringVar(&text, "text", "", "`text` of the post, exactly as given")
+	fs.StringVar(&textFile, "text-file", "", "`file` holding the text (- for stdin), without its final line break")
+	fs.StringVar(&at, "at", "", "`time` to publish, "+timeHelp+" (default: now)")
+	fs.Var(&mediaFiles, "media", "image or video `file` to upload and attach (repeatable; in order)")
+	fs.Var(&alts, "alt", "alt `text` of the -media at the same position (repeatable)")
+	fs.StringVar(&link, "link", "", "`URL` to attach, e.g. https://antioquia.gov.co")
+	fs.StringVar(&campaign, "campaign", "", "campaign `name` (free text, for -campaign in post list)")
+	fs.StringVar(&idem, "idempotency-key", "", "a `key` unique to this post, any text: repeating the command with the same key never creates a second post")
+	fs.StringVar(&title, "title", "", "video `title` (YouTube; Facebook videos); the video flags apply to every -target")
+	fs.StringVar(&description, "description", "", "video `description` (YouTube; default: the text)")
+	fs.StringVar(&tags, "tags", "", "comma-separated video `tags`, e.g. Antioquia,Gobernación (YouTube)")
+	fs.StringVar(&category, "category", "", "YouTube category `id`, a number (default 25, News & Politics)")
+	fs.StringVar(&language, "language", "", "BCP-47 `language` of title and description, e.g. es or es-419 (default es)")
+	fs.StringVar(&kids, "made-for-kids", "", "`true or false`: YouTube's audience question (required for YouTube)")
+	fs.StringVar(&format, "format", "", "`feed, reel or story` (Instagram; X and Facebook take feed only)")
+	fs.StringVar(&thumbnail, "thumbnail", "", "JPEG or PNG `file` to use as the video's thumbnail (YouTube)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [flags]")
+		fmt.Fprintln(fs.Output(), "\nQueues a post and prints it with the time it goes out, in the zone of -tz.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return c.usageError("create", fmt.Errorf("unexpected %q: every value goes after a flag (quote texts with spaces)", fs.Arg(0)))
+	}
+	var madeForKids *bool
+	if kids != "" {
+		b, err := strconv.ParseBool(kids)
+		if err != nil {
+			return c.usageError("create", fmt.Errorf("-made-for-kids %q is not true or false", kids))
+		}
+		madeForKids = &b
+	}
+	if textFile != "" {
+		if text != "" {
+			return c.usageError("create", errors.New("give -text or -text-file, not both"))
+		}
+		var err error
+		if text, err = readText(textFile, c.io.in); err != nil {
+			return err
+		}
+	}
+	if len(alts) > len(mediaFiles) {
+		return c.usageError("create", errors.New("more -alt than -media"))
+	}
+	loc, err := cf.zone()
+	if err != nil {
+		return c.usageError("create", err)
+	}
+	req := web.PostRequest{Text: text, Link: link, Campaign: campaign}
+	if at != "" {
+		if req.ScheduledAt, err = readTime("at", at, loc); err != nil {
+			return c.usageError("create", err)
+		}
+	}
+	for _, t := range targets {
+		for _, s := range strings.Split(t, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				req.Targets = append(req.Targets, s)
+			}
+		}
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	for i, path := range mediaFiles {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("media: %w", err)
+		}
+		alt := ""
+		if i < len(alts) {
+			alt = alts[i]
+		}
+		m, err := cl.UploadMedia(ctx, filepath.Base(path), f, alt)
+		f.Close()
+		if err != nil {
+			return apiError(c.io.err, err)
+		}
+		req.Media = append(req.Media, pregonero.PostMedia{ID: m.ID, AltText: alt})
+	}
+	o := pregonero.Override{Title: title, Description: description, Category: category, Language: language,
+		MadeForKids: madeForKids, Format: format}
+	for _, tag := range strings.Split(tags, ",") {
+		if tag = strings.TrimSpace(tag); tag != "" {
+			o.Tags = append(o.Tags, tag)
+		}
+	}
+	if thumbnail != "" {
+		f, err := os.Open(thumbnail)
+		if err != nil {
+			return fmt.Errorf("thumbnail: %w", err)
+		}
+		m, err := cl.UploadMedia(ctx, filepath.Base(thumbnail), f, "")
+		f.Close()
+		if err != nil {
+			return apiError(c.io.err, err)
+		}
+		o.Thumbnail = m.ID
+	}
+	if !reflect.DeepEqual(o, pregonero.Override{}) {
+		// The same settings for every target; the API takes them per
+		// account.
+		req.Overrides = map[string]pregonero.Override{}
+		for _, t := range req.Targets {
+			req.Overrides[t] = o
+		}
+	}
+	p, err := cl.CreatePost(ctx, req, idem)
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	if cf.jsonOut {
+		return printJSON(c.io.out, p)
+	}
+	w := termWriter{c.io.out}
+	fmt.Fprintf(w, "%s %s, %s\n", p.ID, p.Status, whenLine(p.ScheduledAt, loc))
+	for _, d := range p.Deliveries {
+		fmt.Fprintf(w, "  %s → %s %s\n", d.ID, d.AccountID, d.State)
+	}
+	c.warnings(p)
+	return nil
+}
+
+// warnings prints what the server's answer says besides its result (the
+// post will wait for a pause to be lifted), on stderr: stdout stays the
+// result, for scripts.
+func (c *PostCommand) warnings(p *pregonero.Post) {
+	for _, w := range p.Warnings {
+		fmt.Fprintf(c.io.err, "warning: %s\n", termLine(w.Message))
+	}
+}
+
+// whenLine says when a post goes out, in the zone.
+func whenLine(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "no time set"
+	}
+	return fmt.Sprintf("at %s (%s)", showTime(t, loc), loc)
+}
+
+// postStatuses are the values of post list -status.
+var postStatuses = []pregonero.PostStatus{pregonero.PostDraft, pregonero.PostScheduled, pregonero.PostPublishing,
+	pregonero.PostPublished, pregonero.PostPartiallyPublished, pregonero.PostFailed, pregonero.PostCanceled, pregonero.PostHeld}
+
+func (c *PostCommand) list(ctx context.Context, args []string) error {
+	var cf clientFlags
+	var today, tomorrow, week bool
+	times := map[string]string{}
+	q := url.Values{}
+	fs := flag.NewFlagSet("pregonero post list", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	var names []string
+	for _, s := range postStatuses {
+		names = append(names, string(s))
+	}
+	set := func(name string) func(string) error {
+		return func(v string) error { q.Set(name, v); return nil }
+	}
+	fs.Func("status", "only posts in this `status`: "+strings.Join(names, ", "), set("status"))
+	fs.Func("account", "only posts to this `account` id", set("account"))
+	fs.Func("campaign", "only posts of this campaign `name`", set("campaign"))
+	fs.Func("from", "only posts scheduled at or after this `time`, "+timeHelp, func(v string) error { times["from"] = v; return nil })
+	fs.Func("to", "only posts scheduled before this `time`, "+timeHelp, func(v string) error { times["to"] = v; return nil })
+	fs.BoolVar(&today, "today", false, "only posts scheduled today, in the zone of -tz")
+	fs.BoolVar(&tomorrow, "tomorrow", false, "only posts scheduled tomorrow, in the zone of -tz")
+	fs.BoolVar(&week, "week", false, "only posts scheduled today or in the 6 days after it (7 days from midnight), in the zone of -tz")
+	fs.Func("limit", "posts per page, a `number` from 1 to 500 (default 50)", set("limit"))
+	fs.Func("cursor", "the `cursor` printed after \"more:\" by the previous page", set("cursor"))
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign C] [-limit N] [-cursor C]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))
+	}
+	n := 0
+	for _, b := range []bool{today, tomorrow, week, len(times) > 0} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return c.usageError("list", errors.New("give one of -today, -tomorrow, -week, or -from/-to"))
+	}
+	loc, err := cf.zone()
+	if err != nil {
+		return c.usageError("list", err)
+	}
+	if today || tomorrow || week {
+		y, m, d := time.Now().In(loc).Date()
+		first, days := d, 1
+		switch {
+		case tomorrow:
+			first = d + 1
+		case week:
+			days = 7
+		}
+		q.Set("from", time.Date(y, m, first, 0, 0, 0, 0, loc).Format(time.RFC3339))
+		q.Set("to", time.Date(y, m, first+days, 0, 0, 0, 0, loc).Format(time.RFC3339))
+	}
+	for name, v := range times {
+		t, err := readTime(name, v, loc)
+		if err != nil {
+			return c.usageError("list", err)
+		}
+		q.Set(name, t)
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	page, err := cl.Posts(ctx, q)
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	if cf.jsonOut {
+		return printJSON(c.io.out, page)
+	}
+	if len(page.Posts) == 0 {
+		fmt.Fprintln(c.io.out, "no posts")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "ID\tSTATUS\tSCHEDULED (%s)\tTARGETS\tTEXT\n", loc)
+	for _, p := range page.Posts {
+		when := "-"
+		if !p.ScheduledAt.IsZero() {
+			when = p.ScheduledAt.In(loc).Format("Mon 2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(p.ID), p.Status, when, termLine(strings.Join(p.Targets, ",")), termLine(shorten(p.Text, 50)))
+	}
+	tw.Flush()
+	if page.Next != "" {
+		fmt.Fprintf(c.io.out, "more: -cursor %s\n", termLine(page.Next))
+	}
+	return nil
+}
+
+func (c *PostCommand) edit(ctx context.Context, args []string) error {
+	var cf clientFlags
+	var patch web.PostPatch
+	var at string
+	fs := flag.NewFlagSet("pregonero post edit", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	str := func(name, usage string, dst **string) {
+		fs.Func(name, usage, func(v string) error { *dst = &v; return nil })
+	}
+	str("text", "new `text`, exactly as given", &patch.Text)
+	fs.StringVar(&at, "at", "", "new `time`, "+timeHelp)
+	str("link", "new `URL` to attach (empty removes it)", &patch.Link)
+	str("campaign", "new campaign `name`", &patch.Campaign)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero post edit [flags] ID   (only while every delivery is still waiting)")
+		fs.PrintDefaults()
+	}
+	// The id may come before or after the flags.
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if id == "" {
+		fs.Usage()
+		return errUsage
+	}
+	loc, err := cf.zone()
+	if err != nil {
+		return c.usageError("edit", err)
+	}
+	if at != "" {
+		t, err := readTime("at", at, loc)
+		if err != nil {
+			return c.usageError("edit", err)
+		}
+		patch.ScheduledAt = &t
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	p, err := cl.PatchPost(ctx, id, patch)
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	if cf.jsonOut {
+		return printJSON(c.io.out, p)
+	}
+	fmt.Fprintf(termWriter{c.io.out}, "%s %s, %s\n", p.ID, p.Status, whenLine(p.ScheduledAt, loc))
+	c.warnings(p)
+	return nil
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []string) error {
+	cf, id, err := c.oneID(verb, "ID", args)
+	if err != nil {
+		return err
+	}
+	loc, err := cf.zone()
+	if err != nil {
+		return c.usageError(verb, err)
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	var p *pregonero.Post
+	if verb == "show" {
+		p, err = cl.Post(ctx, id)
+	} else {
+		p, err = cl.CancelPost(ctx, id)
+	}
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	if cf.jsonOut {
+		return printJSON(c.io.out, p)
+	}
+	if verb == "show" {
+		return writePost(c.io.out, p, loc)
+	}
+	fmt.Fprintf(termWriter{c.io.out}, "%s %s\n", p.ID, p.Status)
+	c.warnings(p)
+	return nil
+}
+
+// oneID parses the flags and the one id of a subcommand that acts on one
+// post or delivery.
+func (c *PostCommand) oneID(verb, what string, args []string) (cf *clientFlags, id string, err error) {
+	cf = new(clientFlags)
+	fs := flag.NewFlagSet("pregonero post "+verb, flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: pregonero post %s [flags] %s\n", verb, what)
+		fs.PrintDefaults()
+	}
+	// The id may come before or after the flags.
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, "", err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		id = ""
+	}
+	if id == "" {
+		fs.Usage()
+		return nil, "", errUsage
+	}
+	return cf, id, nil
+}
+
+// delivery releases or retries one delivery (by its id, as post show
+// lists it) and prints its new state.
+func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) error {
+	cf, id, err := c.oneID(verb, "DELIVERY", args)
+	if err != nil {
+		return err
+	}
+	loc, err := cf.zone()
+	if err != nil {
+		return c.usageError(verb, err)
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	var d *pregonero.Delivery
+	if verb == "release" {
+		d, err = cl.ReleaseDelivery(ctx, id)
+	} else {
+		d, err = cl.RetryDelivery(ctx, id)
+	}
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	if cf.jsonOut {
+		return printJSON(c.io.out, d)
+	}
+	fmt.Fprintf(termWriter{c.io.out}, "%s %s, next attempt %s\n", d.ID, d.State, showTime(d.NextAttemptAt, loc))
+	return nil
+}
