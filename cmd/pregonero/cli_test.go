@@ -200,7 +200,8 @@ func TestCLIValidate(t *testing.T) {
 // helpCommands are every command and subcommand, as typed before -h.
 var helpCommands = [][]string{
 	{"serve"}, {"sandbox"}, {"validate"}, {"post"}, {"post", "create"}, {"post", "list"}, {"post", "show"},
-	{"post", "edit"}, {"post", "cancel"}, {"post", "release"}, {"post", "retry"}, {"accounts"}, {"pause"},
+	{"post", "edit"}, {"post", "schedule"}, {"post", "cancel"}, {"post", "release"}, {"post", "retry"}, {"accounts"},
+	{"accounts", "check"}, {"pause"},
 	{"resume"}, {"backup"}, {"check"}, {"token"}, {"token", "rotate"}, {"version"},
 }
 
@@ -250,7 +251,14 @@ func TestCLIFlagHelpNamesTheValues(t *testing.T) {
 		{[]string{"post", "list"}, []string{"-from time", "-today", "-week", "draft, scheduled"}},
 		{[]string{"post", "edit"}, []string{"-at time", "lunes 08:30"}},
 		{[]string{"validate"}, []string{"-text text", "exactly as given", "final line break"}},
-		{[]string{"serve"}, []string{"-listen host:port", "exits 0"}},
+		{[]string{"serve"}, []string{"-listen host:port", "exits 0", "-skip-account-check", "<data_dir>/sandbox"}},
+		{[]string{"post", "create"}, []string{"-draft", "post schedule ID"}},
+		{[]string{"post", "schedule"}, []string{"-at time", "mañana 09:00", "the draft's own time"}},
+		{[]string{"post", "edit"}, []string{"-target account", "drafts only"}},
+		{[]string{"post"}, []string{"post schedule ID [-at TIME]", "post create -draft"}},
+		{[]string{"accounts"}, []string{"accounts check"}},
+		{[]string{"accounts", "check"}, []string{"-account account", "Exit status: 1 when any account was refused", "unreachable and unsupported are reported, not failures"}},
+		{[]string{"sandbox"}, []string{"-data directory", "across restarts", "-tz zone"}},
 	} {
 		var out, errb bytes.Buffer
 		main.Run(context.Background(), append(append([]string(nil), tc.cmd...), "-h"), strings.NewReader(""), &out, &errb)

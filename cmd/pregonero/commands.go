@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"pregonero"
@@ -21,6 +22,7 @@ import (
 	"pregonero/adapters/x/xtext"
 	"pregonero/adapters/youtube"
 	"pregonero/config"
+	"pregonero/posting"
 	"pregonero/store"
 	"pregonero/web"
 )
@@ -28,31 +30,63 @@ import (
 // SandboxCommand runs the fake networks on their own.
 type SandboxCommand struct{ io *stdio }
 
-func (c *SandboxCommand) flags(listen *string) *flag.FlagSet {
+// sandboxFlags are the flags of the sandbox command.
+type sandboxFlags struct {
+	listen, dataDir, tz string
+}
+
+func (c *SandboxCommand) flags(v *sandboxFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("pregonero sandbox", flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
-	fs.StringVar(listen, "listen", "127.0.0.1:8090", "`host:port` to serve the fake networks on")
+	fs.StringVar(&v.listen, "listen", "127.0.0.1:8090", "`host:port` to serve the fake networks on")
+	fs.StringVar(&v.dataDir, "data", "", "`directory` (created if missing) where the sandbox keeps the posts it accepted across restarts (default: none, everything is forgotten when it stops)")
+	fs.StringVar(&v.tz, "tz", pregonero.DefaultTimezone, "IANA time `zone` the pages of sandbox posts show times in")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero sandbox [-listen ADDR]")
-		fmt.Fprintln(fs.Output(), "\nServes the fake networks: /x/2/..., GET /_sandbox/posts, POST|DELETE /_sandbox/faults.")
+		fmt.Fprintln(fs.Output(), "Usage: pregonero sandbox [-listen ADDR] [-data DIR] [-tz ZONE]")
+		fmt.Fprintln(fs.Output(), "\nServes the fake networks: /x/2/..., GET /_sandbox/posts, POST|DELETE /_sandbox/faults, and the pages")
+		fmt.Fprintln(fs.Output(), "links to sandbox posts open. With -data, DIR/ledger.jsonl keeps every post the fakes accepted: a restart")
+		fmt.Fprintln(fs.Output(), "with the same -data lists them, opens their links and answers for them as before. A damaged file stops")
+		fmt.Fprintln(fs.Output(), "the start with its name and line (move it aside to start empty).")
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
 // Usage prints the flags.
-func (c *SandboxCommand) Usage() { var s string; c.flags(&s).Usage() }
+func (c *SandboxCommand) Usage() { var v sandboxFlags; c.flags(&v).Usage() }
 
 // Run serves until ctx is done.
-func (c *SandboxCommand) Run(ctx context.Context, args []string) error {
-	var listen string
-	if err := c.flags(&listen).Parse(args); err != nil {
-		return err
+func (c *SandboxCommand) Run(ctx context.Context, args []string) (err error) {
+	var v sandboxFlags
+	fs := c.flags(&v)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	loc, err := time.LoadLocation(v.tz)
+	if err != nil {
+		fmt.Fprintf(c.io.err, "pregonero sandbox: -tz %q is not an IANA time zone (e.g. %s)\n", v.tz, pregonero.DefaultTimezone)
+		return errUsage
 	}
 	log := newLogger(c.io.err, config.LogConfig{Format: "text", Level: "info"})
-	sb := sandbox.New(sandbox.Options{Logger: log})
-	log.Info("sandbox networks serving", pregonero.LogURL, "http://"+listen)
-	return sb.ListenAndServe(ctx, listen)
+	sb := sandbox.New(sandbox.Options{Logger: log, DataDir: v.dataDir, Location: loc})
+	// The data is read before listening: a damaged file stops the start.
+	if err := sb.Open(); err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := sb.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	log.Info("sandbox networks serving", pregonero.LogURL, "http://"+v.listen)
+	return sb.ListenAndServe(ctx, v.listen)
 }
 
 // ValidateCommand checks text on stdin against a network's limits offline.
@@ -209,22 +243,39 @@ func readText(path string, stdin io.Reader) (string, error) {
 	return s, nil
 }
 
-// AccountsCommand lists the accounts.
+// AccountsCommand lists the accounts, or checks their credentials.
 type AccountsCommand struct{ io *stdio }
 
-// Usage prints the flags.
-func (c *AccountsCommand) Usage() {
-	fmt.Fprintln(c.io.err, "Usage: pregonero accounts [-json] [-url URL] [-config FILE]")
-}
-
-// Run prints the accounts.
-func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
-	var cf clientFlags
+func (c *AccountsCommand) flags(cf *clientFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("pregonero accounts", flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
 	cf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero accounts [-json] [-url URL] [-config FILE]")
+		fmt.Fprintln(fs.Output(), "       pregonero accounts check [-account ID]... [-json]   (pregonero accounts check -h)")
+		fmt.Fprintln(fs.Output(), "\nLists the accounts with their status (active, paused, needs_reauth) and why; says when publishing is paused.")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// Usage prints the flags.
+func (c *AccountsCommand) Usage() { var cf clientFlags; c.flags(&cf).Usage() }
+
+// Run prints the accounts, or checks them (accounts check).
+func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "check" {
+		return c.check(ctx, args[1:])
+	}
+	var cf clientFlags
+	fs := c.flags(&cf)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.io.err, "pregonero accounts: unexpected %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
 	}
 	cl, err := cf.client()
 	if err != nil {
@@ -250,6 +301,89 @@ func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(a.ID), a.Network, a.Status, termLine(a.Name), termLine(a.StatusReason))
 	}
 	return tw.Flush()
+}
+
+// check asks the server to verify accounts' credentials with their
+// networks and prints the verdicts. It exits 1 when a network refused
+// any: a person must act. A network that could not be asked, or that
+// cannot be asked without publishing, says nothing about the credentials:
+// it is reported and exits 0.
+func (c *AccountsCommand) check(ctx context.Context, args []string) error {
+	var cf clientFlags
+	var ids multiFlag
+	fs := flag.NewFlagSet("pregonero accounts check", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	fs.Var(&ids, "account", "`account` id to check (repeatable, or comma-separated; default: every account)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero accounts check [-account ID]... [-json]")
+		fmt.Fprintln(fs.Output(), "\nAsks each network, with one cheap call (X GET /2/users/me, Facebook and Instagram the page or")
+		fmt.Fprintln(fs.Output(), "account, YouTube channels.list mine), whether it accepts the account's credentials, and prints one")
+		fmt.Fprintln(fs.Output(), "line per account: its id, network, the result, its status after the check, what to do, and what")
+		fmt.Fprintln(fs.Output(), "the network said. Results:")
+		fmt.Fprintln(fs.Output(), "  ok           the network accepts the credentials")
+		fmt.Fprintln(fs.Output(), "  refused      the network refused them: an active account is now needs_reauth and its posts")
+		fmt.Fprintln(fs.Output(), "               wait; put new credentials in the configuration and restart the server")
+		fmt.Fprintln(fs.Output(), "  unreachable  the network could not be asked (down, rate limited); nothing is known")
+		fmt.Fprintln(fs.Output(), "  unsupported  the network cannot be asked without publishing")
+		fmt.Fprintln(fs.Output(), "Exit status: 1 when any account was refused (or the server answered an error), else 0;")
+		fmt.Fprintln(fs.Output(), "unreachable and unsupported are reported, not failures. With -json, the list as the API returns it.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.io.err, "pregonero accounts check: unexpected %q; give accounts with -account\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	var accounts []string
+	for _, v := range ids {
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				accounts = append(accounts, id)
+			}
+		}
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	checks, err := cl.CheckAccounts(ctx, accounts...)
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	refused := 0
+	for _, r := range checks {
+		if r.Result == posting.CheckRefused {
+			refused++
+		}
+	}
+	if cf.jsonOut {
+		if err := printJSON(c.io.out, checks); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACCOUNT\tNETWORK\tRESULT\tSTATUS\tMESSAGE")
+		for _, r := range checks {
+			msg := r.Message
+			if r.NetworkMessage != "" {
+				msg += fmt.Sprintf(" (%s said: %s)", r.Network.Title(), r.NetworkMessage)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(r.Account), termLine(string(r.Network)), termLine(r.Result),
+				termLine(string(r.Status)), termLine(msg))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if refused > 0 {
+		fmt.Fprintf(c.io.err, "pregonero accounts check: %d of %d accounts refused by their network\n", refused, len(checks))
+		return exitError{1}
+	}
+	return nil
 }
 
 // PauseCommand stops publishing.

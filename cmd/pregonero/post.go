@@ -30,9 +30,11 @@ func (c *PostCommand) Usage() {
 	fmt.Fprint(c.io.err, `Usage:
 
 	pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [-link URL] [-campaign NAME]
+	pregonero post create -draft [-target ACCOUNT] [-text TEXT] [-at TIME] ...   # kept, never published until scheduled
+	pregonero post schedule ID [-at TIME]   # a draft: at -at, else its own time, else as soon as possible
 	pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign C] [-limit N] [-cursor C]
 	pregonero post show ID            # the post, each delivery, the network's answers, live links, attempts
-	pregonero post edit ID [-text TEXT] [-at TIME] [-link URL] [-campaign NAME]
+	pregonero post edit ID [-text TEXT] [-at TIME] [-link URL] [-campaign NAME] [-target ACCOUNT]...   # -target: drafts only
 	pregonero post cancel ID
 	pregonero post release DELIVERY   # send a held delivery now (a person decided)
 	pregonero post retry DELIVERY     # try a failed delivery again now
@@ -73,6 +75,8 @@ func (c *PostCommand) Run(ctx context.Context, args []string) error {
 		return c.showOrCancel(ctx, "cancel", args[1:])
 	case "edit":
 		return c.edit(ctx, args[1:])
+	case "schedule":
+		return c.schedule(ctx, args[1:])
 	case "release", "retry":
 		return c.delivery(ctx, args[0], args[1:])
 	case "-h", "--help", "help":
@@ -104,10 +108,12 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	var text, textFile, at, link, campaign, idem string
 	var title, description, tags, category, language, kids, format, thumbnail string
 	var targets, mediaFiles, alts multiFlag
+	var draft bool
 	fs := flag.NewFlagSet("pregonero post create", flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
 	cf.register(fs)
 	fs.Var(&targets, "target", "`account` id to publish to (repeatable, or comma-separated: x-gobantioquia,facebook-gobantioquia)")
+	fs.BoolVar(&draft, "draft", false, "keep the post as a draft: nothing is published until pregonero post schedule ID; -target, -text and -at may come later (post edit)")
 	fs.StringVar(&text, "text", "", "`text` of the post, exactly as given")
 	fs.StringVar(&textFile, "text-file", "", "`file` holding the text (- for stdin), without its final line break")
 	fs.StringVar(&at, "at", "", "`time` to publish, "+timeHelp+" (default: now)")
@@ -126,7 +132,9 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	fs.StringVar(&thumbnail, "thumbnail", "", "JPEG or PNG `file` to use as the video's thumbnail (YouTube)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [flags]")
-		fmt.Fprintln(fs.Output(), "\nQueues a post and prints it with the time it goes out, in the zone of -tz.")
+		fmt.Fprintln(fs.Output(), "       pregonero post create -draft [-target ACCOUNT] [-text TEXT] [-at TIME] [flags]")
+		fmt.Fprintln(fs.Output(), "\nQueues a post and prints it with the time it goes out, in the zone of -tz. With -draft it is kept")
+		fmt.Fprintln(fs.Output(), "unpublished until pregonero post schedule ID; what it has is checked now, the rest then.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -159,7 +167,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	if err != nil {
 		return c.usageError("create", err)
 	}
-	req := web.PostRequest{Text: text, Link: link, Campaign: campaign}
+	req := web.PostRequest{Text: text, Link: link, Campaign: campaign, Draft: draft}
 	if at != "" {
 		if req.ScheduledAt, err = readTime("at", at, loc); err != nil {
 			return c.usageError("create", err)
@@ -223,16 +231,99 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	if err != nil {
 		return apiError(c.io.err, err)
 	}
+	return c.printQueued(&cf, p, loc)
+}
+
+// printQueued prints a post just created, scheduled or edited: its id
+// first (scripts take the first word), its status and time, a line per
+// delivery, and for a draft how to schedule it; warnings go to stderr.
+// With -json it prints the server's JSON.
+func (c *PostCommand) printQueued(cf *clientFlags, p *pregonero.Post, loc *time.Location) error {
 	if cf.jsonOut {
-		return printJSON(c.io.out, p)
+		return printJSON(c.io.out, p) // the warnings are in it
 	}
-	w := termWriter{c.io.out}
-	fmt.Fprintf(w, "%s %s, %s\n", p.ID, p.Status, whenLine(p.ScheduledAt, loc))
+	w := &errWriter{w: termWriter{c.io.out}}
+	w.printf("%s %s, %s\n", p.ID, p.Status, whenLine(p.ScheduledAt, loc))
 	for _, d := range p.Deliveries {
-		fmt.Fprintf(w, "  %s → %s %s\n", d.ID, d.AccountID, d.State)
+		w.printf("  %s → %s %s\n", d.ID, d.AccountID, d.State)
+	}
+	if p.Status == pregonero.PostDraft {
+		w.printf("  %s\n", draftHint(p))
 	}
 	c.warnings(p)
-	return nil
+	return w.err
+}
+
+// draftHint says that a draft waits, and the command that schedules it.
+func draftHint(p *pregonero.Post) string {
+	when := "as soon as possible"
+	if !p.ScheduledAt.IsZero() {
+		when = "at its time"
+	}
+	return fmt.Sprintf("a draft: nothing goes out until scheduled: pregonero post schedule %s (%s, or -at TIME)", termLine(p.ID), when)
+}
+
+// schedule schedules a draft: at -at, else at the draft's own time, else
+// as soon as possible.
+func (c *PostCommand) schedule(ctx context.Context, args []string) error {
+	var cf clientFlags
+	var at string
+	fs := flag.NewFlagSet("pregonero post schedule", flag.ContinueOnError)
+	fs.SetOutput(c.io.err)
+	cf.register(fs)
+	fs.StringVar(&at, "at", "", "`time` to publish, "+timeHelp+" (default: the draft's own time, else now)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pregonero post schedule [flags] ID")
+		fmt.Fprintln(fs.Output(), "\nSchedules a draft: it is checked like a new post (text, targets, media, a time ahead) and gets its")
+		fmt.Fprintln(fs.Output(), "deliveries. Prints it as post create does, warnings on stderr. Only a draft can be scheduled (exit 1")
+		fmt.Fprintln(fs.Output(), "otherwise: edit a scheduled post with post edit).")
+		fs.PrintDefaults()
+	}
+	id, err := parseWithID(fs, args)
+	if err != nil {
+		return err
+	}
+	loc, err := cf.zone()
+	if err != nil {
+		return c.usageError("schedule", err)
+	}
+	var when string
+	if at != "" {
+		if when, err = readTime("at", at, loc); err != nil {
+			return c.usageError("schedule", err)
+		}
+	}
+	cl, err := cf.client()
+	if err != nil {
+		return err
+	}
+	p, err := cl.SchedulePost(ctx, id, when, "")
+	if err != nil {
+		return apiError(c.io.err, err)
+	}
+	return c.printQueued(&cf, p, loc)
+}
+
+// parseWithID parses the flags of a subcommand that takes one id, and
+// returns the id. The id may come before or after the flags.
+func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	} else if fs.NArg() > 0 {
+		id = ""
+	}
+	if id == "" {
+		fs.Usage()
+		return "", errUsage
+	}
+	return id, nil
 }
 
 // warnings prints what the server's answer says besides its result (the
@@ -368,27 +459,27 @@ func (c *PostCommand) edit(ctx context.Context, args []string) error {
 	fs.StringVar(&at, "at", "", "new `time`, "+timeHelp)
 	str("link", "new `URL` to attach (empty removes it)", &patch.Link)
 	str("campaign", "new campaign `name`", &patch.Campaign)
+	var targets multiFlag
+	fs.Var(&targets, "target", "`account` id to publish to, replacing the draft's targets (repeatable, or comma-separated; drafts only: a scheduled post keeps its targets)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pregonero post edit [flags] ID   (only while every delivery is still waiting)")
 		fs.PrintDefaults()
 	}
 	// The id may come before or after the flags.
-	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	id, err := parseWithID(fs, args)
+	if err != nil {
 		return err
 	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
-	}
-	if id == "" {
-		fs.Usage()
-		return errUsage
+	if len(targets) > 0 {
+		list := []string{}
+		for _, t := range targets {
+			for _, s := range strings.Split(t, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					list = append(list, s)
+				}
+			}
+		}
+		patch.Targets = &list
 	}
 	loc, err := cf.zone()
 	if err != nil {
@@ -409,12 +500,7 @@ func (c *PostCommand) edit(ctx context.Context, args []string) error {
 	if err != nil {
 		return apiError(c.io.err, err)
 	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, p)
-	}
-	fmt.Fprintf(termWriter{c.io.out}, "%s %s, %s\n", p.ID, p.Status, whenLine(p.ScheduledAt, loc))
-	c.warnings(p)
-	return nil
+	return c.printQueued(&cf, p, loc)
 }
 
 func shorten(s string, n int) string {
@@ -470,21 +556,8 @@ func (c *PostCommand) oneID(verb, what string, args []string) (cf *clientFlags, 
 		fmt.Fprintf(fs.Output(), "Usage: pregonero post %s [flags] %s\n", verb, what)
 		fs.PrintDefaults()
 	}
-	// The id may come before or after the flags.
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	if id, err = parseWithID(fs, args); err != nil {
 		return nil, "", err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		id = ""
-	}
-	if id == "" {
-		fs.Usage()
-		return nil, "", errUsage
 	}
 	return cf, id, nil
 }

@@ -89,12 +89,13 @@ type Main struct {
 	SandboxAddr string
 	MetricsAddr string
 
-	listen, dataDir string
-	skipCheck       bool
-	httpServer      *http.Server
-	metricsServer   *http.Server
-	cancel          context.CancelFunc
-	done            []chan struct{}
+	listen, dataDir  string
+	skipCheck        bool
+	skipAccountCheck bool
+	httpServer       *http.Server
+	metricsServer    *http.Server
+	cancel           context.CancelFunc
+	done             []chan struct{}
 	// listeners are closed by Close: a start that fails before serving
 	// them leaves no port bound.
 	listeners []net.Listener
@@ -111,9 +112,14 @@ func (m *Main) flags() *flag.FlagSet {
 	fs.StringVar(&m.listen, "listen", "", "`host:port` to serve the API on, e.g. 127.0.0.1:8080 (overrides listen)")
 	fs.StringVar(&m.dataDir, "data", "", "data `directory` (overrides data_dir)")
 	fs.BoolVar(&m.skipCheck, "skip-check", false, "skip the consistency check of the data file at start (very large files: run pregonero check while stopped instead)")
+	fs.BoolVar(&m.skipAccountCheck, "skip-account-check", false, "do not ask the networks at start whether they accept the accounts' credentials (offline starts; pregonero accounts check asks later)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero serve [-config FILE] [-listen ADDR] [-data DIR] [-skip-check]")
-		fmt.Fprintln(fs.Output(), "\nRuns the API, the scheduler and the publisher; with sandbox.embedded the fake networks too.")
+		fmt.Fprintln(fs.Output(), "Usage: pregonero serve [-config FILE] [-listen ADDR] [-data DIR] [-skip-check] [-skip-account-check]")
+		fmt.Fprintln(fs.Output(), "\nRuns the API, the scheduler and the publisher; with sandbox.embedded the fake networks too, keeping")
+		fmt.Fprintln(fs.Output(), "what they accepted in <data_dir>/sandbox across restarts.")
+		fmt.Fprintln(fs.Output(), "Once serving, it asks each network, in the background, whether it accepts each account's credentials")
+		fmt.Fprintln(fs.Output(), "(as pregonero accounts check does): refused ones are flagged needs_reauth and logged at WARN, networks")
+		fmt.Fprintln(fs.Output(), "that cannot be reached are logged at INFO, and one INFO line sums it up.")
 		fmt.Fprintln(fs.Output(), "Runs until interrupted (Ctrl-C, SIGINT or SIGTERM): then it stops taking requests, lets the sends")
 		fmt.Fprintln(fs.Output(), "in flight finish and record their outcome, closes the data file and exits 0.")
 		fs.PrintDefaults()
@@ -206,7 +212,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	if c.Sandbox.Embedded {
 		// The fake networks only answer: serving them early sends nothing.
-		m.Sandbox = sandbox.New(sandbox.Options{Logger: log})
+		// What they accepted is kept beside the data file, so that after a
+		// restart old sandbox posts are still listed, their links still
+		// open and reconciliation still finds them.
+		m.Sandbox = sandbox.New(sandbox.Options{Logger: log, DataDir: filepath.Join(c.DataDir, SandboxDataDir), Location: c.Location()})
+		if err := m.Sandbox.Open(); err != nil {
+			return err
+		}
 		m.serve(ctx, "sandbox", func(ctx context.Context) error { return m.Sandbox.Serve(ctx, sandboxLn) })
 		log.Info("sandbox networks serving", pregonero.LogURL, "http://"+m.SandboxAddr)
 	}
@@ -339,6 +351,107 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.serve(ctx, "scheduler", m.Scheduler.Run)
 	log.Info("pregonero serving", pregonero.LogURL, "http://"+m.Addr, pregonero.LogDataDir, c.DataDir,
 		pregonero.LogVersion, Version(), pregonero.LogZone, c.Timezone)
+	if m.skipAccountCheck {
+		log.Info("credentials of the accounts not checked at start (-skip-account-check); pregonero accounts check asks the networks")
+	} else {
+		// In the background: a slow or unreachable network must not hold
+		// up the start or readiness.
+		m.serve(ctx, "account-check", m.checkAccounts)
+	}
+	return nil
+}
+
+// SandboxDataDir is the directory, in the data directory, where the
+// embedded sandbox keeps the posts its fakes accepted.
+const SandboxDataDir = "sandbox"
+
+// checkAccounts asks each network once whether it accepts the
+// credentials of each configured account (posting.Service.CheckAccounts;
+// accounts the configuration no longer lists have none), so that revoked
+// ones are flagged needs_reauth before their posts are due. The accounts
+// are checked at once, each on its own: a network that is slow to answer
+// holds up no other account. It logs one line per account whose check is
+// not plainly ok, as its verdict comes, and one line that sums them up.
+// The service logs the WARN line of an account it flags; an account
+// refused that it did not flag (paused, or flagged before) gets its WARN
+// line here. A network that cannot be asked is logged at INFO: nothing is
+// known about the credentials, and posts due there say so themselves if
+// they fail.
+func (m *Main) checkAccounts(ctx context.Context) error {
+	log := m.Logger.With(pregonero.LogComponent, "account-check")
+	start := time.Now()
+	before := map[string]pregonero.AccountStatus{}
+	var ids []string
+	for _, ac := range m.Config.Accounts {
+		a, err := m.Store.Account(ctx, ac.ID)
+		if err != nil {
+			return fmt.Errorf("account check: %w", err)
+		}
+		ids = append(ids, a.ID)
+		before[a.ID] = a.Status
+	}
+	type verdict struct {
+		id     string
+		checks []posting.AccountCheck
+		err    error
+	}
+	verdicts := make(chan verdict, len(ids))
+	for _, id := range ids {
+		go func() {
+			v := verdict{id: id}
+			defer func() { verdicts <- v }()
+			defer pregonero.RecoverPanic(log.With(pregonero.LogAccount, id), "account check panicked", &v.err)
+			v.checks, v.err = m.Posts.CheckAccounts(ctx, id)
+		}()
+	}
+	n := map[string]int{}
+	failed := 0
+	// Every check is waited for, even after a shutdown began: they use
+	// the store, which Close closes once this returns.
+	for range ids {
+		v := <-verdicts
+		switch {
+		case ctx.Err() != nil:
+			continue
+		case v.err != nil:
+			failed++
+			log.Error("account check failed", pregonero.LogAccount, v.id, pregonero.LogErr, v.err)
+			continue
+		}
+		for _, r := range v.checks {
+			n[r.Result]++
+			attrs := []any{pregonero.LogAccount, r.Account, pregonero.LogNetwork, string(r.Network), pregonero.LogStatus, string(r.Status),
+				pregonero.LogMessage, r.Message}
+			if r.NetworkMessage != "" {
+				attrs = append(attrs, pregonero.LogNetworkMsg, r.NetworkMessage)
+			}
+			switch r.Result {
+			case posting.CheckRefused:
+				if before[r.Account] != pregonero.AccountActive {
+					log.Warn("account credentials refused by the network", attrs...)
+				}
+			case posting.CheckUnreachable:
+				log.Info("account credentials not checked: the network could not be asked", attrs...)
+			case posting.CheckUnsupported:
+				log.Info("account credentials not checked: the network has no cheap call for it", attrs...)
+			default:
+				if r.Status != pregonero.AccountActive {
+					log.Info("account credentials accepted; the account is not active", attrs...)
+				}
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		log.Info("account check stopped by the shutdown", pregonero.LogAccounts, len(ids))
+		return nil
+	}
+	sum := fmt.Sprintf("%d ok, %d refused, %d unreachable, %d unsupported",
+		n[posting.CheckOK], n[posting.CheckRefused], n[posting.CheckUnreachable], n[posting.CheckUnsupported])
+	if failed > 0 {
+		sum += fmt.Sprintf(", %d failed", failed)
+	}
+	log.Info("account credentials checked", pregonero.LogAccounts, len(ids), pregonero.LogMessage, sum,
+		pregonero.LogDuration, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -400,10 +513,16 @@ func (m *Main) Close() error {
 	for _, ln := range m.listeners {
 		_ = ln.Close()
 	}
-	if m.Store != nil {
-		return m.Store.Close()
+	var errs []error
+	if m.Sandbox != nil {
+		if err := m.Sandbox.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("sandbox: %w", err))
+		}
 	}
-	return nil
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // openMedia opens the media library. With public_url set it signs public

@@ -70,7 +70,15 @@ func writePost(out io.Writer, p *pregonero.Post, loc *time.Location) error {
 		w.printf("    %s\n", termLine(line))
 	}
 	if p.Status == pregonero.PostDraft {
-		w.printf("\nA draft: nothing goes out until it is scheduled.\n")
+		id := termLine(p.ID)
+		w.printf("\nA draft: nothing goes out until it is scheduled. To schedule it:\n")
+		if p.ScheduledAt.IsZero() {
+			w.printf("  pregonero post schedule %s            # as soon as possible\n", id)
+		} else {
+			w.printf("  pregonero post schedule %s            # at its time, %s\n", id, showTime(p.ScheduledAt, loc))
+		}
+		w.printf("  pregonero post schedule %s -at TIME   # at another time (mañana 09:00, +2h, …)\n", id)
+		w.printf("It is checked then like a new post: text, targets (post edit %s -target ACCOUNT) and a time ahead.\n", id)
 	}
 	for _, d := range p.Deliveries {
 		w.printf("\n")
