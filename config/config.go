@@ -136,6 +136,8 @@ type HTTPConfig struct {
 	// MaxConnections caps the connections served at once; more wait in
 	// the kernel's backlog for one to end.
 	MaxConnections int `yaml:"max_connections"`
+	// SessionIdle ends a web interface session not used this long.
+	SessionIdle Duration `yaml:"session_idle"`
 }
 
 // MetricsConfig says who may read /metrics: with neither key set nobody
@@ -231,6 +233,7 @@ func Default() Config {
 			IdleTimeout:    Duration(2 * time.Minute),
 			MinUploadRate:  64 << 10,
 			MaxConnections: 1024,
+			SessionIdle:    Duration(12 * time.Hour),
 		},
 		Publisher: PublisherConfig{
 			Workers:        128,
@@ -441,6 +444,9 @@ func (m *MediaConfig) validate(bad func(format string, args ...any)) {
 func (h HTTPConfig) validate(bad func(format string, args ...any)) {
 	if h.ReadTimeout <= 0 || h.IdleTimeout <= 0 {
 		bad("http: read_timeout and idle_timeout must be positive")
+	}
+	if h.SessionIdle < Duration(time.Minute) {
+		bad("http: session_idle must be at least 1m (a web session not used this long ends)")
 	}
 	if h.MinUploadRate < 1 {
 		bad("http.min_upload_rate: %d must be a positive number of bytes per second", h.MinUploadRate)

@@ -24,12 +24,16 @@ const MaxReasonLength = 500
 // delivery already sending or in doubt is left as it is. A draft is
 // canceled itself. It fails with ECONFLICT when nothing could be
 // canceled, saying so when the post is already canceled: a retry of a
-// cancel whose answer was lost changes nothing.
+// cancel whose answer was lost changes nothing. A user acting in ctx must
+// be allowed to post to every target (see access.go).
 func (s *Service) Cancel(ctx context.Context, postID string) (*pregonero.Post, error) {
 	// A half-done cancel must not be left behind by a client that hangs up.
 	ctx = context.WithoutCancel(ctx)
 	post, err := s.store.Post(ctx, postID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mayPost(ctx, post.Targets...); err != nil {
 		return nil, err
 	}
 	if post.DerivedStatus() == pregonero.PostCanceled {
@@ -142,8 +146,12 @@ func (s *Service) withdraw(ctx context.Context, post *pregonero.Post) (int, erro
 // attempt of unknown outcome is reconciled first; one held because the
 // network could not tell whether it was published is taken as absent (the
 // person looked). It goes out only if its account may publish by then;
-// otherwise it is held again.
+// otherwise it is held again. A user acting in ctx must be allowed to
+// post to the delivery's account.
 func (s *Service) Release(ctx context.Context, deliveryID string) (*pregonero.Delivery, error) {
+	if err := s.mayPostDelivery(ctx, deliveryID); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	return s.store.UpdateDelivery(ctx, deliveryID, func(x *pregonero.Delivery) error { return x.Release(now) })
 }
@@ -152,8 +160,12 @@ func (s *Service) Release(ctx context.Context, deliveryID string) (*pregonero.De
 // is tried again (reconciled first when an attempt's outcome is unknown),
 // with its attempts and staleness counted afresh; a queued one waiting for
 // a backoff stops waiting. Anything else is a conflict: a held delivery is
-// released, not retried.
+// released, not retried. A user acting in ctx must be allowed to post to
+// the delivery's account.
 func (s *Service) RetryNow(ctx context.Context, deliveryID string) (*pregonero.Delivery, error) {
+	if err := s.mayPostDelivery(ctx, deliveryID); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	return s.store.UpdateDelivery(ctx, deliveryID, func(x *pregonero.Delivery) error { return x.RetryNow(now) })
 }
@@ -161,8 +173,12 @@ func (s *Service) RetryNow(ctx context.Context, deliveryID string) (*pregonero.D
 // Pause stops new sends, globally (account "") or for one account, within
 // a second: the publisher's lanes check before every send. Sends already
 // on the wire finish. The reason is required, so that others know when it
-// is safe to resume.
+// is safe to resume. A user acting in ctx must be an admin to pause all
+// publishing, and allowed to post to the account to pause one.
 func (s *Service) Pause(ctx context.Context, account, reason string) error {
+	if err := s.mayControl(ctx, account); err != nil {
+		return err
+	}
 	reason = strings.TrimSpace(reason)
 	var errs []pregonero.FieldError
 	switch n := utf8.RuneCountInString(reason); {
@@ -256,8 +272,13 @@ func holdOverdue(now time.Time) func(*pregonero.Delivery) error {
 // held deliveries go back to the queue, but any overdue by more than the
 // resume grace is held for a person instead of bursting out. The overdue
 // are held before the pause is lifted, so that a crash in between leaves
-// everything paused, never a burst.
+// everything paused, never a burst. A user acting in ctx must be an admin
+// to resume all publishing, and allowed to post to the account to resume
+// one.
 func (s *Service) Resume(ctx context.Context, account string) (*pregonero.ResumeReport, error) {
+	if err := s.mayControl(ctx, account); err != nil {
+		return nil, err
+	}
 	f, err := s.checkAccount(ctx, account)
 	if err != nil {
 		return nil, err

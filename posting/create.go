@@ -17,11 +17,18 @@ import (
 // sends ahead (pregonero.Planner), earlier. The post is durable when
 // Create returns.
 //
+// A user acting in ctx must be allowed to post to every target (see
+// mayPost) and is the post's author, whatever the draft says.
+//
 // With an idempotency key, the key's record is written in the same
 // transaction as the post: a retry of the same draft before the key
 // expires (Config.IdempotencyTTL) gets the same post back (created false) instead of a
 // second one, and a different draft under the same key is a conflict.
 func (s *Service) Create(ctx context.Context, d *Draft, key string) (p *pregonero.Post, created bool, err error) {
+	if err := s.mayPost(ctx, d.Targets...); err != nil {
+		return nil, false, err
+	}
+	d = authored(ctx, d)
 	if key == "" {
 		p, err := s.create(ctx, d, pregonero.NewID("p", s.now()), nil)
 		return p, err == nil, err
@@ -204,9 +211,19 @@ func (s *Service) warn(ctx context.Context, p *pregonero.Post) {
 //
 // A draft is edited freely, its targets too, and checked as a draft: an
 // empty scheduled_at takes its time away.
+//
+// A user acting in ctx must be allowed to post to every target, the old
+// and the new ones, and cannot change the author.
 func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero.Post, error) {
 	cur, err := s.store.Post(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	targets := cur.Targets
+	if patch.Targets != nil {
+		targets = append(slices.Clone(targets), *patch.Targets...)
+	}
+	if err := s.mayPost(ctx, targets...); err != nil {
 		return nil, err
 	}
 	if len(cur.Deliveries) == 0 && !cur.IsDraft() {
@@ -224,7 +241,9 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 	set(&d.ScheduledAt, patch.ScheduledAt)
 	set(&d.Timezone, patch.Timezone)
 	set(&d.Campaign, patch.Campaign)
-	set(&d.Author, patch.Author)
+	if pregonero.UserFromContext(ctx) == nil {
+		set(&d.Author, patch.Author) // a person's posts stay theirs
+	}
 	set(&d.Unit, patch.Unit)
 	if patch.Media != nil {
 		d.Media = *patch.Media
@@ -319,9 +338,13 @@ func (s *Service) draftOf(p *pregonero.Post) Draft {
 // per target in one transaction. The time is scheduledAt (in timezone when
 // it has no offset), else the draft's own time, else as soon as possible.
 // Anything but a draft is a conflict: a scheduled post is edited instead.
+// A user acting in ctx must be allowed to post to every target.
 func (s *Service) Schedule(ctx context.Context, id, scheduledAt, timezone string) (*pregonero.Post, error) {
 	cur, err := s.store.Post(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mayPost(ctx, cur.Targets...); err != nil {
 		return nil, err
 	}
 	if !cur.IsDraft() {

@@ -41,6 +41,9 @@ var guardRecords = []reflect.Type{
 	reflect.TypeFor[pregonero.Account](),
 	reflect.TypeFor[pregonero.Media](),
 	reflect.TypeFor[pregonero.PauseState](),
+	reflect.TypeFor[pregonero.User](),
+	reflect.TypeFor[pregonero.Session](),
+	reflect.TypeFor[pregonero.APIToken](),
 }
 
 func TestCodecGuard(t *testing.T) {
@@ -119,6 +122,45 @@ func TestCodecGuard(t *testing.T) {
 			t.Fatalf("decodePause(%s) = %v", b, err)
 		}
 		compareRecord(t, &got, in, b)
+	})
+
+	t.Run("every field of a user survives a round trip, its password hash too", func(t *testing.T) {
+		in := fillRecord[pregonero.User](t)
+		b, err := encodeUser(in)
+		if err != nil {
+			t.Fatalf("encodeUser() = %v", err)
+		}
+		got, err := decodeUser(b)
+		if err != nil {
+			t.Fatalf("decodeUser(%s) = %v", b, err)
+		}
+		compareRecord(t, got, in, b)
+	})
+
+	t.Run("every field of a session survives a round trip", func(t *testing.T) {
+		in := fillRecord[pregonero.Session](t)
+		b, err := encodeSession(in)
+		if err != nil {
+			t.Fatalf("encodeSession() = %v", err)
+		}
+		got, err := decodeSession(b)
+		if err != nil {
+			t.Fatalf("decodeSession(%s) = %v", b, err)
+		}
+		compareRecord(t, got, in, b)
+	})
+
+	t.Run("every field of an api token survives a round trip", func(t *testing.T) {
+		in := fillRecord[pregonero.APIToken](t)
+		b, err := encodeAPIToken(in)
+		if err != nil {
+			t.Fatalf("encodeAPIToken() = %v", err)
+		}
+		got, err := decodeAPIToken(b)
+		if err != nil {
+			t.Fatalf("decodeAPIToken(%s) = %v", b, err)
+		}
+		compareRecord(t, got, in, b)
 	})
 
 	t.Run("stored credentials survive a round trip", func(t *testing.T) {

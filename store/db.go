@@ -77,8 +77,8 @@ var _ pregonero.Store = (*DB)(nil)
 // secrets that change at run time go through PutCredentials and are
 // sealed with the secret key when the DB has one (see WithSecretKey).
 type DB struct {
-	// Now stamps UpdatedAt on what UpdateDelivery, UpdateAccount and
-	// CancelPost change. Replace it only before the first call.
+	// Now stamps UpdatedAt on what UpdateDelivery, UpdateAccount,
+	// UpdateUser and CancelPost change. Replace it only before the first call.
 	Now func() time.Time
 
 	path    string

@@ -25,6 +25,7 @@ var migrations = []migration{
 	migrateMediaRefs,
 	migrateSealedCredentials,
 	migratePostAltText,
+	migrateUsers,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.

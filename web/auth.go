@@ -28,17 +28,64 @@ const TokenFile = "admin.token"
 // tokenPrefix makes a leaked token recognizable to secret scanners.
 const tokenPrefix = "prg_"
 
-// requireToken lets a request through only with the API token as a
-// Bearer credential. A refusal reads nothing of the body: closeUnread
+// requireToken lets a request through only with an API token as a
+// Bearer credential: the server's token (admin.token), which acts as the
+// system and may do everything, or a user's own token, which acts as that
+// user: the user rides in the request's context
+// (pregonero.NewContextWithUser) and the services refuse what they may not
+// do. A few routes that no service guards need more than the right to
+// read (see userRoutes). A refusal reads nothing of the body: closeUnread
 // then ends the connection instead of letting net/http wait for the rest.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.authenticate(r); err != nil {
+		u, err := s.authenticate(r)
+		if err == nil && u != nil {
+			err = mayCall(u, r.Pattern)
+		}
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		if u != nil {
+			r = r.WithContext(pregonero.NewContextWithUser(r.Context(), u))
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// routeRule is what a user's token needs to call a route.
+type routeRule struct {
+	allowed func(*pregonero.User) bool
+	who     string // who may, for the refusal
+}
+
+// mayCompose reports whether a user may post anywhere at all.
+func mayCompose(u *pregonero.User) bool {
+	return !u.Disabled && (u.Role == pregonero.RoleAdmin || u.Role == pregonero.RoleEditor)
+}
+
+// userRoutes are the routes that a user's token may call only with more
+// than the right to read, because no service checks who calls them: a
+// backup holds every record (password hashes too) and rotating the
+// server's token locks out whoever holds it. Every other route is open to
+// every user who may read, and its service refuses what the user may not
+// do (posting for the posts, users for the users).
+var userRoutes = map[string]routeRule{
+	"GET /api/v1/backup":          {(*pregonero.User).IsAdmin, "an admin"},
+	"POST /api/v1/token/rotate":   {(*pregonero.User).IsAdmin, "an admin"},
+	"POST /api/v1/media":          {mayCompose, "an admin or an editor"},
+	"POST /api/v1/accounts/check": {mayCompose, "an admin or an editor"},
+}
+
+// mayCall refuses a user a route of userRoutes they may not call.
+func mayCall(u *pregonero.User, pattern string) error {
+	if !u.CanRead() {
+		return pregonero.Errorf(pregonero.EFORBIDDEN, "%s is disabled.", u.Username)
+	}
+	if rule, ok := userRoutes[pattern]; ok && !rule.allowed(u) {
+		return pregonero.Errorf(pregonero.EFORBIDDEN, "Only %s may call %s; %s is %s.", rule.who, pattern, u.Username, u.Role)
+	}
+	return nil
 }
 
 // bearer returns the credential of the request's Authorization: Bearer
@@ -56,28 +103,46 @@ func sameToken(token string, wantSum []byte) bool {
 	return subtle.ConstantTimeCompare(got[:], wantSum) == 1
 }
 
-func (s *Server) authenticate(r *http.Request) error {
+// authenticate checks the request's Bearer token: the server's token
+// gives no user (the system), a user's token gives that user.
+func (s *Server) authenticate(r *http.Request) (*pregonero.User, error) {
 	if r.Header.Get("Authorization") == "" {
-		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "Send the API token as Authorization: Bearer <token>.")
+		return nil, pregonero.Errorf(pregonero.EUNAUTHORIZED, "Send the API token as Authorization: Bearer <token>.")
 	}
 	token, ok := bearer(r)
 	if !ok {
-		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "The Authorization header must be Bearer <token>.")
+		return nil, pregonero.Errorf(pregonero.EUNAUTHORIZED, "The Authorization header must be Bearer <token>.")
 	}
 	want, err := s.store.Setting(r.Context(), TokenHashSetting)
-	if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
-		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "No API token is configured on this server.")
-	} else if err != nil {
-		return fmt.Errorf("authenticate: %w", err)
+	configured := err == nil
+	if err != nil && pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	wantSum := make([]byte, sha256.Size)
-	if n, err := hex.Decode(wantSum, []byte(strings.TrimSpace(string(want)))); err != nil || n != sha256.Size {
-		return fmt.Errorf("authenticate: setting %s is not a hex SHA-256", TokenHashSetting)
+	if configured {
+		wantSum := make([]byte, sha256.Size)
+		if n, err := hex.Decode(wantSum, []byte(strings.TrimSpace(string(want)))); err != nil || n != sha256.Size {
+			return nil, fmt.Errorf("authenticate: setting %s is not a hex SHA-256", TokenHashSetting)
+		}
+		if sameToken(token, wantSum) {
+			return nil, nil
+		}
 	}
-	if !sameToken(token, wantSum) {
-		return pregonero.Errorf(pregonero.EUNAUTHORIZED, "The API token is not valid.")
+	if ua := s.userAdmin(); ua != nil {
+		u, err := ua.TokenUser(r.Context(), token)
+		if err == nil {
+			return u, nil
+		}
+		if pregonero.ErrorCode(err) != pregonero.EUNAUTHORIZED {
+			return nil, fmt.Errorf("authenticate: %w", err)
+		}
+		if configured {
+			return nil, err
+		}
 	}
-	return nil
+	if !configured {
+		return nil, pregonero.Errorf(pregonero.EUNAUTHORIZED, "No API token is configured on this server.")
+	}
+	return nil, pregonero.Errorf(pregonero.EUNAUTHORIZED, "The API token is not valid.")
 }
 
 // EnsureToken creates the API token at first start: when the store holds

@@ -60,6 +60,12 @@ type Config struct {
 	// anyone may read /metrics, as on a test server; `pregonero serve`
 	// never runs so (config.MetricsConfig).
 	HideMetrics bool
+	// Users signs people in to the web interface; without it the server
+	// has no web interface, only the API.
+	Users UISessions
+	// PublicURL is the server's address as browsers reach it; the web
+	// interface's cookies are Secure when it is https.
+	PublicURL string
 }
 
 // Server is the HTTP face of Pregonero.
@@ -81,6 +87,7 @@ type Server struct {
 	hideMetrics  bool
 	metrics      http.Handler
 
+	ui      *ui // nil without Config.Users
 	mux     *http.ServeMux
 	routes  []string
 	handler http.Handler
@@ -148,6 +155,9 @@ func New(cfg Config) (*Server, error) {
 	s.openapi = doc
 	s.metrics = s.requireMetricsToken(s.metricsHandler())
 	s.registerRoutes()
+	if err := s.registerUI(cfg.Users, cfg.PublicURL); err != nil {
+		return nil, fmt.Errorf("new web server: %w", err)
+	}
 	s.handler = s.wrap(http.HandlerFunc(s.serveMux))
 	return s, nil
 }
@@ -184,6 +194,14 @@ func (s *Server) registerRoutes() {
 	s.api("GET /api/v1/media/{id}", s.handleGetMedia)
 	s.api("GET /api/v1/backup", s.handleBackup)
 	s.api("POST /api/v1/token/rotate", s.handleRotateToken)
+	s.api("POST /api/v1/users", s.handleCreateUser)
+	s.api("GET /api/v1/users", s.handleListUsers)
+	s.api("GET /api/v1/users/{id}", s.handleGetUser)
+	s.api("PATCH /api/v1/users/{id}", s.handlePatchUser)
+	s.api("POST /api/v1/users/{id}/password-reset", s.handleResetPassword)
+	s.api("POST /api/v1/users/{id}/tokens", s.handleCreateToken)
+	s.api("GET /api/v1/users/{id}/tokens", s.handleListTokens)
+	s.api("DELETE /api/v1/users/{id}/tokens/{token_id}", s.handleRevokeToken)
 
 	s.public("GET /healthz", s.handleHealthz)
 	s.public("GET /readyz", s.handleReadyz)

@@ -32,6 +32,7 @@ import (
 	"pregonero/publisher"
 	"pregonero/scheduler"
 	"pregonero/store"
+	"pregonero/users"
 	"pregonero/web"
 )
 
@@ -77,6 +78,7 @@ type Main struct {
 	Publisher *publisher.Publisher
 	Scheduler *scheduler.Scheduler
 	Posts     *posting.Service
+	Users     *users.Service
 	Registry  *prometheus.Registry
 	X         *x.Adapter
 	Facebook  *facebook.Adapter
@@ -88,6 +90,10 @@ type Main struct {
 	Addr        string
 	SandboxAddr string
 	MetricsAddr string
+
+	// BcryptCost is the cost of password hashes; 0 means the users
+	// service's default. End-to-end tests lower it.
+	BcryptCost int
 
 	listen, dataDir  string
 	skipCheck        bool
@@ -226,6 +232,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if _, err := web.EnsureToken(ctx, m.Store, c.DataDir, log); err != nil {
 		return err
 	}
+	m.Users, err = users.New(users.Config{Store: m.Store, Now: m.Clock.Now, Logger: log,
+		IdleTimeout: c.HTTP.SessionIdle.D(), BcryptCost: m.BcryptCost})
+	if err != nil {
+		return err
+	}
+	// With no user yet, "admin" gets a one-time password in a file of the
+	// data directory, to be changed at the first sign-in.
+	if _, err := m.Users.Bootstrap(ctx, c.DataDir); err != nil {
+		return err
+	}
 	if m.Media, err = m.openMedia(); err != nil {
 		return err
 	}
@@ -287,6 +303,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}); err != nil {
 		return err
 	}
+	// Web sessions idle beyond their time are deleted every hour.
+	if err := m.Scheduler.AddJob("0 20 * * * *", func() {
+		if n, err := m.Users.PurgeSessions(ctx); err != nil {
+			log.Error("purge of idle sessions", pregonero.LogErr, err)
+		} else if n > 0 {
+			log.Info("idle sessions deleted", pregonero.LogCount, n)
+		}
+	}); err != nil {
+		return err
+	}
 	// Idempotency keys past their time are deleted once a day.
 	if err := m.Scheduler.AddJob("0 15 3 * * *", func() {
 		if n, err := m.Posts.PurgeIdempotency(ctx); err != nil {
@@ -310,6 +336,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	hc := c.HTTP
 	srv, err := web.New(web.Config{
 		Store: m.Store, Posts: m.Posts, Control: m.Scheduler, Media: m.Media,
+		Users: m.Users, PublicURL: c.PublicURL,
 		Location: c.Location(), Logger: log, Registry: m.Registry,
 		Version: Version(),
 		Limits: web.Limits{ReadTimeout: hc.ReadTimeout.D(), IdleTimeout: hc.IdleTimeout.D(),
