@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"slices"
 )
 
@@ -28,19 +29,35 @@ type Catalog struct {
 	langs map[string]map[string]string
 }
 
-// Load reads the embedded catalogs: one file per language, named
-// after it ("es.json"). It fails on a file that is not a flat JSON object
-// of strings, and on a language without its file.
+// Load reads the embedded catalogs: per language a main file named
+// after it ("es.json") and any number of part files ("es.compose.json"),
+// one per page or feature, so that a page brings its texts in files of its
+// own. It fails on a file that is not a flat JSON object of strings, on a
+// key defined twice in one language, and on a language without its main
+// file.
 func Load() (*Catalog, error) {
 	c := &Catalog{langs: map[string]map[string]string{}}
 	for _, lang := range Languages {
-		b, err := files.ReadFile(lang + ".json")
+		parts, err := fs.Glob(files, lang+".*.json")
 		if err != nil {
 			return nil, fmt.Errorf("load catalog %s: %w", lang, err)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("load catalog %s: %w", lang, err)
+		for _, name := range append([]string{lang + ".json"}, parts...) {
+			b, err := files.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("load catalog %s: %w", lang, err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("load catalog %s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("load catalog %s: key %q is defined twice in %s", name, k, lang)
+				}
+				m[k] = v
+			}
 		}
 		c.langs[lang] = m
 	}
