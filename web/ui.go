@@ -129,6 +129,10 @@ type uiView struct {
 	// the page it lands on; without Redirect, Flash shows on this page.
 	Redirect string
 	Flash    *uiFlash
+	// Scripts and Styles name the page's own static files (under static/,
+	// e.g. "compose.js"), linked after the layout's.
+	Scripts []string
+	Styles  []string
 }
 
 // uiRedirect answers a form post: go to a local path, showing flash there.
@@ -399,6 +403,9 @@ func (s *Server) uiWrite(rq *uiRequest, v *uiView) {
 		Zone:  rq.Loc.String(),
 		Page:  v.Data,
 		Path:  rq.R.URL.Path,
+
+		Scripts: v.Scripts,
+		Styles:  v.Styles,
 	}
 	if rq.User != nil {
 		data.Menu = s.uiMenu(rq)
@@ -471,6 +478,8 @@ type uiLayout struct {
 	Zone            string
 	Path            string
 	Page            any
+	Scripts         []string
+	Styles          []string
 }
 
 type uiMenuItem struct {
