@@ -47,4 +47,7 @@ type PauseState struct {
 	Paused bool      `json:"paused"`
 	Reason string    `json:"reason,omitempty"`
 	Since  time.Time `json:"since,omitzero"`
+	// By is the username of the person who paused; empty when the system
+	// did (the server's token, the CLI).
+	By string `json:"by,omitempty"`
 }

@@ -201,7 +201,11 @@ func (s *Service) Pause(ctx context.Context, account, reason string) error {
 	}
 	now := s.now()
 	if account == "" {
-		if err := s.store.SetPause(ctx, pregonero.PauseState{Paused: true, Reason: reason, Since: now}); err != nil {
+		ps := pregonero.PauseState{Paused: true, Reason: reason, Since: now}
+		if u := pregonero.UserFromContext(ctx); u != nil {
+			ps.By = u.Username
+		}
+		if err := s.store.SetPause(ctx, ps); err != nil {
 			return fmt.Errorf("pause: %w", err)
 		}
 		s.sender.SetPaused(true)

@@ -149,10 +149,11 @@ type pauseRecord struct {
 	Paused bool      `json:"paused"`
 	Reason string    `json:"reason,omitempty"`
 	Since  time.Time `json:"since,omitzero"`
+	By     string    `json:"by,omitempty"`
 }
 
 func encodePause(p pregonero.PauseState) ([]byte, error) {
-	return json.Marshal(pauseRecord{V: recordVersion, Paused: p.Paused, Reason: p.Reason, Since: p.Since.UTC()})
+	return json.Marshal(pauseRecord{V: recordVersion, Paused: p.Paused, Reason: p.Reason, Since: p.Since.UTC(), By: p.By})
 }
 
 func decodePause(b []byte) (pregonero.PauseState, error) {
@@ -160,7 +161,7 @@ func decodePause(b []byte) (pregonero.PauseState, error) {
 	if err := unmarshalRecord(b, &r, &r.V); err != nil {
 		return pregonero.PauseState{}, fmt.Errorf("decode pause: %w", err)
 	}
-	return pregonero.PauseState{Paused: r.Paused, Reason: r.Reason, Since: r.Since}, nil
+	return pregonero.PauseState{Paused: r.Paused, Reason: r.Reason, Since: r.Since, By: r.By}, nil
 }
 
 // unmarshalRecord decodes b into r and checks the version it read into v.

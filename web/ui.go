@@ -113,6 +113,14 @@ var (
 func (s *Server) uiPages() []uiPage {
 	return []uiPage{
 		s.dashboardPage(),
+		s.composePage(),
+		s.composeEditPage(),
+		s.calendarPage(),
+		s.postPage(),
+		s.accountsPage(),
+		s.pausePage(),
+		s.usersPage(),
+		s.userPage(),
 		s.passwordPage(),
 	}
 }

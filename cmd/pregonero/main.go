@@ -67,6 +67,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd = &CheckCommand{io: io}
 	case "token":
 		cmd = &TokenCommand{io: io}
+	case "users":
+		cmd = &UsersCommand{io: io}
 	case "version":
 		cmd = &VersionCommand{io: io}
 	default:
@@ -168,6 +170,7 @@ Commands:
 	backup     write a consistent snapshot of the data file
 	check      check the data file for damage (server stopped)
 	token      rotate the API token (server stopped)
+	users      add or list the people who sign in to the web interface
 	version    print the version
 
 Use "pregonero <command> -h" for the arguments of a command.

@@ -1,0 +1,26 @@
+package youtube
+
+import "pregonero"
+
+// Headroom implements pregonero.HeadroomReporter: what the account's API
+// project has left of today's two buckets (uploads, and the units of
+// every other call) and when the Pacific day ends. Nothing until the
+// account was used since the start, since the project is its OAuth client
+// id, nor while the day's count cannot be read.
+func (a *Adapter) Headroom(accountID string) []pregonero.Allowance {
+	a.mu.Lock()
+	project, ok := a.projects[accountID]
+	a.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	u, err := a.usageOf(project)
+	if err != nil {
+		return nil
+	}
+	q, reset := a.quotaOf(project), a.nextReset(a.now())
+	return []pregonero.Allowance{
+		{Kind: pregonero.AllowanceUploadsDay, Remaining: max(0, q.UploadsPerDay-u.Uploads), Limit: q.UploadsPerDay, Reset: reset},
+		{Kind: pregonero.AllowanceUnitsDay, Remaining: max(0, q.UnitsPerDay-u.Units), Limit: q.UnitsPerDay, Reset: reset},
+	}
+}

@@ -1,0 +1,581 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"pregonero"
+	"pregonero/web"
+)
+
+// What the browser test expects of the pages' markup. Form fields are
+// found by name, forms by the path they post to, and the texts checked
+// are the es catalog's. A page's markup that changes one of these
+// changes this list.
+const (
+	// /login (names fixed by the issue) and /password.
+	selLoginUser       = `form[action="/login"] [name="username"]`
+	selLoginPassword   = `form[action="/login"] [name="password"]`
+	selLoginSubmit     = `form[action="/login"] button[type="submit"]`
+	selCurrentPassword = `form[action="/password"] [name="current_password"]`
+	selNewPassword     = `form[action="/password"] [name="new_password"]`
+	selRepeatPassword  = `form[action="/password"] [name="repeat_password"]`
+	selPasswordSubmit  = `form[action="/password"] button[type="submit"]`
+	// The layout: the menu and the crisis banner (partials/banner.html).
+	selMenuLinks = `nav.menu a[href]`
+	selBanner    = `#banner-title`
+
+	// /users: the form that adds a user posts to /users and has the
+	// fields username, role (a select or radios with the values admin,
+	// editor, viewer) and units (a checkbox per dependencia whose value is
+	// its name, a select, or a text field). With a password field (and
+	// repeat_password) the admin chooses the password; without, the page
+	// that answers shows a one-time password in #secret-value, which the
+	// editor's first sign-in changes.
+	selNewUserForm = `form[action="/users"]`
+	selOneTimePass = `#secret-value`
+
+	// /compose: the form with the post's text (textarea name="text"), a
+	// checkbox per account in "targets" (value: the account id), a file
+	// field "file" whose script uploads the file and adds its alt text
+	// field (a textarea whose name starts with "alt_") to #media-list, the
+	// time typed in "when" (read as people type it: 2026-12-24 09:00:05)
+	// and a button name="action" value="schedule". X's live counter for an
+	// account is the element .counter[data-target="<account id>"] in the
+	// aria-live #counters: its text has the weighted length, and its
+	// class "over" says it is past X's 280.
+	selComposeForm     = `form:has(textarea[name="text"])`
+	selComposeText     = `form textarea[name="text"]`
+	selComposeFile     = `form input[type="file"][name="file"]`
+	selComposeAlt      = `#media-list textarea[name^="alt_"]`
+	selComposeWhen     = `form [name="when"]`
+	selComposeSchedule = `form button[name="action"][value="schedule"]`
+	selCounterX        = `#counters .counter[data-target="` + acctX + `"]`
+
+	// /posts/{id}: each delivery's live link is an <a> to the delivery's
+	// URL (on the sandbox here); the page says "publicada".
+
+	// /pause: the form with a "reason" field (and a "confirm" checkbox,
+	// when it asks that way rather than with data-confirm) pauses all
+	// publishing; while paused, a form posting to a path ending in
+	// "resume" resumes.
+	selPauseReason  = `form [name="reason"]`
+	selPauseConfirm = `form:has([name="reason"]) input[type="checkbox"][name="confirm"]`
+	selPauseSubmit  = `form:has([name="reason"]) button[type="submit"]`
+	selResumeSubmit = `form[action$="resume"] button[type="submit"]`
+)
+
+// Texts of the es catalog the test looks for.
+const (
+	esPublished = "publicada"                    // state.published, status.published
+	esPaused    = "La publicación está en pausa" // banner.paused
+)
+
+// The people of the flow.
+const (
+	editorName    = "editora.comunicaciones"
+	editorPass    = "Pregonero en el navegador 2026"
+	adminNewPass  = "Una frase larga para el administrador"
+	pauseReason   = "Emergencia vial en el túnel de Oriente"
+	photoAlt      = "Vacunadora aplica una dosis a un niño en Urrao"
+	scheduleAhead = 10 * time.Second
+)
+
+// TestBrowserFlow drives the web interface in headless chromium as its
+// people would: the bootstrap admin signs in and changes the password,
+// creates an editor of the Oficina de Comunicaciones; the editor
+// composes a post with a photo and alt text for X and Instagram, sees X's
+// live counter refuse 300 characters and take them once shortened,
+// schedules it 10 seconds ahead, watches it go out to the sandbox, opens
+// its page and follows the live link; the admin pauses all publishing
+// with a reason, both see the banner, and the admin resumes. Every page
+// visited passes axe-core (no serious or critical violation) and is
+// saved as screenshots, desktop and phone, under test-output/screens.
+// A step whose page is not served yet goes through the API instead,
+// saying so in the log.
+func TestBrowserFlow(t *testing.T) {
+	start := time.Now()
+	r := startBrowserRun(t)
+	admin := r.newTab("admin")
+	r.step("admin signs in, changes password", func() { stepBootstrapAdmin(r, admin) })
+	var editor *pregonero.User
+	var editorFirst string // the password of the editor's first sign-in
+	r.step("admin creates the editor", func() { editor, editorFirst = stepCreateEditor(r, admin) })
+	ed := r.newTab("editor")
+	r.step("editor signs in", func() { stepSignIn(ed, editorName, editorFirst, editorPass, "editor") })
+	r.step("editor is refused the users page", func() { stepEditorRefusedUsers(r, ed) })
+	var post *pregonero.Post
+	r.step("editor composes and schedules", func() { post = stepCompose(r, ed, editor) })
+	r.step("post goes out to the sandbox", func() { stepWatchPublished(r, ed, post) })
+	r.step("post page and live link", func() { stepPostPageAndLiveLink(r, ed, post) })
+	r.step("admin pauses, both see the banner", func() { stepPause(r, admin, ed) })
+	r.step("admin resumes", func() { stepResume(r, admin, ed) })
+	r.step("every menu page", func() { stepEveryMenuPage(r, admin, ed) })
+	r.checkConsole()
+	t.Logf("browser flow: %v, %d screenshots in %s", time.Since(start).Round(time.Millisecond), r.shots, r.screens)
+}
+
+// stepBootstrapAdmin signs in with the one-time password of
+// <data_dir>/admin.password, is sent to /password, and changes it; the
+// wrong password and the mismatched repeat are shown first.
+func stepBootstrapAdmin(r *browserRun, tb *tab) {
+	t := r.t
+	b, err := os.ReadFile(filepath.Join(r.m.Config.DataDir, "admin.password"))
+	if err != nil {
+		t.Fatalf("bootstrap password: %v", err)
+	}
+	oneTime := strings.TrimSpace(string(b))
+
+	tb.open("/", 200) // to the sign-in page
+	tb.wantPath("/login")
+	tb.check("login")
+	tb.set(selLoginUser, "admin")
+	tb.set(selLoginPassword, "no-es-la-contraseña")
+	if status := tb.submit(selLoginSubmit); status != 401 {
+		t.Fatalf("wrong password: status %d, want 401", status)
+	}
+	tb.check("login-error")
+
+	tb.set(selLoginUser, "admin")
+	tb.set(selLoginPassword, oneTime)
+	tb.submit(selLoginSubmit)
+	tb.wantPath("/password")
+	tb.check("password-must-change")
+
+	tb.set(selCurrentPassword, oneTime)
+	tb.set(selNewPassword, adminNewPass)
+	tb.set(selRepeatPassword, adminNewPass+" distinta")
+	if status := tb.submit(selPasswordSubmit); status != 422 {
+		t.Fatalf("mismatched repeat: status %d, want 422", status)
+	}
+	tb.check("password-error")
+
+	tb.set(selCurrentPassword, oneTime)
+	tb.set(selNewPassword, adminNewPass)
+	tb.set(selRepeatPassword, adminNewPass)
+	tb.submit(selPasswordSubmit)
+	tb.wantPath("/")
+	tb.check("dashboard-admin")
+	u, err := r.m.Store.UserByName(context.Background(), "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.MustChangePassword {
+		t.Error("the admin must still change the password after changing it")
+	}
+}
+
+// stepSignIn signs a person in; one who must change a password someone
+// else chose (a one-time password) changes it to next.
+func stepSignIn(tb *tab, username, password, next, page string) {
+	tb.open("/login", 200)
+	tb.set(selLoginUser, username)
+	tb.set(selLoginPassword, password)
+	tb.submit(selLoginSubmit)
+	if password != next {
+		tb.wantPath("/password")
+		tb.check("password-must-change-" + page)
+		tb.set(selCurrentPassword, password)
+		tb.set(selNewPassword, next)
+		tb.set(selRepeatPassword, next)
+		tb.submit(selPasswordSubmit)
+	}
+	tb.wantPath("/")
+	tb.check("dashboard-" + page)
+}
+
+// stepCreateEditor makes the editor: on /users when the page is served,
+// else through the API (POST /api/v1/users) as pregonero users add does.
+// It returns the editor and the password of the first sign-in.
+func stepCreateEditor(r *browserRun, admin *tab) (*pregonero.User, string) {
+	t := r.t
+	if r.notBuilt("/users", "creating the editor through the API") {
+		u, err := r.api.CreateUser(context.Background(), editorName, editorPass, pregonero.RoleEditor, []string{unitComms})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u, editorPass
+	}
+	return stepCreateEditorOnUsersPage(r, admin)
+}
+
+// stepCreateEditorOnUsersPage fills the new-user form of /users.
+func stepCreateEditorOnUsersPage(r *browserRun, admin *tab) (*pregonero.User, string) {
+	t := r.t
+	admin.open("/users", 200)
+	admin.check("users")
+	if !admin.has(selNewUserForm) {
+		t.Fatalf("/users has no form posting to /users (%s)", selNewUserForm)
+	}
+	form := selNewUserForm + " "
+	admin.set(form+`[name="username"]`, editorName)
+	asksPassword := admin.has(form + `[name="password"]`)
+	if asksPassword {
+		admin.set(form+`[name="password"]`, editorPass)
+		if admin.has(form + `[name="repeat_password"]`) {
+			admin.set(form+`[name="repeat_password"]`, editorPass)
+		}
+	}
+	admin.choose(selNewUserForm, "role", "editor")
+	admin.choose(selNewUserForm, "units", unitComms)
+	if status := admin.submit(form + `button[type="submit"]`); status != 200 {
+		t.Fatalf("add user: status %d; the page says:\n%s", status, admin.mainText())
+	}
+	admin.check("user-created")
+	first := editorPass
+	if !asksPassword {
+		first = strings.TrimSpace(runIn(admin, chromedp.Evaluate[string](
+			fmt.Sprintf(`(document.querySelector(%s) || {}).textContent || ""`, jsString(selOneTimePass)))))
+		if first == "" {
+			t.Fatalf("/users made the user without a password field and shows no one-time password in %s; the page says:\n%s",
+				selOneTimePass, admin.mainText())
+		}
+	}
+	us, err := r.api.Users(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us {
+		if u.Username == editorName {
+			if u.Role != pregonero.RoleEditor || len(u.Units) != 1 || u.Units[0] != unitComms {
+				t.Fatalf("/users made %+v, want an editor of %s", u, unitComms)
+			}
+			return u, first
+		}
+	}
+	t.Fatalf("/users did not create %s", editorName)
+	return nil, ""
+}
+
+// choose picks value in a form's field called name, whatever control it
+// is: a select (single or multiple), checkboxes or radios, or a text
+// field.
+func (tb *tab) choose(form, name, value string) {
+	tb.t.Helper()
+	ok := runIn(tb, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const form = document.querySelector(%s);
+		if (!form) return false;
+		let found = false;
+		for (const el of form.querySelectorAll('[name="' + %s + '"]')) {
+			if (el.tagName === "SELECT") {
+				for (const o of el.options) if (o.value === %s) { o.selected = true; found = true; }
+			} else if (el.type === "checkbox" || el.type === "radio") {
+				if (el.value === %s) { el.checked = true; found = true; }
+			} else {
+				el.value = %s; found = true;
+			}
+			el.dispatchEvent(new Event("input", {bubbles: true}));
+			el.dispatchEvent(new Event("change", {bubbles: true}));
+		}
+		return found;
+	})()`, jsString(form), jsString(name), jsString(value), jsString(value), jsString(value))))
+	if !ok {
+		tb.t.Fatalf("%s: no field %q offers %q; the page says:\n%s", form, name, value, tb.mainText())
+	}
+}
+
+// stepEditorRefusedUsers checks that an editor gets the 403 page at
+// /users.
+func stepEditorRefusedUsers(r *browserRun, ed *tab) {
+	if r.notBuilt("/users", "skipping the editor's refusal") {
+		return
+	}
+	ed.open("/users", 403)
+	ed.check("error-forbidden")
+}
+
+// postText is the flow's post: its first 300 characters are too many for
+// X; cut to 270 they are not.
+func postText() (long, short string) {
+	base := []rune(strings.Repeat("Jornada de vacunación gratuita este sábado en los 125 municipios de Antioquia. ", 5))
+	return string(base[:300]), strings.TrimSpace(string(base[:270]))
+}
+
+// stepCompose composes the post on /compose (or through the API with the
+// editor's own token when the page is not served) and returns it.
+func stepCompose(r *browserRun, ed *tab, editor *pregonero.User) *pregonero.Post {
+	t := r.t
+	long, short := postText()
+	photo := testJPEG(t, "vacunacion.jpg", 600, 400)
+	loc := r.m.Config.Location()
+	if r.notBuilt("/compose", "creating the post through the API with the editor's token") {
+		tok, err := r.api.CreateUserToken(context.Background(), editor.ID, "navegador")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := web.NewClient(r.base, tok.Token, nil)
+		f, err := os.Open(photo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		med, err := cl.UploadMedia(context.Background(), "vacunacion.jpg", f, photoAlt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := cl.CreatePost(context.Background(), web.PostRequest{Text: short, Targets: []string{acctX, acctInstagram},
+			Media: []pregonero.PostMedia{{ID: med.ID, AltText: photoAlt}}, ScheduledAt: time.Now().Add(scheduleAhead).In(loc).Format(time.RFC3339)}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	ed.open("/compose", 200)
+	ed.check("compose")
+	ed.choose(selComposeForm, "targets", acctX)
+	ed.choose(selComposeForm, "targets", acctInstagram)
+	ed.do(chromedp.SetUploadFiles(chromedp.CSS(selComposeFile), []string{photo}))
+	ed.waitFor("the alt text field of the photo", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(selComposeAlt)), 20*time.Second)
+	ed.set(selComposeAlt, photoAlt)
+
+	ed.typeText(selComposeText, long)
+	ed.waitFor("X's counter to refuse 300 characters", fmt.Sprintf(`(() => {
+		const c = document.querySelector(%s);
+		return c !== null && c.classList.contains("over") && c.textContent.includes("300");
+	})()`, jsString(selCounterX)), 20*time.Second)
+	ed.check("compose-over-limit")
+	ed.typeText(selComposeText, short)
+	ed.waitFor("X's counter to take 270 characters", fmt.Sprintf(`(() => {
+		const c = document.querySelector(%s);
+		return c !== null && !c.classList.contains("over") && c.textContent.includes("270");
+	})()`, jsString(selCounterX)), 20*time.Second)
+	ed.check("compose-valid")
+
+	at := time.Now().Add(scheduleAhead).In(loc).Truncate(time.Second)
+	ed.typeText(selComposeWhen, at.Format("2006-01-02 15:04:05"))
+	status := ed.submit(selComposeSchedule)
+	postPath := regexp.MustCompile(`^/posts/([^/?#]+)`).FindStringSubmatch(ed.path())
+	switch {
+	case status == 200:
+		ed.check("compose-scheduled")
+	case status == 404 && postPath != nil && r.notBuilt(postPath[0], "the schedule form led to it"):
+	default:
+		t.Fatalf("schedule: status %d at %s; the page says:\n%s", status, ed.path(), ed.mainText())
+	}
+	// The post: the page the form led to, or the one with the text.
+	if m := postPath; m != nil {
+		p, err := r.api.Post(context.Background(), m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	page, err := r.api.Posts(context.Background(), url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range page.Posts {
+		if p.Text == short {
+			return p
+		}
+	}
+	t.Fatalf("no post with the composed text after scheduling; the page (%s) says:\n%s", ed.path(), ed.mainText())
+	return nil
+}
+
+// stepWatchPublished waits for the post to be published on both
+// networks, then checks what the sandbox took: the text, and the photo
+// with its alt text, on X and on Instagram.
+func stepWatchPublished(r *browserRun, ed *tab, p *pregonero.Post) {
+	t := r.t
+	if p.Author != editorName {
+		t.Errorf("post author %q, want %q", p.Author, editorName)
+	}
+	if len(p.Targets) != 2 || p.Status != pregonero.PostScheduled {
+		t.Fatalf("post %s: %s to %v, want scheduled to %s and %s", p.ID, p.Status, p.Targets, acctX, acctInstagram)
+	}
+	if d := time.Until(p.ScheduledAt); d < 2*time.Second || d > scheduleAhead+time.Second {
+		t.Errorf("post scheduled %v from now, want about %v", d.Round(time.Millisecond), scheduleAhead)
+	}
+	pollAPI(t, "the post to be published", scheduleAhead+30*time.Second, func() (bool, error) {
+		q, err := r.api.Post(context.Background(), p.ID)
+		if err != nil {
+			return false, err
+		}
+		switch q.Status {
+		case pregonero.PostPublished:
+			*p = *q
+			return true, nil
+		case pregonero.PostFailed, pregonero.PostCanceled, pregonero.PostPartiallyPublished:
+			t.Fatalf("post %s: %+v", q.Status, q.Deliveries)
+		}
+		return false, fmt.Errorf("%w: %s", errNotYet, q.Status)
+	})
+	if early := p.Deliveries[0].Attempts[0].StartedAt; early.Before(p.ScheduledAt) {
+		t.Errorf("sent at %v, before its time %v", early, p.ScheduledAt)
+	}
+	got := map[string]bool{}
+	for _, sp := range sandboxMedia(t, r.m.SandboxAddr).Posts {
+		if sp.Text != p.Text {
+			continue
+		}
+		if len(sp.Media) != 1 || sp.Media[0].AltText != photoAlt {
+			t.Errorf("%s got media %+v, want the photo with its alt text", sp.Network, sp.Media)
+		}
+		got[sp.Network] = true
+	}
+	if !got["x"] || !got["instagram"] {
+		t.Errorf("the sandbox has the post on %v, want x and instagram", got)
+	}
+}
+
+// sandboxPostsWithMedia is what the sandbox took, with the media.
+type sandboxPostsWithMedia struct {
+	Posts []struct {
+		Network string `json:"network"`
+		Text    string `json:"text"`
+		Media   []struct {
+			AltText string `json:"alt_text"`
+		} `json:"media"`
+	} `json:"posts"`
+}
+
+// sandboxMedia reads what the sandbox took.
+func sandboxMedia(t *testing.T, addr string) sandboxPostsWithMedia {
+	t.Helper()
+	var sp sandboxPostsWithMedia
+	getJSON(t, "http://"+addr+"/_sandbox/posts", &sp)
+	return sp
+}
+
+// stepPostPageAndLiveLink opens the post's page, which says it is
+// published and links to each live post, and follows the X link to the
+// sandbox's page of the post.
+func stepPostPageAndLiveLink(r *browserRun, ed *tab, p *pregonero.Post) {
+	t := r.t
+	if r.notBuilt("/posts/"+p.ID, "skipping the post page and its live link") {
+		return
+	}
+	ed.open("/posts/"+p.ID, 200)
+	ed.check("post")
+	if text := ed.mainText(); !strings.Contains(text, esPublished) {
+		t.Errorf("the post page does not say %q:\n%s", esPublished, text)
+	}
+	var xURL string
+	for _, d := range p.Deliveries {
+		if !ed.has(fmt.Sprintf(`a[href=%s]`, jsString(d.URL))) {
+			t.Errorf("the post page has no link to %s's live post %s", d.AccountID, d.URL)
+		}
+		if d.AccountID == acctX {
+			xURL = d.URL
+		}
+	}
+	if xURL == "" || !ed.has(fmt.Sprintf(`a[href=%s]`, jsString(xURL))) {
+		return
+	}
+	// Followed in this tab: a link that opens another one leads to the
+	// same address.
+	ed.do(chromedp.Navigate(xURL))
+	if text := ed.mainText(); !strings.Contains(strings.ToLower(text), "sandbox") {
+		t.Errorf("the live link %s leads to a page that does not say sandbox:\n%s", xURL, text)
+	}
+}
+
+// stepPause pauses all publishing with a reason, on /pause (through the
+// API when the page is not served); the admin's and the editor's pages
+// show the banner with the reason.
+func stepPause(r *browserRun, admin, ed *tab) {
+	t := r.t
+	if r.notBuilt("/pause", "pausing through the API, checking the banner") {
+		if err := r.api.Pause(context.Background(), "", pauseReason); err != nil {
+			t.Fatal(err)
+		}
+		admin.open("/", 200)
+	} else {
+		admin.open("/pause", 200)
+		admin.check("pause")
+		admin.set(selPauseReason, pauseReason)
+		if admin.has(selPauseConfirm) {
+			admin.do(chromedp.Click(chromedp.CSS(selPauseConfirm)))
+		}
+		if status := admin.submit(selPauseSubmit); status != 200 {
+			t.Fatalf("pause: status %d; the page says:\n%s", status, admin.mainText())
+		}
+	}
+	ps, err := r.api.PauseState(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ps.Paused || ps.Reason != pauseReason {
+		t.Fatalf("pause state %+v, want paused for %q", ps, pauseReason)
+	}
+	for _, tb := range []*tab{admin, ed} {
+		if tb == ed {
+			tb.open("/", 200)
+		}
+		tb.waitFor("the crisis banner", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(selBanner)), 10*time.Second)
+		banner := runIn(tb, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%s).closest("section").innerText`, jsString(selBanner))))
+		if !strings.Contains(banner, esPaused) || !strings.Contains(banner, pauseReason) {
+			t.Errorf("%s sees the banner %q; want %q and the reason %q", tb.who, banner, esPaused, pauseReason)
+		}
+		tb.check("paused-" + tb.who)
+	}
+}
+
+// stepResume resumes publishing on /pause (through the API when the page
+// is not served); the banner is gone.
+func stepResume(r *browserRun, admin, ed *tab) {
+	t := r.t
+	if r.notBuilt("/pause", "resuming through the API") {
+		if _, err := r.api.Resume(context.Background(), ""); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		admin.open("/pause", 200)
+		admin.check("pause-resume")
+		if status := admin.submit(selResumeSubmit); status != 200 {
+			t.Fatalf("resume: status %d; the page says:\n%s", status, admin.mainText())
+		}
+		admin.check("resumed")
+	}
+	if ps, err := r.api.PauseState(context.Background()); err != nil || ps.Paused {
+		t.Fatalf("after resuming: %+v, %v", ps, err)
+	}
+	for _, tb := range []*tab{admin, ed} {
+		tb.open("/", 200)
+		if tb.has(selBanner) {
+			t.Errorf("%s still sees the crisis banner after resuming", tb.who)
+		}
+	}
+}
+
+// stepEveryMenuPage opens every page of each person's menu: the pages
+// added later are checked and photographed without a step of their own.
+func stepEveryMenuPage(r *browserRun, tabs ...*tab) {
+	seen := map[string]bool{}
+	for _, tb := range tabs {
+		tb.open("/", 200)
+		hrefs := runIn(tb, chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.querySelectorAll(%s)].map(a => a.getAttribute("href"))`, jsString(selMenuLinks))))
+		if len(hrefs) == 0 {
+			r.t.Errorf("%s's menu is empty", tb.who)
+		}
+		for _, h := range hrefs {
+			key := tb.who + " " + h
+			if seen[key] || !strings.HasPrefix(h, "/") {
+				continue
+			}
+			seen[key] = true
+			tb.open(h, 200)
+			tb.check("menu-" + pageName(h) + "-" + tb.who)
+		}
+	}
+}
+
+// pageName names a page's screenshots after its path.
+func pageName(path string) string {
+	path = strings.Trim(path, "/")
+	if path == "" {
+		return "dashboard"
+	}
+	return strings.NewReplacer("/", "-", "?", "-", "=", "-", "&", "-").Replace(path)
+}
