@@ -19,6 +19,7 @@ import "time"
 //	  │  │     ├──Fail (absent, too late) ────────► failed
 //	  │  │     └──Hold (cannot be checked) ───────► held
 //	  │  └── held ──Release──► queued | in_doubt (an unknown attempt is reconciled first)
+//	  │        ├──RescheduleOverdue (held as overdue, the post's new time)──► queued
 //	  │        └──Cancel (nothing unknown) ──► canceled
 //	  └── queued ──Hold (account paused, overdue)──► held;  queued ──Cancel──► canceled;
 //	      queued (claimed) ──Fail (stale, content missing)──► failed

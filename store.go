@@ -33,13 +33,15 @@ type Store interface {
 	PurgeIdempotency(ctx context.Context, now time.Time, limit int) (int, error)
 	// UpdatePost edits a post that is still waiting, with its deliveries,
 	// in one transaction: fn runs on a copy of the post and of its
-	// deliveries. Every delivery must be queued and unclaimed, or
+	// deliveries. Every delivery must be queued and unclaimed, held as
+	// overdue (HoldOverdue) with no attempt of unknown outcome, or
 	// canceled; otherwise ECONFLICT. The id, targets and creation time
 	// cannot change; of a delivery fn may change only its time, through
 	// Delivery.Reschedule (a queued delivery not rescheduled to a new
-	// ScheduledAt is rescheduled to it, starting at it). Any edit drops the
-	// queued deliveries' adapter checkpoints, which belonged to the old
-	// content.
+	// ScheduledAt is rescheduled to it, starting at it), and, when the
+	// post's ScheduledAt changes, release a delivery held as overdue to it
+	// through Delivery.RescheduleOverdue. Any edit drops the changed
+	// deliveries' adapter checkpoints, which belonged to the old content.
 	UpdatePost(ctx context.Context, id string, fn func(*Post) error) (*Post, error)
 	// CancelPost cancels every queued or held delivery of the post, except
 	// held ones with an attempt of unknown outcome (see NeedsReconcile). It

@@ -8,8 +8,9 @@ import (
 
 // Transitions lists, for each state, the states a delivery may move to.
 // Every move is made by one method of Delivery (Start, Resend, Publish,
-// Requeue, GiveBack, Doubt, Fail, Hold, Release, Cancel, Withdraw,
-// RetryNow, Unclaim), which refuses a move this table does not allow;
+// Requeue, GiveBack, Doubt, Fail, Hold, Release, RescheduleOverdue,
+// Cancel, Withdraw, RetryNow, Unclaim), which refuses a move this table
+// does not allow;
 // nothing else assigns State. A method may also leave the state as it is
 // (GiveBack and Hold of an in-doubt or held delivery, RetryNow of a queued
 // one).
@@ -213,6 +214,34 @@ func (d *Delivery) Release(at time.Time) error {
 	if d.NeedsReconcile() {
 		return d.move(DeliveryInDoubt)
 	}
+	return d.move(DeliveryQueued)
+}
+
+// RescheduleOverdue puts a delivery held as overdue after a pause back in
+// the queue at a new scheduled instant, its send starting at start (the
+// instant, or earlier for a delivery planned ahead; see Planner): the
+// person who gave its post a new time decided when it goes out. Only an
+// overdue hold is lifted so: a delivery held for its account (paused,
+// blocked, credentials refused) waits for the account, and one that may
+// be published already (an attempt of unknown outcome, unverifiable) for
+// a person to look. The overdue hold's error goes with it, and what
+// earlier attempts prepared belonged to the old time and content (see
+// Cleaner).
+func (d *Delivery) RescheduleOverdue(at, start time.Time) error {
+	switch {
+	case d.State != DeliveryHeld:
+		return d.transitionError("a new time releasing a hold", DeliveryHeld)
+	case d.HoldReason != HoldOverdue:
+		return Errorf(ECONFLICT, "delivery %s is held for %s; a new time releases only a delivery held as %s", d.ID, d.HoldReason, HoldOverdue)
+	case d.NeedsReconcile():
+		return Errorf(ECONFLICT, "delivery %s may already be published (an attempt's outcome is unknown); it cannot get a new time before it is checked", d.ID)
+	}
+	next := at
+	if len(d.Attempts) == 0 && start.Before(at) {
+		next = start
+	}
+	d.HoldReason, d.LastError, d.Checkpoint = "", nil, nil
+	d.ScheduledAt, d.NextAttemptAt = at, next
 	return d.move(DeliveryQueued)
 }
 

@@ -96,6 +96,15 @@ var transitions = []transition{
 		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued, {pregonero.DeliveryFailed, false}: pregonero.DeliveryQueued}},
 	{"Reschedule", func(d *pregonero.Delivery) error { return d.Reschedule(tSched.Add(time.Hour), tSched.Add(time.Hour)) }, map[start]pregonero.DeliveryState{
 		{pregonero.DeliveryQueued, false}: pregonero.DeliveryQueued}},
+	// Tried on a held delivery held as overdue; the other holds are
+	// refused (TestRescheduleOverdueReleasesOnlyAnOverdueHold).
+	{"RescheduleOverdue", func(d *pregonero.Delivery) error {
+		if d.State == pregonero.DeliveryHeld {
+			d.HoldReason = pregonero.HoldOverdue
+		}
+		return d.RescheduleOverdue(tSched.Add(time.Hour), tSched.Add(time.Hour))
+	}, map[start]pregonero.DeliveryState{
+		{pregonero.DeliveryHeld, false}: pregonero.DeliveryQueued}},
 }
 
 // Every method of the state machine is tried from every state, claimed or
@@ -253,6 +262,56 @@ func TestRescheduleKeepsAWaitAndPlansAhead(t *testing.T) {
 	}
 	if !d.NextAttemptAt.Equal(tSched.Add(3 * time.Hour)) {
 		t.Errorf("retry's wait lost: next %v", d.NextAttemptAt)
+	}
+}
+
+// A new time releases a delivery held as overdue, to that time: due at
+// its start when nothing was tried yet, the overdue error and what
+// earlier attempts prepared gone. Any other hold, or an attempt of
+// unknown outcome, is refused and nothing changes.
+func TestRescheduleOverdueReleasesOnlyAnOverdueHold(t *testing.T) {
+	overdueHeld := func() *pregonero.Delivery {
+		d := inState(pregonero.DeliveryQueued, false)
+		d.Checkpoint = map[string]string{"photo": "1"}
+		if err := d.Hold(pregonero.HoldOverdue, &pregonero.DeliveryError{Code: "held_overdue", Message: "Overdue after a pause."}); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	at, lead := tSched.Add(5*time.Hour), tSched.Add(4*time.Hour)
+	d := overdueHeld()
+	if err := d.RescheduleOverdue(at, lead); err != nil {
+		t.Fatal(err)
+	}
+	if d.State != pregonero.DeliveryQueued || d.HoldReason != "" || d.LastError != nil || d.Checkpoint != nil {
+		t.Errorf("got state %s hold %q error %+v checkpoint %v; want queued with no hold, error or checkpoint", d.State, d.HoldReason, d.LastError, d.Checkpoint)
+	}
+	if !d.ScheduledAt.Equal(at) || !d.NextAttemptAt.Equal(lead) {
+		t.Errorf("scheduled %v due %v, want %v due %v (planned ahead)", d.ScheduledAt, d.NextAttemptAt, at, lead)
+	}
+
+	// Tried before: due at the new time itself.
+	d = overdueHeld()
+	d.Attempts = []pregonero.Attempt{{N: 1, StartedAt: tNow, Outcome: pregonero.OutcomeRetryable}}
+	if err := d.RescheduleOverdue(at, lead); err != nil || !d.NextAttemptAt.Equal(at) {
+		t.Errorf("tried before: %v, due %v; want due %v", err, d.NextAttemptAt, at)
+	}
+
+	for _, reason := range []string{pregonero.HoldNeedsReauth, pregonero.HoldAccountPaused, pregonero.HoldBlocked, pregonero.HoldUnverifiable} {
+		d := inState(pregonero.DeliveryQueued, false)
+		if err := d.Hold(reason, derr); err != nil {
+			t.Fatal(err)
+		}
+		before := d.Clone()
+		if err := d.RescheduleOverdue(at, at); pregonero.ErrorCode(err) != pregonero.ECONFLICT || !reflect.DeepEqual(d, before) {
+			t.Errorf("held for %s: %v, changed %v; want a conflict and no change", reason, err, !reflect.DeepEqual(d, before))
+		}
+	}
+	d = overdueHeld()
+	d.Attempts = []pregonero.Attempt{{N: 1, StartedAt: tNow, Outcome: pregonero.OutcomeUnknown}}
+	before := d.Clone()
+	if err := d.RescheduleOverdue(at, at); pregonero.ErrorCode(err) != pregonero.ECONFLICT || !reflect.DeepEqual(d, before) {
+		t.Errorf("with an unknown attempt: %v; want a conflict and no change", err)
 	}
 }
 

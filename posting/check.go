@@ -106,10 +106,35 @@ func (s *Service) checkPost(ctx context.Context, req *Draft, now time.Time, prev
 	s.checkText(c, req)
 	s.checkLabels(c, req)
 	s.checkChars(c, req)
+	if err := s.checkCampaign(ctx, c, req.Campaign); err != nil {
+		return nil, err
+	}
 	if err := s.checkMedia(ctx, c, req, prev); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkCampaign refuses a campaign that names no campaign: a post's
+// campaign is a campaign's id (see campaigns.go). A value checkLabels or
+// checkChars already refused is not looked up.
+func (s *Service) checkCampaign(ctx context.Context, c *checked, id string) error {
+	if id == "" || len(id) > MaxLabelBytes || badChar(id, false) != nil {
+		return nil
+	}
+	cs, err := s.campaignStore()
+	if err == nil {
+		_, err = cs.Campaign(ctx, id)
+	}
+	switch pregonero.ErrorCode(err) {
+	case "":
+		return nil
+	case pregonero.ENOTFOUND, pregonero.EUNAVAILABLE:
+		c.add(pregonero.FieldError{Field: "campaign", Code: pregonero.FieldUnknown, Actual: id,
+			Message: fmt.Sprintf("There is no campaign %s; give the id of a campaign (GET /api/v1/campaigns lists them) or create it first.", id)})
+		return nil
+	}
+	return fmt.Errorf("check campaign: %w", err)
 }
 
 // checkTargets resolves the target accounts and runs each network's

@@ -209,6 +209,13 @@ func (s *Service) warn(ctx context.Context, p *pregonero.Post) {
 // for the old content is removed. An edit that lands between the read
 // and the write of another is refused rather than undone silently.
 //
+// A post whose deliveries were held as overdue after a pause waits for a
+// person: an edit that gives it a new time is that person's decision, and
+// releases those deliveries to the new time in the same transaction.
+// Deliveries held for another reason (their account paused, blocked or
+// refused, or a publication that cannot be verified) make the post
+// impossible to edit, as before.
+//
 // A draft is edited freely, its targets too, and checked as a draft: an
 // empty scheduled_at takes its time away.
 //
@@ -286,6 +293,8 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 		starts[a.ID] = s.startAt(c, a, now)
 	}
 	np := c.post
+	// A new time releases the deliveries held as overdue after a pause.
+	moved := !draft && patch.ScheduledAt != nil && !np.ScheduledAt.Equal(cur.ScheduledAt)
 	p, err := s.store.UpdatePost(ctx, id, func(p *pregonero.Post) error {
 		if !p.UpdatedAt.Equal(cur.UpdatedAt) {
 			return pregonero.Errorf(pregonero.ECONFLICT, "post %s was changed by someone else meanwhile; read it again and repeat the edit", id)
@@ -296,15 +305,20 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 			p.Targets = np.Targets
 		}
 		for _, d := range p.Deliveries {
-			if d.State != pregonero.DeliveryQueued {
-				continue
-			}
 			start, ok := starts[d.AccountID]
 			if !ok {
 				start = np.ScheduledAt
 			}
-			if err := d.Reschedule(np.ScheduledAt, start); err != nil {
-				return err
+			switch {
+			case d.State == pregonero.DeliveryQueued:
+				if err := d.Reschedule(np.ScheduledAt, start); err != nil {
+					return err
+				}
+			case moved && d.State == pregonero.DeliveryHeld && d.HoldReason == pregonero.HoldOverdue:
+				// The person gave the post a new time: it goes out then.
+				if err := d.RescheduleOverdue(np.ScheduledAt, start); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -78,6 +78,7 @@ func TestCreateRefusesControlCharactersAndBrokenUTF8(t *testing.T) {
 // sent, as is every printable character.
 func TestCreateKeepsLineBreaksAndTabs(t *testing.T) {
 	f := newFixture(t)
+	f.mustCampaign(t, "salud 2026")
 	text := "Vacunación\r\ngratuita\n\tsábado 🎉 \uFFFD"
 	desc := "línea uno\r\nlínea dos"
 	p := f.create(t, posting.Draft{Text: text, Targets: []string{"x-gob"}, Campaign: "salud 2026",

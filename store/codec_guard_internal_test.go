@@ -44,6 +44,7 @@ var guardRecords = []reflect.Type{
 	reflect.TypeFor[pregonero.User](),
 	reflect.TypeFor[pregonero.Session](),
 	reflect.TypeFor[pregonero.APIToken](),
+	reflect.TypeFor[pregonero.Campaign](),
 }
 
 func TestCodecGuard(t *testing.T) {
@@ -163,6 +164,19 @@ func TestCodecGuard(t *testing.T) {
 		compareRecord(t, got, in, b)
 	})
 
+	t.Run("every field of a campaign survives a round trip", func(t *testing.T) {
+		in := fillRecord[pregonero.Campaign](t)
+		b, err := encodeCampaign(in)
+		if err != nil {
+			t.Fatalf("encodeCampaign() = %v", err)
+		}
+		got, err := decodeCampaign(b)
+		if err != nil {
+			t.Fatalf("decodeCampaign(%s) = %v", b, err)
+		}
+		compareRecord(t, got, in, b)
+	})
+
 	t.Run("stored credentials survive a round trip", func(t *testing.T) {
 		in := fillRecord[map[string]string](t)
 		b, err := encodeCredentials(*in)
@@ -213,7 +227,10 @@ type filler struct {
 	seen map[string]bool // "Type.Field" of every field filled
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	dateType = reflect.TypeFor[pregonero.Date]()
+)
 
 func (f *filler) fill(v reflect.Value, path string) {
 	f.t.Helper()
@@ -242,6 +259,12 @@ func (f *filler) fill(v reflect.Value, path string) {
 			// Nanoseconds and UTC, as the store keeps times.
 			at := time.Date(2031, 3, 14, 15, 9, 26, 535897932, time.UTC).Add(time.Duration(f.n) * (time.Hour + time.Nanosecond))
 			v.Set(reflect.ValueOf(at))
+			return
+		}
+		if v.Type() == dateType {
+			// A day of the calendar, as dates are only ever stored: a
+			// different one for every field.
+			v.Set(reflect.ValueOf(pregonero.DateOf(time.Date(2031, 3, 14, 0, 0, 0, 0, time.UTC).AddDate(0, 0, f.n))))
 			return
 		}
 		typ := v.Type()

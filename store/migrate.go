@@ -26,6 +26,7 @@ var migrations = []migration{
 	migrateSealedCredentials,
 	migratePostAltText,
 	migrateUsers,
+	migrateCampaigns,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.

@@ -615,6 +615,30 @@ func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error
 	return out, nil
 }
 
+// editableDelivery reports whether an edit may touch a post with this
+// delivery: one still waiting for its time (queued, unclaimed), one held
+// as overdue after a pause with nothing of unknown outcome (a new time
+// releases it), or one canceled.
+func editableDelivery(d *pregonero.Delivery) bool {
+	switch d.State {
+	case pregonero.DeliveryCanceled:
+		return true
+	case pregonero.DeliveryQueued:
+		return !d.Claimed
+	case pregonero.DeliveryHeld:
+		return d.HoldReason == pregonero.HoldOverdue && !d.NeedsReconcile()
+	}
+	return false
+}
+
+// heldFor says why a held delivery is held, for a refusal.
+func heldFor(d *pregonero.Delivery) string {
+	if d.State != pregonero.DeliveryHeld {
+		return ""
+	}
+	return " (" + d.HoldReason + ")"
+}
+
 func decodeExistingPost(tx *bbolt.Tx, id string) (*pregonero.Post, []string, error) {
 	v := tx.Bucket(bucketPosts).Get([]byte(id))
 	if v == nil {
@@ -623,7 +647,9 @@ func decodeExistingPost(tx *bbolt.Tx, id string) (*pregonero.Post, []string, err
 	return decodePost(v)
 }
 
-// UpdatePost edits a post whose deliveries are all still waiting.
+// UpdatePost edits a post whose deliveries are all still waiting (see
+// editableDelivery), releasing to the post's new time those held as
+// overdue that fn released.
 func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post) error) (*pregonero.Post, error) {
 	var out *pregonero.Post
 	err := db.exec(ctx, 4096, func(w *wtx) error {
@@ -642,9 +668,9 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 			if err != nil {
 				return fmt.Errorf("post %s: %w", id, err)
 			}
-			if d.State != pregonero.DeliveryCanceled && (d.State != pregonero.DeliveryQueued || d.Claimed) {
+			if !editableDelivery(d) {
 				return pregonero.Errorf(pregonero.ECONFLICT,
-					"post %s can no longer be edited: its delivery to %s is %s; only posts whose deliveries are all waiting can be edited", id, d.AccountID, d.State)
+					"post %s can no longer be edited: its delivery to %s is %s%s; only posts whose deliveries are all waiting can be edited", id, d.AccountID, d.State, heldFor(d))
 			}
 			deliveries[i] = d
 		}
@@ -687,19 +713,36 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		var changes []deliveryChange
 		for i, d := range deliveries {
 			x := planned[i]
-			if x == nil || x.ID != d.ID || x.State != d.State {
+			// A delivery held as overdue may be released to the post's new
+			// time (Delivery.RescheduleOverdue); no other state changes.
+			released := x != nil && d.State == pregonero.DeliveryHeld && x.State != d.State
+			if x == nil || x.ID != d.ID || x.State != d.State && !released {
 				return pregonero.Errorf(pregonero.EINVALID, "post %s: an edit cannot change which deliveries a post has or their state", id)
 			}
-			if d.State != pregonero.DeliveryQueued {
-				continue
-			}
-			// Of a delivery, an edit changes only its time.
 			nd := d.Clone()
-			nd.ScheduledAt, nd.NextAttemptAt = x.ScheduledAt, x.NextAttemptAt
-			if !nd.ScheduledAt.Equal(np.ScheduledAt) {
-				if err := nd.Reschedule(np.ScheduledAt, np.ScheduledAt); err != nil {
+			switch {
+			case released:
+				if !x.ScheduledAt.Equal(np.ScheduledAt) || np.ScheduledAt.Equal(p.ScheduledAt) {
+					return pregonero.Errorf(pregonero.EINVALID, "post %s: a delivery held as overdue is released only to a new time of its post", id)
+				}
+				if err := nd.RescheduleOverdue(np.ScheduledAt, x.NextAttemptAt); err != nil {
 					return err
 				}
+				if nd.State != x.State {
+					return pregonero.Errorf(pregonero.EINVALID, "post %s: an edit cannot change which deliveries a post has or their state", id)
+				}
+			case d.State == pregonero.DeliveryQueued:
+				// Of a delivery, an edit changes only its time.
+				nd.ScheduledAt, nd.NextAttemptAt = x.ScheduledAt, x.NextAttemptAt
+				if !nd.ScheduledAt.Equal(np.ScheduledAt) {
+					if err := nd.Reschedule(np.ScheduledAt, np.ScheduledAt); err != nil {
+						return err
+					}
+				}
+			case d.State == pregonero.DeliveryHeld && len(d.Checkpoint) > 0:
+				// Still held, but what it prepared was for the old content.
+			default:
+				continue
 			}
 			nd.Checkpoint = nil
 			nd.UpdatedAt = now

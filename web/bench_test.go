@@ -22,6 +22,7 @@ func BenchmarkCreatePostHTTP(b *testing.B) {
 	// A real clock, as in production: ids and due times then grow, and
 	// the store appends to its indexes instead of splitting pages.
 	ts := newTestServer(b, withConfig(func(c *web.Config) { c.Now = time.Now }))
+	ts.mustCampaign("salud")
 	body := []byte(`{"text":"Vacunación gratuita este sábado en todos los municipios","targets":["x-gob","fb-gob"],"campaign":"salud"}`)
 	tr := &http.Transport{MaxIdleConnsPerHost: clients}
 	defer tr.CloseIdleConnections()

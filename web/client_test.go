@@ -20,6 +20,7 @@ import (
 
 func TestClient(t *testing.T) {
 	ts := newTestServer(t)
+	ts.mustCampaign("c1")
 	c := ts.client()
 	ctx := context.Background()
 

@@ -124,6 +124,7 @@ func TestCreatePostNamesBothReadingsOfALocalTime(t *testing.T) {
 // What the rules allow is stored exactly as sent.
 func TestCreatePostKeepsLineBreaksAndTabs(t *testing.T) {
 	ts := newTestServer(t)
+	ts.mustCampaign("salud 2026")
 	text := "Vacunación\r\ngratuita\n\tsábado \uFFFD"
 	p := ts.createPost(map[string]any{"text": text, "targets": []string{"fb-gob"}, "campaign": "salud 2026"})
 	if p.Text != text {

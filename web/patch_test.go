@@ -12,6 +12,7 @@ import (
 
 func TestPatchPost(t *testing.T) {
 	ts := newTestServer(t)
+	ts.mustCampaign("salud")
 	at := testNow.Add(2 * time.Hour)
 	p := ts.createPost(map[string]any{"text": "Vacunación en Urrao", "targets": []string{"x-gob", "x-salud"},
 		"scheduled_at": at.Format(time.RFC3339), "campaign": "salud"})

@@ -20,6 +20,7 @@ import (
 func TestCreatePost(t *testing.T) {
 	t.Run("stores the post durably and answers 201", func(t *testing.T) {
 		ts := newTestServer(t)
+		ts.mustCampaign("salud-2026")
 		img := ts.putMedia(jpegBytes(t, 40, 30, 1), "a.jpg")
 		r := ts.request("POST", "/api/v1/posts", map[string]any{
 			"text":         "Vacunación gratuita este sábado",
@@ -455,6 +456,7 @@ func TestGetAndCancelPost(t *testing.T) {
 
 func TestListPosts(t *testing.T) {
 	ts := newTestServer(t)
+	ts.mustCampaign("vacunas", "vias")
 	type spec struct {
 		day      int
 		targets  []string

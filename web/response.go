@@ -217,8 +217,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// recoverPanics turns a panicking handler into a 500 JSON answer and a
-// logged stack instead of a dropped connection.
+// recoverPanics turns a panicking handler into a 500 answer and a logged
+// stack instead of a dropped connection: the API's JSON error, or the web
+// interface's error page for a person (see forPeople).
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
@@ -232,7 +233,11 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			}
 			s.logger.ErrorContext(r.Context(), "handler panic", logMethod, r.Method, logPath, r.URL.Path,
 				logPanic, fmt.Sprint(v), logStack, string(debug.Stack()))
-			if rec.status == 0 {
+			switch {
+			case rec.status != 0:
+			case s.forPeople(r):
+				s.uiPanicPage(rec, r)
+			default:
 				writeJSON(rec, http.StatusInternalServerError, errorBody{Error: &pregonero.Error{Code: pregonero.EINTERNAL, Message: "Internal error."}})
 			}
 		}()

@@ -202,6 +202,10 @@ func (s *Server) registerRoutes() {
 	s.api("POST /api/v1/users/{id}/tokens", s.handleCreateToken)
 	s.api("GET /api/v1/users/{id}/tokens", s.handleListTokens)
 	s.api("DELETE /api/v1/users/{id}/tokens/{token_id}", s.handleRevokeToken)
+	s.api("POST /api/v1/campaigns", s.handleCreateCampaign)
+	s.api("GET /api/v1/campaigns", s.handleListCampaigns)
+	s.api("GET /api/v1/campaigns/{id}", s.handleGetCampaign)
+	s.api("PATCH /api/v1/campaigns/{id}", s.handlePatchCampaign)
 
 	s.public("GET /healthz", s.handleHealthz)
 	s.public("GET /readyz", s.handleReadyz)
@@ -239,45 +243,11 @@ func (s *Server) public(pattern string, h http.HandlerFunc) {
 // error like every other refusal: not_found for an unknown path, and
 // method_not_allowed (405, with the Allow header the mux sets) for a
 // known path asked with another method; the mux's own answers are plain
-// text.
+// text. A person's browser asking for a page of the web interface gets
+// the interface's error page instead, in their language (see forPeople).
 func (s *Server) serveMux(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		w = &noRouteJSON{ResponseWriter: w, s: s, r: r}
+		w = &noRoute{ResponseWriter: w, s: s, r: r, page: s.forPeople(r)}
 	}
 	s.mux.ServeHTTP(w, r)
 }
-
-// noRouteJSON replaces the body of a 404 or 405 written by the mux.
-type noRouteJSON struct {
-	http.ResponseWriter
-	s       *Server
-	r       *http.Request
-	swallow bool
-}
-
-func (n *noRouteJSON) WriteHeader(code int) {
-	var err error
-	switch code {
-	case http.StatusNotFound:
-		err = pregonero.Errorf(pregonero.ENOTFOUND, "No route for %s %s.", n.r.Method, n.r.URL.Path)
-	case http.StatusMethodNotAllowed:
-		allow := n.ResponseWriter.Header().Get("Allow")
-		err = pregonero.Errorf(pregonero.EMETHODNOTALLOWED, "%s %s is not supported; %s takes %s.", n.r.Method, n.r.URL.Path, n.r.URL.Path, allow)
-	default:
-		n.ResponseWriter.WriteHeader(code)
-		return
-	}
-	n.swallow = true
-	h := n.ResponseWriter.Header()
-	h.Del("Content-Length")
-	n.s.writeError(n.ResponseWriter, n.r, err)
-}
-
-func (n *noRouteJSON) Write(p []byte) (int, error) {
-	if n.swallow {
-		return len(p), nil
-	}
-	return n.ResponseWriter.Write(p)
-}
-
-func (n *noRouteJSON) Unwrap() http.ResponseWriter { return n.ResponseWriter }

@@ -117,6 +117,8 @@ func (s *Server) uiPages() []uiPage {
 		s.composeEditPage(),
 		s.calendarPage(),
 		s.postPage(),
+		s.campaignsPage(),
+		s.campaignPage(),
 		s.accountsPage(),
 		s.pausePage(),
 		s.usersPage(),
@@ -532,15 +534,21 @@ func (s *Server) uiErrorView(rq *uiRequest, err error) *uiView {
 	} else {
 		s.logger.DebugContext(rq.Context(), "page refused", logMethod, rq.R.Method, logPath, rq.R.URL.Path, logCode, e.Code, logErr, err)
 	}
-	key := "error.page." + e.Code
+	v := errorPageView(rq, e.Code, status)
+	if errors.Is(err, errCSRF) {
+		v.Data = uiErrorPage{Text: rq.P.T("error.page.csrf"), Status: status}
+	}
+	return v
+}
+
+// errorPageView is the error page of an error code, in the page's
+// language.
+func errorPageView(rq *uiRequest, code string, status int) *uiView {
+	key := "error.page." + code
 	if !rq.P.Has(key) {
 		key = "error.page.internal"
 	}
-	text := rq.P.T(key)
-	if errors.Is(err, errCSRF) {
-		text = rq.P.T("error.page.csrf")
-	}
-	return &uiView{Template: "error", Title: "error.title", Status: status, Data: uiErrorPage{Text: text, Status: status}}
+	return &uiView{Template: "error", Title: "error.title", Status: status, Data: uiErrorPage{Text: rq.P.T(key), Status: status}}
 }
 
 type uiErrorPage struct {

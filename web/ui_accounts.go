@@ -161,17 +161,31 @@ func (s *Server) accountCard(rq *uiRequest, a *pregonero.Account) (accountCard, 
 	return c, nil
 }
 
+// nearLimitLeft is how few posts left of a window whose total the
+// network does not say (X's 15-minute and daily windows, as the adapter
+// keeps them) make an account near its limit.
+const nearLimitLeft = 5
+
+// headroomClass says how close an allowance is to refusing: "spent"
+// (nothing left, or throttled), "near" (at most a fifth of a known total
+// left, or nearLimitLeft of an unknown one) or "ok".
+func headroomClass(al pregonero.Allowance) string {
+	switch {
+	case al.Kind == pregonero.AllowanceThrottled || al.Remaining <= 0:
+		return "spent"
+	case al.Limit > 0 && al.Remaining*5 <= al.Limit:
+		return "near"
+	case al.Limit <= 0 && al.Remaining <= nearLimitLeft:
+		return "near"
+	}
+	return "ok"
+}
+
 // headroomText says one allowance in words: what is left, of how much,
 // and when it renews.
 func headroomText(rq *uiRequest, al pregonero.Allowance) headroomLine {
 	p := rq.P
-	class := "ok"
-	switch {
-	case al.Remaining <= 0:
-		class = "spent"
-	case al.Limit > 0 && al.Remaining*10 <= al.Limit:
-		class = "near"
-	}
+	class := headroomClass(al)
 	if al.Kind == pregonero.AllowanceThrottled {
 		return headroomLine{Text: p.T("accounts.headroom.throttled", rq.DateTime(al.Reset)), Class: "spent"}
 	}

@@ -134,6 +134,7 @@ func TestUICalendarBogotaDays(t *testing.T) {
 func TestUICalendarContents(t *testing.T) {
 	s := newUIServer(t)
 	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, bogota) }
+	s.mustCampaign("vacunas")
 	vac := s.createPost(map[string]any{"text": "Campaña de vacunación", "targets": []string{"x-gob"}, "campaign": "vacunas", "scheduled_at": day(23, 9).Format(time.RFC3339)})
 	fb := s.calPost("Solo en Facebook", day(23, 10), "fb-gob")
 	salud := s.calPost("De la Secretaría de Salud", day(24, 11), "x-salud")

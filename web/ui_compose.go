@@ -768,6 +768,8 @@ type composePageData struct {
 	// when that is tomorrow.
 	QuickToday, QuickTodayClock string
 	MaxSizeText                 string
+	// Campaigns are the choices of the campaign select (ui_campaigns_compose.go).
+	Campaigns []campaignOption
 }
 
 // composeMediaItem is one file of the list, as the partial compose_media
@@ -893,6 +895,7 @@ func (s *Server) composeView(c *composeCtx, f *composeForm, status int) *uiView 
 		}
 	}
 	data.Previews = composePreviews(f, c.byID)
+	data.Campaigns = s.campaignOptions(rq, f.Campaign)
 	for _, m := range f.Media {
 		data.Items = append(data.Items, composeMediaItem{composeMedia: m, AltErr: f.Err("alt_" + m.ID), ItemErr: f.Err("media-" + m.ID), Attach: data.Attach})
 	}

@@ -484,6 +484,7 @@ func TestUIComposeValidate(t *testing.T) {
 
 func TestUIComposeDraftThenSchedule(t *testing.T) {
 	s := newUIServer(t)
+	s.mustCampaign("vacunación")
 	b := s.signedIn("ana")
 	token := b.get("/compose").csrf(t)
 	ctx := context.Background()

@@ -13,7 +13,8 @@ import (
 )
 
 // The Tablero (/): what goes out today and tomorrow, what waits for a
-// person or failed, and how each account stands.
+// person or failed, which accounts are near a network's limit, and how
+// each account stands.
 
 const (
 	// attentionWindow is how far back the Tablero looks for failures:
@@ -49,7 +50,9 @@ type dashboardData struct {
 	Attention []attentionItem
 	// AttentionPager pages Attention.
 	AttentionPager uiPager
-	Accounts       []accountRow
+	// Limits lists the accounts near a network's limit (headroomClass).
+	Limits   []limitRow
+	Accounts []accountRow
 	// Truncated says the lists stop at dashboardScanLimit posts.
 	Truncated  bool
 	ScanLimit  int
@@ -81,15 +84,26 @@ type attentionItem struct {
 	Account, Network, When   string
 	State, StateClass        string
 	Reason, Action           string
-	NetworkMessage           string
-	Retry, Release, Cancel   bool
-	at                       time.Time
+	// AccountHref leads to the account's card on /accounts when what is
+	// to do is done with the account (re-authorize it, resume it).
+	AccountHref            string
+	NetworkMessage         string
+	Retry, Release, Cancel bool
+	at                     time.Time
 }
 
 type accountRow struct {
 	ID, Name, Network, Unit string
 	Status, StatusClass     string
 	Reason, Since           string
+	// Todo is what to do about an account whose credentials were refused.
+	Todo string
+}
+
+// limitRow is an account near a network's limit: the allowances that are.
+type limitRow struct {
+	ID, Name, Network string
+	Lines             []headroomLine
 }
 
 func (s *Server) renderDashboard(rq *uiRequest) (*uiView, error) {
@@ -162,9 +176,43 @@ func (s *Server) renderDashboard(rq *uiRequest) (*uiView, error) {
 		if a.Status != pregonero.AccountActive {
 			row.Reason, row.Since = a.StatusReason, rq.DateTime(a.StatusSince)
 		}
+		if a.Status == pregonero.AccountNeedsReauth {
+			row.Todo = reauthTodo(rq, a.Network)
+		}
 		data.Accounts = append(data.Accounts, row)
+		lr, err := s.limitRow(rq, a)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: %w", err)
+		}
+		if lr != nil {
+			data.Limits = append(data.Limits, *lr)
+		}
 	}
-	return &uiView{Template: "dashboard", Title: "dashboard.title", Data: data}, nil
+	return &uiView{Template: "dashboard", Title: "dashboard.title", Data: data, Styles: []string{"dashboard.css"}}, nil
+}
+
+// limitRow is the account's allowances that are near the network's
+// limit or spent, as the adapter last learned them; nil when none is.
+func (s *Server) limitRow(rq *uiRequest, a *pregonero.Account) (*limitRow, error) {
+	hr, err := s.posts.Headroom(rq.Context(), a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("headroom of %s: %w", a.ID, err)
+	}
+	var lines []headroomLine
+	for _, al := range hr {
+		if headroomClass(al) != "ok" {
+			lines = append(lines, headroomText(rq, al))
+		}
+	}
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	return &limitRow{ID: a.ID, Name: cmp.Or(a.Name, a.ID), Network: a.Network.Title(), Lines: lines}, nil
+}
+
+// reauthTodo says how to authorize an account of the network again.
+func reauthTodo(rq *uiRequest, n pregonero.Network) string {
+	return keyOr(rq.P, "accounts.reauth.todo."+string(n), "accounts.reauth.todo")
 }
 
 // scanPosts reads the posts scheduled in [from, to), page by page, up to
@@ -240,6 +288,13 @@ func (s *Server) attentionItem(rq *uiRequest, p *pregonero.Post, d *pregonero.De
 	it := attentionItem{DeliveryID: d.ID, PostID: p.ID, Text: excerpt(p.Text), Account: name, Network: d.Network.Title(),
 		When: rq.DateTime(d.ScheduledAt), State: stateText(rq.P, d.State), StateClass: string(d.State), at: d.ScheduledAt}
 	it.Reason, it.Action = deliveryReason(rq.P, d)
+	if d.State == pregonero.DeliveryHeld && heldForAccount(d.HoldReason) {
+		// What to do is done with the account, on its card.
+		it.AccountHref = "/accounts#acc-" + d.AccountID
+		if d.HoldReason == pregonero.HoldNeedsReauth {
+			it.Action = reauthTodo(rq, d.Network)
+		}
+	}
 	if d.LastError != nil {
 		it.NetworkMessage = d.LastError.NetworkMessage
 	}
@@ -249,6 +304,16 @@ func (s *Server) attentionItem(rq *uiRequest, p *pregonero.Post, d *pregonero.De
 		it.Cancel = d.State == pregonero.DeliveryHeld && !d.NeedsReconcile() && canPostToAll(rq.User, p, accounts)
 	}
 	return it
+}
+
+// heldForAccount reports whether a hold waits for something done to the
+// account: its credentials, its pause, the network's block.
+func heldForAccount(reason string) bool {
+	switch reason {
+	case pregonero.HoldNeedsReauth, pregonero.HoldAccountPaused, pregonero.HoldBlocked:
+		return true
+	}
+	return false
 }
 
 // canPostToAll reports whether the user may change the post: every one

@@ -17,8 +17,8 @@ import (
 // publishing, with a required reason and a confirmation; while paused,
 // the posts that fell behind (which a resume would hold for a person) may
 // be moved to a new time or canceled before resuming; after resuming,
-// those held as overdue are published now or canceled, one by one or all
-// at once.
+// those held as overdue are published now, moved to a new time or
+// canceled, one by one or all at once.
 
 // overdueLimit bounds the overdue deliveries listed at once; the rest
 // show after those are decided.
@@ -176,6 +176,8 @@ func (s *Server) overdueRows(rq *uiRequest, ds []*pregonero.Delivery, form pause
 			r.Reason, _ = deliveryReason(rq.P, d)
 			r.Release = rq.User.CanPostTo(byID[d.AccountID])
 			r.Cancel = mine && !d.NeedsReconcile()
+			// A new time for its post releases it to that time.
+			r.Reschedule = r.Cancel && d.HoldReason == pregonero.HoldOverdue
 		case pregonero.DeliveryQueued:
 			r.Reason = rq.P.T("pause.overdue.would_hold")
 			r.Reschedule, r.Cancel = mine, mine
@@ -252,7 +254,9 @@ const (
 
 // uiOverdueAction publishes now, moves or cancels overdue deliveries: the
 // ones checked (or one, from its row's form), or all listed. A move and
-// a cancel apply to the whole post, once per post.
+// a cancel apply to the whole post, once per post; a move of a post held
+// as overdue after the resume releases it to the new time (see
+// posting.Service.Edit).
 func (s *Server) uiOverdueAction(rq *uiRequest) (*uiView, error) {
 	ctx := rq.Context()
 	action := rq.Form("action")
@@ -307,12 +311,6 @@ func (s *Server) uiOverdueAction(rq *uiRequest) (*uiView, error) {
 				continue
 			}
 			seen[d.PostID] = true
-			if action == overdueReschedule && d.State != pregonero.DeliveryQueued {
-				// A new time moves only what still waits in the queue; a
-				// held delivery would keep waiting at its old time.
-				failed = append(failed, rq.P.T("pause.failed_one", s.excerptOf(ctx, d.PostID), rq.P.T("pause.error.reschedule_held")))
-				continue
-			}
 			if action == overdueCancel {
 				_, err = s.posts.Cancel(ctx, d.PostID)
 			} else {

@@ -262,30 +262,38 @@ func TestUIPauseOverdueOneByOne(t *testing.T) {
 		}
 	})
 
-	t.Run("a held one cannot be rescheduled, only released or canceled", func(t *testing.T) {
-		p := row("reschedule", f.salud, url.Values{"at": {"2026-11-20T19:00"}})
-		if p.status != http.StatusSeeOther {
-			t.Fatalf("got %d", p.status)
+	t.Run("a held one is offered a new time, checked like any other", func(t *testing.T) {
+		page := admin.get("/pause")
+		id := f.salud.Deliveries[0].ID
+		for _, want := range []string{`<label for="at-` + id + `">`, `<option value="reschedule">`, `<label for="at-all">`} {
+			if !strings.Contains(page.body, want) {
+				t.Errorf("the page after the resume lacks %s", want)
+			}
 		}
-		if back := html.UnescapeString(admin.get(p.location()).body); !strings.Contains(back, "ya está retenida: publíquela ahora o cancélela.") {
-			t.Errorf("no refusal:\n%s", back)
+		p := row("reschedule", f.salud, url.Values{"at": {"2026-11-19T09:00"}})
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="at-`+id+`-error">Esa hora no sirve.`) {
+			t.Errorf("a past time: got %d\n%s", p.status, p.body)
 		}
 		if d := f.delivery(t, f.salud); d.State != pregonero.DeliveryHeld {
-			t.Errorf("got %s", d.State)
+			t.Errorf("got %s after a refused time, want held", d.State)
 		}
 	})
 
-	t.Run("release sends a held one now", func(t *testing.T) {
-		if p := row("release", f.salud, nil); p.status != http.StatusSeeOther {
-			t.Fatalf("got %d", p.status)
+	t.Run("a new time for a held one releases it to that time", func(t *testing.T) {
+		p := row("reschedule", f.salud, url.Values{"at": {"2026-11-20T19:00"}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("got %d\n%s", p.status, p.body)
 		}
-		if d := f.delivery(t, f.salud); d.State != pregonero.DeliveryQueued || !d.NextAttemptAt.Equal(s.clock.Now()) {
-			t.Errorf("got %s next at %v, want queued now", d.State, d.NextAttemptAt)
+		want := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+		if d := f.delivery(t, f.salud); d.State != pregonero.DeliveryQueued || !d.ScheduledAt.Equal(want) || !d.NextAttemptAt.Equal(want) {
+			t.Errorf("got %s at %v due %v, want queued at %v", d.State, d.ScheduledAt, d.NextAttemptAt, want)
 		}
-		if back := html.UnescapeString(admin.get("/pause").body); strings.Contains(back, "Jornada de salud") {
-			t.Error("a released post is still listed")
+		back := html.UnescapeString(admin.get(p.location()).body)
+		if !strings.Contains(back, "Reprogramadas: 1.") || strings.Contains(back, "Jornada de salud") {
+			t.Errorf("after the reschedule:\n%s", back)
 		}
 	})
+
 }
 
 func TestUIPauseOverdueAllAtOnce(t *testing.T) {
@@ -352,6 +360,69 @@ func TestUIPauseOverdueAllAtOnce(t *testing.T) {
 		}
 		if back := html.UnescapeString(f.admin.get(p.location()).body); !strings.Contains(back, "Liberadas para salir ya: 3.") || strings.Contains(back, "Retenidas por atraso") {
 			t.Errorf("after release:\n%s", back)
+		}
+	})
+
+	t.Run("after resuming: the checked ones to a new time, released", func(t *testing.T) {
+		f := newOverdueFixture(t)
+		token := f.admin.get("/pause").csrf(t)
+		if p := f.admin.post("/pause/resume", url.Values{"csrf_token": {token}}); p.status != http.StatusSeeOther {
+			t.Fatalf("resume: got %d", p.status)
+		}
+		p := f.admin.post("/pause/overdue", url.Values{"csrf_token": {token}, "action": {"reschedule"}, "at": {"2026-11-21T09:00"},
+			"delivery": {f.gob.Deliveries[0].ID, f.salud.Deliveries[0].ID}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("got %d\n%s", p.status, p.body)
+		}
+		want := time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
+		for _, pv := range []postView{f.gob, f.salud} {
+			if d := f.delivery(t, pv); d.State != pregonero.DeliveryQueued || !d.ScheduledAt.Equal(want) {
+				t.Errorf("%s: got %s at %v, want queued at %v", pv.Text, d.State, d.ScheduledAt, want)
+			}
+		}
+		if d := f.delivery(t, f.fb); d.State != pregonero.DeliveryHeld {
+			t.Errorf("an unchecked post is %s, want still held", d.State)
+		}
+		if back := f.admin.get(p.location()); !strings.Contains(back.body, "Reprogramadas: 2.") {
+			t.Error("no message")
+		}
+	})
+
+	t.Run("after resuming: all to a new time with one action", func(t *testing.T) {
+		f := newOverdueFixture(t)
+		token := f.admin.get("/pause").csrf(t)
+		f.admin.post("/pause/resume", url.Values{"csrf_token": {token}})
+		p := f.admin.post("/pause/overdue", url.Values{"csrf_token": {token}, "action": {"reschedule"}, "at": {"2026-11-21T09:00"}, "all": {"yes"}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("got %d\n%s", p.status, p.body)
+		}
+		for _, pv := range []postView{f.gob, f.fb, f.salud} {
+			if d := f.delivery(t, pv); d.State != pregonero.DeliveryQueued {
+				t.Errorf("%s: got %s, want queued", pv.Text, d.State)
+			}
+		}
+		if back := html.UnescapeString(f.admin.get(p.location()).body); !strings.Contains(back, "Reprogramadas: 3.") || strings.Contains(back, "Retenidas por atraso") {
+			t.Errorf("after the reschedule:\n%s", back)
+		}
+	})
+
+	t.Run("after resuming: a post held for its account too is not moved", func(t *testing.T) {
+		f := newOverdueFixture(t)
+		token := f.admin.get("/pause").csrf(t)
+		f.admin.post("/pause/resume", url.Values{"csrf_token": {token}})
+		// Its account's credentials are refused meanwhile: the post waits
+		// for the account, whatever time it is given.
+		f.s.holdDelivery(t, f.gob.Deliveries[0].ID, pregonero.HoldNeedsReauth)
+		p := f.admin.post("/pause/overdue", url.Values{"csrf_token": {token}, "action": {"reschedule"}, "at": {"2026-11-21T09:00"},
+			"delivery": {f.gob.Deliveries[0].ID}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("got %d\n%s", p.status, p.body)
+		}
+		if d := f.delivery(t, f.gob); d.State != pregonero.DeliveryHeld || d.HoldReason != pregonero.HoldNeedsReauth {
+			t.Errorf("got %s (%s), want still held for its account", d.State, d.HoldReason)
+		}
+		if back := html.UnescapeString(f.admin.get(p.location()).body); !strings.Contains(back, "1 no se pudieron: «Vacunación en Rionegro»: No se pudo: no es posible en el estado actual.") {
+			t.Errorf("no refusal:\n%s", back)
 		}
 	})
 

@@ -210,7 +210,7 @@ type postData struct {
 	// role does not allow them.
 	Move     *postTimeForm
 	Schedule *postTimeForm
-	// Actions says whether any action is offered.
+	// Actions says whether an action on the whole post is offered.
 	Actions bool
 }
 
@@ -346,10 +346,8 @@ func (s *Server) postDetail(rq *uiRequest, move, schedule *postTimeForm) (*uiVie
 			d.Schedule.Zone = rq.Loc.String()
 		}
 	}
+	// A delivery's own actions (retry, release) are in its card.
 	d.Actions = d.CanCancel || d.CanEdit || d.Move != nil || d.Schedule != nil
-	for _, dv := range d.Deliveries {
-		d.Actions = d.Actions || dv.Retry || dv.Release
-	}
 	v := &uiView{Template: "post", Title: "post.title", Data: d, Styles: []string{"post.css"}}
 	if move.Invalid() || schedule.Invalid() {
 		v.Status = http.StatusUnprocessableEntity

@@ -39,6 +39,7 @@ func newPostFixture(t *testing.T, s *uiServer) postFixture {
 	img := s.putMedia(jpegBytes(t, 1080, 1080, 7), "puntos.jpg")
 	at := time.Date(2026, 11, 20, 16, 0, 0, 0, bogota)
 	var f postFixture
+	s.mustCampaign("vacunas")
 	f.post = s.createPost(map[string]any{
 		"text": "Vacunación gratuita este sábado en el parque principal.", "link": "https://www.antioquia.gov.co/vacunas",
 		"media":     []map[string]string{{"id": img.ID, "alt_text": "Mapa con los puntos de vacunación"}},

@@ -79,7 +79,7 @@ func TestUIUsersList(t *testing.T) {
 	body := html.UnescapeString(p.body)
 	for _, want := range []string{
 		`<th scope="row"><a href="/users/` + people["edu"].ID + `">edu</a></th>`, "salud, cultura", "deshabilitado",
-		"<td>lector</td>", "debe cambiar su contraseña", "<td>administrador</td>",
+		`<td data-label="Rol">lector</td>`, "debe cambiar su contraseña", `<td data-label="Rol">administrador</td>`,
 		`<label for="username">`, `<label for="role">`, `<label for="other_units">`, `name="units" value="salud"`,
 	} {
 		if !strings.Contains(body, want) {

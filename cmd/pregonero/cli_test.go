@@ -45,6 +45,7 @@ func useServer(t *testing.T, m *main.Main) {
 
 func TestCLIPostLifecycle(t *testing.T) {
 	m := MustRunMain(t, "gobantioquia")
+	mustCampaign(t, m, "salud")
 	dir := t.TempDir()
 	img := filepath.Join(dir, "foto.jpg")
 	f, err := os.Create(img)

@@ -191,6 +191,7 @@ func TestCLIListByDay(t *testing.T) {
 // and the attempts, times in the zone; -json is the raw object.
 func TestCLIShowPublishedPost(t *testing.T) {
 	m := MustRunMain(t, "gobantioquia")
+	mustCampaign(t, m, "obras")
 	t.Setenv("TZ", "")
 	p := createJSON(t, m, "-target", "x-gobantioquia", "-text", "Vía al mar:\nasí avanza", "-at", "ahora", "-campaign", "obras")
 	deadline := time.Now().Add(10 * time.Second)

@@ -69,6 +69,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd = &TokenCommand{io: io}
 	case "users":
 		cmd = &UsersCommand{io: io}
+	case "campaign":
+		cmd = &CampaignCommand{io: io}
 	case "version":
 		cmd = &VersionCommand{io: io}
 	default:
@@ -171,6 +173,7 @@ Commands:
 	check      check the data file for damage (server stopped)
 	token      rotate the API token (server stopped)
 	users      add or list the people who sign in to the web interface
+	campaign   create, list or show the campaigns posts belong to
 	version    print the version
 
 Use "pregonero <command> -h" for the arguments of a command.

@@ -132,6 +132,7 @@ type postView struct {
 
 func TestEndToEndPublishesAtItsTime(t *testing.T) {
 	m := MustRunMain(t, "gobantioquia", "otra")
+	mustCampaign(t, m, "salud-2026")
 	a := newAPI(t, "http://"+m.Addr, m.Config.DataDir)
 
 	at := time.Now().Add(1500 * time.Millisecond)
