@@ -219,7 +219,7 @@ type calFilters struct {
 	Networks           []calOption
 	Units              []calOption
 	Statuses           []calOption
-	Campaigns          []string
+	Campaigns          []calOption
 	Active             bool
 	Clear              string
 }
@@ -304,7 +304,8 @@ func (s *Server) renderCalendar(rq *uiRequest) (*uiView, error) {
 			data.Periods = append(data.Periods, calLink{Label: rq.P.T(p.key), Href: o.href(), Current: q.Period == p.period})
 		}
 	}
-	data.Filters = calFilterData(rq, q, accounts, posts)
+	campaigns, read := s.calCampaigns(rq)
+	data.Filters = calFilterData(rq, q, accounts, campaigns, read)
 	for _, n := range pregonero.Networks {
 		data.Legend = append(data.Legend, calNet{Class: string(n), Name: n.Title()})
 	}
@@ -521,7 +522,8 @@ func calShortText(s string, n int) string {
 }
 
 // calFilterData is the filter form: the values asked for and the choices.
-func calFilterData(rq *uiRequest, q calQuery, accounts []*pregonero.Account, posts []*pregonero.Post) calFilters {
+// read says whether the campaigns could be read.
+func calFilterData(rq *uiRequest, q calQuery, accounts []*pregonero.Account, campaigns []*pregonero.Campaign, read bool) calFilters {
 	f := calFilters{View: q.View, Account: q.Account, Network: q.Network, Campaign: q.Campaign, Unit: q.Unit, Status: q.Status, Active: q.filtered()}
 	if q.View == viewList {
 		f.Period = q.Period
@@ -547,13 +549,32 @@ func calFilterData(rq *uiRequest, q calQuery, accounts []*pregonero.Account, pos
 	for _, st := range calStatuses {
 		f.Statuses = append(f.Statuses, calOption{Value: string(st), Label: postStatusText(rq.P, st), Selected: string(st) == q.Status})
 	}
-	campaigns := map[string]bool{}
-	for _, p := range posts {
-		if p.Campaign != "" && !campaigns[p.Campaign] {
-			campaigns[p.Campaign] = true
-			f.Campaigns = append(f.Campaigns, p.Campaign)
-		}
+	found := q.Campaign == ""
+	for _, c := range campaigns {
+		f.Campaigns = append(f.Campaigns, calOption{Value: c.ID, Label: c.Name, Selected: c.ID == q.Campaign})
+		found = found || c.ID == q.Campaign
 	}
-	slices.Sort(f.Campaigns)
+	if !found {
+		// An address naming a campaign that is not in the list: the
+		// filter keeps it, by its id, so that the form says what the
+		// page shows.
+		label := q.Campaign
+		if read {
+			label = rq.P.T("calendar.filter.unknown_campaign", q.Campaign)
+		}
+		f.Campaigns = append(f.Campaigns, calOption{Value: q.Campaign, Label: label, Selected: true})
+	}
 	return f
+}
+
+// calCampaigns are the campaigns the filter offers, by name, and whether
+// they could be read. A failed read is logged and leaves the filter
+// without choices: the calendar is not worth failing for them.
+func (s *Server) calCampaigns(rq *uiRequest) ([]*pregonero.Campaign, bool) {
+	list, err := s.posts.Campaigns(rq.Context())
+	if err != nil {
+		s.logger.ErrorContext(rq.Context(), "read campaigns for the calendar", logErr, err)
+		return nil, false
+	}
+	return list, true
 }

@@ -217,7 +217,7 @@ func TestUICalendarContents(t *testing.T) {
 
 	t.Run("the filter form keeps the choice and the navigation keeps the filters", func(t *testing.T) {
 		p := html.UnescapeString(b.get("/calendar?red=x&campana=vacunas").body)
-		for _, want := range []string{`<option value="x" selected>X</option>`, `name="campana" value="vacunas"`, `<label for="f-red">Red</label>`,
+		for _, want := range []string{`<option value="x" selected>X</option>`, `<option value="vacunas" selected>vacunas</option>`, `<label for="f-red">Red</label>`,
 			`<a href="/calendar?campana=vacunas&fecha=2026-12-01&red=x" rel="next">`, `<a href="/calendar?campana=vacunas&fecha=2026-10-01&red=x" rel="prev">`,
 			`<a href="/calendar?campana=vacunas&red=x">Hoy</a>`, `<a href="/calendar">Quitar filtros</a>`, `<option value="salud">salud</option>`} {
 			if !strings.Contains(p, want) {
@@ -241,6 +241,48 @@ func TestUICalendarContents(t *testing.T) {
 		}
 	})
 
+}
+
+func TestUICalendarCampaignFilter(t *testing.T) {
+	s := newUIServer(t)
+	vias := s.createCampaign(map[string]any{"name": "Vías del Nordeste", "starts_on": "2026-11-01"})
+	navidad := s.createCampaign(map[string]any{"name": "Navidad", "starts_on": "2026-12-15"})
+	s.createPost(map[string]any{"text": "Avanzan las obras", "targets": []string{"x-gob"}, "campaign": vias.ID,
+		"scheduled_at": time.Date(2026, 11, 23, 9, 0, 0, 0, bogota).Format(time.RFC3339)})
+	s.calPost("Sin campaña", time.Date(2026, 11, 24, 9, 0, 0, 0, bogota), "x-gob")
+	b := s.signedIn("vera")
+
+	t.Run("every campaign is offered by name, its id the value, even without posts in the month", func(t *testing.T) {
+		body := html.UnescapeString(b.get("/calendar?fecha=2026-11-01").body)
+		want := `<select id="f-campana" name="campana"><option value="">Todas las campañas</option>` +
+			`<option value="` + navidad.ID + `">Navidad</option><option value="` + vias.ID + `">Vías del Nordeste</option></select>`
+		if !strings.Contains(body, want) {
+			t.Errorf("the filter lacks %s\n%s", want, body)
+		}
+	})
+	t.Run("the chosen campaign is selected and filters", func(t *testing.T) {
+		body := html.UnescapeString(b.get("/calendar?fecha=2026-11-01&campana=" + url.QueryEscape(vias.ID)).body)
+		if !strings.Contains(body, `<option value="`+vias.ID+`" selected>Vías del Nordeste</option>`) ||
+			!strings.Contains(body, "Avanzan las obras") || strings.Contains(body, "Sin campaña") {
+			t.Errorf("filtered by %s:\n%s", vias.ID, body)
+		}
+	})
+	t.Run("an unknown campaign in the address is kept, by its id", func(t *testing.T) {
+		p := b.get("/calendar?fecha=2026-11-01&campana=c_nada")
+		body := html.UnescapeString(p.body)
+		if p.status != http.StatusOK || !strings.Contains(body, `<option value="c_nada" selected>Campaña c_nada (no existe)</option>`) ||
+			strings.Contains(body, "Avanzan las obras") {
+			t.Errorf("got %d\n%s", p.status, body)
+		}
+	})
+	t.Run("in English", func(t *testing.T) {
+		b := s.browserWithLang("en")
+		b.signIn("vera")
+		if body := html.UnescapeString(b.get("/calendar?campana=c_nada").body); !strings.Contains(body, `<option value="">All campaigns</option>`) ||
+			!strings.Contains(body, "Campaign c_nada (does not exist)") {
+			t.Errorf("the English filter:\n%s", body)
+		}
+	})
 }
 
 func TestUICalendarPaging(t *testing.T) {

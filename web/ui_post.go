@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -192,7 +193,8 @@ type postData struct {
 	Status, StatusClass string
 	When                string
 	Draft               bool
-	Author, Campaign    string
+	Author              string
+	Campaign            *postCampaign
 	Unit                string
 	Created, Updated    string
 	Canceled            string
@@ -212,6 +214,12 @@ type postData struct {
 	Schedule *postTimeForm
 	// Actions says whether an action on the whole post is offered.
 	Actions bool
+}
+
+// postCampaign is the post's campaign: its name and page, or its id
+// alone when the campaign does not read back.
+type postCampaign struct {
+	ID, Name, Href string
 }
 
 type postMediaView struct {
@@ -276,13 +284,16 @@ func (s *Server) postDetail(rq *uiRequest, move, schedule *postTimeForm) (*uiVie
 	}
 	here := "/posts/" + p.ID
 	d := postData{ID: p.ID, Text: p.Text, Link: p.Link, Status: postStatusText(rq.P, p.Status), StatusClass: string(p.Status),
-		When: rq.DateTime(p.ScheduledAt), Draft: p.IsDraft(), Author: p.Author, Campaign: p.Campaign, Unit: p.Unit,
+		When: rq.DateTime(p.ScheduledAt), Draft: p.IsDraft(), Author: p.Author, Unit: p.Unit,
 		Created: rq.DateTime(p.CreatedAt), Updated: rq.DateTime(p.UpdatedAt), Canceled: rq.DateTime(p.CanceledAt), Here: here}
 	cal := calQuery{View: viewMonth}
 	if !p.ScheduledAt.IsZero() {
 		cal = cal.at(startOfDay(p.ScheduledAt, rq.Loc))
 	}
 	d.Calendar = cal.href()
+	if p.Campaign != "" {
+		d.Campaign = s.postCampaign(rq, p)
+	}
 	for _, id := range p.Targets {
 		t := calNet{Name: calAccountName(byID, id), Class: "none"}
 		if a := byID[id]; a != nil {
@@ -358,6 +369,20 @@ func (s *Server) postDetail(rq *uiRequest, move, schedule *postTimeForm) (*uiVie
 		v.Flash = &uiFlash{Kind: "error", Text: rq.P.T(key)}
 	}
 	return v, nil
+}
+
+// postCampaign names the post's campaign and links to its page. A
+// campaign that does not read back is shown by its id: the page is not
+// worth failing for it.
+func (s *Server) postCampaign(rq *uiRequest, p *pregonero.Post) *postCampaign {
+	c, err := s.posts.Campaign(rq.Context(), p.Campaign)
+	if err != nil {
+		if pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			s.logger.WarnContext(rq.Context(), "read the post's campaign for its page", pregonero.LogPost, p.ID, logErr, err)
+		}
+		return &postCampaign{ID: p.Campaign}
+	}
+	return &postCampaign{ID: c.ID, Name: c.Name, Href: "/campaigns/" + url.PathEscape(c.ID)}
 }
 
 func (s *Server) postMedia(rq *uiRequest, pm pregonero.PostMedia) postMediaView {

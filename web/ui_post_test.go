@@ -479,6 +479,38 @@ func TestUIPostSchedule(t *testing.T) {
 	})
 }
 
+func TestUIPostCampaignName(t *testing.T) {
+	s := newUIServer(t)
+	c := s.createCampaign(map[string]any{"name": "Vías del Nordeste", "starts_on": "2026-11-01"})
+	at := time.Date(2026, 11, 21, 9, 0, 0, 0, bogota).Format(time.RFC3339)
+	p := s.createPost(map[string]any{"text": "Avanzan las obras", "targets": []string{"x-gob"}, "campaign": c.ID, "scheduled_at": at})
+	b := s.signedIn("vera")
+
+	t.Run("the campaign is named and linked to its page", func(t *testing.T) {
+		page := b.get("/posts/" + p.ID)
+		want := `<dt>Campaña</dt><dd><a href="/campaigns/` + c.ID + `">Vías del Nordeste</a></dd>`
+		if page.status != http.StatusOK || !strings.Contains(html.UnescapeString(page.body), want) {
+			t.Errorf("got %d; the page lacks %s\n%s", page.status, want, page.body)
+		}
+	})
+	t.Run("a campaign that does not read back is shown by its id", func(t *testing.T) {
+		if _, err := s.db.UpdatePost(context.Background(), p.ID, func(q *pregonero.Post) error { q.Campaign = "c_borrada"; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		page := b.get("/posts/" + p.ID)
+		want := `<dt>Campaña</dt><dd><code>c_borrada</code></dd>`
+		if page.status != http.StatusOK || !strings.Contains(page.body, want) || strings.Contains(page.body, `href="/campaigns/c_borrada"`) {
+			t.Errorf("got %d; want %s and no link\n%s", page.status, want, page.body)
+		}
+	})
+	t.Run("a post without campaign says so", func(t *testing.T) {
+		q := s.createPost(map[string]any{"text": "Sin campaña", "targets": []string{"x-gob"}, "scheduled_at": at})
+		if page := b.get("/posts/" + q.ID); !strings.Contains(page.body, `<dt>Campaña</dt><dd>—</dd>`) {
+			t.Errorf("no campaign:\n%s", page.body)
+		}
+	})
+}
+
 // TestUIPostCodeKeysExist checks the keys the calendar and the post page
 // build from values.
 func TestUIPostCodeKeysExist(t *testing.T) {

@@ -395,8 +395,8 @@ func (tb *tab) open(path string, status int) {
 	}
 }
 
-// submit clicks a form's button and waits for the page the form leads
-// to; it returns that page's status.
+// submit clicks a form's button (or a link) and waits for the page it
+// leads to; it returns that page's status.
 func (tb *tab) submit(button string) int {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
@@ -512,9 +512,10 @@ func jsString(s string) string {
 }
 
 // check runs what every page visited goes through: axe-core's
-// accessibility rules (serious and critical violations fail the test),
-// the console (an uncaught exception or a CSP refusal fails it), and
-// screenshots at each size, named page-size.png.
+// accessibility rules (moderate, serious and critical violations fail
+// the test), the console (an uncaught exception or a CSP refusal fails
+// it), the reflow at each size (content wider than the screen fails it),
+// and screenshots at each size, named page-size.png.
 func (tb *tab) check(name string) {
 	tb.t.Helper()
 	tb.accessibility(name)
@@ -542,7 +543,8 @@ type axeViolation struct {
 }
 
 // accessibility injects axe-core into the page and runs every rule it
-// has, failing on violations of impact serious or critical.
+// has, failing on violations of impact moderate, serious or critical;
+// minor ones are logged.
 func (tb *tab) accessibility(name string) {
 	tb.t.Helper()
 	if tb.r.axe == "" {
@@ -561,7 +563,7 @@ func (tb *tab) accessibility(name string) {
 	}
 	var lines, minor []string
 	for _, v := range res.Violations {
-		if v.Impact != "serious" && v.Impact != "critical" {
+		if !axeFails[v.Impact] {
 			minor = append(minor, fmt.Sprintf("%s (%s, %d)", v.ID, v.Impact, len(v.Nodes)))
 			continue
 		}
@@ -571,15 +573,20 @@ func (tb *tab) accessibility(name string) {
 		}
 	}
 	if len(minor) > 0 {
-		tb.t.Logf("accessibility: page %s: minor or moderate (not failing): %s", name, strings.Join(minor, ", "))
+		tb.t.Logf("accessibility: page %s: minor (not failing): %s", name, strings.Join(minor, ", "))
 	}
 	if len(lines) > 0 {
-		tb.t.Errorf("accessibility: page %s (%s) has serious or critical violations:\n%s", name, tb.path(), strings.Join(lines, "\n"))
+		tb.t.Errorf("accessibility: page %s (%s) has moderate, serious or critical violations:\n%s", name, tb.path(), strings.Join(lines, "\n"))
 	}
 }
 
-// screenshots saves the whole page at every screen size, then goes back
-// to the desktop size.
+// axeFails are the impacts of the axe-core violations that fail the
+// test.
+var axeFails = map[string]bool{"moderate": true, "serious": true, "critical": true}
+
+// screenshots saves the whole page at every screen size, failing the
+// test when the page is wider than the screen, then goes back to the
+// desktop size.
 func (tb *tab) screenshots(name string) {
 	tb.t.Helper()
 	for _, s := range screenSizes {
@@ -589,10 +596,9 @@ func (tb *tab) screenshots(name string) {
 		}
 		tb.do(chromedp.EmulateViewport(s.width, s.height, opts...))
 		// Content wider than the screen makes a person scroll sideways
-		// (WCAG 1.4.10, reflow); axe-core does not check it. Noted, not
-		// failed.
+		// (WCAG 1.4.10, reflow); axe-core does not check it.
 		if w := runIn(tb, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); w > s.width {
-			tb.t.Logf("reflow: page %s is %d px wide on the %s screen of %d px", name, w, s.name, s.width)
+			tb.t.Errorf("reflow: page %s (%s) is %d px wide on the %s screen of %d px", name, tb.path(), w, s.name, s.width)
 		}
 		png := runIn(tb, chromedp.FullScreenshot(100))
 		file := filepath.Join(tb.r.screens, fmt.Sprintf("%s-%s-%dx%d.png", name, s.name, s.width, s.height))

@@ -60,6 +60,15 @@ const (
 	selComposeWhen     = `form [name="when"]`
 	selComposeSchedule = `form button[name="action"][value="schedule"]`
 	selCounterX        = `#counters .counter[data-target="` + acctX + `"]`
+	// The campaign is a select "campaign" whose values are campaigns' ids.
+	selComposeCampaignField = "campaign"
+
+	// /campaigns: the form that adds a campaign posts to /campaigns, with
+	// the fields name, unit (a text field for an admin, a select for an
+	// editor), plan_line, starts_on (a date field), hashtags and
+	// description; adding one leads to its page, /campaigns/{id}, which
+	// the list links to.
+	selNewCampaignForm = `form[action="/campaigns"]`
 
 	// /posts/{id}: each delivery's live link is an <a> to the delivery's
 	// URL (on the sandbox here); the page says "publicada".
@@ -86,6 +95,8 @@ const (
 	editorPass    = "Pregonero en el navegador 2026"
 	adminNewPass  = "Una frase larga para el administrador"
 	pauseReason   = "Emergencia vial en el túnel de Oriente"
+	campaignName  = "Jornadas de vacunación 2026"
+	campaignTag   = "#VacunaciónAntioquia"
 	photoAlt      = "Vacunadora aplica una dosis a un niño en Urrao"
 	scheduleAhead = 10 * time.Second
 )
@@ -97,9 +108,12 @@ const (
 // live counter refuse 300 characters and take them once shortened,
 // schedules it 10 seconds ahead, watches it go out to the sandbox, opens
 // its page and follows the live link; the admin pauses all publishing
-// with a reason, both see the banner, and the admin resumes. Every page
-// visited passes axe-core (no serious or critical violation) and is
-// saved as screenshots, desktop and phone, under test-output/screens.
+// with a reason, both see the banner, and the admin resumes. Before the
+// post, the admin adds a campaign on the Campañas pages, and the editor
+// picks it when composing; the post's page names it. Every page visited
+// passes axe-core (no moderate, serious or critical violation), fits the
+// screen's width, and is saved as screenshots, desktop and phone, under
+// test-output/screens.
 // A step whose page is not served yet goes through the API instead,
 // saying so in the log.
 func TestBrowserFlow(t *testing.T) {
@@ -113,10 +127,13 @@ func TestBrowserFlow(t *testing.T) {
 	ed := r.newTab("editor")
 	r.step("editor signs in", func() { stepSignIn(ed, editorName, editorFirst, editorPass, "editor") })
 	r.step("editor is refused the users page", func() { stepEditorRefusedUsers(r, ed) })
+	var camp *pregonero.Campaign
+	r.step("admin adds a campaign", func() { camp = stepCreateCampaign(r, admin) })
 	var post *pregonero.Post
-	r.step("editor composes and schedules", func() { post = stepCompose(r, ed, editor) })
-	r.step("post goes out to the sandbox", func() { stepWatchPublished(r, ed, post) })
-	r.step("post page and live link", func() { stepPostPageAndLiveLink(r, ed, post) })
+	r.step("editor composes and schedules", func() { post = stepCompose(r, ed, editor, camp) })
+	r.step("post goes out to the sandbox", func() { stepWatchPublished(r, ed, post, camp) })
+	r.step("post page and live link", func() { stepPostPageAndLiveLink(r, ed, post, camp) })
+	r.step("campaign page lists the post", func() { stepCampaignPosts(r, ed, post, camp) })
 	r.step("admin pauses, both see the banner", func() { stepPause(r, admin, ed) })
 	r.step("admin resumes", func() { stepResume(r, admin, ed) })
 	r.step("every menu page", func() { stepEveryMenuPage(r, admin, ed) })
@@ -300,9 +317,61 @@ func postText() (long, short string) {
 	return string(base[:300]), strings.TrimSpace(string(base[:270]))
 }
 
+// stepCreateCampaign visits the Campañas pages as the admin: the list,
+// the form that adds the flow's campaign, the campaign's page it leads
+// to, and the list again, which links to it.
+func stepCreateCampaign(r *browserRun, admin *tab) *pregonero.Campaign {
+	t := r.t
+	admin.open("/campaigns", 200)
+	admin.check("campaigns")
+	if !admin.has(selNewCampaignForm) {
+		t.Fatalf("/campaigns has no form posting to /campaigns (%s); the page says:\n%s", selNewCampaignForm, admin.mainText())
+	}
+	form := selNewCampaignForm + " "
+	admin.set(form+`[name="name"]`, campaignName)
+	admin.choose(selNewCampaignForm, "unit", unitComms)
+	admin.set(form+`[name="plan_line"]`, "Línea 2: Nuestra vida")
+	admin.set(form+`[name="starts_on"]`, time.Now().In(r.m.Config.Location()).Format("2006-01-02"))
+	admin.set(form+`[name="hashtags"]`, campaignTag)
+	admin.set(form+`[name="description"]`, "Vacunación gratuita en los 125 municipios.\nUna publicación por jornada.")
+	if status := admin.submit(form + `button[type="submit"]`); status != 200 {
+		t.Fatalf("add campaign: status %d at %s; the page says:\n%s", status, admin.path(), admin.mainText())
+	}
+	m := regexp.MustCompile(`^/campaigns/([^/?#]+)$`).FindStringSubmatch(admin.path())
+	if m == nil {
+		t.Fatalf("adding the campaign led to %s, not its page; the page says:\n%s", admin.path(), admin.mainText())
+	}
+	admin.check("campaign-created")
+	id, err := url.PathUnescape(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.api.Campaign(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != campaignName || c.Unit != unitComms || len(c.Hashtags) != 1 || c.Hashtags[0] != campaignTag {
+		t.Errorf("/campaigns made %+v, want %q of %s with %s", c, campaignName, unitComms, campaignTag)
+	}
+	if text := admin.mainText(); !strings.Contains(text, campaignName) || !strings.Contains(text, campaignTag) {
+		t.Errorf("the campaign's page does not show its name and hashtag:\n%s", text)
+	}
+
+	admin.open("/campaigns", 200)
+	link := fmt.Sprintf(`a[href=%s]`, jsString("/campaigns/"+m[1]))
+	if !admin.has(link) {
+		t.Errorf("the campaigns list does not link to the new campaign (%s):\n%s", link, admin.mainText())
+	}
+	admin.check("campaigns-one")
+	admin.open("/campaigns/"+m[1], 200)
+	admin.check("campaign")
+	return c
+}
+
 // stepCompose composes the post on /compose (or through the API with the
-// editor's own token when the page is not served) and returns it.
-func stepCompose(r *browserRun, ed *tab, editor *pregonero.User) *pregonero.Post {
+// editor's own token when the page is not served), in the campaign, and
+// returns it.
+func stepCompose(r *browserRun, ed *tab, editor *pregonero.User, camp *pregonero.Campaign) *pregonero.Post {
 	t := r.t
 	long, short := postText()
 	photo := testJPEG(t, "vacunacion.jpg", 600, 400)
@@ -322,7 +391,7 @@ func stepCompose(r *browserRun, ed *tab, editor *pregonero.User) *pregonero.Post
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := cl.CreatePost(context.Background(), web.PostRequest{Text: short, Targets: []string{acctX, acctInstagram},
+		p, err := cl.CreatePost(context.Background(), web.PostRequest{Text: short, Targets: []string{acctX, acctInstagram}, Campaign: camp.ID,
 			Media: []pregonero.PostMedia{{ID: med.ID, AltText: photoAlt}}, ScheduledAt: time.Now().Add(scheduleAhead).In(loc).Format(time.RFC3339)}, "")
 		if err != nil {
 			t.Fatal(err)
@@ -334,6 +403,7 @@ func stepCompose(r *browserRun, ed *tab, editor *pregonero.User) *pregonero.Post
 	ed.check("compose")
 	ed.choose(selComposeForm, "targets", acctX)
 	ed.choose(selComposeForm, "targets", acctInstagram)
+	ed.choose(selComposeForm, selComposeCampaignField, camp.ID)
 	ed.do(chromedp.SetUploadFiles(chromedp.CSS(selComposeFile), []string{photo}))
 	ed.waitFor("the alt text field of the photo", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(selComposeAlt)), 20*time.Second)
 	ed.set(selComposeAlt, photoAlt)
@@ -386,10 +456,13 @@ func stepCompose(r *browserRun, ed *tab, editor *pregonero.User) *pregonero.Post
 // stepWatchPublished waits for the post to be published on both
 // networks, then checks what the sandbox took: the text, and the photo
 // with its alt text, on X and on Instagram.
-func stepWatchPublished(r *browserRun, ed *tab, p *pregonero.Post) {
+func stepWatchPublished(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Campaign) {
 	t := r.t
 	if p.Author != editorName {
 		t.Errorf("post author %q, want %q", p.Author, editorName)
+	}
+	if p.Campaign != camp.ID {
+		t.Errorf("post campaign %q, want %s (%s)", p.Campaign, camp.ID, camp.Name)
 	}
 	if len(p.Targets) != 2 || p.Status != pregonero.PostScheduled {
 		t.Fatalf("post %s: %s to %v, want scheduled to %s and %s", p.ID, p.Status, p.Targets, acctX, acctInstagram)
@@ -449,9 +522,10 @@ func sandboxMedia(t *testing.T, addr string) sandboxPostsWithMedia {
 }
 
 // stepPostPageAndLiveLink opens the post's page, which says it is
-// published and links to each live post, and follows the X link to the
-// sandbox's page of the post.
-func stepPostPageAndLiveLink(r *browserRun, ed *tab, p *pregonero.Post) {
+// published, names its campaign with a link to the campaign's page and
+// links to each live post, and follows the X link to the sandbox's page
+// of the post.
+func stepPostPageAndLiveLink(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Campaign) {
 	t := r.t
 	if r.notBuilt("/posts/"+p.ID, "skipping the post page and its live link") {
 		return
@@ -460,6 +534,10 @@ func stepPostPageAndLiveLink(r *browserRun, ed *tab, p *pregonero.Post) {
 	ed.check("post")
 	if text := ed.mainText(); !strings.Contains(text, esPublished) {
 		t.Errorf("the post page does not say %q:\n%s", esPublished, text)
+	}
+	campLink := fmt.Sprintf(`a[href=%s]`, jsString("/campaigns/"+url.PathEscape(camp.ID)))
+	if got := runIn(ed, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%s) || {}).textContent || ""`, jsString(campLink)))); got != camp.Name {
+		t.Errorf("the post page's link to its campaign (%s) says %q, want %q", campLink, got, camp.Name)
 	}
 	var xURL string
 	for _, d := range p.Deliveries {
@@ -479,6 +557,21 @@ func stepPostPageAndLiveLink(r *browserRun, ed *tab, p *pregonero.Post) {
 	if text := ed.mainText(); !strings.Contains(strings.ToLower(text), "sandbox") {
 		t.Errorf("the live link %s leads to a page that does not say sandbox:\n%s", xURL, text)
 	}
+}
+
+// stepCampaignPosts opens the campaign's page as the editor, from the
+// link on the post's page: it lists the post, linked to its page.
+func stepCampaignPosts(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Campaign) {
+	path := "/campaigns/" + url.PathEscape(camp.ID)
+	ed.open("/posts/"+p.ID, 200)
+	if status := ed.submit(fmt.Sprintf(`a[href=%s]`, jsString(path))); status != 200 {
+		r.t.Fatalf("the post page's campaign link: status %d at %s", status, ed.path())
+	}
+	ed.wantPath(path)
+	if !ed.has(fmt.Sprintf(`a[href=%s]`, jsString("/posts/"+p.ID))) {
+		r.t.Errorf("the campaign's page does not list the post %s; it says:\n%s", p.ID, ed.mainText())
+	}
+	ed.check("campaign-posts")
 }
 
 // stepPause pauses all publishing with a reason, on /pause (through the

@@ -29,12 +29,12 @@ const timeHelp = "in the zone of -tz: " + posting.HumanForms
 func (c *PostCommand) Usage() {
 	fmt.Fprint(c.io.err, `Usage:
 
-	pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [-link URL] [-campaign NAME]
+	pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [-link URL] [-campaign ID]
 	pregonero post create -draft [-target ACCOUNT] [-text TEXT] [-at TIME] ...   # kept, never published until scheduled
 	pregonero post schedule ID [-at TIME]   # a draft: at -at, else its own time, else as soon as possible
-	pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign C] [-limit N] [-cursor C]
+	pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign ID] [-limit N] [-cursor C]
 	pregonero post show ID            # the post, each delivery, the network's answers, live links, attempts
-	pregonero post edit ID [-text TEXT] [-at TIME] [-link URL] [-campaign NAME] [-target ACCOUNT]...   # -target: drafts only
+	pregonero post edit ID [-text TEXT] [-at TIME] [-link URL] [-campaign ID] [-target ACCOUNT]...   # -target: drafts only
 	pregonero post cancel ID
 	pregonero post release DELIVERY   # send a held delivery now (a person decided)
 	pregonero post retry DELIVERY     # try a failed delivery again now
@@ -120,7 +120,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	fs.Var(&mediaFiles, "media", "image or video `file` to upload and attach (repeatable; in order)")
 	fs.Var(&alts, "alt", "alt `text` of the -media at the same position (repeatable)")
 	fs.StringVar(&link, "link", "", "`URL` to attach, e.g. https://antioquia.gov.co")
-	fs.StringVar(&campaign, "campaign", "", "campaign `name` (free text, for -campaign in post list)")
+	fs.StringVar(&campaign, "campaign", "", "the `id` of the post's campaign, as pregonero campaign list shows it (c_…)")
 	fs.StringVar(&idem, "idempotency-key", "", "a `key` unique to this post, any text: repeating the command with the same key never creates a second post")
 	fs.StringVar(&title, "title", "", "video `title` (YouTube; Facebook videos); the video flags apply to every -target")
 	fs.StringVar(&description, "description", "", "video `description` (YouTube; default: the text)")
@@ -364,7 +364,7 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	}
 	fs.Func("status", "only posts in this `status`: "+strings.Join(names, ", "), set("status"))
 	fs.Func("account", "only posts to this `account` id", set("account"))
-	fs.Func("campaign", "only posts of this campaign `name`", set("campaign"))
+	fs.Func("campaign", "only posts of the campaign with this `id` (pregonero campaign list)", set("campaign"))
 	fs.Func("from", "only posts scheduled at or after this `time`, "+timeHelp, func(v string) error { times["from"] = v; return nil })
 	fs.Func("to", "only posts scheduled before this `time`, "+timeHelp, func(v string) error { times["to"] = v; return nil })
 	fs.BoolVar(&today, "today", false, "only posts scheduled today, in the zone of -tz")
@@ -373,7 +373,7 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	fs.Func("limit", "posts per page, a `number` from 1 to 500 (default 50)", set("limit"))
 	fs.Func("cursor", "the `cursor` printed after \"more:\" by the previous page", set("cursor"))
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign C] [-limit N] [-cursor C]")
+		fmt.Fprintln(fs.Output(), "Usage: pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign ID] [-limit N] [-cursor C]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -458,7 +458,7 @@ func (c *PostCommand) edit(ctx context.Context, args []string) error {
 	str("text", "new `text`, exactly as given", &patch.Text)
 	fs.StringVar(&at, "at", "", "new `time`, "+timeHelp)
 	str("link", "new `URL` to attach (empty removes it)", &patch.Link)
-	str("campaign", "new campaign `name`", &patch.Campaign)
+	str("campaign", "the `id` of the post's new campaign, as pregonero campaign list shows it (empty removes it)", &patch.Campaign)
 	var targets multiFlag
 	fs.Var(&targets, "target", "`account` id to publish to, replacing the draft's targets (repeatable, or comma-separated; drafts only: a scheduled post keeps its targets)")
 	fs.Usage = func() {
@@ -538,11 +538,29 @@ func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []stri
 		return printJSON(c.io.out, p)
 	}
 	if verb == "show" {
-		return writePost(c.io.out, p, loc)
+		return writePost(c.io.out, p, c.campaignName(ctx, cl, p), loc)
 	}
 	fmt.Fprintf(termWriter{c.io.out}, "%s %s\n", p.ID, p.Status)
 	c.warnings(p)
 	return nil
+}
+
+// campaignName is the name of the post's campaign, "" when it has none
+// or the campaign does not read back (then the post names it by its id
+// alone). A failed read other than not-found is said on stderr: the post
+// is shown all the same.
+func (c *PostCommand) campaignName(ctx context.Context, cl *web.Client, p *pregonero.Post) string {
+	if p.Campaign == "" {
+		return ""
+	}
+	camp, err := cl.Campaign(ctx, p.Campaign)
+	if err != nil {
+		if pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			fmt.Fprintf(termWriter{c.io.err}, "pregonero post show: read campaign %s: %v\n", p.Campaign, err)
+		}
+		return ""
+	}
+	return camp.Name
 }
 
 // oneID parses the flags and the one id of a subcommand that acts on one

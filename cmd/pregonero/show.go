@@ -37,14 +37,18 @@ func showSpan(start, end time.Time, loc *time.Location) string {
 
 // writePost prints a post for a person: what it says, where and when it
 // goes, and for each delivery its state, the network's answer and what
-// lies beneath it, the live link and every attempt. Everything that came
-// from the server is escaped for the terminal.
-func writePost(out io.Writer, p *pregonero.Post, loc *time.Location) error {
+// lies beneath it, the live link and every attempt. campaign is the name
+// of the post's campaign, shown with its id; "" shows the id alone.
+// Everything that came from the server is escaped for the terminal.
+func writePost(out io.Writer, p *pregonero.Post, campaign string, loc *time.Location) error {
 	w := &errWriter{w: termWriter{out}}
 	w.printf("Post %s: %s\n", p.ID, p.Status)
 	w.printf("  when:      %s\n", whenLine(p.ScheduledAt, loc))
 	w.printf("  targets:   %s\n", termLine(strings.Join(p.Targets, ", ")))
-	if p.Campaign != "" {
+	switch {
+	case p.Campaign != "" && campaign != "":
+		w.printf("  campaign:  %s (%s)\n", termLine(campaign), termLine(p.Campaign))
+	case p.Campaign != "":
 		w.printf("  campaign:  %s\n", termLine(p.Campaign))
 	}
 	if p.Link != "" {
