@@ -149,6 +149,21 @@ type MetricsConfig struct {
 	// Listen, when set, is a separate address serving /metrics alone
 	// (still behind Token, if set); /metrics on listen then answers 404.
 	Listen string `yaml:"listen"`
+	// Schedule is when each published post's engagement is read, after
+	// its publication, ascending (Go durations; seconds are allowed). The
+	// default is 1h, 6h, 24h, 72h, 168h, 720h: most engagement comes in
+	// the first hours, and X bills every read.
+	Schedule []Duration `yaml:"schedule"`
+}
+
+// Durations returns the schedule as time.Durations; nil when unset (the
+// collector's default then applies).
+func (m MetricsConfig) Durations() []time.Duration {
+	var out []time.Duration
+	for _, d := range m.Schedule {
+		out = append(out, d.D())
+	}
+	return out
 }
 
 // MinMetricsToken is the shortest metrics token, in bytes.
@@ -467,6 +482,12 @@ func (m MetricsConfig) validate(bad func(format string, args ...any), listen str
 			bad("metrics.listen: %q is not host:port", m.Listen)
 		} else if m.Listen == listen && port != "0" { // port 0 picks a free port for each
 			bad("metrics.listen: %q is listen itself; give it its own address or leave it empty", m.Listen)
+		}
+	}
+	for i, d := range m.Schedule {
+		if d <= 0 || (i > 0 && d <= m.Schedule[i-1]) {
+			bad("metrics.schedule: %s at position %d: the times must be positive and ascending", d.D(), i+1)
+			break
 		}
 	}
 }

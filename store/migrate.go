@@ -27,6 +27,7 @@ var migrations = []migration{
 	migratePostAltText,
 	migrateUsers,
 	migrateCampaigns,
+	migrateMetrics,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.

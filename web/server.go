@@ -179,6 +179,7 @@ func (s *Server) registerRoutes() {
 	s.api("POST /api/v1/posts", s.handleCreatePost)
 	s.api("GET /api/v1/posts", s.handleListPosts)
 	s.api("GET /api/v1/posts/{id}", s.handleGetPost)
+	s.api("GET /api/v1/posts/{id}/metrics", s.handlePostMetrics)
 	s.api("PATCH /api/v1/posts/{id}", s.handlePatchPost)
 	s.api("POST /api/v1/posts/{id}/cancel", s.handleCancelPost)
 	s.api("POST /api/v1/posts/{id}/schedule", s.handleSchedulePost)

@@ -71,6 +71,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd = &UsersCommand{io: io}
 	case "campaign":
 		cmd = &CampaignCommand{io: io}
+	case "metrics":
+		cmd = &MetricsCommand{io: io}
 	case "version":
 		cmd = &VersionCommand{io: io}
 	default:
@@ -174,6 +176,7 @@ Commands:
 	token      rotate the API token (server stopped)
 	users      add or list the people who sign in to the web interface
 	campaign   create, list or show the campaigns posts belong to
+	metrics    show the engagement history of a post
 	version    print the version
 
 Use "pregonero <command> -h" for the arguments of a command.

@@ -28,6 +28,7 @@ import (
 	"pregonero/config"
 	"pregonero/logging"
 	"pregonero/media"
+	"pregonero/metrics"
 	"pregonero/posting"
 	"pregonero/publisher"
 	"pregonero/scheduler"
@@ -328,6 +329,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.Scheduler.AddJob("45 */5 * * * *", func() {
 		if _, err := m.Publisher.Verify(ctx); err != nil {
 			log.Error("verification of published posts", pregonero.LogErr, err)
+		}
+	}); err != nil {
+		return err
+	}
+	// Engagement is read in a job of its own, apart from the loop that
+	// claims due posts, a bounded number of calls per cycle.
+	collector, err := metrics.New(metrics.Config{Store: m.Store, Now: m.Clock.Now, Logger: log, Schedule: c.Metrics.Durations(),
+		Readers: map[pregonero.Network]pregonero.MetricsReader{pregonero.NetworkX: m.X}})
+	if err != nil {
+		return err
+	}
+	if err := m.Scheduler.AddJob("15 * * * * *", func() {
+		if _, err := collector.Collect(ctx); err != nil && ctx.Err() == nil {
+			log.Error("collection of metrics", pregonero.LogErr, err)
 		}
 	}); err != nil {
 		return err

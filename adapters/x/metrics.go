@@ -1,0 +1,191 @@
+package x
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"pregonero"
+)
+
+// endpointLookup is GET /2/tweets, the batched lookup metrics are read with.
+const endpointLookup = "GET /2/tweets"
+
+// maxLookupIDs is the most ids GET /2/tweets takes (the spec's ids
+// parameter: maxItems 100).
+const maxLookupIDs = 100
+
+// MetricsBatch is the most deliveries one ReadMetrics call reads.
+func (a *Adapter) MetricsBatch() int { return maxLookupIDs }
+
+// lookupPost is the part of a post in GET /2/tweets that metrics use. The
+// metric objects are kept as raw maps so that a count X leaves out stays
+// out, rather than reading as 0.
+type lookupPost struct {
+	ID               string                     `json:"id"`
+	PublicMetrics    map[string]json.RawMessage `json:"public_metrics"`
+	NonPublicMetrics map[string]json.RawMessage `json:"non_public_metrics"`
+	OrganicMetrics   map[string]json.RawMessage `json:"organic_metrics"`
+	Attachments      struct {
+		MediaKeys []string `json:"media_keys"`
+	} `json:"attachments"`
+}
+
+type lookupAnswer struct {
+	Data     []lookupPost `json:"data"`
+	Includes struct {
+		Media []struct {
+			MediaKey      string                     `json:"media_key"`
+			PublicMetrics map[string]json.RawMessage `json:"public_metrics"`
+		} `json:"media"`
+	} `json:"includes"`
+	Errors []problemError `json:"errors"`
+}
+
+// xNormalized maps X's raw metric names to the normalized ones. Shares sum
+// reposts and quotes; impressions are X's "views" of a post (the spec:
+// "Number of times this Tweet has been viewed"); link clicks come from the
+// non-public metrics, which X serves to the author for 30 days.
+var xNormalized = []struct {
+	metric string
+	raw    []string
+}{
+	{pregonero.MetricLikes, []string{"public_metrics.like_count"}},
+	{pregonero.MetricComments, []string{"public_metrics.reply_count"}},
+	{pregonero.MetricShares, []string{"public_metrics.retweet_count", "public_metrics.quote_count"}},
+	{pregonero.MetricSaves, []string{"public_metrics.bookmark_count"}},
+	{pregonero.MetricImpressions, []string{"public_metrics.impression_count"}},
+	{pregonero.MetricClicks, []string{"non_public_metrics.url_link_clicks"}},
+	{pregonero.MetricVideoViews, []string{"media.public_metrics.view_count"}},
+}
+
+// ReadMetrics reads the public and, where X grants them, the non-public
+// metrics of up to 100 published posts of the account in one call. X
+// answers 200 with errors[] beside the data for the fields it withholds
+// (non-public metrics of posts older than 30 days): the public metrics of
+// those posts are kept. A post X no longer has is left out.
+func (a *Adapter) ReadMetrics(ctx context.Context, acct *pregonero.Account, ds []*pregonero.Delivery) (map[string]pregonero.Snapshot, error) {
+	if len(ds) == 0 {
+		return map[string]pregonero.Snapshot{}, nil
+	}
+	if len(ds) > maxLookupIDs {
+		return nil, fmt.Errorf("read metrics: %d posts, at most %d per call", len(ds), maxLookupIDs)
+	}
+	byRemote := map[string][]string{}
+	var ids []string
+	for _, d := range ds {
+		if d.RemoteID == "" {
+			continue
+		}
+		if _, seen := byRemote[d.RemoteID]; !seen {
+			ids = append(ids, d.RemoteID)
+		}
+		byRemote[d.RemoteID] = append(byRemote[d.RemoteID], d.ID)
+	}
+	if len(ids) == 0 {
+		return map[string]pregonero.Snapshot{}, nil
+	}
+	q := url.Values{}
+	q.Set("ids", strings.Join(ids, ","))
+	q.Set("tweet.fields", "public_metrics,non_public_metrics,organic_metrics")
+	q.Set("expansions", "attachments.media_keys")
+	q.Set("media.fields", "public_metrics")
+	resp, err := a.do(ctx, acct, call{kind: kindRead, endpoint: endpointLookup, method: http.MethodGet, path: "/2/tweets", query: q})
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	snaps, err := parseLookupMetrics(resp.body)
+	if err != nil {
+		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_malformed_response",
+			Message: "X's answer with the posts' metrics could not be read; they will be read again.", HTTPStatus: resp.status,
+			NetworkMessage: resp.excerpt(200), Err: fmt.Errorf("read metrics: %w", err)}
+	}
+	out := make(map[string]pregonero.Snapshot, len(ds))
+	for remote, s := range snaps {
+		for _, id := range byRemote[remote] {
+			out[id] = s
+		}
+	}
+	return out, nil
+}
+
+// parseLookupMetrics turns a GET /2/tweets answer into snapshots keyed by
+// the post's id on X. Field-authorization errors and not-found entries in
+// errors[] are expected beside data; an answer with errors and no data
+// for any post is an error.
+func parseLookupMetrics(body []byte) (map[string]pregonero.Snapshot, error) {
+	var ans lookupAnswer
+	if err := json.Unmarshal(body, &ans); err != nil {
+		return nil, fmt.Errorf("decode answer: %w", err)
+	}
+	for _, e := range ans.Errors {
+		p := problem{Errors: []problemError{e}}
+		if !p.hasType("not-authorized-for-field") && !p.hasType("resource-not-found") {
+			return nil, fmt.Errorf("x refused the lookup: %s", p.message())
+		}
+	}
+	views := map[string]map[string]json.RawMessage{}
+	for _, m := range ans.Includes.Media {
+		views[m.MediaKey] = m.PublicMetrics
+	}
+	out := make(map[string]pregonero.Snapshot, len(ans.Data))
+	for _, p := range ans.Data {
+		if p.ID == "" {
+			return nil, fmt.Errorf("a post without an id")
+		}
+		raw := map[string]int64{}
+		for prefix, m := range map[string]map[string]json.RawMessage{
+			"public_metrics": p.PublicMetrics, "non_public_metrics": p.NonPublicMetrics, "organic_metrics": p.OrganicMetrics,
+		} {
+			for k, v := range m {
+				n, err := count(v)
+				if err != nil {
+					return nil, fmt.Errorf("post %s: %s.%s: %w", p.ID, prefix, k, err)
+				}
+				raw[prefix+"."+k] = n
+			}
+		}
+		for _, key := range p.Attachments.MediaKeys {
+			v, ok := views[key]["view_count"]
+			if !ok {
+				continue
+			}
+			n, err := count(v)
+			if err != nil {
+				return nil, fmt.Errorf("post %s: media %s: view_count: %w", p.ID, key, err)
+			}
+			raw["media.public_metrics.view_count"] += n
+		}
+		out[p.ID] = pregonero.Snapshot{Metrics: normalize(raw), Raw: raw}
+	}
+	return out, nil
+}
+
+// normalize derives the normalized metrics from the raw ones: a metric is
+// present when any of its raw counts is.
+func normalize(raw map[string]int64) map[string]int64 {
+	m := map[string]int64{}
+	for _, n := range xNormalized {
+		for _, r := range n.raw {
+			if v, ok := raw[r]; ok {
+				m[n.metric] += v
+			}
+		}
+	}
+	return m
+}
+
+// count reads a JSON count; X sends integers.
+func count(v json.RawMessage) (int64, error) {
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("not a count: %.40s", v)
+	}
+	return n, nil
+}
+
+var _ pregonero.MetricsReader = (*Adapter)(nil)
