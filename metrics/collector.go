@@ -58,7 +58,7 @@ type Collector struct {
 	cfg      Config
 	log      *slog.Logger
 	networks []pregonero.Network // those with a reader
-	running sync.Mutex
+	running  sync.Mutex
 }
 
 // Result is what one cycle did.
