@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"pregonero"
+	"pregonero/atomicfile"
 )
 
 // DefaultMaxSize is the largest file accepted unless configured otherwise:
@@ -338,28 +339,16 @@ func (l *Library) commit(tmp *os.File, sum string) error {
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return err
 	}
-	if err := syncDir(sub); err != nil {
+	if err := atomicfile.SyncDir(sub); err != nil {
 		return err
 	}
 	if created {
-		return syncDir(l.dir)
+		return atomicfile.SyncDir(l.dir)
 	}
 	return nil
 }
 
 func (l *Library) path(sum string) string { return filepath.Join(l.dir, sum[:2], sum) }
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
 
 func checkAltText(s string) error {
 	if !utf8.ValidString(s) {

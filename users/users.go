@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -31,6 +30,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"pregonero"
+	"pregonero/atomicfile"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -221,7 +221,7 @@ func (s *Service) Bootstrap(ctx context.Context, dataDir string) (created bool, 
 		return false, fmt.Errorf("bootstrap: %w", err)
 	}
 	path := filepath.Join(dataDir, PasswordFile)
-	if err := writeFileAtomic(path, []byte(password+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(password+"\n"), 0o600); err != nil {
 		return false, fmt.Errorf("bootstrap: write %s: %w", path, err)
 	}
 	now := s.now().UTC()
@@ -240,42 +240,4 @@ func (s *Service) Bootstrap(ctx context.Context, dataDir string) (created bool, 
 	s.logger.InfoContext(ctx, "first user created: sign in as admin with the one-time password in the file, which asks for a new one",
 		pregonero.LogUser, u.Username, pregonero.LogFile, path)
 	return true, nil
-}
-
-// writeFileAtomic writes data to path through a synced temp file and a
-// rename, so the file is either absent or complete.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -10,11 +10,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"pregonero"
+	"pregonero/atomicfile"
 )
 
 // TokenHashSetting is the store setting holding the hex SHA-256 of the API
@@ -200,7 +200,7 @@ func writeToken(ctx context.Context, s pregonero.Store, path string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, []byte(token+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(token+"\n"), 0o600); err != nil {
 		return err
 	}
 	return s.PutSetting(ctx, TokenHashSetting, sum)
@@ -240,42 +240,4 @@ func (s *Server) handleRotateToken(w http.ResponseWriter, r *http.Request) error
 	s.logger.InfoContext(r.Context(), "API token rotated through the API; a token file written earlier holds the previous one")
 	writeJSON(w, http.StatusOK, TokenRotation{Token: token})
 	return nil
-}
-
-// writeFileAtomic writes data to path through a synced temp file and a
-// rename, so the file is either absent or complete.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

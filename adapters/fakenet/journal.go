@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"pregonero"
+	"pregonero/atomicfile"
 )
 
 // A ledger kept in a file writes one JSON record a line: {"v":1,"op":"add",
@@ -265,7 +266,7 @@ func writeLedgerFile(path string, posts []Post) (*journal, error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return nil, fmt.Errorf("write ledger: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return nil, fmt.Errorf("write ledger: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
@@ -273,22 +274,6 @@ func writeLedgerFile(path string, posts []Post) (*journal, error) {
 		return nil, fmt.Errorf("write ledger: %w", err)
 	}
 	return &journal{path: path, f: f, size: size, records: len(posts)}, nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
 }
 
 // compactIfDue rewrites the ledger file to the live posts once deletions
