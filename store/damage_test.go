@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,13 +234,19 @@ func TestCheckFile(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		damage damage
-		want   string
+		// want is what one of the problems says; a damage whose effect
+		// depends on where the flipped bytes land lists each way it may
+		// be caught, separated by "|".
+		want string
 	}{
 		{"empty file is damaged", func(t *testing.T, path string) { truncateTo(t, path, 0) }, "empty (0 bytes)"},
 		{"truncated file is damaged", truncate, "truncated"},
 		{"flipped page flags are damage", flipFlags, "unexpected type/flags"},
 		{"flipped bytes on pages are damage", flipElements, ""},
-		{"flipped key offsets on branch pages are damage", flipBranchKeys, "out of order"},
+		// A flipped offset may point a branch at keys out of order (bbolt's
+		// check says so) or at no page at all (bbolt panics while the
+		// records are read, which the check contains and reports).
+		{"flipped key offsets on branch pages are damage", flipBranchKeys, "out of order|bbolt panicked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !storetest.Isolated(t) {
@@ -252,7 +259,8 @@ func TestCheckFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !r.Damaged() || !strings.Contains(strings.Join(r.Problems, "\n"), tc.want) {
+			said := strings.Join(r.Problems, "\n")
+			if !r.Damaged() || !slices.ContainsFunc(strings.Split(tc.want, "|"), func(w string) bool { return strings.Contains(said, w) }) {
 				t.Errorf("problems %q, want one saying %q", r.Problems, tc.want)
 			}
 		})

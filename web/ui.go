@@ -124,6 +124,7 @@ func (s *Server) uiPages() []uiPage {
 		s.usersPage(),
 		s.userPage(),
 		s.passwordPage(),
+		s.profilePage(),
 	}
 }
 
