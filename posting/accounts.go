@@ -54,13 +54,23 @@ type AccountCheck struct {
 // never clear a needs_reauth flag: a cheap read can pass where publishing
 // does not (a missing scope), so a person resumes the account.
 func (s *Service) CheckAccounts(ctx context.Context, ids ...string) ([]AccountCheck, error) {
+	// Who may check is who may post: a viewer checks nothing, an editor
+	// the accounts of their dependencias (all of them when none is named).
+	if err := s.mayPost(ctx); err != nil {
+		return nil, err
+	}
+	u := pregonero.UserFromContext(ctx)
 	var accounts []*pregonero.Account
 	if len(ids) == 0 {
 		all, err := s.store.Accounts(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("check accounts: %w", err)
 		}
-		accounts = all
+		for _, a := range all {
+			if u == nil || u.CanPostTo(a) {
+				accounts = append(accounts, a)
+			}
+		}
 	}
 	for _, id := range ids {
 		a, err := s.store.Account(ctx, id)
@@ -70,6 +80,9 @@ func (s *Service) CheckAccounts(ctx context.Context, ids ...string) ([]AccountCh
 		}
 		if err != nil {
 			return nil, fmt.Errorf("check accounts: %w", err)
+		}
+		if u != nil && !u.CanPostTo(a) {
+			return nil, notYours(u, a)
 		}
 		accounts = append(accounts, a)
 	}

@@ -115,3 +115,42 @@ func TestCheckAccountsFlagsRefusedCredentialsAndSaysWhatItKnows(t *testing.T) {
 		t.Errorf("unknown account: %v, want invalid", err)
 	}
 }
+
+// Who may check an account's credentials is who may post to it.
+func TestCheckAccountsByWho(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, a := range []*pregonero.Account{
+		{ID: "x-salud", Network: pregonero.NetworkX, Unit: "salud", Status: pregonero.AccountActive},
+		{ID: "x-educa", Network: pregonero.NetworkX, Unit: "educación", Status: pregonero.AccountActive},
+	} {
+		if err := db.PutAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc, err := posting.New(posting.Config{Store: db, Sender: &checkingSender{}, Adapters: map[pregonero.Network]pregonero.Adapter{
+		pregonero.NetworkX: &checker{adapter{network: pregonero.NetworkX}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	editor := pregonero.NewContextWithUser(ctx, &pregonero.User{Username: "ana", Role: pregonero.RoleEditor, Units: []string{"salud"}})
+	res, err := svc.CheckAccounts(editor)
+	if err != nil || len(res) != 1 || res[0].Account != "x-salud" {
+		t.Errorf("an editor checking every account: %+v, %v; want only x-salud", res, err)
+	}
+	if _, err := svc.CheckAccounts(editor, "x-educa"); pregonero.ErrorCode(err) != pregonero.EFORBIDDEN {
+		t.Errorf("an editor checking another dependencia's account: %v, want forbidden", err)
+	}
+	viewer := pregonero.NewContextWithUser(ctx, &pregonero.User{Username: "vera", Role: pregonero.RoleViewer})
+	if _, err := svc.CheckAccounts(viewer); pregonero.ErrorCode(err) != pregonero.EFORBIDDEN {
+		t.Errorf("a viewer checking: %v, want forbidden", err)
+	}
+	admin := pregonero.NewContextWithUser(ctx, &pregonero.User{Username: "root", Role: pregonero.RoleAdmin})
+	if res, err := svc.CheckAccounts(admin); err != nil || len(res) != 2 {
+		t.Errorf("an admin checking every account: %+v, %v; want both", res, err)
+	}
+}

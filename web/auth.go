@@ -66,15 +66,14 @@ func mayCompose(u *pregonero.User) bool {
 
 // userRoutes are the routes that a user's token may call only with more
 // than the right to read, because no service checks who calls them: a
-// backup holds every record (password hashes too) and rotating the
-// server's token locks out whoever holds it. Every other route is open to
+// backup holds every record (password hashes too), rotating the server's
+// token locks out whoever holds it, and an upload is not yet any post. Every other route is open to
 // every user who may read, and its service refuses what the user may not
 // do (posting for the posts, users for the users).
 var userRoutes = map[string]routeRule{
-	"GET /api/v1/backup":          {(*pregonero.User).IsAdmin, "an admin"},
-	"POST /api/v1/token/rotate":   {(*pregonero.User).IsAdmin, "an admin"},
-	"POST /api/v1/media":          {mayCompose, "an admin or an editor"},
-	"POST /api/v1/accounts/check": {mayCompose, "an admin or an editor"},
+	"GET /api/v1/backup":        {(*pregonero.User).IsAdmin, "an admin"},
+	"POST /api/v1/token/rotate": {(*pregonero.User).IsAdmin, "an admin"},
+	"POST /api/v1/media":        {mayCompose, "an admin or an editor"},
 }
 
 // mayCall refuses a user a route of userRoutes they may not call.
