@@ -181,7 +181,7 @@ func (c *Collector) Collect(ctx context.Context) (Result, error) {
 				break // the rest waits for the next cycle, still due
 			}
 			res.Calls[g.net]++
-			got, err := r.ReadMetrics(ctx, acct, chunk)
+			got, err := r.ReadMetrics(ctx, pregonero.MetricsRequest{Account: acct, Deliveries: chunk})
 			if err != nil {
 				if ctx.Err() != nil {
 					return res, ctx.Err()
@@ -196,7 +196,7 @@ func (c *Collector) Collect(ctx context.Context) (Result, error) {
 			}
 			at := c.cfg.Now().UTC()
 			for _, d := range chunk {
-				s, ok := got[d.ID]
+				s, ok := got.Snapshots[d.ID]
 				if !ok {
 					// The network no longer has the post.
 					next = append(next, pregonero.MetricsDue{DeliveryID: d.ID})

@@ -27,18 +27,20 @@ type reader struct {
 
 func (r *reader) MetricsBatch() int { return 100 }
 
-func (r *reader) ReadMetrics(_ context.Context, _ *pregonero.Account, ds []*pregonero.Delivery) (map[string]pregonero.Snapshot, error) {
+func (r *reader) ReadMetrics(_ context.Context, req pregonero.MetricsRequest) (pregonero.MetricsResult, error) {
+	ds := req.Deliveries
 	r.mu.Lock()
 	r.calls = append(r.calls, ds)
 	r.mu.Unlock()
 	if r.read != nil {
-		return r.read(ds)
+		got, err := r.read(ds)
+		return pregonero.MetricsResult{Snapshots: got}, err
 	}
 	out := map[string]pregonero.Snapshot{}
 	for _, d := range ds {
 		out[d.ID] = pregonero.Snapshot{Metrics: map[string]int64{pregonero.MetricLikes: 7}, Raw: map[string]int64{"public_metrics.like_count": 7}}
 	}
-	return out, nil
+	return pregonero.MetricsResult{Snapshots: out}, nil
 }
 
 func (r *reader) count() int {

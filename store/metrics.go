@@ -233,3 +233,39 @@ func (db *DB) Snapshots(ctx context.Context, deliveryID string, from, to time.Ti
 }
 
 var _ pregonero.MetricsStore = (*DB)(nil)
+
+// EachSnapshot walks the snapshots of the deliveries in ids collected
+// before to, in one read transaction.
+func (db *DB) EachSnapshot(ctx context.Context, ids []string, to time.Time, raw bool, fn func(s *pregonero.Snapshot) error) error {
+	for _, id := range ids {
+		if err := checkID("delivery id", id); err != nil {
+			return err
+		}
+	}
+	return db.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketSnapshots).Cursor()
+		for _, id := range ids {
+			var end []byte
+			if !to.IsZero() {
+				end = snapshotKey(id, to)
+			}
+			prefix := append([]byte(id), 0)
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if end != nil && bytes.Compare(k, end) >= 0 {
+					break
+				}
+				s, err := decodeSnapshot(v)
+				if err != nil {
+					return fmt.Errorf("delivery %s: %w", id, err)
+				}
+				if !raw {
+					s.Raw = nil
+				}
+				if err := fn(&s); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

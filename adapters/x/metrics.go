@@ -68,12 +68,13 @@ var xNormalized = []struct {
 // answers 200 with errors[] beside the data for the fields it withholds
 // (non-public metrics of posts older than 30 days): the public metrics of
 // those posts are kept. A post X no longer has is left out.
-func (a *Adapter) ReadMetrics(ctx context.Context, acct *pregonero.Account, ds []*pregonero.Delivery) (map[string]pregonero.Snapshot, error) {
+func (a *Adapter) ReadMetrics(ctx context.Context, req pregonero.MetricsRequest) (pregonero.MetricsResult, error) {
+	acct, ds := req.Account, req.Deliveries
 	if len(ds) == 0 {
-		return map[string]pregonero.Snapshot{}, nil
+		return pregonero.MetricsResult{Snapshots: map[string]pregonero.Snapshot{}}, nil
 	}
 	if len(ds) > maxLookupIDs {
-		return nil, fmt.Errorf("read metrics: %d posts, at most %d per call", len(ds), maxLookupIDs)
+		return pregonero.MetricsResult{}, fmt.Errorf("read metrics: %d posts, at most %d per call", len(ds), maxLookupIDs)
 	}
 	byRemote := map[string][]string{}
 	var ids []string
@@ -87,7 +88,7 @@ func (a *Adapter) ReadMetrics(ctx context.Context, acct *pregonero.Account, ds [
 		byRemote[d.RemoteID] = append(byRemote[d.RemoteID], d.ID)
 	}
 	if len(ids) == 0 {
-		return map[string]pregonero.Snapshot{}, nil
+		return pregonero.MetricsResult{Snapshots: map[string]pregonero.Snapshot{}}, nil
 	}
 	q := url.Values{}
 	q.Set("ids", strings.Join(ids, ","))
@@ -96,11 +97,11 @@ func (a *Adapter) ReadMetrics(ctx context.Context, acct *pregonero.Account, ds [
 	q.Set("media.fields", "public_metrics")
 	resp, err := a.do(ctx, acct, call{kind: kindRead, endpoint: endpointLookup, method: http.MethodGet, path: "/2/tweets", query: q})
 	if err != nil {
-		return nil, fmt.Errorf("read metrics: %w", err)
+		return pregonero.MetricsResult{}, fmt.Errorf("read metrics: %w", err)
 	}
 	snaps, err := parseLookupMetrics(resp.body)
 	if err != nil {
-		return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_malformed_response",
+		return pregonero.MetricsResult{}, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "x_malformed_response",
 			Message: "X's answer with the posts' metrics could not be read; they will be read again.", HTTPStatus: resp.status,
 			NetworkMessage: resp.excerpt(200), Err: fmt.Errorf("read metrics: %w", err)}
 	}
@@ -110,7 +111,8 @@ func (a *Adapter) ReadMetrics(ctx context.Context, acct *pregonero.Account, ds [
 			out[id] = s
 		}
 	}
-	return out, nil
+	// X bills a read for each post it returns.
+	return pregonero.MetricsResult{Snapshots: out, Billed: len(snaps)}, nil
 }
 
 // parseLookupMetrics turns a GET /2/tweets answer into snapshots keyed by

@@ -38,10 +38,14 @@ func TestReadMetricsParsesXAnswer(t *testing.T) {
 		published(acct, "d_old", "1760000000000000002"),
 		published(acct, "d_gone", "1700000000000000003"),
 	}
-	got, err := a.ReadMetrics(ctxT(t), acct, ds)
+	res, err := a.ReadMetrics(ctxT(t), pregonero.MetricsRequest{Account: acct, Deliveries: ds})
 	if err != nil {
 		t.Fatalf("ReadMetrics() = %v", err)
 	}
+	if res.Billed != 2 {
+		t.Errorf("Billed = %d, want 2: X bills each post it returns", res.Billed)
+	}
+	got := res.Snapshots
 	if !strings.Contains(query, "ids=1880000000000000001%2C1760000000000000002%2C1700000000000000003") ||
 		!strings.Contains(query, "tweet.fields=public_metrics%2Cnon_public_metrics%2Corganic_metrics") {
 		t.Errorf("query = %s, want the three ids in one call with the metric fields", query)
@@ -82,7 +86,7 @@ func TestReadMetricsRefusals(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, `{"errors":[{"title":"Authorization Error","detail":"Sorry, you are not authorized to see the Tweet with ids: [1].","type":"https://api.x.com/2/problems/not-authorized-for-resource"}]}`)
 		})
-		if _, err := a.ReadMetrics(ctxT(t), acct, []*pregonero.Delivery{published(acct, "d_1", "1")}); err == nil {
+		if _, err := a.ReadMetrics(ctxT(t), pregonero.MetricsRequest{Account: acct, Deliveries: []*pregonero.Delivery{published(acct, "d_1", "1")}}); err == nil {
 			t.Error("ReadMetrics() = nil error")
 		}
 	})
@@ -92,7 +96,7 @@ func TestReadMetricsRefusals(t *testing.T) {
 		for i := range ds {
 			ds[i] = published(acct, "d", "1")
 		}
-		if _, err := a.ReadMetrics(ctxT(t), acct, ds); err == nil {
+		if _, err := a.ReadMetrics(ctxT(t), pregonero.MetricsRequest{Account: acct, Deliveries: ds}); err == nil {
 			t.Error("ReadMetrics(101) = nil error")
 		}
 	})
@@ -111,7 +115,8 @@ func TestReadMetricsAgainstFake(t *testing.T) {
 	d.State, d.RemoteID = pregonero.DeliveryPublished, r.RemoteID
 	read := func() pregonero.Snapshot {
 		t.Helper()
-		got, err := e.adapter.ReadMetrics(ctxT(t), acct, []*pregonero.Delivery{d})
+		res, err := e.adapter.ReadMetrics(ctxT(t), pregonero.MetricsRequest{Account: acct, Deliveries: []*pregonero.Delivery{d}})
+		got := res.Snapshots
 		if err != nil {
 			t.Fatalf("ReadMetrics() = %v", err)
 		}

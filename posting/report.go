@@ -1,0 +1,112 @@
+package posting
+
+import (
+	"time"
+
+	"pregonero"
+)
+
+// Report is how the posts of a campaign, a dependencia or a line of the
+// Plan de Desarrollo did over a span of days: the deliveries published in
+// the span, each counted by its latest snapshot collected before the
+// span's end, so that totals never count one delivery twice.
+//
+// Metrics maps hold the normalized names (pregonero.MetricLikes …); a
+// metric no delivery reported is absent, never 0.
+type Report struct {
+	// From and To bound the report: the first and last days, both
+	// included, in the report's zone.
+	From pregonero.Date `json:"from"`
+	To   pregonero.Date `json:"to"`
+	// Zone is the IANA zone the days are counted in (America/Bogota).
+	Zone string `json:"zone"`
+	// Campaign is the campaign reported on, in a campaign's report.
+	Campaign *pregonero.Campaign `json:"campaign,omitempty"`
+	// Posts and Deliveries count the posts and published deliveries in
+	// the span; Measured counts the deliveries with at least one snapshot.
+	Posts      int `json:"posts"`
+	Deliveries int `json:"deliveries"`
+	Measured   int `json:"measured"`
+	// Totals sums every delivery's latest snapshot.
+	Totals map[string]int64 `json:"totals"`
+	// Networks holds the totals per network, in pregonero.Networks order,
+	// for the networks with at least one delivery.
+	Networks []NetworkTotals `json:"networks"`
+	// Daily is the running total at the end of each day from From to To:
+	// for each delivery, its latest snapshot collected by that day's end.
+	Daily []DailyTotals `json:"daily"`
+	// TopPosts are the posts with the most engagement (likes, comments,
+	// shares and saves summed over their deliveries), at most 10, most
+	// first.
+	TopPosts []TopPost `json:"top_posts"`
+	// Followers is the follower growth of the accounts the posts went to,
+	// over the same days, ordered by account id.
+	Followers []FollowerGrowth `json:"followers"`
+}
+
+// NetworkTotals is a report's totals on one network.
+type NetworkTotals struct {
+	Network    pregonero.Network `json:"network"`
+	Deliveries int               `json:"deliveries"`
+	Measured   int               `json:"measured"`
+	Metrics    map[string]int64  `json:"metrics"`
+}
+
+// DailyTotals is the running total at the end of one day.
+type DailyTotals struct {
+	Day     pregonero.Date   `json:"day"`
+	Metrics map[string]int64 `json:"metrics"`
+}
+
+// TopPost is one of a report's best posts.
+type TopPost struct {
+	Post     string `json:"post"`
+	Text     string `json:"text"`
+	Campaign string `json:"campaign,omitempty"`
+	// Engagement is likes, comments, shares and saves summed over the
+	// post's deliveries.
+	Engagement int64            `json:"engagement"`
+	Metrics    map[string]int64 `json:"metrics"`
+	// Deliveries are the post's published deliveries with their links.
+	Deliveries []TopDelivery `json:"deliveries"`
+}
+
+// TopDelivery is one published delivery of a top post.
+type TopDelivery struct {
+	Delivery    string            `json:"delivery"`
+	Account     string            `json:"account"`
+	Network     pregonero.Network `json:"network"`
+	URL         string            `json:"url,omitempty"`
+	PublishedAt time.Time         `json:"published_at"`
+	Metrics     map[string]int64  `json:"metrics"`
+}
+
+// FollowerGrowth is one account's followers over a report's days: the
+// first and last readings in the span and one point per day with a
+// reading (the day's last).
+type FollowerGrowth struct {
+	Account string            `json:"account"`
+	Name    string            `json:"name"`
+	Network pregonero.Network `json:"network"`
+	// Start and End are the first and last follower counts read in the
+	// span; Change is End minus Start. All three are absent (nil) when
+	// the span has no reading.
+	Start  *int64          `json:"start,omitempty"`
+	End    *int64          `json:"end,omitempty"`
+	Change *int64          `json:"change,omitempty"`
+	Series []FollowerPoint `json:"series"`
+}
+
+// FollowerPoint is an account's followers at the end of one day.
+type FollowerPoint struct {
+	Day       pregonero.Date `json:"day"`
+	Followers int64          `json:"followers"`
+}
+
+// ReportGroup is one dependencia's or one line's report, in a report of
+// many grouped by dependencia or by line.
+type ReportGroup struct {
+	// Key is the dependencia or the line; empty for posts with none.
+	Key    string `json:"key"`
+	Report Report `json:"report"`
+}
