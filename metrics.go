@@ -160,3 +160,14 @@ type MetricsStore interface {
 	// walk and is returned.
 	EachSnapshot(ctx context.Context, ids []string, to time.Time, raw bool, fn func(s *Snapshot) error) error
 }
+
+// AccountMetricsStore keeps account snapshots as append-only history.
+type AccountMetricsStore interface {
+	// AddAccountSnapshots stores the snapshots in one transaction; a
+	// snapshot of the same account at the same instant replaces the
+	// earlier one.
+	AddAccountSnapshots(ctx context.Context, snaps []AccountSnapshot) error
+	// AccountSnapshots returns one account's snapshots collected in
+	// [from, to), oldest first; a zero to means no upper bound.
+	AccountSnapshots(ctx context.Context, accountID string, from, to time.Time) ([]AccountSnapshot, error)
+}

@@ -269,3 +269,12 @@ func (db *DB) EachSnapshot(ctx context.Context, ids []string, to time.Time, raw 
 		return nil
 	})
 }
+
+// migrateMetricsHistory (schema 8) creates the buckets of account
+// snapshots.
+func migrateMetricsHistory(tx *bbolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketAccountSnapshots); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketAccountSnapshots, err)
+	}
+	return nil
+}

@@ -28,6 +28,8 @@ var migrations = []migration{
 	migrateUsers,
 	migrateCampaigns,
 	migrateMetrics,
+	migrateMetricsHistory,
+	migrateCampaignIndex,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.
