@@ -110,3 +110,36 @@ type ReportGroup struct {
 	Key    string `json:"key"`
 	Report Report `json:"report"`
 }
+
+// Report groupings.
+const (
+	GroupByUnit     = "unit"
+	GroupByPlanLine = "plan_line"
+)
+
+// ReportQuery says what a report covers. The service's report methods
+// are:
+//
+//	CampaignReport(ctx, campaignID string, q ReportQuery) (*Report, error)
+//	Reports(ctx, q ReportQuery) ([]ReportGroup, error)
+//	ExportMetricsCSV(ctx, q ReportQuery, w io.Writer) (rows int, err error)
+//
+// each checking who acts (an editor sees the reports of their
+// dependencias).
+type ReportQuery struct {
+	// From and To are the first and last days, both included; a zero From
+	// means the campaign's start (or 30 days before To), a zero To the
+	// campaign's end or today, whichever is earlier.
+	From pregonero.Date
+	To   pregonero.Date
+	// Zone is the zone the days are counted in; America/Bogota when nil.
+	Zone *time.Location
+	// Campaign, Unit, PlanLine and Network narrow the posts reported on;
+	// empty means any.
+	Campaign string
+	Unit     string
+	PlanLine string
+	Network  pregonero.Network
+	// GroupBy is GroupByUnit or GroupByPlanLine, for Reports.
+	GroupBy string
+}
