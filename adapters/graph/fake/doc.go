@@ -59,8 +59,8 @@
 // file_url; MP4 or QuickTime, checked box by box; GET
 // /{video}?fields=post_id names its post), GET /{page}/published_posts,
 // GET /{page}/photos?type=uploaded, GET /{page}/videos, GET /{page}, GET
-// /me, GET of posts, photos and videos (with synthetic reactions, comments
-// and shares that grow with age) and DELETE of them. A video is listed
+// /me, GET of posts, photos and videos (with the counters of # Metrics)
+// and DELETE of them. A video is listed
 // under /{page}/videos from its upload, but its post shows in the post
 // lists only after Options.FacebookVideoProcessing (2 s by default) on the
 // fake's clock; until then the video reports published false, and no
@@ -95,6 +95,33 @@
 // children and GET /me (user_id, username) complete it. Deleting Instagram
 // media answers code 3, as the API is understood not to allow it
 // (unverified).
+//
+// # Metrics
+//
+// Engagement grows deterministically from an object's id and its age on
+// the fake's clock (EngagementOf gives the exact numbers): post counters
+// (reactions.summary.total_count, comments.summary.total_count,
+// shares.count, left out while 0), GET /{post}/insights
+// (post_media_view, post_total_media_view_unique, post_clicks,
+// post_reactions_by_type_total), GET /{video}/video_insights
+// (total_video_views, total_video_views_unique), Instagram like_count and
+// comments_count and GET /{media}/insights with the metrics of each media
+// product type, all in Graph's {"data":[{"name","period","values":
+// [{"value":N}],"title","description","id"}]} shape. A retired name
+// (post_impressions*, page_impressions*, page_fans*, post_engaged_users)
+// or any name not served, or one of Options.RetiredMetrics, fails the
+// whole Facebook call with "(#100) The value must be a valid insights
+// metric"; an empty metric parameter is 3001/1504028. Instagram refuses
+// a name it does not serve (impressions, plays, clips_replays_count,
+// ig_reels_aggregated_all_plays_count, video_views) with "(#100)
+// metric[i] must be one of the following values: …" and one it serves
+// but not for the media's product type with "… does not support the …
+// metric for this media product type"; a story under 5 views answers
+// "(#10) Not enough viewers for the media to show insights", a story
+// older than 24 hours and an album child code 10 (the fake's wording).
+// Pages answer followers_count and fan_count, Instagram accounts
+// followers_count and media_count (Fake.Followers: a base drawn from the
+// id plus one per 200 views of the account's live posts).
 //
 // # Faults
 //

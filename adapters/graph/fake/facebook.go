@@ -47,6 +47,17 @@ func (f *Fake) getPage(w http.ResponseWriter, c *call) *gerr {
 	if fs.has("category") {
 		out["category"] = "Government organization"
 	}
+	if fs.has("followers_count") || fs.has("fan_count") {
+		n := f.followers(c.node, f.now())
+		if fs.has("followers_count") {
+			out["followers_count"] = n
+		}
+		if fs.has("fan_count") {
+			// Pages of the New Pages Experience have followers, not
+			// likes; the fake's likes are the followers less a tenth.
+			out["fan_count"] = n - n/10
+		}
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -324,15 +335,12 @@ func (f *Fake) postJSON(p *fbPost, fs fieldSet, now time.Time) map[string]any {
 			out["from"] = map[string]string{"name": pageName(p.page), "id": p.page}
 		case "status_type":
 			out["status_type"] = map[string]string{"status": "mobile_status_update", "photo": "added_photos", "video": "added_video"}[p.kind]
-		case "reactions", "likes":
-			out[name] = map[string]any{"data": []any{}, "summary": map[string]any{
-				"total_count": engagement(p.created, now, 2*time.Minute), "viewer_reaction": "NONE"}}
-		case "comments":
-			out[name] = map[string]any{"data": []any{}, "summary": map[string]any{
-				"order": "ranked", "total_count": engagement(p.created, now, 10*time.Minute), "can_comment": true}}
+		case "reactions", "likes", "comments":
+			out[name] = counter(name, EngagementOf(p.id, now.Sub(p.created)))
 		case "shares":
-			if n := engagement(p.created, now, 30*time.Minute); n > 0 {
-				out["shares"] = map[string]int{"count": n}
+			// Graph leaves shares out while there are none.
+			if n := EngagementOf(p.id, now.Sub(p.created)).Shares; n > 0 {
+				out["shares"] = map[string]int64{"count": n}
 			}
 		case "attachments":
 			if a := f.attachments(p); a != nil {
@@ -341,6 +349,15 @@ func (f *Fake) postJSON(p *fbPost, fs fieldSet, now time.Time) map[string]any {
 		}
 	}
 	return out
+}
+
+// counter renders a reactions, likes or comments edge asked for with
+// .summary(…).limit(0): no items, the summary's total_count.
+func counter(edge string, en Engagement) map[string]any {
+	if edge == "comments" {
+		return map[string]any{"data": []any{}, "summary": map[string]any{"order": "ranked", "total_count": en.Comments, "can_comment": true}}
+	}
+	return map[string]any{"data": []any{}, "summary": map[string]any{"total_count": en.Reactions, "viewer_reaction": "NONE"}}
 }
 
 // attachments renders what a post carries the way Graph's attachments
@@ -437,6 +454,8 @@ func (f *Fake) videoJSON(v *fbVideo, fs fieldSet, now time.Time) map[string]any 
 			out["permalink_url"] = fmt.Sprintf("/%s/videos/%s/", v.page, v.id)
 		case "published":
 			out["published"] = v.post != "" && ready
+		case "reactions", "likes", "comments":
+			out[name] = counter(name, EngagementOf(v.id, now.Sub(v.created)))
 		case "status":
 			status := "ready"
 			if !ready {

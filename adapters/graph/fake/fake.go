@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -144,6 +145,10 @@ type Options struct {
 	// EmptyListPages makes every list answer start with this many pages
 	// with an empty data array and a paging.next, as Graph may send.
 	EmptyListPages int
+	// RetiredMetrics are insight names the fake refuses as Meta refuses
+	// a metric it deprecated, beside those Meta already retired: Meta has
+	// announced more Page Insights deprecations without naming them all.
+	RetiredMetrics []string
 }
 
 // Fake is the Graph API of Facebook Pages and Instagram content
@@ -169,6 +174,7 @@ type Fake struct {
 	postIDLate      bool
 	hideStoryID     bool
 	emptyPages      int
+	retired         []string
 
 	mu         sync.Mutex
 	seq        uint64
@@ -207,6 +213,7 @@ func New(opts Options) *Fake {
 		postIDLate:      opts.VideoPostIDAfterProcessing,
 		hideStoryID:     opts.HidePageStoryID,
 		emptyPages:      max(opts.EmptyListPages, 0),
+		retired:         slices.Clone(opts.RetiredMetrics),
 		calls:           make(map[string][]time.Time),
 		posts:           make(map[string]*fbPost),
 		photos:          make(map[string]*fbPhoto),

@@ -93,7 +93,9 @@ func (f *Fake) getIGUser(w http.ResponseWriter, c *call) *gerr {
 			out["name"] = "Sandbox " + c.node
 		case "media_count":
 			out["media_count"] = count
-		case "followers_count", "follows_count":
+		case "followers_count":
+			out[name] = f.followers(c.node, f.now())
+		case "follows_count":
 			out[name] = 0
 		case "account_type":
 			out["account_type"] = "BUSINESS"
@@ -558,9 +560,9 @@ func (f *Fake) mediaJSON(m *igMedia, fs fieldSet, now time.Time) map[string]any 
 		case "is_comment_enabled":
 			out["is_comment_enabled"] = true
 		case "like_count":
-			out["like_count"] = engagement(m.created, now, 2*time.Minute)
+			out["like_count"] = EngagementOf(m.id, now.Sub(m.created)).Reactions
 		case "comments_count":
-			out["comments_count"] = engagement(m.created, now, 10*time.Minute)
+			out["comments_count"] = EngagementOf(m.id, now.Sub(m.created)).Comments
 		}
 	}
 	return out

@@ -134,12 +134,3 @@ func newest[T any](xs []T, key func(T) (time.Time, uint64)) {
 		return cmp.Compare(sb, sa)
 	})
 }
-
-// engagement is a synthetic counter that grows with a post's age: one
-// more every per on the fake's clock, capped.
-func engagement(created, now time.Time, per time.Duration) int {
-	if now.Before(created) {
-		return 0
-	}
-	return int(min(now.Sub(created)/per, 100000))
-}

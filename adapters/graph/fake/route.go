@@ -133,6 +133,10 @@ func (f *Fake) route(c *call) *gerr {
 		}
 	case kindPost, kindPhoto, kindVideo:
 		switch {
+		case kind == kindPost && c.edge == "insights" && get:
+			return fb(OpLookup, f.getPostInsights)
+		case kind == kindVideo && c.edge == "video_insights" && get:
+			return fb(OpLookup, f.getVideoInsights)
 		case c.edge == "" && get:
 			return fb(OpLookup, f.getObject(kind))
 		case c.edge == "" && del:
@@ -151,6 +155,8 @@ func (f *Fake) route(c *call) *gerr {
 			return ig(OpLookup, f.getMedia)
 		case c.edge == "children" && get:
 			return ig(OpLookup, f.listChildren)
+		case c.edge == "insights" && get:
+			return ig(OpLookup, f.getMediaInsights)
 		case c.edge == "" && del:
 			return ig(OpDelete, f.deleteIG)
 		}
