@@ -10,13 +10,18 @@ import (
 )
 
 // QuotaConfig is the daily quota of one API project (YouTube: since
-// 2026-06-01 videos.insert has a bucket of its own, one per call; every
-// other method spends the 10,000 units). Zero values select the defaults.
+// 2026-06-01 videos.insert has a bucket of its own, one per call;
+// videos.batchGetStats has one too, one per call; every other method
+// spends the 10,000 units). Zero values select the defaults.
 type QuotaConfig struct {
 	// UploadsPerDay is the videos.insert bucket. Default 100.
 	UploadsPerDay int
 	// UnitsPerDay is the bucket of every other call. Default 10,000.
 	UnitsPerDay int
+	// StatsPerDay is the videos.batchGetStats bucket ("Video Batch Get
+	// Stats"), the calls that read the engagement of published videos.
+	// Default 10,000.
+	StatsPerDay int
 	// ListCost is the cost of a list call (channels, playlistItems,
 	// videos). Default 1.
 	ListCost int
@@ -34,6 +39,7 @@ func (q QuotaConfig) withDefaults() QuotaConfig {
 	}
 	def(&q.UploadsPerDay, 100)
 	def(&q.UnitsPerDay, 10_000)
+	def(&q.StatsPerDay, 10_000)
 	def(&q.ListCost, 1)
 	def(&q.ThumbnailCost, 50)
 	def(&q.DeleteCost, 50)
@@ -52,6 +58,9 @@ func (a *Adapter) quotaOf(project string) QuotaConfig {
 		if p.UnitsPerDay > 0 {
 			q.UnitsPerDay = p.UnitsPerDay
 		}
+		if p.StatsPerDay > 0 {
+			q.StatsPerDay = p.StatsPerDay
+		}
 	}
 	return q
 }
@@ -62,20 +71,38 @@ func (a *Adapter) quotaOf(project string) QuotaConfig {
 // up in the store.
 const QuotaSettingPrefix = "youtube.quota."
 
-// bucket is one of a project's two daily allowances.
+// bucket is one of a project's daily allowances.
 type bucket int
 
 const (
 	bucketUnits bucket = iota
 	bucketUploads
+	// bucketStats is videos.batchGetStats's own bucket, one per call.
+	bucketStats
 )
 
-// usage is what a project spent on one Pacific day.
+// usage is what a project spent on one Pacific day. Stats is absent from
+// counts stored before the statistics were read, and reads as 0.
 type usage struct {
 	Version int    `json:"v"`
 	Day     string `json:"day"`
 	Uploads int    `json:"uploads"`
 	Units   int    `json:"units"`
+	Stats   int    `json:"stats,omitempty"`
+}
+
+// spent returns a pointer to the bucket's count and the bucket's daily
+// allowance.
+func (a *Adapter) spent(u *usage, project string, b bucket) (count *int, limit int) {
+	q := a.quotaOf(project)
+	switch b {
+	case bucketUploads:
+		return &u.Uploads, q.UploadsPerDay
+	case bucketStats:
+		return &u.Stats, q.StatsPerDay
+	default:
+		return &u.Units, q.UnitsPerDay
+	}
 }
 
 // day returns the Pacific date of t, the unit of YouTube's quota.
@@ -106,7 +133,7 @@ func (a *Adapter) usageLocked(ctx context.Context, project string) (*usage, erro
 					// Unreadable for good: only a new count can replace it.
 					a.log.Warn("read youtube quota usage", pregonero.LogProject, project, pregonero.LogErr, jerr)
 				} else if stored.Day == today {
-					u.Uploads, u.Units = stored.Uploads, stored.Units
+					u.Uploads, u.Units, u.Stats = stored.Uploads, stored.Units, stored.Stats
 				}
 			case pregonero.ErrorCode(err) != pregonero.ENOTFOUND:
 				return nil, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "youtube_quota_unreadable",
@@ -146,18 +173,14 @@ func (a *Adapter) reserve(ctx context.Context, project string, b bucket, cost in
 	if err != nil {
 		return err
 	}
-	switch b {
-	case bucketUploads:
-		if u.Uploads+1 > a.quotaOf(project).UploadsPerDay {
-			return a.quotaError(project, b, nil)
-		}
-		u.Uploads++
-	default:
-		if u.Units+cost > a.quotaOf(project).UnitsPerDay {
-			return a.quotaError(project, b, nil)
-		}
-		u.Units += cost
+	if b == bucketUploads {
+		cost = 1
 	}
+	n, limit := a.spent(u, project, b)
+	if *n+cost > limit {
+		return a.quotaError(project, b, nil)
+	}
+	*n += cost
 	a.saveLocked(ctx, project, u)
 	return nil
 }
@@ -173,10 +196,10 @@ func (a *Adapter) refund(ctx context.Context, project string, b bucket, cost int
 		return
 	}
 	if b == bucketUploads {
-		u.Uploads = max(0, u.Uploads-1)
-	} else {
-		u.Units = max(0, u.Units-cost)
+		cost = 1
 	}
+	n, _ := a.spent(u, project, b)
+	*n = max(0, *n-cost)
 	a.saveLocked(ctx, project, u)
 }
 
@@ -191,11 +214,8 @@ func (a *Adapter) exhaust(ctx context.Context, project string, b bucket) {
 		a.log.Warn("mark youtube quota spent", pregonero.LogProject, project, pregonero.LogErr, err)
 		return
 	}
-	if b == bucketUploads {
-		u.Uploads = max(u.Uploads, a.quotaOf(project).UploadsPerDay)
-	} else {
-		u.Units = max(u.Units, a.quotaOf(project).UnitsPerDay)
-	}
+	n, limit := a.spent(u, project, b)
+	*n = max(*n, limit)
 	a.saveLocked(ctx, project, u)
 }
 
@@ -205,10 +225,14 @@ func (a *Adapter) quotaError(project string, b bucket, ge *apiErr) *pregonero.Pu
 	reset := a.nextReset(a.now())
 	when := reset.Format("2006-01-02 15:04 MST")
 	pe := &pregonero.PublishError{Class: pregonero.ClassRateLimited, Code: "youtube_quota_exhausted", NotBefore: reset}
-	if b == bucketUploads {
+	switch b {
+	case bucketUploads:
 		pe.Message = fmt.Sprintf("The day's upload quota of Google Cloud project %s (%d videos.insert calls) is spent; it resets at midnight Pacific time (%s) and the video goes out then.",
 			project, a.quotaOf(project).UploadsPerDay, when)
-	} else {
+	case bucketStats:
+		pe.Message = fmt.Sprintf("The day's statistics quota of Google Cloud project %s (%d videos.batchGetStats calls) is spent; the videos' metrics are read again after midnight Pacific time (%s). Publishing is not affected.",
+			project, a.quotaOf(project).StatsPerDay, when)
+	default:
 		pe.Message = fmt.Sprintf("The day's quota of Google Cloud project %s (%d units) is spent; it resets at midnight Pacific time (%s).",
 			project, a.quotaOf(project).UnitsPerDay, when)
 	}
@@ -227,6 +251,17 @@ func (a *Adapter) QuotaUsage(project string) (uploads, units int, reset time.Tim
 		a.log.Warn("read youtube quota usage", pregonero.LogProject, project, pregonero.LogErr, err)
 	}
 	return u.Uploads, u.Units, a.nextReset(a.now())
+}
+
+// StatsUsage returns the videos.batchGetStats calls the project (an
+// OAuth client id) made today, and when the day ends. A count that cannot
+// be read is reported as nothing spent (and logged).
+func (a *Adapter) StatsUsage(project string) (calls int, reset time.Time) {
+	u, err := a.usageOf(project)
+	if err != nil {
+		a.log.Warn("read youtube quota usage", pregonero.LogProject, project, pregonero.LogErr, err)
+	}
+	return u.Stats, a.nextReset(a.now())
 }
 
 // usageOf returns a copy of the project's usage of today.

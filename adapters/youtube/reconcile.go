@@ -40,22 +40,31 @@ func (s *session) api(ctx context.Context) (*yt.Service, error) {
 // once with a renewed token when YouTube refuses the token, and
 // classifies a failure.
 func (s *session) call(ctx context.Context, what string, cost int, fn func(svc *yt.Service) error) error {
-	for attempt := 0; ; attempt++ {
-		if err := s.a.reserve(ctx, s.project, bucketUnits, cost); err != nil {
-			return err
-		}
+	return s.callIn(ctx, what, bucketUnits, cost, func() error {
 		svc, err := s.api(ctx)
 		if err != nil {
 			return err
 		}
-		err = fn(svc)
+		return fn(svc)
+	})
+}
+
+// callIn makes one API call that spends cost from bucket b, as call does:
+// counted first, sent again once with a renewed token when YouTube
+// refuses the token, a failure classified.
+func (s *session) callIn(ctx context.Context, what string, b bucket, cost int, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		if err := s.a.reserve(ctx, s.project, b, cost); err != nil {
+			return err
+		}
+		err := fn()
 		if err == nil {
 			return nil
 		}
 		if attempt == 0 && s.retryAuth(err) {
 			continue
 		}
-		return s.a.classify(ctx, s, what, err, bucketUnits)
+		return s.a.classify(ctx, s, what, err, b)
 	}
 }
 

@@ -16,11 +16,13 @@
 // without guessing from titles.
 //
 // YouTube counts quota per API project (the OAuth client id): videos.insert
-// has its own daily bucket of calls and everything else spends the 10,000
-// daily units. The adapter counts both, persists the counts through
-// Config.Settings and refuses an upload once the day's bucket is spent,
-// instead of letting YouTube refuse it; both reset at midnight
-// America/Los_Angeles.
+// has its own daily bucket of calls, videos.batchGetStats (which reads the
+// engagement of published videos, up to 50 a call) has another, and
+// everything else spends the 10,000 daily units. The adapter counts all
+// three, persists the counts through Config.Settings and refuses a call
+// once the day's bucket is spent, instead of letting YouTube refuse it;
+// all reset at midnight America/Los_Angeles. Reading metrics thus never
+// spends what publishing needs.
 //
 // Failures are classified for the publisher: a refusal by its reason
 // (quotaExceeded waits for midnight Pacific time; uploadLimitExceeded, the
@@ -139,8 +141,8 @@ const (
 
 // Scope is the OAuth 2.0 scope a channel's owner must grant: youtube.force-ssl,
 // the one scope the discovery document lists for every method the
-// adapter calls (videos.insert, videos.list, videos.delete,
-// thumbnails.set, channels.list, playlistItems.list). videos.delete, which
+// adapter calls (videos.insert, videos.list, videos.batchGetStats,
+// videos.delete, thumbnails.set, channels.list, playlistItems.list). videos.delete, which
 // takes back a video uploaded ahead when its post is canceled, accepts
 // only youtube, youtube.force-ssl or youtubepartner: youtube.upload and
 // youtube.readonly together do not allow it.

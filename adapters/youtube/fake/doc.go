@@ -35,9 +35,9 @@
 // endpoint's answer names them in scope, and every API call is checked
 // against the scopes the discovery document lists for its method (any one
 // of them suffices): videos.insert and thumbnails.set take youtube,
-// youtube.force-ssl, youtube.upload or youtubepartner; videos.list and
-// playlistItems.list youtube, youtube.force-ssl, youtube.readonly or
-// youtubepartner; channels.list those and youtubepartner-channel-audit;
+// youtube.force-ssl, youtube.upload or youtubepartner; videos.list,
+// videos.batchGetStats and playlistItems.list youtube, youtube.force-ssl,
+// youtube.readonly or youtubepartner; channels.list those and youtubepartner-channel-audit;
 // videos.delete only youtube, youtube.force-ssl or youtubepartner. A token
 // without one answers 403 reason insufficientPermissions ("Request had
 // insufficient authentication scopes.", status PERMISSION_DENIED, an
@@ -95,12 +95,37 @@
 //
 // GET /youtube/v3/videos?id=…&part=… (ids repeated or comma-joined, up
 // to 50) renders id, snippet (tags only to the owner), status, statistics
-// (strings, synthetic counts that grow with the minutes a video has been
-// public and processed) and processingDetails (owner only); others see
-// only public and unlisted videos. maxResults with id answers 400
-// incompatibleParameters (YouTube documents the pair as unsupported; its
-// exact answer is unverified). GET /youtube/v3/channels?mine=true
-// names the uploads playlist in contentDetails.relatedPlaylists.uploads.
+// and processingDetails (owner only); others see only public and unlisted
+// videos. maxResults with id answers 400 incompatibleParameters (YouTube
+// documents the pair as unsupported; its exact answer is unverified).
+// GET /youtube/v3/channels?mine=true names the uploads playlist in
+// contentDetails.relatedPlaylists.uploads.
+//
+// # Statistics
+//
+// Engagement is synthetic and deterministic, so that tests can assert
+// exact numbers: VideoStatistics gives a video's counts from its id and
+// the time it has been watchable (processed and public; for a scheduled
+// video, since its publishAt): views grow by 1 to 10 a minute, a rate
+// drawn from the id, likes are a twentieth of them and comments a
+// hundredth. videos.list (part statistics, with favoriteCount "0") and
+// GET /youtube/v3/videos:batchGetStats?id=…&part=… report them as
+// strings. batchGetStats answers {"kind":"youtube#batchGetStatsResponse",
+// "etag","items":[{"kind":"youtube#videoStats","etag","id","snippet":
+// {"publishTime"},"statistics":{"viewCount","likeCount","commentCount"}}]}
+// (the discovery document's BatchGetStatsResponse and VideoStat; the
+// fake has no duration, so contentDetails is left out), with the parts
+// asked for (contentDetails, id, snippet, statistics; others 400
+// unknownPart), leaving out the ids the caller cannot see or the fake
+// does not have; part and id are required (400 required) and more than
+// 50 ids answer 400 invalidValue (the limit is documented, the exact
+// answer is not). Channels answer part statistics with viewCount (the
+// views of their public videos), videoCount (their public videos),
+// hiddenSubscriberCount and subscriberCount: a base of 100 to 999 drawn
+// from the channel id plus one for every 50 views, rounded down to three
+// significant figures as YouTube abbreviates subscriber counts, and not
+// sent for the channels Options.HiddenSubscriberCount names.
+// Fake.Channel reports the same numbers.
 // GET /youtube/v3/playlistItems?playlistId=UU… lists the uploads newest
 // first, maxResults (0–50, 5 by default) a page, with nextPageToken; a
 // video appears there Options.PlaylistLag after its upload (the real
@@ -117,24 +142,28 @@
 // # Quota
 //
 // videos.insert calls (a resumable initiation or a one-request upload)
-// spend the project's upload bucket, Options.UploadsPerDay a day; other
-// calls spend units of Options.UnitsPerDay: lists 1, thumbnails.set 50,
-// videos.delete 50. Both reset at midnight America/Los_Angeles on the
-// fake's clock; a spent bucket answers 403 reason quotaExceeded (domain
-// youtube.quota). A call is charged once its parameters parse, even if it
+// spend the project's upload bucket, Options.UploadsPerDay a day;
+// videos.batchGetStats calls spend their own bucket, one per call,
+// Options.StatsPerDay a day (10,000) and at most Options.StatsPerMinute
+// in any minute (600; past it 429 rateLimitExceeded, not charged), as the
+// method's REST reference says ("a dedicated Video Batch Get Stats quota
+// bucket"); other calls spend units of Options.UnitsPerDay: lists 1,
+// thumbnails.set 50, videos.delete 50. The buckets reset at midnight
+// America/Los_Angeles on the fake's clock; a spent bucket answers 403
+// reason quotaExceeded (domain youtube.quota). A call is charged once its parameters parse, even if it
 // is then refused for its metadata or its target, as YouTube charges
 // invalid requests; an error injected by a fault rule is not charged.
 // Options.ChannelUploadsPerDay caps the inserts of one channel in a
 // rolling 24 hours with 400 uploadLimitExceeded.
 //
 // Tests read a video's state with Video, its custom thumbnail with
-// Thumbnail, the quota spent with Quota and the open upload sessions with
-// Sessions.
+// Thumbnail, the quota spent with Quota and StatsQuota and the open
+// upload sessions with Sessions.
 //
 // # Faults
 //
 // Rules for network "youtube" name insert, upload, finalize, list,
-// thumbnail, delete, token or "*". Mode error answers the rule's status with
+// stats (videos.batchGetStats), thumbnail, delete, token or "*". Mode error answers the rule's status with
 // Google's error and a fitting reason (503 backendError, 500
 // internalError, 403 forbidden, 429 rateLimitExceeded, 401 authError); on
 // the token endpoint an OAuth error (400 invalid_grant, 401

@@ -128,6 +128,13 @@ func quotaExceeded() *apiError {
 		Message: "The request cannot be completed because you have exceeded your quota."}
 }
 
+// rateLimitExceeded is the answer to calls past a per-minute quota:
+// Google answers 429 with the reason rateLimitExceeded.
+func rateLimitExceeded() *apiError {
+	return &apiError{Status: http.StatusTooManyRequests, Reason: "rateLimitExceeded", Domain: "youtube.quota",
+		Message: "The request cannot be completed because you have exceeded your rate limit."}
+}
+
 func uploadLimitExceeded() *apiError {
 	return &apiError{Status: http.StatusBadRequest, Reason: "uploadLimitExceeded", Domain: "youtube.video",
 		Message: "The user has exceeded the number of videos they may upload."}

@@ -21,6 +21,7 @@ const (
 	OpInsert    = "insert"    // POST /upload/youtube/v3/videos (uploadType=resumable initiation, or uploadType=multipart)
 	OpUpload    = "upload"    // each chunk POST to a resumable session URL
 	OpList      = "list"      // GET videos, channels, playlistItems
+	OpStats     = "stats"     // GET /youtube/v3/videos:batchGetStats
 	OpThumbnail = "thumbnail" // POST /upload/youtube/v3/thumbnails/set
 	OpDelete    = "delete"    // DELETE /youtube/v3/videos
 	OpToken     = "token"     // POST /token (OAuth 2.0 token endpoint)
@@ -43,8 +44,13 @@ const (
 const (
 	DefaultUploadsPerDay = 100
 	DefaultUnitsPerDay   = 10_000
-	DefaultProcessing    = 2 * time.Second
-	DefaultMaxVideoBytes = 256 << 30
+	// DefaultStatsPerDay and DefaultStatsPerMinute are the
+	// videos.batchGetStats bucket: its own, one per call, 10,000 calls a
+	// day and 600 a minute per project (the method's REST reference).
+	DefaultStatsPerDay    = 10_000
+	DefaultStatsPerMinute = 600
+	DefaultProcessing     = 2 * time.Second
+	DefaultMaxVideoBytes  = 256 << 30
 )
 
 // Unit costs of the calls charged to the 10,000-unit bucket.
@@ -76,6 +82,16 @@ type Options struct {
 	// UnitsPerDay is the project's bucket for every other call: list 1,
 	// thumbnails.set 50, videos.delete 50 (DefaultUnitsPerDay when zero).
 	UnitsPerDay int
+	// StatsPerDay is the project's videos.batchGetStats bucket: calls per
+	// Pacific day, 1 per call (DefaultStatsPerDay when zero).
+	StatsPerDay int
+	// StatsPerMinute caps videos.batchGetStats calls in any minute
+	// (DefaultStatsPerMinute when zero); past it, 429 rateLimitExceeded.
+	StatsPerMinute int
+	// HiddenSubscriberCount names the sandbox channels that hide their
+	// subscriber count: channels.list sends hiddenSubscriberCount true
+	// and no subscriberCount for them.
+	HiddenSubscriberCount []string
 	// ChannelUploadsPerDay caps the videos one channel may insert in a
 	// rolling 24 hours; past it, 400 uploadLimitExceeded. Zero means no
 	// cap.
@@ -115,6 +131,9 @@ type Fake struct {
 	faults        *fakenet.Faults
 	uploadsPerDay int
 	unitsPerDay   int
+	statsPerDay   int
+	statsPerMin   int
+	hidden        map[string]bool // channel names hiding their subscriber count; read-only
 	channelCap    int
 	processing    time.Duration
 	maxVideo      int64
@@ -132,7 +151,11 @@ type Fake struct {
 	quotaDay  string
 	uploads   int
 	units     int
-	inserts   map[string][]time.Time // channel id → insert times in the last 24 h
+	stats     int
+	// statsCalls holds the times of the videos.batchGetStats calls of the
+	// last minute.
+	statsCalls []time.Time
+	inserts    map[string][]time.Time // channel id → insert times in the last 24 h
 	// refresh holds the current refresh token of each channel whose
 	// token was rotated (channel name → token).
 	refresh map[string]rotatedToken
@@ -156,6 +179,9 @@ func New(opts Options) *Fake {
 		faults:        opts.Faults,
 		uploadsPerDay: opts.UploadsPerDay,
 		unitsPerDay:   opts.UnitsPerDay,
+		statsPerDay:   opts.StatsPerDay,
+		statsPerMin:   opts.StatsPerMinute,
+		hidden:        make(map[string]bool, len(opts.HiddenSubscriberCount)),
 		channelCap:    opts.ChannelUploadsPerDay,
 		processing:    opts.Processing,
 		maxVideo:      opts.MaxVideoBytes,
@@ -172,6 +198,9 @@ func New(opts Options) *Fake {
 	}
 	for name, sc := range opts.Scopes {
 		f.scopes[name] = slices.Clone(sc)
+	}
+	for _, name := range opts.HiddenSubscriberCount {
+		f.hidden[name] = true
 	}
 	if f.prefix != "" {
 		f.prefix = "/" + f.prefix
@@ -195,6 +224,12 @@ func New(opts Options) *Fake {
 	if f.unitsPerDay <= 0 {
 		f.unitsPerDay = DefaultUnitsPerDay
 	}
+	if f.statsPerDay <= 0 {
+		f.statsPerDay = DefaultStatsPerDay
+	}
+	if f.statsPerMin <= 0 {
+		f.statsPerMin = DefaultStatsPerMinute
+	}
 	switch {
 	case f.processing == 0:
 		f.processing = DefaultProcessing
@@ -204,7 +239,7 @@ func New(opts Options) *Fake {
 	if f.maxVideo <= 0 {
 		f.maxVideo = DefaultMaxVideoBytes
 	}
-	f.faults.Register(Network, OpInsert, OpUpload, OpList, OpThumbnail, OpDelete, OpToken, OpFinalize)
+	f.faults.Register(Network, OpInsert, OpUpload, OpList, OpStats, OpThumbnail, OpDelete, OpToken, OpFinalize)
 	return f
 }
 
@@ -221,6 +256,15 @@ func (f *Fake) Quota() (uploads, units int) {
 	defer f.mu.Unlock()
 	f.rollQuota(f.now())
 	return f.uploads, f.units
+}
+
+// StatsQuota returns the videos.batchGetStats calls charged today (the
+// Pacific day of Now) to their own bucket.
+func (f *Fake) StatsQuota() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rollQuota(f.now())
+	return f.stats
 }
 
 // Sessions returns how many resumable upload sessions are open: created,
@@ -437,6 +481,8 @@ func (f *Fake) route(r *http.Request, path string) (route, *apiError) {
 			return route{op: OpDelete, method: methodVideosDelete, h: f.deleteVideo}, nil
 		}
 		return route{op: OpList, method: methodVideosList, h: f.listVideos}, allow(http.MethodGet, http.MethodDelete)
+	case "/youtube/v3/videos:batchGetStats":
+		return route{op: OpStats, method: methodVideosBatchGetStats, h: f.batchGetStats}, allow(http.MethodGet)
 	case "/youtube/v3/channels":
 		return route{op: OpList, method: methodChannelsList, h: f.listChannels}, allow(http.MethodGet)
 	case "/youtube/v3/playlistItems":

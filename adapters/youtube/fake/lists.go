@@ -18,6 +18,7 @@ type channelOut struct {
 	ID             string `json:"id"`
 	Snippet        any    `json:"snippet,omitempty"`
 	ContentDetails any    `json:"contentDetails,omitempty"`
+	Statistics     any    `json:"statistics,omitempty"`
 }
 
 // listChannels serves GET /youtube/v3/channels?part=…&mine=true (or
@@ -39,6 +40,7 @@ func (f *Fake) listChannels(w http.ResponseWriter, c *call) *apiError {
 	if e := f.chargeUnits(costList); e != nil {
 		return e
 	}
+	now := f.now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	items := []channelOut{}
@@ -63,6 +65,9 @@ func (f *Fake) listChannels(w http.ResponseWriter, c *call) *apiError {
 			ch.ContentDetails = struct {
 				RelatedPlaylists related `json:"relatedPlaylists"`
 			}{related{Likes: "LL", Uploads: "UU" + id[2:]}}
+		}
+		if slices.Contains(parts, "statistics") {
+			ch.Statistics = f.channelStats(id, name, now).out()
 		}
 		items = append(items, ch)
 	}

@@ -36,7 +36,7 @@ func pacificDay(t time.Time) string {
 // The caller holds f.mu.
 func (f *Fake) rollQuota(now time.Time) {
 	if d := pacificDay(now); d != f.quotaDay {
-		f.quotaDay, f.uploads, f.units = d, 0, 0
+		f.quotaDay, f.uploads, f.units, f.stats = d, 0, 0, 0
 	}
 }
 
@@ -61,6 +61,32 @@ func (f *Fake) chargeUnits(cost int) *apiError {
 		return quotaExceeded()
 	}
 	f.units += cost
+	return nil
+}
+
+// chargeStats spends one call of the videos.batchGetStats bucket, after
+// the per-minute cap: a call past it is refused (429 rateLimitExceeded)
+// and not charged.
+func (f *Fake) chargeStats() *apiError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	f.rollQuota(now)
+	recent := f.statsCalls[:0]
+	for _, t := range f.statsCalls {
+		if now.Sub(t) < time.Minute {
+			recent = append(recent, t)
+		}
+	}
+	f.statsCalls = recent
+	if len(recent) >= f.statsPerMin {
+		return rateLimitExceeded()
+	}
+	if f.stats >= f.statsPerDay {
+		return quotaExceeded()
+	}
+	f.stats++
+	f.statsCalls = append(f.statsCalls, now)
 	return nil
 }
 

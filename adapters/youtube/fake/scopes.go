@@ -23,13 +23,14 @@ var DefaultScopes = []string{ScopeForceSSL}
 
 // Discovery ids of the methods the fake serves.
 const (
-	methodVideosInsert       = "youtube.videos.insert"
-	methodVideosList         = "youtube.videos.list"
-	methodVideosDelete       = "youtube.videos.delete"
-	methodThumbnailsSet      = "youtube.thumbnails.set"
-	methodChannelsList       = "youtube.channels.list"
-	methodPlaylistItemsList  = "youtube.playlistItems.list"
-	insufficientScopeMessage = "Request had insufficient authentication scopes."
+	methodVideosInsert        = "youtube.videos.insert"
+	methodVideosList          = "youtube.videos.list"
+	methodVideosBatchGetStats = "youtube.videos.batchGetStats"
+	methodVideosDelete        = "youtube.videos.delete"
+	methodThumbnailsSet       = "youtube.thumbnails.set"
+	methodChannelsList        = "youtube.channels.list"
+	methodPlaylistItemsList   = "youtube.playlistItems.list"
+	insufficientScopeMessage  = "Request had insufficient authentication scopes."
 )
 
 // methodScopes are the scopes each method accepts, any one of which
@@ -38,12 +39,13 @@ const (
 // v0.312.0, youtube/v3/youtube-api.json, revision 20261104). Note that
 // videos.delete takes neither youtube.upload nor youtube.readonly.
 var methodScopes = map[string][]string{
-	methodVideosInsert:      {ScopeYouTube, ScopeForceSSL, ScopeUpload, ScopePartner},
-	methodVideosList:        {ScopeYouTube, ScopeForceSSL, ScopeReadonly, ScopePartner},
-	methodVideosDelete:      {ScopeYouTube, ScopeForceSSL, ScopePartner},
-	methodThumbnailsSet:     {ScopeYouTube, ScopeForceSSL, ScopeUpload, ScopePartner},
-	methodChannelsList:      {ScopeYouTube, ScopeForceSSL, ScopeReadonly, ScopePartner, ScopePartnerChannelAudit},
-	methodPlaylistItemsList: {ScopeYouTube, ScopeForceSSL, ScopeReadonly, ScopePartner},
+	methodVideosInsert:        {ScopeYouTube, ScopeForceSSL, ScopeUpload, ScopePartner},
+	methodVideosList:          {ScopeYouTube, ScopeForceSSL, ScopeReadonly, ScopePartner},
+	methodVideosBatchGetStats: {ScopeYouTube, ScopeForceSSL, ScopeReadonly, ScopePartner},
+	methodVideosDelete:        {ScopeYouTube, ScopeForceSSL, ScopePartner},
+	methodThumbnailsSet:       {ScopeYouTube, ScopeForceSSL, ScopeUpload, ScopePartner},
+	methodChannelsList:        {ScopeYouTube, ScopeForceSSL, ScopeReadonly, ScopePartner, ScopePartnerChannelAudit},
+	methodPlaylistItemsList:   {ScopeYouTube, ScopeForceSSL, ScopeReadonly, ScopePartner},
 }
 
 // grant returns the scopes a sandbox channel's grant holds.

@@ -26,12 +26,13 @@ const (
 // revision 20261104) lists for it, written down here on its own so that a
 // slip in the fake's table shows.
 var accepted = map[string][]string{
-	"videos.insert":      {scYouTube, scForceSSL, scUpload, scPartner},
-	"videos.list":        {scYouTube, scForceSSL, scReadonly, scPartner},
-	"videos.delete":      {scYouTube, scForceSSL, scPartner},
-	"thumbnails.set":     {scYouTube, scForceSSL, scUpload, scPartner},
-	"channels.list":      {scYouTube, scForceSSL, scReadonly, scPartner, scAudit},
-	"playlistItems.list": {scYouTube, scForceSSL, scReadonly, scPartner},
+	"videos.insert":        {scYouTube, scForceSSL, scUpload, scPartner},
+	"videos.list":          {scYouTube, scForceSSL, scReadonly, scPartner},
+	"videos.batchGetStats": {scYouTube, scForceSSL, scReadonly, scPartner},
+	"videos.delete":        {scYouTube, scForceSSL, scPartner},
+	"thumbnails.set":       {scYouTube, scForceSSL, scUpload, scPartner},
+	"channels.list":        {scYouTube, scForceSSL, scReadonly, scPartner, scAudit},
+	"playlistItems.list":   {scYouTube, scForceSSL, scReadonly, scPartner},
 }
 
 // scopeCall makes one call of a method with a token and returns the
@@ -45,6 +46,9 @@ var scopeCalls = map[string]scopeCall{
 	},
 	"videos.list": func(t *testing.T, e *env, _, token, id string) (int, http.Header, string) {
 		return raw(t, "GET", e.base+"/youtube/v3/videos?part=id&id="+id, token, nil, nil)
+	},
+	"videos.batchGetStats": func(t *testing.T, e *env, _, token, id string) (int, http.Header, string) {
+		return raw(t, "GET", e.base+"/youtube/v3/videos:batchGetStats?part=statistics&id="+id, token, nil, nil)
 	},
 	"videos.delete": func(t *testing.T, e *env, _, token, id string) (int, http.Header, string) {
 		return raw(t, "DELETE", e.base+"/youtube/v3/videos?id="+id, token, nil, nil)
@@ -144,6 +148,9 @@ func TestForceSSLAllowsEveryCall(t *testing.T) {
 	v := mustInsert(t, svc, "con force-ssl", 901)
 	if _, err := svc.Videos.List([]string{"status"}).Id(v.Id).Do(); err != nil {
 		t.Errorf("videos.list: %v", err)
+	}
+	if _, err := svc.Videos.BatchGetStats().Id(v.Id).Part("statistics").Do(); err != nil {
+		t.Errorf("videos.batchGetStats: %v", err)
 	}
 	if _, err := svc.Channels.List([]string{"contentDetails"}).Mine(true).Do(); err != nil {
 		t.Errorf("channels.list: %v", err)

@@ -497,16 +497,9 @@ func (f *Fake) render(v *video, parts []string, owner bool, now time.Time) video
 		out.Status = st
 	}
 	if has("statistics") {
-		views := int64(0)
-		if privacy == "public" && upload == "processed" {
-			since := v.processedAt
-			if v.meta.publishAt.After(since) {
-				since = v.meta.publishAt
-			}
-			views = max(int64(now.Sub(since)/time.Minute), 0)
-		}
-		out.Statistics = &statisticsOut{ViewCount: strconv.FormatInt(views, 10), LikeCount: strconv.FormatInt(views/20, 10),
-			FavoriteCount: "0", CommentCount: strconv.FormatInt(views/100, 10)}
+		st := v.statistics(now)
+		out.Statistics = &statisticsOut{ViewCount: strconv.FormatInt(st.Views, 10), LikeCount: strconv.FormatInt(st.Likes, 10),
+			FavoriteCount: "0", CommentCount: strconv.FormatInt(st.Comments, 10)}
 	}
 	if has("processingDetails") && owner {
 		p := &processingOut{}
