@@ -13,6 +13,29 @@ import (
 //
 // Metrics maps hold the normalized names (pregonero.MetricLikes …); a
 // metric no delivery reported is absent, never 0.
+//
+// The latest value wins per metric, not per snapshot: when a later
+// snapshot of a delivery leaves out a metric an earlier one had (Meta
+// deprecated it, the network did not answer for it), the delivery keeps
+// counting the earlier value, so that a metric dropped next month does
+// not blank what was read before. A delivery is counted once, whatever
+// its snapshots: Totals are the sum over deliveries of each one's latest
+// value of each metric.
+//
+// A delivery belongs to the span of the day it was published in the
+// report's zone. Deliveries are found through their post's scheduled
+// time: a campaign's report reads every post of the campaign scheduled
+// before the span's end, so it misses none; a report not narrowed to a
+// campaign reads the posts scheduled from ReportLookback before the
+// span's first day, so a delivery published longer than that after its
+// post's time (held through a long pause) shows in its campaign's
+// report only.
+//
+// Who reads what: the system, admins and viewers read every report; an
+// editor the reports of their dependencias: a campaign run by one of
+// them, and in grouped reports and exports the posts whose dependencia
+// (the campaign's, or the post's own for posts without a campaign) is
+// one of theirs. Anything else is forbidden.
 type Report struct {
 	// From and To bound the report: the first and last days, both
 	// included, in the report's zone.
@@ -37,7 +60,7 @@ type Report struct {
 	Daily []DailyTotals `json:"daily"`
 	// TopPosts are the posts with the most engagement (likes, comments,
 	// shares and saves summed over their deliveries), at most 10, most
-	// first.
+	// first, ties by post id; posts not measured yet are left out.
 	TopPosts []TopPost `json:"top_posts"`
 	// Followers is the follower growth of the accounts the posts went to,
 	// over the same days, ordered by account id.
@@ -117,6 +140,22 @@ const (
 	GroupByPlanLine = "plan_line"
 )
 
+// ReportParams are a report's parameters as a person or a program
+// writes them (the API's query string, the CLI's flags): days as
+// 2026-12-01, a network by name, a timezone by IANA name.
+// Service.ParseReportQuery checks them and returns the ReportQuery, or
+// EINVALID naming each bad field (from, to, timezone, network, by).
+type ReportParams struct {
+	From     string `json:"from,omitempty"`
+	To       string `json:"to,omitempty"`
+	Timezone string `json:"timezone,omitempty"`
+	Campaign string `json:"campaign,omitempty"`
+	Unit     string `json:"unit,omitempty"`
+	PlanLine string `json:"plan_line,omitempty"`
+	Network  string `json:"network,omitempty"`
+	By       string `json:"by,omitempty"`
+}
+
 // ReportQuery says what a report covers. The service's report methods
 // are:
 //
@@ -129,17 +168,28 @@ const (
 type ReportQuery struct {
 	// From and To are the first and last days, both included; a zero From
 	// means the campaign's start (or 30 days before To), a zero To the
-	// campaign's end or today, whichever is earlier.
+	// campaign's end or today, whichever is earlier. A To before From is
+	// EINVALID on the field "to", a span longer than MaxReportDays on
+	// "from". When To is left to its default and comes out before From
+	// (a campaign that has not started), it is From.
 	From pregonero.Date
 	To   pregonero.Date
-	// Zone is the zone the days are counted in; America/Bogota when nil.
+	// Zone is the zone the days are counted in; the service's zone
+	// (America/Bogota unless configured) when nil.
 	Zone *time.Location
 	// Campaign, Unit, PlanLine and Network narrow the posts reported on;
-	// empty means any.
+	// empty means any. Unit and PlanLine are the campaign's; a post
+	// without a campaign has its own unit and no line. In Reports and
+	// ExportMetricsCSV an unknown Campaign is EINVALID on the field
+	// "campaign"; CampaignReport takes the campaign as an argument
+	// (ENOTFOUND when unknown) and ignores Campaign, Unit and PlanLine.
 	Campaign string
 	Unit     string
 	PlanLine string
 	Network  pregonero.Network
-	// GroupBy is GroupByUnit or GroupByPlanLine, for Reports.
+	// GroupBy is GroupByUnit (the default when empty) or
+	// GroupByPlanLine, for Reports: a post counts for its campaign's
+	// dependencia or line; a post without a campaign for its own
+	// dependencia and, by line, in the group of key "".
 	GroupBy string
 }

@@ -36,6 +36,7 @@ func sortKVs(s []kv) {
 // conflicts and writes, each bucket in key order.
 type newPosts struct {
 	posts, deliveries, byTime, due, claimed, held, mediaRefs []kv
+	byCampaign                                               []kv
 	counts                                                   countDelta
 	size                                                     int
 	// buffers hold the encoded values and keys; they go back to the pool
@@ -173,12 +174,13 @@ func encodeNewPosts(posts []*pregonero.Post) (*newPosts, error) {
 		n.claimed = append(n.claimed, part.claimed...)
 		n.held = append(n.held, part.held...)
 		n.mediaRefs = append(n.mediaRefs, part.mediaRefs...)
+		n.byCampaign = append(n.byCampaign, part.byCampaign...)
 		for st, c := range part.counts {
 			n.counts[st] += c
 		}
 		n.size += part.size
 	}
-	for _, s := range [][]kv{n.posts, n.deliveries, n.byTime, n.due, n.claimed, n.held, n.mediaRefs} {
+	for _, s := range [][]kv{n.posts, n.deliveries, n.byTime, n.due, n.claimed, n.held, n.mediaRefs, n.byCampaign} {
 		sortKVs(s)
 	}
 	return n, nil
@@ -243,11 +245,17 @@ func encodePostChunk(posts []*pregonero.Post) (*newPosts, error) {
 		start = len(keys)
 		keys = appendTimeIDKey(keys, p.ScheduledAt, p.ID)
 		n.byTime = append(n.byTime, kv{slice(keys, start), empty})
+		if k := campaignIndexKey(p.Campaign, p.ScheduledAt, p.ID); k != nil {
+			n.byCampaign = append(n.byCampaign, kv{k, empty})
+		}
 		for _, m := range postMedia(p) {
 			n.mediaRefs = append(n.mediaRefs, kv{mediaRefKey(m, p.ID), empty})
 		}
 	}
 	n.size = len(vals) + len(keys)
+	for _, e := range n.byCampaign {
+		n.size += len(e.k)
+	}
 	return n, nil
 }
 
@@ -285,6 +293,7 @@ func (n *newPosts) apply(w *wtx) error {
 		{bucketClaimed, n.claimed},
 		{bucketHeld, n.held},
 		{bucketMediaRefs, n.mediaRefs},
+		{bucketPostsByCampaign, n.byCampaign},
 	} {
 		for _, e := range b.kvs {
 			if err := w.put(b.name, e.k, e.v); err != nil {
@@ -777,6 +786,18 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 			}
 			if err := w.put(bucketPostsByTime, timeIDKey(np.ScheduledAt, id), empty); err != nil {
 				return err
+			}
+		}
+		if np.Campaign != p.Campaign || !np.ScheduledAt.Equal(p.ScheduledAt) {
+			if k := campaignIndexKey(p.Campaign, p.ScheduledAt, id); k != nil {
+				if err := w.del(bucketPostsByCampaign, k); err != nil {
+					return err
+				}
+			}
+			if k := campaignIndexKey(np.Campaign, np.ScheduledAt, id); k != nil {
+				if err := w.put(bucketPostsByCampaign, k, empty); err != nil {
+					return err
+				}
 			}
 		}
 		for _, m := range removedMedia {

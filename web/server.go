@@ -207,6 +207,9 @@ func (s *Server) registerRoutes() {
 	s.api("GET /api/v1/campaigns", s.handleListCampaigns)
 	s.api("GET /api/v1/campaigns/{id}", s.handleGetCampaign)
 	s.api("PATCH /api/v1/campaigns/{id}", s.handlePatchCampaign)
+	s.api("GET /api/v1/campaigns/{id}/report", s.handleCampaignReport)
+	s.api("GET /api/v1/reports", s.handleReports)
+	s.api("GET /api/v1/export/metrics.csv", s.handleExportMetrics)
 
 	s.public("GET /healthz", s.handleHealthz)
 	s.public("GET /readyz", s.handleReadyz)

@@ -73,6 +73,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd = &CampaignCommand{io: io}
 	case "metrics":
 		cmd = &MetricsCommand{io: io}
+	case "report":
+		cmd = &ReportCommand{io: io}
+	case "export":
+		cmd = &ExportCommand{io: io}
 	case "version":
 		cmd = &VersionCommand{io: io}
 	default:
@@ -177,6 +181,8 @@ Commands:
 	users      add or list the people who sign in to the web interface
 	campaign   create, list or show the campaigns posts belong to
 	metrics    show the engagement history of a post
+	report     show how a campaign's posts did, or the reports by dependencia or line
+	export     export metrics as CSV (export metrics -campaign ID -o FILE.csv)
 	version    print the version
 
 Use "pregonero <command> -h" for the arguments of a command.
