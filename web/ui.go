@@ -119,6 +119,8 @@ func (s *Server) uiPages() []uiPage {
 		s.postPage(),
 		s.campaignsPage(),
 		s.campaignPage(),
+		s.campaignReportPage(),
+		s.reportsPage(),
 		s.accountsPage(),
 		s.pausePage(),
 		s.usersPage(),

@@ -248,6 +248,9 @@ type deliveryView struct {
 	Progress                       *progressView
 	Attempts                       []attemptView
 	Retry, Release                 bool
+	// Metrics are the delivery's metrics over time, for a published
+	// delivery or one with snapshots; nil otherwise.
+	Metrics *deliveryMetricsView
 }
 
 type progressView struct {
@@ -325,8 +328,13 @@ func (s *Server) postDetail(rq *uiRequest, move, schedule *postTimeForm) (*uiVie
 		}
 		d.Overrides = append(d.Overrides, ov)
 	}
+	metrics := s.postMetricsViews(rq, p.ID)
 	for _, dl := range p.Deliveries {
-		d.Deliveries = append(d.Deliveries, s.deliveryView(rq, dl, byID))
+		dv := s.deliveryView(rq, dl, byID)
+		if m := metrics[dl.ID]; m != nil && (dl.State == pregonero.DeliveryPublished || !m.Empty) {
+			dv.Metrics = m
+		}
+		d.Deliveries = append(d.Deliveries, dv)
 	}
 
 	may := mayChangePost(rq.User, p, byID)
@@ -359,7 +367,7 @@ func (s *Server) postDetail(rq *uiRequest, move, schedule *postTimeForm) (*uiVie
 	}
 	// A delivery's own actions (retry, release) are in its card.
 	d.Actions = d.CanCancel || d.CanEdit || d.Move != nil || d.Schedule != nil
-	v := &uiView{Template: "post", Title: "post.title", Data: d, Styles: []string{"post.css"}}
+	v := &uiView{Template: "post", Title: "post.title", Data: d, Styles: []string{"post.css", "reports.css"}}
 	if move.Invalid() || schedule.Invalid() {
 		v.Status = http.StatusUnprocessableEntity
 		key := "post.error.move_summary"

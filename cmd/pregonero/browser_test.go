@@ -134,6 +134,7 @@ func TestBrowserFlow(t *testing.T) {
 	r.step("post goes out to the sandbox", func() { stepWatchPublished(r, ed, post, camp) })
 	r.step("post page and live link", func() { stepPostPageAndLiveLink(r, ed, post, camp) })
 	r.step("campaign page lists the post", func() { stepCampaignPosts(r, ed, post, camp) })
+	r.step("post metrics, campaign report, Reportes", func() { stepReports(r, ed, post, camp) })
 	r.step("admin pauses, both see the banner", func() { stepPause(r, admin, ed) })
 	r.step("admin resumes", func() { stepResume(r, admin, ed) })
 	r.step("every menu page", func() { stepEveryMenuPage(r, admin, ed) })
@@ -671,4 +672,85 @@ func pageName(path string) string {
 		return "dashboard"
 	}
 	return strings.NewReplacer("/", "-", "?", "-", "=", "-", "&", "-").Replace(path)
+}
+
+// metricsWait bounds the wait for the collector's first reading of the
+// post: the collector runs once a minute, places a newly published
+// delivery in its schedule in one cycle and reads it, its first step
+// past, in the next.
+const metricsWait = 150 * time.Second
+
+// stepReports waits for the collector to read the post's engagement on
+// X (the network whose reader the server runs), then opens the post's
+// page, which draws the delivery's metrics over time, the campaign's
+// report with its CSV download, and Reportes. With the default schedule
+// (a first reading an hour after publication) the readings are stored
+// through the store instead, saying so in the log.
+func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Campaign) {
+	t := r.t
+	ctx := context.Background()
+	var xd *pregonero.Delivery
+	for _, d := range p.Deliveries {
+		if d.AccountID == acctX {
+			xd = d
+		}
+	}
+	if xd == nil {
+		t.Fatalf("post %s has no delivery to %s", p.ID, acctX)
+	}
+	if sched := r.m.Config.Metrics.Durations(); len(sched) == 0 || sched[0] > 30*time.Second {
+		t.Logf("metrics.schedule is %v, too slow for the test: storing X's readings through the store", sched)
+		at := xd.PublishedAt
+		if err := r.m.Store.AddSnapshots(ctx, []pregonero.Snapshot{
+			{DeliveryID: xd.ID, PostID: p.ID, AccountID: xd.AccountID, Network: xd.Network, CollectedAt: at.Add(2 * time.Second),
+				Metrics: map[string]int64{pregonero.MetricLikes: 3, pregonero.MetricShares: 1, pregonero.MetricComments: 0}},
+			{DeliveryID: xd.ID, PostID: p.ID, AccountID: xd.AccountID, Network: xd.Network, CollectedAt: at.Add(4 * time.Second),
+				Metrics: map[string]int64{pregonero.MetricLikes: 8, pregonero.MetricShares: 2, pregonero.MetricComments: 1}},
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pollAPI(t, "the collector's reading of the post on X", metricsWait, func() (bool, error) {
+		pm, err := r.api.PostMetrics(ctx, p.ID)
+		if err != nil {
+			return false, err
+		}
+		for _, d := range pm.Deliveries {
+			if d.Delivery == xd.ID && len(d.Snapshots) > 0 {
+				if _, ok := d.Snapshots[0].Metrics[pregonero.MetricLikes]; ok {
+					return true, nil
+				}
+			}
+		}
+		return false, errNotYet
+	})
+
+	ed.open("/posts/"+p.ID, 200)
+	ed.waitFor("the chart of the X delivery's metrics", `document.querySelectorAll('svg.chart-svg[role="img"] .pt').length > 0`, 5*time.Second)
+	if text := ed.mainText(); !strings.Contains(text, "Métricas en el tiempo") {
+		t.Errorf("the post page has no metrics section:\n%s", text)
+	}
+	ed.check("post-metrics")
+
+	report := "/campaigns/" + url.PathEscape(camp.ID) + "/report"
+	ed.open("/campaigns/"+url.PathEscape(camp.ID), 200)
+	if status := ed.submit(fmt.Sprintf(`a[href=%s]`, jsString(report))); status != 200 {
+		t.Fatalf("the campaign page's report link: status %d at %s", status, ed.path())
+	}
+	ed.wantPath(report)
+	if !ed.has(fmt.Sprintf(`a[href=%s]`, jsString("/posts/"+p.ID))) || !ed.has(`svg.chart-svg[role="img"]`) {
+		t.Errorf("the campaign report does not list the post among its top posts or draws no chart:\n%s", ed.mainText())
+	}
+	ed.check("campaign-report")
+	csv := runIn(ed, chromedp.Evaluate[string](`fetch(document.querySelector('a[href^="/reports/metrics.csv?"]').getAttribute("href"))
+		.then(async r => r.status + " " + r.headers.get("Content-Type") + " " + (await r.text()).includes(`+jsString(xd.URL)+`))`, chromedp.EvalAwaitPromise))
+	if csv != "200 text/csv; charset=utf-8 true" {
+		t.Errorf("the report's CSV download through the session: got %q, want 200, text/csv and the post's X link", csv)
+	}
+
+	ed.open("/reports", 200)
+	if text := ed.mainText(); !strings.Contains(text, unitComms) {
+		t.Errorf("Reportes has no group for %s:\n%s", unitComms, text)
+	}
+	ed.check("reports")
 }
