@@ -64,6 +64,8 @@ const (
 	LogUploadStatus = "upload_status"  // YouTube's processing status
 	LogPrivacy      = "privacy_status" // YouTube's privacy status
 	LogCheckpoint   = "checkpoint"     // a checkpoint key
+	LogMetricName   = "metric"         // a metric's raw name, as its network names it
+	LogMetricKind   = "kind"           // the kind of post a metric was asked for
 
 	// Instants and durations.
 	LogAt        = "at"

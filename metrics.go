@@ -120,27 +120,35 @@ type AccountMetricsReader interface {
 	ReadAccountMetrics(ctx context.Context, a *Account) (AccountSnapshot, error)
 }
 
+// MetricsUnplaced is the Step of a measurement enrolled as its delivery
+// was published, in the transaction that published it: due at once, at
+// PublishedAt, for the collector to place at the first step of its
+// network's schedule (or out of the schedule) without calling the
+// network. The store does not know the schedule.
+const MetricsUnplaced = -1
+
 // MetricsDue is a published delivery waiting for its next measurement.
 type MetricsDue struct {
 	DeliveryID string
 	// At is when the measurement is due.
 	At time.Time
 	// Step is the index, in the collection schedule, of the measurement
-	// due at At.
+	// due at At; MetricsUnplaced for one not placed in the schedule yet.
 	Step int
+	// Network, AccountID and PublishedAt are the delivery's, kept with
+	// the entry so that the collector can place, group and rank due
+	// measurements without reading each delivery. The store fills them;
+	// AddSnapshots ignores them.
+	Network     Network
+	AccountID   string
+	PublishedAt time.Time
 }
 
 // MetricsStore keeps snapshots as append-only history and the index of
-// the next measurement of each published delivery. Implementations pass
-// store/storetest.TestMetricsStore.
+// the next measurement of each published delivery. A delivery joins the
+// index, unplaced (MetricsUnplaced), in the transaction that publishes it.
+// Implementations pass store/storetest.TestMetricsStore.
 type MetricsStore interface {
-	// EnrollPublished indexes for measurement, in one transaction, every
-	// published delivery to one of networks (those measured) of the posts
-	// scheduled in [from, to) that is not enrolled yet, due at its
-	// PublishedAt plus first (step 0). Deliveries to other networks stay
-	// out, to be enrolled once their network is measured. It returns how
-	// many it enrolled.
-	EnrollPublished(ctx context.Context, from, to time.Time, first time.Duration, networks []Network) (int, error)
 	// DueMetrics returns up to limit measurements due at or before now,
 	// earliest first.
 	DueMetrics(ctx context.Context, now time.Time, limit int) ([]MetricsDue, error)
@@ -159,6 +167,51 @@ type MetricsStore interface {
 	// the snapshot's maps after it returns. An error from fn stops the
 	// walk and is returned.
 	EachSnapshot(ctx context.Context, ids []string, to time.Time, raw bool, fn func(s *Snapshot) error) error
+}
+
+// MetricRefusalStore remembers the metrics networks refused, so that they
+// are not asked for again and the history says why they stop.
+type MetricRefusalStore interface {
+	// RefuseMetrics remembers the refusals in one transaction, keyed by
+	// network, kind and metric; one already remembered keeps its first
+	// reason and date. It returns those that were new, in the order given.
+	RefuseMetrics(ctx context.Context, refusals []MetricRefusal) ([]MetricRefusal, error)
+	// RefusedMetrics returns the refusals remembered for a network,
+	// ordered by kind, then metric.
+	RefusedMetrics(ctx context.Context, network Network) ([]MetricRefusal, error)
+}
+
+// BilledReads is how many metric reads a network billed one account on
+// one UTC day.
+type BilledReads struct {
+	// Day is the UTC day, "2006-01-02".
+	Day       string  `json:"day"`
+	Network   Network `json:"network"`
+	AccountID string  `json:"account"`
+	Reads     int64   `json:"reads"`
+}
+
+// MetricsUsageStore counts the metric reads networks bill (X bills a read
+// per post returned), per UTC day, network and account.
+type MetricsUsageStore interface {
+	// AddBilledReads adds n reads, billed at at, to the account's count
+	// of that UTC day and to the network's total.
+	AddBilledReads(ctx context.Context, at time.Time, network Network, accountID string, n int) error
+	// BilledReads returns the reads billed on the UTC day of day, an
+	// entry per network and account that was billed, ordered by network,
+	// then account.
+	BilledReads(ctx context.Context, day time.Time) ([]BilledReads, error)
+	// BilledReadsTotal returns the reads billed since the first, per
+	// network.
+	BilledReadsTotal(ctx context.Context) (map[Network]int64, error)
+}
+
+// MetricsPurger deletes history past its retention.
+type MetricsPurger interface {
+	// PurgeSnapshots deletes the snapshots and account snapshots collected
+	// before before, in writes small enough not to hold up publishing,
+	// and returns how many it deleted.
+	PurgeSnapshots(ctx context.Context, before time.Time) (int, error)
 }
 
 // AccountMetricsStore keeps account snapshots as append-only history.

@@ -154,16 +154,63 @@ type MetricsConfig struct {
 	// default is 1h, 6h, 24h, 72h, 168h, 720h: most engagement comes in
 	// the first hours, and X bills every read.
 	Schedule []Duration `yaml:"schedule"`
+	// Networks overrides, per network (x, facebook, instagram, youtube),
+	// the schedule and the daily cap of billed reads.
+	Networks map[string]NetworkMetricsConfig `yaml:"networks"`
+	// Retention is how long engagement history is kept: 0 (the default)
+	// keeps it forever; otherwise at least 24h, and a daily job deletes
+	// the snapshots older than it.
+	Retention Duration `yaml:"retention"`
 }
+
+// NetworkMetricsConfig is one network's part of the metrics section.
+type NetworkMetricsConfig struct {
+	// Schedule replaces metrics.schedule for the network's posts.
+	Schedule []Duration `yaml:"schedule"`
+	// MaxReadsPerDay caps the metric reads the network bills per UTC day
+	// (X bills a read per post returned): unset, DefaultXMaxReadsPerDay
+	// for x and no cap elsewhere; 0, no billed reads at all (the posts
+	// wait, still due, until it is raised); -1, no cap. When fewer reads
+	// are left than posts due, the newest posts are read first and the
+	// rest wait for the next day.
+	MaxReadsPerDay *int `yaml:"max_reads_per_day"`
+}
+
+// DefaultXMaxReadsPerDay is X's daily cap of billed metric reads when
+// metrics.networks.x.max_reads_per_day is not set.
+const DefaultXMaxReadsPerDay = 500
+
+// NoReadCap is the max_reads_per_day that sets no cap.
+const NoReadCap = -1
 
 // Durations returns the schedule as time.Durations; nil when unset (the
 // collector's default then applies).
-func (m MetricsConfig) Durations() []time.Duration {
+func (m MetricsConfig) Durations() []time.Duration { return durations(m.Schedule) }
+
+func durations(ds []Duration) []time.Duration {
 	var out []time.Duration
-	for _, d := range m.Schedule {
+	for _, d := range ds {
 		out = append(out, d.D())
 	}
 	return out
+}
+
+// NetworkSchedule returns a network's own schedule; nil when it has none
+// (metrics.schedule then applies).
+func (m MetricsConfig) NetworkSchedule(n pregonero.Network) []time.Duration {
+	return durations(m.Networks[string(n)].Schedule)
+}
+
+// MaxReadsPerDay returns a network's daily cap of billed reads, NoReadCap
+// for none.
+func (m MetricsConfig) MaxReadsPerDay(n pregonero.Network) int {
+	if p := m.Networks[string(n)].MaxReadsPerDay; p != nil {
+		return *p
+	}
+	if n == pregonero.NetworkX {
+		return DefaultXMaxReadsPerDay
+	}
+	return NoReadCap
 }
 
 // MinMetricsToken is the shortest metrics token, in bytes.
@@ -484,10 +531,36 @@ func (m MetricsConfig) validate(bad func(format string, args ...any), listen str
 			bad("metrics.listen: %q is listen itself; give it its own address or leave it empty", m.Listen)
 		}
 	}
-	for i, d := range m.Schedule {
-		if d <= 0 || (i > 0 && d <= m.Schedule[i-1]) {
-			bad("metrics.schedule: %s at position %d: the times must be positive and ascending", d.D(), i+1)
-			break
+	checkSchedule(bad, "metrics.schedule", m.Schedule)
+	names := make([]string, 0, len(m.Networks))
+	for n := range m.Networks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		nc := m.Networks[n]
+		at := "metrics.networks." + n
+		if !pregonero.Network(n).Valid() {
+			bad("%s: %q is not a network; use x, facebook, instagram or youtube", at, n)
+			continue
+		}
+		checkSchedule(bad, at+".schedule", nc.Schedule)
+		if p := nc.MaxReadsPerDay; p != nil && *p < NoReadCap {
+			bad("%s.max_reads_per_day: %d must be a number of reads, 0 (none) or -1 (no cap)", at, *p)
+		}
+	}
+	if r := m.Retention.D(); r < 0 || (r > 0 && r < 24*time.Hour) {
+		bad("metrics.retention: %s must be 0 (keep the history forever) or at least 24h", r)
+	}
+}
+
+// checkSchedule reports a collection schedule that is not positive and
+// ascending.
+func checkSchedule(bad func(format string, args ...any), at string, s []Duration) {
+	for i, d := range s {
+		if d <= 0 || (i > 0 && d <= s[i-1]) {
+			bad("%s: %s at position %d: the times must be positive and ascending (Go durations such as 90s, 1h, 168h)", at, d.D(), i+1)
+			return
 		}
 	}
 }

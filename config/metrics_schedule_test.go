@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"pregonero"
 	"pregonero/config"
 )
 
@@ -31,4 +32,60 @@ func TestMetricsSchedule(t *testing.T) {
 			t.Errorf("Parse() = %v", err)
 		}
 	})
+}
+
+func TestMetricsNetworks(t *testing.T) {
+	t.Run("a network's own schedule and cap; X capped at 500 unless told", func(t *testing.T) {
+		c, err := config.Parse([]byte(`data_dir: /tmp/p
+metrics:
+  schedule: [1h, 24h]
+  retention: 8760h
+  networks:
+    x: {schedule: [90s, 2h]}
+    youtube: {max_reads_per_day: 0}
+    instagram: {max_reads_per_day: 40}
+`), env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := c.Metrics
+		if got, want := m.NetworkSchedule(pregonero.NetworkX), []time.Duration{90 * time.Second, 2 * time.Hour}; !reflect.DeepEqual(got, want) {
+			t.Errorf("x schedule = %v, want %v", got, want)
+		}
+		if got := m.NetworkSchedule(pregonero.NetworkFacebook); got != nil {
+			t.Errorf("facebook schedule = %v, want nil (metrics.schedule)", got)
+		}
+		for n, want := range map[pregonero.Network]int{pregonero.NetworkX: 500, pregonero.NetworkYouTube: 0, pregonero.NetworkInstagram: 40, pregonero.NetworkFacebook: config.NoReadCap} {
+			if got := m.MaxReadsPerDay(n); got != want {
+				t.Errorf("MaxReadsPerDay(%s) = %d, want %d", n, got, want)
+			}
+		}
+		if m.Retention.D() != 365*24*time.Hour {
+			t.Errorf("retention = %s", m.Retention.D())
+		}
+	})
+	t.Run("defaults: X capped at 500, history kept forever", func(t *testing.T) {
+		c, err := config.Parse([]byte("data_dir: /tmp/p\n"), env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Metrics.MaxReadsPerDay(pregonero.NetworkX) != config.DefaultXMaxReadsPerDay || c.Metrics.Retention != 0 {
+			t.Errorf("metrics = %+v; want X capped at %d, retention 0", c.Metrics, config.DefaultXMaxReadsPerDay)
+		}
+	})
+	for _, c := range []struct{ name, yaml, want string }{
+		{"unknown network", "networks: {mastodon: {schedule: [1h]}}", `metrics.networks.mastodon: "mastodon" is not a network`},
+		{"network schedule out of order", "networks: {x: {schedule: [6h, 1h]}}", "metrics.networks.x.schedule: 1h0m0s at position 2"},
+		{"zero in a schedule", "schedule: [0s, 1h]", "metrics.schedule: 0s at position 1"},
+		{"cap below -1", "networks: {x: {max_reads_per_day: -2}}", "metrics.networks.x.max_reads_per_day: -2"},
+		{"short retention", "retention: 1h", "metrics.retention: 1h0m0s must be 0"},
+		{"not a duration", "networks: {x: {schedule: [1 hour]}}", `"1 hour" is not a duration`},
+	} {
+		t.Run(c.name+" is refused", func(t *testing.T) {
+			_, err := config.Parse([]byte("data_dir: /tmp/p\nmetrics: {"+c.yaml+"}\n"), env(nil))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Parse() = %v; want an error with %q", err, c.want)
+			}
+		})
+	}
 }

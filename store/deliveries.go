@@ -89,6 +89,14 @@ func (w *wtx) applyChange(c deliveryChange, delta countDelta) error {
 			}
 		}
 	}
+	// A delivery that becomes published joins the measurement schedule in
+	// the same transaction: no scan of past posts finds it later.
+	if c.new.State == pregonero.DeliveryPublished && !c.new.PublishedAt.IsZero() &&
+		(c.old == nil || c.old.State != pregonero.DeliveryPublished) {
+		if err := w.enrollMeasurement(c.new); err != nil {
+			return err
+		}
+	}
 	if c.old == nil {
 		delta[c.new.State]++
 	} else if c.old.State != c.new.State {

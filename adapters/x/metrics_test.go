@@ -11,6 +11,7 @@ import (
 
 	"pregonero"
 	"pregonero/adapters/x"
+	"pregonero/adapters/x/fake"
 )
 
 func published(a *pregonero.Account, id, remote string) *pregonero.Delivery {
@@ -141,5 +142,78 @@ func TestReadMetricsAgainstFake(t *testing.T) {
 	}
 	if (x.New(x.Config{})).MetricsBatch() != 100 {
 		t.Error("MetricsBatch() != 100")
+	}
+}
+
+func TestReadAccountMetrics(t *testing.T) {
+	t.Run("followers and posts from GET /2/users/me", func(t *testing.T) {
+		body, err := os.ReadFile("testdata/users_me_metrics.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var query string
+		a, acct := stub(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet || r.URL.Path != "/2/users/me" {
+				http.NotFound(w, r)
+				return
+			}
+			query = r.URL.RawQuery
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(body)
+		})
+		s, err := a.ReadAccountMetrics(ctxT(t), acct)
+		if err != nil {
+			t.Fatalf("ReadAccountMetrics() = %v", err)
+		}
+		if query != "user.fields=public_metrics" {
+			t.Errorf("query = %q, want user.fields=public_metrics", query)
+		}
+		if want := map[string]int64{pregonero.MetricFollowers: 48213, pregonero.MetricPosts: 15877}; !reflect.DeepEqual(s.Metrics, want) {
+			t.Errorf("metrics = %v, want %v", s.Metrics, want)
+		}
+		if want := map[string]int64{"public_metrics.followers_count": 48213, "public_metrics.following_count": 312, "public_metrics.post_count": 15877,
+			"public_metrics.listed_count": 204, "public_metrics.media_count": 2311}; !reflect.DeepEqual(s.Raw, want) {
+			t.Errorf("raw = %v, want %v (the null like_count left out)", s.Raw, want)
+		}
+	})
+	t.Run("tweet_count, the older name of the posts count, is read too", func(t *testing.T) {
+		a, acct := stub(t, func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"data":{"id":"2244994945","name":"X Dev","username":"XDevelopers","public_metrics":{"followers_count":7,"following_count":1,"tweet_count":3,"listed_count":0}}}`)
+		})
+		s, err := a.ReadAccountMetrics(ctxT(t), acct)
+		if err != nil || s.Metrics[pregonero.MetricPosts] != 3 || s.Raw["public_metrics.tweet_count"] != 3 {
+			t.Errorf("ReadAccountMetrics() = %+v, %v; want 3 posts", s, err)
+		}
+	})
+	t.Run("an answer without the user is an error", func(t *testing.T) {
+		a, acct := stub(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"data":{}}`) })
+		if _, err := a.ReadAccountMetrics(ctxT(t), acct); err == nil {
+			t.Error("ReadAccountMetrics() = nil error")
+		}
+	})
+}
+
+func TestReadAccountMetricsAgainstFake(t *testing.T) {
+	e := newEnv(t, envOption{})
+	acct := e.oauth2("ana")
+	for _, text := range []string{"Jornada de vacunación en el parque.", "Cierre de la vía al Nordeste por obras."} {
+		if _, err := e.adapter.Publish(ctxT(t), delivery(acct), pregonero.Content{Text: text}, acct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := e.adapter.ReadAccountMetrics(ctxT(t), acct)
+	if err != nil {
+		t.Fatalf("ReadAccountMetrics() = %v", err)
+	}
+	if got, want := first.Metrics[pregonero.MetricFollowers], fake.FollowersAt("ana", e.clock.Now()); got != want || first.Metrics[pregonero.MetricPosts] != 2 {
+		t.Errorf("metrics = %v; want %d followers and the 2 posts", first.Metrics, want)
+	}
+	e.clock.Advance(10 * 24 * time.Hour)
+	later, err := e.adapter.ReadAccountMetrics(ctxT(t), acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := later.Metrics[pregonero.MetricFollowers], fake.FollowersAt("ana", e.clock.Now()); got != want || got <= first.Metrics[pregonero.MetricFollowers] {
+		t.Errorf("10 days later: %d followers, want %d, more than %d", got, want, first.Metrics[pregonero.MetricFollowers])
 	}
 }

@@ -335,8 +335,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// Engagement is read in a job of its own, apart from the loop that
 	// claims due posts, a bounded number of calls per cycle.
-	collector, err := metrics.New(metrics.Config{Store: m.Store, Now: m.Clock.Now, Logger: log, Schedule: c.Metrics.Durations(),
-		Readers: map[pregonero.Network]pregonero.MetricsReader{pregonero.NetworkX: m.X}})
+	collector, err := metrics.New(metricsConfig(c.Metrics, adapters, m.Store, m.Clock.Now, log, c.Location()))
 	if err != nil {
 		return err
 	}
@@ -346,6 +345,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}); err != nil {
 		return err
+	}
+	// Snapshots past metrics.retention (if set) are deleted once a day.
+	if err := m.Scheduler.AddJob("0 40 3 * * *", func() {
+		if n, err := collector.Purge(ctx); err != nil && ctx.Err() == nil {
+			log.Error("purge of old metrics", pregonero.LogErr, err)
+		} else if n > 0 {
+			log.Info("metrics past their retention deleted", pregonero.LogCount, n)
+		}
+	}); err != nil {
+		return err
+	}
+	if err := m.Registry.Register(web.NewBilledReadsCollector(m.Store, m.Clock.Now)); err != nil {
+		return fmt.Errorf("register billed reads: %w", err)
 	}
 
 	hc := c.HTTP
@@ -666,3 +678,28 @@ func newLogger(w interface{ Write([]byte) (int, error) }, lc config.LogConfig) *
 
 // logRepeatInterval spaces the lines of a warning or error that repeats.
 const logRepeatInterval = 10 * time.Second
+
+// metricsConfig is the collector's configuration: every network's adapter
+// that reads post metrics (pregonero.MetricsReader) or account metrics
+// (pregonero.AccountMetricsReader), found by asking each adapter, with
+// the network's schedule and daily cap of billed reads.
+func metricsConfig(mc config.MetricsConfig, adapters map[pregonero.Network]pregonero.Adapter, s metrics.Store,
+	now func() time.Time, log *slog.Logger, loc *time.Location) metrics.Config {
+	cfg := metrics.Config{Store: s, Now: now, Logger: log, Schedule: mc.Durations(), Location: loc, Retention: mc.Retention.D(),
+		Yield:          metrics.DueSoon(s, now),
+		Readers:        map[pregonero.Network]pregonero.MetricsReader{},
+		AccountReaders: map[pregonero.Network]pregonero.AccountMetricsReader{},
+		Networks:       map[pregonero.Network]metrics.NetworkConfig{},
+	}
+	for _, n := range pregonero.Networks {
+		cfg.Networks[n] = metrics.NetworkConfig{Schedule: mc.NetworkSchedule(n), MaxReadsPerDay: mc.MaxReadsPerDay(n)}
+		a := adapters[n]
+		if r, ok := a.(pregonero.MetricsReader); ok {
+			cfg.Readers[n] = r
+		}
+		if r, ok := a.(pregonero.AccountMetricsReader); ok {
+			cfg.AccountReaders[n] = r
+		}
+	}
+	return cfg
+}

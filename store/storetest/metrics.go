@@ -15,6 +15,9 @@ import (
 func TestMetricsStore(t *testing.T, open OpenFunc) {
 	t.Run("Enroll", func(t *testing.T) { testEnroll(t, open) })
 	t.Run("Snapshots", func(t *testing.T) { testSnapshots(t, open) })
+	t.Run("Refusals", func(t *testing.T) { testRefusals(t, open) })
+	t.Run("BilledReads", func(t *testing.T) { testBilledReads(t, open) })
+	t.Run("Purge", func(t *testing.T) { testPurge(t, open) })
 }
 
 func (h *harness) metrics() pregonero.MetricsStore {
@@ -63,63 +66,67 @@ func itoa(n int) string {
 	}
 }
 
-// measured are the networks the enrollment tests measure.
-var measured = []pregonero.Network{pregonero.NetworkX}
-
 func testEnroll(t *testing.T, open OpenFunc) {
-	t.Run("deliveries to a network not measured wait to be enrolled until it is", func(t *testing.T) {
+	t.Run("a delivery joins the schedule, unplaced, in the transaction that publishes it", func(t *testing.T) {
 		h := newHarness(t, open)
 		ms := h.metrics()
-		p := NewPost(base, "x-a")
-		h.create(p)
-		Publish(t, h.s, base.Add(2*time.Minute), p)
-		if n, err := ms.EnrollPublished(h.ctx, base.Add(-time.Hour), base.Add(time.Hour), time.Hour, []pregonero.Network{pregonero.NetworkFacebook}); err != nil || n != 0 {
-			t.Fatalf("EnrollPublished(facebook only) = %d, %v; want 0 (the delivery goes to X)", n, err)
+		p, q := NewPost(base, "x-a", "x-b"), NewPost(base.Add(time.Minute), "x-a")
+		h.create(p, q)
+		far := base.Add(365 * 24 * time.Hour)
+		if got, err := ms.DueMetrics(h.ctx, far, 10); err != nil || len(got) != 0 {
+			t.Fatalf("DueMetrics() before publishing = %+v, %v; want none", got, err)
 		}
-		if n, err := ms.EnrollPublished(h.ctx, base.Add(-time.Hour), base.Add(time.Hour), time.Hour, measured); err != nil || n != 1 {
-			t.Fatalf("EnrollPublished(x) afterwards = %d, %v; want the X delivery, left out before", n, err)
+		at := base.Add(2 * time.Minute)
+		Publish(t, h.s, at, p)
+		h.reopen()
+		ms = h.metrics()
+		if got, err := ms.DueMetrics(h.ctx, at.Add(-time.Nanosecond), 10); err != nil || len(got) != 0 {
+			t.Errorf("DueMetrics(before the publication) = %+v, %v; want none", got, err)
 		}
-	})
-	t.Run("published deliveries in the window are enrolled once, due after the first step", func(t *testing.T) {
-		h := newHarness(t, open)
-		ms := h.metrics()
-		p, q, later := NewPost(base, "x-a", "x-b"), NewPost(base.Add(time.Minute), "x-a"), NewPost(base.Add(48*time.Hour), "x-a")
-		h.create(p, q, later)
-		Publish(t, h.s, base.Add(2*time.Minute), p)
-		n, err := ms.EnrollPublished(h.ctx, base.Add(-time.Hour), base.Add(time.Hour), time.Hour, measured)
-		if err != nil || n != 2 {
-			t.Fatalf("EnrollPublished() = %d, %v; want the 2 published deliveries (not the queued one)", n, err)
+		got, err := ms.DueMetrics(h.ctx, far, 10)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("DueMetrics() = %+v, %v; want the 2 published deliveries, not the queued one", got, err)
 		}
-		if n, err := ms.EnrollPublished(h.ctx, base.Add(-time.Hour), base.Add(time.Hour), time.Hour, measured); err != nil || n != 0 {
-			t.Fatalf("EnrollPublished() again = %d, %v; want 0", n, err)
+		for _, m := range got {
+			d := h.delivery(m.DeliveryID)
+			if m.Step != pregonero.MetricsUnplaced || !m.At.Equal(at) || !m.PublishedAt.Equal(at) || m.Network != d.Network || m.AccountID != d.AccountID || d.PostID != p.ID {
+				t.Errorf("due entry %+v; want unplaced, due and published at %s, of %s on %s", m, at, d.AccountID, d.Network)
+			}
 		}
-		due := base.Add(2*time.Minute + time.Hour)
-		if got, err := ms.DueMetrics(h.ctx, due.Add(-time.Nanosecond), 10); err != nil || len(got) != 0 {
-			t.Errorf("DueMetrics(before) = %v, %v; want none", got, err)
-		}
-		got, err := ms.DueMetrics(h.ctx, due, 10)
-		if err != nil || len(got) != 2 || got[0].At != due || got[0].Step != 0 {
-			t.Fatalf("DueMetrics() = %+v, %v; want 2 due at %s, step 0", got, err, due)
-		}
-		if got, _ := ms.DueMetrics(h.ctx, due, 1); len(got) != 1 {
+		if got, _ := ms.DueMetrics(h.ctx, far, 1); len(got) != 1 {
 			t.Errorf("DueMetrics(limit 1) = %d entries", len(got))
 		}
-		// Moving one to its next step and ending the other.
-		next := due.Add(5 * time.Hour)
+	})
+	t.Run("entries move to their next step and leave for good", func(t *testing.T) {
+		h := newHarness(t, open)
+		ms := h.metrics()
+		p := NewPost(base, "x-a", "x-b")
+		h.create(p)
+		at := base.Add(2 * time.Minute)
+		Publish(t, h.s, at, p)
+		got, err := ms.DueMetrics(h.ctx, at, 10)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("DueMetrics() = %+v, %v", got, err)
+		}
+		due := at.Add(time.Hour)
 		if err := ms.AddSnapshots(h.ctx, nil, []pregonero.MetricsDue{
-			{DeliveryID: got[0].DeliveryID, At: next, Step: 1}, {DeliveryID: got[1].DeliveryID},
+			{DeliveryID: got[0].DeliveryID, At: due, Step: 0}, {DeliveryID: got[1].DeliveryID},
 		}); err != nil {
 			t.Fatal(err)
 		}
 		h.reopen()
 		ms = h.metrics()
-		if got2, err := ms.DueMetrics(h.ctx, next, 10); err != nil || len(got2) != 1 || got2[0].DeliveryID != got[0].DeliveryID || got2[0].Step != 1 || got2[0].At != next {
-			t.Errorf("DueMetrics() after the move = %+v, %v; want only %s at step 1", got2, err, got[0].DeliveryID)
+		if got2, err := ms.DueMetrics(h.ctx, due.Add(-time.Nanosecond), 10); err != nil || len(got2) != 0 {
+			t.Errorf("DueMetrics(before the first step) = %+v, %v; want none", got2, err)
 		}
-		if n, err := ms.EnrollPublished(h.ctx, base.Add(-time.Hour), base.Add(time.Hour), time.Hour, measured); err != nil || n != 0 {
-			t.Errorf("EnrollPublished() after the schedule ended = %d, %v; want the ended one not enrolled again", n, err)
+		got2, err := ms.DueMetrics(h.ctx, due, 10)
+		if err != nil || len(got2) != 1 {
+			t.Fatalf("DueMetrics() after the move = %+v, %v; want only %s", got2, err, got[0].DeliveryID)
 		}
-		if err := ms.AddSnapshots(h.ctx, nil, []pregonero.MetricsDue{{DeliveryID: "d_unknown", At: next}}); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+		if m := got2[0]; m.DeliveryID != got[0].DeliveryID || m.Step != 0 || !m.At.Equal(due) || !m.PublishedAt.Equal(at) || m.Network != got[0].Network || m.AccountID != got[0].AccountID {
+			t.Errorf("moved entry = %+v; want step 0 at %s, the rest as before (%+v)", m, due, got[0])
+		}
+		if err := ms.AddSnapshots(h.ctx, nil, []pregonero.MetricsDue{{DeliveryID: "d_unknown", At: due}}); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
 			t.Errorf("moving a delivery never enrolled = %v; want not_found", err)
 		}
 	})
@@ -163,6 +170,130 @@ func testSnapshots(t *testing.T, open OpenFunc) {
 		}
 		if got, err := ms.Snapshots(h.ctx, "d_3", time.Time{}, time.Time{}); err != nil || len(got) != 0 {
 			t.Errorf("Snapshots(d_3) = %v, %v; want none and no error", got, err)
+		}
+	})
+}
+
+func testRefusals(t *testing.T, open OpenFunc) {
+	t.Run("the first refusal of each metric is kept, with its reason and date", func(t *testing.T) {
+		h := newHarness(t, open)
+		rs, ok := h.s.(pregonero.MetricRefusalStore)
+		if !ok {
+			t.Fatalf("%T is not a pregonero.MetricRefusalStore", h.s)
+		}
+		first := pregonero.MetricRefusal{Network: pregonero.NetworkInstagram, Kind: "REELS", Metric: "plays",
+			Reason: "(#100) metric[0] must be one of the following values: views, reach", At: base}
+		other := pregonero.MetricRefusal{Network: pregonero.NetworkInstagram, Kind: "FEED", Metric: "impressions", Reason: "(#100) deprecated", At: base}
+		fb := pregonero.MetricRefusal{Network: pregonero.NetworkFacebook, Kind: "post", Metric: "post_impressions", Reason: "(#100) The value must be a valid insights metric", At: base}
+		added, err := rs.RefuseMetrics(h.ctx, []pregonero.MetricRefusal{first, other, fb})
+		if err != nil || len(added) != 3 {
+			t.Fatalf("RefuseMetrics() = %+v, %v; want all 3 new", added, err)
+		}
+		again := first
+		again.Reason, again.At = "another text", base.Add(24*time.Hour)
+		added, err = rs.RefuseMetrics(h.ctx, []pregonero.MetricRefusal{again})
+		if err != nil || len(added) != 0 {
+			t.Fatalf("RefuseMetrics(again) = %+v, %v; want nothing new", added, err)
+		}
+		h.reopen()
+		rs = h.s.(pregonero.MetricRefusalStore)
+		got, err := rs.RefusedMetrics(h.ctx, pregonero.NetworkInstagram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []pregonero.MetricRefusal{other, first}; !reflect.DeepEqual(got, want) {
+			t.Errorf("RefusedMetrics(instagram) = %+v, want %+v (by kind, the first reason kept)", got, want)
+		}
+		if got, err := rs.RefusedMetrics(h.ctx, pregonero.NetworkYouTube); err != nil || len(got) != 0 {
+			t.Errorf("RefusedMetrics(youtube) = %+v, %v; want none", got, err)
+		}
+		if _, err := rs.RefuseMetrics(h.ctx, []pregonero.MetricRefusal{{Network: pregonero.NetworkX, Kind: "post"}}); pregonero.ErrorCode(err) != pregonero.EINVALID {
+			t.Errorf("RefuseMetrics(no metric) = %v; want invalid", err)
+		}
+	})
+}
+
+func testBilledReads(t *testing.T, open OpenFunc) {
+	t.Run("reads are counted per UTC day, network and account, and in a total", func(t *testing.T) {
+		h := newHarness(t, open)
+		us, ok := h.s.(pregonero.MetricsUsageStore)
+		if !ok {
+			t.Fatalf("%T is not a pregonero.MetricsUsageStore", h.s)
+		}
+		day := time.Date(2031, 3, 14, 0, 0, 0, 0, time.UTC)
+		bogota := time.FixedZone("COT", -5*3600)
+		for _, a := range []struct {
+			at   time.Time
+			acct string
+			n    int
+		}{
+			{day.Add(time.Hour), "x-a", 100}, {day.Add(23 * time.Hour), "x-a", 20}, {day.Add(2 * time.Hour), "x-b", 7},
+			// 20:00 in Bogotá on the 14th is 01:00 UTC on the 15th.
+			{time.Date(2031, 3, 14, 20, 0, 0, 0, bogota), "x-a", 5}, {day.Add(3 * time.Hour), "x-a", 0},
+		} {
+			if err := us.AddBilledReads(h.ctx, a.at, pregonero.NetworkX, a.acct, a.n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.reopen()
+		us = h.s.(pregonero.MetricsUsageStore)
+		got, err := us.BilledReads(h.ctx, day.Add(12*time.Hour))
+		want := []pregonero.BilledReads{{Day: "2031-03-14", Network: pregonero.NetworkX, AccountID: "x-a", Reads: 120},
+			{Day: "2031-03-14", Network: pregonero.NetworkX, AccountID: "x-b", Reads: 7}}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("BilledReads(14th) = %+v, %v; want %+v", got, err, want)
+		}
+		if got, err := us.BilledReads(h.ctx, day.Add(24*time.Hour)); err != nil || len(got) != 1 || got[0].Reads != 5 {
+			t.Errorf("BilledReads(15th) = %+v, %v; want the 5 read after midnight UTC", got, err)
+		}
+		if got, err := us.BilledReadsTotal(h.ctx); err != nil || !reflect.DeepEqual(got, map[pregonero.Network]int64{pregonero.NetworkX: 132}) {
+			t.Errorf("BilledReadsTotal() = %v, %v; want x: 132", got, err)
+		}
+		if err := us.AddBilledReads(h.ctx, day, pregonero.NetworkX, "x-a", -1); pregonero.ErrorCode(err) != pregonero.EINVALID {
+			t.Errorf("AddBilledReads(-1) = %v; want invalid", err)
+		}
+	})
+}
+
+func testPurge(t *testing.T, open OpenFunc) {
+	t.Run("history older than the cut is deleted, the rest kept", func(t *testing.T) {
+		h := newHarness(t, open)
+		ms := h.metrics()
+		pg, ok := h.s.(pregonero.MetricsPurger)
+		if !ok {
+			t.Fatalf("%T is not a pregonero.MetricsPurger", h.s)
+		}
+		as, ok := h.s.(pregonero.AccountMetricsStore)
+		if !ok {
+			t.Fatalf("%T is not a pregonero.AccountMetricsStore", h.s)
+		}
+		var snaps []pregonero.Snapshot
+		for i := range 5 {
+			snaps = append(snaps, pregonero.Snapshot{DeliveryID: "d_1", PostID: "p_1", AccountID: "x-a", Network: pregonero.NetworkX,
+				CollectedAt: base.Add(time.Duration(i) * 24 * time.Hour), Metrics: map[string]int64{pregonero.MetricLikes: int64(i)}})
+		}
+		if err := ms.AddSnapshots(h.ctx, snaps, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := as.AddAccountSnapshots(h.ctx, []pregonero.AccountSnapshot{
+			{AccountID: "x-a", Network: pregonero.NetworkX, CollectedAt: base, Metrics: map[string]int64{pregonero.MetricFollowers: 10}},
+			{AccountID: "x-a", Network: pregonero.NetworkX, CollectedAt: base.Add(4 * 24 * time.Hour), Metrics: map[string]int64{pregonero.MetricFollowers: 12}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cut := base.Add(2 * 24 * time.Hour)
+		if n, err := pg.PurgeSnapshots(h.ctx, cut); err != nil || n != 3 {
+			t.Fatalf("PurgeSnapshots() = %d, %v; want 2 snapshots and 1 account snapshot", n, err)
+		}
+		got, err := ms.Snapshots(h.ctx, "d_1", time.Time{}, time.Time{})
+		if err != nil || len(got) != 3 || !got[0].CollectedAt.Equal(cut) {
+			t.Errorf("Snapshots() after the purge = %+v, %v; want the 3 from %s on", got, err, cut)
+		}
+		if got, err := as.AccountSnapshots(h.ctx, "x-a", time.Time{}, time.Time{}); err != nil || len(got) != 1 || got[0].Metrics[pregonero.MetricFollowers] != 12 {
+			t.Errorf("AccountSnapshots() after the purge = %+v, %v; want the later one", got, err)
+		}
+		if n, err := pg.PurgeSnapshots(h.ctx, cut); err != nil || n != 0 {
+			t.Errorf("PurgeSnapshots() again = %d, %v; want 0", n, err)
 		}
 	})
 }

@@ -2,10 +2,12 @@ package fake
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -326,12 +328,65 @@ func (f *Fake) userName(id string) (string, bool) {
 }
 
 func (f *Fake) handleMe(w http.ResponseWriter, r *http.Request, user string) {
-	if !checkParams(w, r.URL.Query(), "user.fields", "expansions", "tweet.fields") {
+	q := r.URL.Query()
+	if !checkParams(w, q, "user.fields", "expansions", "tweet.fields") {
 		return
+	}
+	fields := map[string]bool{}
+	for _, raw := range q["user.fields"] {
+		for v := range strings.SplitSeq(raw, ",") {
+			if !slices.Contains(userFields, v) {
+				writeInvalid(w, "user.fields", []string{raw}, fmt.Sprintf("The `user.fields` query parameter value [%s] is not one of %s", v, quoteList(userFields)))
+				return
+			}
+			fields[v] = true
+		}
+	}
+	u := userJSON{ID: UserID(user), Name: user, Username: user}
+	if fields["public_metrics"] {
+		u.PublicMetrics = f.userMetrics(user, f.now())
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Data userJSON `json:"data"`
-	}{userJSON{ID: UserID(user), Name: user, Username: user}})
+	}{u})
+}
+
+// followersEpoch is when the sandbox's follower counts start to grow.
+var followersEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// FollowersAt is the sandbox's follower count of a user at now:
+// deterministic from the user's name and the time, so that tests can
+// assert exact numbers and account snapshots see it grow. It starts
+// between 200 and 999 at followersEpoch and grows by 1 to 20 a day.
+func FollowersAt(user string, now time.Time) int64 {
+	sum := sha256.Sum256([]byte("followers:" + user))
+	base := 200 + int64(binary.BigEndian.Uint16(sum[:2])%800)
+	perDay := 1 + int64(sum[2]%20)
+	minutes := int64(now.Sub(followersEpoch) / time.Minute)
+	if minutes <= 0 {
+		return base
+	}
+	return base + minutes*perDay/(24*60)
+}
+
+// userMetrics is the user's public_metrics: UserPublicMetrics of X's
+// OpenAPI spec 2.167 (xdevplatform/xdk specs/openapi.json), whose
+// required counts are followers_count, following_count, post_count and
+// listed_count; like_count and media_count are nullable and left out.
+// post_count is how many posts the fake holds for the user.
+func (f *Fake) userMetrics(user string, now time.Time) *userMetrics {
+	sum := sha256.Sum256([]byte("following:" + user))
+	f.mu.Lock()
+	posts := int64(len(f.byUser[user]))
+	f.mu.Unlock()
+	return &userMetrics{FollowersCount: FollowersAt(user, now), FollowingCount: 20 + int64(sum[0]%100), PostCount: posts, ListedCount: int64(sum[1] % 10)}
+}
+
+type userMetrics struct {
+	FollowersCount int64 `json:"followers_count"`
+	FollowingCount int64 `json:"following_count"`
+	PostCount      int64 `json:"post_count"`
+	ListedCount    int64 `json:"listed_count"`
 }
 
 // routeError is the legacy error of the catch-all 404.
@@ -341,9 +396,10 @@ type routeError struct {
 }
 
 type userJSON struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Username string `json:"username"`
+	ID            string       `json:"id"`
+	Name          string       `json:"name"`
+	Username      string       `json:"username"`
+	PublicMetrics *userMetrics `json:"public_metrics,omitempty"`
 }
 
 // checkParams refuses query parameters the endpoint does not define, as X
