@@ -28,7 +28,9 @@ var (
 	bucketMetricsDue = []byte("metrics_due")
 	// bucketMetricsEnrolled: delivery id → its key in bucketMetricsDue, or
 	// empty once its schedule is over, so that a delivery's due entry can
-	// be moved without a scan.
+	// be moved without a scan. A delivery enrolled at its publication and
+	// not placed yet has no entry here: its due entry is keyed by its
+	// publication (see enrollMeasurement).
 	bucketMetricsEnrolled = []byte("metrics_enrolled")
 )
 
@@ -223,20 +225,43 @@ func decodeDue(k, v []byte) (pregonero.MetricsDue, error) {
 
 // enrollMeasurement indexes a delivery that has just become published
 // for its measurements, unplaced and due at its publication, in the
-// transaction that publishes it. A delivery published again (retried
+// transaction that publishes it. It writes one entry, keyed by the
+// publication instant, so near the end of its bucket: the per-delivery
+// entry of bucketMetricsEnrolled, a write into the middle of a bucket
+// keyed by id, waits for the collector to place the delivery, off the
+// path of a burst of publications. A delivery published again (retried
 // after the network refused it) starts its schedule afresh.
 func (w *wtx) enrollMeasurement(d *pregonero.Delivery) error {
 	id := []byte(d.ID)
-	if old := w.tx.Bucket(bucketMetricsEnrolled).Get(id); len(old) > 0 {
-		if err := w.del(bucketMetricsDue, bytes.Clone(old)); err != nil {
+	if old := w.tx.Bucket(bucketMetricsEnrolled).Get(id); old != nil {
+		if len(old) > 0 {
+			if err := w.del(bucketMetricsDue, bytes.Clone(old)); err != nil {
+				return err
+			}
+		}
+		if err := w.del(bucketMetricsEnrolled, id); err != nil {
 			return err
 		}
 	}
-	key := timeIDKey(d.PublishedAt, d.ID)
-	if err := w.put(bucketMetricsDue, key, dueValue(pregonero.MetricsUnplaced, d.PublishedAt, d.Network, d.AccountID)); err != nil {
-		return err
+	return w.put(bucketMetricsDue, timeIDKey(d.PublishedAt, d.ID), dueValue(pregonero.MetricsUnplaced, d.PublishedAt, d.Network, d.AccountID))
+}
+
+// measurementKey is the key of a delivery's entry in bucketMetricsDue, nil when it
+// has none: the one bucketMetricsEnrolled names, or, for a delivery not
+// placed yet, the one keyed by its publication. done reports a delivery
+// whose schedule is over.
+func measurementKey(tx *bbolt.Tx, id string) (key []byte, done bool, err error) {
+	if k := tx.Bucket(bucketMetricsEnrolled).Get([]byte(id)); k != nil {
+		return k, len(k) == 0, nil
 	}
-	return w.put(bucketMetricsEnrolled, id, key)
+	d, err := loadDelivery(tx, id)
+	if err != nil || d.PublishedAt.IsZero() {
+		return nil, false, err
+	}
+	if k := timeIDKey(d.PublishedAt, id); tx.Bucket(bucketMetricsDue).Get(k) != nil {
+		return k, false, nil
+	}
+	return nil, false, nil
 }
 
 // DueMetrics returns up to limit measurements due at or before now.
@@ -290,10 +315,13 @@ func (db *DB) AddSnapshots(ctx context.Context, snaps []pregonero.Snapshot, next
 				return err
 			}
 		}
-		enrolled, due := w.tx.Bucket(bucketMetricsEnrolled), w.tx.Bucket(bucketMetricsDue)
+		due := w.tx.Bucket(bucketMetricsDue)
 		for _, n := range next {
-			old := enrolled.Get([]byte(n.DeliveryID))
-			if old == nil {
+			old, done, err := measurementKey(w.tx, n.DeliveryID)
+			if err != nil && pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+				return err
+			}
+			if old == nil && !done {
 				return notFound("measurement of delivery", n.DeliveryID)
 			}
 			// The delivery's network, account and publication stay as

@@ -130,6 +130,54 @@ func testEnroll(t *testing.T, open OpenFunc) {
 			t.Errorf("moving a delivery never enrolled = %v; want not_found", err)
 		}
 	})
+	t.Run("a delivery published again starts its schedule afresh, with one entry", func(t *testing.T) {
+		h := newHarness(t, open)
+		ms := h.metrics()
+		p := NewPost(base, "x-a")
+		h.create(p)
+		id := p.Deliveries[0].ID
+		at := base.Add(2 * time.Minute)
+		Publish(t, h.s, at, p)
+		placed := at.Add(time.Hour)
+		if err := ms.AddSnapshots(h.ctx, nil, []pregonero.MetricsDue{{DeliveryID: id, At: placed, Step: 0}}); err != nil {
+			t.Fatal(err)
+		}
+		// The network no longer has it; a person retries; it goes out again.
+		again := at.Add(3 * time.Hour)
+		if _, err := h.s.UpdateDelivery(h.ctx, id, func(d *pregonero.Delivery) error {
+			return d.Fail(&pregonero.DeliveryError{Code: "gone", Message: "not on the network"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.s.UpdateDelivery(h.ctx, id, func(d *pregonero.Delivery) error {
+			if err := d.RetryNow(again); err != nil {
+				return err
+			}
+			if err := d.Claim(); err != nil {
+				return err
+			}
+			if err := d.Start(again); err != nil {
+				return err
+			}
+			return d.Publish(pregonero.Receipt{RemoteID: "9100", PublishedAt: again}, again, again, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		h.reopen()
+		ms = h.metrics()
+		got, err := ms.DueMetrics(h.ctx, again.Add(365*24*time.Hour), 10)
+		if err != nil || len(got) != 1 || got[0].DeliveryID != id || got[0].Step != pregonero.MetricsUnplaced || !got[0].At.Equal(again) {
+			t.Fatalf("DueMetrics() = %+v, %v; want one unplaced entry at the new publication %s", got, err, again)
+		}
+		next := again.Add(time.Hour)
+		if err := ms.AddSnapshots(h.ctx, nil, []pregonero.MetricsDue{{DeliveryID: id, At: next, Step: 0}}); err != nil {
+			t.Fatalf("placing it again = %v", err)
+		}
+		got, err = ms.DueMetrics(h.ctx, again.Add(365*24*time.Hour), 10)
+		if err != nil || len(got) != 1 || !got[0].At.Equal(next) || got[0].Step != 0 {
+			t.Errorf("DueMetrics() after placing = %+v, %v; want one entry at %s", got, err, next)
+		}
+	})
 }
 
 func testSnapshots(t *testing.T, open OpenFunc) {
