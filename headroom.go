@@ -15,6 +15,11 @@ const (
 	// AllowanceUnitsDay counts the YouTube quota units of every other call
 	// of the account's API project, per Pacific day.
 	AllowanceUnitsDay = "units_day"
+	// AllowanceStatsDay counts the YouTube videos.batchGetStats calls of
+	// the account's API project, per Pacific day: the reads of its
+	// published videos' engagement, a bucket of their own that publishing
+	// never spends.
+	AllowanceStatsDay = "stats_day"
 	// AllowanceCallsPercent is the percentage of the tightest Graph API
 	// call quota (app, page, business use case) still free; Limit is 100.
 	AllowanceCallsPercent = "calls_percent"

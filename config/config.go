@@ -54,6 +54,7 @@ type StoreConfig struct {
 type YouTubeQuota struct {
 	UploadsPerDay int `yaml:"uploads_per_day"`
 	UnitsPerDay   int `yaml:"units_per_day"`
+	StatsPerDay   int `yaml:"stats_per_day"`
 }
 
 // YouTubeConfig tunes video uploads and the quota accounting of the
@@ -72,7 +73,11 @@ type YouTubeConfig struct {
 	UploadsPerDay int `yaml:"uploads_per_day"`
 	// UnitsPerDay is the bucket of every other call.
 	UnitsPerDay int `yaml:"units_per_day"`
-	// Projects override the two buckets for the projects Google gave
+	// StatsPerDay is the videos.batchGetStats bucket ("Video Batch Get
+	// Stats", one per call): the reads of published videos' views, likes
+	// and comments, which spend neither of the other two.
+	StatsPerDay int `yaml:"stats_per_day"`
+	// Projects override the three buckets for the projects Google gave
 	// more, keyed by OAuth client id.
 	Projects map[string]YouTubeQuota `yaml:"projects"`
 	// PlaylistLag is how long after an upload attempt reconciliation
@@ -161,6 +166,30 @@ type MetricsConfig struct {
 	// keeps it forever; otherwise at least 24h, and a daily job deletes
 	// the snapshots older than it.
 	Retention Duration `yaml:"retention"`
+	// Every is how often a collection cycle runs: whole seconds from 1s
+	// to 1h, 1m by default. A reading comes due at its step of the
+	// schedule and is taken by the next cycle, so the period is how late
+	// it may be. The calls a cycle makes to each network scale with the
+	// period (see MaxCollectionCalls): a shorter one does not raise the
+	// calls made an hour, a longer one makes catching up slower.
+	Every Duration `yaml:"every"`
+}
+
+// DefaultCollectionEvery is how often metrics are collected when
+// metrics.every is not set.
+const DefaultCollectionEvery = time.Minute
+
+// MaxCollectionCalls is how many calls a collection cycle of the
+// default period makes to each network at most: 10 a minute stays far
+// under the networks' read limits (X's GET /2/tweets takes 5,000 per 15
+// minutes per user and 3,500 per app) while publishing shares them.
+const MaxCollectionCalls = 10
+
+// CollectionCalls returns the calls a collection cycle makes to each
+// network at most: MaxCollectionCalls for each minute of metrics.every,
+// never more than MaxCollectionCalls in one cycle, and at least one.
+func (m MetricsConfig) CollectionCalls() int {
+	return min(MaxCollectionCalls, max(1, int(MaxCollectionCalls*m.Every.D()/time.Minute)))
 }
 
 // NetworkMetricsConfig is one network's part of the metrics section.
@@ -315,12 +344,14 @@ func Default() Config {
 			UploadAheadMinSize: 64 << 20,
 			UploadsPerDay:      100,
 			UnitsPerDay:        10000,
+			StatsPerDay:        10000,
 			PlaylistLag:        Duration(10 * time.Minute),
 		},
 		Graph: GraphConfig{
 			PollInterval: Duration(2 * time.Second),
 			PollTimeout:  Duration(5 * time.Minute),
 		},
+		Metrics: MetricsConfig{Every: Duration(DefaultCollectionEvery)},
 		Media: MediaConfig{
 			MaxSize: media.DefaultMaxSize,
 			URLTTL:  Duration(media.DefaultURLTTL),
@@ -552,6 +583,9 @@ func (m MetricsConfig) validate(bad func(format string, args ...any), listen str
 	if r := m.Retention.D(); r < 0 || (r > 0 && r < 24*time.Hour) {
 		bad("metrics.retention: %s must be 0 (keep the history forever) or at least 24h", r)
 	}
+	if e := m.Every.D(); e < time.Second || e > time.Hour || e%time.Second != 0 {
+		bad("metrics.every: %s must be whole seconds from 1s to 1h", e)
+	}
 }
 
 // checkSchedule reports a collection schedule that is not positive and
@@ -582,12 +616,23 @@ func (y YouTubeConfig) validate(bad func(format string, args ...any)) {
 	if y.UploadAhead < 0 || y.UploadAheadMinSize < 0 {
 		bad("youtube: upload_ahead and upload_ahead_min_size must not be negative")
 	}
-	if y.UploadsPerDay < 1 || y.UnitsPerDay < 1 {
-		bad("youtube: uploads_per_day and units_per_day must be at least 1")
+	for _, q := range []struct {
+		key string
+		n   int
+	}{{"uploads_per_day", y.UploadsPerDay}, {"units_per_day", y.UnitsPerDay}, {"stats_per_day", y.StatsPerDay}} {
+		if q.n < 1 {
+			bad("youtube.%s: %d must be at least 1", q.key, q.n)
+		}
 	}
-	for id, q := range y.Projects {
-		if id == "" || q.UploadsPerDay < 0 || q.UnitsPerDay < 0 {
-			bad("youtube.projects[%q]: the key must be an OAuth client id, and uploads_per_day and units_per_day not negative (0 keeps the default)", id)
+	ids := make([]string, 0, len(y.Projects))
+	for id := range y.Projects {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		q := y.Projects[id]
+		if id == "" || q.UploadsPerDay < 0 || q.UnitsPerDay < 0 || q.StatsPerDay < 0 {
+			bad("youtube.projects[%q]: the key must be an OAuth client id, and uploads_per_day, units_per_day and stats_per_day not negative (0 keeps the default)", id)
 		}
 	}
 }

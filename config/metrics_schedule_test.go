@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -85,6 +86,51 @@ metrics:
 			_, err := config.Parse([]byte("data_dir: /tmp/p\nmetrics: {"+c.yaml+"}\n"), env(nil))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Parse() = %v; want an error with %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestMetricsEvery(t *testing.T) {
+	t.Run("a minute by default, ten calls a cycle", func(t *testing.T) {
+		c, err := config.Parse([]byte("data_dir: /tmp/p\n"), env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Metrics.Every.D(); got != time.Minute {
+			t.Errorf("every = %s, want 1m", got)
+		}
+		if got := c.Metrics.CollectionCalls(); got != config.MaxCollectionCalls {
+			t.Errorf("calls per cycle = %d, want %d", got, config.MaxCollectionCalls)
+		}
+	})
+	for _, c := range []struct {
+		every string
+		calls int
+	}{
+		{"2s", 1}, // at least one
+		{"30s", 5},
+		{"90s", config.MaxCollectionCalls}, // never more in one cycle
+		{"1h", config.MaxCollectionCalls},
+	} {
+		t.Run(c.every+" makes "+fmt.Sprint(c.calls)+" calls a cycle", func(t *testing.T) {
+			cfg, err := config.Parse([]byte("data_dir: /tmp/p\nmetrics: {every: "+c.every+"}\n"), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := time.ParseDuration(c.every); cfg.Metrics.Every.D() != want {
+				t.Errorf("every = %s, want %s", cfg.Metrics.Every.D(), want)
+			}
+			if got := cfg.Metrics.CollectionCalls(); got != c.calls {
+				t.Errorf("calls per cycle = %d, want %d", got, c.calls)
+			}
+		})
+	}
+	for _, every := range []string{"0s", "500ms", "1500ms", "-1m", "61m"} {
+		t.Run(every+" is refused", func(t *testing.T) {
+			_, err := config.Parse([]byte("data_dir: /tmp/p\nmetrics: {every: "+every+"}\n"), env(nil))
+			if err == nil || !strings.Contains(err.Error(), "metrics.every:") || !strings.Contains(err.Error(), "whole seconds from 1s to 1h") {
+				t.Errorf("Parse() = %v; want metrics.every refused", err)
 			}
 		})
 	}

@@ -86,6 +86,9 @@ type Config struct {
 	// publishing needs the machine now (see DueSoon); when it does the
 	// cycle stops there, and what it did not read stays due for the next.
 	Yield func(ctx context.Context) bool
+	// Credentials gives an account's configured secrets, which the store
+	// does not keep: the readers call the networks with them.
+	Credentials func(accountID string) map[string]string
 }
 
 // DueSoon returns a Config.Yield that gives way while publishing is busy:
@@ -387,6 +390,7 @@ func (c *Collector) collectNetwork(ctx context.Context, cy *cycle, n pregonero.N
 			c.log.Warn("metrics not read: account not found", pregonero.LogAccount, id, pregonero.LogErr, err)
 			continue
 		}
+		c.withCredentials(acct)
 		for chunk := range slices.Chunk(byAcct[id], batch) {
 			if c.budget(cy, n) <= 0 || c.yield(ctx, cy) {
 				return nil // the rest waits for the next cycle, still due
@@ -555,7 +559,7 @@ func (c *Collector) snapshotAccounts(ctx context.Context, cy *cycle) error {
 			continue
 		}
 		cy.res.Calls[a.Network]++
-		s, err := r.ReadAccountMetrics(ctx, a)
+		s, err := r.ReadAccountMetrics(ctx, c.withCredentials(a))
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -575,6 +579,15 @@ func (c *Collector) snapshotAccounts(ctx context.Context, cy *cycle) error {
 		cy.res.AccountSnapshots++
 	}
 	return nil
+}
+
+// withCredentials gives an account read from the store its configured
+// credentials.
+func (c *Collector) withCredentials(a *pregonero.Account) *pregonero.Account {
+	if c.cfg.Credentials != nil && a.Credentials == nil {
+		a.Credentials = c.cfg.Credentials(a.ID)
+	}
+	return a
 }
 
 func (c *Collector) markTaken(account, day string) {

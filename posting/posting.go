@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"time"
 
 	"pregonero"
@@ -92,6 +93,12 @@ type Config struct {
 	// (see ConfigureAccount); serve derives it from the store's secret
 	// key. Without one, fingerprints are unkeyed: fit for tests only.
 	FingerprintKey []byte
+	// BilledReadCaps lists the networks that bill metric reads (X bills a
+	// read per post returned), each with its daily cap of billed reads
+	// (metrics.networks.<network>.max_reads_per_day: a number of reads, 0
+	// for none, negative for no cap). BilledReadsToday reports the
+	// accounts of these networks only.
+	BilledReadCaps map[pregonero.Network]int
 }
 
 // Service applies the rules about posts. Its methods are safe for
@@ -108,6 +115,7 @@ type Service struct {
 	resumeGrace time.Duration
 	fpKey       []byte
 	idemTTL     time.Duration
+	readCaps    map[pregonero.Network]int
 }
 
 // New returns a Service.
@@ -130,6 +138,7 @@ func New(cfg Config) (*Service, error) {
 		resumeGrace: cfg.ResumeGrace,
 		fpKey:       cfg.FingerprintKey,
 		idemTTL:     cfg.IdempotencyTTL,
+		readCaps:    maps.Clone(cfg.BilledReadCaps),
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation(pregonero.DefaultTimezone)

@@ -2,6 +2,7 @@ package posting
 
 import (
 	"context"
+	"fmt"
 
 	"pregonero"
 )
@@ -24,45 +25,65 @@ func (s *Service) Headroom(ctx context.Context, accountID string) ([]pregonero.A
 
 // BilledReads is what an account's metric reads cost today: the reads its
 // network billed since 00:00 UTC (X bills a read per post returned), for
-// the account and for all the network's accounts, against which the
-// network's daily cap (metrics.networks.<network>.max_reads_per_day)
-// applies.
+// the account and for all the network's accounts, and the network's
+// daily cap (metrics.networks.<network>.max_reads_per_day), which applies
+// to the network's count.
 type BilledReads struct {
 	Account int64 `json:"account"`
 	Network int64 `json:"network"`
+	// Cap is the network's daily cap of billed reads: reads beyond it wait
+	// for the next UTC day (0: none are made). Nil when there is no cap.
+	Cap *int64 `json:"cap,omitempty"`
 }
 
-// BilledReadsToday returns, by account id, what each account's metric
-// reads cost today, every account listed (0 until billed). It never calls
-// a network; a store that keeps no count answers zeros. Every signed-in
-// user may read it.
+// Left returns how many billed reads the network's cap still allows
+// today, and false when there is no cap.
+func (b BilledReads) Left() (int64, bool) {
+	if b.Cap == nil {
+		return 0, false
+	}
+	return max(0, *b.Cap-b.Network), true
+}
+
+// BilledReadsToday returns, by account id, what the metric reads of each
+// account of a network that bills them (Config.BilledReadCaps) cost
+// today; accounts of other networks are left out, those not billed yet
+// are at 0. It never calls a network; a store that keeps no count answers
+// zeros. Every signed-in user may read it.
 func (s *Service) BilledReadsToday(ctx context.Context) (map[string]BilledReads, error) {
+	out := map[string]BilledReads{}
+	if len(s.readCaps) == 0 {
+		return out, nil
+	}
 	as, err := s.store.Accounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]BilledReads, len(as))
-	for _, a := range as {
-		out[a.ID] = BilledReads{}
+	var day []pregonero.BilledReads
+	if us, ok := s.store.(pregonero.MetricsUsageStore); ok {
+		if day, err = us.BilledReads(ctx, s.now()); err != nil {
+			return nil, fmt.Errorf("billed reads: %w", err)
+		}
 	}
-	us, ok := s.store.(pregonero.MetricsUsageStore)
-	if !ok {
-		return out, nil
-	}
-	day, err := us.BilledReads(ctx, s.now())
-	if err != nil {
-		return nil, err
+	type key struct {
+		network pregonero.Network
+		account string
 	}
 	byNet := map[pregonero.Network]int64{}
+	byAccount := map[key]int64{}
 	for _, b := range day {
 		byNet[b.Network] += b.Reads
+		byAccount[key{b.Network, b.AccountID}] += b.Reads
 	}
 	for _, a := range as {
-		b := BilledReads{Network: byNet[a.Network]}
-		for _, d := range day {
-			if d.AccountID == a.ID && d.Network == a.Network {
-				b.Account += d.Reads
-			}
+		limit, ok := s.readCaps[a.Network]
+		if !ok {
+			continue
+		}
+		b := BilledReads{Account: byAccount[key{a.Network, a.ID}], Network: byNet[a.Network]}
+		if limit >= 0 {
+			c := int64(limit)
+			b.Cap = &c
 		}
 		out[a.ID] = b
 	}

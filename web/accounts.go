@@ -10,24 +10,43 @@ import (
 	"pregonero/posting"
 )
 
+// AccountStatus is an account as GET /api/v1/accounts shows it: the
+// account, without its credentials, and for an account of a network that
+// bills metric reads (X) what its reads cost today.
+type AccountStatus struct {
+	*pregonero.Account
+	BilledReadsToday *posting.BilledReads `json:"billed_reads_today,omitempty"`
+}
+
+// accountStatusList is the body of GET /api/v1/accounts; AccountList
+// reads it without the billed reads.
+type accountStatusList struct {
+	Accounts []AccountStatus `json:"accounts"`
+}
+
 func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) error {
-	as, err := s.store.Accounts(r.Context())
+	ctx := r.Context()
+	as, err := s.store.Accounts(ctx)
 	if err != nil {
 		return err
 	}
-	if as == nil {
-		as = []*pregonero.Account{}
+	billed, err := s.posts.BilledReadsToday(ctx)
+	if err != nil {
+		return fmt.Errorf("accounts: %w", err)
 	}
 	// Credentials never leave the server: the Account type does not
 	// serialize them, and this copy drops them besides.
-	out := make([]*pregonero.Account, len(as))
+	out := make([]AccountStatus, len(as))
 	for i, a := range as {
 		c := *a
 		c.Credentials, c.CredentialsHash = nil, ""
 		c.StatusSince, c.UpdatedAt = utc(c.StatusSince), utc(c.UpdatedAt)
-		out[i] = &c
+		out[i] = AccountStatus{Account: &c}
+		if b, ok := billed[a.ID]; ok {
+			out[i].BilledReadsToday = &b
+		}
 	}
-	writeJSON(w, http.StatusOK, AccountList{Accounts: out})
+	writeJSON(w, http.StatusOK, accountStatusList{Accounts: out})
 	return nil
 }
 

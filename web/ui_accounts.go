@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"pregonero"
 	"pregonero/posting"
@@ -13,7 +14,8 @@ import (
 
 // Cuentas (/accounts): the connected accounts by dependencia, how each
 // stands and what to do about it, what the networks still let it publish,
-// and, for those who may post to it, pause, resume and a check of its
+// what its metric reads cost today where the network bills them (X), and,
+// for those who may post to it, pause, resume and a check of its
 // credentials. Every signed-in user may read the page; the posting service
 // decides who may pause or resume.
 
@@ -49,6 +51,9 @@ type accountCard struct {
 	Reason, Detail      string
 	Headroom            []headroomLine
 	HeadroomUnknown     string
+	// BilledReads is what the account's metric reads cost today; nil for
+	// a network that does not bill them.
+	BilledReads         *billedReadsLine
 	CanPause, CanResume bool
 	CanCheck            bool
 	ReasonValue         string
@@ -59,6 +64,13 @@ type accountCard struct {
 type headroomLine struct {
 	Text  string
 	Class string // "ok", "near" or "spent"
+}
+
+// billedReadsLine says what an account's metric reads cost today, and
+// how close its network is to the daily cap.
+type billedReadsLine struct {
+	headroomLine
+	Hint string
 }
 
 // accountPauseForm is a pause form sent back with what was wrong.
@@ -72,11 +84,18 @@ func (s *Server) renderAccounts(rq *uiRequest, form *accountPauseForm) (*uiView,
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
+	billed, err := s.posts.BilledReadsToday(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
 	byUnit := map[string][]accountCard{}
 	for _, a := range accounts {
 		card, err := s.accountCard(rq, a)
 		if err != nil {
 			return nil, err
+		}
+		if b, ok := billed[a.ID]; ok {
+			card.BilledReads = billedReadsText(rq, a.Network, b)
 		}
 		if form != nil && form.Account == a.ID {
 			card.ReasonValue, card.ReasonError = form.Reason, form.Error
@@ -203,6 +222,28 @@ func headroomText(rq *uiRequest, al pregonero.Allowance) headroomLine {
 		text += " " + p.T("accounts.headroom.reset", rq.DateTime(al.Reset))
 	}
 	return headroomLine{Text: text, Class: class}
+}
+
+// billedReadsText says what an account's metric reads cost today, of the
+// network's daily cap if it has one, and when the count starts again.
+func billedReadsText(rq *uiRequest, n pregonero.Network, b posting.BilledReads) *billedReadsLine {
+	p := rq.P
+	l := &billedReadsLine{headroomLine: headroomLine{Class: "ok"}}
+	if left, capped := b.Left(); capped {
+		l.Text = p.T("accounts.billed_reads.capped", b.Account, b.Network, n.Title(), *b.Cap)
+		l.Class = headroomClass(pregonero.Allowance{Remaining: int(left), Limit: int(*b.Cap)})
+	} else {
+		l.Text = p.T("accounts.billed_reads.uncapped", b.Account, b.Network, n.Title())
+	}
+	// The count is per UTC day.
+	y, m, d := rq.Now.UTC().Date()
+	renew := rq.DateTime(time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC))
+	if l.Class == "spent" {
+		l.Hint = p.T("accounts.billed_reads.spent", n.Title(), renew)
+	} else {
+		l.Hint = p.T("accounts.billed_reads.hint", n.Title(), renew)
+	}
+	return l
 }
 
 // uiPauseAccount pauses one account with a reason; the service refuses

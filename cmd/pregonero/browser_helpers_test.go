@@ -138,7 +138,8 @@ const axeVersion = "4.14.1"
 // public_url (where the sandbox fetches Instagram's images) is known, with
 // the embedded sandbox, cheap password hashes, and X and Instagram
 // accounts of the Oficina de Comunicaciones plus an X account of another
-// dependencia.
+// dependencia. Metrics are collected every 2 seconds, a published post's
+// first readings due seconds after its publication (collectionSchedule).
 func mustRunUIMain(t *testing.T) *main.Main {
 	t.Helper()
 	dir := t.TempDir()
@@ -150,6 +151,7 @@ func mustRunUIMain(t *testing.T) *main.Main {
 	b.WriteString("sandbox: {embedded: true, listen: \"127.0.0.1:0\"}\n")
 	b.WriteString("publisher: {reconcile_delay: 200ms, backoff_base: 200ms, backoff_cap: 2s, past_grace: 2m}\n")
 	b.WriteString("graph: {poll_interval: 50ms, poll_timeout: 20s}\n")
+	fmt.Fprintf(&b, "metrics: {every: %s, schedule: [%s]}\n", collectionEvery, collectionSchedule)
 	b.WriteString("accounts:\n")
 	for _, u := range []struct{ id, user, name, unit string }{
 		{acctX, "gobantioquia", "Gobernación de Antioquia", unitComms},
@@ -184,6 +186,15 @@ func mustRunUIMain(t *testing.T) *main.Main {
 	})
 	return m
 }
+
+// The browser test's metrics collection: a cycle every collectionEvery,
+// and readings of each post at these times after its publication, so
+// that the flow sees at least two of X's while the first is read once
+// the post is out everywhere.
+const (
+	collectionEvery    = 2 * time.Second
+	collectionSchedule = "2s, 4s, 8s, 16s, 32s"
+)
 
 // adminClient is the API client with the server's admin token.
 func adminClient(t *testing.T, m *main.Main) *web.Client {

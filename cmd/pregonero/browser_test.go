@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"pregonero"
+	"pregonero/posting"
 	"pregonero/web"
 )
 
@@ -110,10 +111,12 @@ const (
 // its page and follows the live link; the admin pauses all publishing
 // with a reason, both see the banner, and the admin resumes. Before the
 // post, the admin adds a campaign on the Campañas pages, and the editor
-// picks it when composing; the post's page names it. Every page visited
-// passes axe-core (no moderate, serious or critical violation), fits the
-// screen's width, and is saved as screenshots, desktop and phone, under
-// test-output/screens.
+// picks it when composing; the post's page names it. The collector reads
+// the post's engagement and the accounts' followers from the sandbox,
+// and the post's page, the campaign's report and Reportes show them.
+// Every page visited passes axe-core (no moderate, serious or critical
+// violation), fits the screen's width, and is saved as screenshots,
+// desktop and phone, under test-output/screens.
 // A step whose page is not served yet goes through the API instead,
 // saying so in the log.
 func TestBrowserFlow(t *testing.T) {
@@ -674,18 +677,19 @@ func pageName(path string) string {
 	return strings.NewReplacer("/", "-", "?", "-", "=", "-", "&", "-").Replace(path)
 }
 
-// metricsWait bounds the wait for the collector's first reading of the
-// post: the collector runs once a minute, places a newly published
-// delivery in its schedule in one cycle and reads it, its first step
-// past, in the next.
-const metricsWait = 150 * time.Second
+// metricsWait bounds the wait for the collector's readings of the post.
+// Its first cycle once the post is out on every network (a cycle yields
+// while a delivery is being sent) places the deliveries in their
+// schedule and reads them, their first step past; a cycle after X's next
+// step reads X again.
+const metricsWait = 45 * time.Second
 
-// stepReports waits for the collector to read the post's engagement on
-// X (the network whose reader the server runs), then opens the post's
-// page, which draws the delivery's metrics over time, the campaign's
-// report with its CSV download, and Reportes. With the default schedule
-// (a first reading an hour after publication) the readings are stored
-// through the store instead, saying so in the log.
+// stepReports waits for the collector, running every collectionEvery on
+// collectionSchedule, to read the post's engagement from the sandbox's X
+// (twice) and Instagram (once), and the followers of both accounts, which
+// it reads once a day per account; then opens the post's page, which
+// draws the deliveries' metrics over time, the campaign's report, with
+// the accounts' followers and its CSV download, and Reportes.
 func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Campaign) {
 	t := r.t
 	ctx := context.Background()
@@ -698,31 +702,46 @@ func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Camp
 	if xd == nil {
 		t.Fatalf("post %s has no delivery to %s", p.ID, acctX)
 	}
-	if sched := r.m.Config.Metrics.Durations(); len(sched) == 0 || sched[0] > 30*time.Second {
-		t.Logf("metrics.schedule is %v, too slow for the test: storing X's readings through the store", sched)
-		at := xd.PublishedAt
-		if err := r.m.Store.AddSnapshots(ctx, []pregonero.Snapshot{
-			{DeliveryID: xd.ID, PostID: p.ID, AccountID: xd.AccountID, Network: xd.Network, CollectedAt: at.Add(2 * time.Second),
-				Metrics: map[string]int64{pregonero.MetricLikes: 3, pregonero.MetricShares: 1, pregonero.MetricComments: 0}},
-			{DeliveryID: xd.ID, PostID: p.ID, AccountID: xd.AccountID, Network: xd.Network, CollectedAt: at.Add(4 * time.Second),
-				Metrics: map[string]int64{pregonero.MetricLikes: 8, pregonero.MetricShares: 2, pregonero.MetricComments: 1}},
-		}, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pollAPI(t, "the collector's reading of the post on X", metricsWait, func() (bool, error) {
+	// The raw metric each network's reader names as the network does:
+	// readings with it came from the network, through the adapter.
+	wantReadings := map[string]struct {
+		raw string
+		n   int
+	}{acctX: {"public_metrics.like_count", 2}, acctInstagram: {"like_count", 1}}
+	var report *posting.Report
+	pollAPI(t, "the collector's readings of the post on X and Instagram, and of the accounts' followers", metricsWait, func() (bool, error) {
 		pm, err := r.api.PostMetrics(ctx, p.ID)
 		if err != nil {
 			return false, err
 		}
+		read := map[string]int{}
 		for _, d := range pm.Deliveries {
-			if d.Delivery == xd.ID && len(d.Snapshots) > 0 {
-				if _, ok := d.Snapshots[0].Metrics[pregonero.MetricLikes]; ok {
-					return true, nil
+			w := wantReadings[d.Account]
+			for _, s := range d.Snapshots {
+				_, raw := s.Raw[w.raw]
+				if _, likes := s.Metrics[pregonero.MetricLikes]; !raw || !likes {
+					t.Fatalf("a reading of %s without %s or likes: %+v", d.Account, w.raw, s)
 				}
 			}
+			read[d.Account] = len(d.Snapshots)
 		}
-		return false, errNotYet
+		for acct, w := range wantReadings {
+			if read[acct] < w.n {
+				return false, fmt.Errorf("%w: readings %v, want at least %d of %s", errNotYet, read, w.n, acct)
+			}
+		}
+		if report, err = r.api.CampaignReport(ctx, camp.ID, posting.ReportParams{}); err != nil {
+			return false, err
+		}
+		for _, fg := range report.Followers {
+			if fg.End == nil {
+				return false, fmt.Errorf("%w: no followers of %s in the campaign's report", errNotYet, fg.Account)
+			}
+		}
+		if len(report.Followers) != len(wantReadings) {
+			return false, fmt.Errorf("the campaign's report has the followers of %+v, want %s's and %s's", report.Followers, acctX, acctInstagram)
+		}
+		return true, nil
 	})
 
 	ed.open("/posts/"+p.ID, 200)
@@ -732,15 +751,16 @@ func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Camp
 	}
 	ed.check("post-metrics")
 
-	report := "/campaigns/" + url.PathEscape(camp.ID) + "/report"
+	reportPath := "/campaigns/" + url.PathEscape(camp.ID) + "/report"
 	ed.open("/campaigns/"+url.PathEscape(camp.ID), 200)
-	if status := ed.submit(fmt.Sprintf(`a[href=%s]`, jsString(report))); status != 200 {
+	if status := ed.submit(fmt.Sprintf(`a[href=%s]`, jsString(reportPath))); status != 200 {
 		t.Fatalf("the campaign page's report link: status %d at %s", status, ed.path())
 	}
-	ed.wantPath(report)
+	ed.wantPath(reportPath)
 	if !ed.has(fmt.Sprintf(`a[href=%s]`, jsString("/posts/"+p.ID))) || !ed.has(`svg.chart-svg[role="img"]`) {
 		t.Errorf("the campaign report does not list the post among its top posts or draws no chart:\n%s", ed.mainText())
 	}
+	checkFollowers(t, ed, report)
 	ed.check("campaign-report")
 	csv := runIn(ed, chromedp.Evaluate[string](`fetch(document.querySelector('a[href^="/reports/metrics.csv?"]').getAttribute("href"))
 		.then(async r => r.status + " " + r.headers.get("Content-Type") + " " + (await r.text()).includes(`+jsString(xd.URL)+`))`, chromedp.EvalAwaitPromise))
@@ -753,4 +773,30 @@ func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Camp
 		t.Errorf("Reportes has no group for %s:\n%s", unitComms, text)
 	}
 	ed.check("reports")
+}
+
+// checkFollowers checks the campaign report's "Seguidores de las cuentas":
+// a row for each account of the report, with the first and the last
+// count read.
+func checkFollowers(t *testing.T, ed *tab, report *posting.Report) {
+	t.Helper()
+	rows := runIn(ed, chromedp.Evaluate[[][]string](`[...document.querySelectorAll('section[aria-labelledby$="-followers"] table tbody tr')]
+		.map(tr => [...tr.querySelectorAll("th, td")].map(c => c.innerText.trim()))`))
+	byName := map[string][]string{}
+	for _, row := range rows {
+		if len(row) > 0 {
+			byName[row[0]] = row[1:]
+		}
+	}
+	for _, fg := range report.Followers {
+		row, ok := byName[fg.Name]
+		if !ok {
+			t.Errorf("the campaign report's followers have no row for %s (%s): %q", fg.Name, fg.Account, rows)
+			continue
+		}
+		// The network, the first count, the last, the change.
+		if len(row) != 4 || row[1] == "—" || row[2] == "—" {
+			t.Errorf("the campaign report's followers of %s: %q; want the counts read (%d, %d)", fg.Name, row, *fg.Start, *fg.End)
+		}
+	}
 }

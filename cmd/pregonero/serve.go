@@ -257,10 +257,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	yc := c.YouTube
 	projects := map[string]youtube.QuotaConfig{}
 	for id, q := range yc.Projects {
-		projects[id] = youtube.QuotaConfig{UploadsPerDay: q.UploadsPerDay, UnitsPerDay: q.UnitsPerDay}
+		projects[id] = youtube.QuotaConfig{UploadsPerDay: q.UploadsPerDay, UnitsPerDay: q.UnitsPerDay, StatsPerDay: q.StatsPerDay}
 	}
 	m.YouTube = youtube.New(youtube.Config{Logger: log, Now: m.Clock.Now, ChunkSize: yc.ChunkSize,
-		Quota: youtube.QuotaConfig{UploadsPerDay: yc.UploadsPerDay, UnitsPerDay: yc.UnitsPerDay}, ProjectQuotas: projects,
+		Quota: youtube.QuotaConfig{UploadsPerDay: yc.UploadsPerDay, UnitsPerDay: yc.UnitsPerDay, StatsPerDay: yc.StatsPerDay}, ProjectQuotas: projects,
 		Settings: m.Store, Credentials: m.Store, UploadAhead: yc.UploadAhead.D(), UploadAheadMinSize: yc.UploadAheadMinSize,
 		PlaylistLag: yc.PlaylistLag.D()})
 	adapters := map[pregonero.Network]pregonero.Adapter{
@@ -282,6 +282,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Store: m.Store, Adapters: adapters, Sender: m.Publisher, Media: m.Media, Location: c.Location(),
 		Logger: log, Now: m.Clock.Now, PastGrace: pc.PastGrace.D(), ResumeGrace: pc.ResumeGrace.D(),
 		FingerprintKey: m.Store.DeriveKey("credentials fingerprint"), IdempotencyTTL: pc.IdempotencyTTL.D(),
+		// X bills metric reads, a read per post returned; the other
+		// networks do not.
+		BilledReadCaps: map[pregonero.Network]int{pregonero.NetworkX: c.Metrics.MaxReadsPerDay(pregonero.NetworkX)},
 	})
 	if err != nil {
 		return err
@@ -335,11 +338,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// Engagement is read in a job of its own, apart from the loop that
 	// claims due posts, a bounded number of calls per cycle.
-	collector, err := metrics.New(metricsConfig(c.Metrics, adapters, m.Store, m.Clock.Now, log, c.Location()))
+	mcfg := metricsConfig(c.Metrics, adapters, m.Store, m.Clock.Now, log, c.Location())
+	mcfg.Credentials = m.credentials
+	collector, err := metrics.New(mcfg)
 	if err != nil {
 		return err
 	}
-	if err := m.Scheduler.AddJob("15 * * * * *", func() {
+	if err := m.Scheduler.AddJob(collectionSpec(c.Metrics.Every.D()), func() {
 		if _, err := collector.Collect(ctx); err != nil && ctx.Err() == nil {
 			log.Error("collection of metrics", pregonero.LogErr, err)
 		}
@@ -686,6 +691,7 @@ const logRepeatInterval = 10 * time.Second
 func metricsConfig(mc config.MetricsConfig, adapters map[pregonero.Network]pregonero.Adapter, s metrics.Store,
 	now func() time.Time, log *slog.Logger, loc *time.Location) metrics.Config {
 	cfg := metrics.Config{Store: s, Now: now, Logger: log, Schedule: mc.Durations(), Location: loc, Retention: mc.Retention.D(),
+		CallsPerCycle:  mc.CollectionCalls(),
 		Yield:          metrics.DueSoon(s, now),
 		Readers:        map[pregonero.Network]pregonero.MetricsReader{},
 		AccountReaders: map[pregonero.Network]pregonero.AccountMetricsReader{},
@@ -702,4 +708,14 @@ func metricsConfig(mc config.MetricsConfig, adapters map[pregonero.Network]prego
 		}
 	}
 	return cfg
+}
+
+// collectionSpec is the cron spec of the collection of metrics every d:
+// a minute at its 15th second, away from the jobs at the start and the
+// middle of the minute; another period from the start.
+func collectionSpec(d time.Duration) string {
+	if d == time.Minute {
+		return "15 * * * * *"
+	}
+	return "@every " + d.String()
 }
