@@ -10,6 +10,10 @@ const (
 	AccountActive      AccountStatus = "active"
 	AccountNeedsReauth AccountStatus = "needs_reauth"
 	AccountPaused      AccountStatus = "paused"
+	// AccountDisconnected is an account whose credentials an admin
+	// deleted: its history and posts stay, nothing is sent until it is
+	// connected again.
+	AccountDisconnected AccountStatus = "disconnected"
 )
 
 // Account is a connected profile on one network.
@@ -40,6 +44,22 @@ type Account struct {
 	// change of credentials can clear a needs_reauth status.
 	CredentialsHash string    `json:"-"`
 	UpdatedAt       time.Time `json:"updated_at,omitzero"`
+
+	// Source is where the account comes from: AccountFromConfig (empty
+	// in records older than connecting) or AccountConnected.
+	Source string `json:"source,omitempty"`
+	// Handle and AvatarURL are the profile's, as the network gave them
+	// when it was connected.
+	Handle    string `json:"handle,omitempty"`
+	AvatarURL string `json:"avatar_url,omitempty"`
+	// Scopes are the permissions granted when it was last connected;
+	// MissingScopes those it needs and was not granted.
+	Scopes        []string `json:"scopes,omitempty"`
+	MissingScopes []string `json:"missing_scopes,omitempty"`
+	// ConnectedAt and ConnectedBy say when and by whom (username) it was
+	// last connected.
+	ConnectedAt time.Time `json:"connected_at,omitzero"`
+	ConnectedBy string    `json:"connected_by,omitempty"`
 }
 
 // PauseState is the global pause switch.
