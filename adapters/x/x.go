@@ -9,6 +9,11 @@
 // line ("\n\n" + link) unless the text already contains the link; Validate,
 // Publish and Reconcile all use that composition (ComposeText).
 //
+// Accounts are connected through X's consent screen (Connector): OAuth
+// 2.0 authorization code with PKCE S256 for the scopes tweet.read
+// tweet.write users.read media.write offline.access; the tokens become the
+// account's OAuth 2.0 credentials (see connect.go).
+//
 // Every error from Publish and Reconcile is a *pregonero.PublishError. A
 // failure before the create request is written leaves nothing posted and
 // is retryable; a failure after it (timeout, 5xx, lost connection,

@@ -82,26 +82,29 @@ func userFromToken(tok string) (string, bool) {
 var errUnauthorized = errors.New("unauthorized")
 
 // authenticate returns the user a request acts for, from an OAuth 1.0a
-// signature or an OAuth 2.0 bearer token.
-func (f *Fake) authenticate(r *http.Request) (string, error) {
+// signature or an OAuth 2.0 bearer token, and the scopes of an access
+// token the token endpoint issued; nil scopes mean every scope (OAuth
+// 1.0a, and the conventional "sandbox-NAME" bearer).
+func (f *Fake) authenticate(r *http.Request) (string, []string, error) {
 	h := r.Header.Get("Authorization")
 	scheme, rest, _ := strings.Cut(h, " ")
 	switch {
 	case strings.EqualFold(scheme, "OAuth"):
-		return f.verifyOAuth1(r, rest)
+		user, err := f.verifyOAuth1(r, rest)
+		return user, nil, err
 	case strings.EqualFold(scheme, "Bearer"):
 		tok := strings.TrimSpace(rest)
 		if user, ok := userFromToken(tok); ok {
-			return user, nil
+			return user, nil, nil
 		}
-		if user, ok := f.tokens.verifyAccess(tok, f.now()); ok {
-			return user, nil
+		if user, scopes, ok := f.tokens.verifyAccess(tok, f.now()); ok {
+			return user, scopes, nil
 		}
-		return "", fmt.Errorf("%w: unknown or expired bearer token", errUnauthorized)
+		return "", nil, fmt.Errorf("%w: unknown or expired bearer token", errUnauthorized)
 	case h == "":
-		return "", fmt.Errorf("%w: no Authorization header", errUnauthorized)
+		return "", nil, fmt.Errorf("%w: no Authorization header", errUnauthorized)
 	default:
-		return "", fmt.Errorf("%w: unsupported authorization scheme %q", errUnauthorized, scheme)
+		return "", nil, fmt.Errorf("%w: unsupported authorization scheme %q", errUnauthorized, scheme)
 	}
 }
 

@@ -24,14 +24,51 @@
 //     "sandbox-secret" in HTTP Basic authentication only, and to the public
 //     client "sandbox-public", which sends client_id in the form and no
 //     secret anywhere; a refresh token works only for the client it was
-//     issued to. grant_type
-//     refresh_token takes "sandbox-NAME-refresh" as the first refresh token
-//     of a new token family; grant_type authorization_code takes the code
-//     "sandbox-NAME-code" (any redirect_uri and code_verifier) and starts a
-//     new family each time. Refresh tokens rotate: each is good once, and
-//     presenting a used one answers 400 invalid_request and revokes its
-//     whole family, access tokens included. Issued tokens are signed, so a
-//     restarted sandbox still accepts them.
+//     issued to. grant_type refresh_token takes "sandbox-NAME-refresh"
+//     as the first refresh token of a new token family; grant_type
+//     authorization_code takes a code of the consent screen (below) or the
+//     code "sandbox-NAME-code" (any redirect_uri and code_verifier), and
+//     starts a new family each time. Refresh tokens rotate: each is good
+//     once, and presenting a used one answers 400 invalid_request and
+//     revokes its whole family, access tokens included. Issued tokens are
+//     signed, so a restarted sandbox still accepts them.
+//
+// # Consent screen
+//
+// GET /i/oauth2/authorize is X's consent screen (x.com/i/oauth2/authorize;
+// an app's AuthBase is the fake's base URL): with response_type=code, the
+// client_id of one of the two clients above, a redirect_uri among
+// Options.RedirectURIs or those added with AllowRedirectURI (exact match),
+// known scopes, a state of up to 500 characters and a PKCE code_challenge
+// (method S256 or plain, as X takes both) it answers a Spanish HTML page
+// naming the app and the scopes asked, each a checked box, and the sandbox
+// user who consents (Options.ConsentUser, "gobantioquia" by default, in a
+// field the person may change), with the buttons Autorizar (id autorizar)
+// and Cancelar (id cancelar). Anything else answers an error page, 400,
+// sending nobody back, as X does. The form POSTs to the same address:
+// Cancelar redirects to redirect_uri with error=access_denied and the
+// state; Autorizar with the state and a code for the user and the scopes
+// left checked. The state is echoed, never judged.
+//
+// Such a code is exchanged once, within 30 seconds (AuthCodeLifetime, as
+// on X), by the client it was issued to, with the same redirect_uri and a
+// code_verifier that matches the challenge; otherwise 400 invalid_request
+// ("Value passed for the authorization code was invalid.", "Value passed
+// for the code verifier did not match the code challenge.", and for the
+// redirect_uri "Value passed for the redirect uri did not match the uri of
+// the authorization code."). The first exchange spends the code even when
+// it fails. The token answer echoes the granted scopes in scope and has a
+// refresh_token only when offline.access was granted.
+//
+// Tokens carry their scopes: each endpoint asks of an OAuth 2.0 user token
+// the scopes X's OpenAPI spec names for it (tweet.read and users.read to
+// read, plus tweet.write to post or delete, media.write for every media
+// endpoint), and a token without them gets X's 403 {"title":"Forbidden",
+// "type":"about:blank","status":403,"detail":"Forbidden"}. OAuth 1.0a,
+// "sandbox-NAME" bearers and tokens grown from the conventional code or
+// seed refresh token have every scope. GET /2/users/me answers
+// profile_image_url when asked, an image the fake serves itself under
+// /profile_images/.
 //
 // Refused credentials get 401 {"title":"Unauthorized","type":"about:blank",
 // "status":401,"detail":"Unauthorized"}. The user id is a stable number

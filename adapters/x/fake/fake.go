@@ -105,6 +105,13 @@ type Options struct {
 	// Logger receives request rejections and injected faults; never
 	// credentials.
 	Logger *slog.Logger
+	// RedirectURIs are the callbacks the consent screen may send the
+	// sandbox clients back to, matched exactly, as X matches an app's
+	// registered callback URLs; AllowRedirectURI adds more later.
+	RedirectURIs []string
+	// ConsentUser is the sandbox user the consent screen proposes;
+	// DefaultConsentUser when empty.
+	ConsentUser string
 }
 
 // Fake is X API v2 as an http.Handler.
@@ -119,7 +126,12 @@ type Fake struct {
 	windows    *fakenet.Windows
 	nonces     nonceStore
 	tokens     *tokenStore
+	codes      codeStore
 	handler    http.Handler
+
+	consentUser  string
+	redirectMu   sync.Mutex
+	redirectURIs []string
 
 	mu     sync.Mutex
 	users  map[string]string   // user id → name, filled on first request
@@ -144,6 +156,12 @@ func New(opts Options) *Fake {
 		tweets:     make(map[string]*tweet),
 		byUser:     make(map[string][]*tweet),
 		media:      make(map[string]*media),
+
+		consentUser:  opts.ConsentUser,
+		redirectURIs: slices.Clone(opts.RedirectURIs),
+	}
+	if f.consentUser == "" {
+		f.consentUser = DefaultConsentUser
 	}
 	if f.prefix != "" {
 		f.prefix = "/" + f.prefix
@@ -184,33 +202,46 @@ func (f *Fake) Faults() *fakenet.Faults { return f.faults }
 // ServeHTTP serves X API v2 under the configured prefix.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.handler.ServeHTTP(w, r) }
 
-// endpoint describes one route: its fault operation, its rate limit and
-// whether it needs a user.
+// endpoint describes one route: its fault operation, its rate limit,
+// whether it needs a user and the OAuth 2.0 scopes a user token needs
+// (OAuth2UserToken of the operation's security in X's OpenAPI spec).
 type endpoint struct {
 	op     string
 	bucket string // rate-limit bucket; empty: not limited
 	limit  int
 	user   bool
+	scopes []string
 	serve  func(w http.ResponseWriter, r *http.Request, user string)
 }
+
+// Scopes X's OpenAPI spec 2.167 asks of an OAuth 2.0 user token for the
+// endpoints the fake serves.
+var (
+	scopesRead  = []string{"tweet.read", "users.read"}
+	scopesWrite = []string{"tweet.read", "tweet.write", "users.read"}
+	scopesMedia = []string{"media.write"}
+)
 
 func (f *Fake) routes() http.Handler {
 	l := f.limits
 	mux := http.NewServeMux()
 	handle := func(pattern string, e endpoint) { mux.Handle(pattern, f.wrap(e)) }
-	handle("GET /2/users/me", endpoint{op: OpLookup, bucket: "users/me", limit: l.Me, user: true, serve: f.handleMe})
-	handle("GET /2/users/{id}/tweets", endpoint{op: OpTimeline, bucket: "users/tweets", limit: l.Timeline, user: true, serve: f.handleTimeline})
-	handle("POST /2/tweets", endpoint{op: OpCreate, bucket: "tweets/create", limit: l.CreatePost, user: true, serve: f.handleCreate})
-	handle("DELETE /2/tweets/{id}", endpoint{op: OpDelete, bucket: "tweets/delete", limit: l.DeletePost, user: true, serve: f.handleDelete})
-	handle("GET /2/tweets/{id}", endpoint{op: OpLookup, bucket: "tweets/id", limit: l.LookupPost, user: true, serve: f.handleLookupOne})
-	handle("GET /2/tweets", endpoint{op: OpLookup, bucket: "tweets/ids", limit: l.LookupPosts, user: true, serve: f.handleLookupMany})
-	handle("POST /2/media/upload/initialize", endpoint{op: OpUpload, bucket: "media/initialize", limit: l.MediaChunked, user: true, serve: f.handleInitialize})
-	handle("POST /2/media/upload/{id}/append", endpoint{op: OpUpload, bucket: "media/append", limit: l.MediaChunked, user: true, serve: f.handleAppend})
-	handle("POST /2/media/upload/{id}/finalize", endpoint{op: OpUpload, bucket: "media/finalize", limit: l.MediaChunked, user: true, serve: f.handleFinalize})
-	handle("GET /2/media/upload", endpoint{op: OpUpload, bucket: "media/status", limit: l.MediaStatus, user: true, serve: f.handleStatus})
-	handle("POST /2/media/upload", endpoint{op: OpUpload, bucket: "media/upload", limit: l.MediaSimple, user: true, serve: f.handleSimpleUpload})
-	handle("POST /2/media/metadata", endpoint{op: OpUpload, bucket: "media/metadata", limit: l.MediaMetadata, user: true, serve: f.handleMetadata})
+	handle("GET /2/users/me", endpoint{op: OpLookup, bucket: "users/me", limit: l.Me, user: true, scopes: scopesRead, serve: f.handleMe})
+	handle("GET /2/users/{id}/tweets", endpoint{op: OpTimeline, bucket: "users/tweets", limit: l.Timeline, user: true, scopes: scopesRead, serve: f.handleTimeline})
+	handle("POST /2/tweets", endpoint{op: OpCreate, bucket: "tweets/create", limit: l.CreatePost, user: true, scopes: scopesWrite, serve: f.handleCreate})
+	handle("DELETE /2/tweets/{id}", endpoint{op: OpDelete, bucket: "tweets/delete", limit: l.DeletePost, user: true, scopes: scopesWrite, serve: f.handleDelete})
+	handle("GET /2/tweets/{id}", endpoint{op: OpLookup, bucket: "tweets/id", limit: l.LookupPost, user: true, scopes: scopesRead, serve: f.handleLookupOne})
+	handle("GET /2/tweets", endpoint{op: OpLookup, bucket: "tweets/ids", limit: l.LookupPosts, user: true, scopes: scopesRead, serve: f.handleLookupMany})
+	handle("POST /2/media/upload/initialize", endpoint{op: OpUpload, bucket: "media/initialize", limit: l.MediaChunked, user: true, scopes: scopesMedia, serve: f.handleInitialize})
+	handle("POST /2/media/upload/{id}/append", endpoint{op: OpUpload, bucket: "media/append", limit: l.MediaChunked, user: true, scopes: scopesMedia, serve: f.handleAppend})
+	handle("POST /2/media/upload/{id}/finalize", endpoint{op: OpUpload, bucket: "media/finalize", limit: l.MediaChunked, user: true, scopes: scopesMedia, serve: f.handleFinalize})
+	handle("GET /2/media/upload", endpoint{op: OpUpload, bucket: "media/status", limit: l.MediaStatus, user: true, scopes: scopesMedia, serve: f.handleStatus})
+	handle("POST /2/media/upload", endpoint{op: OpUpload, bucket: "media/upload", limit: l.MediaSimple, user: true, scopes: scopesMedia, serve: f.handleSimpleUpload})
+	handle("POST /2/media/metadata", endpoint{op: OpUpload, bucket: "media/metadata", limit: l.MediaMetadata, user: true, scopes: scopesMedia, serve: f.handleMetadata})
 	handle("POST /2/oauth2/token", endpoint{op: OpToken, serve: func(w http.ResponseWriter, r *http.Request, _ string) { f.handleToken(w, r) }})
+	mux.HandleFunc("GET /i/oauth2/authorize", f.handleAuthorize)
+	mux.HandleFunc("POST /i/oauth2/authorize", f.handleConsent)
+	mux.HandleFunc("GET /profile_images/{id}/{file}", f.handleAvatar)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// X's answer to a path it does not serve, legacy code included.
 		writeJSON(w, http.StatusNotFound, struct {
@@ -229,11 +260,21 @@ func (f *Fake) wrap(e endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var user string
 		if e.user {
-			u, err := f.authenticate(r)
+			u, scopes, err := f.authenticate(r)
 			if err != nil {
 				f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogReason, err.Error())
 				writeUnauthorized(w)
 				return
+			}
+			if scopes != nil {
+				for _, s := range e.scopes {
+					if !slices.Contains(scopes, s) {
+						// X's answer to a token without the scope.
+						f.log.Info("request refused", pregonero.LogMethod, r.Method, pregonero.LogPath, r.URL.Path, pregonero.LogReason, "token lacks scope "+s)
+						writeProblem(w, http.StatusForbidden, "")
+						return
+					}
+				}
 			}
 			user = u
 			f.mu.Lock()
@@ -343,6 +384,9 @@ func (f *Fake) handleMe(w http.ResponseWriter, r *http.Request, user string) {
 		}
 	}
 	u := userJSON{ID: UserID(user), Name: user, Username: user}
+	if fields["profile_image_url"] {
+		u.ProfileImageURL = f.avatarURL(r, user)
+	}
 	if fields["public_metrics"] {
 		u.PublicMetrics = f.userMetrics(user, f.now())
 	}
@@ -396,10 +440,11 @@ type routeError struct {
 }
 
 type userJSON struct {
-	ID            string       `json:"id"`
-	Name          string       `json:"name"`
-	Username      string       `json:"username"`
-	PublicMetrics *userMetrics `json:"public_metrics,omitempty"`
+	ID              string       `json:"id"`
+	Name            string       `json:"name"`
+	Username        string       `json:"username"`
+	ProfileImageURL string       `json:"profile_image_url,omitempty"`
+	PublicMetrics   *userMetrics `json:"public_metrics,omitempty"`
 }
 
 // checkParams refuses query parameters the endpoint does not define, as X

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +19,8 @@ import (
 // token endpoint is valid, as on X.
 const AccessTokenLifetime = 2 * time.Hour
 
-// defaultScope is what the token endpoint grants: everything a publisher
-// needs.
+// defaultScope is what the token endpoint grants to the conventional
+// codes and seed refresh tokens: everything a publisher needs.
 const defaultScope = "tweet.read tweet.write users.read media.write offline.access"
 
 // nonceStore remembers OAuth 1.0a nonces while their timestamp is
@@ -78,9 +79,11 @@ func (s *tokenStore) mac(parts ...string) string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// token is a pair issued by the token endpoint.
+// tokenPair is what the token endpoint issues: the tokens and the scopes
+// of their family, space-separated as X echoes them.
 type tokenPair struct {
 	access, refresh string
+	scope           string
 	expires         time.Time
 }
 
@@ -101,6 +104,7 @@ func (s *tokenStore) issue(client, user, family string, gen int, now time.Time) 
 	return tokenPair{
 		access:  strings.Join([]string{"sbxa", user, family, g, e, s.mac("sbxa", user, family, g, e)}, "."),
 		refresh: strings.Join([]string{"sbxr", user, family, g, s.refreshMAC(client, user, family, g)}, "."),
+		scope:   strings.Join(familyScopes(family), " "),
 		expires: exp,
 	}
 }
@@ -112,13 +116,17 @@ func newFamilyID() string {
 }
 
 // grant starts a new family for user (authorization code exchange) issued
-// to client.
-func (s *tokenStore) grant(client, user string, now time.Time) tokenPair {
+// to client with scopes. Without offline.access X issues no refresh token.
+func (s *tokenStore) grant(client, user string, scopes []string, now time.Time) tokenPair {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fam := newFamilyID()
+	fam := newFamilyID() + scopeFamilySuffix(scopes)
 	s.families[fam] = &tokenFamily{user: user, gen: 1}
-	return s.issue(client, user, fam, 1, now)
+	p := s.issue(client, user, fam, 1, now)
+	if !slices.Contains(scopes, "offline.access") {
+		p.refresh = ""
+	}
+	return p
 }
 
 // refresh rotates a refresh token presented by client. ok is false for an
@@ -172,23 +180,23 @@ func (s *tokenStore) revoke(fam string) {
 	}
 }
 
-// verifyAccess returns the user of an unexpired access token whose family
-// was not revoked.
-func (s *tokenStore) verifyAccess(tok string, now time.Time) (string, bool) {
+// verifyAccess returns the user and scopes of an unexpired access token
+// whose family was not revoked.
+func (s *tokenStore) verifyAccess(tok string, now time.Time) (string, []string, bool) {
 	p := strings.Split(tok, ".")
 	if len(p) != 6 || p[0] != "sbxa" || !hmac.Equal([]byte(p[5]), []byte(s.mac(p[0], p[1], p[2], p[3], p[4]))) {
-		return "", false
+		return "", nil, false
 	}
 	exp, err := strconv.ParseInt(p[4], 10, 64)
 	if err != nil || !now.Before(time.Unix(exp, 0)) {
-		return "", false
+		return "", nil, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f := s.families[p[2]]; f != nil && f.revoked {
-		return "", false
+		return "", nil, false
 	}
-	return p[1], true
+	return p[1], familyScopes(p[2]), true
 }
 
 // handleToken serves POST /2/oauth2/token. A confidential client
@@ -221,7 +229,16 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	case "authorization_code":
 		code := r.PostForm.Get("code")
-		rest, _ := strings.CutPrefix(code, "sandbox-")
+		rest, conventional := strings.CutPrefix(code, "sandbox-")
+		if !conventional {
+			// A code of the consent screen.
+			c, ok := f.redeemCode(w, r.PostForm, client, now)
+			if !ok {
+				return
+			}
+			pair = f.tokens.grant(client, c.user, c.scopes, now)
+			break
+		}
 		user, isCode := strings.CutSuffix(rest, "-code")
 		if !isCode || !userNameRe.MatchString(user) {
 			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Value passed for the authorization code was invalid."})
@@ -231,7 +248,7 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [code_verifier] or [redirect_uri]."})
 			return
 		}
-		pair = f.tokens.grant(client, user, now)
+		pair = f.tokens.grant(client, user, strings.Fields(defaultScope), now)
 	case "":
 		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "Missing required parameter [grant_type]."})
 		return
@@ -245,8 +262,8 @@ func (f *Fake) handleToken(w http.ResponseWriter, r *http.Request) {
 		ExpiresIn    int    `json:"expires_in"`
 		AccessToken  string `json:"access_token"`
 		Scope        string `json:"scope"`
-		RefreshToken string `json:"refresh_token"`
-	}{"bearer", int(AccessTokenLifetime / time.Second), pair.access, defaultScope, pair.refresh})
+		RefreshToken string `json:"refresh_token,omitempty"`
+	}{"bearer", int(AccessTokenLifetime / time.Second), pair.access, pair.scope, pair.refresh})
 }
 
 // tokenClient authenticates the client of a token request and returns its
