@@ -56,6 +56,10 @@ type Config struct {
 	// ReconcilePages caps the pages of published posts (and of uploaded
 	// photos) Reconcile reads. Default DefaultReconcilePages.
 	ReconcilePages int
+	// LoginConfigID is the id of the app's Facebook Login for Business
+	// configuration, sent as config_id by AuthorizeURL; empty sends the
+	// permissions as scope alone.
+	LoginConfigID string
 }
 
 // Adapter publishes to Facebook Pages. It is safe for concurrent use.
@@ -64,6 +68,8 @@ type Adapter struct {
 	now   func() time.Time
 	log   *slog.Logger
 	pages int
+	// loginConfig is Config.LoginConfigID.
+	loginConfig string
 
 	mu sync.Mutex
 	// pageIDs caches the page id learned with GET /me, per account.
@@ -90,11 +96,12 @@ type seenUsage struct {
 // New returns an Adapter configured by cfg.
 func New(cfg Config) *Adapter {
 	a := &Adapter{
-		g:       cfg.Config,
-		log:     cfg.Logger,
-		pages:   cfg.ReconcilePages,
-		pageIDs: make(map[string]cachedPage),
-		usage:   make(map[string]seenUsage),
+		g:           cfg.Config,
+		log:         cfg.Logger,
+		pages:       cfg.ReconcilePages,
+		loginConfig: strings.TrimSpace(cfg.LoginConfigID),
+		pageIDs:     make(map[string]cachedPage),
+		usage:       make(map[string]seenUsage),
 	}
 	if a.g.HTTPClient == nil {
 		a.g.HTTPClient = defaultHTTPClient()

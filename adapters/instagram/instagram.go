@@ -74,7 +74,7 @@ const (
 	// CredPageID is the Facebook page linked to the Instagram account,
 	// used to learn the Instagram user id with Facebook Login when the
 	// account has no remote id.
-	CredPageID = "page_id"
+	CredPageID = graph.CredPageID
 )
 
 // Values of the login credential.

@@ -123,6 +123,49 @@
 // followers_count and media_count (Fake.Followers: a base drawn from the
 // id plus one per 200 views of the account's live posts).
 //
+// # Connecting accounts
+//
+// The fake serves Meta's consent flows for the sandbox app (AppID and
+// AppSecret) and the callbacks of Options.RedirectURIs (exact match).
+// Facebook Login: GET {prefix}/{version}/dialog/oauth (client_id,
+// redirect_uri, state, scope, response_type=code) shows a consent screen
+// in Spanish naming the app, the permissions asked and the Pages of
+// Options.Pages (DefaultPages: three, the first with an Instagram business
+// account), with the buttons #autorizar and #cancelar; an unknown app,
+// an unlisted redirect_uri, another response type, an invalid scope or a
+// config_id (the sandbox has no configurations) get an error page and no
+// redirect. The form posts back to the same address: Cancelar redirects
+// with error=access_denied, error_reason=user_denied, error_code=200 and
+// the state; Autorizar with a code and the state. With chosen=1 (as the
+// screen sends) only the ticked permissions (grant) and Pages (page) are
+// granted, the others reported declined; a form without it grants all.
+// GET {prefix}/{version}/oauth/access_token exchanges the code (client_id,
+// client_secret, redirect_uri, code) for a one-hour user token, refusing
+// an unknown code (100), an expired one after 10 minutes (100/36007), a
+// used one (100/36009) and another redirect_uri (100/36008);
+// grant_type=fb_exchange_token gives a 60-day one. With a user token (and
+// appsecret_proof) GET /me, /me/permissions and /me/accounts answer; the
+// latter lists the Pages chosen (none without pages_show_list) with their
+// tasks, picture and instagram_business_account{id,username,
+// profile_picture_url}, and a Page token: PageToken(page) for a long-lived
+// user token whose grant and tasks allow publishing, otherwise a token
+// bound to the grant and tasks (that expires with a short-lived user
+// token) whose posts and uploads are refused with 200 without
+// pages_manage_posts or CREATE_CONTENT/MANAGE, and Instagram containers
+// and publishing with 10 without instagram_content_publish.
+//
+// Instagram Login: GET {prefix}/oauth/authorize (scope must include
+// instagram_business_basic) shows the same screen for the account
+// Options.InstagramLoginUser; POST {prefix}/oauth/access_token (form
+// client_id, client_secret, grant_type=authorization_code, redirect_uri,
+// code; codes live an hour) answers {"data":[{"access_token","user_id",
+// "permissions"}]} or Instagram's {"error_type","code","error_message"};
+// GET {prefix}/access_token?grant_type=ig_exchange_token gives a 60-day
+// token and GET {prefix}/refresh_access_token?grant_type=ig_refresh_token
+// renews one at least 24 hours old. Such tokens publish only with
+// instagram_business_content_publish. GET {prefix}/{version}/{id}/picture
+// answers a small SVG without a token: the pictures the answers name.
+//
 // # Faults
 //
 // Rules for network facebook name create, upload, delete or lookup; rules

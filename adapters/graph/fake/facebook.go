@@ -27,7 +27,16 @@ const (
 // indexedAttachment matches the indexed form of attached_media.
 var indexedAttachment = regexp.MustCompile(`^attached_media\[([0-9]+)\]$`)
 
-func pageName(id string) string { return "Sandbox Page " + id }
+// pageName is a Page's name: the one Options.Pages gives it, or one made
+// from its id.
+func (f *Fake) pageName(id string) string {
+	for _, p := range f.auth.pages {
+		if p.ID == id && p.Name != "" {
+			return p.Name
+		}
+	}
+	return "Sandbox Page " + id
+}
 
 func (f *Fake) getPage(w http.ResponseWriter, c *call) *gerr {
 	fs, e := fields(c, nodePage, "name", "id")
@@ -36,10 +45,13 @@ func (f *Fake) getPage(w http.ResponseWriter, c *call) *gerr {
 	}
 	out := map[string]any{"id": c.node}
 	if fs.has("name") {
-		out["name"] = pageName(c.node)
+		out["name"] = f.pageName(c.node)
 	}
-	if fs.has("instagram_business_account") {
-		out["instagram_business_account"] = map[string]string{"id": LinkedInstagram(c.node)}
+	if ig := f.linkedIG(c.node); fs.has("instagram_business_account") && ig != "" {
+		out["instagram_business_account"] = map[string]string{"id": ig}
+	}
+	if fs.has("picture") {
+		out["picture"] = map[string]any{"data": map[string]any{"height": 50, "width": 50, "is_silhouette": false, "url": f.pictureURL(c, c.node)}}
 	}
 	if fs.has("link") {
 		out["link"] = "https://www.facebook.com/" + c.node
@@ -332,7 +344,7 @@ func (f *Fake) postJSON(p *fbPost, fs fieldSet, now time.Time) map[string]any {
 				out["link"] = p.link
 			}
 		case "from":
-			out["from"] = map[string]string{"name": pageName(p.page), "id": p.page}
+			out["from"] = map[string]string{"name": f.pageName(p.page), "id": p.page}
 		case "status_type":
 			out["status_type"] = map[string]string{"status": "mobile_status_update", "photo": "added_photos", "video": "added_video"}[p.kind]
 		case "reactions", "likes", "comments":
@@ -420,7 +432,7 @@ func (f *Fake) photoJSON(p *fbPhoto, fs fieldSet) map[string]any {
 		case "height":
 			out["height"] = p.height
 		case "from":
-			out["from"] = map[string]string{"name": pageName(p.page), "id": p.page}
+			out["from"] = map[string]string{"name": f.pageName(p.page), "id": p.page}
 		}
 	}
 	return out

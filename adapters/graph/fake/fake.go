@@ -145,6 +145,18 @@ type Options struct {
 	// EmptyListPages makes every list answer start with this many pages
 	// with an empty data array and a paging.next, as Graph may send.
 	EmptyListPages int
+	// RedirectURIs are the callbacks the sandbox app's consent screens
+	// may send their answer to, compared exactly; a consent request for
+	// any other is refused with an error page, as Meta refuses a redirect
+	// URI missing from the app's Valid OAuth Redirect URIs.
+	RedirectURIs []string
+	// Pages are the Facebook Pages the sandbox user manages, listed by
+	// /me/accounts after Facebook Login; DefaultPages() when nil. A Page
+	// listed here without Instagram has no Instagram account linked.
+	Pages []Page
+	// InstagramLoginUser is the Instagram professional account Instagram
+	// Login connects; DefaultInstagramLoginUser when empty.
+	InstagramLoginUser string
 	// RetiredMetrics are insight names the fake refuses as Meta refuses
 	// a metric it deprecated, beside those Meta already retired: Meta has
 	// announced more Page Insights deprecations without naming them all.
@@ -188,6 +200,8 @@ type Fake struct {
 	igMedia    map[string]*igMedia
 	gone       map[string]bool        // ids issued and since deleted
 	publishes  map[string][]time.Time // IG user → media_publish successes
+	// auth is the consent flows' configuration, codes and tokens.
+	auth *connectState
 }
 
 // New returns a fake configured by opts.
@@ -222,6 +236,7 @@ func New(opts Options) *Fake {
 		igMedia:         make(map[string]*igMedia),
 		gone:            make(map[string]bool),
 		publishes:       make(map[string][]time.Time),
+		auth:            newConnectState(opts),
 	}
 	if f.now == nil {
 		f.now = time.Now

@@ -99,6 +99,8 @@ func (f *Fake) getIGUser(w http.ResponseWriter, c *call) *gerr {
 			out[name] = 0
 		case "account_type":
 			out["account_type"] = "BUSINESS"
+		case "profile_picture_url":
+			out[name] = f.pictureURL(c, c.node)
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -232,14 +232,15 @@ const (
 // nodeFields are the fields of each node type the fake serves: those it
 // renders. Graph refuses a field its node type does not have.
 var nodeFields = map[string][]string{
-	nodePage: {"id", "name", "instagram_business_account", "link", "category", "followers_count", "fan_count"},
+	nodePage: {"id", "name", "instagram_business_account", "link", "category", "followers_count", "fan_count",
+		"picture", "access_token", "tasks", "category_list"},
 	nodePost: {"id", "message", "created_time", "updated_time", "permalink_url", "is_published", "link", "from",
 		"status_type", "reactions", "likes", "comments", "shares", "attachments"},
 	nodePhoto: {"id", "name", "created_time", "updated_time", "alt_text_custom", "page_story_id", "link", "width",
 		"height", "from"},
 	nodeVideo: {"id", "title", "description", "created_time", "updated_time", "post_id", "permalink_url",
 		"published", "status", "reactions", "likes", "comments"},
-	nodeIGUser:    {"id", "user_id", "username", "name", "media_count", "followers_count", "follows_count", "account_type"},
+	nodeIGUser:    {"id", "user_id", "username", "name", "media_count", "followers_count", "follows_count", "account_type", "profile_picture_url"},
 	nodeContainer: {"id", "status_code", "status", "copyright_check_status"},
 	nodeIGMedia: {"id", "caption", "timestamp", "permalink", "shortcode", "media_type", "media_product_type",
 		"media_url", "username", "owner", "is_comment_enabled", "like_count", "comments_count"},

@@ -19,6 +19,7 @@ const (
 	kindVideo     = "video"
 	kindContainer = "container"
 	kindIGMedia   = "ig-media"
+	kindUser      = "user"
 )
 
 // resolve finds what a node id names for the caller: one of the fake's
@@ -27,6 +28,9 @@ const (
 func (f *Fake) resolve(c *call) (kind string, e *gerr) {
 	id := c.node
 	if id == "me" {
+		if c.who.user != "" {
+			return kindUser, nil
+		}
 		if c.who.page != "" {
 			c.node = c.who.page
 			return kindPage, nil
@@ -95,6 +99,8 @@ func (f *Fake) route(c *call) *gerr {
 		path += "/" + c.edge
 	}
 	switch kind {
+	case kindUser:
+		return f.routeUser(c)
 	case kindPage:
 		switch {
 		case c.edge == "" && get:

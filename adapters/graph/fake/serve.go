@@ -77,6 +77,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, prefix string, vide
 		}
 		path = strings.TrimPrefix(path, prefix)
 	}
+	if !videoHost && f.oauth(w, r, path) {
+		return
+	}
 	c, e := f.parse(r, path)
 	if e == nil && videoHost && (c.method != http.MethodPost || c.edge != "videos") {
 		e = videoHostOnly(c.method, path)
@@ -89,7 +92,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, prefix string, vide
 		f.finish(w, c, e)
 		return
 	}
-	if e := f.route(c); e != nil {
+	e = f.route(c)
+	if e == nil {
+		e = f.allowed(c)
+	}
+	if e != nil {
 		f.log.Info("request refused", pregonero.LogMethod, c.method, pregonero.LogPath, r.URL.Path, pregonero.LogCode, e.Code, pregonero.LogReason, e.Message)
 		f.finish(w, c, e)
 		return
@@ -205,10 +212,20 @@ func (f *Fake) readParams(c *call) *gerr {
 }
 
 // principal is what a token acts as: a page (and its linked Instagram
-// account) or an Instagram Login user.
+// account), an Instagram Login user, or a Facebook user (a user token of
+// the consent flow).
 type principal struct {
 	page string // empty for an Instagram Login token
 	ig   string
+	user string // a user token's Facebook user
+	// grant is the consent behind a token the consent flows issued; nil
+	// for the fixed sandbox tokens, which may do anything.
+	grant *grant
+	// tasks are a Page token's tasks on its Page; nil means every task.
+	tasks []string
+	// restricted marks an issued Page or Instagram token: allowed checks
+	// its publishing calls against grant and tasks.
+	restricted bool
 }
 
 // authenticate checks the token and its appsecret_proof.
@@ -222,18 +239,14 @@ func (f *Fake) authenticate(c *call) *gerr {
 	if c.token == "" {
 		c.token = c.param("access_token")
 	}
-	switch {
-	case strings.HasPrefix(c.token, pageTokenPrefix) && isDigits(c.token[len(pageTokenPrefix):]):
-		id := c.token[len(pageTokenPrefix):]
-		c.who = principal{page: id, ig: LinkedInstagram(id)}
-	case strings.HasPrefix(c.token, igTokenPrefix) && isDigits(c.token[len(igTokenPrefix):]):
-		c.who = principal{ig: c.token[len(igTokenPrefix):]}
-	default:
-		return known(190, 0)
+	who, e := f.principalOf(c.token)
+	if e != nil {
+		return e
 	}
+	c.who = who
 	proof, sent := c.params["appsecret_proof"]
 	if !sent || len(proof) == 0 || proof[0] == "" {
-		if c.who.page != "" && !f.proofOptional {
+		if (c.who.page != "" || c.who.user != "") && !f.proofOptional {
 			return &gerr{Status: http.StatusBadRequest, Code: 100, Type: typeMethod, Message: "API calls from the server require an appsecret_proof argument"}
 		}
 		return nil
