@@ -58,6 +58,15 @@
 // they are stored with the renewed token, a grant without the scope is
 // logged at once, and CheckCredentials refuses it.
 //
+// A channel is connected through Google's consent screen
+// (pregonero.Connector): AuthorizeURL asks for youtube.force-ssl and
+// yt-analytics.readonly (ConnectScopes) with offline access, the consent
+// screen shown again (prompt=consent, without which Google hands no new
+// refresh token) and PKCE S256; Connect exchanges the code, reads the
+// scopes granted (a person may uncheck some) and the channel the grant
+// acts for (channels.list mine), whose candidate carries client_id,
+// client_secret and refresh_token.
+//
 // A receipt links to the video's WatchURL, or to the same page under the
 // account's LinkBase when it has one (a sandbox's stand-in pages).
 package youtube

@@ -63,9 +63,15 @@ func validChannel(name string) bool {
 }
 
 // issue returns a signed access token of channel expiring at exp and
-// holding scopes.
-func issue(channel string, exp time.Time, scopes []string) string {
-	payload := channel + "." + strconv.FormatInt(exp.Unix(), 10) + " " + strings.Join(scopes, " ")
+// holding scopes; gen is the generation of the grant it comes from (the
+// channel's revocations when the grant was made), 0 for the sandbox
+// channel's own grant.
+func issue(channel string, gen int, exp time.Time, scopes []string) string {
+	head := channel + "." + strconv.FormatInt(exp.Unix(), 10)
+	if gen > 0 {
+		head += "." + strconv.Itoa(gen)
+	}
+	payload := head + " " + strings.Join(scopes, " ")
 	return issuedPrefix + base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + sign(payload)
 }
 
@@ -75,33 +81,47 @@ func sign(payload string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
-// parseIssued returns the channel, expiry and scopes of an issued token.
-// A token issued before tokens named their scopes (no scope list) holds
-// DefaultScopes.
-func parseIssued(tok string) (channel string, exp time.Time, scopes []string, ok bool) {
+// issuedToken is what an access token the token endpoint issued says.
+type issuedToken struct {
+	channel string
+	gen     int
+	exp     time.Time
+	scopes  []string
+}
+
+// parseIssued reads an issued access token. A token issued before tokens
+// named their scopes (no scope list) holds DefaultScopes; one issued
+// before they named their grant's generation, generation 0.
+func parseIssued(tok string) (issuedToken, bool) {
 	rest, found := strings.CutPrefix(tok, issuedPrefix)
 	if !found {
-		return "", time.Time{}, nil, false
+		return issuedToken{}, false
 	}
 	enc, mac, found := strings.Cut(rest, ".")
 	if !found {
-		return "", time.Time{}, nil, false
+		return issuedToken{}, false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil || !hmac.Equal([]byte(sign(string(raw))), []byte(mac)) {
-		return "", time.Time{}, nil, false
+		return issuedToken{}, false
 	}
 	head, list, listed := strings.Cut(string(raw), " ")
-	name, secs, found := strings.Cut(head, ".")
+	name, tail, found := strings.Cut(head, ".")
+	secs, gens, hasGen := strings.Cut(tail, ".")
 	n, err := strconv.ParseInt(secs, 10, 64)
 	if !found || err != nil || !validChannel(name) {
-		return "", time.Time{}, nil, false
+		return issuedToken{}, false
 	}
-	scopes = DefaultScopes
+	t := issuedToken{channel: name, exp: time.Unix(n, 0), scopes: DefaultScopes}
+	if hasGen {
+		if t.gen, err = strconv.Atoi(gens); err != nil || t.gen <= 0 {
+			return issuedToken{}, false
+		}
+	}
 	if listed {
-		scopes = parseScopes(list)
+		t.scopes = parseScopes(list)
 	}
-	return name, time.Unix(n, 0), scopes, true
+	return t, true
 }
 
 // authenticate resolves the bearer token (or access_token parameter) to
@@ -117,20 +137,20 @@ func (f *Fake) authenticate(c *call, method string) *apiError {
 	} else {
 		tok = c.param("access_token")
 	}
-	name := ""
+	name, gen := "", 0
 	var scopes []string
-	if n, exp, sc, ok := parseIssued(tok); ok {
-		if !f.now().Before(exp) {
+	if it, ok := parseIssued(tok); ok {
+		if !f.now().Before(it.exp) {
 			return authError()
 		}
-		name, scopes = n, sc
+		name, gen, scopes = it.channel, it.gen, it.scopes
 	} else if n, ok := strings.CutPrefix(tok, tokenPrefix); ok && validChannel(n) {
 		name, scopes = n, f.grant(n)
 	} else {
 		return authError()
 	}
 	f.mu.Lock()
-	revoked := f.revoked[name]
+	revoked := f.revoked[name] > gen
 	if !revoked {
 		c.channel, c.chanID = name, ChannelID(name)
 		f.channels[c.chanID] = name
@@ -172,8 +192,10 @@ func writeTokenFault(w http.ResponseWriter, status int) {
 	}
 }
 
-// token serves POST /token: grant_type=refresh_token with the sandbox
-// client's credentials in the form or in HTTP Basic authentication.
+// token serves POST /token: grant_type=refresh_token, or
+// authorization_code for a code of the consent screen (consent.go), with
+// the sandbox client's credentials in the form or in HTTP Basic
+// authentication.
 func (f *Fake) token(w http.ResponseWriter, c *call) *apiError {
 	r := c.r
 	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
@@ -204,39 +226,61 @@ func (f *Fake) token(w http.ResponseWriter, c *call) *apiError {
 		writeTokenError(w, http.StatusUnauthorized, "invalid_client", "Unauthorized")
 		return nil
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != "refresh_token" {
+	switch gt := r.PostForm.Get("grant_type"); gt {
+	case "refresh_token":
+		f.refreshGrant(w, r)
+	case "authorization_code":
+		f.codeGrant(w, r, id)
+	default:
 		writeTokenError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+gt)
-		return nil
 	}
+	return nil
+}
+
+// tokenAnswer is the token endpoint's answer to a grant.
+type tokenAnswer struct {
+	AccessToken  string `json:"access_token"`
+	ExpiresIn    int    `json:"expires_in"`
+	TokenType    string `json:"token_type"`
+	Scope        string `json:"scope"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+}
+
+// writeTokens answers a grant with a fresh access token of channel, of
+// the grant's generation gen, holding scopes, and refresh when not empty.
+func (f *Fake) writeTokens(w http.ResponseWriter, channel string, gen int, scopes []string, refresh string) {
+	w.Header().Set("Cache-Control", "no-store")
+	fakenet.WriteJSON(w, http.StatusOK, tokenAnswer{issue(channel, gen, f.now().Add(tokenLifetime), scopes),
+		int(tokenLifetime/time.Second) - 1, "Bearer", strings.Join(scopes, " "), refresh})
+}
+
+// refreshGrant answers grant_type=refresh_token.
+func (f *Fake) refreshGrant(w http.ResponseWriter, r *http.Request) {
 	rt := r.PostForm.Get("refresh_token")
 	if rt == "" {
 		writeTokenError(w, http.StatusBadRequest, "invalid_request", "Missing required parameter: refresh_token")
-		return nil
+		return
+	}
+	if g, ok := f.redeemConsented(rt); ok {
+		f.writeTokens(w, g.channel, g.gen, g.scopes, "")
+		return
 	}
 	name, rotated, ok := f.redeem(rt)
 	if !ok {
 		f.log.Info("refresh refused", pregonero.LogReason, "invalid_grant")
 		writeTokenError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
-		return nil
+		return
 	}
 	// The answer's scope names what the grant holds, as Google's does,
 	// whatever the client asked for when it was authorized.
-	scopes := f.grant(name)
-	w.Header().Set("Cache-Control", "no-store")
-	fakenet.WriteJSON(w, http.StatusOK, struct {
-		AccessToken  string `json:"access_token"`
-		ExpiresIn    int    `json:"expires_in"`
-		TokenType    string `json:"token_type"`
-		Scope        string `json:"scope"`
-		RefreshToken string `json:"refresh_token,omitempty"`
-	}{issue(name, f.now().Add(tokenLifetime), scopes), int(tokenLifetime/time.Second) - 1, "Bearer", strings.Join(scopes, " "), rotated})
-	return nil
+	f.writeTokens(w, name, 0, f.grant(name), rotated)
 }
 
-// redeem checks a refresh token and returns its channel, and the token
-// that replaces it when Options.RefreshTokenRotation says it is due. A
-// channel's valid refresh token is RefreshToken(channel) until it is
-// rotated, then the latest one issued.
+// redeem checks a sandbox channel's own refresh token and returns its
+// channel, and the token that replaces it when
+// Options.RefreshTokenRotation says it is due. A channel's valid refresh
+// token is RefreshToken(channel) until it is rotated, then the latest one
+// issued.
 func (f *Fake) redeem(rt string) (channel, rotated string, ok bool) {
 	rest, found := strings.CutPrefix(rt, tokenPrefix)
 	if !found {
@@ -251,7 +295,7 @@ func (f *Fake) redeem(rt string) (channel, rotated string, ok bool) {
 	defer f.mu.Unlock()
 	cur, hasRotated := f.refresh[name]
 	switch {
-	case f.revoked[name]:
+	case f.revoked[name] > 0:
 		return "", "", false
 	case hasRotated && rt != cur.token:
 		return "", "", false

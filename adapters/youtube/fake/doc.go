@@ -19,8 +19,9 @@
 // RefreshToken(NAME) is exchanged at POST /token (grant_type=refresh_token,
 // client ClientID/ClientSecret in the form or in HTTP Basic
 // authentication) for a signed access token good for one hour on the
-// fake's clock; tokens survive a restart. A refresh token that is not a
-// sandbox one, or whose channel was revoked with Revoke, answers 400
+// fake's clock; tokens survive a restart. Channels may also be
+// authorized through the consent screen below. A refresh token that is
+// not a sandbox one, or whose channel was revoked with Revoke, answers 400
 // invalid_grant; a wrong client 401 invalid_client. Google does not
 // rotate refresh tokens and neither does the fake, unless
 // Options.RefreshTokenRotation asks it to: then a refresh token older than
@@ -44,6 +45,62 @@
 // ErrorInfo ACCESS_TOKEN_SCOPE_INSUFFICIENT) with a WWW-Authenticate
 // header error="insufficient_scope" naming the scopes the method takes,
 // and is not charged.
+//
+// # Consent screen and authorization code grant
+//
+// GET {prefix}/o/oauth2/v2/auth (AuthorizePath, as under
+// https://accounts.google.com) is Google's consent screen for a web server
+// application, as a small Spanish page with no external resources: it
+// names the application (Options.AppName) and the client, proposes a
+// channel name (Options.ConsentChannel, "sandbox" by default; the person
+// may type another: channels exist by convention), shows one checked box
+// per scope asked (granular consent: unchecking one grants fewer), and
+// posts back to the same address with the buttons Autorizar (id
+// autorizar) and Cancelar (id cancelar). A script may post
+// accion=autorizar (and canal=NAME) alone, which grants everything asked,
+// or add permisos=1 and the scope values to keep. Autorizar redirects
+// (302) to the redirect_uri with code, scope (the scopes granted,
+// space-separated) and state; Cancelar, or nothing checked, with
+// error=access_denied and state; prompt=none with error=consent_required
+// (the fake always asks). The request is checked client first, then
+// redirect_uri (nothing is redirected before the redirect_uri is known to
+// be registered), and a refusal shows an error page, as Google's does,
+// without redirecting: client_id missing (400
+// invalid_request) or unknown (401 invalid_client "The OAuth client was
+// not found."), redirect_uri missing or not one of Options.RedirectURIs
+// matched exactly (400 redirect_uri_mismatch), then response_type (only
+// code), scope (missing: invalid_request; any scope but YouTube's and
+// YouTube Analytics': 400 invalid_scope), access_type (online or
+// offline), prompt (none, consent, select_account), include_granted_scopes
+// and PKCE (code_challenge of 43 to 128 unreserved characters,
+// code_challenge_method plain, the default, or S256). The fake's
+// wording of these refusals beyond the error code is its own.
+//
+// POST /token with grant_type=authorization_code (the client as for a
+// refresh) exchanges a code: codes are single-use (the first request that
+// presents one spends it, whatever the answer), expire after CodeLifetime
+// (10 minutes) and are bound to the client, the redirect_uri (another one
+// answers 400 redirect_uri_mismatch "Bad Request") and the PKCE challenge
+// (400 invalid_grant "Invalid code verifier.", "Missing code verifier.",
+// or "code_verifier or verifier is not needed." for a code asked without
+// a challenge); an unknown, used or expired code answers 400
+// invalid_grant "Bad Request". The answer is access_token (one hour),
+// expires_in, token_type, scope and, for access_type=offline, a
+// refresh_token "1//sandbox.…" the first time the channel gives the
+// client offline access and afterwards only when prompt=consent made the
+// screen ask again, as Google does. The scopes granted are the boxes kept;
+// with include_granted_scopes=true, also those the channel granted the
+// client on earlier consents. The tokens hold exactly those scopes, so
+// API calls are checked against them as for any token; the refresh token
+// works at the refresh grant (never rotated) and survives a restart.
+// Revoke ends the grant: its refresh and access tokens and its codes not
+// yet exchanged are refused, and a later consent makes a new grant that
+// works.
+//
+// channels.list names each channel's profile picture in
+// snippet.thumbnails (default 88, medium 240 and high 800 pixels square):
+// PNG images the fake serves at {prefix}/avatars/{channel id}/{size}.png,
+// so that the sandbox shows them offline.
 //
 // # Uploads
 //

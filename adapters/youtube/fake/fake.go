@@ -119,6 +119,17 @@ type Options struct {
 	// channel it does not name holds DefaultScopes (youtube.force-ssl).
 	// Every API call is checked against the scopes its method accepts.
 	Scopes map[string][]string
+	// RedirectURIs are the callbacks registered for the sandbox client
+	// (ClientID), matched exactly: the consent screen and the
+	// authorization code grant refuse any other redirect_uri, as Google
+	// refuses one the OAuth client does not list.
+	RedirectURIs []string
+	// AppName is the application the consent screen names
+	// (DefaultAppName when empty).
+	AppName string
+	// ConsentChannel is the channel the consent screen proposes
+	// (DefaultConsentChannel when empty); the person may type another.
+	ConsentChannel string
 }
 
 // Fake is the YouTube Data API v3, its upload endpoints and Google's
@@ -141,10 +152,12 @@ type Fake struct {
 	rotation      time.Duration
 	scopes        map[string][]string // channel name → its grant; read-only
 
-	mu        sync.Mutex
-	seq       uint64
-	channels  map[string]string // channel id → name, learned from credentials
-	revoked   map[string]bool   // channel names whose grant was revoked
+	mu       sync.Mutex
+	seq      uint64
+	channels map[string]string // channel id → name, learned from credentials
+	// revoked counts the revocations of each channel's grant: a token
+	// issued before the latest one (its generation is lower) is refused.
+	revoked   map[string]int
 	videos    map[string]*video // live videos by id
 	byChannel map[string][]*video
 	sessions  map[string]*session
@@ -159,6 +172,14 @@ type Fake struct {
 	// refresh holds the current refresh token of each channel whose
 	// token was rotated (channel name → token).
 	refresh map[string]rotatedToken
+
+	// Consent screen and authorization code grant (consent.go).
+	redirects  map[string]bool      // registered redirect URIs; read-only
+	appName    string               // read-only
+	proposed   string               // channel the consent screen proposes; read-only
+	codes      map[string]*authCode // authorization codes by value
+	consented  map[string][]string  // channel name → scopes granted on the consent screen
+	offlineFor map[string]bool      // channel names that gave the client offline access
 }
 
 // rotatedToken is a refresh token the token endpoint issued in place of
@@ -190,7 +211,13 @@ func New(opts Options) *Fake {
 		scopes:        make(map[string][]string, len(opts.Scopes)),
 		refresh:       make(map[string]rotatedToken),
 		channels:      make(map[string]string),
-		revoked:       make(map[string]bool),
+		revoked:       make(map[string]int),
+		redirects:     make(map[string]bool, len(opts.RedirectURIs)),
+		appName:       opts.AppName,
+		proposed:      opts.ConsentChannel,
+		codes:         make(map[string]*authCode),
+		consented:     make(map[string][]string),
+		offlineFor:    make(map[string]bool),
 		videos:        make(map[string]*video),
 		byChannel:     make(map[string][]*video),
 		sessions:      make(map[string]*session),
@@ -201,6 +228,15 @@ func New(opts Options) *Fake {
 	}
 	for _, name := range opts.HiddenSubscriberCount {
 		f.hidden[name] = true
+	}
+	for _, u := range opts.RedirectURIs {
+		f.redirects[u] = true
+	}
+	if f.appName == "" {
+		f.appName = DefaultAppName
+	}
+	if !validChannel(f.proposed) {
+		f.proposed = DefaultConsentChannel
 	}
 	if f.prefix != "" {
 		f.prefix = "/" + f.prefix
@@ -283,12 +319,16 @@ func (f *Fake) Sessions() int {
 }
 
 // Revoke withdraws a channel's grant, as a user removing the app's access
-// does: its refresh token answers invalid_grant from now on and its
-// access tokens, issued or AccessToken(channel), answer 401.
+// does: its refresh tokens answer invalid_grant from now on, its access
+// tokens, issued or AccessToken(channel), answer 401, and the codes the
+// consent screen gave for it are refused. A consent given afterwards
+// makes a new grant whose tokens work.
 func (f *Fake) Revoke(channel string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.revoked[channel] = true
+	f.revoked[channel]++
+	delete(f.consented, channel)
+	delete(f.offlineFor, channel)
 }
 
 // Thumbnail reports the custom thumbnail set on a video: its sniffed MIME
@@ -403,6 +443,14 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/upload/"):
 	default:
 		writeError(w, notFound("No YouTube API method serves "+r.URL.Path+"."))
+		return
+	}
+	switch {
+	case path == AuthorizePath:
+		f.consent(w, r)
+		return
+	case strings.HasPrefix(path, avatarPath):
+		f.avatar(w, r, strings.TrimPrefix(path, avatarPath))
 		return
 	}
 	rt, e := f.route(r, path)

@@ -52,10 +52,11 @@ func (f *Fake) listChannels(w http.ResponseWriter, c *call) *apiError {
 		ch := channelOut{Kind: "youtube#channel", Etag: etag(id), ID: id}
 		if slices.Contains(parts, "snippet") {
 			ch.Snippet = struct {
-				Title       string `json:"title"`
-				Description string `json:"description"`
-				CustomURL   string `json:"customUrl"`
-			}{name, "", "@" + strings.ToLower(name)}
+				Title       string        `json:"title"`
+				Description string        `json:"description"`
+				CustomURL   string        `json:"customUrl"`
+				Thumbnails  thumbnailsOut `json:"thumbnails"`
+			}{name, "", "@" + strings.ToLower(name), f.avatarURLs(c.r, id)}
 		}
 		if slices.Contains(parts, "contentDetails") {
 			type related struct {

@@ -15,6 +15,14 @@ const (
 	ScopeUpload              = "https://www.googleapis.com/auth/youtube.upload"
 	ScopePartner             = "https://www.googleapis.com/auth/youtubepartner"
 	ScopePartnerChannelAudit = "https://www.googleapis.com/auth/youtubepartner-channel-audit"
+	ScopeMembershipsCreator  = "https://www.googleapis.com/auth/youtube.channel-memberships.creator"
+)
+
+// OAuth 2.0 scopes of the YouTube Analytics API v2, which the consent
+// screen grants as well.
+const (
+	ScopeAnalytics         = "https://www.googleapis.com/auth/yt-analytics.readonly"
+	ScopeAnalyticsMonetary = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly"
 )
 
 // DefaultScopes is the grant of a sandbox channel that Options.Scopes does
