@@ -1,18 +1,21 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Charts of the report pages and the post page, drawn on the server as
 // inline SVG: no script and no chart library reach the browser. Each
-// chart is an image with a title and a description for assistive
-// technology (role="img"); the numbers themselves are in a table next to
-// it on the page. Lines and bars are told apart by text (a legend, a
+// chart is a figure with a visible caption, which names its image
+// (role="img") for assistive technology, and a description; the numbers
+// themselves are in a table next to it on the page. Lines and bars are told apart by text (a legend, a
 // label on each bar) and by marker shapes and dashes, not by colour
 // alone, and every colour has at least 4.5:1 contrast on white.
 
@@ -25,21 +28,28 @@ var chartColors = []string{"#0b4f8a", "#b34700", "#14532d", "#8a1c1c", "#5b2a86"
 var chartDashes = []string{"", "6 3", "2 3", "8 3 2 3", "", "6 3", "2 3", "8 3 2 3", ""}
 
 // Chart geometry, in the SVG's own units; the picture scales to the
-// page's width.
+// width it is given (reports.css). The units are few so that the text
+// stays readable where the picture is narrowest: a chart is at least
+// about 320 px wide on a 390 px phone (in a delivery's box on the post's
+// page), where 12 units are 11.3 px; and reports.css caps its width so
+// that the same 12 units are about 15 px on a desktop.
 const (
-	chartWidth       = 480
-	chartHeight      = 220
+	chartWidth       = 340
+	chartHeight      = 200
 	compactHeight    = 140
-	chartLeft        = 56 // room for the y axis's numbers
-	chartRight       = 16
+	chartRight       = 12
 	chartTop         = 12
 	chartBottom      = 28 // room for the x axis's labels
 	chartFont        = 12
 	chartMarker      = 4
-	barRow           = 38
+	barRow           = 36
 	barThickness     = 14
-	barValueRoom     = 96 // room for the number at a bar's end
-	barLabelMaxRunes = 60
+	barValueRoom     = 72 // room for the number at a bar's end
+	barLabelMaxRunes = 44
+	// chartGlyph is about how wide a character of the charts' text is,
+	// in units (digits and letters of a sans-serif face at chartFont),
+	// to keep labels apart and the y axis's numbers inside the picture.
+	chartGlyph = 7.2
 )
 
 // chartPoint is one point of a line: X is its place on the x axis (a
@@ -65,13 +75,19 @@ type chartTick struct {
 // lineChart is a chart of series over time.
 type lineChart struct {
 	// ID makes the chart's element ids unique on its page.
-	ID          string
+	ID string
+	// Title is the chart's caption, shown above it and naming it;
+	// Desc describes it to assistive technology.
 	Title, Desc string
 	Series      []chartSeries
-	// Ticks label the x axis; Num writes the y axis's numbers.
+	// Ticks label the x axis (those that would repeat a label or
+	// overlap another are left out); Num writes the y axis's numbers.
 	Ticks   []chartTick
 	Num     func(int64) string
 	Compact bool
+	// NoLegend leaves out the legend, for a chart of one series that its
+	// title names.
+	NoLegend bool
 }
 
 // Points counts the points of every series.
@@ -83,13 +99,12 @@ func (c *lineChart) Points() int {
 	return n
 }
 
-// SVG draws the chart and its legend.
+// SVG draws the chart and its legend, under its title.
 func (c *lineChart) SVG() template.HTML {
 	height := chartHeight
 	if c.Compact {
 		height = compactHeight
 	}
-	plotW, plotH := float64(chartWidth-chartLeft-chartRight), float64(height-chartTop-chartBottom)
 	minX, maxX, maxY := math.Inf(1), math.Inf(-1), int64(0)
 	for _, s := range c.Series {
 		for _, p := range s.Points {
@@ -103,36 +118,36 @@ func (c *lineChart) SVG() template.HTML {
 		minX, maxX = 0, 1
 	}
 	step, top := yScale(maxY)
+	// The y axis's numbers take the room they need, no more.
+	var yLabels []string
+	widest := 1
+	for v := int64(0); v <= top; v += step {
+		yLabels = append(yLabels, c.Num(v))
+		widest = max(widest, utf8.RuneCountInString(yLabels[len(yLabels)-1]))
+	}
+	left := math.Ceil(float64(widest)*chartGlyph) + 10
+	plotW, plotH := chartWidth-chartRight-left, float64(height-chartTop-chartBottom)
 	xAt := func(x float64) float64 {
 		if maxX == minX {
-			return chartLeft + plotW/2
+			return left + plotW/2
 		}
-		return chartLeft + (x-minX)/(maxX-minX)*plotW
+		return left + (x-minX)/(maxX-minX)*plotW
 	}
 	yAt := func(y int64) float64 { return chartTop + plotH - float64(y)/float64(top)*plotH }
 
 	var b strings.Builder
-	b.WriteString(`<div class="chart">`)
-	svgOpen(&b, c.ID, c.Title, c.Desc, chartWidth, height)
+	chartOpen(&b, c.ID, c.Title, c.Desc, chartWidth, height)
 	// The grid and the y axis's numbers.
 	b.WriteString(`<g class="axis" aria-hidden="true">`)
-	for v := int64(0); v <= top; v += step {
+	for i, v := 0, int64(0); v <= top; i, v = i+1, v+step {
 		y := yAt(v)
-		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#d0d5da" stroke-width="1"/>`, chartLeft, chartWidth-chartRight, chartNum(y), chartNum(y))
-		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" font-size="%d" fill="#1b1b1b">%s</text>`, chartLeft-6, chartNum(y+4), chartFont, chartEsc(c.Num(v)))
+		fmt.Fprintf(&b, `<line x1="%s" x2="%d" y1="%s" y2="%s" stroke="#d0d5da" stroke-width="1"/>`, chartNum(left), chartWidth-chartRight, chartNum(y), chartNum(y))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="end" font-size="%d" fill="#1b1b1b">%s</text>`, chartNum(left-6), chartNum(y+4), chartFont, chartEsc(yLabels[i]))
 	}
-	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#767676" stroke-width="1"/>`, chartLeft, chartWidth-chartRight, chartNum(yAt(0)), chartNum(yAt(0)))
-	for i, t := range c.Ticks {
-		anchor := "middle"
-		switch {
-		case len(c.Ticks) > 1 && i == 0:
-			anchor = "start"
-		case len(c.Ticks) > 1 && i == len(c.Ticks)-1:
-			anchor = "end"
-		}
-		x := xAt(t.X)
-		fmt.Fprintf(&b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#767676" stroke-width="1"/>`, chartNum(x), chartNum(x), chartNum(yAt(0)), chartNum(yAt(0)+4))
-		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="%s" font-size="%d" fill="#1b1b1b">%s</text>`, chartNum(x), height-8, anchor, chartFont, chartEsc(t.Label))
+	fmt.Fprintf(&b, `<line x1="%s" x2="%d" y1="%s" y2="%s" stroke="#767676" stroke-width="1"/>`, chartNum(left), chartWidth-chartRight, chartNum(yAt(0)), chartNum(yAt(0)))
+	for _, t := range placeTicks(c.Ticks, xAt, left, chartWidth-chartRight) {
+		fmt.Fprintf(&b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#767676" stroke-width="1"/>`, chartNum(t.x), chartNum(t.x), chartNum(yAt(0)), chartNum(yAt(0)+4))
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="%s" font-size="%d" fill="#1b1b1b">%s</text>`, chartNum(t.x), height-8, t.anchor, chartFont, chartEsc(t.Label))
 	}
 	b.WriteString(`</g>`)
 	for i, s := range c.Series {
@@ -152,7 +167,7 @@ func (c *lineChart) SVG() template.HTML {
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</svg>`)
-	if len(c.Series) > 0 {
+	if len(c.Series) > 0 && !c.NoLegend {
 		b.WriteString(`<ul class="legend">`)
 		for i, s := range c.Series {
 			fmt.Fprintf(&b, `<li><svg width="28" height="12" viewBox="0 0 28 12" aria-hidden="true" focusable="false">`+
@@ -161,8 +176,80 @@ func (c *lineChart) SVG() template.HTML {
 		}
 		b.WriteString(`</ul>`)
 	}
-	b.WriteString(`</div>`)
+	b.WriteString(`</figure>`)
 	return template.HTML(b.String())
+}
+
+// placedTick is a tick where it is drawn: x in the SVG's units and the
+// end of its label that x anchors.
+type placedTick struct {
+	chartTick
+	x      float64
+	anchor string
+}
+
+// placeTicks places the ticks on the x axis between left and right: a
+// tick whose label another already has, or whose label would run into
+// a kept one's, is left out. The first and the last are kept first,
+// their labels inside the axis (anchored at their start and their end
+// when at its ends), then those between, in order.
+func placeTicks(ticks []chartTick, xAt func(float64) float64, left, right float64) []placedTick {
+	var cand []placedTick
+	seen := map[string]bool{}
+	for _, t := range ticks {
+		if seen[t.Label] {
+			continue
+		}
+		seen[t.Label] = true
+		cand = append(cand, placedTick{chartTick: t, x: xAt(t.X)})
+	}
+	span := func(p placedTick) (float64, float64) {
+		w := float64(utf8.RuneCountInString(p.Label)) * chartGlyph
+		switch p.anchor {
+		case "start":
+			return p.x, p.x + w
+		case "end":
+			return p.x - w, p.x
+		}
+		return p.x - w/2, p.x + w/2
+	}
+	for i := range cand {
+		p := &cand[i]
+		p.anchor = "middle"
+		if lo, hi := span(*p); lo < left {
+			p.anchor = "start"
+		} else if hi > right {
+			p.anchor = "end"
+		}
+	}
+	order := make([]int, 0, len(cand))
+	if n := len(cand); n > 0 {
+		order = append(order, 0)
+		if n > 1 {
+			order = append(order, n-1)
+		}
+		for i := 1; i < n-1; i++ {
+			order = append(order, i)
+		}
+	}
+	const gap = 8
+	var kept []placedTick
+	for _, i := range order {
+		lo, hi := span(cand[i])
+		clear := true
+		for _, k := range kept {
+			klo, khi := span(k)
+			if lo < khi+gap && klo < hi+gap {
+				clear = false
+				break
+			}
+		}
+		if clear {
+			kept = append(kept, cand[i])
+		}
+	}
+	slices.SortFunc(kept, func(a, b placedTick) int { return cmp.Compare(a.x, b.x) })
+	return kept
 }
 
 // chartBar is one bar: an absent value (Has false) gets no bar and the
@@ -195,12 +282,11 @@ func (c *barChart) SVG() template.HTML {
 	}
 	full := float64(chartWidth - barValueRoom)
 	var b strings.Builder
-	b.WriteString(`<div class="chart">`)
-	svgOpen(&b, c.ID, c.Title, c.Desc, chartWidth, height)
+	chartOpen(&b, c.ID, c.Title, c.Desc, chartWidth, height)
 	for i, bar := range c.Bars {
 		y := i * barRow
 		color := chartColors[i%len(chartColors)]
-		fmt.Fprintf(&b, `<g class="bar"><text x="0" y="%d" font-size="%d" fill="#1b1b1b">%s</text>`, y+13, chartFont+1, chartEsc(shortText(bar.Label, barLabelMaxRunes)))
+		fmt.Fprintf(&b, `<g class="bar"><text x="0" y="%d" font-size="%d" fill="#1b1b1b">%s</text>`, y+13, chartFont, chartEsc(shortText(bar.Label, barLabelMaxRunes)))
 		value := c.Absent
 		w := 0.0
 		if bar.Has {
@@ -210,17 +296,19 @@ func (c *barChart) SVG() template.HTML {
 			}
 			fmt.Fprintf(&b, `<rect x="0" y="%d" width="%s" height="%d" fill="%s"/>`, y+18, chartNum(w), barThickness, color)
 		}
-		fmt.Fprintf(&b, `<text x="%s" y="%d" font-size="%d" fill="#1b1b1b">%s</text></g>`, chartNum(w+6), y+18+barThickness-2, chartFont+1, chartEsc(value))
+		fmt.Fprintf(&b, `<text x="%s" y="%d" font-size="%d" fill="#1b1b1b">%s</text></g>`, chartNum(w+6), y+18+barThickness-2, chartFont, chartEsc(value))
 	}
-	b.WriteString(`</svg></div>`)
+	b.WriteString(`</svg></figure>`)
 	return template.HTML(b.String())
 }
 
-// svgOpen starts an SVG image named by its title and described by desc.
-func svgOpen(b *strings.Builder, id, title, desc string, w, h int) {
+// chartOpen starts a chart: a figure captioned by its title, and in it
+// an SVG image named by that caption and described by desc.
+func chartOpen(b *strings.Builder, id, title, desc string, w, h int) {
+	fmt.Fprintf(b, `<figure class="chart"><figcaption class="chart-title" id="%s-t">%s</figcaption>`, chartEsc(id), chartEsc(title))
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" width="%d" height="%d" viewBox="0 0 %d %d" aria-labelledby="%s-t" aria-describedby="%s-d">`,
 		w, h, w, h, chartEsc(id), chartEsc(id))
-	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, chartEsc(id), chartEsc(title), chartEsc(id), chartEsc(desc))
+	fmt.Fprintf(b, `<desc id="%s-d">%s</desc>`, chartEsc(id), chartEsc(desc))
 }
 
 // yScale picks the y axis's step, a round number (1, 2 or 5 times a power

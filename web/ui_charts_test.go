@@ -74,11 +74,14 @@ func TestLineChart(t *testing.T) {
 		t.Fatalf("got %d svg elements, want 4", len(svgs))
 	}
 	svg := svgs[0]
-	t.Run("is an image named by its title and described", func(t *testing.T) {
+	t.Run("is a figure captioned by its title, an image named by it and described", func(t *testing.T) {
+		if root.XMLName.Local != "figure" {
+			t.Errorf("the chart is a %s, want a figure", root.XMLName.Local)
+		}
 		if svg.attr("role") != "img" || svg.attr("aria-labelledby") != "c1-t" || svg.attr("aria-describedby") != "c1-d" {
 			t.Errorf("got attributes %v", svg.Attrs)
 		}
-		titles := svg.find(func(n *svgNode) bool { return n.XMLName.Local == "title" && n.attr("id") == "c1-t" })
+		titles := root.find(func(n *svgNode) bool { return n.XMLName.Local == "figcaption" && n.attr("id") == "c1-t" })
 		descs := svg.find(func(n *svgNode) bool { return n.XMLName.Local == "desc" && n.attr("id") == "c1-d" })
 		if len(titles) != 1 || titles[0].Text != "Interacciones <diarias>" || len(descs) != 1 || descs[0].Text != "Me gusta & comentarios" {
 			t.Errorf("got title %v and desc %v", titles, descs)
@@ -146,6 +149,96 @@ func TestLineChart(t *testing.T) {
 	})
 }
 
+// texts are the texts of n's text elements.
+func texts(n *svgNode) []string {
+	var out []string
+	for _, t := range n.find(named("text")) {
+		out = append(out, t.Text)
+	}
+	return out
+}
+
+func TestLineChartTicks(t *testing.T) {
+	num := func(n int64) string { return groupDigits(n, ".") }
+	pts := []chartPoint{{X: 0, Y: 1}, {X: 20, Y: 2}, {X: 40, Y: 3}}
+	axis := func(t *testing.T, ticks []chartTick) []string {
+		t.Helper()
+		c := &lineChart{ID: "t", Title: "T", Num: num, Series: []chartSeries{{Name: "A", Points: pts}}, Ticks: ticks}
+		root := parseChart(t, string(c.SVG()))
+		var out []string
+		for _, n := range root.find(named("text")) {
+			if n.attr("y") == strconv.Itoa(chartHeight-8) {
+				out = append(out, n.Text)
+			}
+		}
+		return out
+	}
+	t.Run("a label is written once", func(t *testing.T) {
+		got := axis(t, []chartTick{{0, "6 dic 09:43"}, {40, "6 dic 09:43"}})
+		if !slices.Equal(got, []string{"6 dic 09:43"}) {
+			t.Errorf("got ticks %q, want the repeated label once", got)
+		}
+	})
+	t.Run("distinct labels are all written, in order", func(t *testing.T) {
+		got := axis(t, []chartTick{{0, "1 nov"}, {20, "2 nov"}, {40, "3 nov"}})
+		if !slices.Equal(got, []string{"1 nov", "2 nov", "3 nov"}) {
+			t.Errorf("got ticks %q", got)
+		}
+	})
+	t.Run("a label that would overlap another is left out, the ends kept", func(t *testing.T) {
+		got := axis(t, []chartTick{{0, "6 dic 09:43:10"}, {20, "6 dic 09:43:20"}, {40, "6 dic 09:43:30"}})
+		if !slices.Equal(got, []string{"6 dic 09:43:10", "6 dic 09:43:30"}) {
+			t.Errorf("got ticks %q, want the first and the last", got)
+		}
+	})
+	t.Run("the labels stay inside the picture", func(t *testing.T) {
+		c := &lineChart{ID: "t", Title: "T", Num: num, Series: []chartSeries{{Name: "A", Points: pts}},
+			Ticks: []chartTick{{0, "6 dic 09:43:10"}, {40, "6 dic 09:43:30"}}}
+		root := parseChart(t, string(c.SVG()))
+		for _, n := range root.find(named("text")) {
+			x, _ := strconv.ParseFloat(n.attr("x"), 64)
+			w := float64(len([]rune(n.Text))) * chartGlyph
+			lo, hi := x-w/2, x+w/2
+			switch n.attr("text-anchor") {
+			case "start":
+				lo, hi = x, x+w
+			case "end":
+				lo, hi = x-w, x
+			}
+			if lo < 0 || hi > chartWidth {
+				t.Errorf("%q runs from %v to %v, outside 0 to %d", n.Text, lo, hi, chartWidth)
+			}
+		}
+	})
+}
+
+func TestLineChartAxisFitsItsNumbers(t *testing.T) {
+	for _, most := range []int64{3, 9000, 12_000_000} {
+		c := &lineChart{ID: "n", Title: "N", Num: func(n int64) string { return groupDigits(n, ".") },
+			Series: []chartSeries{{Name: "A", Points: []chartPoint{{X: 0, Y: 0}, {X: 1, Y: most}}}}}
+		root := parseChart(t, string(c.SVG()))
+		for _, n := range root.find(func(n *svgNode) bool { return n.XMLName.Local == "text" && n.attr("text-anchor") == "end" }) {
+			x, _ := strconv.ParseFloat(n.attr("x"), 64)
+			if lo := x - float64(len([]rune(n.Text)))*chartGlyph; lo < 0 {
+				t.Errorf("most %d: %q starts at %v, outside the picture", most, n.Text, lo)
+			}
+		}
+	}
+}
+
+func TestLineChartWithoutLegend(t *testing.T) {
+	c := &lineChart{ID: "seg", Title: "Seguidores de @gobantioquia, en Instagram", Num: func(n int64) string { return strconv.FormatInt(n, 10) },
+		Series: []chartSeries{{Name: "Seguidores", Points: []chartPoint{{X: 0, Y: 340}}}}, NoLegend: true}
+	root := parseChart(t, string(c.SVG()))
+	if len(root.find(named("ul"))) != 0 {
+		t.Error("a chart without legend has one")
+	}
+	caps := root.find(named("figcaption"))
+	if len(caps) != 1 || caps[0].Text != c.Title {
+		t.Errorf("got captions %v, want the title", caps)
+	}
+}
+
 func TestLineChartWithoutData(t *testing.T) {
 	c := &lineChart{ID: "vacio", Title: "Nada", Desc: "Sin datos", Num: func(n int64) string { return strconv.FormatInt(n, 10) }, Compact: true}
 	root := parseChart(t, string(c.SVG()))
@@ -171,12 +264,8 @@ func TestBarChart(t *testing.T) {
 		w, _ := strconv.ParseFloat(r[0].attr("width"), 64)
 		return w
 	}
-	texts := func(g *svgNode) []string {
-		var out []string
-		for _, n := range g.find(named("text")) {
-			out = append(out, n.Text)
-		}
-		return out
+	if caps := root.find(named("figcaption")); len(caps) != 1 || caps[0].Text != c.Title || caps[0].attr("id") != "redes-t" {
+		t.Errorf("got captions %v, want the title, naming the image", caps)
 	}
 	if w := width(bars[0]); w != chartWidth-barValueRoom {
 		t.Errorf("the longest bar is %v wide, want the full %d", w, chartWidth-barValueRoom)

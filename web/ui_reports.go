@@ -59,8 +59,9 @@ type reportForm struct {
 	// Grouped is the Reportes form: grouping and filters besides the
 	// dates.
 	Grouped bool
-	// Units and PlanLines are the known ones, offered to the text fields.
-	Units, PlanLines []string
+	// Units and PlanLines are the known dependencias and lines, after a
+	// choice of all of them.
+	Units, PlanLines []reportChoice
 	Networks, Bys    []reportChoice
 }
 
@@ -206,8 +207,24 @@ type reportView struct {
 type reportTable struct {
 	Caption string
 	Corner  string
-	Cols    []string
+	Cols    []reportCol
 	Rows    []reportRow
+}
+
+// reportCol is a column of a table; Num when it holds numbers, aligned
+// to the right with its header.
+type reportCol struct {
+	Label string
+	Num   bool
+}
+
+// numCols are columns of numbers headed by labels.
+func numCols(labels ...string) []reportCol {
+	out := make([]reportCol, len(labels))
+	for i, l := range labels {
+		out[i] = reportCol{Label: l, Num: true}
+	}
+	return out
 }
 
 type reportRow struct {
@@ -308,9 +325,9 @@ func (s *Server) buildReport(rq *uiRequest, id string, r *posting.Report, accoun
 	// Totals: a row per metric, a column per network and the total.
 	t := &reportTable{Caption: rq.P.T("reports.totals.caption"), Corner: rq.P.T("reports.col.metric")}
 	for _, n := range r.Networks {
-		t.Cols = append(t.Cols, n.Network.Title())
+		t.Cols = append(t.Cols, numCols(n.Network.Title())...)
 	}
-	t.Cols = append(t.Cols, rq.P.T("reports.col.total"))
+	t.Cols = append(t.Cols, numCols(rq.P.T("reports.col.total"))...)
 	rows := append([]string{"engagement"}, reportMetrics...)
 	for _, name := range rows {
 		row := reportRow{Head: metricName(rq, name)}
@@ -394,7 +411,7 @@ func (s *Server) buildReport(rq *uiRequest, id string, r *posting.Report, accoun
 
 	// Follower growth.
 	ft := &reportTable{Caption: rq.P.T("reports.followers.caption"), Corner: rq.P.T("reports.col.account"),
-		Cols: []string{rq.P.T("reports.col.network"), rq.P.T("reports.col.start"), rq.P.T("reports.col.end"), rq.P.T("reports.col.change")}}
+		Cols: append([]reportCol{{Label: rq.P.T("reports.col.network")}}, numCols(rq.P.T("reports.col.start"), rq.P.T("reports.col.end"), rq.P.T("reports.col.change"))...)}
 	for _, fg := range r.Followers {
 		fv := followerView{ID: fg.Account, Name: cmp.Or(fg.Name, calAccountName(accounts, fg.Account)), Network: fg.Network.Title(),
 			Start: rq.P.T("reports.absent"), End: rq.P.T("reports.absent"), Change: rq.P.T("reports.absent")}
@@ -420,7 +437,10 @@ func (s *Server) buildReport(rq *uiRequest, id string, r *posting.Report, accoun
 			fv.Chart = &lineChart{ID: id + "-seg-" + idPart(fg.Account), Title: rq.P.T("reports.chart.followers", fv.Name, fv.Network),
 				Desc: rq.P.T("reports.chart.series_desc", rq.P.T("reports.followers.series"), f.count(first.Followers), f.day(first.Day),
 					f.count(last.Followers), f.day(last.Day)) + ".",
-				Series: []chartSeries{{Name: rq.P.T("reports.followers.series"), Points: pts}}, Ticks: fticks, Num: f.count, Compact: true}
+				Series: []chartSeries{{Name: rq.P.T("reports.followers.series"), Points: pts}}, Ticks: fticks, Num: f.count, Compact: true,
+				// The title names the account and the network; a legend
+				// of the one line would say only "followers".
+				NoLegend: true}
 			fv.HasSeries = true
 		}
 		v.Followers = append(v.Followers, fv)
@@ -479,7 +499,7 @@ func metricTable(rq *uiRequest, caption, corner string, steps []metricStep) *rep
 		}
 	}
 	for _, name := range cols {
-		t.Cols = append(t.Cols, metricName(rq, name))
+		t.Cols = append(t.Cols, numCols(metricName(rq, name))...)
 	}
 	if len(cols) == 0 {
 		return t
@@ -571,7 +591,7 @@ func (s *Server) renderReports(rq *uiRequest) (*uiView, error) {
 	form, q := s.readReportForm(rq, true)
 	d := reportsData{Form: form}
 	v := &uiView{Template: "reports", Title: "reports.title", Data: &d, Styles: []string{"reports.css"}}
-	if err := s.reportChoices(ctx, form); err != nil {
+	if err := s.reportChoices(rq, form); err != nil {
 		return nil, err
 	}
 	if form.Invalid() {
@@ -617,17 +637,19 @@ func (s *Server) renderReports(rq *uiRequest) (*uiView, error) {
 	return v, nil
 }
 
-// reportChoices offers the known dependencias and lines: those of the
-// campaigns and, for dependencias, of the accounts.
-func (s *Server) reportChoices(ctx context.Context, f *reportForm) error {
+// reportChoices offers the known dependencias and lines, each list after
+// a choice of all: the lines of the campaigns; the dependencias of the
+// campaigns and of the accounts (those of the configuration) or, to an
+// editor, who reads only theirs, their own. A value the address gives
+// that the list lacks is kept in it, chosen, so that the form says what
+// the page shows (or why it refuses).
+func (s *Server) reportChoices(rq *uiRequest, f *reportForm) error {
+	ctx := rq.Context()
 	campaigns, err := s.posts.Campaigns(ctx)
 	if err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
-	accounts, err := s.posts.Accounts(ctx)
-	if err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
+	var units, lines []string
 	add := func(list []string, v string) []string {
 		if v == "" || slices.Contains(list, v) {
 			return list
@@ -635,14 +657,43 @@ func (s *Server) reportChoices(ctx context.Context, f *reportForm) error {
 		return append(list, v)
 	}
 	for _, c := range campaigns {
-		f.Units, f.PlanLines = add(f.Units, c.Unit), add(f.PlanLines, c.PlanLine)
+		lines = add(lines, c.PlanLine)
 	}
-	for _, a := range accounts {
-		f.Units = add(f.Units, a.Unit)
+	if rq.User.Role == pregonero.RoleEditor {
+		for _, u := range rq.User.Units {
+			units = add(units, u)
+		}
+	} else {
+		accounts, err := s.posts.Accounts(ctx)
+		if err != nil {
+			return fmt.Errorf("reports: %w", err)
+		}
+		for _, c := range campaigns {
+			units = add(units, c.Unit)
+		}
+		for _, a := range accounts {
+			units = add(units, a.Unit)
+		}
 	}
-	slices.Sort(f.Units)
-	slices.Sort(f.PlanLines)
+	slices.Sort(units)
+	slices.Sort(lines)
+	f.Units = choicesOf(units, f.Unit, rq.P.T("reports.unit.any"))
+	f.PlanLines = choicesOf(lines, f.PlanLine, rq.P.T("reports.plan_line.any"))
 	return nil
+}
+
+// choicesOf are the options of a select of values: all (the empty value,
+// labelled all), then each value, with chosen selected; chosen is added
+// at the end when values lack it.
+func choicesOf(values []string, chosen, all string) []reportChoice {
+	out := []reportChoice{{Value: "", Label: all, Selected: chosen == ""}}
+	for _, v := range values {
+		out = append(out, reportChoice{Value: v, Label: v, Selected: v == chosen})
+	}
+	if chosen != "" && !slices.Contains(values, chosen) {
+		out = append(out, reportChoice{Value: chosen, Label: chosen, Selected: true})
+	}
+	return out
 }
 
 // reportsCSV streams the metrics CSV of a selection to a signed-in

@@ -36,8 +36,13 @@ func (s *Server) postMetricsViews(rq *uiRequest, postID string) map[string]*deli
 			continue
 		}
 		steps := make([]metricStep, len(dm.Snapshots))
+		times := make([]time.Time, len(dm.Snapshots))
 		for j, sn := range dm.Snapshots {
-			steps[j] = metricStep{X: float64(sn.CollectedAt.Unix()), Label: snapshotTime(rq, sn.CollectedAt), Metrics: sn.Metrics}
+			times[j] = sn.CollectedAt
+		}
+		layout := snapshotLayout(times)
+		for j, sn := range dm.Snapshots {
+			steps[j] = metricStep{X: float64(sn.CollectedAt.Unix()), Label: snapshotTime(rq, sn.CollectedAt, layout), Metrics: sn.Metrics}
 		}
 		ticks := []chartTick{{steps[0].X, steps[0].Label}}
 		if n := len(steps); n > 1 {
@@ -52,8 +57,24 @@ func (s *Server) postMetricsViews(rq *uiRequest, postID string) map[string]*deli
 	return out
 }
 
-// snapshotTime is a reading's instant, short: "20 nov 15:04".
-func snapshotTime(rq *uiRequest, t time.Time) string {
+// snapshotLayout is how the readings' times are written: to the minute
+// ("15:04"), or to the second when two readings fall in the same minute,
+// so that each has its own label on the chart's axis and in the table.
+func snapshotLayout(times []time.Time) string {
+	minutes := make(map[int64]bool, len(times))
+	for _, t := range times {
+		m := t.Truncate(time.Minute).Unix()
+		if minutes[m] {
+			return "15:04:05"
+		}
+		minutes[m] = true
+	}
+	return "15:04"
+}
+
+// snapshotTime is a reading's instant, short: "20 nov 15:04", with the
+// clock written as layout says.
+func snapshotTime(rq *uiRequest, t time.Time, layout string) string {
 	t = t.In(rq.Loc)
-	return rq.P.T("reports.instant", t.Day(), rq.P.T("time.month."+strconv.Itoa(int(t.Month()))), t.Format("15:04"))
+	return rq.P.T("reports.instant", t.Day(), rq.P.T("time.month."+strconv.Itoa(int(t.Month()))), t.Format(layout))
 }

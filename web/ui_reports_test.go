@@ -100,7 +100,7 @@ func newReportFixture(t *testing.T, s *uiServer) reportFixture {
 // chartOf returns the markup of the chart whose title has id titleID.
 func chartOf(t *testing.T, body, titleID string) string {
 	t.Helper()
-	m := regexp.MustCompile(`(?s)<div class="chart"><svg[^>]*aria-labelledby="` + regexp.QuoteMeta(titleID) + `".*?</div>`).FindString(body)
+	m := regexp.MustCompile(`(?s)<figure class="chart"><figcaption class="chart-title" id="` + regexp.QuoteMeta(titleID) + `">.*?</figure>`).FindString(body)
 	if m == "" {
 		t.Fatalf("no chart %s on the page", titleID)
 	}
@@ -200,7 +200,7 @@ func TestUICampaignReport(t *testing.T) {
 		if aud["Vistas"] != 3 || aud["Alcance"] != 2 {
 			t.Errorf("audience chart: got %v, want 3 days of views and 2 of reach", aud)
 		}
-		for _, want := range []string{`role="img"`, `<title id="informe-interacciones-t">Interacciones acumuladas por día</title>`,
+		for _, want := range []string{`role="img"`, `<figcaption class="chart-title" id="informe-interacciones-t">Interacciones acumuladas por día</figcaption>`,
 			"Me gusta: de 10 el 20 nov a 1.507 el 22 nov", "<summary>Ver los datos en una tabla</summary>"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the page lacks %q", want)
@@ -227,8 +227,29 @@ func TestUICampaignReport(t *testing.T) {
 		if !strings.Contains(body, "<td class=\"num\" data-label=\"Al comienzo\">10.000</td>") || !strings.Contains(body, "+250") {
 			t.Errorf("no follower growth from 10.000 by +250:\n%s", body)
 		}
-		if got := chartPoints(t, chartOf(t, p.body, "informe-seg-x-gob-t")); got["Seguidores"] != 2 {
+		chart := chartOf(t, p.body, "informe-seg-x-gob-t")
+		if got := chartPoints(t, chart); got["Seguidores"] != 2 {
 			t.Errorf("got %v, want 2 readings of followers", got)
+		}
+		// Each account's chart says whose followers it draws.
+		if want := `id="informe-seg-x-gob-t">Seguidores de Gobernación (X), en X</figcaption>`; !strings.Contains(html.UnescapeString(chart), want) {
+			t.Errorf("the chart lacks its caption %s:\n%s", want, chart)
+		}
+		if strings.Contains(chart, `class="legend"`) {
+			t.Error("the chart of one account's followers has a legend")
+		}
+	})
+
+	t.Run("numbers are aligned with their headers, text is not", func(t *testing.T) {
+		for _, want := range []string{`<th scope="col" class="num">Al comienzo</th>`, `<th scope="col" class="num">Cambio</th>`,
+			`<th scope="col" class="num">X</th>`, `<th scope="col" class="num">Total</th>`, `<th scope="col" class="num">Me gusta</th>`,
+			`<th scope="col">Red</th>`, `<td data-label="Red">X</td>`, `<th scope="col">Métrica</th>`, `<th scope="col">En la red</th>`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page lacks %s", want)
+			}
+		}
+		if strings.Contains(body, `class="num" data-label="Red"`) {
+			t.Error("the network's name is aligned as a number")
 		}
 	})
 
@@ -343,6 +364,44 @@ func TestUIReports(t *testing.T) {
 		}
 	})
 
+	t.Run("dependencias and lines are chosen from the known ones", func(t *testing.T) {
+		p := s.signedIn("vera").get("/reports?plan_line=" + url.QueryEscape("Línea 3: Nuestra infraestructura"))
+		body := html.UnescapeString(p.body)
+		for _, want := range []string{
+			`<select id="unit" name="unit"><option value="" selected>Todas las dependencias</option><option value="salud">salud</option>` + "\n</select>",
+			`<select id="plan_line" name="plan_line"><option value="">Todas las líneas</option><option value="Línea 3: Nuestra infraestructura" selected>Línea 3: Nuestra infraestructura</option>` + "\n</select>",
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the form lacks %s", want)
+			}
+		}
+		if strings.Contains(p.body, `type="text"`) {
+			t.Error("the form still has a text field")
+		}
+	})
+
+	t.Run("a value of the address that the list lacks is kept, chosen", func(t *testing.T) {
+		p := s.signedIn("vera").get("/reports?unit=cultura&plan_line=L%C3%ADnea+9")
+		body := html.UnescapeString(p.body)
+		if p.status != 200 {
+			t.Fatalf("got %d", p.status)
+		}
+		for _, want := range []string{`<option value="">Todas las dependencias</option>`, `<option value="cultura" selected>cultura</option>`,
+			`<option value="Línea 9" selected>Línea 9</option>`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the form lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("an editor is offered their own dependencias", func(t *testing.T) {
+		p := s.signedIn("eva").get("/reports")
+		body := html.UnescapeString(p.body)
+		if want := `<select id="unit" name="unit"><option value="" selected>Todas las dependencias</option><option value="educación">educación</option>` + "\n</select>"; !strings.Contains(body, want) {
+			t.Errorf("the form lacks %s", want)
+		}
+	})
+
 	t.Run("a network narrows the report", func(t *testing.T) {
 		p := s.signedIn("vera").get("/reports?network=facebook&from=2026-11-15&to=2026-11-22")
 		body := html.UnescapeString(p.body)
@@ -423,6 +482,23 @@ func TestUIPostMetrics(t *testing.T) {
 		p := b.get("/posts/" + f.corta.ID)
 		if !strings.Contains(p.body, "Sin métricas todavía.") || strings.Contains(p.body, `class="chart"`) {
 			t.Errorf("no empty-metrics text:\n%s", p.body)
+		}
+	})
+	t.Run("readings in the same minute are told apart by their seconds", func(t *testing.T) {
+		at := time.Date(2026, 11, 21, 14, 43, 5, 0, time.UTC) // 09:43 in Bogotá
+		s.snapshot(t, f.corta, f.xCorta, at, map[string]int64{"likes": 1})
+		s.snapshot(t, f.corta, f.xCorta, at.Add(40*time.Second), map[string]int64{"likes": 2})
+		p := b.get("/posts/" + f.corta.ID)
+		chart := chartOf(t, p.body, "met-1-i-t")
+		var ticks []string
+		for _, m := range regexp.MustCompile(`<text [^>]*y="132"[^>]*>([^<]*)</text>`).FindAllStringSubmatch(chart, -1) {
+			ticks = append(ticks, m[1])
+		}
+		if want := []string{"21 nov 09:43:05", "21 nov 09:43:45"}; strings.Join(ticks, "|") != strings.Join(want, "|") {
+			t.Errorf("got ticks %q, want %q", ticks, want)
+		}
+		if !strings.Contains(p.body, `<tr><th scope="row">21 nov 09:43:05</th>`) {
+			t.Error("the table's readings are not written to the second")
 		}
 	})
 	t.Run("a waiting delivery has no metrics section", func(t *testing.T) {
