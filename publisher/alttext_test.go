@@ -71,6 +71,9 @@ func TestAHoldForTheAccountSaysWhy(t *testing.T) {
 		{pregonero.AccountPaused, "", pregonero.HoldAccountPaused, "The account is paused; the delivery waits until it is resumed."},
 		{pregonero.AccountPaused, "Revisión.", pregonero.HoldAccountPaused, "The account is paused (Revisión); the delivery waits until it is resumed."},
 		{pregonero.AccountNeedsReauth, "token revoked", pregonero.HoldNeedsReauth, "The account needs to be authorized again (token revoked); the delivery waits until it is authorized again."},
+		// Nothing goes out for an account an admin disconnected: held as
+		// for re-authorization, so that connecting it again releases it.
+		{pregonero.AccountDisconnected, "", pregonero.HoldNeedsReauth, "The account was disconnected; the delivery waits until it is connected again."},
 	} {
 		t.Run(string(tt.status)+" "+tt.reason, func(t *testing.T) {
 			h := newHarness(t)

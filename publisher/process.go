@@ -191,6 +191,10 @@ func (p *Publisher) holdForAccount(d *pregonero.Delivery, a *pregonero.Account) 
 		reason, msg, until = pregonero.HoldAccountPaused, "The account is paused", "it is resumed"
 	case pregonero.AccountNeedsReauth:
 		reason, msg, until = pregonero.HoldNeedsReauth, "The account needs to be authorized again", "it is authorized again"
+	case pregonero.AccountDisconnected:
+		// An admin deleted its credentials: nothing may go out until the
+		// account is connected again, which releases what this holds.
+		reason, msg, until = pregonero.HoldNeedsReauth, "The account was disconnected", "it is connected again"
 	default:
 		return false
 	}
