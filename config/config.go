@@ -38,7 +38,163 @@ type Config struct {
 	Media     MediaConfig     `yaml:"media"`
 	Graph     GraphConfig     `yaml:"graph"`
 	YouTube   YouTubeConfig   `yaml:"youtube"`
+	Connect   ConnectConfig   `yaml:"connect"`
 	Accounts  []AccountConfig `yaml:"accounts"`
+}
+
+// ConnectConfig holds the network applications accounts are connected
+// with from the web interface or the CLI, through each network's consent
+// screen. The consent screens send the person back to
+// {public_url}/accounts/callback/{network}, which must be registered with
+// each application. A network without an application cannot be
+// connected, except with the sandbox (sandbox.embedded, or an account
+// with endpoint sandbox): there the sandbox's own applications stand in
+// for those not given.
+type ConnectConfig struct {
+	// X is the OAuth 2.0 client of an app of the X developer portal
+	// (client_secret empty for a public client).
+	X OAuthAppConfig `yaml:"x"`
+	// Meta is the Meta app (client_id is its App ID, client_secret its App
+	// Secret) that connects Facebook Pages and their Instagram business
+	// accounts.
+	Meta OAuthAppConfig `yaml:"meta"`
+	// Instagram, when set, is the Instagram app of the Meta app (its
+	// Instagram app id and secret): Instagram accounts are then connected
+	// with Instagram Login, for professional accounts not linked to a
+	// Facebook Page, instead of through their Page with the Meta app.
+	Instagram OAuthAppConfig `yaml:"instagram"`
+	// Google is the OAuth client ("Web application") of the Google Cloud
+	// project that connects YouTube channels.
+	Google OAuthAppConfig `yaml:"google"`
+}
+
+// OAuthAppConfig is one network application.
+type OAuthAppConfig struct {
+	ClientID string `yaml:"client_id"`
+	// ClientSecret is a secret: use ${ENV}.
+	ClientSecret string `yaml:"client_secret"`
+	// Endpoint is "sandbox", empty for the network's real API, or the base
+	// URL of its API (as an account's endpoint); the accounts connected
+	// through it take that endpoint.
+	Endpoint string `yaml:"endpoint"`
+	// AuthBase is the base URL of the consent screen when it is not the
+	// network's own (https://x.com, https://www.facebook.com,
+	// https://accounts.google.com); with endpoint sandbox, the sandbox's.
+	AuthBase string `yaml:"auth_base"`
+}
+
+// set reports whether any key of the application is given.
+func (a OAuthAppConfig) set() bool {
+	return a.ClientID != "" || a.ClientSecret != "" || a.Endpoint != "" || a.AuthBase != ""
+}
+
+// CallbackPath is the path, under public_url, where a network's consent
+// screen sends the person back.
+func CallbackPath(n pregonero.Network) string { return "/accounts/callback/" + string(n) }
+
+// SandboxMode reports whether the sandbox networks are in use: embedded
+// in serve, or named by an account's endpoint.
+func (c *Config) SandboxMode() bool { return c.Sandbox.Embedded || c.usesSandbox() }
+
+// InstagramLogin reports whether Instagram accounts are connected with
+// Instagram Login (connect.instagram) rather than through their Page.
+func (c *Config) InstagramLogin() bool { return c.Connect.Instagram.set() }
+
+// ConnectApps returns the configured network applications by the
+// networks they connect (Meta's under facebook and instagram, unless
+// connect.instagram gives Instagram Login's), with
+// endpoint sandbox resolved to the sandbox's URLs. An application with
+// endpoint sandbox and no client_id has an empty ClientID: the sandbox's
+// own client stands in.
+func (c *Config) ConnectApps() map[pregonero.Network]pregonero.OAuthApp {
+	out := map[pregonero.Network]pregonero.OAuthApp{}
+	for _, e := range c.Connect.apps() {
+		if !e.app.set() {
+			continue
+		}
+		for _, n := range e.networks {
+			app := pregonero.OAuthApp{ClientID: e.app.ClientID, ClientSecret: e.app.ClientSecret,
+				Endpoint: strings.TrimRight(e.app.Endpoint, "/"), AuthBase: strings.TrimRight(e.app.AuthBase, "/")}
+			if e.app.Endpoint == "sandbox" {
+				app.Endpoint = c.SandboxURL() + SandboxPrefix(n)
+				if app.AuthBase == "" {
+					app.AuthBase = app.Endpoint
+				}
+			}
+			out[n] = app
+		}
+	}
+	return out
+}
+
+type appEntry struct {
+	key      string
+	app      OAuthAppConfig
+	networks []pregonero.Network
+}
+
+func (cc ConnectConfig) apps() []appEntry {
+	return []appEntry{
+		{"x", cc.X, []pregonero.Network{pregonero.NetworkX}},
+		{"meta", cc.Meta, []pregonero.Network{pregonero.NetworkFacebook, pregonero.NetworkInstagram}},
+		{"instagram", cc.Instagram, []pregonero.Network{pregonero.NetworkInstagram}}, // after meta: it replaces it
+		{"google", cc.Google, []pregonero.Network{pregonero.NetworkYouTube}},
+	}
+}
+
+// validate reports problems of the connect section; secrets are never
+// repeated in a message.
+func (cc ConnectConfig) validate(bad func(format string, args ...any), publicURL string) {
+	for _, e := range cc.apps() {
+		a := e.app
+		if !a.set() {
+			continue
+		}
+		at := "connect." + e.key
+		sandbox := a.Endpoint == "sandbox"
+		switch {
+		case a.ClientID == "" && !sandbox:
+			bad("%s.client_id: required (the application's %s); leave the whole section out to connect no %s accounts", at, idName(e.key), e.key)
+		case a.ClientSecret == "" && e.key != "x" && !sandbox:
+			bad("%s.client_secret: required (the application's %s; use ${ENV})", at, secretName(e.key))
+		case a.ClientID == "" && a.ClientSecret != "":
+			bad("%s.client_secret: given without client_id", at)
+		}
+		if a.Endpoint != "" && !sandbox && !httpURL(a.Endpoint) {
+			bad("%s.endpoint: %q must be \"sandbox\", empty (the real API) or an http(s) URL", at, a.Endpoint)
+		}
+		if a.AuthBase != "" && !httpURL(a.AuthBase) {
+			bad("%s.auth_base: %q must be an http(s) URL (or empty: the network's own consent screen)", at, a.AuthBase)
+		}
+		if publicURL == "" && !sandbox {
+			bad("%s: public_url is required to connect accounts: the consent screen sends the person back to {public_url}%s", at, CallbackPath(e.networks[0]))
+		}
+	}
+}
+
+func idName(key string) string {
+	switch key {
+	case "meta":
+		return "App ID"
+	case "instagram":
+		return "Instagram app ID"
+	}
+	return "OAuth 2.0 client id"
+}
+
+func secretName(key string) string {
+	switch key {
+	case "meta":
+		return "App Secret"
+	case "instagram":
+		return "Instagram app secret"
+	}
+	return "OAuth 2.0 client secret"
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // StoreConfig tunes the opening of the data file.
@@ -475,6 +631,7 @@ func (c *Config) Validate() error {
 	c.Media.validate(bad)
 	c.Graph.validate(bad)
 	c.YouTube.validate(bad)
+	c.Connect.validate(bad, c.PublicURL)
 	seen := map[string]bool{}
 	for i, a := range c.Accounts {
 		at := fmt.Sprintf("accounts[%d]", i)
@@ -723,7 +880,7 @@ func (c *Config) Account(a AccountConfig) *pregonero.Account {
 	return &pregonero.Account{
 		ID: a.ID, Network: n, Name: a.Name, Unit: a.Unit, RemoteID: a.RemoteID,
 		Endpoint: strings.TrimRight(endpoint, "/"), VideoEndpoint: strings.TrimRight(video, "/"),
-		LinkBase: links, Status: pregonero.AccountActive,
+		LinkBase: links, Status: pregonero.AccountActive, Source: pregonero.AccountFromConfig,
 		Credentials: a.Credentials, CredentialsHash: credentialsHash(a.Credentials),
 	}
 }

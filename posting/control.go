@@ -199,6 +199,9 @@ func (s *Service) Pause(ctx context.Context, account, reason string) error {
 	if len(errs) > 0 {
 		return pregonero.Invalid(errs)
 	}
+	if err := s.refuseDisconnected(ctx, account, "paused"); err != nil {
+		return err
+	}
 	now := s.now()
 	if account == "" {
 		ps := pregonero.PauseState{Paused: true, Reason: reason, Since: now}
@@ -279,6 +282,9 @@ func holdOverdue(now time.Time) func(*pregonero.Delivery) error {
 // everything paused, never a burst. A user acting in ctx must be an admin
 // to resume all publishing, and allowed to post to the account to resume
 // one.
+//
+// A disconnected account is not resumed (ECONFLICT): it has no
+// credentials until it is connected again, which resumes it.
 func (s *Service) Resume(ctx context.Context, account string) (*pregonero.ResumeReport, error) {
 	if err := s.mayControl(ctx, account); err != nil {
 		return nil, err
@@ -290,6 +296,31 @@ func (s *Service) Resume(ctx context.Context, account string) (*pregonero.Resume
 	if f != nil {
 		return nil, pregonero.Invalid([]pregonero.FieldError{*f})
 	}
+	if err := s.refuseDisconnected(ctx, account, "resumed"); err != nil {
+		return nil, err
+	}
+	return s.resume(ctx, account)
+}
+
+// refuseDisconnected refuses to change the status of a disconnected
+// account other than by connecting it again.
+func (s *Service) refuseDisconnected(ctx context.Context, account, what string) error {
+	if account == "" {
+		return nil
+	}
+	a, err := s.store.Account(ctx, account)
+	if err != nil {
+		return err
+	}
+	if a.Status == pregonero.AccountDisconnected {
+		return pregonero.Errorf(pregonero.ECONFLICT, "Account %s is disconnected and cannot be %s: connect it again (reconectar) to publish with it.", account, what)
+	}
+	return nil
+}
+
+// resume is Resume once allowed: it lifts the pause or the account's
+// status and reviews what waited.
+func (s *Service) resume(ctx context.Context, account string) (*pregonero.ResumeReport, error) {
 	ctx = context.WithoutCancel(ctx)
 	now := s.now()
 	cutoff := now.Add(-s.resumeGrace)
@@ -416,21 +447,32 @@ const CredentialsHashPrefix = "credentials_hash:"
 // guesses of the credentials against it. a.CredentialsHash is replaced by
 // it; what it held before (a plain SHA-256, as versions before this one
 // stored) is recognised once and then replaced.
+//
+// An account connected through its network's consent flow is never
+// overwritten: the store holds it and its credentials, and the file's
+// entry of the same id is left aside, which is logged. A disconnected account of the configuration
+// whose configured credentials changed is active again, as one needing
+// re-authorization is.
 func (s *Service) ConfigureAccount(ctx context.Context, a *pregonero.Account) (reauthorized bool, err error) {
 	key := CredentialsHashPrefix + a.ID
 	legacy := a.CredentialsHash
 	a.CredentialsHash = s.fingerprint(a.Credentials)
+	a.Source = pregonero.AccountFromConfig
 	prevHash, herr := s.store.Setting(ctx, key)
 	old, err := s.store.Account(ctx, a.ID)
 	now := s.now()
 	switch {
+	case err == nil && old.Source == pregonero.AccountConnected:
+		s.logger.Info("account of the configuration left aside: an account of that id was connected through its network, and the file never overwrites it",
+			pregonero.LogAccount, a.ID, pregonero.LogNetwork, string(old.Network))
+		return false, nil
 	case err == nil:
 		a.Status, a.StatusReason, a.StatusSince = old.Status, old.StatusReason, old.StatusSince
 		if a.RemoteID == "" {
 			a.RemoteID = old.RemoteID
 		}
 		changed := herr == nil && string(prevHash) != a.CredentialsHash && (legacy == "" || string(prevHash) != legacy)
-		if a.Status == pregonero.AccountNeedsReauth && changed {
+		if (a.Status == pregonero.AccountNeedsReauth || a.Status == pregonero.AccountDisconnected) && changed {
 			a.Status, a.StatusReason, a.StatusSince = pregonero.AccountActive, "", now
 			s.logger.Info("new credentials for an account that needed re-authorization; it is active again", pregonero.LogAccount, a.ID)
 			reauthorized = true

@@ -99,6 +99,10 @@ type Config struct {
 	// for none, negative for no cap). BilledReadsToday reports the
 	// accounts of these networks only.
 	BilledReadCaps map[pregonero.Network]int
+	// Connect configures the connection of accounts through their
+	// networks' consent flows (see connect.go); without connectors and
+	// applications none can be connected.
+	Connect ConnectConfig
 }
 
 // Service applies the rules about posts. Its methods are safe for
@@ -116,6 +120,7 @@ type Service struct {
 	fpKey       []byte
 	idemTTL     time.Duration
 	readCaps    map[pregonero.Network]int
+	conn        *connections
 }
 
 // New returns a Service.
@@ -139,6 +144,7 @@ func New(cfg Config) (*Service, error) {
 		fpKey:       cfg.FingerprintKey,
 		idemTTL:     cfg.IdempotencyTTL,
 		readCaps:    maps.Clone(cfg.BilledReadCaps),
+		conn:        newConnections(cfg.Connect, cfg.Store),
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation(pregonero.DefaultTimezone)

@@ -145,6 +145,84 @@ func (db *DB) PutCredentials(ctx context.Context, accountID string, creds map[st
 	})
 }
 
+// The credentials an account was connected with, through its network's
+// consent flow, are kept in the credentials bucket beside its run-time
+// secrets, under the account id followed by a NUL byte and "connected": no
+// account id holds a NUL byte (checkID), so the two never meet. They are
+// what its adapter starts from, as configured credentials are for an
+// account of the configuration; the run-time record under the bare id is
+// what the adapter renewed from them (X's rotated refresh token, a
+// YouTube access token), and it drops what grew from other credentials
+// by their fingerprint.
+const connectedSuffix = "\x00connected"
+
+func connectedKey(accountID string) string { return accountID + connectedSuffix }
+
+// ConnectedCredentials returns the credentials an account was connected
+// with; ENOTFOUND when it has none (an account of the configuration, or
+// one disconnected). Sealed records open as Credentials' do.
+func (db *DB) ConnectedCredentials(ctx context.Context, accountID string) (map[string]string, error) {
+	if err := checkID("account id", accountID); err != nil {
+		return nil, err
+	}
+	key := connectedKey(accountID)
+	return read(ctx, db, func(tx *bbolt.Tx) (map[string]string, error) {
+		v := tx.Bucket(bucketCredentials).Get([]byte(key))
+		if v == nil {
+			return nil, notFound("connected credentials of account", accountID)
+		}
+		plain, err := db.secrets.open(key, v)
+		if err != nil {
+			return nil, err
+		}
+		return decodeCredentials(plain)
+	})
+}
+
+// PutConnectedCredentials stores the credentials an account was just
+// connected (or connected again) with, sealed as PutCredentials seals,
+// and in the same transaction deletes its run-time secrets, which grew
+// from the credentials these replace.
+func (db *DB) PutConnectedCredentials(ctx context.Context, accountID string, creds map[string]string) error {
+	if err := checkID("account id", accountID); err != nil {
+		return err
+	}
+	key := connectedKey(accountID)
+	v, err := encodeCredentials(maps.Clone(creds))
+	if err != nil {
+		return fmt.Errorf("put connected credentials: %w", err)
+	}
+	if db.secrets != nil {
+		if v, err = db.secrets.seal(key, v); err != nil {
+			return fmt.Errorf("put connected credentials: %w", err)
+		}
+	}
+	return db.exec(ctx, len(v), func(w *wtx) error {
+		if db.secrets == nil && isSealed(w.tx.Bucket(bucketCredentials).Get([]byte(key))) {
+			return fmt.Errorf("put connected credentials of account %s: %w: the stored ones are sealed and would be replaced by plain text", accountID, ErrNoSecretKey)
+		}
+		if err := w.put(bucketCredentials, []byte(key), v); err != nil {
+			return err
+		}
+		return w.del(bucketCredentials, []byte(accountID))
+	})
+}
+
+// DeleteCredentials deletes every secret stored for an account: those it
+// was connected with and those renewed at run time. An account with none
+// is not an error.
+func (db *DB) DeleteCredentials(ctx context.Context, accountID string) error {
+	if err := checkID("account id", accountID); err != nil {
+		return err
+	}
+	return db.exec(ctx, 64, func(w *wtx) error {
+		if err := w.del(bucketCredentials, []byte(connectedKey(accountID))); err != nil {
+			return err
+		}
+		return w.del(bucketCredentials, []byte(accountID))
+	})
+}
+
 // PutMedia inserts or replaces a media record.
 func (db *DB) PutMedia(ctx context.Context, m *pregonero.Media) error {
 	if m == nil {

@@ -32,6 +32,16 @@ type accountRecord struct {
 	StatusSince     time.Time `json:"status_since,omitzero"`
 	CredentialsHash string    `json:"credentials_hash,omitempty"`
 	UpdatedAt       time.Time `json:"updated_at,omitzero"`
+	// Fields of accounts connected through their network's consent flow;
+	// records written before it have none, and their source reads as
+	// pregonero.AccountFromConfig.
+	Source        string    `json:"source,omitempty"`
+	Handle        string    `json:"handle,omitempty"`
+	AvatarURL     string    `json:"avatar_url,omitempty"`
+	Scopes        []string  `json:"scopes,omitempty"`
+	MissingScopes []string  `json:"missing_scopes,omitempty"`
+	ConnectedAt   time.Time `json:"connected_at,omitzero"`
+	ConnectedBy   string    `json:"connected_by,omitempty"`
 }
 
 func encodeAccount(a *pregonero.Account) ([]byte, error) {
@@ -50,6 +60,13 @@ func encodeAccount(a *pregonero.Account) ([]byte, error) {
 		StatusSince:     a.StatusSince.UTC(),
 		CredentialsHash: a.CredentialsHash,
 		UpdatedAt:       a.UpdatedAt.UTC(),
+		Source:          a.Source,
+		Handle:          a.Handle,
+		AvatarURL:       a.AvatarURL,
+		Scopes:          a.Scopes,
+		MissingScopes:   a.MissingScopes,
+		ConnectedAt:     a.ConnectedAt.UTC(),
+		ConnectedBy:     a.ConnectedBy,
 	})
 }
 
@@ -57,6 +74,9 @@ func decodeAccount(b []byte) (*pregonero.Account, error) {
 	var r accountRecord
 	if err := unmarshalRecord(b, &r, &r.V); err != nil {
 		return nil, fmt.Errorf("decode account: %w", err)
+	}
+	if r.Source == "" {
+		r.Source = pregonero.AccountFromConfig
 	}
 	return &pregonero.Account{
 		ID:              r.ID,
@@ -72,6 +92,13 @@ func decodeAccount(b []byte) (*pregonero.Account, error) {
 		StatusSince:     r.StatusSince,
 		CredentialsHash: r.CredentialsHash,
 		UpdatedAt:       r.UpdatedAt,
+		Source:          r.Source,
+		Handle:          r.Handle,
+		AvatarURL:       r.AvatarURL,
+		Scopes:          r.Scopes,
+		MissingScopes:   r.MissingScopes,
+		ConnectedAt:     r.ConnectedAt,
+		ConnectedBy:     r.ConnectedBy,
 	}, nil
 }
 

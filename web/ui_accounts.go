@@ -36,6 +36,8 @@ type accountsData struct {
 	Units []accountsUnit
 	// Form is the pause form that came back with errors, if any.
 	Form *accountPauseForm
+	// CanConnect offers an admin to connect accounts (ui_connect.go).
+	CanConnect bool
 }
 
 type accountsUnit struct {
@@ -59,6 +61,9 @@ type accountCard struct {
 	ReasonValue         string
 	ReasonError         string
 	ResumeHint          string
+	// The profile as connected, and what an admin may do about it (see
+	// connectCard).
+	accountConnectView
 }
 
 type headroomLine struct {
@@ -89,11 +94,13 @@ func (s *Server) renderAccounts(rq *uiRequest, form *accountPauseForm) (*uiView,
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
 	byUnit := map[string][]accountCard{}
+	apps := s.posts.Connectable()
 	for _, a := range accounts {
 		card, err := s.accountCard(rq, a)
 		if err != nil {
 			return nil, err
 		}
+		connectCard(rq, &card, a, apps)
 		if b, ok := billed[a.ID]; ok {
 			card.BilledReads = billedReadsText(rq, a.Network, b)
 		}
@@ -116,7 +123,7 @@ func (s *Server) renderAccounts(rq *uiRequest, form *accountPauseForm) (*uiView,
 		}
 		return strings.Compare(strings.ToLower(a), strings.ToLower(b))
 	})
-	data := accountsData{Form: form}
+	data := accountsData{Form: form, CanConnect: rq.User.IsAdmin()}
 	for _, u := range units {
 		name := u
 		if name == "" {
@@ -126,7 +133,7 @@ func (s *Server) renderAccounts(rq *uiRequest, form *accountPauseForm) (*uiView,
 		slices.SortFunc(cards, func(a, b accountCard) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 		data.Units = append(data.Units, accountsUnit{Name: name, Accounts: cards})
 	}
-	v := &uiView{Template: "accounts", Title: "accounts.title", Data: data, Styles: []string{"accounts.css"}}
+	v := &uiView{Template: "accounts", Title: "accounts.title", Data: data, Styles: []string{"accounts.css", "connect.css"}}
 	if form != nil {
 		v.Status = http.StatusUnprocessableEntity
 		v.Flash = &uiFlash{Kind: "error", Text: rq.P.T("accounts.error.summary")}
@@ -163,10 +170,13 @@ func (s *Server) accountCard(rq *uiRequest, a *pregonero.Account) (accountCard, 
 			c.Reason = a.StatusReason
 		}
 		c.CanResume = mine
+	case pregonero.AccountDisconnected:
+		c.Since = rq.DateTime(a.StatusSince)
+		c.Explain, c.Todo = p.T("accounts.disconnected.explain"), p.T("accounts.disconnected.todo")
 	default:
 		c.Explain = p.T("accounts.unknown.explain")
 	}
-	c.CanCheck = mine
+	c.CanCheck = mine && a.Status != pregonero.AccountDisconnected
 	hr, err := s.posts.Headroom(rq.Context(), a.ID)
 	if err != nil {
 		return c, fmt.Errorf("accounts: headroom of %s: %w", a.ID, err)

@@ -176,8 +176,8 @@ func (s *Server) renderDashboard(rq *uiRequest) (*uiView, error) {
 		if a.Status != pregonero.AccountActive {
 			row.Reason, row.Since = a.StatusReason, rq.DateTime(a.StatusSince)
 		}
-		if a.Status == pregonero.AccountNeedsReauth {
-			row.Todo = reauthTodo(rq, a.Network)
+		if a.Status == pregonero.AccountNeedsReauth || a.Status == pregonero.AccountDisconnected {
+			row.Todo = s.reauthTodo(rq, a.Network)
 		}
 		data.Accounts = append(data.Accounts, row)
 		lr, err := s.limitRow(rq, a)
@@ -210,8 +210,13 @@ func (s *Server) limitRow(rq *uiRequest, a *pregonero.Account) (*limitRow, error
 	return &limitRow{ID: a.ID, Name: cmp.Or(a.Name, a.ID), Network: a.Network.Title(), Lines: lines}, nil
 }
 
-// reauthTodo says how to authorize an account of the network again.
-func reauthTodo(rq *uiRequest, n pregonero.Network) string {
+// reauthTodo says how to authorize an account of the network again:
+// reconnect it from Cuentas when the network has an app to connect
+// accounts with, else give the configuration new credentials.
+func (s *Server) reauthTodo(rq *uiRequest, n pregonero.Network) string {
+	if slices.Contains(s.posts.Connectable(), n) {
+		return rq.P.T("accounts.reauth.todo_reconnect")
+	}
 	return keyOr(rq.P, "accounts.reauth.todo."+string(n), "accounts.reauth.todo")
 }
 
@@ -292,7 +297,7 @@ func (s *Server) attentionItem(rq *uiRequest, p *pregonero.Post, d *pregonero.De
 		// What to do is done with the account, on its card.
 		it.AccountHref = "/accounts#acc-" + d.AccountID
 		if d.HoldReason == pregonero.HoldNeedsReauth {
-			it.Action = reauthTodo(rq, d.Network)
+			it.Action = s.reauthTodo(rq, d.Network)
 		}
 	}
 	if d.LastError != nil {

@@ -720,7 +720,7 @@ func TestUICodeKeysExist(t *testing.T) {
 		pregonero.PostPartiallyPublished, pregonero.PostFailed, pregonero.PostCanceled, pregonero.PostHeld} {
 		keys = append(keys, "status."+string(s))
 	}
-	for _, s := range []pregonero.AccountStatus{pregonero.AccountActive, pregonero.AccountNeedsReauth, pregonero.AccountPaused} {
+	for _, s := range []pregonero.AccountStatus{pregonero.AccountActive, pregonero.AccountNeedsReauth, pregonero.AccountPaused, pregonero.AccountDisconnected} {
 		keys = append(keys, "account.status."+string(s))
 	}
 	for _, r := range []pregonero.Role{pregonero.RoleAdmin, pregonero.RoleEditor, pregonero.RoleViewer} {

@@ -108,6 +108,44 @@ type Options struct {
 	DataDir string
 	// Location is the zone the link pages show times in; UTC when nil.
 	Location *time.Location
+	// PublicURL is the address of the Pregonero server that connects
+	// accounts through the sandbox (its public_url): each fake's consent
+	// screen accepts its callback {PublicURL}/accounts/callback/{network}
+	// for the sandbox's applications (see Apps), besides the RedirectURIs
+	// given in X, Graph and YouTube. Empty registers none.
+	PublicURL string
+}
+
+// CallbackPath is the path, under a server's public URL, where a
+// network's consent screen sends the person back.
+func CallbackPath(network string) string { return "/accounts/callback/" + network }
+
+// Apps returns the sandbox's own network applications, for connecting
+// accounts offline with the sandbox serving at baseURL
+// (http://127.0.0.1:8090): X's confidential OAuth 2.0 client, the Meta
+// app (for facebook and instagram) and the Google OAuth client, each with
+// its consent screen and API at its fake's mount.
+func Apps(baseURL string) map[pregonero.Network]pregonero.OAuthApp {
+	base := strings.TrimRight(baseURL, "/")
+	meta := pregonero.OAuthApp{ClientID: graphfake.DefaultAppID, ClientSecret: graphfake.DefaultAppSecret, AuthBase: base + "/graph", Endpoint: base + "/graph"}
+	return map[pregonero.Network]pregonero.OAuthApp{
+		pregonero.NetworkX:         {ClientID: xfake.ConsumerKey, ClientSecret: xfake.ConsumerSecret, AuthBase: base + "/x", Endpoint: base + "/x"},
+		pregonero.NetworkFacebook:  meta,
+		pregonero.NetworkInstagram: meta,
+		pregonero.NetworkYouTube:   {ClientID: ytfake.ClientID, ClientSecret: ytfake.ClientSecret, AuthBase: base + "/youtube", Endpoint: base + "/youtube"},
+	}
+}
+
+// callbacks returns the callbacks of the networks under publicURL.
+func callbacks(publicURL string, given []string, networks ...pregonero.Network) []string {
+	out := slices.Clone(given)
+	if publicURL == "" {
+		return out
+	}
+	for _, n := range networks {
+		out = append(out, strings.TrimRight(publicURL, "/")+CallbackPath(string(n)))
+	}
+	return out
 }
 
 // Restorer is a fake that can adopt, at start, the posts of a ledger kept
@@ -178,17 +216,20 @@ func New(opts Options) *Sandbox {
 
 	xo := opts.X
 	xo.Ledger, xo.Faults, xo.Now, xo.Prefix, xo.Logger = s.ledger, s.faults, s.now, "/x", base
+	xo.RedirectURIs = callbacks(opts.PublicURL, xo.RedirectURIs, pregonero.NetworkX)
 	s.x = xfake.New(xo)
 	s.Mount(xfake.Network, "/x", s.x)
 
 	gro := opts.Graph
 	gro.Ledger, gro.Faults, gro.Now, gro.Prefix, gro.Logger = s.ledger, s.faults, s.now, "/graph", base
+	gro.RedirectURIs = callbacks(opts.PublicURL, gro.RedirectURIs, pregonero.NetworkFacebook, pregonero.NetworkInstagram)
 	s.graph = graphfake.New(gro)
 	s.Mount(graphfake.NetworkFacebook, "/graph", s.graph)
 	s.Mount(graphfake.NetworkInstagram, "/graph", s.graph)
 
 	yto := opts.YouTube
 	yto.Ledger, yto.Faults, yto.Now, yto.Prefix, yto.Logger = s.ledger, s.faults, s.now, "/youtube", base
+	yto.RedirectURIs = callbacks(opts.PublicURL, yto.RedirectURIs, pregonero.NetworkYouTube)
 	s.yt = ytfake.New(yto)
 	s.Mount(ytfake.Network, "/youtube", s.yt)
 	s.Mount(ytfake.Network, "/upload/youtube", s.yt)

@@ -114,6 +114,8 @@ const (
 // picks it when composing; the post's page names it. The collector reads
 // the post's engagement and the accounts' followers from the sandbox,
 // and the post's page, the campaign's report and Reportes show them.
+// The admin then connects an X account through the sandbox's consent
+// screen, from Cuentas, and sees it listed active with its handle.
 // Every page visited passes axe-core (no moderate, serious or critical
 // violation), fits the screen's width, and is saved as screenshots,
 // desktop and phone, under test-output/screens.
@@ -140,6 +142,7 @@ func TestBrowserFlow(t *testing.T) {
 	r.step("post metrics, campaign report, Reportes", func() { stepReports(r, ed, post, camp) })
 	r.step("admin pauses, both see the banner", func() { stepPause(r, admin, ed) })
 	r.step("admin resumes", func() { stepResume(r, admin, ed) })
+	r.step("admin connects an account", func() { stepConnectAccount(r, admin) })
 	r.step("every menu page", func() { stepEveryMenuPage(r, admin, ed) })
 	r.checkConsole()
 	t.Logf("browser flow: %v, %d screenshots in %s", time.Since(start).Round(time.Millisecond), r.shots, r.screens)
@@ -750,6 +753,7 @@ func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Camp
 		t.Errorf("the post page has no metrics section:\n%s", text)
 	}
 	ed.check("post-metrics")
+	checkChartText(t, ed)
 
 	reportPath := "/campaigns/" + url.PathEscape(camp.ID) + "/report"
 	ed.open("/campaigns/"+url.PathEscape(camp.ID), 200)
@@ -762,6 +766,7 @@ func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Camp
 	}
 	checkFollowers(t, ed, report)
 	ed.check("campaign-report")
+	checkChartText(t, ed)
 	csv := runIn(ed, chromedp.Evaluate[string](`fetch(document.querySelector('a[href^="/reports/metrics.csv?"]').getAttribute("href"))
 		.then(async r => r.status + " " + r.headers.get("Content-Type") + " " + (await r.text()).includes(`+jsString(xd.URL)+`))`, chromedp.EvalAwaitPromise))
 	if csv != "200 text/csv; charset=utf-8 true" {
@@ -773,6 +778,37 @@ func stepReports(r *browserRun, ed *tab, p *pregonero.Post, camp *pregonero.Camp
 		t.Errorf("Reportes has no group for %s:\n%s", unitComms, text)
 	}
 	ed.check("reports")
+	checkChartText(t, ed)
+}
+
+// minChartText is the smallest size, in CSS pixels, of a chart's text on
+// the phone's screen.
+const minChartText = 11
+
+// checkChartText checks that the text of the page's charts, whose SVG
+// scales with the width they get, is still readable on the phone's
+// screen, where they are narrowest.
+func checkChartText(t *testing.T, ed *tab) {
+	t.Helper()
+	phone, desktop := screenSizes[1], screenSizes[0]
+	ed.do(chromedp.EmulateViewport(phone.width, phone.height, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	defer ed.do(chromedp.EmulateViewport(desktop.width, desktop.height))
+	type size struct {
+		Text string  `json:"text"`
+		PX   float64 `json:"px"`
+	}
+	sizes := runIn(ed, chromedp.Evaluate[[]size](`[...document.querySelectorAll("svg.chart-svg")].flatMap(svg => {
+		const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+		return [...svg.querySelectorAll("text")].map(el => ({text: el.textContent, px: parseFloat(getComputedStyle(el).fontSize) * scale}));
+	})`))
+	if len(sizes) == 0 {
+		t.Errorf("%s: no chart text to measure", ed.path())
+	}
+	for _, s := range sizes {
+		if s.PX < minChartText {
+			t.Errorf("%s: the chart text %q is %.1f px on the %s screen, want at least %d", ed.path(), s.Text, s.PX, phone.name, minChartText)
+		}
+	}
 }
 
 // checkFollowers checks the campaign report's "Seguidores de las cuentas":
@@ -799,4 +835,87 @@ func checkFollowers(t *testing.T, ed *tab, report *posting.Report) {
 			t.Errorf("the campaign report's followers of %s: %q; want the counts read (%d, %d)", fg.Name, row, *fg.Start, *fg.End)
 		}
 	}
+}
+
+// What the connection step expects of the pages: Cuentas links to
+// /accounts/connect; its form posts to /accounts/connect with a "network"
+// (radios whose values are the networks) and a "unit"; the network's
+// consent screen (the sandbox's) has the field #usuario and the buttons
+// #autorizar and #cancelar; the picker's form posts to a path ending in
+// /choose, with a checkbox "pick" per profile and its "account-N" id.
+const (
+	selConnectLink   = `a[href="/accounts/connect"]`
+	selConnectForm   = `form[action="/accounts/connect"]`
+	selConsentUser   = `#usuario`
+	selConsentOK     = `#autorizar`
+	selPickerForm    = `form[action$="/choose"]`
+	connectXUser     = "saludantioquia"
+	connectAccountID = "x-" + connectXUser
+)
+
+// stepConnectAccount connects an X account as an admin does: Cuentas,
+// Conectar cuenta, X and the dependencia, the sandbox's consent screen
+// as the X user connectXUser, Autorizar, back at /accounts/callback/x and
+// on to the picker, where the profile comes checked with its suggested
+// id; the account is then listed on Cuentas, active, with its handle.
+func stepConnectAccount(r *browserRun, admin *tab) {
+	t := r.t
+	if r.notBuilt("/accounts/connect", "skipping connecting an account") {
+		return
+	}
+	admin.open("/accounts", 200)
+	admin.submit(selConnectLink)
+	admin.wantPath("/accounts/connect")
+	admin.check("connect-start")
+	admin.choose(selConnectForm, "network", "x")
+	admin.set(selConnectForm+` [name="unit"]`, unitComms)
+	// The form leads to the connection's page, whose script goes on to
+	// the consent screen.
+	admin.submit(selConnectForm + ` button[type="submit"]`)
+	admin.waitFor("the consent screen", fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(selConsentOK)), 15*time.Second)
+	admin.set(selConsentUser, connectXUser)
+	// The consent screen is the sandbox's, not Pregonero's: screenshots
+	// only.
+	admin.screenshots("connect-consent")
+	if status := admin.submit(selConsentOK); status != 200 {
+		t.Fatalf("back from the consent screen: status %d at %s; the page says:\n%s", status, admin.path(), admin.mainText())
+	}
+	if p := admin.path(); !strings.HasPrefix(p, "/accounts/connect/") {
+		t.Fatalf("back from the consent screen at %s, want the picker; the page says:\n%s", p, admin.mainText())
+	}
+	admin.check("connect-picker")
+	form := selPickerForm + " "
+	if !admin.has(form + `input[type="checkbox"][name="pick"]:checked`) {
+		t.Errorf("the only profile does not come checked; the page says:\n%s", admin.mainText())
+	}
+	id := runIn(admin, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%s) || {}).value || ""`, jsString(form+`[name="account-0"]`))))
+	if id != connectAccountID {
+		t.Errorf("the suggested account id is %q, want %q", id, connectAccountID)
+	}
+	admin.set(form+`[name="unit-0"]`, unitComms)
+	admin.submit(form + `button[type="submit"]`)
+	admin.wantPath("/accounts")
+	text := admin.mainText()
+	if !strings.Contains(text, "Cuentas conectadas:") || !strings.Contains(text, "@"+connectXUser) {
+		t.Errorf("Cuentas does not say the account was connected:\n%s", text)
+	}
+	card := runIn(admin, chromedp.Evaluate[string](fmt.Sprintf(`(document.getElementById(%s) || {}).innerText || ""`, jsString("acc-"+connectAccountID))))
+	if !strings.Contains(card, "@"+connectXUser) || !strings.Contains(card, "activa") {
+		t.Errorf("the card of %s does not show it active with its handle:\n%s", connectAccountID, card)
+	}
+	admin.check("connect-done")
+	accounts, err := r.api.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accounts {
+		if a.ID == connectAccountID {
+			if a.Network != pregonero.NetworkX || a.Status != pregonero.AccountActive || a.Source != pregonero.AccountConnected ||
+				a.Unit != unitComms || a.Handle != "@"+connectXUser || a.ConnectedBy != "admin" {
+				t.Errorf("the connected account is %+v", a)
+			}
+			return
+		}
+	}
+	t.Errorf("no account %s after connecting it", connectAccountID)
 }

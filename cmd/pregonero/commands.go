@@ -32,7 +32,7 @@ type SandboxCommand struct{ io *stdio }
 
 // sandboxFlags are the flags of the sandbox command.
 type sandboxFlags struct {
-	listen, dataDir, tz string
+	listen, dataDir, tz, publicURL string
 }
 
 func (c *SandboxCommand) flags(v *sandboxFlags) *flag.FlagSet {
@@ -41,8 +41,9 @@ func (c *SandboxCommand) flags(v *sandboxFlags) *flag.FlagSet {
 	fs.StringVar(&v.listen, "listen", "127.0.0.1:8090", "`host:port` to serve the fake networks on")
 	fs.StringVar(&v.dataDir, "data", "", "`directory` (created if missing) where the sandbox keeps the posts it accepted across restarts (default: none, everything is forgotten when it stops)")
 	fs.StringVar(&v.tz, "tz", pregonero.DefaultTimezone, "IANA time `zone` the pages of sandbox posts show times in")
+	fs.StringVar(&v.publicURL, "public-url", "", "the Pregonero server's public `URL` (e.g. http://127.0.0.1:8080): its /accounts/callback/{network} are the callbacks the sandbox's consent screens accept (default: none, connecting accounts through this sandbox is refused)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero sandbox [-listen ADDR] [-data DIR] [-tz ZONE]")
+		fmt.Fprintln(fs.Output(), "Usage: pregonero sandbox [-listen ADDR] [-data DIR] [-tz ZONE] [-public-url URL]")
 		fmt.Fprintln(fs.Output(), "\nServes the fake networks: /x/2/..., GET /_sandbox/posts, POST|DELETE /_sandbox/faults, and the pages")
 		fmt.Fprintln(fs.Output(), "links to sandbox posts open. With -data, DIR/ledger.jsonl keeps every post the fakes accepted: a restart")
 		fmt.Fprintln(fs.Output(), "with the same -data lists them, opens their links and answers for them as before. A damaged file stops")
@@ -75,7 +76,7 @@ func (c *SandboxCommand) Run(ctx context.Context, args []string) (err error) {
 		return errUsage
 	}
 	log := newLogger(c.io.err, config.LogConfig{Format: "text", Level: "info"})
-	sb := sandbox.New(sandbox.Options{Logger: log, DataDir: v.dataDir, Location: loc})
+	sb := sandbox.New(sandbox.Options{Logger: log, DataDir: v.dataDir, Location: loc, PublicURL: strings.TrimRight(v.publicURL, "/")})
 	// The data is read before listening: a damaged file stops the start.
 	if err := sb.Open(); err != nil {
 		return err
@@ -253,6 +254,8 @@ func (c *AccountsCommand) flags(cf *clientFlags) *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pregonero accounts [-json] [-url URL] [-config FILE]")
 		fmt.Fprintln(fs.Output(), "       pregonero accounts check [-account ID]... [-json]   (pregonero accounts check -h)")
+		fmt.Fprintln(fs.Output(), "       pregonero accounts connect -network NETWORK [-pick REMOTE_ID]   (pregonero accounts connect -h)")
+		fmt.Fprintln(fs.Output(), "       pregonero accounts disconnect ACCOUNT")
 		fmt.Fprintln(fs.Output(), "\nLists the accounts with their status (active, paused, needs_reauth) and why; says when publishing is paused.")
 		fs.PrintDefaults()
 	}
@@ -266,6 +269,12 @@ func (c *AccountsCommand) Usage() { var cf clientFlags; c.flags(&cf).Usage() }
 func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "check" {
 		return c.check(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "connect" {
+		return c.connect(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "disconnect" {
+		return c.disconnect(ctx, args[1:])
 	}
 	var cf clientFlags
 	fs := c.flags(&cf)

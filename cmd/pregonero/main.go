@@ -172,7 +172,7 @@ Commands:
 	sandbox    run the fake networks on their own
 	validate   check a text against a network's limits (text on stdin)
 	post       create, list, show, edit, schedule or cancel posts on a running server
-	accounts   list the connected accounts; accounts check verifies their credentials
+	accounts   list the accounts; accounts check verifies their credentials, accounts connect|disconnect
 	pause      stop publishing, globally or for one account
 	resume     resume publishing and review what is overdue
 	backup     write a consistent snapshot of the data file

@@ -222,7 +222,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// What they accepted is kept beside the data file, so that after a
 		// restart old sandbox posts are still listed, their links still
 		// open and reconciliation still finds them.
-		m.Sandbox = sandbox.New(sandbox.Options{Logger: log, DataDir: filepath.Join(c.DataDir, SandboxDataDir), Location: c.Location()})
+		// The sandbox's consent screens send the person back to this
+		// server's callbacks.
+		m.Sandbox = sandbox.New(sandbox.Options{Logger: log, DataDir: filepath.Join(c.DataDir, SandboxDataDir), Location: c.Location(),
+			PublicURL: m.publicURL()})
 		if err := m.Sandbox.Open(); err != nil {
 			return err
 		}
@@ -285,6 +288,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// X bills metric reads, a read per post returned; the other
 		// networks do not.
 		BilledReadCaps: map[pregonero.Network]int{pregonero.NetworkX: c.Metrics.MaxReadsPerDay(pregonero.NetworkX)},
+		Connect:        m.connectConfig(adapters),
 	})
 	if err != nil {
 		return err
@@ -334,6 +338,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			log.Error("verification of published posts", pregonero.LogErr, err)
 		}
 	}); err != nil {
+		return err
+	}
+	// Every active account's credentials are checked once a day with the
+	// network's cheap call, which renews X's and Google's tokens ahead of
+	// their expiry; those refused need a person.
+	if err := m.Scheduler.AddJob("0 10 4 * * *", func() { m.checkTokens(ctx) }); err != nil {
 		return err
 	}
 	// Engagement is read in a job of its own, apart from the loop that
@@ -440,11 +450,18 @@ func (m *Main) checkAccounts(ctx context.Context) error {
 	log := m.Logger.With(pregonero.LogComponent, "account-check")
 	start := time.Now()
 	before := map[string]pregonero.AccountStatus{}
-	var ids []string
+	configured := map[string]bool{}
 	for _, ac := range m.Config.Accounts {
-		a, err := m.Store.Account(ctx, ac.ID)
-		if err != nil {
-			return fmt.Errorf("account check: %w", err)
+		configured[ac.ID] = true
+	}
+	all, err := m.Store.Accounts(ctx)
+	if err != nil {
+		return fmt.Errorf("account check: %w", err)
+	}
+	var ids []string
+	for _, a := range all {
+		if a.Status == pregonero.AccountDisconnected || (a.Source != pregonero.AccountConnected && !configured[a.ID]) {
+			continue
 		}
 		ids = append(ids, a.ID)
 		before[a.ID] = a.Status
@@ -651,14 +668,110 @@ func (m *Main) syncAccounts(ctx context.Context) ([]string, error) {
 	return reauthorized, nil
 }
 
-// credentials returns the configured secrets of an account.
+// credentials returns the secrets an account publishes with: those it
+// was connected with, kept sealed in the store, for an account connected
+// through its network; the configured ones for an account of the
+// configuration; none for a disconnected account. (The X and YouTube
+// adapters overlay what they renewed from them.)
 func (m *Main) credentials(id string) map[string]string {
+	ctx := context.Background()
+	a, err := m.Store.Account(ctx, id)
+	switch {
+	case err != nil && pregonero.ErrorCode(err) != pregonero.ENOTFOUND:
+		m.Logger.Error("read account for its credentials", pregonero.LogAccount, id, pregonero.LogErr, err)
+		return nil
+	case err == nil && a.Status == pregonero.AccountDisconnected:
+		return nil
+	case err == nil && a.Source == pregonero.AccountConnected:
+		creds, err := m.Store.ConnectedCredentials(ctx, id)
+		if err != nil {
+			// The adapter then says the account has no credentials, and
+			// its posts wait for a person.
+			m.Logger.Error("read the credentials of a connected account", pregonero.LogAccount, id, pregonero.LogErr, err)
+			return nil
+		}
+		return creds
+	}
 	for _, a := range m.Config.Accounts {
 		if a.ID == id {
 			return a.Credentials
 		}
 	}
 	return nil
+}
+
+// publicURL is the server's address as browsers reach it: public_url, or
+// the address it listens on when none is configured (a sandbox on this
+// machine).
+func (m *Main) publicURL() string {
+	if u := strings.TrimRight(m.Config.PublicURL, "/"); u != "" {
+		return u
+	}
+	return "http://" + m.Addr
+}
+
+// connectConfig is how accounts are connected: every adapter that is a
+// pregonero.Connector connects its network's accounts (Instagram's through
+// the Facebook adapter's Facebook Login, unless connect.instagram asks
+// for Instagram Login), with the configured applications and, with the
+// sandbox, the sandbox's own for the networks that have none.
+func (m *Main) connectConfig(adapters map[pregonero.Network]pregonero.Adapter) posting.ConnectConfig {
+	c := &m.Config
+	cc := posting.ConnectConfig{
+		Connectors: map[pregonero.Network]pregonero.Connector{},
+		Apps:       c.ConnectApps(),
+		LinkBases:  map[pregonero.Network]string{},
+		PublicURL:  m.publicURL(),
+	}
+	for n, a := range adapters {
+		if cn, ok := a.(pregonero.Connector); ok {
+			cc.Connectors[n] = cn
+		}
+	}
+	if cn, ok := adapters[pregonero.NetworkFacebook].(pregonero.Connector); ok && !c.InstagramLogin() {
+		cc.Connectors[pregonero.NetworkInstagram] = cn
+	}
+	if c.SandboxMode() {
+		for n, app := range sandbox.Apps(c.SandboxURL()) {
+			cur, ok := cc.Apps[n]
+			switch {
+			case !ok:
+				cc.Apps[n] = app
+			case cur.ClientID == "":
+				cur.ClientID, cur.ClientSecret = app.ClientID, app.ClientSecret
+				cc.Apps[n] = cur
+			}
+			if cc.Apps[n].Endpoint == app.Endpoint {
+				cc.LinkBases[n] = c.SandboxURL() + config.SandboxLinkPrefix(n)
+			}
+		}
+	}
+	return cc
+}
+
+// checkTokens is the daily check of the active accounts' credentials
+// (posting.Service.CheckActiveAccounts): the service logs the WARN line
+// of each account it flags; this logs the networks that could not be
+// asked and one line that sums it up.
+func (m *Main) checkTokens(ctx context.Context) {
+	log := m.Logger.With(pregonero.LogComponent, "token-check")
+	res, err := m.Posts.CheckActiveAccounts(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("daily check of the accounts' credentials", pregonero.LogErr, err)
+		}
+		return
+	}
+	n := map[string]int{}
+	for _, r := range res {
+		n[r.Result]++
+		if r.Result == posting.CheckUnreachable {
+			log.Info("account credentials not checked: the network could not be asked", pregonero.LogAccount, r.Account,
+				pregonero.LogNetwork, string(r.Network), pregonero.LogMessage, r.Message)
+		}
+	}
+	log.Info("daily check of the accounts' credentials", pregonero.LogAccounts, len(res), pregonero.LogMessage,
+		fmt.Sprintf("%d ok, %d refused, %d unreachable, %d unsupported", n[posting.CheckOK], n[posting.CheckRefused], n[posting.CheckUnreachable], n[posting.CheckUnsupported]))
 }
 
 func newLogger(w interface{ Write([]byte) (int, error) }, lc config.LogConfig) *slog.Logger {

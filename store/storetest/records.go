@@ -24,6 +24,7 @@ func sampleAccount(id string) *pregonero.Account {
 		Status:          pregonero.AccountActive,
 		CredentialsHash: "sha256:abc",
 		UpdatedAt:       base,
+		Source:          pregonero.AccountFromConfig,
 	}
 }
 
@@ -32,6 +33,7 @@ func sameAccount(t *testing.T, got, want *pregonero.Account) {
 	g, w := *got, *want
 	g.StatusSince, w.StatusSince = g.StatusSince.UTC(), w.StatusSince.UTC()
 	g.UpdatedAt, w.UpdatedAt = g.UpdatedAt.UTC(), w.UpdatedAt.UTC()
+	g.ConnectedAt, w.ConnectedAt = g.ConnectedAt.UTC(), w.ConnectedAt.UTC()
 	// Configured credentials come from the configuration, not the store.
 	g.Credentials, w.Credentials = nil, nil
 	if !reflect.DeepEqual(g, w) {
@@ -120,6 +122,46 @@ func testAccounts(t *testing.T, open OpenFunc) {
 		})
 		if err != errRefused {
 			t.Fatalf("UpdateAccount() = %v, want %v", err, errRefused)
+		}
+		got, err := h.s.Account(h.ctx, "x-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAccount(t, got, sampleAccount("x-a"))
+	})
+
+	t.Run("a connected account reads back with its connection", func(t *testing.T) {
+		h := newHarness(t, open)
+		a := sampleAccount("fb-pagina")
+		a.Network, a.Source, a.Handle, a.AvatarURL = pregonero.NetworkFacebook, pregonero.AccountConnected, "@gobantioquia", "https://scontent.example/a.jpg"
+		a.Scopes, a.MissingScopes = []string{"pages_show_list", "pages_manage_posts"}, []string{"pages_read_engagement"}
+		a.ConnectedAt, a.ConnectedBy = base.Add(time.Minute), "admin"
+		if err := h.s.PutAccount(h.ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		got, err := h.s.UpdateAccount(h.ctx, a.ID, func(x *pregonero.Account) error {
+			x.Status, x.StatusSince = pregonero.AccountDisconnected, base.Add(time.Hour)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *a
+		want.Status, want.StatusSince, want.UpdatedAt = pregonero.AccountDisconnected, base.Add(time.Hour), got.UpdatedAt
+		sameAccount(t, got, &want)
+		stored, err := h.s.Account(h.ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAccount(t, stored, &want)
+	})
+
+	t.Run("an account stored without a source reads as configured", func(t *testing.T) {
+		h := newHarness(t, open)
+		a := sampleAccount("x-a")
+		a.Source = ""
+		if err := h.s.PutAccount(h.ctx, a); err != nil {
+			t.Fatal(err)
 		}
 		got, err := h.s.Account(h.ctx, "x-a")
 		if err != nil {
