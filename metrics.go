@@ -224,3 +224,37 @@ type AccountMetricsStore interface {
 	// [from, to), oldest first; a zero to means no upper bound.
 	AccountSnapshots(ctx context.Context, accountID string, from, to time.Time) ([]AccountSnapshot, error)
 }
+
+// MetricSource says where one normalized metric comes from in a
+// network's raw counts.
+type MetricSource struct {
+	Metric string
+	// Raw are the raw names it is read from: the first present, or, when
+	// Sum is set, the sum of those present (X's shares are reposts plus
+	// quotes).
+	Raw []string
+	Sum bool
+}
+
+// MetricMapping is a network's mapping from raw counts to normalized
+// metrics.
+type MetricMapping []MetricSource
+
+// Normalize derives the normalized metrics from raw counts: a metric is
+// present when one of its raw counts is, and absent otherwise, never 0.
+func (mm MetricMapping) Normalize(raw map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(mm))
+	for _, s := range mm {
+		for _, r := range s.Raw {
+			v, ok := raw[r]
+			if !ok {
+				continue
+			}
+			out[s.Metric] += v
+			if !s.Sum {
+				break
+			}
+		}
+	}
+	return out
+}

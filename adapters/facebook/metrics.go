@@ -44,17 +44,14 @@ const (
 )
 
 // fbNormalized maps raw names to normalized metrics, first present wins.
-var fbNormalized = []struct {
-	metric string
-	raw    []string
-}{
-	{pregonero.MetricLikes, []string{"reactions.summary.total_count"}},
-	{pregonero.MetricComments, []string{"comments.summary.total_count"}},
-	{pregonero.MetricShares, []string{"shares.count"}},
-	{pregonero.MetricViews, []string{"insights.post_media_view"}},
-	{pregonero.MetricReach, []string{"insights.post_total_media_view_unique", "video_insights.total_video_views_unique"}},
-	{pregonero.MetricClicks, []string{"insights.post_clicks"}},
-	{pregonero.MetricVideoViews, []string{"video_insights.total_video_views"}},
+var fbNormalized = pregonero.MetricMapping{
+	{Metric: pregonero.MetricLikes, Raw: []string{"reactions.summary.total_count"}},
+	{Metric: pregonero.MetricComments, Raw: []string{"comments.summary.total_count"}},
+	{Metric: pregonero.MetricShares, Raw: []string{"shares.count"}},
+	{Metric: pregonero.MetricViews, Raw: []string{"insights.post_media_view"}},
+	{Metric: pregonero.MetricReach, Raw: []string{"insights.post_total_media_view_unique", "video_insights.total_video_views_unique"}},
+	{Metric: pregonero.MetricClicks, Raw: []string{"insights.post_clicks"}},
+	{Metric: pregonero.MetricVideoViews, Raw: []string{"video_insights.total_video_views"}},
 }
 
 // MetricsBatch is 1: Facebook is read object by object, two calls each
@@ -161,7 +158,7 @@ func (c *conn) readObject(id, kind string, refused map[string]map[string]bool, o
 			raw[k] = v
 		}
 	}
-	return pregonero.Snapshot{Metrics: normalizeFB(raw), Raw: raw}, true, nil
+	return pregonero.Snapshot{Metrics: fbNormalized.Normalize(raw), Raw: raw}, true, nil
 }
 
 // insightsWithheld reports whether an insights failure leaves the
@@ -226,21 +223,6 @@ func counters(res fb.Result, kind string) (map[string]int64, error) {
 		raw["shares.count"] = 0
 	}
 	return raw, nil
-}
-
-// normalizeFB derives the normalized metrics: the first raw count present
-// of each.
-func normalizeFB(raw map[string]int64) map[string]int64 {
-	m := map[string]int64{}
-	for _, n := range fbNormalized {
-		for _, r := range n.raw {
-			if v, ok := raw[r]; ok {
-				m[n.metric] = v
-				break
-			}
-		}
-	}
-	return m
 }
 
 // ReadAccountMetrics reads the page's followers_count (the page's

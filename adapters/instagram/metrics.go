@@ -42,16 +42,13 @@ var MediaInsights = map[string][]string{
 const mediaFields = "media_type,media_product_type,like_count,comments_count"
 
 // igNormalized maps raw names to normalized metrics, first present wins.
-var igNormalized = []struct {
-	metric string
-	raw    []string
-}{
-	{pregonero.MetricLikes, []string{"like_count", "insights.likes"}},
-	{pregonero.MetricComments, []string{"comments_count", "insights.comments"}},
-	{pregonero.MetricShares, []string{"insights.shares"}},
-	{pregonero.MetricSaves, []string{"insights.saved"}},
-	{pregonero.MetricViews, []string{"insights.views"}},
-	{pregonero.MetricReach, []string{"insights.reach"}},
+var igNormalized = pregonero.MetricMapping{
+	{Metric: pregonero.MetricLikes, Raw: []string{"like_count", "insights.likes"}},
+	{Metric: pregonero.MetricComments, Raw: []string{"comments_count", "insights.comments"}},
+	{Metric: pregonero.MetricShares, Raw: []string{"insights.shares"}},
+	{Metric: pregonero.MetricSaves, Raw: []string{"insights.saved"}},
+	{Metric: pregonero.MetricViews, Raw: []string{"insights.views"}},
+	{Metric: pregonero.MetricReach, Raw: []string{"insights.reach"}},
 }
 
 // MetricsBatch is 1: Instagram media insights take one media per call.
@@ -164,7 +161,7 @@ func (cn *conn) readMedia(ctx context.Context, id string, refused map[string]map
 			raw[k] = v
 		}
 	}
-	return pregonero.Snapshot{Metrics: normalizeIG(raw), Raw: raw}, true, nil
+	return pregonero.Snapshot{Metrics: igNormalized.Normalize(raw), Raw: raw}, true, nil
 }
 
 // mediaKind is the kind of a media for its insights: CAROUSEL_ALBUM for
@@ -196,21 +193,6 @@ func insightsWithheld(err error) bool {
 func malformed(what string, err error) *pregonero.PublishError {
 	return &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "instagram_malformed_response",
 		Message: fmt.Sprintf("Instagram's answer with %s could not be read; it will be read again.", what), Err: err}
-}
-
-// normalizeIG derives the normalized metrics: the first raw count
-// present of each. The public counters come first, being live.
-func normalizeIG(raw map[string]int64) map[string]int64 {
-	out := map[string]int64{}
-	for _, n := range igNormalized {
-		for _, r := range n.raw {
-			if v, ok := raw[r]; ok {
-				out[n.metric] = v
-				break
-			}
-		}
-	}
-	return out
 }
 
 // ReadAccountMetrics reads the account's followers_count and media_count

@@ -50,17 +50,14 @@ type lookupAnswer struct {
 // reposts and quotes; impressions are X's "views" of a post (the spec:
 // "Number of times this Tweet has been viewed"); link clicks come from the
 // non-public metrics, which X serves to the author for 30 days.
-var xNormalized = []struct {
-	metric string
-	raw    []string
-}{
-	{pregonero.MetricLikes, []string{"public_metrics.like_count"}},
-	{pregonero.MetricComments, []string{"public_metrics.reply_count"}},
-	{pregonero.MetricShares, []string{"public_metrics.retweet_count", "public_metrics.quote_count"}},
-	{pregonero.MetricSaves, []string{"public_metrics.bookmark_count"}},
-	{pregonero.MetricImpressions, []string{"public_metrics.impression_count"}},
-	{pregonero.MetricClicks, []string{"non_public_metrics.url_link_clicks"}},
-	{pregonero.MetricVideoViews, []string{"media.public_metrics.view_count"}},
+var xNormalized = pregonero.MetricMapping{
+	{Metric: pregonero.MetricLikes, Raw: []string{"public_metrics.like_count"}},
+	{Metric: pregonero.MetricComments, Raw: []string{"public_metrics.reply_count"}},
+	{Metric: pregonero.MetricShares, Raw: []string{"public_metrics.retweet_count", "public_metrics.quote_count"}, Sum: true},
+	{Metric: pregonero.MetricSaves, Raw: []string{"public_metrics.bookmark_count"}},
+	{Metric: pregonero.MetricImpressions, Raw: []string{"public_metrics.impression_count"}},
+	{Metric: pregonero.MetricClicks, Raw: []string{"non_public_metrics.url_link_clicks"}},
+	{Metric: pregonero.MetricVideoViews, Raw: []string{"media.public_metrics.view_count"}},
 }
 
 // ReadMetrics reads the public and, where X grants them, the non-public
@@ -162,23 +159,9 @@ func parseLookupMetrics(body []byte) (map[string]pregonero.Snapshot, error) {
 			}
 			raw["media.public_metrics.view_count"] += n
 		}
-		out[p.ID] = pregonero.Snapshot{Metrics: normalize(raw), Raw: raw}
+		out[p.ID] = pregonero.Snapshot{Metrics: xNormalized.Normalize(raw), Raw: raw}
 	}
 	return out, nil
-}
-
-// normalize derives the normalized metrics from the raw ones: a metric is
-// present when any of its raw counts is.
-func normalize(raw map[string]int64) map[string]int64 {
-	m := map[string]int64{}
-	for _, n := range xNormalized {
-		for _, r := range n.raw {
-			if v, ok := raw[r]; ok {
-				m[n.metric] += v
-			}
-		}
-	}
-	return m
 }
 
 // count reads a JSON count; X sends integers.
@@ -206,12 +189,9 @@ type meAnswer struct {
 // metrics. X's specification (2.167) names the count of posts post_count;
 // earlier versions, and answers seen in the wild, tweet_count: either is
 // read.
-var xAccountNormalized = []struct {
-	metric string
-	raw    []string
-}{
-	{pregonero.MetricFollowers, []string{"public_metrics.followers_count"}},
-	{pregonero.MetricPosts, []string{"public_metrics.post_count", "public_metrics.tweet_count"}},
+var xAccountNormalized = pregonero.MetricMapping{
+	{Metric: pregonero.MetricFollowers, Raw: []string{"public_metrics.followers_count"}},
+	{Metric: pregonero.MetricPosts, Raw: []string{"public_metrics.post_count", "public_metrics.tweet_count"}},
 }
 
 // ReadAccountMetrics reads the account's followers and posts (GET
@@ -254,16 +234,7 @@ func parseAccountMetrics(body []byte) (pregonero.AccountSnapshot, error) {
 		}
 		raw["public_metrics."+k] = n
 	}
-	m := map[string]int64{}
-	for _, n := range xAccountNormalized {
-		for _, r := range n.raw {
-			if v, ok := raw[r]; ok {
-				m[n.metric] = v
-				break
-			}
-		}
-	}
-	return pregonero.AccountSnapshot{Metrics: m, Raw: raw}, nil
+	return pregonero.AccountSnapshot{Metrics: xAccountNormalized.Normalize(raw), Raw: raw}, nil
 }
 
 var _ pregonero.AccountMetricsReader = (*Adapter)(nil)

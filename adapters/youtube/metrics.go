@@ -31,14 +31,11 @@ func (a *Adapter) MetricsBatch() int { return maxStatsIDs }
 // video_views. videos.batchGetStats reports no favoriteCount (deprecated,
 // always 0 in videos.list) nor dislikeCount (shown only to the owner);
 // any other count it may add is kept raw.
-var ytNormalized = []struct {
-	metric string
-	raw    string
-}{
-	{pregonero.MetricViews, "statistics.viewCount"},
-	{pregonero.MetricVideoViews, "statistics.viewCount"},
-	{pregonero.MetricLikes, "statistics.likeCount"},
-	{pregonero.MetricComments, "statistics.commentCount"},
+var ytNormalized = pregonero.MetricMapping{
+	{Metric: pregonero.MetricViews, Raw: []string{"statistics.viewCount"}},
+	{Metric: pregonero.MetricVideoViews, Raw: []string{"statistics.viewCount"}},
+	{Metric: pregonero.MetricLikes, Raw: []string{"statistics.likeCount"}},
+	{Metric: pregonero.MetricComments, Raw: []string{"statistics.commentCount"}},
 }
 
 // ReadMetrics reads the statistics of up to 50 published videos of the
@@ -131,13 +128,7 @@ func parseVideoStats(body []byte) (map[string]pregonero.Snapshot, error) {
 			}
 			raw["statistics."+k] = n
 		}
-		m := map[string]int64{}
-		for _, n := range ytNormalized {
-			if v, ok := raw[n.raw]; ok {
-				m[n.metric] = v
-			}
-		}
-		out[it.ID] = pregonero.Snapshot{Metrics: m, Raw: raw}
+		out[it.ID] = pregonero.Snapshot{Metrics: ytNormalized.Normalize(raw), Raw: raw}
 	}
 	return out, nil
 }

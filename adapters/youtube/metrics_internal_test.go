@@ -23,9 +23,9 @@ func FuzzParseVideoStats(f *testing.F) {
 		}
 		for id, s := range snaps {
 			for _, n := range ytNormalized {
-				v, ok := s.Metrics[n.metric]
-				if raw, has := s.Raw[n.raw]; ok != has || v != raw {
-					t.Errorf("%s: %s = %d, %v; raw %s = %d, %v", id, n.metric, v, ok, n.raw, raw, has)
+				v, ok := s.Metrics[n.Metric]
+				if raw, has := s.Raw[n.Raw[0]]; ok != has || v != raw {
+					t.Errorf("%s: %s = %d, %v; raw %s = %d, %v", id, n.Metric, v, ok, n.Raw[0], raw, has)
 				}
 			}
 			for k, v := range s.Raw {
