@@ -97,3 +97,17 @@ type Connector interface {
 	// single-use: the network refuses it the second time.
 	Connect(ctx context.Context, app OAuthApp, req ExchangeRequest) (*ConnectGrant, error)
 }
+
+// Refresher is implemented by adapters whose connected accounts publish
+// with an access token that expires and that the network renews on
+// request while it is still valid (Instagram Login's long-lived tokens:
+// 60 days, renewable once a day old). RefreshCredentials renews the
+// token when it is due and returns the account's new credentials, whole,
+// to be stored in place of those it was connected with; nil when nothing
+// was due. Its errors are as Checker's: a *PublishError of class
+// ClassNeedsReauth when the network refused to renew the token (a person
+// must connect the account again), any other error when the network
+// could not be asked, which says nothing about the credentials.
+type Refresher interface {
+	RefreshCredentials(ctx context.Context, a *Account) (map[string]string, error)
+}

@@ -58,6 +58,10 @@ type ConnectConfig struct {
 	// Secret) that connects Facebook Pages and their Instagram business
 	// accounts.
 	Meta OAuthAppConfig `yaml:"meta"`
+	// MetaLoginConfigID is the id of the Meta app's Facebook Login for
+	// Business configuration, which then decides the permissions asked
+	// (connect.meta.config_id); empty asks for them by scope.
+	MetaLoginConfigID string `yaml:"meta_config_id"`
 	// Instagram, when set, is the Instagram app of the Meta app (its
 	// Instagram app id and secret): Instagram accounts are then connected
 	// with Instagram Login, for professional accounts not linked to a

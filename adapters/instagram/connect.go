@@ -64,7 +64,8 @@ func (a *Adapter) AuthorizeURL(app pregonero.OAuthApp, req pregonero.AuthorizeRe
 // (grant_type=ig_exchange_token; graph.InstagramEndpoint by default); and
 // GET /me (user_id, username, name, profile_picture_url) names the one
 // candidate, which publishes with the long-lived token and login
-// "instagram" against graph.instagram.com (or the app's endpoint).
+// "instagram" against graph.instagram.com (or the app's endpoint). The
+// token's expiry is kept in CredExpiresAt, for RefreshCredentials.
 func (a *Adapter) Connect(ctx context.Context, app pregonero.OAuthApp, req pregonero.ExchangeRequest) (*pregonero.ConnectGrant, error) {
 	if err := checkApp(app, req.RedirectURI); err != nil {
 		return nil, err
@@ -124,8 +125,9 @@ func (a *Adapter) Connect(ctx context.Context, app pregonero.OAuthApp, req prego
 	c := pregonero.ConnectCandidate{
 		Network: pregonero.NetworkInstagram, RemoteID: id, Name: strings.TrimSpace(me.Name),
 		AvatarURL: me.PictureURL, Missing: missing(publishPerms, granted),
-		Credentials: map[string]string{graph.CredAccessToken: long.AccessToken, CredLogin: LoginInstagram},
-		Endpoint:    endpoint,
+		Credentials: map[string]string{graph.CredAccessToken: long.AccessToken, CredLogin: LoginInstagram,
+			CredExpiresAt: expiry(a.now(), long.ExpiresIn)},
+		Endpoint: endpoint,
 	}
 	if u := strings.TrimSpace(me.Username); usernameRE.MatchString(u) {
 		c.Handle = "@" + u

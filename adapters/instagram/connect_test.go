@@ -96,8 +96,9 @@ func TestInstagramLoginConnectsAndPublishes(t *testing.T) {
 		c.Handle != "@"+fake.IGUsername(c.RemoteID) || c.Endpoint != e.base || c.AvatarURL == "" || len(c.Missing) != 0 {
 		t.Errorf("candidate %+v", c)
 	}
-	if c.Credentials[instagram.CredLogin] != instagram.LoginInstagram || c.Credentials["access_token"] == "" || len(c.Credentials) != 2 {
-		t.Errorf("credentials %v, want a long-lived token and login instagram", c.Credentials)
+	if c.Credentials[instagram.CredLogin] != instagram.LoginInstagram || c.Credentials["access_token"] == "" ||
+		c.Credentials[instagram.CredExpiresAt] == "" || len(c.Credentials) != 3 {
+		t.Errorf("credentials %v, want a long-lived token, its expiry and login instagram", c.Credentials)
 	}
 	a := &pregonero.Account{ID: "ig-login", Network: c.Network, RemoteID: c.RemoteID, Endpoint: c.Endpoint,
 		Credentials: c.Credentials, Status: pregonero.AccountActive}

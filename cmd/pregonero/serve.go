@@ -254,7 +254,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.X = x.New(x.Config{Credentials: m.Store, Logger: log})
 	gc := graph.Config{Version: c.Graph.Version, Now: m.Clock.Now}
-	m.Facebook = facebook.New(facebook.Config{Config: gc, Logger: log})
+	m.Facebook = facebook.New(facebook.Config{Config: gc, Logger: log, LoginConfigID: c.Connect.MetaLoginConfigID})
 	m.Instagram = instagram.New(instagram.Config{Config: gc, Logger: log,
 		PollInterval: c.Graph.PollInterval.D(), PollTimeout: c.Graph.PollTimeout.D()})
 	yc := c.YouTube
