@@ -66,11 +66,11 @@ var _ pregonero.Connector = (*Adapter)(nil)
 // the app's Facebook Login for Business configuration (which then decides
 // the permissions asked).
 func (a *Adapter) AuthorizeURL(app pregonero.OAuthApp, req pregonero.AuthorizeRequest) (string, error) {
-	if err := checkApp(app, req.RedirectURI); err != nil {
+	if err := graph.CheckApp("Meta", app, req.RedirectURI); err != nil {
 		return "", err
 	}
 	if req.State == "" {
-		return "", invalidField("state", "A consent request needs a state.")
+		return "", graph.InvalidField("state", "A consent request needs a state.")
 	}
 	base := strings.TrimRight(strings.TrimSpace(app.AuthBase), "/")
 	if base == "" {
@@ -88,22 +88,6 @@ func (a *Adapter) AuthorizeURL(app pregonero.OAuthApp, req pregonero.AuthorizeRe
 	return base + "/" + a.g.GraphVersion() + "/dialog/oauth?" + q.Encode(), nil
 }
 
-// checkApp refuses an app without credentials or a callback that is not
-// an absolute URL.
-func checkApp(app pregonero.OAuthApp, redirect string) error {
-	var fields []pregonero.FieldError
-	if strings.TrimSpace(app.ClientID) == "" {
-		fields = append(fields, pregonero.FieldError{Field: "client_id", Code: pregonero.FieldRequired, Message: "The app has no client id."})
-	}
-	if u, err := url.Parse(redirect); err != nil || u.Scheme == "" || u.Host == "" {
-		fields = append(fields, pregonero.FieldError{Field: "redirect_uri", Code: pregonero.FieldInvalid, Message: "The callback must be an absolute URL."})
-	}
-	if len(fields) > 0 {
-		return &pregonero.Error{Code: pregonero.EINVALID, Message: "The Meta app or the callback is not usable for connecting accounts.", Fields: fields}
-	}
-	return nil
-}
-
 // Connect implements pregonero.Connector: it exchanges the code at
 // {Endpoint}/{version}/oauth/access_token, exchanges the user token for a
 // long-lived one (grant_type=fb_exchange_token: the Page tokens read with
@@ -116,14 +100,14 @@ func checkApp(app pregonero.OAuthApp, redirect string) error {
 // publishing permissions that were not granted and CREATE_CONTENT when
 // the person cannot create content on the Page.
 func (a *Adapter) Connect(ctx context.Context, app pregonero.OAuthApp, req pregonero.ExchangeRequest) (*pregonero.ConnectGrant, error) {
-	if err := checkApp(app, req.RedirectURI); err != nil {
+	if err := graph.CheckApp("Meta", app, req.RedirectURI); err != nil {
 		return nil, err
 	}
 	if req.Code == "" {
-		return nil, invalidField("code", "Facebook sent no authorization code.")
+		return nil, graph.InvalidField("code", "Facebook sent no authorization code.")
 	}
 	if strings.TrimSpace(app.ClientSecret) == "" {
-		return nil, invalidField("client_secret", "The Meta app has no secret; the code cannot be exchanged without it.")
+		return nil, graph.InvalidField("client_secret", "The Meta app has no secret; the code cannot be exchanged without it.")
 	}
 	cc := a.g.NewConnectClient(network)
 	endpoint := strings.TrimRight(strings.TrimSpace(app.Endpoint), "/")
@@ -150,7 +134,7 @@ func (a *Adapter) Connect(ctx context.Context, app pregonero.OAuthApp, req prego
 	if err != nil {
 		return nil, err
 	}
-	g := &pregonero.ConnectGrant{Granted: granted, Missing: missing(LoginScopes, granted)}
+	g := &pregonero.ConnectGrant{Granted: granted, Missing: graph.Missing(LoginScopes, granted)}
 	for _, p := range pages {
 		g.Candidates = append(g.Candidates, p.candidates(app, endpoint, granted)...)
 	}
@@ -249,7 +233,7 @@ func (p page) candidates(app pregonero.OAuthApp, endpoint string, granted []stri
 	}
 	out := []pregonero.ConnectCandidate{{
 		Network: pregonero.NetworkFacebook, RemoteID: p.ID, Name: name,
-		AvatarURL: p.Picture.Data.URL, Missing: append(missing(pagePublishPerms, granted), task...),
+		AvatarURL: p.Picture.Data.URL, Missing: append(graph.Missing(pagePublishPerms, granted), task...),
 		Credentials: creds, Endpoint: endpoint,
 	}}
 	ig := p.Instagram
@@ -275,24 +259,7 @@ func (p page) candidates(app pregonero.OAuthApp, endpoint string, granted []stri
 	}
 	return append(out, pregonero.ConnectCandidate{
 		Network: pregonero.NetworkInstagram, RemoteID: ig.ID, Name: igName, Handle: handle,
-		AvatarURL: ig.PictureURL, Missing: append(missing(instagramPublishPerms, granted), task...),
+		AvatarURL: ig.PictureURL, Missing: append(graph.Missing(instagramPublishPerms, granted), task...),
 		Credentials: igCreds, Endpoint: endpoint,
 	})
-}
-
-// missing returns the permissions of need not in granted.
-func missing(need, granted []string) []string {
-	var out []string
-	for _, p := range need {
-		if !slices.Contains(granted, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// invalidField is an EINVALID error about one required field.
-func invalidField(field, msg string) *pregonero.Error {
-	return &pregonero.Error{Code: pregonero.EINVALID, Message: msg,
-		Fields: []pregonero.FieldError{{Field: field, Code: pregonero.FieldRequired, Message: msg}}}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -256,4 +257,38 @@ func NextPage(base, next string) (u string, params url.Values, ok bool) {
 // ScopeList splits a list of permissions separated by commas or spaces.
 func ScopeList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// CheckApp refuses, naming each field, an app without a client id or a
+// callback that is not an absolute URL; who is "Meta" or "Instagram", the
+// app's name in the message.
+func CheckApp(who string, app pregonero.OAuthApp, redirect string) error {
+	var fields []pregonero.FieldError
+	if strings.TrimSpace(app.ClientID) == "" {
+		fields = append(fields, pregonero.FieldError{Field: "client_id", Code: pregonero.FieldRequired, Message: "The app has no client id."})
+	}
+	if u, err := url.Parse(redirect); err != nil || u.Scheme == "" || u.Host == "" {
+		fields = append(fields, pregonero.FieldError{Field: "redirect_uri", Code: pregonero.FieldInvalid, Message: "The callback must be an absolute URL."})
+	}
+	if len(fields) > 0 {
+		return &pregonero.Error{Code: pregonero.EINVALID, Message: "The " + who + " app or the callback is not usable for connecting accounts.", Fields: fields}
+	}
+	return nil
+}
+
+// InvalidField is an EINVALID error about one required field.
+func InvalidField(field, msg string) *pregonero.Error {
+	return &pregonero.Error{Code: pregonero.EINVALID, Message: msg,
+		Fields: []pregonero.FieldError{{Field: field, Code: pregonero.FieldRequired, Message: msg}}}
+}
+
+// Missing returns the permissions of need not in granted, in need's order.
+func Missing(need, granted []string) []string {
+	var out []string
+	for _, p := range need {
+		if !slices.Contains(granted, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

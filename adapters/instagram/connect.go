@@ -37,11 +37,11 @@ var _ pregonero.Connector = (*Adapter)(nil)
 // state. Instagram accounts linked to a Page are connected through the
 // Facebook adapter's Facebook Login for Business instead.
 func (a *Adapter) AuthorizeURL(app pregonero.OAuthApp, req pregonero.AuthorizeRequest) (string, error) {
-	if err := checkApp(app, req.RedirectURI); err != nil {
+	if err := graph.CheckApp("Instagram", app, req.RedirectURI); err != nil {
 		return "", err
 	}
 	if req.State == "" {
-		return "", invalidField("state", "A consent request needs a state.")
+		return "", graph.InvalidField("state", "A consent request needs a state.")
 	}
 	base := strings.TrimRight(strings.TrimSpace(app.AuthBase), "/")
 	if base == "" {
@@ -67,14 +67,14 @@ func (a *Adapter) AuthorizeURL(app pregonero.OAuthApp, req pregonero.AuthorizeRe
 // "instagram" against graph.instagram.com (or the app's endpoint). The
 // token's expiry is kept in CredExpiresAt, for RefreshCredentials.
 func (a *Adapter) Connect(ctx context.Context, app pregonero.OAuthApp, req pregonero.ExchangeRequest) (*pregonero.ConnectGrant, error) {
-	if err := checkApp(app, req.RedirectURI); err != nil {
+	if err := graph.CheckApp("Instagram", app, req.RedirectURI); err != nil {
 		return nil, err
 	}
 	if req.Code == "" {
-		return nil, invalidField("code", "Instagram sent no authorization code.")
+		return nil, graph.InvalidField("code", "Instagram sent no authorization code.")
 	}
 	if strings.TrimSpace(app.ClientSecret) == "" {
-		return nil, invalidField("client_secret", "The Instagram app has no secret; the code cannot be exchanged without it.")
+		return nil, graph.InvalidField("client_secret", "The Instagram app has no secret; the code cannot be exchanged without it.")
 	}
 	endpoint := strings.TrimRight(strings.TrimSpace(app.Endpoint), "/")
 	oauthBase, apiBase := endpoint, endpoint
@@ -124,7 +124,7 @@ func (a *Adapter) Connect(ctx context.Context, app pregonero.OAuthApp, req prego
 	granted := st.permissions()
 	c := pregonero.ConnectCandidate{
 		Network: pregonero.NetworkInstagram, RemoteID: id, Name: strings.TrimSpace(me.Name),
-		AvatarURL: me.PictureURL, Missing: missing(publishPerms, granted),
+		AvatarURL: me.PictureURL, Missing: graph.Missing(publishPerms, granted),
 		Credentials: map[string]string{graph.CredAccessToken: long.AccessToken, CredLogin: LoginInstagram,
 			CredExpiresAt: expiry(a.now(), long.ExpiresIn)},
 		Endpoint: endpoint,
@@ -138,7 +138,7 @@ func (a *Adapter) Connect(ctx context.Context, app pregonero.OAuthApp, req prego
 	if c.Name == "" {
 		c.Name = "Instagram " + id
 	}
-	return &pregonero.ConnectGrant{Granted: granted, Missing: missing(LoginScopes, granted), Candidates: []pregonero.ConnectCandidate{c}}, nil
+	return &pregonero.ConnectGrant{Granted: granted, Missing: graph.Missing(LoginScopes, granted), Candidates: []pregonero.ConnectCandidate{c}}, nil
 }
 
 // shortToken is one entry of Instagram Login's code exchange answer; the
@@ -161,39 +161,6 @@ func (t shortToken) permissions() []string {
 	var out []string
 	for _, p := range list {
 		if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// checkApp refuses an app without a client id or a callback that is not
-// an absolute URL.
-func checkApp(app pregonero.OAuthApp, redirect string) error {
-	var fields []pregonero.FieldError
-	if strings.TrimSpace(app.ClientID) == "" {
-		fields = append(fields, pregonero.FieldError{Field: "client_id", Code: pregonero.FieldRequired, Message: "The app has no client id."})
-	}
-	if u, err := url.Parse(redirect); err != nil || u.Scheme == "" || u.Host == "" {
-		fields = append(fields, pregonero.FieldError{Field: "redirect_uri", Code: pregonero.FieldInvalid, Message: "The callback must be an absolute URL."})
-	}
-	if len(fields) > 0 {
-		return &pregonero.Error{Code: pregonero.EINVALID, Message: "The Instagram app or the callback is not usable for connecting accounts.", Fields: fields}
-	}
-	return nil
-}
-
-// invalidField is an EINVALID error about one required field.
-func invalidField(field, msg string) *pregonero.Error {
-	return &pregonero.Error{Code: pregonero.EINVALID, Message: msg,
-		Fields: []pregonero.FieldError{{Field: field, Code: pregonero.FieldRequired, Message: msg}}}
-}
-
-// missing returns the permissions of need not in granted.
-func missing(need, granted []string) []string {
-	var out []string
-	for _, p := range need {
-		if !slices.Contains(granted, p) {
 			out = append(out, p)
 		}
 	}
