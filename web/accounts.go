@@ -10,20 +10,6 @@ import (
 	"pregonero/posting"
 )
 
-// AccountStatus is an account as GET /api/v1/accounts shows it: the
-// account, without its credentials, and for an account of a network that
-// bills metric reads (X) what its reads cost today.
-type AccountStatus struct {
-	*pregonero.Account
-	BilledReadsToday *posting.BilledReads `json:"billed_reads_today,omitempty"`
-}
-
-// accountStatusList is the body of GET /api/v1/accounts; AccountList
-// reads it without the billed reads.
-type accountStatusList struct {
-	Accounts []AccountStatus `json:"accounts"`
-}
-
 func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	as, err := s.store.Accounts(ctx)
@@ -46,7 +32,7 @@ func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) error {
 			out[i].BilledReadsToday = &b
 		}
 	}
-	writeJSON(w, http.StatusOK, accountStatusList{Accounts: out})
+	writeJSON(w, http.StatusOK, AccountList{Accounts: out})
 	return nil
 }
 

@@ -141,7 +141,13 @@ func (c *Client) Accounts(ctx context.Context) ([]*pregonero.Account, error) {
 	if err := c.do(ctx, http.MethodGet, "/api/v1/accounts", nil, nil, nil, &l); err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
-	return l.Accounts, nil
+	out := make([]*pregonero.Account, 0, len(l.Accounts))
+	for _, a := range l.Accounts {
+		if a.Account != nil {
+			out = append(out, a.Account)
+		}
+	}
+	return out, nil
 }
 
 // Pause stops publishing, for one account or, with account "", for all.

@@ -42,7 +42,15 @@ type PauseResult struct {
 
 // AccountList is the body of GET /api/v1/accounts.
 type AccountList struct {
-	Accounts []*pregonero.Account `json:"accounts"`
+	Accounts []AccountStatus `json:"accounts"`
+}
+
+// AccountStatus is an account as GET /api/v1/accounts shows it: the
+// account, without its credentials, and for an account of a network that
+// bills metric reads (X) what its reads cost today.
+type AccountStatus struct {
+	*pregonero.Account
+	BilledReadsToday *posting.BilledReads `json:"billed_reads_today,omitempty"`
 }
 
 // ScheduleRequest is the body of POST /api/v1/posts/{id}/schedule, which
