@@ -309,18 +309,7 @@ func (a *Adapter) refreshError(acct *pregonero.Account, err error) error {
 			Message: fmt.Sprintf("Could not reach X at %s to renew the access token; nothing was posted and it will be retried.", endpointOf(acct)),
 			Err:     fmt.Errorf("refresh token: %w", err)}
 	}
-	status := 0
-	var header http.Header
-	if re.Response != nil {
-		status, header = re.Response.StatusCode, re.Response.Header
-	}
-	netMsg := re.ErrorDescription
-	if netMsg == "" {
-		netMsg = re.ErrorCode
-	}
-	if netMsg == "" {
-		netMsg = strings.TrimSpace(string(re.Body))
-	}
+	status, header, netMsg := tokenAnswer(re)
 	pe := &pregonero.PublishError{NetworkMessage: netMsg, HTTPStatus: status, Err: fmt.Errorf("refresh token: %w", err)}
 	switch {
 	case re.ErrorCode == "invalid_grant" || re.ErrorCode == "invalid_request" || re.ErrorCode == "invalid_client" ||
@@ -336,4 +325,21 @@ func (a *Adapter) refreshError(acct *pregonero.Account, err error) error {
 		pe.Message = fmt.Sprintf("X could not renew the access token (status %d); nothing was posted and it will be retried.", status)
 	}
 	return pe
+}
+
+// tokenAnswer is what a refused token request said: its HTTP status and
+// headers, and the network's words (error_description, else error, else
+// the body).
+func tokenAnswer(re *oauth2.RetrieveError) (status int, header http.Header, msg string) {
+	if re.Response != nil {
+		status, header = re.Response.StatusCode, re.Response.Header
+	}
+	msg = re.ErrorDescription
+	if msg == "" {
+		msg = re.ErrorCode
+	}
+	if msg == "" {
+		msg = strings.TrimSpace(string(re.Body))
+	}
+	return status, header, msg
 }

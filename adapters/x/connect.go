@@ -235,18 +235,7 @@ func (a *Adapter) exchangeError(endpoint string, err error) error {
 			Message: fmt.Sprintf("Could not reach X at %s to exchange the authorization code; connect the account again.", endpoint),
 			Err:     fmt.Errorf("exchange code: %w", err)}
 	}
-	status := 0
-	var header http.Header
-	if re.Response != nil {
-		status, header = re.Response.StatusCode, re.Response.Header
-	}
-	netMsg := re.ErrorDescription
-	if netMsg == "" {
-		netMsg = re.ErrorCode
-	}
-	if netMsg == "" {
-		netMsg = strings.TrimSpace(string(re.Body))
-	}
+	status, header, netMsg := tokenAnswer(re)
 	pe := &pregonero.PublishError{NetworkMessage: netMsg, HTTPStatus: status, Err: fmt.Errorf("exchange code: %w", err)}
 	switch {
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" || status == http.StatusUnauthorized:
