@@ -1,13 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -70,7 +68,7 @@ func migrateCampaigns(tx *bbolt.Tx) error {
 	campaigns, byName := tx.Bucket(bucketCampaigns), tx.Bucket(bucketCampaignsByName)
 	for _, l := range labels {
 		name := l
-		for n := 2; byName.Get(campaignNameKey(name)) != nil; n++ {
+		for n := 2; byName.Get(nameKey(name)) != nil; n++ {
 			name = l + " (" + strconv.Itoa(n) + ")"
 		}
 		at := first[l].UTC()
@@ -81,7 +79,7 @@ func migrateCampaigns(tx *bbolt.Tx) error {
 		if err := campaigns.Put([]byte(l), v); err != nil {
 			return fmt.Errorf("campaign %s: %w", l, err)
 		}
-		if err := byName.Put(campaignNameKey(name), []byte(l)); err != nil {
+		if err := byName.Put(nameKey(name), []byte(l)); err != nil {
 			return fmt.Errorf("campaign %s: %w", l, err)
 		}
 	}
@@ -172,10 +170,6 @@ func decodeCampaign(b []byte) (*pregonero.Campaign, error) {
 	}, nil
 }
 
-// campaignNameKey is a name's key in the name index: lowered, so that
-// "Vías del Nordeste" and "VÍAS DEL NORDESTE" are one campaign.
-func campaignNameKey(name string) []byte { return []byte(strings.ToLower(name)) }
-
 // campaignNameTaken is the refusal of a name another campaign has.
 func campaignNameTaken(name string) error {
 	msg := fmt.Sprintf("There is already a campaign named %s.", name)
@@ -184,84 +178,37 @@ func campaignNameTaken(name string) error {
 	}}}
 }
 
+// campaigns are kept by id with an index of names.
+var campaigns = &named[pregonero.Campaign]{
+	kind: "campaign", nameField: "campaign name", bucket: bucketCampaigns, byName: bucketCampaignsByName,
+	encode: encodeCampaign, decode: decodeCampaign,
+	id:    func(c *pregonero.Campaign) string { return c.ID },
+	name:  func(c *pregonero.Campaign) string { return c.Name },
+	touch: func(c *pregonero.Campaign, now time.Time) { c.UpdatedAt = now },
+	taken: campaignNameTaken,
+	size:  2048,
+}
+
 // CreateCampaign stores a new campaign; ECONFLICT when the id is taken,
 // or the name in any case.
 func (db *DB) CreateCampaign(ctx context.Context, c *pregonero.Campaign) error {
-	if c == nil {
-		return pregonero.Errorf(pregonero.EINVALID, "nil campaign")
-	}
-	if err := checkID("campaign id", c.ID); err != nil {
-		return err
-	}
-	if err := checkID("campaign name", c.Name); err != nil {
-		return err
-	}
-	v, err := encodeCampaign(c)
-	if err != nil {
-		return fmt.Errorf("create campaign %s: %w", c.ID, err)
-	}
-	return db.exec(ctx, len(v), func(w *wtx) error {
-		if w.tx.Bucket(bucketCampaigns).Get([]byte(c.ID)) != nil {
-			return pregonero.Errorf(pregonero.ECONFLICT, "campaign id %s is taken", c.ID)
-		}
-		if w.tx.Bucket(bucketCampaignsByName).Get(campaignNameKey(c.Name)) != nil {
-			return campaignNameTaken(c.Name)
-		}
-		if err := w.put(bucketCampaigns, []byte(c.ID), v); err != nil {
-			return err
-		}
-		return w.put(bucketCampaignsByName, campaignNameKey(c.Name), []byte(c.ID))
-	})
+	return campaigns.create(ctx, db, c)
 }
 
 // Campaign returns a campaign by id; ENOTFOUND when there is none.
 func (db *DB) Campaign(ctx context.Context, id string) (*pregonero.Campaign, error) {
-	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Campaign, error) { return loadCampaign(tx, id) })
-}
-
-func loadCampaign(tx *bbolt.Tx, id string) (*pregonero.Campaign, error) {
-	if id == "" {
-		return nil, notFound("campaign", `""`)
-	}
-	v := tx.Bucket(bucketCampaigns).Get([]byte(id))
-	if v == nil {
-		return nil, notFound("campaign", id)
-	}
-	return decodeCampaign(v)
+	return campaigns.get(ctx, db, id)
 }
 
 // CampaignByName returns a campaign by name, in any case; ENOTFOUND when
 // there is none.
 func (db *DB) CampaignByName(ctx context.Context, name string) (*pregonero.Campaign, error) {
-	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.Campaign, error) {
-		if name == "" {
-			return nil, notFound("campaign", `""`)
-		}
-		id := tx.Bucket(bucketCampaignsByName).Get(campaignNameKey(name))
-		if id == nil {
-			return nil, notFound("campaign", name)
-		}
-		return loadCampaign(tx, string(id))
-	})
+	return campaigns.getByName(ctx, db, name)
 }
 
 // Campaigns lists every campaign ordered by name, without regard to case.
 func (db *DB) Campaigns(ctx context.Context) ([]*pregonero.Campaign, error) {
-	out := []*pregonero.Campaign{}
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketCampaignsByName).ForEach(func(k, id []byte) error {
-			c, err := loadCampaign(tx, string(id))
-			if err != nil {
-				return fmt.Errorf("campaign name %s: %w", k, err)
-			}
-			out = append(out, c)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list campaigns: %w", err)
-	}
-	return out, nil
+	return campaigns.list(ctx, db)
 }
 
 // UpdateCampaign runs fn on a copy of the campaign inside a write
@@ -270,56 +217,5 @@ func (db *DB) Campaigns(ctx context.Context) ([]*pregonero.Campaign, error) {
 // must be free (ECONFLICT); an error from fn is returned as is and
 // nothing is written. fn has the same constraints as UpdateDelivery's.
 func (db *DB) UpdateCampaign(ctx context.Context, id string, fn func(*pregonero.Campaign) error) (*pregonero.Campaign, error) {
-	var out *pregonero.Campaign
-	err := db.exec(ctx, 2048, func(w *wtx) error {
-		out = nil
-		old, err := loadCampaign(w.tx, id)
-		if err != nil {
-			return err
-		}
-		c, err := loadCampaign(w.tx, id) // a copy nothing else refers to
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			return err
-		}
-		if c.ID != id {
-			return pregonero.Errorf(pregonero.EINVALID, "campaign %s: the id of a campaign cannot change", id)
-		}
-		if err := checkID("campaign name", c.Name); err != nil {
-			return err
-		}
-		oldKey, newKey := campaignNameKey(old.Name), campaignNameKey(c.Name)
-		renamed := !bytes.Equal(oldKey, newKey)
-		if renamed && w.tx.Bucket(bucketCampaignsByName).Get(newKey) != nil {
-			return campaignNameTaken(c.Name)
-		}
-		c.UpdatedAt = db.Now()
-		v, err := encodeCampaign(c)
-		if err != nil {
-			return fmt.Errorf("update campaign %s: %w", id, err)
-		}
-		stored, err := decodeCampaign(v)
-		if err != nil {
-			return err
-		}
-		if renamed {
-			if err := w.del(bucketCampaignsByName, oldKey); err != nil {
-				return err
-			}
-			if err := w.put(bucketCampaignsByName, newKey, []byte(id)); err != nil {
-				return err
-			}
-		}
-		if err := w.put(bucketCampaigns, []byte(id), v); err != nil {
-			return err
-		}
-		out = stored
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return campaigns.update(ctx, db, id, fn)
 }

@@ -165,146 +165,8 @@ func decodeAPIToken(b []byte) (*pregonero.APIToken, error) {
 	return &pregonero.APIToken{ID: r.ID, UserID: r.UserID, Name: r.Name, Created: r.Created, LastUsed: r.LastUsed}, nil
 }
 
-// nameKey is a username's key in the username index: lowered, so that
-// "Ana" and "ana" are one user.
-func nameKey(username string) []byte { return []byte(strings.ToLower(username)) }
-
-// CreateUser stores a new user; ECONFLICT when the username (in any case)
-// or the id is taken.
-func (db *DB) CreateUser(ctx context.Context, u *pregonero.User) error {
-	if u == nil {
-		return pregonero.Errorf(pregonero.EINVALID, "nil user")
-	}
-	if err := checkID("user id", u.ID); err != nil {
-		return err
-	}
-	if err := checkID("username", u.Username); err != nil {
-		return err
-	}
-	v, err := encodeUser(u)
-	if err != nil {
-		return fmt.Errorf("create user %s: %w", u.ID, err)
-	}
-	return db.exec(ctx, len(v), func(w *wtx) error {
-		if w.tx.Bucket(bucketUsers).Get([]byte(u.ID)) != nil {
-			return pregonero.Errorf(pregonero.ECONFLICT, "user id %s is taken", u.ID)
-		}
-		if w.tx.Bucket(bucketUsersByName).Get(nameKey(u.Username)) != nil {
-			return usernameTaken(u.Username)
-		}
-		if err := w.put(bucketUsers, []byte(u.ID), v); err != nil {
-			return err
-		}
-		return w.put(bucketUsersByName, nameKey(u.Username), []byte(u.ID))
-	})
-}
-
 func usernameTaken(name string) error {
 	return pregonero.Errorf(pregonero.ECONFLICT, "The username %s is taken.", name)
-}
-
-// User returns a user by id; ENOTFOUND when there is none.
-func (db *DB) User(ctx context.Context, id string) (*pregonero.User, error) {
-	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.User, error) { return loadUser(tx, id) })
-}
-
-func loadUser(tx *bbolt.Tx, id string) (*pregonero.User, error) {
-	v := tx.Bucket(bucketUsers).Get([]byte(id))
-	if v == nil {
-		return nil, notFound("user", id)
-	}
-	return decodeUser(v)
-}
-
-// UserByName returns a user by username, in any case; ENOTFOUND when
-// there is none.
-func (db *DB) UserByName(ctx context.Context, username string) (*pregonero.User, error) {
-	return read(ctx, db, func(tx *bbolt.Tx) (*pregonero.User, error) {
-		id := tx.Bucket(bucketUsersByName).Get(nameKey(username))
-		if id == nil {
-			return nil, notFound("user", username)
-		}
-		return loadUser(tx, string(id))
-	})
-}
-
-// Users lists every user ordered by username, without regard to case.
-func (db *DB) Users(ctx context.Context) ([]*pregonero.User, error) {
-	out := []*pregonero.User{}
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketUsersByName).ForEach(func(k, id []byte) error {
-			u, err := loadUser(tx, string(id))
-			if err != nil {
-				return fmt.Errorf("username %s: %w", k, err)
-			}
-			out = append(out, u)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out, nil
-}
-
-// UpdateUser runs fn on a copy of the user inside a write transaction,
-// stamps UpdatedAt with Now and stores the result, with the username
-// index when the name changed. The id cannot change and a new username
-// must be free (ECONFLICT); an error from fn is returned as is and
-// nothing is written. fn has the same constraints as UpdateDelivery's.
-func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*pregonero.User) error) (*pregonero.User, error) {
-	var out *pregonero.User
-	err := db.exec(ctx, 1024, func(w *wtx) error {
-		out = nil
-		old, err := loadUser(w.tx, id)
-		if err != nil {
-			return err
-		}
-		u, err := loadUser(w.tx, id) // a copy nothing else refers to
-		if err != nil {
-			return err
-		}
-		if err := fn(u); err != nil {
-			return err
-		}
-		if u.ID != id {
-			return pregonero.Errorf(pregonero.EINVALID, "user %s: the id of a user cannot change", id)
-		}
-		if err := checkID("username", u.Username); err != nil {
-			return err
-		}
-		oldKey, newKey := nameKey(old.Username), nameKey(u.Username)
-		renamed := !bytes.Equal(oldKey, newKey)
-		if renamed && w.tx.Bucket(bucketUsersByName).Get(newKey) != nil {
-			return usernameTaken(u.Username)
-		}
-		u.UpdatedAt = db.Now()
-		v, err := encodeUser(u)
-		if err != nil {
-			return fmt.Errorf("update user %s: %w", id, err)
-		}
-		stored, err := decodeUser(v)
-		if err != nil {
-			return err
-		}
-		if renamed {
-			if err := w.del(bucketUsersByName, oldKey); err != nil {
-				return err
-			}
-			if err := w.put(bucketUsersByName, newKey, []byte(id)); err != nil {
-				return err
-			}
-		}
-		if err := w.put(bucketUsers, []byte(id), v); err != nil {
-			return err
-		}
-		out = stored
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // byUserKey is user id ‖ 0x00 ‖ id, the key of the indexes of sessions and
@@ -536,4 +398,46 @@ func (db *DB) DeleteAPIToken(ctx context.Context, id string) error {
 	return db.exec(ctx, len(id), func(w *wtx) error {
 		return deleteIndexed(w, bucketAPITokens, bucketAPITokensByUser, id, decodeAPITokenUser)
 	})
+}
+
+// users are kept by id with an index of usernames.
+var users = &named[pregonero.User]{
+	kind: "user", nameField: "username", bucket: bucketUsers, byName: bucketUsersByName,
+	encode: encodeUser, decode: decodeUser,
+	id:    func(u *pregonero.User) string { return u.ID },
+	name:  func(u *pregonero.User) string { return u.Username },
+	touch: func(u *pregonero.User, now time.Time) { u.UpdatedAt = now },
+	taken: usernameTaken,
+	size:  1024,
+}
+
+// CreateUser stores a new user; ECONFLICT when the username (in any case)
+// or the id is taken.
+func (db *DB) CreateUser(ctx context.Context, u *pregonero.User) error {
+	return users.create(ctx, db, u)
+}
+
+// User returns a user by id; ENOTFOUND when there is none.
+func (db *DB) User(ctx context.Context, id string) (*pregonero.User, error) {
+	return users.get(ctx, db, id)
+}
+
+// UserByName returns a user by username, in any case; ENOTFOUND when
+// there is none.
+func (db *DB) UserByName(ctx context.Context, username string) (*pregonero.User, error) {
+	return users.getByName(ctx, db, username)
+}
+
+// Users lists every user ordered by username, without regard to case.
+func (db *DB) Users(ctx context.Context) ([]*pregonero.User, error) {
+	return users.list(ctx, db)
+}
+
+// UpdateUser runs fn on a copy of the user inside a write transaction,
+// stamps UpdatedAt with Now and stores the result, with the username
+// index when the name changed. The id cannot change and a new username
+// must be free (ECONFLICT); an error from fn is returned as is and
+// nothing is written. fn has the same constraints as UpdateDelivery's.
+func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*pregonero.User) error) (*pregonero.User, error) {
+	return users.update(ctx, db, id, fn)
 }
