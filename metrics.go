@@ -258,3 +258,17 @@ func (mm MetricMapping) Normalize(raw map[string]int64) map[string]int64 {
 	}
 	return out
 }
+
+// ReportStore is what reports read of the store besides its metrics
+// (pregonero.MetricsStore, pregonero.AccountMetricsStore): posts found
+// through indexes, never by walking every post. Implementations pass
+// store/storetest.TestReportStore.
+type ReportStore interface {
+	// PostsByCampaign returns the posts naming the campaign whose
+	// ScheduledAt is in [from, to), in time order, with their deliveries;
+	// a zero from means from the first, a zero to no upper bound.
+	PostsByCampaign(ctx context.Context, campaignID string, from, to time.Time) ([]*Post, error)
+	// PostsScheduled returns the posts whose ScheduledAt is in [from,
+	// to), in time order, with their deliveries; zero bounds as above.
+	PostsScheduled(ctx context.Context, from, to time.Time) ([]*Post, error)
+}

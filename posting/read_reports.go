@@ -13,20 +13,6 @@ import (
 	"pregonero"
 )
 
-// ReportStore is what reports read of the store besides its metrics
-// (pregonero.MetricsStore, pregonero.AccountMetricsStore): posts found
-// through indexes, never by walking every post. Implementations pass
-// store/storetest.TestReportStore.
-type ReportStore interface {
-	// PostsByCampaign returns the posts naming the campaign whose
-	// ScheduledAt is in [from, to), in time order, with their deliveries;
-	// a zero from means from the first, a zero to no upper bound.
-	PostsByCampaign(ctx context.Context, campaignID string, from, to time.Time) ([]*pregonero.Post, error)
-	// PostsScheduled returns the posts whose ScheduledAt is in [from,
-	// to), in time order, with their deliveries; zero bounds as above.
-	PostsScheduled(ctx context.Context, from, to time.Time) ([]*pregonero.Post, error)
-}
-
 // Limits and defaults of reports.
 const (
 	// MaxReportDays is the longest span a report covers: the four years
@@ -240,8 +226,8 @@ func (rp *reportPost) planLine() string {
 }
 
 // reportStores returns the stores reports read.
-func (s *Service) reportStores() (ReportStore, pregonero.MetricsStore, pregonero.CampaignStore, error) {
-	rs, ok1 := s.store.(ReportStore)
+func (s *Service) reportStores() (pregonero.ReportStore, pregonero.MetricsStore, pregonero.CampaignStore, error) {
+	rs, ok1 := s.store.(pregonero.ReportStore)
 	ms, ok2 := s.store.(pregonero.MetricsStore)
 	cs, ok3 := s.store.(pregonero.CampaignStore)
 	if !ok1 || !ok2 || !ok3 {

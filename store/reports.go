@@ -174,3 +174,4 @@ func (db *DB) postsInRange(ctx context.Context, bucket, prefix, start, end []byt
 		return out, nil
 	})
 }
+var _ pregonero.ReportStore = (*DB)(nil)

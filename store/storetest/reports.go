@@ -1,20 +1,11 @@
 package storetest
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"pregonero"
 )
-
-// reportStore is what reports read of a store besides its metrics: the
-// posts of a campaign and the posts of a span of time, through indexes.
-// The posting service declares the same methods as posting.ReportStore.
-type reportStore interface {
-	PostsByCampaign(ctx context.Context, campaignID string, from, to time.Time) ([]*pregonero.Post, error)
-	PostsScheduled(ctx context.Context, from, to time.Time) ([]*pregonero.Post, error)
-}
 
 // TestReportStore runs the conformance suite of the reads reports make
 // (PostsByCampaign, PostsScheduled) against the stores open returns.
@@ -23,9 +14,9 @@ func TestReportStore(t *testing.T, open OpenFunc) {
 	t.Run("PostsScheduled", func(t *testing.T) { testPostsScheduled(t, open) })
 }
 
-func (h *harness) reports() reportStore {
+func (h *harness) reports() pregonero.ReportStore {
 	h.t.Helper()
-	rs, ok := h.s.(reportStore)
+	rs, ok := h.s.(pregonero.ReportStore)
 	if !ok {
 		h.t.Fatalf("%T has no PostsByCampaign and PostsScheduled", h.s)
 	}
