@@ -61,7 +61,7 @@ func (c *AccountsCommand) connectFlagSet(v *connectFlags) *flag.FlagSet {
 func (c *AccountsCommand) connect(ctx context.Context, args []string) error {
 	var v connectFlags
 	fs := c.connectFlagSet(&v)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	fs.Visit(func(f *flag.Flag) {

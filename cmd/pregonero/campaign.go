@@ -83,11 +83,8 @@ func (c *CampaignCommand) create(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "(post create -campaign ID).")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return c.usageError("create", fmt.Errorf("unexpected %q: every value goes after a flag (quote names with spaces)", fs.Arg(0)))
@@ -137,11 +134,8 @@ func (c *CampaignCommand) list(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "\nLists every campaign by name: id, dates, dependencia and Plan de Desarrollo line.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))

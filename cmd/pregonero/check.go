@@ -60,11 +60,8 @@ func (c *CheckCommand) Usage() { var d dataFlags; c.flags(&d).Usage() }
 func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 	var d dataFlags
 	set := c.flags(&d)
-	if err := set.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(set, args); err != nil {
+		return err
 	}
 	var path string
 	switch set.NArg() {

@@ -60,11 +60,8 @@ func (c *SandboxCommand) Usage() { var v sandboxFlags; c.flags(&v).Usage() }
 func (c *SandboxCommand) Run(ctx context.Context, args []string) (err error) {
 	var v sandboxFlags
 	fs := c.flags(&v)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -136,11 +133,8 @@ type ValidateResult struct {
 func (c *ValidateCommand) Run(ctx context.Context, args []string) error {
 	var v validateFlags
 	fs := c.flags(&v)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	network := v.network
 	if fs.NArg() > 0 || network == "" || (v.textSet && v.textFile != "") {
@@ -278,7 +272,7 @@ func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
 	}
 	var cf clientFlags
 	fs := c.flags(&cf)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -339,7 +333,7 @@ func (c *AccountsCommand) check(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "unreachable and unsupported are reported, not failures. With -json, the list as the API returns it.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -412,7 +406,7 @@ func (c *PauseCommand) Run(ctx context.Context, args []string) error {
 	cf.register(fs)
 	fs.StringVar(&reason, "reason", "", "why, free `text` (required; shown to everyone)")
 	fs.StringVar(&account, "account", "", "`account` id to pause alone (default: every account)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cl, err := cf.client()
@@ -443,7 +437,7 @@ func (c *ResumeCommand) Run(ctx context.Context, args []string) error {
 	fs.SetOutput(c.io.err)
 	cf.register(fs)
 	fs.StringVar(&account, "account", "", "`account` id to resume alone (default: lift the global pause)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cl, err := cf.client()
@@ -482,7 +476,7 @@ func (c *BackupCommand) Run(ctx context.Context, args []string) error {
 	cf.register(fs)
 	fs.StringVar(&out, "o", "", "`file` to write the backup to (required)")
 	fs.StringVar(&dataDir, "data", "", "data `directory` to copy from while the server is stopped (default: through the running server, else data_dir of the configuration)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if out == "" {

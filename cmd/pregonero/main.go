@@ -103,6 +103,19 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 var errUsage = errors.New("usage")
 
+// parseFlags parses a command's flags: flag.ErrHelp for -h (exit 0), and
+// errUsage (exit 2) for a flag it does not know or cannot read, which the
+// flag package has already named with the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer
@@ -127,11 +140,8 @@ func (c *VersionCommand) Usage() { c.flags().Usage() }
 // Run prints the version.
 func (c *VersionCommand) Run(ctx context.Context, args []string) error {
 	fs := c.flags()
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

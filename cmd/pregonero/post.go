@@ -137,7 +137,7 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "unpublished until pregonero post schedule ID; what it has is checked now, the rest then.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -311,7 +311,7 @@ func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return "", err
 	}
 	if id == "" && fs.NArg() == 1 {
@@ -376,7 +376,7 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "Usage: pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign ID] [-limit N] [-cursor C]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -72,11 +71,8 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 		c.Usage()
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(c.io.err, "pregonero report: unexpected %q: every value goes after a flag (quote names with spaces)\n", fs.Arg(0))
@@ -276,11 +272,8 @@ func (c *ExportCommand) metrics(ctx context.Context, args []string) error {
 		c.Usage()
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 || out == "" {
 		if out == "" {

@@ -138,7 +138,7 @@ func (m *Main) flags() *flag.FlagSet {
 func (m *Main) ParseFlags(args []string) error {
 	fs := m.flags()
 	fs.SetOutput(m.Stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

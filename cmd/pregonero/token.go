@@ -51,11 +51,8 @@ func (c *TokenCommand) Run(ctx context.Context, args []string) error {
 	}
 	var d dataFlags
 	set := c.flags(&d)
-	if err := set.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(set, args[1:]); err != nil {
+		return err
 	}
 	if set.NArg() > 0 {
 		set.Usage()

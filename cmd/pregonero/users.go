@@ -72,11 +72,8 @@ func (c *UsersCommand) add(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "Needs the admin's token (-token-file, $PREGONERO_TOKEN or <data_dir>/admin.token).")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return c.usageError("add", fmt.Errorf("unexpected %q: every value goes after a flag (quote names with spaces)", fs.Arg(0)))
@@ -140,11 +137,8 @@ func (c *UsersCommand) list(ctx context.Context, args []string) error {
 		fmt.Fprintln(fs.Output(), "change a password someone else chose. Needs the admin's token.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))
