@@ -540,7 +540,7 @@ func (c *Collector) snapshotAccounts(ctx context.Context, cy *cycle) error {
 	day, start := c.day(cy.now)
 	for _, a := range accts {
 		r := c.cfg.AccountReaders[a.Network]
-		if r == nil || a.Status != pregonero.AccountActive || c.budget(cy, a.Network) <= 0 || c.yield(ctx, cy) {
+		if r == nil || a.Status != pregonero.AccountActive || c.budget(cy, a.Network) <= 0 {
 			continue
 		}
 		c.mu.Lock()
@@ -557,6 +557,11 @@ func (c *Collector) snapshotAccounts(ctx context.Context, cy *cycle) error {
 		if len(got) > 0 {
 			c.markTaken(a.ID, day)
 			continue
+		}
+		// Publishing is asked only before a call: an account whose
+		// snapshot of the day is taken costs no question.
+		if c.yield(ctx, cy) {
+			return nil
 		}
 		cy.res.Calls[a.Network]++
 		s, err := r.ReadAccountMetrics(ctx, c.withCredentials(a))

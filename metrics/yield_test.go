@@ -74,3 +74,29 @@ func TestCollectionGivesWayToPublishing(t *testing.T) {
 		t.Errorf("with only a post overdue for hours: %+v; want the cycle to read", res)
 	}
 }
+
+// A cycle with nothing to read asks publishing once, at its start: the
+// accounts whose snapshot of the day is taken cost no question.
+func TestIdleCycleAsksPublishingOnce(t *testing.T) {
+	var asked int
+	ar := &accountReader{}
+	db, clk, _, c := setup(t, 0, func(cfg *metrics.Config) {
+		cfg.AccountReaders = map[pregonero.Network]pregonero.AccountMetricsReader{pregonero.NetworkX: ar}
+		cfg.Yield = func(context.Context) bool { asked++; return false }
+	})
+	ctx := context.Background()
+	for _, id := range []string{"x-b", "x-c", "x-d"} {
+		if err := db.PutAccount(ctx, &pregonero.Account{ID: id, Network: pregonero.NetworkX, Name: id, Status: pregonero.AccountActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := collect(t, c); res.AccountSnapshots != 4 {
+		t.Fatalf("first cycle: %+v; want the 4 accounts' snapshots", res)
+	}
+	clk.Set(clk.Now().Add(time.Minute))
+	asked = 0
+	collect(t, c)
+	if asked != 1 {
+		t.Errorf("an idle cycle asked publishing %d times; want once", asked)
+	}
+}
