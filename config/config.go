@@ -39,6 +39,9 @@ type Config struct {
 	Graph     GraphConfig     `yaml:"graph"`
 	YouTube   YouTubeConfig   `yaml:"youtube"`
 	Connect   ConnectConfig   `yaml:"connect"`
+	Series    SeriesConfig    `yaml:"series"`
+	Feeds     FeedsConfig     `yaml:"feeds"`
+	Notify    NotifyConfig    `yaml:"notifications"`
 	Accounts  []AccountConfig `yaml:"accounts"`
 }
 
@@ -625,6 +628,9 @@ func (c *Config) Validate() error {
 	}
 	c.HTTP.validate(bad)
 	c.Metrics.validate(bad, c.Listen)
+	c.Series.validate(bad)
+	c.Feeds.validate(bad)
+	c.Notify.validate(bad)
 	p := c.Publisher
 	if p.Workers < 1 || p.MaxAttempts < 1 {
 		bad("publisher: workers and max_attempts must be at least 1")

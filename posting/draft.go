@@ -2,6 +2,11 @@ package posting
 
 import "pregonero"
 
+// QueueTime, as a Draft's ScheduledAt, puts the post in the queue: each
+// target account's delivery goes out at that account's next free posting
+// slot (see slots.go).
+const QueueTime = "queue"
+
 // Draft is a post as a person or a program writes it, before it is
 // checked: what POST /api/v1/posts takes, and what any other entry point
 // hands the service.

@@ -30,6 +30,7 @@ var migrations = []migration{
 	migrateMetrics,
 	migrateMetricsHistory,
 	migrateCampaignIndex,
+	migrateAutomation,
 }
 
 // migrateCreateBuckets (schema 1) creates every bucket.

@@ -174,4 +174,5 @@ func (db *DB) postsInRange(ctx context.Context, bucket, prefix, start, end []byt
 		return out, nil
 	})
 }
+
 var _ pregonero.ReportStore = (*DB)(nil)

@@ -1,0 +1,4 @@
+package store
+
+// importBuckets are the buckets of this file, created by migrateAutomation.
+var importBuckets = [][]byte{}

@@ -1,0 +1,4 @@
+package store
+
+// seriesBuckets are the buckets of this file, created by migrateAutomation.
+var seriesBuckets = [][]byte{}
