@@ -69,6 +69,7 @@ func (w *wtx) applyChange(c deliveryChange, delta countDelta) error {
 		{bucketDue, dueKey},
 		{bucketClaimed, claimedKey},
 		{bucketHeld, heldIndexKey},
+		{bucketAccountQueue, queueIndexKey},
 	} {
 		var oldKey []byte
 		if c.old != nil {
@@ -96,6 +97,9 @@ func (w *wtx) applyChange(c deliveryChange, delta countDelta) error {
 		if err := w.enrollMeasurement(c.new); err != nil {
 			return err
 		}
+	}
+	if err := w.deliveryEvent(c.old, c.new); err != nil {
+		return err
 	}
 	if c.old == nil {
 		delta[c.new.State]++

@@ -36,7 +36,7 @@ func sortKVs(s []kv) {
 // conflicts and writes, each bucket in key order.
 type newPosts struct {
 	posts, deliveries, byTime, due, claimed, held, mediaRefs []kv
-	byCampaign                                               []kv
+	byCampaign, queue                                        []kv
 	counts                                                   countDelta
 	size                                                     int
 	// buffers hold the encoded values and keys; they go back to the pool
@@ -175,12 +175,13 @@ func encodeNewPosts(posts []*pregonero.Post) (*newPosts, error) {
 		n.held = append(n.held, part.held...)
 		n.mediaRefs = append(n.mediaRefs, part.mediaRefs...)
 		n.byCampaign = append(n.byCampaign, part.byCampaign...)
+		n.queue = append(n.queue, part.queue...)
 		for st, c := range part.counts {
 			n.counts[st] += c
 		}
 		n.size += part.size
 	}
-	for _, s := range [][]kv{n.posts, n.deliveries, n.byTime, n.due, n.claimed, n.held, n.mediaRefs, n.byCampaign} {
+	for _, s := range [][]kv{n.posts, n.deliveries, n.byTime, n.due, n.claimed, n.held, n.mediaRefs, n.byCampaign, n.queue} {
 		sortKVs(s)
 	}
 	return n, nil
@@ -233,6 +234,9 @@ func encodePostChunk(posts []*pregonero.Post) (*newPosts, error) {
 			}
 			if k := heldIndexKey(&dc); k != nil {
 				n.held = append(n.held, kv{k, empty})
+			}
+			if k := queueIndexKey(&dc); k != nil {
+				n.queue = append(n.queue, kv{k, empty})
 			}
 			n.counts[dc.State]++
 		}
@@ -294,6 +298,7 @@ func (n *newPosts) apply(w *wtx) error {
 		{bucketHeld, n.held},
 		{bucketMediaRefs, n.mediaRefs},
 		{bucketPostsByCampaign, n.byCampaign},
+		{bucketAccountQueue, n.queue},
 	} {
 		for _, e := range b.kvs {
 			if err := w.put(b.name, e.k, e.v); err != nil {
