@@ -124,6 +124,11 @@ type Collector struct {
 	// capped is, by network, the UTC day its cap was last logged as
 	// reached, so that it is logged once a day.
 	capped map[pregonero.Network]string
+	// failing is, by account and kind of read, the error last logged
+	// for it: an account whose reads fail every minute is logged when it
+	// starts failing, when the error changes and when it recovers, not
+	// every minute.
+	failing map[string]string
 }
 
 // Result is what one cycle did.
@@ -184,7 +189,7 @@ func New(cfg Config) (*Collector, error) {
 	if cfg.Retention < 0 {
 		return nil, fmt.Errorf("metrics: retention %s is negative", cfg.Retention)
 	}
-	return &Collector{cfg: cfg, log: cfg.Logger.With(pregonero.LogComponent, "metrics"), taken: map[string]string{}, capped: map[pregonero.Network]string{}}, nil
+	return &Collector{cfg: cfg, log: cfg.Logger.With(pregonero.LogComponent, "metrics"), taken: map[string]string{}, capped: map[pregonero.Network]string{}, failing: map[string]string{}}, nil
 }
 
 func checkSchedule(s []time.Duration) error {
@@ -433,13 +438,13 @@ func (c *Collector) read(ctx context.Context, cy *cycle, r pregonero.MetricsRead
 				return ctx.Err()
 			}
 			pe := pregonero.AsPublishError(err)
-			c.log.Warn("metrics not read; they will be read again", pregonero.LogNetwork, n, pregonero.LogAccount, acct.ID,
-				pregonero.LogCount, len(ds), pregonero.LogErr, err)
+			c.failed("posts", acct, err, "metrics not read; they will be read again", pregonero.LogCount, len(ds))
 			if pe.Class == pregonero.ClassRateLimited || pe.Class == pregonero.ClassAccountBlocked {
 				cy.stopped[n] = true
 			}
 			ds = nil
 		} else {
+			c.recovered("posts", acct, "metrics read again")
 			if err := c.refuse(ctx, cy, n, got.Refused); err != nil {
 				return err
 			}
@@ -570,12 +575,13 @@ func (c *Collector) snapshotAccounts(ctx context.Context, cy *cycle) error {
 				return ctx.Err()
 			}
 			pe := pregonero.AsPublishError(err)
-			c.log.Warn("account metrics not read; they will be read again", pregonero.LogNetwork, a.Network, pregonero.LogAccount, a.ID, pregonero.LogErr, err)
+			c.failed("account", a, err, "account metrics not read; they will be read again")
 			if pe.Class == pregonero.ClassRateLimited || pe.Class == pregonero.ClassAccountBlocked {
 				cy.stopped[a.Network] = true
 			}
 			continue
 		}
+		c.recovered("account", a, "account metrics read again")
 		s.AccountID, s.Network, s.CollectedAt = a.ID, a.Network, c.cfg.Now().UTC()
 		if err := c.cfg.Store.AddAccountSnapshots(ctx, []pregonero.AccountSnapshot{s}); err != nil {
 			return fmt.Errorf("store account snapshot: %w", err)
@@ -612,4 +618,34 @@ func (c *Collector) Purge(ctx context.Context) (int, error) {
 		return n, fmt.Errorf("purge snapshots: %w", err)
 	}
 	return n, nil
+}
+
+// failed logs a failed read of one account: at WARN when the account
+// starts failing or fails otherwise than last logged, at DEBUG while it
+// keeps failing the same way.
+func (c *Collector) failed(kind string, a *pregonero.Account, err error, msg string, attrs ...any) {
+	key := kind + "\x00" + a.ID
+	c.mu.Lock()
+	same := c.failing[key] == err.Error()
+	c.failing[key] = err.Error()
+	c.mu.Unlock()
+	level := slog.LevelWarn
+	if same {
+		level = slog.LevelDebug
+	}
+	attrs = append([]any{pregonero.LogNetwork, a.Network, pregonero.LogAccount, a.ID}, attrs...)
+	c.log.Log(context.Background(), level, msg, append(attrs, pregonero.LogErr, err)...)
+}
+
+// recovered logs, once, that the reads of an account that were failing
+// succeed again.
+func (c *Collector) recovered(kind string, a *pregonero.Account, msg string) {
+	key := kind + "\x00" + a.ID
+	c.mu.Lock()
+	_, was := c.failing[key]
+	delete(c.failing, key)
+	c.mu.Unlock()
+	if was {
+		c.log.Info(msg, pregonero.LogNetwork, a.Network, pregonero.LogAccount, a.ID)
+	}
 }

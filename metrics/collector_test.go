@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -439,5 +440,39 @@ func TestPurgeAfterRetention(t *testing.T) {
 	_, _, _, keep := setup(t, 0)
 	if n, err := keep.Purge(context.Background()); err != nil || n != 0 {
 		t.Errorf("Purge() without retention = %d, %v; want nothing deleted", n, err)
+	}
+}
+
+func TestFailingReaderLoggedOnceUntilItRecovers(t *testing.T) {
+	var logs logtest.Buffer
+	_, clk, r, c := setup(t, 1, func(cfg *metrics.Config) { cfg.Logger = logs.Logger() })
+	fail := errors.New("connection refused")
+	r.read = func(pregonero.MetricsRequest) (pregonero.MetricsResult, error) {
+		return pregonero.MetricsResult{}, fail
+	}
+	warns := func() int { return strings.Count(logs.String(), `level=WARN msg="metrics not read`) }
+	clk.Set(t0.Add(time.Hour))
+	for range 3 {
+		collect(t, c)
+		clk.Advance(time.Minute)
+	}
+	if n := warns(); n != 1 {
+		t.Errorf("3 failed cycles logged %d WARN lines; want 1:\n%s", n, logs.String())
+	}
+	if n := strings.Count(logs.String(), `level=DEBUG msg="metrics not read`); n != 2 {
+		t.Errorf("%d DEBUG lines for the repeated failure; want 2", n)
+	}
+	fail = errors.New("HTTP 500")
+	collect(t, c)
+	if n := warns(); n != 2 {
+		t.Errorf("a new error logged %d WARN lines in all; want 2", n)
+	}
+	r.read = nil
+	clk.Advance(time.Minute)
+	if res := collect(t, c); res.Snapshots != 1 {
+		t.Fatalf("recovered cycle: %+v", res)
+	}
+	if n := strings.Count(logs.String(), `level=INFO msg="metrics read again" component=metrics network=x account=x-a`); n != 1 {
+		t.Errorf("%d INFO lines for the recovery; want 1:\n%s", n, logs.String())
 	}
 }
