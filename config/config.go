@@ -421,6 +421,8 @@ type SandboxConfig struct {
 	// Listen is where the sandbox serves (embedded or separate process);
 	// accounts with `endpoint: sandbox` talk to it.
 	Listen string `yaml:"listen"`
+	// SMTPListen is where the sandbox's mail sink takes SMTP (see SMTPAddr).
+	SMTPListen string `yaml:"smtp_listen"`
 }
 
 // PublisherConfig tunes retries, pauses and timing.
@@ -520,6 +522,10 @@ func Default() Config {
 			URLTTL:  Duration(media.DefaultURLTTL),
 			GCAfter: Duration(30 * 24 * time.Hour),
 		},
+		Series: SeriesConfig{Horizon: Duration(14 * 24 * time.Hour), Every: Duration(10 * time.Minute)},
+		Feeds:  FeedsConfig{Every: Duration(5 * time.Minute), Timeout: Duration(30 * time.Second), MaxBytes: 5 << 20, FirstItems: 5},
+		Notify: NotifyConfig{SMTP: SMTPConfig{Port: 587, StartTLS: "opportunistic"}, DailySummary: "07:00",
+			WebhookTimeout: Duration(10 * time.Second), Retention: Duration(90 * 24 * time.Hour)},
 	}
 }
 

@@ -43,6 +43,10 @@ type checked struct {
 	// fields are about the post itself; byTarget about one target each.
 	fields   []pregonero.FieldError
 	byTarget map[string][]pregonero.FieldError
+	// queue is set when the post goes to the queue (QueueTime); slotAt
+	// then holds each target's slot (see place).
+	queue  bool
+	slotAt map[string]time.Time
 }
 
 // allErrors returns every field error, the post's first, then each
@@ -93,7 +97,9 @@ func (s *Service) checkPost(ctx context.Context, req *Draft, now time.Time, prev
 	c.post = p
 
 	p.ScheduledAt = now.UTC()
-	if req.ScheduledAt != "" {
+	if req.ScheduledAt == QueueTime {
+		c.queue = true // each target's slot is found by place
+	} else if req.ScheduledAt != "" {
 		if t, ok := s.checkTime(c, req.ScheduledAt, req.Timezone, now); ok {
 			p.ScheduledAt = t
 		}

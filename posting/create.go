@@ -109,8 +109,15 @@ func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregoner
 	if err != nil {
 		return nil, err
 	}
-	if d.Draft && d.ScheduledAt == "" {
-		c.post.ScheduledAt = time.Time{} // no time yet
+	if d.Draft && (d.ScheduledAt == "" || c.queue) {
+		c.post.ScheduledAt = time.Time{} // no time yet: a draft takes its slot when scheduled
+	}
+	if c.queue && !d.Draft {
+		s.queue.mu.Lock()
+		defer s.queue.mu.Unlock()
+		if err := s.place(ctx, c, now); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.checkTargets(ctx, c); err != nil {
 		return nil, err
@@ -127,6 +134,11 @@ func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregoner
 	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
 	if !d.Draft {
 		p.Deliveries = s.newDeliveries(c, p.ID, now)
+	}
+	if c.queue && !d.Draft {
+		if err := s.markPlaced(ctx, p.Deliveries, true); err != nil {
+			return nil, err
+		}
 	}
 	p.Status = p.DerivedStatus()
 	if rec != nil {
@@ -160,7 +172,7 @@ func (s *Service) newDeliveries(c *checked, postID string, now time.Time) []*pre
 			AccountID:     a.ID,
 			Network:       a.Network,
 			State:         pregonero.DeliveryQueued,
-			ScheduledAt:   c.post.ScheduledAt,
+			ScheduledAt:   c.at(a.ID),
 			NextAttemptAt: s.startAt(c, a, now),
 			Attempts:      []pregonero.Attempt{},
 			UpdatedAt:     now.UTC(),
@@ -276,6 +288,14 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 		c.dropField("scheduled_at")
 	case draft && *patch.ScheduledAt == "":
 		c.post.ScheduledAt = time.Time{}
+	case draft && c.queue:
+		c.post.ScheduledAt = time.Time{} // a draft takes its slot when scheduled
+	case c.queue:
+		s.queue.mu.Lock()
+		defer s.queue.mu.Unlock()
+		if err := s.place(ctx, c, now); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.checkTargets(ctx, c); err != nil {
 		return nil, err
@@ -291,6 +311,28 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 	starts := map[string]time.Time{}
 	for _, a := range c.accounts {
 		starts[a.ID] = s.startAt(c, a, now)
+	}
+	// The store gives every delivery the post's time; the queue gives each
+	// its account's slot, so its deliveries get theirs back after the
+	// write (keepSlots). A time a person gives takes them out of the queue.
+	keep := map[string]pregonero.QueueMove{}
+	switch {
+	case draft:
+	case c.queue:
+		for _, d := range cur.Deliveries {
+			keep[d.ID] = pregonero.QueueMove{DeliveryID: d.ID, At: c.at(d.AccountID), Start: starts[d.AccountID]}
+		}
+		if err := s.markPlaced(ctx, cur.Deliveries, true); err != nil {
+			return nil, err
+		}
+	case patch.ScheduledAt != nil:
+		if err := s.markPlaced(ctx, cur.Deliveries, false); err != nil {
+			return nil, err
+		}
+	default:
+		for _, d := range cur.Deliveries {
+			keep[d.ID] = pregonero.QueueMove{DeliveryID: d.ID, At: d.ScheduledAt, Start: d.NextAttemptAt}
+		}
 	}
 	np := c.post
 	// A new time releases the deliveries held as overdue after a pause.
@@ -324,6 +366,9 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if p, err = s.keepSlots(ctx, p, keep); err != nil {
 		return nil, err
 	}
 	for _, d := range cur.Deliveries {
@@ -374,6 +419,13 @@ func (s *Service) Schedule(ctx context.Context, id, scheduledAt, timezone string
 	if err != nil {
 		return nil, err
 	}
+	if c.queue {
+		s.queue.mu.Lock()
+		defer s.queue.mu.Unlock()
+		if err := s.place(ctx, c, now); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.checkTargets(ctx, c); err != nil {
 		return nil, err
 	}
@@ -381,6 +433,11 @@ func (s *Service) Schedule(ctx context.Context, id, scheduledAt, timezone string
 		return nil, pregonero.Invalid(errs)
 	}
 	deliveries := s.newDeliveries(c, id, now)
+	if c.queue {
+		if err := s.markPlaced(ctx, deliveries, true); err != nil {
+			return nil, err
+		}
+	}
 	np := c.post
 	p, err := s.store.UpdatePost(ctx, id, func(p *pregonero.Post) error {
 		if len(p.Deliveries) > 0 || !p.CanceledAt.IsZero() {
@@ -488,7 +545,7 @@ func (s *Service) Validate(ctx context.Context, d *Draft, network pregonero.Netw
 // startAt is when a delivery to a starts: the post's instant, or earlier,
 // never before now, for an adapter that sends ahead of time.
 func (s *Service) startAt(c *checked, a *pregonero.Account, now time.Time) time.Time {
-	at := c.post.ScheduledAt
+	at := c.at(a.ID)
 	pl, ok := s.adapters[a.Network].(pregonero.Planner)
 	if !ok {
 		return at
@@ -500,8 +557,8 @@ func (s *Service) startAt(c *checked, a *pregonero.Account, now time.Time) time.
 		if n := now.UTC(); at.Before(n) {
 			at = n
 		}
-		if at.After(c.post.ScheduledAt) {
-			at = c.post.ScheduledAt
+		if at.After(c.at(a.ID)) {
+			at = c.at(a.ID)
 		}
 	}
 	return at

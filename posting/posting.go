@@ -103,6 +103,17 @@ type Config struct {
 	// networks' consent flows (see connect.go); without connectors and
 	// applications none can be connected.
 	Connect ConnectConfig
+	// Fetch downloads a URL into the media library (media.Library.Fetch);
+	// without it media given as URLs (in an import) cannot be used.
+	Fetch func(ctx context.Context, url, alt string) (*pregonero.Media, error)
+	// SeriesHorizon is how far ahead the occurrences of a series become
+	// posts (default DefaultSeriesHorizon; see series.go).
+	SeriesHorizon time.Duration
+	// Feeds configures the polling of news feeds (see feeds.go).
+	Feeds FeedConfig
+	// Notifier sends the test e-mail and webhook requests people ask for
+	// (see notify.go); without one they are refused.
+	Notifier Notifier
 }
 
 // Service applies the rules about posts. Its methods are safe for
@@ -121,6 +132,14 @@ type Service struct {
 	idemTTL     time.Duration
 	readCaps    map[pregonero.Network]int
 	conn        *connections
+	// queue serializes the placing of posts in account queues, so that
+	// two posts added at once never take the same slot, and knows the
+	// festivos; copies of the service share it.
+	queue       *slotQueue
+	fetch       func(ctx context.Context, url, alt string) (*pregonero.Media, error)
+	seriesAhead time.Duration
+	feedCfg     FeedConfig
+	notifier    Notifier
 }
 
 // New returns a Service.
@@ -145,6 +164,11 @@ func New(cfg Config) (*Service, error) {
 		idemTTL:     cfg.IdempotencyTTL,
 		readCaps:    maps.Clone(cfg.BilledReadCaps),
 		conn:        newConnections(cfg.Connect, cfg.Store),
+		queue:       &slotQueue{},
+		fetch:       cfg.Fetch,
+		seriesAhead: cfg.SeriesHorizon,
+		feedCfg:     cfg.Feeds,
+		notifier:    cfg.Notifier,
 	}
 	if s.loc == nil {
 		loc, err := time.LoadLocation(pregonero.DefaultTimezone)

@@ -26,6 +26,17 @@ func (db *DB) PutAccount(ctx context.Context, a *pregonero.Account) error {
 		return fmt.Errorf("put account %s: %w", a.ID, err)
 	}
 	return db.exec(ctx, len(v), func(w *wtx) error {
+		var old *pregonero.Account
+		if ov := w.tx.Bucket(bucketAccounts).Get([]byte(a.ID)); ov != nil {
+			o, err := decodeAccount(ov)
+			if err != nil {
+				return err
+			}
+			old = o
+		}
+		if err := w.accountEvent(old, a, db.Now()); err != nil {
+			return err
+		}
 		return w.put(bucketAccounts, []byte(a.ID), v)
 	})
 }
@@ -75,6 +86,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(*pregonero.A
 			return err
 		}
 		a := old // a fresh decode that nothing else refers to
+		was := old.Status
 		if err := fn(a); err != nil {
 			return err
 		}
@@ -88,6 +100,9 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(*pregonero.A
 		}
 		stored, err := decodeAccount(v)
 		if err != nil {
+			return err
+		}
+		if err := w.accountEvent(&pregonero.Account{Status: was}, stored, db.Now()); err != nil {
 			return err
 		}
 		if err := w.put(bucketAccounts, []byte(id), v); err != nil {
@@ -276,6 +291,9 @@ func (db *DB) SetPause(ctx context.Context, p pregonero.PauseState) error {
 		return fmt.Errorf("set pause: %w", err)
 	}
 	return db.exec(ctx, len(v), func(w *wtx) error {
+		if err := w.pauseEvent(p, db.Now()); err != nil {
+			return err
+		}
 		if err := w.put(bucketMeta, metaPause, v); err != nil {
 			return err
 		}

@@ -9,7 +9,8 @@ import (
 // migrateAutomation (schema 10) creates the buckets of automated
 // publishing: posting slots and the queue, recurring series, news feeds,
 // CSV imports, events and notifications, and calendar feeds. Each
-// feature's file declares its buckets.
+// feature's file declares its buckets. The account queue index is filled
+// from the deliveries already stored.
 func migrateAutomation(tx *bbolt.Tx) error {
 	for _, list := range [][][]byte{slotBuckets, seriesBuckets, feedBuckets, importBuckets, eventBuckets} {
 		for _, name := range list {
@@ -18,5 +19,5 @@ func migrateAutomation(tx *bbolt.Tx) error {
 			}
 		}
 	}
-	return nil
+	return fillAccountQueue(tx)
 }

@@ -116,6 +116,13 @@ func (s *Server) uiPages() []uiPage {
 		s.composePage(),
 		s.composeEditPage(),
 		s.calendarPage(),
+		s.queuePage(),
+		s.seriesListPage(),
+		s.seriesPage(),
+		s.importPage(),
+		s.feedsPage(),
+		s.feedPage(),
+		s.calendarFeedPage(),
 		s.postPage(),
 		s.campaignsPage(),
 		s.campaignPage(),
@@ -131,6 +138,7 @@ func (s *Server) uiPages() []uiPage {
 		s.userPage(),
 		s.passwordPage(),
 		s.profilePage(),
+		s.notifyPage(),
 	}
 }
 

@@ -328,12 +328,12 @@ func TestUIMenu(t *testing.T) {
 		user pregonero.User
 		want []string
 	}{
-		{pregonero.User{Role: pregonero.RoleAdmin}, []string{"/", "/compose", "/calendar", "/campaigns", "/reports", "/accounts", "/pause", "/users", "/editors", "/admins"}},
-		{pregonero.User{Role: pregonero.RoleEditor, Units: []string{"salud"}}, []string{"/", "/compose", "/calendar", "/campaigns", "/reports", "/accounts", "/editors"}},
-		{pregonero.User{Role: pregonero.RoleViewer}, []string{"/", "/calendar", "/campaigns", "/reports", "/accounts"}},
+		{pregonero.User{Role: pregonero.RoleAdmin}, []string{"/", "/compose", "/calendar", "/queue", "/series", "/import", "/feeds", "/campaigns", "/reports", "/accounts", "/pause", "/users", "/notifications", "/editors", "/admins"}},
+		{pregonero.User{Role: pregonero.RoleEditor, Units: []string{"salud"}}, []string{"/", "/compose", "/calendar", "/queue", "/series", "/import", "/feeds", "/campaigns", "/reports", "/accounts", "/notifications", "/editors"}},
+		{pregonero.User{Role: pregonero.RoleViewer}, []string{"/", "/calendar", "/queue", "/series", "/feeds", "/campaigns", "/reports", "/accounts", "/notifications"}},
 		// A disabled admin keeps only what any reader may open (a disabled
 		// user cannot sign in: the session check refuses them first).
-		{pregonero.User{Role: pregonero.RoleAdmin, Disabled: true}, []string{"/", "/calendar", "/campaigns", "/reports", "/accounts"}},
+		{pregonero.User{Role: pregonero.RoleAdmin, Disabled: true}, []string{"/", "/calendar", "/queue", "/series", "/feeds", "/campaigns", "/reports", "/accounts", "/notifications"}},
 	} {
 		t.Run(string(tt.user.Role)+" sees only the pages it may open", func(t *testing.T) {
 			if got := web.UIMenu(s.web, &tt.user); !slices.Equal(got, tt.want) {

@@ -213,6 +213,7 @@ func New(opts Options) *Sandbox {
 		fakenet.WriteError(w, http.StatusNotFound, "not_found", "No fake serves "+r.URL.Path+"; X is under /x/, Facebook and Instagram under /graph/, YouTube under /youtube/, inspection under /_sandbox/, pages of sandbox posts under /x/{user}/status/, /facebook/, /instagram/ and /youtube/watch.")
 	})
 	s.routePages()
+	s.routeFeeds()
 
 	xo := opts.X
 	xo.Ledger, xo.Faults, xo.Now, xo.Prefix, xo.Logger = s.ledger, s.faults, s.now, "/x", base

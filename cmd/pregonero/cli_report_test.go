@@ -149,7 +149,7 @@ func TestCLIReportAndExport(t *testing.T) {
 		if code, _, errs := cli(t, m, "", "export", "metrics", "-campaign", id); code != 2 || !strings.Contains(errs, "-o is required") {
 			t.Errorf("no -o: exit %d, stderr %q", code, errs)
 		}
-		if code, _, _ := cli(t, m, "", "export", "posts"); code != 2 {
+		if code, _, _ := cli(t, m, "", "export", "nada"); code != 2 {
 			t.Errorf("unknown subcommand: exit %d", code)
 		}
 		code, out, _ := cli(t, m, "", "export", "metrics", "-campaign", id, "-from", "2026-12-01", "-to", "2026-12-03", "-o", "-")

@@ -33,12 +33,14 @@ type SandboxCommand struct{ io *stdio }
 // sandboxFlags are the flags of the sandbox command.
 type sandboxFlags struct {
 	listen, dataDir, tz, publicURL string
+	smtpListen                     string
 }
 
 func (c *SandboxCommand) flags(v *sandboxFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("pregonero sandbox", flag.ContinueOnError)
 	fs.SetOutput(c.io.err)
 	fs.StringVar(&v.listen, "listen", "127.0.0.1:8090", "`host:port` to serve the fake networks on")
+	fs.StringVar(&v.smtpListen, "smtp-listen", "127.0.0.1:8025", "`host:port` of the mail sink, an SMTP server keeping every message it takes (listed at GET /_sandbox/mail)")
 	fs.StringVar(&v.dataDir, "data", "", "`directory` (created if missing) where the sandbox keeps the posts it accepted across restarts (default: none, everything is forgotten when it stops)")
 	fs.StringVar(&v.tz, "tz", pregonero.DefaultTimezone, "IANA time `zone` the pages of sandbox posts show times in")
 	fs.StringVar(&v.publicURL, "public-url", "", "the Pregonero server's public `URL` (e.g. http://127.0.0.1:8080): its /accounts/callback/{network} are the callbacks the sandbox's consent screens accept (default: none, connecting accounts through this sandbox is refused)")
@@ -83,6 +85,11 @@ func (c *SandboxCommand) Run(ctx context.Context, args []string) (err error) {
 			err = cerr
 		}
 	}()
+	stopMail, err := startMailSink(ctx, sb, v.smtpListen, log)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 	log.Info("sandbox networks serving", pregonero.LogURL, "http://"+v.listen)
 	return sb.ListenAndServe(ctx, v.listen)
 }

@@ -71,12 +71,22 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd = &UsersCommand{io: io}
 	case "campaign":
 		cmd = &CampaignCommand{io: io}
+	case "slots":
+		cmd = &SlotsCommand{io: io}
+	case "series":
+		cmd = &SeriesCommand{io: io}
 	case "metrics":
 		cmd = &MetricsCommand{io: io}
 	case "report":
 		cmd = &ReportCommand{io: io}
 	case "export":
 		cmd = &ExportCommand{io: io}
+	case "import":
+		cmd = &ImportCommand{io: io}
+	case "feeds":
+		cmd = &FeedsCommand{io: io}
+	case "notifications":
+		cmd = &NotificationsCommand{io: io}
 	case "version":
 		cmd = &VersionCommand{io: io}
 	default:
@@ -190,9 +200,14 @@ Commands:
 	token      rotate the API token (server stopped)
 	users      add or list the people who sign in to the web interface
 	campaign   create, list or show the campaigns posts belong to
+	slots      set an account's posting slots, see and reorder its queue, add posts to it
+	series     create, list, show, edit, skip or end recurring posts
 	metrics    show the engagement history of a post
 	report     show how a campaign's posts did, or the reports by dependencia or line
-	export     export metrics as CSV (export metrics -campaign ID -o FILE.csv)
+	export     export metrics or posts as CSV (export metrics -campaign ID -o FILE.csv, export posts)
+	import     import posts from a CSV file (import FILE.csv [-valid-only] [-dry-run])
+	feeds      add, list, show, poll or remove the news feeds whose items become drafts
+	notifications  your e-mail notifications, and the webhooks (admins): show, set, test
 	version    print the version
 
 Use "pregonero <command> -h" for the arguments of a command.

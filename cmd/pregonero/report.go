@@ -238,6 +238,12 @@ published between -from and -to, with its latest measurement and the
 post's text, link, live URL, campaign, line and dependencia. The file is
 UTF-8 with a byte order mark, so that a spreadsheet shows accents right.
 -o - writes to standard output. The file appears whole or not at all.
+
+	pregonero export posts [-o FILE.csv] [-campaign ID] [-account ACCOUNT] [-status STATUS] [-from TIME] [-to TIME]
+
+export posts writes the CSV of the posts and their deliveries (state and
+live link per account), with the columns pregonero import reads back; to
+standard output without -o.
 `)
 }
 
@@ -250,6 +256,8 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "metrics":
 		return c.metrics(ctx, args[1:])
+	case "posts":
+		return c.posts(ctx, args[1:])
 	case "-h", "--help", "help":
 		c.Usage()
 		return flag.ErrHelp

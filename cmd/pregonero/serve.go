@@ -29,6 +29,7 @@ import (
 	"pregonero/logging"
 	"pregonero/media"
 	"pregonero/metrics"
+	"pregonero/notify"
 	"pregonero/posting"
 	"pregonero/publisher"
 	"pregonero/scheduler"
@@ -85,6 +86,11 @@ type Main struct {
 	Facebook  *facebook.Adapter
 	Instagram *instagram.Adapter
 	YouTube   *youtube.Adapter
+	Notifier  *notify.Notifier
+	// MailSink is the embedded sandbox's SMTP sink, at MailAddr, when
+	// it receives the notifications (no notifications.smtp.host).
+	MailSink *sandbox.MailSink
+	MailAddr string
 
 	// Addr, SandboxAddr and MetricsAddr (with metrics.listen) are the
 	// bound addresses once Run returns.
@@ -201,6 +207,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 		m.SandboxAddr = sandboxLn.Addr().String()
+		// The mail sink's address follows the sandbox's as configured
+		// (an ephemeral port for an ephemeral port), before it is bound.
+		c.Sandbox.SMTPListen = c.Sandbox.SMTPAddr()
 		c.Sandbox.Listen = m.SandboxAddr
 	}
 	dbPath := filepath.Join(c.DataDir, store.DataFile)
@@ -281,6 +290,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if m.Notifier, err = m.newNotifier(ctx); err != nil {
+		return err
+	}
 	m.Posts, err = posting.New(posting.Config{
 		Store: m.Store, Adapters: adapters, Sender: m.Publisher, Media: m.Media, Location: c.Location(),
 		Logger: log, Now: m.Clock.Now, PastGrace: pc.PastGrace.D(), ResumeGrace: pc.ResumeGrace.D(),
@@ -289,6 +301,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// networks do not.
 		BilledReadCaps: map[pregonero.Network]int{pregonero.NetworkX: c.Metrics.MaxReadsPerDay(pregonero.NetworkX)},
 		Connect:        m.connectConfig(adapters),
+		SeriesHorizon:  c.Series.Horizon.D(),
+		Notifier:       m.Notifier,
+		Fetch:          m.fetchMedia,
+		Feeds:          m.feedsConfig(),
 	})
 	if err != nil {
 		return err
@@ -414,7 +430,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.serveHTTP(ctx, "metrics", m.metricsServer, web.LimitListener(metricsLn, hc.MaxConnections))
 		log.Info("metrics serving", pregonero.LogURL, "http://"+m.MetricsAddr+"/metrics")
 	}
+	if err := m.scheduleSeries(ctx); err != nil {
+		return err
+	}
+	if err := m.scheduleFeeds(ctx); err != nil {
+		return err
+	}
 	if err := m.scheduleMediaGC(ctx); err != nil {
+		return err
+	}
+	if err := m.startNotifier(ctx); err != nil {
 		return err
 	}
 	m.serve(ctx, "scheduler", m.Scheduler.Run)
@@ -582,6 +607,7 @@ func (m *Main) Close() error {
 	if m.Publisher != nil {
 		_ = m.Publisher.Close()
 	}
+	_ = m.Notifier.Close()
 	for _, d := range m.done {
 		<-d
 	}

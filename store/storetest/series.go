@@ -1,0 +1,215 @@
+package storetest
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"pregonero"
+)
+
+// TestSeriesStore runs the conformance suite of pregonero.SeriesStore
+// against the stores open returns, each of which must also be a
+// SeriesStore.
+func TestSeriesStore(t *testing.T, open OpenFunc) {
+	t.Run("Series", func(t *testing.T) { testSeries(t, open) })
+	t.Run("SeriesPosts", func(t *testing.T) { testSeriesPosts(t, open) })
+	t.Run("SeriesDurability", func(t *testing.T) { testSeriesDurability(t, open) })
+}
+
+// seriesStore returns the store under test as a SeriesStore.
+func (h *harness) seriesStore() pregonero.SeriesStore {
+	h.t.Helper()
+	ss, ok := h.s.(pregonero.SeriesStore)
+	if !ok {
+		h.t.Fatalf("%T is not a pregonero.SeriesStore", h.s)
+	}
+	return ss
+}
+
+func sampleSeries(id, name string) *pregonero.Series {
+	text := "Boletín para X del {fecha}"
+	return &pregonero.Series{
+		ID: id, Name: name, Rule: "FREQ=WEEKLY;BYDAY=MO,WE,FR", Start: "2031-03-17T07:00", Zone: "America/Bogota",
+		Text: "Boletín de la mañana, {fecha}", Link: "https://antioquia.gov.co/boletin", Targets: []string{"x-a", "fb-a"},
+		Overrides: map[string]pregonero.Override{"x-a": {Text: &text}}, Media: []pregonero.PostMedia{},
+		Campaign: "c_boletin", Unit: "Comunicaciones", Author: "ana", State: pregonero.SeriesActive,
+		Exceptions: []string{"2031-03-24T07:00"}, CreatedAt: base, UpdatedAt: base,
+	}
+}
+
+func sameSeries(t *testing.T, got, want *pregonero.Series) {
+	t.Helper()
+	g, w := *got, *want
+	g.CreatedAt, w.CreatedAt = g.CreatedAt.UTC(), w.CreatedAt.UTC()
+	g.UpdatedAt, w.UpdatedAt = g.UpdatedAt.UTC(), w.UpdatedAt.UTC()
+	g.LastErrorAt, w.LastErrorAt = g.LastErrorAt.UTC(), w.LastErrorAt.UTC()
+	if len(g.Media) == 0 && len(w.Media) == 0 {
+		g.Media, w.Media = nil, nil
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("series:\ngot  %+v\nwant %+v", g, w)
+	}
+}
+
+func testSeries(t *testing.T, open OpenFunc) {
+	h := newHarness(t, open)
+	ss := h.seriesStore()
+	s := sampleSeries("s_1", "Boletín de la mañana")
+	if err := ss.CreateSeries(h.ctx, s); err != nil {
+		t.Fatalf("CreateSeries = %v", err)
+	}
+	t.Run("a stored series reads back whole", func(t *testing.T) {
+		got, err := ss.Series(h.ctx, "s_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSeries(t, got, s)
+	})
+	t.Run("a name taken in another case is a conflict on name", func(t *testing.T) {
+		err := ss.CreateSeries(h.ctx, sampleSeries("s_2", "BOLETÍN de la mañana"))
+		var e *pregonero.Error
+		if pregonero.ErrorCode(err) != pregonero.ECONFLICT || !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "name" {
+			t.Errorf("got %v, want a conflict on name", err)
+		}
+	})
+	t.Run("an unknown series is not found", func(t *testing.T) {
+		if _, err := ss.Series(h.ctx, "s_nada"); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			t.Errorf("got %v, want not found", err)
+		}
+	})
+	t.Run("the list is ordered by name", func(t *testing.T) {
+		if err := ss.CreateSeries(h.ctx, sampleSeries("s_3", "Agenda del Gobernador")); err != nil {
+			t.Fatal(err)
+		}
+		list, err := ss.SeriesList(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, s := range list {
+			names = append(names, s.Name)
+		}
+		if want := []string{"Agenda del Gobernador", "Boletín de la mañana"}; !reflect.DeepEqual(names, want) {
+			t.Errorf("got %v, want %v", names, want)
+		}
+	})
+	t.Run("an update is stamped and kept", func(t *testing.T) {
+		later := base.Add(time.Hour)
+		h.clock.Set(later)
+		got, err := ss.UpdateSeries(h.ctx, "s_1", func(s *pregonero.Series) error {
+			s.Skip("2031-03-26T07:00")
+			return s.SetState(pregonero.SeriesPaused)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.UpdatedAt.Equal(later) || got.State != pregonero.SeriesPaused || len(got.Exceptions) != 2 {
+			t.Errorf("got %+v", got)
+		}
+		again, _ := ss.Series(h.ctx, "s_1")
+		sameSeries(t, again, got)
+	})
+	t.Run("an error from the update writes nothing", func(t *testing.T) {
+		before, _ := ss.Series(h.ctx, "s_1")
+		_, err := ss.UpdateSeries(h.ctx, "s_1", func(s *pregonero.Series) error {
+			s.Name = "Otro"
+			return pregonero.Errorf(pregonero.EINVALID, "no")
+		})
+		if pregonero.ErrorCode(err) != pregonero.EINVALID {
+			t.Fatalf("got %v", err)
+		}
+		after, _ := ss.Series(h.ctx, "s_1")
+		sameSeries(t, after, before)
+	})
+}
+
+func testSeriesPosts(t *testing.T, open OpenFunc) {
+	h := newHarness(t, open)
+	ss := h.seriesStore()
+	if err := ss.CreateSeries(h.ctx, sampleSeries("s_1", "Boletín")); err != nil {
+		t.Fatal(err)
+	}
+	p1 := NewPost(base.Add(48*time.Hour), "x-a")
+	p2 := NewPost(base.Add(24*time.Hour), "x-a")
+	t.Run("the post and its occurrence are stored together", func(t *testing.T) {
+		if err := ss.CreateSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p1); err != nil {
+			t.Fatal(err)
+		}
+		if err := ss.CreateSeriesPost(h.ctx, "s_1", "2031-03-17T07:00", p2); err != nil {
+			t.Fatal(err)
+		}
+		h.post(p1.ID)
+		got, err := ss.SeriesPosts(h.ctx, "s_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []pregonero.SeriesPost{{Occurrence: "2031-03-17T07:00", PostID: p2.ID}, {Occurrence: "2031-03-19T07:00", PostID: p1.ID}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+	t.Run("a second post for an occurrence is refused and not stored", func(t *testing.T) {
+		p3 := NewPost(base.Add(48*time.Hour), "x-a")
+		if err := ss.CreateSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p3); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			t.Fatalf("got %v, want a conflict", err)
+		}
+		if _, err := h.s.Post(h.ctx, p3.ID); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			t.Errorf("the refused post was stored: %v", err)
+		}
+	})
+	t.Run("a post for an unknown series is refused", func(t *testing.T) {
+		p4 := NewPost(base.Add(48*time.Hour), "x-a")
+		if err := ss.CreateSeriesPost(h.ctx, "s_nada", "2031-03-19T07:00", p4); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			t.Errorf("got %v, want not found", err)
+		}
+	})
+	t.Run("another series' occurrences are its own", func(t *testing.T) {
+		if err := ss.CreateSeries(h.ctx, sampleSeries("s_10", "Boletín 10")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ss.SeriesPosts(h.ctx, "s_10")
+		if err != nil || len(got) != 0 {
+			t.Errorf("got %v, %v; want none", got, err)
+		}
+	})
+	t.Run("an unlinked occurrence can get a new post", func(t *testing.T) {
+		if err := ss.UnlinkSeriesPost(h.ctx, "s_1", "2031-03-19T07:00"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ss.UnlinkSeriesPost(h.ctx, "s_1", "2031-03-19T07:00"); err != nil {
+			t.Errorf("unlinking twice: %v", err)
+		}
+		p5 := NewPost(base.Add(48*time.Hour), "x-a")
+		if err := ss.CreateSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p5); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := ss.SeriesPosts(h.ctx, "s_1")
+		if len(got) != 2 || got[1].PostID != p5.ID {
+			t.Errorf("got %v", got)
+		}
+	})
+}
+
+func testSeriesDurability(t *testing.T, open OpenFunc) {
+	h := newHarness(t, open)
+	s := sampleSeries("s_1", "Boletín")
+	if err := h.seriesStore().CreateSeries(h.ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	p := NewPost(base.Add(time.Hour), "x-a")
+	if err := h.seriesStore().CreateSeriesPost(h.ctx, "s_1", "2031-03-17T07:00", p); err != nil {
+		t.Fatal(err)
+	}
+	h.reopen()
+	got, err := h.seriesStore().Series(h.ctx, "s_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSeries(t, got, s)
+	posts, err := h.seriesStore().SeriesPosts(h.ctx, "s_1")
+	if err != nil || len(posts) != 1 || posts[0].PostID != p.ID {
+		t.Errorf("after reopening: %v, %v", posts, err)
+	}
+}
