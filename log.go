@@ -33,6 +33,10 @@ const (
 	LogAccount  = "account"
 	LogMedia    = "media"
 	LogAccounts = "accounts" // a number of accounts
+	LogSeries   = "series"   // a recurring series
+	LogFeed     = "feed"     // a news feed
+	LogWebhook  = "webhook"  // a webhook of the notifications
+	LogImport   = "import"   // a CSV import
 
 	// What a network calls things, by their IDs on the network.
 	LogNetwork   = "network"
