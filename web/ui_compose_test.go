@@ -598,3 +598,28 @@ func TestUIComposeDraftThenSchedule(t *testing.T) {
 		}
 	})
 }
+
+func TestUIComposeToTheQueue(t *testing.T) {
+	s := newUIServer(t)
+	s.queueSlots(t, "x-salud", weekdaySlot)
+	b := s.signedIn("ana")
+	token := b.get("/compose").csrf(t)
+	if p := b.get("/compose"); !strings.Contains(p.body, `data-when="cola"`) {
+		t.Error("the form offers no quick choice for the queue")
+	}
+	r := b.post("/compose", url.Values{"csrf_token": {token}, "text": {"Boletín de la mañana"}, "targets": {"x-salud"},
+		"when": {" En la  Cola "}, "action": {"schedule"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("got %d\n%s", r.status, r.body)
+	}
+	p, err := s.db.Post(context.Background(), strings.TrimPrefix(r.location(), "/posts/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The harness's clock stands on Sunday 22 November 2026: the next
+	// weekday slot is Monday at 07:00 in Bogotá.
+	want := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if len(p.Deliveries) != 1 || !p.Deliveries[0].ScheduledAt.Equal(want) {
+		t.Errorf("got deliveries %+v, want one at %s", p.Deliveries, want)
+	}
+}

@@ -726,7 +726,7 @@ func TestUICodeKeysExist(t *testing.T) {
 	for _, r := range []pregonero.Role{pregonero.RoleAdmin, pregonero.RoleEditor, pregonero.RoleViewer} {
 		keys = append(keys, "role."+string(r))
 	}
-	for _, h := range []string{pregonero.HoldAccountPaused, pregonero.HoldNeedsReauth, pregonero.HoldBlocked, pregonero.HoldOverdue, pregonero.HoldUnverifiable, "other"} {
+	for _, h := range []string{pregonero.HoldAccountPaused, pregonero.HoldNeedsReauth, pregonero.HoldBlocked, pregonero.HoldOverdue, pregonero.HoldUnverifiable, pregonero.HoldNoSlot, "other"} {
 		keys = append(keys, "hold."+h, "hold."+h+".action")
 	}
 	for _, c := range []pregonero.ErrorClass{pregonero.ClassRetryable, pregonero.ClassRateLimited, pregonero.ClassPermanent, pregonero.ClassNeedsReauth,
