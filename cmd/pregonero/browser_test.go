@@ -116,6 +116,11 @@ const (
 // and the post's page, the campaign's report and Reportes show them.
 // The admin then connects an X account through the sandbox's consent
 // screen, from Cuentas, and sees it listed active with its handle.
+// Then automated publishing: the editor imports a CSV file with one bad
+// row and sees the row report, sets a posting slot and adds a post to
+// the queue, creates a weekly series, and drafts from the sandbox's news
+// feed; the admin subscribes to failures and gets the e-mail of one in
+// the sandbox's mail sink.
 // Every page visited passes axe-core (no moderate, serious or critical
 // violation), fits the screen's width, and is saved as screenshots,
 // desktop and phone, under test-output/screens.
