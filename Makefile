@@ -20,7 +20,7 @@ test:
 
 ## bench: the performance figures (see README "Performance")
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m ./store/ ./posting/ ./web/ ./adapters/x/xtext/
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m ./store/ ./posting/ ./web/ ./adapters/x/xtext/ ./rrule/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 -timeout 30m ./scheduler/
 
 ## lint: vet, gofmt and staticcheck
