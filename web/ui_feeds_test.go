@@ -68,7 +68,7 @@ func TestUIFeedsPages(t *testing.T) {
 		}
 		after := edu.get("/feeds/" + id)
 		body := html.UnescapeString(after.body)
-		if !strings.Contains(body, "Se revisó la fuente: 4 borradores nuevos.") || !strings.Contains(body, "Al día") ||
+		if !strings.Contains(body, "Se revisó la fuente. Borradores nuevos: 4.") || !strings.Contains(body, "Al día") ||
 			!strings.Contains(body, "Jornada de vacunación en los 125 municipios") || strings.Count(body, `href="/posts/p_`) != 4 {
 			t.Errorf("after the poll:\n%s", after.body)
 		}

@@ -76,9 +76,9 @@ func TestUIImportPage(t *testing.T) {
 		if p.status != http.StatusUnprocessableEntity {
 			t.Fatalf("check: got %d\n%s", p.status, p.body)
 		}
-		for _, want := range []string{"2 filas: 1 sin errores y 1 con errores.", "Separador: punto y coma (;).",
+		for _, want := range []string{"Filas: 2. Sin errores: 1. Con errores: 1.", "Separador: punto y coma (;).",
 			`<th scope="row" class="num">3</th>`, "<code>targets</code>", "No existe la cuenta «x-nadie».",
-			"Importar solo las 1 filas válidas"} {
+			"Importar solo las filas válidas (1)"} {
 			if !strings.Contains(p.body, want) {
 				t.Errorf("the report lacks %q", want)
 			}
@@ -95,7 +95,7 @@ func TestUIImportPage(t *testing.T) {
 			t.Fatalf("import: got %d to %q\n%s", p.status, p.location(), p.body)
 		}
 		done := b.get(p.location())
-		for _, want := range []string{"Listo: se importaron 1 publicaciones.", "Jornada de vacunación en Jardín 💉", `href="/posts/p_`, "plan.csv"} {
+		for _, want := range []string{"Listo. Publicaciones importadas: 1.", "Jornada de vacunación en Jardín 💉", `href="/posts/p_`, "plan.csv"} {
 			if !strings.Contains(done.body, want) {
 				t.Errorf("the result lacks %q\n%s", want, done.body)
 			}
@@ -126,7 +126,7 @@ func TestUIImportPage(t *testing.T) {
 		b := s.signedIn("ana")
 		token := b.get("/import").csrf(t)
 		p := b.postImport(token, nil, "a.csv", "text,targets,draft\nuno,x-gob,sí\ndos,x-salud,no\n")
-		if p.status != http.StatusOK || !strings.Contains(p.body, "Todas las filas están bien: se crearán 2 publicaciones.") {
+		if p.status != http.StatusOK || !strings.Contains(p.body, "Todas las filas están bien. Publicaciones que se crearán: 2.") {
 			t.Fatalf("check: got %d\n%s", p.status, p.body)
 		}
 		data := hiddenDataRE.FindStringSubmatch(p.body)[1]

@@ -153,7 +153,7 @@ func TestUIQueueForms(t *testing.T) {
 			t.Fatalf("got %d: %s", r.status, r.body)
 		}
 		p := b.get(r.location())
-		for _, want := range []string{"2 publicaciones se quedaron sin franja y esperan a una persona.", "Esperan a una persona", "No hay franjas libres"} {
+		for _, want := range []string{"Publicaciones que se quedaron sin franja y esperan a una persona: 2.", "Esperan a una persona", "No hay franjas libres"} {
 			if !strings.Contains(p.body, want) {
 				t.Errorf("the page lacks %q", want)
 			}

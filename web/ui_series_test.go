@@ -90,7 +90,7 @@ func TestUISeriesPages(t *testing.T) {
 	page := b.get(self)
 	body := html.UnescapeString(page.body)
 	t.Run("the series shows its rule in words and its posts", func(t *testing.T) {
-		if page.status != http.StatusOK || !strings.Contains(body, "Serie «Boletín de la mañana» creada: 6 publicaciones programadas.") ||
+		if page.status != http.StatusOK || !strings.Contains(body, "Serie «Boletín de la mañana» creada. Publicaciones programadas: 6.") ||
 			!strings.Contains(body, "Cada semana: lunes, miércoles y viernes, a las 07:00 (America/Bogota)") ||
 			!regexp.MustCompile(`<a href="/posts/p_[^"]+">lunes 23 de noviembre de 2026, 07:00</a>`).MatchString(body) {
 			t.Fatalf("got %d\n%s", page.status, page.body)
@@ -118,7 +118,7 @@ func TestUISeriesPages(t *testing.T) {
 		if p.status != http.StatusSeeOther {
 			t.Fatalf("got %d\n%s", p.status, p.body)
 		}
-		if body := html.UnescapeString(b.get(self).body); !strings.Contains(body, "Serie guardada: 5 publicaciones actualizadas, 0 canceladas, 0 conservadas, 0 nuevas.") {
+		if body := html.UnescapeString(b.get(self).body); !strings.Contains(body, "Serie guardada. Publicaciones actualizadas: 5; canceladas: 0; conservadas: 0; nuevas: 0.") {
 			t.Errorf("got\n%s", body)
 		}
 	})
@@ -129,7 +129,7 @@ func TestUISeriesPages(t *testing.T) {
 			t.Fatalf("got %d", p.status)
 		}
 		body := html.UnescapeString(b.get(self).body)
-		if !strings.Contains(body, "Serie terminada: 5 publicaciones pendientes canceladas.") || !strings.Contains(body, "Terminada") {
+		if !strings.Contains(body, "Serie terminada. Publicaciones pendientes canceladas: 5.") || !strings.Contains(body, "Terminada") {
 			t.Errorf("got\n%s", body)
 		}
 	})

@@ -45,7 +45,7 @@ func stepFeeds(r *browserRun, ed *tab) {
 	}
 	ed.wantPath(feedPath)
 	text := ed.mainText()
-	for _, want := range []string{"Se revisó la fuente: 3 borradores nuevos.", "Al día", "Jornada de vacunación en los 125 municipios"} {
+	for _, want := range []string{"Se revisó la fuente. Borradores nuevos: 3.", "Al día", "Jornada de vacunación en los 125 municipios"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the feed's page lacks %q; it says:\n%s", want, text)
 		}

@@ -42,7 +42,7 @@ func stepImport(r *browserRun, ed *tab) {
 		t.Fatalf("check of a file with a bad row: status %d, want 422; the page says:\n%s", status, ed.mainText())
 	}
 	report := ed.mainText()
-	for _, want := range []string{"2 filas: 1 sin errores y 1 con errores.", "No existe la cuenta «x-inexistente».", "targets"} {
+	for _, want := range []string{"Filas: 2. Sin errores: 1. Con errores: 1.", "No existe la cuenta «x-inexistente».", "targets"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the import report lacks %q; it says:\n%s", want, report)
 		}
@@ -53,7 +53,7 @@ func stepImport(r *browserRun, ed *tab) {
 	}
 	ed.wantPath("/import")
 	done := ed.mainText()
-	if !strings.Contains(done, "se importaron 1 publicaciones") || !strings.Contains(done, text) {
+	if !strings.Contains(done, "Publicaciones importadas: 1.") || !strings.Contains(done, text) {
 		t.Errorf("the result does not show the imported post; it says:\n%s", done)
 	}
 	ed.check("import-done")
