@@ -66,4 +66,10 @@ type EventStore interface {
 	// EventsAfter returns up to limit events whose Seq is after seq, in
 	// Seq order.
 	EventsAfter(ctx context.Context, seq uint64, limit int) ([]*Event, error)
+	// OnEvent registers fn to be called after every commit that recorded
+	// an event, whoever wrote it: the notifier registers its wake-up here,
+	// as the scheduler does with OnDue, so that no writer has to remember
+	// to wake it. fn runs on the committer and must not block; nil
+	// unregisters; a registration replaces the one before.
+	OnEvent(fn func())
 }

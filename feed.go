@@ -69,8 +69,9 @@ func (f *Feed) Polled(now time.Time, etag, lastModified string) {
 }
 
 // Failed records a fetch that went wrong, and reports whether the feed
-// has now failed for FeedFailingAfter without this being told yet: the
-// caller then records EventFeedFailing, once per run of failures.
+// has now failed for FeedFailingAfter without this being told yet: it
+// then sets FailingNotified, and the store, storing that, records
+// EventFeedFailing in the same transaction, once per run of failures.
 func (f *Feed) Failed(now time.Time, msg string) (tell bool) {
 	f.LastPollAt, f.LastError = now, msg
 	if f.FailingSince.IsZero() {
@@ -111,7 +112,8 @@ type FeedStore interface {
 	Feeds(ctx context.Context) ([]*Feed, error)
 	// UpdateFeed runs fn on a copy of the feed in a write transaction and
 	// stores the result; the id cannot change. An error from fn is
-	// returned as is and nothing is written.
+	// returned as is and nothing is written. A change that sets
+	// FailingNotified records EventFeedFailing in the same transaction.
 	UpdateFeed(ctx context.Context, id string, fn func(*Feed) error) (*Feed, error)
 	// DeleteFeed deletes a feed and the record of its seen items; the
 	// posts made from them stay. ENOTFOUND when there is no such feed.

@@ -32,7 +32,14 @@ func (s *NotifySettings) Matches(e *Event, u *User) bool {
 	if s == nil || u == nil || u.Disabled || s.Email == "" || !slices.Contains(s.Events, e.Kind) {
 		return false
 	}
-	return u.SeesUnit(e.Unit) && (len(s.Units) == 0 || e.Unit == "" || slices.Contains(s.Units, e.Unit))
+	return s.WantsUnit(u, e.Unit)
+}
+
+// WantsUnit reports whether news about a dependencia ("" for what
+// concerns every one) is for the person u with these settings: u may
+// see it, and it is among the dependencias chosen, if any were.
+func (s *NotifySettings) WantsUnit(u *User, unit string) bool {
+	return u.SeesUnit(unit) && (len(s.Units) == 0 || unit == "" || slices.Contains(s.Units, unit))
 }
 
 // SeesUnit reports whether notifications about a dependencia may reach
@@ -170,9 +177,10 @@ type NotifyStore interface {
 	SetNotifyCursor(ctx context.Context, seq uint64) error
 	// Notified reports whether something was sent under key (an event and
 	// a recipient, a day's summary and a person); MarkNotified records
-	// that it was.
+	// that it was, for every key given, in one transaction (the events of
+	// one grouped e-mail).
 	Notified(ctx context.Context, key string) (bool, error)
-	MarkNotified(ctx context.Context, key string) error
+	MarkNotified(ctx context.Context, keys ...string) error
 
 	// PurgeNotifications deletes events, sent records and finished
 	// webhook deliveries older than cutoff; it returns how many records

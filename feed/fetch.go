@@ -5,10 +5,60 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"syscall"
 	"time"
 )
+
+// ErrPrivateAddress is the refusal of a connection to an address that
+// is not on the public internet.
+var ErrPrivateAddress = errors.New("the address is not a public one")
+
+// RefusePrivate is a net.Dialer Control that refuses to connect to an
+// address of the machine or of the local network (loopback, private,
+// link-local, unique-local, multicast, unspecified, CGNAT): the URLs of
+// feeds, their images and webhooks are given by people, and the server
+// must not become their way into the networks only it can reach (the
+// cloud metadata service at 169.254.169.254, the admin port of a
+// router). It runs on the address being dialed, after DNS, so a name
+// that resolves to a private address is refused too.
+func RefusePrivate(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsMulticast() ||
+		ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() || cgnat.Contains(ip) {
+		return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
+	}
+	return nil
+}
+
+// cgnat is the shared address space of carrier-grade NAT (RFC 6598),
+// private in all but name.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// PublicClient returns an HTTP client that connects to public addresses
+// only (RefusePrivate), or to any when allowPrivate is set (the sandbox
+// and tests, whose feeds and receivers are on the machine). Proxies from
+// the environment are used as by http.DefaultTransport.
+func PublicClient(allowPrivate bool) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	if !allowPrivate {
+		d.Control = RefusePrivate
+	}
+	t.DialContext = d.DialContext
+	return &http.Client{Transport: t}
+}
 
 // Defaults of a Fetcher's zero fields.
 const (

@@ -2,6 +2,7 @@ package feed_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -102,6 +103,35 @@ func TestFetchRefuses(t *testing.T) {
 	t.Run("not http", func(t *testing.T) {
 		if _, err := f.Fetch(context.Background(), "file:///etc/passwd", "", ""); err == nil {
 			t.Error("Fetch of a file URL succeeded")
+		}
+	})
+}
+
+func TestRefusePrivate(t *testing.T) {
+	for addr, refused := range map[string]bool{
+		"127.0.0.1:80": true, "[::1]:443": true, "10.1.2.3:80": true, "192.168.0.10:8080": true, "172.16.5.4:80": true,
+		"169.254.169.254:80": true, "[fe80::1]:80": true, "[fd00::1]:80": true, "0.0.0.0:80": true, "100.64.1.1:80": true,
+		"[::ffff:127.0.0.1]:80": true, "224.0.0.1:80": true,
+		"190.90.1.10:443": false, "8.8.8.8:53": false, "[2800:3f0:4005::200e]:443": false,
+	} {
+		err := feed.RefusePrivate("tcp", addr, nil)
+		if got := errors.Is(err, feed.ErrPrivateAddress); got != refused {
+			t.Errorf("RefusePrivate(%s) = %v, want refused %v", addr, err, refused)
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title></channel></rss>`))
+	}))
+	defer srv.Close()
+	t.Run("a feed on the machine is refused by the public client", func(t *testing.T) {
+		_, err := (&feed.Fetcher{Client: feed.PublicClient(false)}).Fetch(context.Background(), srv.URL, "", "")
+		if !errors.Is(err, feed.ErrPrivateAddress) {
+			t.Errorf("Fetch = %v, want ErrPrivateAddress", err)
+		}
+	})
+	t.Run("and taken when private addresses are allowed (the sandbox)", func(t *testing.T) {
+		if _, err := (&feed.Fetcher{Client: feed.PublicClient(true)}).Fetch(context.Background(), srv.URL, "", ""); err != nil {
+			t.Errorf("Fetch = %v", err)
 		}
 	})
 }

@@ -154,23 +154,42 @@ func (s *SMTP) send(ctx context.Context, m *Message) error {
 	return c.Quit()
 }
 
-// Format writes the message as RFC 5322 text: the subject encoded for
-// its UTF-8 (RFC 2047 Q encoding), the body quoted-printable, lines
-// ending in CRLF.
+// Format writes the message as RFC 5322 text: the names in From and To
+// and the subject encoded for their UTF-8 (RFC 2047), a long subject
+// folded between its encoded words, the body quoted-printable (so no
+// line passes 76 octets, RFC 5321 allows 1000), lines ending in CRLF.
+// The SMTP client stuffs the dots of lines that begin with one.
 func Format(m *Message, from string, date time.Time) []byte {
 	var b bytes.Buffer
 	host := "pregonero"
 	if a, err := mail.ParseAddress(from); err == nil {
+		from = a.String()
 		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 {
 			host = a.Address[i+1:]
+		}
+	}
+	to := make([]string, len(m.To))
+	for i, t := range m.To {
+		to[i] = t
+		if a, err := mail.ParseAddress(t); err == nil {
+			to[i] = a.String()
 		}
 	}
 	var id [12]byte
 	_, _ = rand.Read(id[:])
 	hdr := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	hdr("From", from)
-	hdr("To", strings.Join(m.To, ", "))
-	hdr("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	hdr("To", strings.Join(to, ", "))
+	// Adjacent encoded words are one text, whatever white space folds
+	// them (RFC 2047 §6.2); an encoded word is up to 75 octets, so each
+	// goes on its own line when there are several.
+	subj := mime.QEncoding.Encode("utf-8", oneLine(m.Subject))
+	if strings.Contains(subj, "?= =?") {
+		subj = "\r\n " + strings.ReplaceAll(subj, "?= =?", "?=\r\n =?")
+	} else {
+		subj = " " + subj
+	}
+	b.WriteString("Subject:" + subj + "\r\n")
 	hdr("Date", date.Format(time.RFC1123Z))
 	hdr("Message-ID", "<"+hex.EncodeToString(id[:])+"@"+host+">")
 	hdr("MIME-Version", "1.0")

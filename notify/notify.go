@@ -5,9 +5,12 @@
 // to the webhooks that want it as signed JSON, retried with backoff, and
 // sends the daily summary.
 //
-// Its cursor in the events is kept in the store and moves only after an
+// The store wakes it after every commit that records an event. Its
+// cursor in the events is kept in the store and moves only after an
 // event was handled; what was sent is recorded per event and recipient,
-// so that a restart neither loses nor repeats a notification.
+// so that a restart neither loses nor repeats a notification. A person
+// gets at most one e-mail per Config.Group (a minute): what happens
+// meanwhile waits, behind the cursor, and goes in one e-mail.
 package notify
 
 import (
@@ -50,10 +53,16 @@ type Config struct {
 	// Backoff is the wait after each failed webhook attempt (default
 	// DefaultBackoff); after the last, the delivery has failed.
 	Backoff []time.Duration
-	// Poll is how often new events and due webhook retries are looked
-	// for (default 5 s): events are few, and a notification a few
-	// seconds late is on time.
-	Poll     time.Duration
+	// Poll is the safety net (default 1 min): the store wakes the
+	// notifier after every commit that recorded an event (OnEvent), and
+	// the loop's timer is armed for the next webhook retry and the next
+	// grouped e-mail; the poll only catches what a lost wake-up missed.
+	Poll time.Duration
+	// Group is the least time between two e-mails to one person
+	// (default 1 min): the first event reaches them at once, and what
+	// happens in the minute after it comes in one e-mail at its end, so
+	// that a fault failing 500 deliveries makes a few e-mails, not 500.
+	Group    time.Duration
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	Location *time.Location
@@ -69,6 +78,7 @@ type Notifier struct {
 	timeout   time.Duration
 	backoff   []time.Duration
 	poll      time.Duration
+	group     time.Duration
 	clock     clock.Clock
 	log       *slog.Logger
 	loc       *time.Location
@@ -76,9 +86,22 @@ type Notifier struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// wake is signalled by the store after a commit that recorded events.
+	wake chan struct{}
 	// mu serializes Process: the loop and a caller (a test, the summary)
-	// never handle the same event at once.
+	// never handle the same event at once. It guards the fields below.
 	mu sync.Mutex
+	// hooked is the last event whose webhook deliveries were made: the
+	// events the cursor stays behind for a grouped e-mail are read again,
+	// and need no second write (after a restart the write is made again,
+	// and is idempotent).
+	hooked uint64
+	// lastMail is when each person (by user id) was last sent an event's
+	// e-mail; a restart forgets it, and the first e-mail after it goes at
+	// once.
+	lastMail map[string]time.Time
+	// held is when the earliest e-mail held back by Group may go.
+	held time.Time
 }
 
 // New returns a Notifier.
@@ -87,8 +110,8 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, errors.New("new notifier: nil store")
 	}
 	n := &Notifier{store: cfg.Store, mailer: cfg.Mailer, client: cfg.Client, timeout: cfg.Timeout,
-		backoff: cfg.Backoff, poll: cfg.Poll, clock: cfg.Clock, log: cfg.Logger, loc: cfg.Location,
-		publicURL: strings.TrimRight(cfg.PublicURL, "/")}
+		backoff: cfg.Backoff, poll: cfg.Poll, group: cfg.Group, clock: cfg.Clock, log: cfg.Logger, loc: cfg.Location,
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"), wake: make(chan struct{}, 1), lastMail: map[string]time.Time{}}
 	if n.client == nil {
 		n.client = &http.Client{}
 	}
@@ -99,7 +122,10 @@ func New(cfg Config) (*Notifier, error) {
 		n.backoff = DefaultBackoff
 	}
 	if n.poll <= 0 {
-		n.poll = 5 * time.Second
+		n.poll = time.Minute
+	}
+	if n.group <= 0 {
+		n.group = time.Minute
 	}
 	if n.clock == nil {
 		n.clock = clock.Real{}
@@ -118,15 +144,25 @@ func New(cfg Config) (*Notifier, error) {
 	return n, nil
 }
 
-// Open starts the loop that handles new events and due webhook retries.
+// Open starts the loop that handles new events and due webhook retries,
+// woken by the store after every commit that records an event.
 func (n *Notifier) Open(ctx context.Context) error {
 	if n.done != nil {
 		return errors.New("notifier already open")
 	}
 	ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.done = make(chan struct{})
+	n.store.OnEvent(n.signal)
 	go n.run(ctx)
 	return nil
+}
+
+// signal wakes the loop; it never blocks the store's committer.
+func (n *Notifier) signal() {
+	select {
+	case n.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
 }
 
 // Close stops the loop and waits for it; a webhook request in flight is
@@ -136,6 +172,7 @@ func (n *Notifier) Close() error {
 	if n == nil || n.cancel == nil {
 		return nil
 	}
+	n.store.OnEvent(nil)
 	n.cancel()
 	<-n.done
 	return nil
@@ -148,28 +185,45 @@ func (n *Notifier) run(ctx context.Context) {
 		if err := n.Process(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn("notifications delayed", pregonero.LogErr, err)
 		}
-		t := n.clock.NewTimer(n.poll)
+		t := n.clock.NewTimer(n.nextTurn(ctx))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
+		case <-n.wake:
+			t.Stop()
 		case <-t.C():
 		}
 	}
 }
 
+// nextTurn is how long the loop may sleep: until the next webhook retry
+// or held e-mail, and no longer than the safety poll.
+func (n *Notifier) nextTurn(ctx context.Context) time.Duration {
+	now := n.clock.Now()
+	next := now.Add(n.poll)
+	n.mu.Lock()
+	if !n.held.IsZero() && n.held.Before(next) {
+		next = n.held
+	}
+	n.mu.Unlock()
+	if ds, err := n.store.DueWebhookDeliveries(ctx, next, 1); err == nil && len(ds) == 1 && ds[0].NextAttemptAt.Before(next) {
+		next = ds[0].NextAttemptAt
+	}
+	return max(next.Sub(now), 0)
+}
+
 // Process handles every event after the cursor, then the webhook
 // deliveries that are due: what the loop does at each turn. An event
-// whose e-mail the server could not take for now stops the turn; the
-// cursor stays on it and the next turn tries again (recipients already
-// served are not sent it twice).
+// whose e-mail the server could not take for now stops the e-mail of
+// the turn; the cursor stays on it and the next turn tries again
+// (recipients already served are not sent it twice). The webhooks go on
+// whatever the mail server does.
 func (n *Notifier) Process(ctx context.Context) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if err := n.processEvents(ctx); err != nil {
-		return err
-	}
-	return n.processWebhooks(ctx)
+	err := n.processEvents(ctx)
+	return errors.Join(err, n.processWebhooks(ctx))
 }
 
 // recipients are the people and webhooks of a turn.
@@ -197,34 +251,86 @@ func (n *Notifier) recipients(ctx context.Context) (*recipients, error) {
 	return r, nil
 }
 
+// inbox is what one person is to be told at a turn.
+type inbox struct {
+	settings *pregonero.NotifySettings
+	user     *pregonero.User
+	events   []*pregonero.Event
+}
+
+// processEvents reads every event after the cursor: it queues each for
+// its webhooks, and gathers for each person the events they chose and
+// were not sent yet, which go in one e-mail, unless the person had one
+// less than Group ago: those wait for the next turn, and the cursor
+// stays before the first of them (the record of what was sent keeps the
+// others from going twice).
 func (n *Notifier) processEvents(ctx context.Context) error {
 	cursor, err := n.store.NotifyCursor(ctx)
 	if err != nil {
 		return err
 	}
+	var (
+		r      *recipients
+		boxes  = map[string]*inbox{}
+		order  []string
+		last   = cursor
+		events []*pregonero.Event
+	)
 	for {
-		events, err := n.store.EventsAfter(ctx, cursor, 100)
-		if err != nil || len(events) == 0 {
-			return err
+		if events, err = n.store.EventsAfter(ctx, last, 100); err != nil || len(events) == 0 {
+			break
 		}
-		r, err := n.recipients(ctx)
-		if err != nil {
-			return err
+		if r == nil {
+			if r, err = n.recipients(ctx); err != nil {
+				return err
+			}
 		}
 		for _, e := range events {
-			if err := n.handle(ctx, e, r); err != nil {
+			if e.Seq > n.hooked {
+				if err := n.hook(ctx, e, r); err != nil {
+					return err
+				}
+				n.hooked = e.Seq
+			}
+			if err := n.gather(ctx, e, r, boxes, &order); err != nil {
 				return err
 			}
-			if err := n.store.SetNotifyCursor(ctx, e.Seq); err != nil {
-				return err
-			}
-			cursor = e.Seq
+			last = e.Seq
 		}
 	}
+	if err != nil {
+		return err
+	}
+	now := n.clock.Now()
+	var hold uint64 // the first event still waiting for a person's next e-mail
+	n.held = time.Time{}
+	for _, id := range order {
+		b := boxes[id]
+		if at, ok := n.lastMail[id]; ok && now.Before(at.Add(n.group)) {
+			if hold == 0 || b.events[0].Seq < hold {
+				hold = b.events[0].Seq
+			}
+			if n.held.IsZero() || at.Add(n.group).Before(n.held) {
+				n.held = at.Add(n.group)
+			}
+			continue
+		}
+		if err := n.mail(ctx, b); err != nil {
+			return err
+		}
+		n.lastMail[id] = now
+	}
+	if hold > 0 {
+		last = hold - 1
+	}
+	if last > cursor {
+		return n.store.SetNotifyCursor(ctx, last)
+	}
+	return nil
 }
 
-// handle queues the event for its webhooks and mails it to its people.
-func (n *Notifier) handle(ctx context.Context, e *pregonero.Event, r *recipients) error {
+// hook queues the event for the webhooks that want it.
+func (n *Notifier) hook(ctx context.Context, e *pregonero.Event, r *recipients) error {
 	var ds []*pregonero.WebhookDelivery
 	for _, h := range r.hooks {
 		if h.Matches(e) {
@@ -232,50 +338,80 @@ func (n *Notifier) handle(ctx context.Context, e *pregonero.Event, r *recipients
 				Event: *e, State: pregonero.WebhookPending, NextAttemptAt: n.clock.Now().UTC()})
 		}
 	}
-	if len(ds) > 0 {
-		if err := n.store.AddWebhookDeliveries(ctx, ds); err != nil {
-			return err
-		}
+	if len(ds) == 0 {
+		return nil
 	}
+	return n.store.AddWebhookDeliveries(ctx, ds)
+}
+
+// notifiedKey is the key of the record that an event's e-mail was sent
+// to a person.
+func notifiedKey(seq uint64, userID string) string { return fmt.Sprintf("e/%020d/%s", seq, userID) }
+
+// gather adds the event to the inbox of each person who chose it and was
+// not sent it yet.
+func (n *Notifier) gather(ctx context.Context, e *pregonero.Event, r *recipients, boxes map[string]*inbox, order *[]string) error {
 	if n.mailer == nil {
 		return nil
 	}
-	var a *about
 	for _, s := range r.settings {
 		u := r.users[s.UserID]
 		if !s.Matches(e, u) {
 			continue
 		}
-		key := fmt.Sprintf("e/%020d/%s", e.Seq, u.ID)
-		if sent, err := n.store.Notified(ctx, key); err != nil {
+		if sent, err := n.store.Notified(ctx, notifiedKey(e.Seq, u.ID)); err != nil {
 			return err
 		} else if sent {
 			continue
 		}
-		if a == nil {
-			a = n.about(ctx, e)
+		b := boxes[u.ID]
+		if b == nil {
+			b = &inbox{settings: s, user: u}
+			boxes[u.ID] = b
+			*order = append(*order, u.ID)
 		}
-		m := eventMail(e, a, n.loc)
-		m.To = []string{s.Email}
-		if err := n.mailer.Send(ctx, m); err != nil {
-			if !errors.Is(err, ErrPermanent) {
-				return fmt.Errorf("mail event %d to %s: %w", e.Seq, u.Username, err)
-			}
-			// Retrying will not help: the rest go on, and the person
-			// is not tried again.
-			n.log.Error("notification refused by the mail server", pregonero.LogAccount, e.Account, pregonero.LogErr, err)
-		}
-		if err := n.store.MarkNotified(ctx, key); err != nil {
-			return err
-		}
+		b.events = append(b.events, e)
 	}
 	return nil
+}
+
+// mail sends a person their events, one e-mail for all, and records
+// them sent. A refusal for good is logged and recorded as sent too:
+// trying again would not help.
+func (n *Notifier) mail(ctx context.Context, b *inbox) error {
+	abouts := make([]*about, len(b.events))
+	for i, e := range b.events {
+		abouts[i] = n.about(ctx, e)
+	}
+	var m *Message
+	if len(b.events) == 1 {
+		m = eventMail(b.events[0], abouts[0], n.loc)
+	} else {
+		m = groupMail(b.events, abouts, n.loc)
+	}
+	m.To = []string{b.settings.Email}
+	if err := n.mailer.Send(ctx, m); err != nil {
+		if !errors.Is(err, ErrPermanent) {
+			return fmt.Errorf("mail %d events to %s: %w", len(b.events), b.user.Username, err)
+		}
+		n.log.Error("notification refused by the mail server", pregonero.LogCount, len(b.events), pregonero.LogErr, err)
+	}
+	keys := make([]string, len(b.events))
+	for i, e := range b.events {
+		keys[i] = notifiedKey(e.Seq, b.user.ID)
+	}
+	return n.store.MarkNotified(ctx, keys...)
 }
 
 // about looks up what the event concerns; what cannot be found is left
 // out of the text.
 func (n *Notifier) about(ctx context.Context, e *pregonero.Event) *about {
 	a := &about{}
+	if e.Feed != "" {
+		if fs, ok := n.store.(pregonero.FeedStore); ok {
+			a.feed, _ = fs.Feed(ctx, e.Feed)
+		}
+	}
 	if e.Account != "" {
 		a.account, _ = n.store.Account(ctx, e.Account)
 	}
@@ -333,9 +469,11 @@ func (n *Notifier) processWebhooks(ctx context.Context) error {
 			return err
 		}
 		if nd.State == pregonero.WebhookFailed {
-			n.log.Error("webhook delivery failed for good", pregonero.LogURL, h.URL, pregonero.LogCount, len(nd.Attempts), pregonero.LogErr, a.Error)
+			// The webhook's id, not its URL: a receiver's URL may carry
+			// its own secret (a chat service's incoming-hook token).
+			n.log.Error("webhook delivery failed for good", pregonero.LogWebhook, h.ID, pregonero.LogCount, len(nd.Attempts), pregonero.LogErr, a.Error)
 		} else if !a.OK() {
-			n.log.Warn("webhook attempt failed; retrying later", pregonero.LogURL, h.URL, pregonero.LogStatus, a.Status,
+			n.log.Warn("webhook attempt failed; retrying later", pregonero.LogWebhook, h.ID, pregonero.LogStatus, a.Status,
 				pregonero.LogErr, a.Error, pregonero.LogAt, nd.NextAttemptAt)
 		}
 	}
@@ -389,10 +527,5 @@ func (n *Notifier) units(ctx context.Context) (map[string]*pregonero.Account, er
 // wantsUnit reports whether a summary line about these dependencias is
 // for the person with these settings.
 func wantsUnit(s *pregonero.NotifySettings, u *pregonero.User, units []string) bool {
-	for _, unit := range units {
-		if u.SeesUnit(unit) && (len(s.Units) == 0 || unit == "" || slices.Contains(s.Units, unit)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(units, func(unit string) bool { return s.WantsUnit(u, unit) })
 }

@@ -1,13 +1,16 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -132,11 +135,13 @@ func TestEmail(t *testing.T) {
 		e := newEnv(t)
 		e.settings(&pregonero.NotifySettings{UserID: "u_admin", Email: "admin@antioquia.gov.co", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed}})
 		e.settings(&pregonero.NotifySettings{UserID: "u_ed", Email: "ed@antioquia.gov.co", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed, pregonero.EventPaused}})
-		e.event(failed("x-salud", "salud"))
-		e.event(failed("fb-edu", "educacion"))
-		e.event(&pregonero.Event{Kind: pregonero.EventNeedsReauth, Account: "x-salud", Unit: "salud"})
-		e.event(&pregonero.Event{Kind: pregonero.EventPaused, Message: "duelo"})
-		e.process(e.notifier(notify.Config{}))
+		n := e.notifier(notify.Config{})
+		for _, ev := range []*pregonero.Event{failed("x-salud", "salud"), failed("fb-edu", "educacion"),
+			{Kind: pregonero.EventNeedsReauth, Account: "x-salud", Unit: "salud"}, {Kind: pregonero.EventPaused, Message: "duelo"}} {
+			e.event(ev)
+			e.process(n)
+			e.clock.Advance(time.Minute) // past the grouping of e-mails
+		}
 		got := subjects(e.sink.Messages())
 		want := []string{
 			"admin@antioquia.gov.co [Pregonero] Falló una publicación en Salud Antioquia (X, x-salud)",
@@ -196,6 +201,133 @@ func TestEmail(t *testing.T) {
 			t.Errorf("messages = %q, want one each", got)
 		}
 	})
+}
+
+func TestGrouping(t *testing.T) {
+	admin := &pregonero.NotifySettings{UserID: "u_admin", Email: "admin@antioquia.gov.co", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed, pregonero.EventPaused}}
+	storm := func(e *env, n int) {
+		e.t.Helper()
+		for range n {
+			e.event(failed("x-salud", "salud"))
+		}
+	}
+	t.Run("a storm of 500 failures makes two e-mails: the first at once, the rest together a minute later", func(t *testing.T) {
+		e := newEnv(t)
+		e.settings(admin)
+		n := e.notifier(notify.Config{})
+		storm(e, 1)
+		e.process(n)
+		storm(e, 499)
+		e.process(n)
+		e.clock.Advance(59 * time.Second)
+		e.process(n)
+		if got := subjects(e.sink.Messages()); len(got) != 1 {
+			t.Fatalf("messages before the minute = %q, want the first alone", got)
+		}
+		e.clock.Advance(time.Second)
+		e.process(n)
+		got := subjects(e.sink.Messages())
+		want := "admin@antioquia.gov.co [Pregonero] 499 avisos: Una publicación falló (499)"
+		if len(got) != 2 || got[1] != want {
+			t.Fatalf("messages = %q, want the first and then %q", got, want)
+		}
+		text := e.sink.Messages()[1].Text
+		for _, s := range []string{"Ocurrieron 499 cosas", "1. Falló una publicación en Salud Antioquia (X, x-salud)", "Error: X rechazó un duplicado.", "499. "} {
+			if !strings.Contains(text, s) {
+				t.Errorf("text lacks %q", s)
+			}
+		}
+		e.clock.Advance(time.Hour)
+		e.process(n)
+		if got := len(e.sink.Messages()); got != 2 {
+			t.Errorf("messages after another turn = %d, want still 2", got)
+		}
+	})
+	t.Run("events of different kinds in one turn go in one e-mail that counts each kind", func(t *testing.T) {
+		e := newEnv(t)
+		e.settings(admin)
+		storm(e, 2)
+		e.event(&pregonero.Event{Kind: pregonero.EventPaused, Message: "duelo"})
+		e.process(e.notifier(notify.Config{}))
+		got := subjects(e.sink.Messages())
+		if want := "admin@antioquia.gov.co [Pregonero] 3 avisos: Una publicación falló (2), Publicación en pausa (1)"; len(got) != 1 || got[0] != want {
+			t.Errorf("messages = %q, want %q", got, want)
+		}
+	})
+	t.Run("events held for the next e-mail survive a restart", func(t *testing.T) {
+		e := newEnv(t)
+		e.settings(admin)
+		n := e.notifier(notify.Config{})
+		storm(e, 1)
+		e.process(n)
+		storm(e, 3)
+		e.process(n)
+		if got := len(e.sink.Messages()); got != 1 {
+			t.Fatalf("messages = %d, want 1: the three are held", got)
+		}
+		if err := e.db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		e.open()
+		e.process(e.notifier(notify.Config{}))
+		got := subjects(e.sink.Messages())
+		if len(got) != 2 || !strings.Contains(got[1], "3 avisos") {
+			t.Errorf("messages = %q, want the first and then the three together", got)
+		}
+		storm(e, 1)
+		e.process(e.notifier(notify.Config{}))
+		e.process(e.notifier(notify.Config{})) // a second notifier: nothing is left to send
+		if got := len(e.sink.Messages()); got != 3 {
+			t.Errorf("messages = %d, want 3: each event once", got)
+		}
+	})
+	t.Run("a person's held e-mail does not hold another's, nor the webhooks", func(t *testing.T) {
+		e := newEnv(t)
+		e.settings(admin)
+		rcv := &receiver{}
+		srv := httptest.NewServer(rcv)
+		defer srv.Close()
+		if err := e.db.PutWebhook(e.ctx, &pregonero.Webhook{ID: "wh_1", URL: srv.URL, Secret: "s", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed}}); err != nil {
+			t.Fatal(err)
+		}
+		n := e.notifier(notify.Config{})
+		storm(e, 1)
+		e.process(n)
+		storm(e, 1)
+		e.settings(&pregonero.NotifySettings{UserID: "u_ed", Email: "ed@antioquia.gov.co", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed}})
+		e.process(n)
+		got := subjects(e.sink.Messages())
+		if len(got) != 2 || !strings.HasPrefix(got[1], "ed@") {
+			t.Errorf("messages = %q, want admin's first, then ed's at once", got)
+		}
+		e.process(n)
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		if got := len(rcv.bodies); got != 2 {
+			t.Errorf("webhook requests = %d, want one per event", got)
+		}
+	})
+}
+
+func TestMailDownWebhooksGoOn(t *testing.T) {
+	e := newEnv(t)
+	e.settings(&pregonero.NotifySettings{UserID: "u_admin", Email: "admin@antioquia.gov.co", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed}})
+	rcv := &receiver{}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	if err := e.db.PutWebhook(e.ctx, &pregonero.Webhook{ID: "wh_1", URL: srv.URL, Secret: "s", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed}}); err != nil {
+		t.Fatal(err)
+	}
+	e.event(failed("x-salud", "salud"))
+	n := e.notifier(notify.Config{Mailer: &flakyMailer{next: e.smtp, failAfter: 0}})
+	if err := n.Process(e.ctx); err == nil {
+		t.Error("Process with the mail server down = nil, want its error")
+	}
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if got := len(rcv.bodies); got != 1 {
+		t.Errorf("webhook requests with the mail server down = %d, want 1", got)
+	}
 }
 
 // flakyMailer lets failAfter sends through, then fails (-1: never).
@@ -421,29 +553,119 @@ func TestSMTPSecurity(t *testing.T) {
 	})
 }
 
+// chanMailer hands each message to a channel after sending it.
+type chanMailer struct {
+	next notify.Mailer
+	sent chan *notify.Message
+}
+
+func (c *chanMailer) Send(ctx context.Context, m *notify.Message) error {
+	err := c.next.Send(ctx, m)
+	c.sent <- m
+	return err
+}
+
 func TestLoop(t *testing.T) {
 	e := newEnv(t)
 	e.settings(&pregonero.NotifySettings{UserID: "u_admin", Email: "admin@antioquia.gov.co", Events: []pregonero.EventKind{pregonero.EventNeedsReauth}})
-	n := e.notifier(notify.Config{Poll: time.Minute})
+	mailer := &chanMailer{next: e.smtp, sent: make(chan *notify.Message, 10)}
+	// The fake clock never moves: only the store's wake-up can start a
+	// turn after the first.
+	n := e.notifier(notify.Config{Mailer: mailer, Poll: time.Hour})
 	if err := n.Open(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	e.event(&pregonero.Event{Kind: pregonero.EventNeedsReauth, Account: "x-salud", Unit: "salud"})
-	t.Run("an open notifier sends new events at its next poll", func(t *testing.T) {
-		deadline := time.Now().Add(10 * time.Second)
-		for len(e.sink.Messages()) == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("no mail 10 s after the poll")
+	t.Run("an open notifier is woken by the event's commit", func(t *testing.T) {
+		e.event(&pregonero.Event{Kind: pregonero.EventNeedsReauth, Account: "x-salud", Unit: "salud"})
+		select {
+		case m := <-mailer.sent:
+			if !strings.Contains(m.Subject, "necesita autorización de nuevo") {
+				t.Errorf("subject = %q", m.Subject)
 			}
-			e.clock.Advance(time.Minute) // fires the loop's timer, whenever it was armed
-			time.Sleep(10 * time.Millisecond)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no mail 10 s after the event, with the clock stopped")
 		}
-		if got := e.sink.Messages()[0].Subject; !strings.Contains(got, "necesita autorización de nuevo") {
-			t.Errorf("subject = %q", got)
+	})
+	t.Run("an e-mail held by the grouping goes when its minute is over", func(t *testing.T) {
+		e.event(&pregonero.Event{Kind: pregonero.EventNeedsReauth, Account: "fb-edu", Unit: "educacion"})
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			// The turn the event woke holds it and arms the timer for the
+			// end of the minute; advancing the clock fires it.
+			e.clock.Advance(10 * time.Second)
+			select {
+			case m := <-mailer.sent:
+				if !strings.Contains(m.Subject, "fb-edu") {
+					t.Errorf("subject = %q", m.Subject)
+				}
+				if got := e.clock.Now().Sub(t0); got < time.Minute {
+					t.Errorf("sent %s after the first, want a minute or more", got)
+				}
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no mail 10 s after the event")
+			}
 		}
 	})
 	if err := n.Close(); err != nil {
 		t.Errorf("Close = %v", err)
 	}
+}
+
+func TestFormat(t *testing.T) {
+	subject := "[Pregonero] Falló una publicación en Secretaría de Infraestructura Física de Antioquia (Facebook, fb-infraestructura)"
+	text := ".Empieza con punto\n" + strings.Repeat("ñandú ", 300) + "\n.\nfin"
+	raw := notify.Format(&notify.Message{To: []string{"Ana Pérez <ana@antioquia.gov.co>"}, Subject: subject, Text: text},
+		"Gobernación de Antioquia <pregonero@antioquia.gov.co>", t0)
+	t.Run("every line ends in CRLF and keeps within 78 octets", func(t *testing.T) {
+		lines := strings.Split(string(raw), "\r\n")
+		for i, l := range lines {
+			if strings.Contains(l, "\n") {
+				t.Errorf("line %d has a bare LF: %q", i+1, l)
+			}
+			if len(l) > 78 {
+				t.Errorf("line %d has %d octets: %q", i+1, len(l), l)
+			}
+		}
+	})
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("the headers a reader needs are there, names and subject encoded", func(t *testing.T) {
+		var dec mime.WordDecoder
+		if got, err := dec.DecodeHeader(m.Header.Get("Subject")); err != nil || got != subject {
+			t.Errorf("subject = %q, %v; want %q", got, err, subject)
+		}
+		if from, err := m.Header.AddressList("From"); err != nil || from[0].Name != "Gobernación de Antioquia" {
+			t.Errorf("From = %v, %v", from, err)
+		}
+		if to, err := m.Header.AddressList("To"); err != nil || to[0].Name != "Ana Pérez" || to[0].Address != "ana@antioquia.gov.co" {
+			t.Errorf("To = %v, %v", to, err)
+		}
+		if d, err := m.Header.Date(); err != nil || !d.Equal(t0) {
+			t.Errorf("Date = %v, %v; want %v", d, err, t0)
+		}
+		for k, want := range map[string]string{"MIME-Version": "1.0", "Content-Type": "text/plain; charset=utf-8"} {
+			if got := m.Header.Get(k); got != want {
+				t.Errorf("%s = %q, want %q", k, got, want)
+			}
+		}
+		if id := m.Header.Get("Message-ID"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@antioquia.gov.co>") {
+			t.Errorf("Message-ID = %q", id)
+		}
+	})
+	t.Run("the body arrives whole through SMTP, lines that begin with a dot included", func(t *testing.T) {
+		e := newEnv(t)
+		if err := e.smtp.Send(e.ctx, &notify.Message{To: []string{"ana@antioquia.gov.co"}, Subject: subject, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+		// SMTP ends the data with a line break.
+		if got := strings.TrimSuffix(e.sink.Messages()[0].Text, "\n"); got != text {
+			t.Errorf("text = %q, want %q", got, text)
+		}
+	})
 }

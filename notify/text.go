@@ -35,6 +35,14 @@ type about struct {
 	account *pregonero.Account
 	post    *pregonero.Post
 	postURL string
+	feed    *pregonero.Feed
+}
+
+func (a *about) feedName(e *pregonero.Event) string {
+	if a.feed != nil {
+		return fmt.Sprintf("%q (%s)", a.feed.Name, a.feed.URL)
+	}
+	return e.Feed
 }
 
 func (a *about) accountName(e *pregonero.Event) string {
@@ -46,7 +54,47 @@ func (a *about) accountName(e *pregonero.Event) string {
 
 // eventMail is the e-mail of an event.
 func eventMail(e *pregonero.Event, a *about, loc *time.Location) *Message {
-	var subj string
+	subj, body := eventText(e, a, loc)
+	return &Message{Subject: "[Pregonero] " + subj, Text: body + footer}
+}
+
+// groupMaxDetailed caps the events told in full in a grouped e-mail; the
+// rest get one line each.
+const groupMaxDetailed = 20
+
+// groupMail is the one e-mail of several events: how many of each kind
+// in the subject, each event told in the body, in the order they
+// happened.
+func groupMail(es []*pregonero.Event, as []*about, loc *time.Location) *Message {
+	counts := map[pregonero.EventKind]int{}
+	for _, e := range es {
+		counts[e.Kind]++
+	}
+	var kinds []string
+	for _, k := range pregonero.EventKinds {
+		if c := counts[k]; c > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s (%d)", EventName(k), c))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Ocurrieron %d cosas que usted pidió saber:\n", len(es))
+	for i, e := range es {
+		subj, body := eventText(e, as[i], loc)
+		if i < groupMaxDetailed {
+			fmt.Fprintf(&b, "\n%d. %s\n%s", i+1, subj, body)
+		} else {
+			fmt.Fprintf(&b, "\n%d. %s  %s", i+1, e.At.In(loc).Format("15:04"), subj)
+		}
+	}
+	if len(es) > groupMaxDetailed {
+		b.WriteString("\n")
+	}
+	return &Message{Subject: fmt.Sprintf("[Pregonero] %d avisos: %s", len(es), strings.Join(kinds, ", ")), Text: b.String() + footer}
+}
+
+// eventText is the subject (without the prefix) and the body (without
+// the footer) of an event's e-mail.
+func eventText(e *pregonero.Event, a *about, loc *time.Location) (subj, body string) {
 	var b strings.Builder
 	when := e.At.In(loc).Format("02/01/2006 15:04")
 	switch e.Kind {
@@ -92,8 +140,8 @@ func eventMail(e *pregonero.Event, a *about, loc *time.Location) *Message {
 			fmt.Fprintf(&b, "Motivo: %s\n", e.Message)
 		}
 	case pregonero.EventFeedFailing:
-		subj = "Un canal de noticias falla desde hace un día: " + e.Feed
-		fmt.Fprintf(&b, "El canal de noticias %s no se ha podido leer en las últimas 24 horas.\n", e.Feed)
+		subj = "Un canal de noticias falla desde hace un día: " + a.feedName(e)
+		fmt.Fprintf(&b, "El canal de noticias %s no se ha podido leer en las últimas 24 horas.\n", a.feedName(e))
 		if e.Message != "" {
 			fmt.Fprintf(&b, "Último error: %s\n", e.Message)
 		}
@@ -111,8 +159,7 @@ func eventMail(e *pregonero.Event, a *about, loc *time.Location) *Message {
 	if a.postURL != "" {
 		fmt.Fprintf(&b, "\nVer la publicación: %s\n", a.postURL)
 	}
-	b.WriteString(footer)
-	return &Message{Subject: "[Pregonero] " + subj, Text: b.String()}
+	return subj, b.String()
 }
 
 const footer = "\n--\nPregonero. Cambie qué avisos recibe en Notificaciones.\n"
@@ -144,28 +191,26 @@ type summaryLine struct {
 func summaryMail(day time.Time, today []summaryLine, failed []summaryLine, loc *time.Location) *Message {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Resumen del %s.\n\n", spanishDate(day))
-	fmt.Fprintf(&b, "Sale hoy (%d):\n", len(today))
-	if len(today) == 0 {
-		b.WriteString("  Nada programado.\n")
-	}
-	for _, l := range today {
-		fmt.Fprintf(&b, "  %s  %s  %s\n", l.at.In(loc).Format("15:04"), strings.Join(l.accounts, ", "), excerpt(oneLine(l.text), 80))
-		if l.url != "" {
-			fmt.Fprintf(&b, "         %s\n", l.url)
-		}
-	}
-	fmt.Fprintf(&b, "\nFalló ayer (%d):\n", len(failed))
-	if len(failed) == 0 {
-		b.WriteString("  Nada falló.\n")
-	}
-	for _, l := range failed {
-		fmt.Fprintf(&b, "  %s  %s  %s\n", l.at.In(loc).Format("15:04"), strings.Join(l.accounts, ", "), excerpt(oneLine(l.text), 80))
-		if l.url != "" {
-			fmt.Fprintf(&b, "         %s\n", l.url)
-		}
-	}
+	summarySection(&b, "Sale hoy", "Nada programado.", today, loc)
+	b.WriteString("\n")
+	summarySection(&b, "Falló ayer", "Nada falló.", failed, loc)
 	b.WriteString(footer)
 	return &Message{Subject: fmt.Sprintf("[Pregonero] Resumen del día: %d hoy, %d fallidas ayer", len(today), len(failed)), Text: b.String()}
+}
+
+// summarySection writes one list of the summary under its title, or
+// none when it is empty.
+func summarySection(b *strings.Builder, title, none string, lines []summaryLine, loc *time.Location) {
+	fmt.Fprintf(b, "%s (%d):\n", title, len(lines))
+	if len(lines) == 0 {
+		b.WriteString("  " + none + "\n")
+	}
+	for _, l := range lines {
+		fmt.Fprintf(b, "  %s  %s  %s\n", l.at.In(loc).Format("15:04"), strings.Join(l.accounts, ", "), excerpt(oneLine(l.text), 80))
+		if l.url != "" {
+			fmt.Fprintf(b, "         %s\n", l.url)
+		}
+	}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

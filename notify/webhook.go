@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +123,12 @@ func (n *Notifier) post(ctx context.Context, h *pregonero.Webhook, id string, bo
 	resp, err := n.client.Do(req)
 	a.DurationMS = n.clock.Now().Sub(start).Milliseconds()
 	if err != nil {
+		// Without the URL the client puts in front: it may carry the
+		// receiver's own secret, and the attempt is logged.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		a.Error = err.Error()
 		return a
 	}

@@ -177,32 +177,18 @@ func (s *Service) unseen(ctx context.Context, fs pregonero.FeedStore, f *pregone
 	return out, nil
 }
 
-// feedFailed records a failed poll and, after a day of failures, the
-// event that tells it (once per run of failures).
+// feedFailed records a failed poll; after a day of failures the store
+// records, in the same transaction, the event that tells it (once per
+// run of failures, see Feed.Failed).
 func (s *Service) feedFailed(ctx context.Context, fs pregonero.FeedStore, f *pregonero.Feed, msg string) error {
-	var tell bool
 	now := s.now().UTC()
-	got, err := fs.UpdateFeed(ctx, f.ID, func(f *pregonero.Feed) error {
-		tell = f.Failed(now, msg)
+	if _, err := fs.UpdateFeed(ctx, f.ID, func(f *pregonero.Feed) error {
+		f.Failed(now, msg)
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return fmt.Errorf("poll feed %s: %w", f.ID, err)
 	}
-	s.logger.WarnContext(ctx, "feed poll failed", pregonero.LogURL, f.URL, pregonero.LogErr, msg)
-	if !tell {
-		return nil
-	}
-	es, ok := s.store.(pregonero.EventStore)
-	if !ok {
-		return nil
-	}
-	e := &pregonero.Event{Kind: pregonero.EventFeedFailing, At: now, Feed: f.ID, Unit: got.Unit, Reason: "feed_failing",
-		Message: fmt.Sprintf("The feed %q (%s) has failed every poll since %s: %s", got.Name, got.URL,
-			got.FailingSince.In(s.loc).Format("2006-01-02 15:04 MST"), msg)}
-	if err := es.AddEvent(ctx, e); err != nil {
-		return fmt.Errorf("poll feed %s: record event: %w", f.ID, err)
-	}
+	s.logger.WarnContext(ctx, "feed poll failed", pregonero.LogFeed, f.ID, pregonero.LogURL, f.URL, pregonero.LogErr, msg)
 	return nil
 }
 
@@ -261,7 +247,7 @@ func (s *Service) itemDraft(ctx context.Context, f *pregonero.Feed, it feed.Item
 		if err != nil {
 			// The news goes out without its picture rather than not at
 			// all; the log says why.
-			s.logger.WarnContext(ctx, "feed item image not fetched", pregonero.LogURL, it.Image, pregonero.LogErr, err)
+			s.logger.WarnContext(ctx, "feed item image not fetched", pregonero.LogFeed, f.ID, pregonero.LogURL, it.Image, pregonero.LogErr, err)
 		} else {
 			d.Media = []pregonero.PostMedia{{ID: m.ID, AltText: m.AltText}}
 		}

@@ -98,6 +98,9 @@ type DB struct {
 	// onDue is told, after each commit that put deliveries in the
 	// due-time index, the earliest instant it put (see OnDue).
 	onDue atomic.Pointer[func(time.Time)]
+	// onEvent is told after each commit that recorded an event (see
+	// OnEvent).
+	onEvent atomic.Pointer[func()]
 	// writeErr is the error of the last commit when it failed (see
 	// Health).
 	writeErr atomic.Pointer[error]
@@ -619,9 +622,10 @@ func (db *DB) commit(batch []*op) {
 	results := make([]error, len(batch))
 	partial := false
 	var due time.Time
+	var event bool
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		prepareTx(tx)
-		due = time.Time{}
+		due, event = time.Time{}, false
 		for i, o := range batch {
 			if err := o.ctx.Err(); err != nil {
 				results[i] = err
@@ -634,6 +638,7 @@ func (db *DB) commit(batch []*op) {
 			}
 			results[i] = err
 			due = earliest(due, w.due)
+			event = event || w.event
 		}
 		return nil
 	})
@@ -646,6 +651,7 @@ func (db *DB) commit(batch []*op) {
 	case err == nil:
 		db.committed()
 		db.signalDue(due)
+		db.signalEvent(event)
 	case err != nil:
 		err = db.commitFailed(err)
 		db.logger.Error("store commit failed", pregonero.LogOps, len(batch), pregonero.LogErr, err)
@@ -682,6 +688,7 @@ func (db *DB) commitAlone(o *op) (err error) {
 	}
 	db.committed()
 	db.signalDue(w.due)
+	db.signalEvent(w.event)
 	return nil
 }
 
@@ -770,6 +777,8 @@ type wtx struct {
 	wrote bool
 	// due is the earliest instant the op put in the due-time index.
 	due time.Time
+	// event: the op recorded an event (addEvent).
+	event bool
 }
 
 func (w *wtx) put(bucket, k, v []byte) error {

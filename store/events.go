@@ -60,7 +60,32 @@ func (w *wtx) addEvent(e *pregonero.Event, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
+	w.event = true
 	return w.put(bucketEvents, encodeUint64(seq), v)
+}
+
+// OnEvent registers fn to be called after every commit that recorded an
+// event (see pregonero.EventStore); nil unregisters.
+func (db *DB) OnEvent(fn func()) {
+	if fn == nil {
+		db.onEvent.Store(nil)
+		return
+	}
+	db.onEvent.Store(&fn)
+}
+
+// signalEvent tells the registered function that a commit recorded
+// events.
+func (db *DB) signalEvent(recorded bool) {
+	if !recorded {
+		return
+	}
+	if fn := db.onEvent.Load(); fn != nil {
+		// The commit is done: a panicking listener must not turn it into
+		// a failed write, nor stop the committer.
+		defer pregonero.RecoverPanic(db.logger, "event listener panicked", nil)
+		(*fn)()
+	}
 }
 
 // AddEvent stores an event, giving it its Seq and, when zero, its At.

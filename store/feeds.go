@@ -132,7 +132,8 @@ func (db *DB) Feeds(ctx context.Context) ([]*pregonero.Feed, error) {
 }
 
 // UpdateFeed runs fn on a copy of the feed and stores the result,
-// stamping UpdatedAt.
+// stamping UpdatedAt; a change that sets FailingNotified records
+// EventFeedFailing with it.
 func (db *DB) UpdateFeed(ctx context.Context, id string, fn func(*pregonero.Feed) error) (*pregonero.Feed, error) {
 	var out *pregonero.Feed
 	err := db.exec(ctx, 2048, func(w *wtx) error {
@@ -141,6 +142,7 @@ func (db *DB) UpdateFeed(ctx context.Context, id string, fn func(*pregonero.Feed
 		if err != nil {
 			return err
 		}
+		told := f.FailingNotified
 		if err := fn(f); err != nil {
 			return err
 		}
@@ -148,6 +150,15 @@ func (db *DB) UpdateFeed(ctx context.Context, id string, fn func(*pregonero.Feed
 			return pregonero.Errorf(pregonero.EINVALID, "feed %s: the id of a feed cannot change", id)
 		}
 		f.UpdatedAt = db.Now().UTC()
+		if f.FailingNotified && !told {
+			// The day of failures is told in the transaction that
+			// records it told: a crash cannot lose it nor tell it twice.
+			e := &pregonero.Event{Kind: pregonero.EventFeedFailing, At: f.LastPollAt, Feed: f.ID, Unit: f.Unit,
+				Reason: string(pregonero.EventFeedFailing), Message: f.LastError}
+			if err := w.addEvent(e, f.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		v, err := encodeFeed(f)
 		if err != nil {
 			return fmt.Errorf("update feed %s: %w", id, err)

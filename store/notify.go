@@ -416,13 +416,22 @@ func (db *DB) Notified(ctx context.Context, key string) (bool, error) {
 	return ok, err
 }
 
-// MarkNotified records that something was sent under key, now.
-func (db *DB) MarkNotified(ctx context.Context, key string) error {
-	if err := checkID("notification key", key); err != nil {
-		return err
+// MarkNotified records that something was sent under each key, now, in
+// one transaction.
+func (db *DB) MarkNotified(ctx context.Context, keys ...string) error {
+	for _, key := range keys {
+		if err := checkID("notification key", key); err != nil {
+			return err
+		}
 	}
-	return db.exec(ctx, 64, func(w *wtx) error {
-		return w.put(bucketNotified, []byte(key), encodeUint64(uint64(db.Now().UnixNano())))
+	at := encodeUint64(uint64(db.Now().UnixNano()))
+	return db.exec(ctx, 64*len(keys), func(w *wtx) error {
+		for _, key := range keys {
+			if err := w.put(bucketNotified, []byte(key), at); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

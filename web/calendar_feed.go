@@ -33,9 +33,18 @@ type CalendarToken struct {
 // is an instant, but a zero-length event is easy to miss.
 const calendarEventLength = "PT15M"
 
-// baseURL is the server's address as the client reached it: the one a
-// calendar application or a browser already uses.
-func baseURL(r *http.Request) string {
+// calendarRefresh is how often a calendar application should fetch the
+// feed again: plans change during the day.
+const calendarRefresh = "PT1H"
+
+// baseURL is the server's address: public_url when it is configured (a
+// proxy in front may end TLS, so the request alone would say http), else
+// the address the client reached, the one a calendar application or a
+// browser already uses.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.publicURL != "" {
+		return strings.TrimRight(s.publicURL, "/")
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -44,12 +53,21 @@ func baseURL(r *http.Request) string {
 }
 
 // calendarURL is the address of the feed of a token.
-func calendarURL(r *http.Request, token string) string {
-	return baseURL(r) + "/calendar/" + token + ".ics"
+func (s *Server) calendarURL(r *http.Request, token string) string {
+	return s.baseURL(r) + "/calendar/" + token + ".ics"
 }
+
+// calendarLogPath is what the request log shows of a feed's address:
+// the token is a credential, and a log is read by more people than the
+// feed is meant for.
+const calendarLogPath = "/calendar/…"
 
 func (s *Server) handleCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	token, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
+	// The route matched already; what still reads the path is the logs,
+	// the request's line written after this handler returns and the
+	// line of an error.
+	r.URL.Path, r.URL.RawPath = calendarLogPath, ""
 	if !ok {
 		s.writeError(w, r, pregonero.Errorf(pregonero.ENOTFOUND, "There is no calendar feed at this address; it may have been revoked."))
 		return
@@ -67,7 +85,7 @@ func (s *Server) handleCalendarFeed(w http.ResponseWriter, r *http.Request) {
 	if s.ui != nil {
 		p = s.ui.catalog.Printer(lang)
 	}
-	body := icsCalendar(cf, baseURL(r), p, s.now())
+	body := icsCalendar(cf, s.baseURL(r), p, s.now())
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store")
 	// The address is a secret: no referrer carries it away.
@@ -88,14 +106,19 @@ func icsCalendar(cf *posting.CalendarFeed, base string, p *i18n.Printer, now tim
 	b.line("CALSCALE:GREGORIAN")
 	b.line("METHOD:PUBLISH")
 	b.prop("X-WR-CALNAME", "Pregonero — "+cf.User.Username)
+	// How often calendars should read the feed again (RFC 7986, and the
+	// older name Outlook and Google read).
+	b.line("REFRESH-INTERVAL;VALUE=DURATION:" + calendarRefresh)
+	b.line("X-PUBLISHED-TTL:" + calendarRefresh)
 	for _, post := range cf.Posts {
 		b.line("BEGIN:VEVENT")
 		b.line("UID:" + post.ID + "@pregonero")
-		stamp := post.UpdatedAt
-		if stamp.IsZero() {
-			stamp = now
+		// With METHOD, DTSTAMP is when this feed was written (RFC 5545
+		// §3.8.7.2); when the post last changed is LAST-MODIFIED.
+		b.line("DTSTAMP:" + icsTime(now))
+		if !post.UpdatedAt.IsZero() {
+			b.line("LAST-MODIFIED:" + icsTime(post.UpdatedAt))
 		}
-		b.line("DTSTAMP:" + icsTime(stamp))
 		b.line("DTSTART:" + icsTime(post.ScheduledAt))
 		b.line("DURATION:" + calendarEventLength)
 		b.prop("SUMMARY", icsSummary(post, cf.Accounts))

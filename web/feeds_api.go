@@ -148,7 +148,7 @@ func (s *Server) handleNewCalendarToken(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, CalendarToken{Token: token, URL: calendarURL(r, token), CreatedAt: utc(t.CreatedAt)})
+	writeJSON(w, http.StatusCreated, CalendarToken{Token: token, URL: s.calendarURL(r, token), CreatedAt: utc(t.CreatedAt)})
 	return nil
 }
 

@@ -313,3 +313,19 @@ func TestCalendarFeed(t *testing.T) {
 		wantStatus(t, ts.request("GET", "/calendar/nada", nil, "Authorization", ""), http.StatusNotFound)
 	})
 }
+
+func TestCalendarFeedURLUsesPublicURL(t *testing.T) {
+	var us *users.Service
+	// Behind a proxy that ends TLS the request arrives over plain HTTP to
+	// another host: the address given to calendar applications is the
+	// configured public one.
+	ts := newTestServer(t, withUsersService(&us), withConfig(func(c *web.Config) { c.PublicURL = "https://pregonero.example/" }))
+	_, token := userWithToken(t, us, "ana", pregonero.RoleAdmin)
+	r := ts.request("POST", "/api/v1/calendar/token", nil, asToken(token)...)
+	wantStatus(t, r, http.StatusCreated)
+	var out web.CalendarToken
+	r.decode(t, &out)
+	if want := "https://pregonero.example/calendar/" + out.Token + ".ics"; out.URL != want {
+		t.Errorf("URL = %q, want %q", out.URL, want)
+	}
+}

@@ -87,6 +87,8 @@ type Server struct {
 	hideMetrics  bool
 	metrics      http.Handler
 
+	publicURL string // Config.PublicURL
+
 	ui      *ui // nil without Config.Users
 	mux     *http.ServeMux
 	routes  []string
@@ -120,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 		mux:      http.NewServeMux(),
 
 		hideMetrics: cfg.HideMetrics,
+		publicURL:   cfg.PublicURL,
 	}
 	if cfg.MetricsToken != "" {
 		sum := sha256.Sum256([]byte(cfg.MetricsToken))

@@ -422,7 +422,7 @@ func (s *Server) uiNewCalendarToken(rq *uiRequest) (*uiView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.renderCalendarFeed(rq, calendarURL(rq.R, token))
+	v, err := s.renderCalendarFeed(rq, s.calendarURL(rq.R, token))
 	if err != nil {
 		return nil, err
 	}

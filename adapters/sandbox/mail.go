@@ -134,7 +134,9 @@ func (m *MailSink) session(c net.Conn) {
 	defer c.Close()
 	tp := textproto.NewConn(c)
 	reply := func(code int, msg string) bool {
-		_ = c.SetWriteDeadline(m.now().Add(time.Minute))
+		// Deadlines are on the wall clock, whatever clock stamps the
+		// messages (a test's fake one may be anywhere in time).
+		_ = c.SetWriteDeadline(time.Now().Add(time.Minute))
 		return tp.PrintfLine("%d %s", code, msg) == nil
 	}
 	if !reply(220, "pregonero sandbox ESMTP") {
@@ -252,12 +254,31 @@ func pathArg(arg, prefix string) (string, bool) {
 	return rest[1:end], true
 }
 
+// maxLine is the longest line of a message, without its CRLF (RFC 5322
+// §2.1.1, RFC 5321 §4.5.3.1.6).
+const maxLine = 998
+
 // parseMail reads the message: its subject decoded (RFC 2047) and its
-// text (quoted-printable decoded when so encoded).
+// text (quoted-printable decoded when so encoded). Like a strict server,
+// it refuses a line longer than the limit and a message without the
+// headers RFC 5322 requires (From, Date).
 func parseMail(from string, to []string, raw []byte, now time.Time) (MailMessage, error) {
+	for i, line := range strings.Split(string(raw), "\n") {
+		if len(strings.TrimSuffix(line, "\r")) > maxLine {
+			return MailMessage{}, fmt.Errorf("line %d is longer than %d octets", i+1, maxLine)
+		}
+	}
 	msg, err := mail.ReadMessage(bufio.NewReader(strings.NewReader(string(raw))))
 	if err != nil {
 		return MailMessage{}, fmt.Errorf("malformed message: %w", err)
+	}
+	for _, h := range []string{"From", "Date"} {
+		if msg.Header.Get(h) == "" {
+			return MailMessage{}, fmt.Errorf("the message has no %s header", h)
+		}
+	}
+	if _, err := msg.Header.Date(); err != nil {
+		return MailMessage{}, fmt.Errorf("malformed Date header: %w", err)
 	}
 	var dec mime.WordDecoder
 	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))

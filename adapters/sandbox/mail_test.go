@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"pregonero/adapters/sandbox"
 )
@@ -68,8 +69,7 @@ func TestMailSink(t *testing.T) {
 		expect("MAIL FROM:<pregonero@localhost>", "250")
 		expect("RCPT TO:<ana@antioquia.gov.co>", "250")
 		expect("DATA", "354")
-		expect("Subject: =?utf-8?q?Fall=C3=B3_una_publicaci=C3=B3n?=\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nNo sali=C3=B3.\r\n.", "250")
-		expect("QUIT", "221")
+		expect(hdrs+"Subject: =?utf-8?q?Fall=C3=B3_una_publicaci=C3=B3n?=\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nNo sali=C3=B3.\r\n.", "250")
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("GET", "/_sandbox/mail", nil)
 		sink.ServeHTTP(rec, req)
@@ -87,4 +87,44 @@ func TestMailSink(t *testing.T) {
 			t.Errorf("message = %+v", m)
 		}
 	})
+	t.Run("a message without Date, or with a line over 998 octets, is refused as a strict server does", func(t *testing.T) {
+		for _, data := range []string{
+			"From: a@b\r\nSubject: x\r\n\r\nhola\r\n.",
+			hdrs + "Subject: x\r\n\r\n" + strings.Repeat("a", 999) + "\r\n.",
+		} {
+			expect("MAIL FROM:<pregonero@localhost>", "250")
+			expect("RCPT TO:<ana@antioquia.gov.co>", "250")
+			expect("DATA", "354")
+			expect(data, "554")
+		}
+		expect("QUIT", "221")
+		if got := len(sink.Messages()); got != 1 {
+			t.Errorf("messages = %d, want still 1", got)
+		}
+	})
+}
+
+// hdrs are the headers RFC 5322 requires.
+const hdrs = "From: pregonero@localhost\r\nDate: Mon, 07 Dec 2026 09:00:00 -0500\r\n"
+
+func TestMailSinkClockInThePast(t *testing.T) {
+	// The sink's clock stamps messages only: a test's fake clock years
+	// behind the wall clock must not time its connections out.
+	sink := sandbox.NewMailSink(func() time.Time { return time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC) }, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = sink.Serve(ctx, ln) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "220") {
+		t.Errorf("greeting = %q, %v; want 220", line, err)
+	}
 }

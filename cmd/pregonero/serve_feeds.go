@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"pregonero"
 	"pregonero/feed"
@@ -10,15 +11,24 @@ import (
 )
 
 // feedsConfig is how the posting service polls news feeds: with the
-// configured timeout and size limit, naming itself to the sites it reads.
+// configured timeout and size limit, naming itself to the sites it reads,
+// through the client of outside addresses (outboundClient).
 func (m *Main) feedsConfig() posting.FeedConfig {
 	c := m.Config.Feeds
 	return posting.FeedConfig{
-		Fetcher:    &feed.Fetcher{Timeout: c.Timeout.D(), MaxBytes: c.MaxBytes, UserAgent: "Pregonero/" + Version()},
+		Fetcher: &feed.Fetcher{Client: m.outboundClient(), Timeout: c.Timeout.D(), MaxBytes: c.MaxBytes,
+			UserAgent: "Pregonero/" + Version()},
 		Every:      c.Every.D(),
 		FirstItems: c.FirstItems,
 	}
 }
+
+// outboundClient is the HTTP client of the addresses people give the
+// server to fetch (feeds, webhooks): public addresses only, so that the
+// server is nobody's way into the networks only it reaches; any address
+// with the embedded sandbox, whose demo feeds and receivers are on this
+// machine.
+func (m *Main) outboundClient() *http.Client { return feed.PublicClient(m.Config.Sandbox.Embedded) }
 
 // scheduleFeeds polls the news feeds that are due every feeds.every, and
 // once at start, so that news published while the server was down

@@ -43,7 +43,7 @@ func (m *Main) newNotifier(ctx context.Context) (*notify.Notifier, error) {
 	default:
 		m.Logger.Info("no e-mail notifications: notifications.smtp.host is not set")
 	}
-	return notify.New(notify.Config{Store: m.Store, Mailer: mailer, Timeout: nc.WebhookTimeout.D(), Clock: m.Clock,
+	return notify.New(notify.Config{Store: m.Store, Mailer: mailer, Client: m.outboundClient(), Timeout: nc.WebhookTimeout.D(), Clock: m.Clock,
 		Logger: m.Logger, Location: c.Location(), PublicURL: m.publicURL()})
 }
 

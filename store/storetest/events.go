@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ func TestEventStore(t *testing.T, open OpenFunc) {
 	t.Run("DeliveryEvents", func(t *testing.T) { testDeliveryEvents(t, open) })
 	t.Run("AccountEvents", func(t *testing.T) { testAccountEvents(t, open) })
 	t.Run("PauseEvents", func(t *testing.T) { testPauseEvents(t, open) })
+	t.Run("OnEvent", func(t *testing.T) { testOnEvent(t, open) })
 }
 
 func (h *harness) events() pregonero.EventStore {
@@ -171,4 +173,46 @@ func testPauseEvents(t *testing.T, open OpenFunc) {
 	if es[0].Account != "" || es[0].Message != "duelo" {
 		t.Errorf("pause event = %+v, want global with the reason", es[0])
 	}
+}
+
+// testOnEvent checks the wake-up of the notifier: called once a commit
+// that recorded an event is done (before the writer gets its answer),
+// whether the event was added by hand or made by the store, and not for
+// commits that recorded none.
+func testOnEvent(t *testing.T, open OpenFunc) {
+	h := newHarness(t, open)
+	var calls atomic.Int64
+	h.events().OnEvent(func() { calls.Add(1) })
+	expect := func(t *testing.T, want int64) {
+		t.Helper()
+		if got := calls.Swap(0); got != want {
+			t.Errorf("OnEvent calls = %d, want %d", got, want)
+		}
+	}
+	t.Run("an added event calls it", func(t *testing.T) {
+		if err := h.events().AddEvent(h.ctx, &pregonero.Event{Kind: pregonero.EventFeedFailing, Feed: "f1"}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, 1)
+	})
+	t.Run("a write without an event does not", func(t *testing.T) {
+		if err := h.s.PutAccount(h.ctx, &pregonero.Account{ID: "x-a", Network: pregonero.NetworkX, Status: pregonero.AccountActive}); err != nil {
+			t.Fatal(err)
+		}
+		h.create(NewPost(base.Add(2*time.Hour), "x-a"))
+		expect(t, 0)
+	})
+	t.Run("an event the store makes in a change calls it", func(t *testing.T) {
+		if err := h.s.SetPause(h.ctx, pregonero.PauseState{Paused: true}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, 1)
+	})
+	t.Run("nil unregisters", func(t *testing.T) {
+		h.events().OnEvent(nil)
+		if err := h.s.SetPause(h.ctx, pregonero.PauseState{}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, 0)
+	})
 }

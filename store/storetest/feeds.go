@@ -120,6 +120,32 @@ func testFeeds(t *testing.T, open OpenFunc) {
 			t.Errorf("UpdateFeed of no feed = %v, want not found", err)
 		}
 	})
+	t.Run("the update that tells a day of failures records the event with it, once", func(t *testing.T) {
+		h := newHarness(t, open)
+		if err := h.feeds().CreateFeed(h.ctx, sampleFeed("f_1")); err != nil {
+			t.Fatal(err)
+		}
+		fail := func(at time.Time) {
+			t.Helper()
+			if _, err := h.feeds().UpdateFeed(h.ctx, "f_1", func(f *pregonero.Feed) error {
+				f.Failed(at, "answered 503")
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, d := range []time.Duration{0, 12 * time.Hour, 25 * time.Hour, 30 * time.Hour} {
+			fail(base.Add(d))
+		}
+		es := h.eventsAfter(0)
+		if len(es) != 1 {
+			t.Fatalf("events = %v, want one feed_failing", kinds(es))
+		}
+		if e := es[0]; e.Kind != pregonero.EventFeedFailing || e.Feed != "f_1" || e.Unit != "Comunicaciones" ||
+			e.Message != "answered 503" || !e.At.Equal(base.Add(25*time.Hour)) {
+			t.Errorf("event = %+v", e)
+		}
+	})
 	t.Run("a deleted feed is gone", func(t *testing.T) {
 		h := newHarness(t, open)
 		if err := h.feeds().CreateFeed(h.ctx, sampleFeed("f_1")); err != nil {
