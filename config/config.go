@@ -25,24 +25,29 @@ import (
 
 // Config is the whole configuration. Scripts rely on these keys.
 type Config struct {
-	Listen    string          `yaml:"listen"`
-	DataDir   string          `yaml:"data_dir"`
-	Store     StoreConfig     `yaml:"store"`
-	Timezone  string          `yaml:"timezone"`
-	PublicURL string          `yaml:"public_url"`
-	Log       LogConfig       `yaml:"log"`
-	HTTP      HTTPConfig      `yaml:"http"`
-	Metrics   MetricsConfig   `yaml:"metrics"`
-	Sandbox   SandboxConfig   `yaml:"sandbox"`
-	Publisher PublisherConfig `yaml:"publisher"`
-	Media     MediaConfig     `yaml:"media"`
-	Graph     GraphConfig     `yaml:"graph"`
-	YouTube   YouTubeConfig   `yaml:"youtube"`
-	Connect   ConnectConfig   `yaml:"connect"`
-	Series    SeriesConfig    `yaml:"series"`
-	Feeds     FeedsConfig     `yaml:"feeds"`
-	Notify    NotifyConfig    `yaml:"notifications"`
-	Accounts  []AccountConfig `yaml:"accounts"`
+	Listen    string      `yaml:"listen"`
+	DataDir   string      `yaml:"data_dir"`
+	Store     StoreConfig `yaml:"store"`
+	Timezone  string      `yaml:"timezone"`
+	PublicURL string      `yaml:"public_url"`
+	// AllowPrivateURLs lets the addresses people give (news feeds and
+	// their images, media URLs of imports, webhooks) reach the machine
+	// and the local network: an intranet's feed. Off, they may reach
+	// public addresses only; the sandbox always may.
+	AllowPrivateURLs bool            `yaml:"allow_private_urls"`
+	Log              LogConfig       `yaml:"log"`
+	HTTP             HTTPConfig      `yaml:"http"`
+	Metrics          MetricsConfig   `yaml:"metrics"`
+	Sandbox          SandboxConfig   `yaml:"sandbox"`
+	Publisher        PublisherConfig `yaml:"publisher"`
+	Media            MediaConfig     `yaml:"media"`
+	Graph            GraphConfig     `yaml:"graph"`
+	YouTube          YouTubeConfig   `yaml:"youtube"`
+	Connect          ConnectConfig   `yaml:"connect"`
+	Series           SeriesConfig    `yaml:"series"`
+	Feeds            FeedsConfig     `yaml:"feeds"`
+	Notify           NotifyConfig    `yaml:"notifications"`
+	Accounts         []AccountConfig `yaml:"accounts"`
 }
 
 // ConnectConfig holds the network applications accounts are connected

@@ -21,7 +21,6 @@ const connectPollInterval = time.Second
 
 // connectFlags are the flags of `accounts connect`.
 type connectFlags struct {
-	client      clientFlags
 	network     string
 	unit, renew string
 	flow, id    string
@@ -32,10 +31,16 @@ type connectFlags struct {
 	networkSet, renewSet bool
 }
 
-func (c *AccountsCommand) connectFlagSet(v *connectFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet("pregonero accounts connect", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	v.client.register(fs)
+func (c *AccountsCommand) connectFlagSet(v *connectFlags) *cmdLine {
+	l := newCmdLine(c.io, "pregonero accounts connect",
+		"pregonero accounts connect -network NETWORK [-unit UNIT] [-renew ACCOUNT] [-pick REMOTE_ID[,…]] [-id ACCOUNT_ID]\n"+
+			"       pregonero accounts connect -flow FLOW -pick REMOTE_ID[,…] [-id ACCOUNT_ID] [-unit UNIT]",
+		"Connects an account through the network's own consent screen (needs an admin's token). Prints the address",
+		"to open in a browser, waits until the network sends the person back to the server, then adds the profile",
+		"picked with -pick, or the only one the consent gave. When it gave several (the pages of a Facebook user),",
+		"it lists them with their remote ids and exits 1: run it again with -flow and -pick to add them.",
+		"With -renew the account is connected again in place. Exit status: 0 when accounts were added or renewed.")
+	fs := l.FlagSet
 	fs.StringVar(&v.network, "network", "", "`network` to connect an account of: x, facebook, instagram or youtube (required unless -flow or -renew)")
 	fs.StringVar(&v.unit, "unit", "", "`dependencia` the new accounts go to")
 	fs.StringVar(&v.renew, "renew", "", "`account` id to connect again in place (reconectar): its history and queued posts stay")
@@ -43,28 +48,18 @@ func (c *AccountsCommand) connectFlagSet(v *connectFlags) *flag.FlagSet {
 	fs.StringVar(&v.id, "id", "", "`account` id to give the new account (one -pick only; default: made from the network and the handle)")
 	fs.StringVar(&v.flow, "flow", "", "`flow` id of a connection already started (printed by an earlier run) to pick its candidates without going through the consent screen again")
 	fs.DurationVar(&v.timeout, "timeout", 10*time.Minute, "how long to wait for the network's answer (`duration`)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero accounts connect -network NETWORK [-unit UNIT] [-renew ACCOUNT] [-pick REMOTE_ID[,…]] [-id ACCOUNT_ID]")
-		fmt.Fprintln(fs.Output(), "       pregonero accounts connect -flow FLOW -pick REMOTE_ID[,…] [-id ACCOUNT_ID] [-unit UNIT]")
-		fmt.Fprintln(fs.Output(), "\nConnects an account through the network's own consent screen (needs an admin's token). Prints the address")
-		fmt.Fprintln(fs.Output(), "to open in a browser, waits until the network sends the person back to the server, then adds the profile")
-		fmt.Fprintln(fs.Output(), "picked with -pick, or the only one the consent gave. When it gave several (the pages of a Facebook user),")
-		fmt.Fprintln(fs.Output(), "it lists them with their remote ids and exits 1: run it again with -flow and -pick to add them.")
-		fmt.Fprintln(fs.Output(), "With -renew the account is connected again in place. Exit status: 0 when accounts were added or renewed.")
-		fs.PrintDefaults()
-	}
-	return fs
+	return l
 }
 
 // connect runs a connection from the command line: start it (or take up
 // the one -flow names), wait for the network's answer, pick and add.
 func (c *AccountsCommand) connect(ctx context.Context, args []string) error {
 	var v connectFlags
-	fs := c.connectFlagSet(&v)
-	if err := parseFlags(fs, args); err != nil {
+	l := c.connectFlagSet(&v)
+	if err := l.parse(args); err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
+	l.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "network":
 			v.networkSet = true
@@ -74,12 +69,12 @@ func (c *AccountsCommand) connect(ctx context.Context, args []string) error {
 	})
 	usageErr := func(format string, a ...any) error {
 		fmt.Fprintf(c.io.err, "pregonero accounts connect: "+format+"\n", a...)
-		fs.Usage()
+		l.Usage()
 		return errUsage
 	}
 	switch {
-	case fs.NArg() > 0:
-		return usageErr("unexpected %q: every value goes after a flag", fs.Arg(0))
+	case l.NArg() > 0:
+		return usageErr("unexpected %q: every value goes after a flag", l.Arg(0))
 	case v.flow == "" && v.network == "" && v.renew == "":
 		return usageErr("-network is required (x, facebook, instagram or youtube)")
 	case v.flow != "" && (v.networkSet || v.renewSet):
@@ -91,7 +86,7 @@ func (c *AccountsCommand) connect(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	cl, err := v.client.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
@@ -107,7 +102,7 @@ func (c *AccountsCommand) connect(ctx context.Context, args []string) error {
 			return apiError(c.io.err, err)
 		}
 		out := c.io.out
-		if v.client.jsonOut {
+		if l.cf.jsonOut {
 			out = c.io.err // stdout is for the JSON answer alone
 		}
 		fmt.Fprintf(out, "Open this address in a browser to let %s connect the account:\n\n  %s\n\n", f.Network.Title(), termLine(f.AuthorizeURL))
@@ -154,9 +149,12 @@ func (c *AccountsCommand) connect(ctx context.Context, args []string) error {
 		c.printCandidates(f)
 		return err
 	}
-	if v.client.jsonOut {
-		return printJSON(c.io.out, as)
-	}
+	return l.printJSONOr(as, nil, func() error { return c.printConnected(as) })
+}
+
+// printConnected writes the accounts a connection added or renewed, and
+// a warning for each that lacks a permission.
+func (c *AccountsCommand) printConnected(as []*pregonero.Account) error {
 	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNETWORK\tSTATUS\tNAME\tHANDLE\tUNIT")
 	for _, a := range as {
@@ -282,33 +280,18 @@ func parsePicks(values []string, id, unit string) ([]posting.ConnectPick, error)
 
 // disconnect deletes an account's credentials on the server.
 func (c *AccountsCommand) disconnect(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero accounts disconnect", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero accounts disconnect [-json] ACCOUNT")
-		fmt.Fprintln(fs.Output(), "\nDeletes the account's credentials (needs an admin's token): nothing is sent for it until it is connected")
-		fmt.Fprintln(fs.Output(), "again with pregonero accounts connect -renew ACCOUNT. Its history and posts stay.")
-		fs.PrintDefaults()
-	}
-	id, err := parseWithID(fs, args)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	l := newCmdLine(c.io, "pregonero accounts disconnect", "pregonero accounts disconnect [-json] ACCOUNT",
+		"Deletes the account's credentials (needs an admin's token): nothing is sent for it until it is connected",
+		"again with pregonero accounts connect -renew ACCOUNT. Its history and posts stay.")
+	id, cl, err := l.parseIDClient(args)
 	if err != nil {
 		return err
 	}
 	a, err := cl.DisconnectAccount(ctx, id)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, a)
-	}
-	fmt.Fprintf(c.io.out, "%s %s\n", termLine(a.ID), a.Status)
-	fmt.Fprintf(c.io.err, "Its credentials are deleted; its history and posts stay. Connect it again with: pregonero accounts connect -network %s -renew %s\n",
-		a.Network, termLine(a.ID))
-	return nil
+	return l.printJSONOr(a, err, func() error {
+		fmt.Fprintf(c.io.out, "%s %s\n", termLine(a.ID), a.Status)
+		fmt.Fprintf(c.io.err, "Its credentials are deleted; its history and posts stay. Connect it again with: pregonero accounts connect -network %s -renew %s\n",
+			a.Network, termLine(a.ID))
+		return nil
+	})
 }

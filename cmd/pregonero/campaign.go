@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"pregonero"
 	"pregonero/web"
@@ -28,48 +28,22 @@ create adds a campaign and prints its id: give that id to post create
 -campaign. list shows every campaign by name; show one campaign and its
 posts. Dates are written 2026-12-01.
 
-The server is -url, else $PREGONERO_URL, else listen of the configuration;
-the token $PREGONERO_TOKEN, else -token-file, else <data_dir>/admin.token.
-Each subcommand takes -h.
-`)
+`+clientHelp)
 }
 
 // Run dispatches to the subcommand.
 func (c *CampaignCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
-	}
-	switch args[0] {
-	case "create":
-		return c.create(ctx, args[1:])
-	case "list":
-		return c.list(ctx, args[1:])
-	case "show":
-		return c.show(ctx, args[1:])
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero campaign: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
-}
-
-// usageError prints a problem with the command line and returns errUsage
-// (exit 2).
-func (c *CampaignCommand) usageError(verb string, err error) error {
-	fmt.Fprintf(c.io.err, "pregonero campaign %s: %v\n", verb, err)
-	return errUsage
+	return dispatch(ctx, c.io, "pregonero campaign", c.Usage, subcommands{"create": c.create, "list": c.list, "show": c.show}, args)
 }
 
 func (c *CampaignCommand) create(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var req web.CampaignRequest
 	var tags multiFlag
-	fs := flag.NewFlagSet("pregonero campaign create", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+	l := newCmdLine(c.io, "pregonero campaign create",
+		"pregonero campaign create -name NAME -starts DATE [-ends DATE] [-unit DEPENDENCIA] [-plan-line LINE] [-description TEXT] [-hashtag #TAG]...",
+		"Adds a campaign on the running server and prints its id and name. Posts name it by that id",
+		"(post create -campaign ID).")
+	fs := l.FlagSet
 	fs.StringVar(&req.Name, "name", "", "the campaign's `name`, unique whatever its case, e.g. \"Vías del Nordeste\"")
 	fs.StringVar(&req.StartsOn, "starts", "", "the first `day`, e.g. 2026-12-01")
 	fs.StringVar(&req.EndsOn, "ends", "", "the last `day`, e.g. 2027-03-31 (none when not given)")
@@ -77,38 +51,25 @@ func (c *CampaignCommand) create(ctx context.Context, args []string) error {
 	fs.StringVar(&req.PlanLine, "plan-line", "", "the `line` of the Plan de Desarrollo it serves")
 	fs.StringVar(&req.Description, "description", "", "what the campaign is about, for the people who post in it (`text`)")
 	fs.Var(&tags, "hashtag", "a `#hashtag` of the campaign (repeatable; letters, digits and _ after the #)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero campaign create -name NAME -starts DATE [-ends DATE] [-unit DEPENDENCIA] [-plan-line LINE] [-description TEXT] [-hashtag #TAG]...")
-		fmt.Fprintln(fs.Output(), "\nAdds a campaign on the running server and prints its id and name. Posts name it by that id")
-		fmt.Fprintln(fs.Output(), "(post create -campaign ID).")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parseNoArgs(args, "every value goes after a flag (quote names with spaces)"); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return c.usageError("create", fmt.Errorf("unexpected %q: every value goes after a flag (quote names with spaces)", fs.Arg(0)))
-	}
 	if strings.TrimSpace(req.Name) == "" {
-		return c.usageError("create", errors.New("-name is required"))
+		return l.usageError(errors.New("-name is required"))
 	}
 	if req.StartsOn == "" {
-		return c.usageError("create", errors.New("-starts is required: the campaign's first day, e.g. 2026-12-01"))
+		return l.usageError(errors.New("-starts is required: the campaign's first day, e.g. 2026-12-01"))
 	}
 	req.Hashtags = tags
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	camp, err := cl.CreateCampaign(ctx, req)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, camp)
-	}
-	_, err = fmt.Fprintf(c.io.out, "%s %s created (%s)\n", termLine(camp.ID), termLine(camp.Name), termLine(campaignDates(camp)))
-	return err
+	return l.printJSONOr(camp, err, func() error {
+		_, err := fmt.Fprintf(c.io.out, "%s %s created (%s)\n", termLine(camp.ID), termLine(camp.Name), termLine(campaignDates(camp)))
+		return err
+	})
 }
 
 // campaignDates says when a campaign runs.
@@ -125,43 +86,29 @@ func campaignDates(c *pregonero.Campaign) string {
 }
 
 func (c *CampaignCommand) list(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero campaign list", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero campaign list [-json]")
-		fmt.Fprintln(fs.Output(), "\nLists every campaign by name: id, dates, dependencia and Plan de Desarrollo line.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero campaign list", "pregonero campaign list [-json]",
+		"Lists every campaign by name: id, dates, dependencia and Plan de Desarrollo line.")
+	if err := l.parseNoArgs(args, ""); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	list, err := cl.Campaigns(ctx)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, list)
-	}
-	if len(list) == 0 {
-		_, err := fmt.Fprintln(c.io.out, "no campaigns")
-		return err
-	}
-	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tDATES\tDEPENDENCIA\tPLAN LINE")
-	for _, camp := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(camp.ID), termLine(camp.Name), campaignDates(camp),
-			termLine(orDash(camp.Unit)), termLine(orDash(shorten(camp.PlanLine, 40))))
-	}
-	return tw.Flush()
+	return l.printJSONOr(list, err, func() error {
+		if len(list) == 0 {
+			_, err := fmt.Fprintln(c.io.out, "no campaigns")
+			return err
+		}
+		tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tDATES\tDEPENDENCIA\tPLAN LINE")
+		for _, camp := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(camp.ID), termLine(camp.Name), campaignDates(camp),
+				termLine(orDash(camp.Unit)), termLine(orDash(shorten(camp.PlanLine, 40))))
+		}
+		return tw.Flush()
+	})
 }
 
 func orDash(s string) string {
@@ -172,34 +119,22 @@ func orDash(s string) string {
 }
 
 func (c *CampaignCommand) show(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero campaign show", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero campaign show [-json] ID")
-		fmt.Fprintln(fs.Output(), "\nShows a campaign and its first 50 posts (post list -campaign ID lists them all).")
-		fs.PrintDefaults()
-	}
-	id, err := parseWithID(fs, args)
+	l := newCmdLine(c.io, "pregonero campaign show", "pregonero campaign show [-json] ID",
+		"Shows a campaign and its first 50 posts (post list -campaign ID lists them all).")
+	id, err := l.parseID(args)
 	if err != nil {
 		return err
 	}
-	loc, err := cf.zone()
-	if err != nil {
-		return c.usageError("show", err)
-	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
 	camp, err := cl.Campaign(ctx, id)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, camp)
-	}
+	return l.printJSONOr(camp, err, func() error { return c.print(ctx, cl, camp, loc) })
+}
+
+// print shows a campaign and its first posts.
+func (c *CampaignCommand) print(ctx context.Context, cl *web.Client, camp *pregonero.Campaign, loc *time.Location) error {
 	page, err := cl.Posts(ctx, url.Values{"campaign": {camp.ID}, "limit": {"50"}})
 	if err != nil {
 		return apiError(c.io.err, err)

@@ -41,15 +41,11 @@ func (d *dataFlags) dir() (string, error) {
 type CheckCommand struct{ io *stdio }
 
 func (c *CheckCommand) flags(d *dataFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet("pregonero check", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
+	fs := newFlags(c.io, "pregonero check")
 	d.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero check [-data DIR | -config FILE | FILE]")
-		fmt.Fprintln(fs.Output(), "\nChecks the data file (or FILE, a backup say) with the server stopped: reads every record and runs")
-		fmt.Fprintln(fs.Output(), "bbolt's consistency check. Exit 0 clean, 1 damaged or not checked (no file, server running), 2 usage.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "pregonero check [-data DIR | -config FILE | FILE]",
+		"Checks the data file (or FILE, a backup say) with the server stopped: reads every record and runs",
+		"bbolt's consistency check. Exit 0 clean, 1 damaged or not checked (no file, server running), 2 usage.")
 	return fs
 }
 

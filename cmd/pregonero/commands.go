@@ -104,23 +104,19 @@ type validateFlags struct {
 }
 
 func (c *ValidateCommand) flags(v *validateFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet("pregonero validate", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
+	fs := newFlags(c.io, "pregonero validate")
 	fs.StringVar(&v.network, "network", "", "`network`: x, facebook, instagram or youtube (the text as a video's description)")
 	fs.Func("text", "the `text` to check, exactly as given: every character counts, a final line break too", func(s string) error {
 		v.text, v.textSet = s, true
 		return nil
 	})
 	fs.StringVar(&v.textFile, "text-file", "", "`file` holding the text (- for stdin), without its final line break")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero validate -network x|facebook|instagram|youtube [-text TEXT | -text-file FILE | < FILE]")
-		fmt.Fprintln(fs.Output(), "\nPrints {\"network\",\"valid\",\"weighted_length\",\"limit\",\"errors\"}; exit 0 valid, 1 invalid, 2 usage.")
-		fmt.Fprintln(fs.Output(), "Without -text or -text-file the text is read from stdin. Text read from a file or stdin loses one")
-		fmt.Fprintln(fs.Output(), "final line break (\\n or \\r\\n), the one echo and editors add, as post create -text-file does; anything")
-		fmt.Fprintln(fs.Output(), "else counts as given. To check a text that ends in a line break, pass it with -text.")
-		fmt.Fprintln(fs.Output(), "Only the text is checked: rules about media (Instagram always needs some) apply when a post is queued.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "pregonero validate -network x|facebook|instagram|youtube [-text TEXT | -text-file FILE | < FILE]",
+		"Prints {\"network\",\"valid\",\"weighted_length\",\"limit\",\"errors\"}; exit 0 valid, 1 invalid, 2 usage.",
+		"Without -text or -text-file the text is read from stdin. Text read from a file or stdin loses one",
+		"final line break (\\n or \\r\\n), the one echo and editors add, as post create -text-file does; anything",
+		"else counts as given. To check a text that ends in a line break, pass it with -text.",
+		"Only the text is checked: rules about media (Instagram always needs some) apply when a post is queued.")
 	return fs
 }
 
@@ -248,58 +244,45 @@ func readText(path string, stdin io.Reader) (string, error) {
 // AccountsCommand lists the accounts, or checks their credentials.
 type AccountsCommand struct{ io *stdio }
 
-func (c *AccountsCommand) flags(cf *clientFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet("pregonero accounts", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero accounts [-json] [-url URL] [-config FILE]")
-		fmt.Fprintln(fs.Output(), "       pregonero accounts check [-account ID]... [-json]   (pregonero accounts check -h)")
-		fmt.Fprintln(fs.Output(), "       pregonero accounts connect -network NETWORK [-pick REMOTE_ID]   (pregonero accounts connect -h)")
-		fmt.Fprintln(fs.Output(), "       pregonero accounts disconnect ACCOUNT")
-		fmt.Fprintln(fs.Output(), "\nLists the accounts with their status (active, paused, needs_reauth) and why; says when publishing is paused.")
-		fs.PrintDefaults()
-	}
-	return fs
+func (c *AccountsCommand) flags() *cmdLine {
+	return newCmdLine(c.io, "pregonero accounts", "pregonero accounts [-json] [-url URL] [-config FILE]\n"+
+		"       pregonero accounts check [-account ID]... [-json]   (pregonero accounts check -h)\n"+
+		"       pregonero accounts connect -network NETWORK [-pick REMOTE_ID]   (pregonero accounts connect -h)\n"+
+		"       pregonero accounts disconnect ACCOUNT",
+		"Lists the accounts with their status (active, paused, needs_reauth) and why; says when publishing is paused.")
 }
 
 // Usage prints the flags.
-func (c *AccountsCommand) Usage() { var cf clientFlags; c.flags(&cf).Usage() }
+func (c *AccountsCommand) Usage() { c.flags().Usage() }
 
-// Run prints the accounts, or checks them (accounts check).
+// Run prints the accounts, or runs a subcommand (accounts check).
 func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "check" {
-		return c.check(ctx, args[1:])
+	subs := subcommands{"check": c.check, "connect": c.connect, "disconnect": c.disconnect}
+	if len(args) > 0 && subs[args[0]] != nil {
+		return dispatch(ctx, c.io, "pregonero accounts", c.Usage, subs, args)
 	}
-	if len(args) > 0 && args[0] == "connect" {
-		return c.connect(ctx, args[1:])
-	}
-	if len(args) > 0 && args[0] == "disconnect" {
-		return c.disconnect(ctx, args[1:])
-	}
-	var cf clientFlags
-	fs := c.flags(&cf)
-	if err := parseFlags(fs, args); err != nil {
+	l := c.flags()
+	if err := l.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(c.io.err, "pregonero accounts: unexpected %q\n", fs.Arg(0))
-		fs.Usage()
+	if l.NArg() > 0 {
+		fmt.Fprintf(c.io.err, "pregonero accounts: unexpected %q\n", l.Arg(0))
+		l.Usage()
 		return errUsage
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	as, err := cl.Accounts(ctx)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, as)
-	}
+	return l.printJSONOr(as, err, func() error { return c.print(ctx, l, cl, as) })
+}
+
+// print writes the accounts as a table, after a line saying that
+// publishing is paused when it is.
+func (c *AccountsCommand) print(ctx context.Context, l *cmdLine, cl *web.Client, as []*pregonero.Account) error {
 	if ps, err := cl.PauseState(ctx); err == nil && ps.Paused {
-		loc, err := cf.zone()
+		loc, err := l.cf.zone()
 		if err != nil {
 			return err
 		}
@@ -319,48 +302,33 @@ func (c *AccountsCommand) Run(ctx context.Context, args []string) error {
 // cannot be asked without publishing, says nothing about the credentials:
 // it is reported and exits 0.
 func (c *AccountsCommand) check(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var ids multiFlag
-	fs := flag.NewFlagSet("pregonero accounts check", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Var(&ids, "account", "`account` id to check (repeatable, or comma-separated; default: every account)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero accounts check [-account ID]... [-json]")
-		fmt.Fprintln(fs.Output(), "\nAsks each network, with one cheap call (X GET /2/users/me, Facebook and Instagram the page or")
-		fmt.Fprintln(fs.Output(), "account, YouTube channels.list mine), whether it accepts the account's credentials, and prints one")
-		fmt.Fprintln(fs.Output(), "line per account: its id, network, the result, its status after the check, what to do, and what")
-		fmt.Fprintln(fs.Output(), "the network said. Results:")
-		fmt.Fprintln(fs.Output(), "  ok           the network accepts the credentials")
-		fmt.Fprintln(fs.Output(), "  refused      the network refused them: an active account is now needs_reauth and its posts")
-		fmt.Fprintln(fs.Output(), "               wait; put new credentials in the configuration and restart the server")
-		fmt.Fprintln(fs.Output(), "  unreachable  the network could not be asked (down, rate limited); nothing is known")
-		fmt.Fprintln(fs.Output(), "  unsupported  the network cannot be asked without publishing")
-		fmt.Fprintln(fs.Output(), "Exit status: 1 when any account was refused (or the server answered an error), else 0;")
-		fmt.Fprintln(fs.Output(), "unreachable and unsupported are reported, not failures. With -json, the list as the API returns it.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero accounts check", "pregonero accounts check [-account ID]... [-json]",
+		"Asks each network, with one cheap call (X GET /2/users/me, Facebook and Instagram the page or",
+		"account, YouTube channels.list mine), whether it accepts the account's credentials, and prints one",
+		"line per account: its id, network, the result, its status after the check, what to do, and what",
+		"the network said. Results:",
+		"  ok           the network accepts the credentials",
+		"  refused      the network refused them: an active account is now needs_reauth and its posts",
+		"               wait; put new credentials in the configuration and restart the server",
+		"  unreachable  the network could not be asked (down, rate limited); nothing is known",
+		"  unsupported  the network cannot be asked without publishing",
+		"Exit status: 1 when any account was refused (or the server answered an error), else 0;",
+		"unreachable and unsupported are reported, not failures. With -json, the list as the API returns it.")
+	l.Var(&ids, "account", "`account` id to check (repeatable, or comma-separated; default: every account)")
+	if err := l.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(c.io.err, "pregonero accounts check: unexpected %q; give accounts with -account\n", fs.Arg(0))
-		fs.Usage()
+	if l.NArg() > 0 {
+		fmt.Fprintf(c.io.err, "pregonero accounts check: unexpected %q; give accounts with -account\n", l.Arg(0))
+		l.Usage()
 		return errUsage
 	}
-	var accounts []string
-	for _, v := range ids {
-		for _, id := range strings.Split(v, ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				accounts = append(accounts, id)
-			}
-		}
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
-	checks, err := cl.CheckAccounts(ctx, accounts...)
+	checks, err := cl.CheckAccounts(ctx, commaList(ids)...)
 	if err != nil {
 		return apiError(c.io.err, err)
 	}
@@ -370,11 +338,7 @@ func (c *AccountsCommand) check(ctx context.Context, args []string) error {
 			refused++
 		}
 	}
-	if cf.jsonOut {
-		if err := printJSON(c.io.out, checks); err != nil {
-			return err
-		}
-	} else {
+	err = l.printJSONOr(checks, nil, func() error {
 		tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACCOUNT\tNETWORK\tRESULT\tSTATUS\tMESSAGE")
 		for _, r := range checks {
@@ -385,9 +349,10 @@ func (c *AccountsCommand) check(ctx context.Context, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(r.Account), termLine(string(r.Network)), termLine(r.Result),
 				termLine(string(r.Status)), termLine(msg))
 		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		return tw.Flush()
+	})
+	if err != nil {
+		return err
 	}
 	if refused > 0 {
 		fmt.Fprintf(c.io.err, "pregonero accounts check: %d of %d accounts refused by their network\n", refused, len(checks))
@@ -406,17 +371,14 @@ func (c *PauseCommand) Usage() {
 
 // Run pauses.
 func (c *PauseCommand) Run(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var reason, account string
-	fs := flag.NewFlagSet("pregonero pause", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.StringVar(&reason, "reason", "", "why, free `text` (required; shown to everyone)")
-	fs.StringVar(&account, "account", "", "`account` id to pause alone (default: every account)")
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero pause", "pregonero pause -reason TEXT [-account ID]")
+	l.StringVar(&reason, "reason", "", "why, free `text` (required; shown to everyone)")
+	l.StringVar(&account, "account", "", "`account` id to pause alone (default: every account)")
+	if err := l.parse(args); err != nil {
 		return err
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
@@ -438,31 +400,24 @@ func (c *ResumeCommand) Usage() { fmt.Fprintln(c.io.err, "Usage: pregonero resum
 
 // Run resumes and reports what stays held.
 func (c *ResumeCommand) Run(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var account string
-	fs := flag.NewFlagSet("pregonero resume", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.StringVar(&account, "account", "", "`account` id to resume alone (default: lift the global pause)")
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero resume", "pregonero resume [-account ID]")
+	l.StringVar(&account, "account", "", "`account` id to resume alone (default: lift the global pause)")
+	if err := l.parse(args); err != nil {
 		return err
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	rep, err := cl.Resume(ctx, account)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, rep)
-	}
-	fmt.Fprintf(c.io.out, "resumed; %d released; %d overdue deliveries held for review\n", rep.Released, len(rep.HeldOverdue))
-	for _, id := range rep.HeldOverdue {
-		fmt.Fprintf(c.io.out, "  held: %s\n", id)
-	}
-	return nil
+	return l.printJSONOr(rep, err, func() error {
+		fmt.Fprintf(c.io.out, "resumed; %d released; %d overdue deliveries held for review\n", rep.Released, len(rep.HeldOverdue))
+		for _, id := range rep.HeldOverdue {
+			fmt.Fprintf(c.io.out, "  held: %s\n", id)
+		}
+		return nil
+	})
 }
 
 // BackupCommand writes a consistent snapshot of the data file: through the
@@ -476,18 +431,15 @@ func (c *BackupCommand) Usage() {
 
 // Run writes the backup.
 func (c *BackupCommand) Run(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var out, dataDir string
-	fs := flag.NewFlagSet("pregonero backup", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.StringVar(&out, "o", "", "`file` to write the backup to (required)")
-	fs.StringVar(&dataDir, "data", "", "data `directory` to copy from while the server is stopped (default: through the running server, else data_dir of the configuration)")
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero backup", "pregonero backup -o FILE [-config FILE] [-data DIR]")
+	l.StringVar(&out, "o", "", "`file` to write the backup to (required)")
+	l.StringVar(&dataDir, "data", "", "data `directory` to copy from while the server is stopped (default: through the running server, else data_dir of the configuration)")
+	if err := l.parse(args); err != nil {
 		return err
 	}
 	if out == "" {
-		fs.Usage()
+		l.Usage()
 		return errUsage
 	}
 	tmp := out + ".tmp"
@@ -497,7 +449,7 @@ func (c *BackupCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer os.Remove(tmp)
 	w := bufio.NewWriter(f)
-	n, err := c.backup(ctx, &cf, dataDir, w)
+	n, err := c.backup(ctx, &l.cf, dataDir, w)
 	if err == nil {
 		err = w.Flush()
 	}

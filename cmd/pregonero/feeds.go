@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"pregonero"
 	"pregonero/web"
 )
 
@@ -31,50 +31,24 @@ its accounts (with -auto-publish, posts in each account's next free
 posting slot). add prints the feed's id; poll fetches it now and prints
 what it drafted; remove deletes it (the posts made from it stay).
 
-The server is -url, else $PREGONERO_URL, else listen of the configuration;
-the token $PREGONERO_TOKEN, else -token-file, else <data_dir>/admin.token.
-Each subcommand takes -h.
-`)
+`+clientHelp)
 }
 
 // Run dispatches to the subcommand.
 func (c *FeedsCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
-	}
-	switch args[0] {
-	case "add":
-		return c.add(ctx, args[1:])
-	case "list":
-		return c.list(ctx, args[1:])
-	case "show":
-		return c.show(ctx, args[1:])
-	case "poll":
-		return c.poll(ctx, args[1:])
-	case "remove":
-		return c.remove(ctx, args[1:])
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero feeds: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
-}
-
-func (c *FeedsCommand) usageError(verb string, err error) error {
-	fmt.Fprintf(c.io.err, "pregonero feeds %s: %v\n", verb, err)
-	return errUsage
+	return dispatch(ctx, c.io, "pregonero feeds", c.Usage, subcommands{
+		"add": c.add, "list": c.list, "show": c.show, "poll": c.poll, "remove": c.remove,
+	}, args)
 }
 
 func (c *FeedsCommand) add(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var req web.FeedRequest
 	var targets multiFlag
-	fs := flag.NewFlagSet("pregonero feeds add", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+	l := newCmdLine(c.io, "pregonero feeds add",
+		"pregonero feeds add -name NAME -feed URL -target ACCOUNT... [-unit DEPENDENCIA] [-campaign ID] [-every 15m] [-auto-publish]",
+		"Adds a news feed on the running server and prints its id. It is fetched at the next run of the",
+		"poll job, or now with feeds poll ID.")
+	fs := l.FlagSet
 	fs.StringVar(&req.Name, "name", "", "the feed's `name`, e.g. \"Noticias de la Gobernación\"")
 	fs.StringVar(&req.URL, "feed", "", "the feed's `address` (RSS 2.0 or Atom); -url is the server's")
 	fs.Var(&targets, "target", "an `account` id the drafts are for (repeatable)")
@@ -82,40 +56,27 @@ func (c *FeedsCommand) add(ctx context.Context, args []string) error {
 	fs.StringVar(&req.Campaign, "campaign", "", "the campaign `id` of the drafts")
 	fs.StringVar(&req.Every, "every", "", "how often it is fetched, a `duration` from 1m to 24h (the server's feeds.every when not given)")
 	fs.BoolVar(&req.AutoPublish, "auto-publish", false, "put each new item in the queue instead of making a draft")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero feeds add -name NAME -feed URL -target ACCOUNT... [-unit DEPENDENCIA] [-campaign ID] [-every 15m] [-auto-publish]")
-		fmt.Fprintln(fs.Output(), "\nAdds a news feed on the running server and prints its id. It is fetched at the next run of the")
-		fmt.Fprintln(fs.Output(), "poll job, or now with feeds poll ID.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parseNoArgs(args, "every value goes after a flag (quote names with spaces)"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return c.usageError("add", fmt.Errorf("unexpected %q: every value goes after a flag (quote names with spaces)", fs.Arg(0)))
 	}
 	switch {
 	case strings.TrimSpace(req.Name) == "":
-		return c.usageError("add", errors.New("-name is required"))
+		return l.usageError(errors.New("-name is required"))
 	case strings.TrimSpace(req.URL) == "":
-		return c.usageError("add", errors.New("-feed is required: the address of the RSS or Atom feed"))
+		return l.usageError(errors.New("-feed is required: the address of the RSS or Atom feed"))
 	case len(targets) == 0:
-		return c.usageError("add", errors.New("at least one -target is required"))
+		return l.usageError(errors.New("at least one -target is required"))
 	}
 	req.Targets = targets
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	f, err := cl.CreateFeed(ctx, req)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, f)
-	}
-	_, err = fmt.Fprintf(c.io.out, "%s %s added (%s)\n", termLine(f.ID), termLine(f.Name), termLine(f.URL))
-	return err
+	return l.printJSONOr(f, err, func() error {
+		_, err := fmt.Fprintf(c.io.out, "%s %s added (%s)\n", termLine(f.ID), termLine(f.Name), termLine(f.URL))
+		return err
+	})
 }
 
 // feedState says how a feed is doing, in a word or two.
@@ -130,36 +91,21 @@ func feedState(f *web.Feed) string {
 }
 
 func (c *FeedsCommand) list(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero feeds list", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero feeds list [-json]")
-		fmt.Fprintln(fs.Output(), "\nLists every news feed: id, name, state, last poll, drafts made and accounts.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero feeds list", "pregonero feeds list [-json]",
+		"Lists every news feed: id, name, state, last poll, drafts made and accounts.")
+	if err := l.parseNoArgs(args, ""); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))
-	}
-	loc, err := cf.zone()
-	if err != nil {
-		return c.usageError("list", err)
-	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
 	list, err := cl.Feeds(ctx)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, list)
-	}
+	return l.printJSONOr(list, err, func() error { return c.print(list, loc) })
+}
+
+// print writes the feeds as a table.
+func (c *FeedsCommand) print(list []*web.Feed, loc *time.Location) error {
 	if len(list) == 0 {
 		_, err := fmt.Fprintln(c.io.out, "no feeds")
 		return err
@@ -178,24 +124,13 @@ func (c *FeedsCommand) list(ctx context.Context, args []string) error {
 }
 
 func (c *FeedsCommand) show(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero feeds show", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero feeds show [-json] ID")
-		fmt.Fprintln(fs.Output(), "\nShows a news feed, its state and the last items it drafted.")
-		fs.PrintDefaults()
-	}
-	id, err := parseWithID(fs, args)
+	l := newCmdLine(c.io, "pregonero feeds show", "pregonero feeds show [-json] ID",
+		"Shows a news feed, its state and the last items it drafted.")
+	id, err := l.parseID(args)
 	if err != nil {
 		return err
 	}
-	loc, err := cf.zone()
-	if err != nil {
-		return c.usageError("show", err)
-	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
@@ -204,15 +139,14 @@ func (c *FeedsCommand) show(ctx context.Context, args []string) error {
 		return apiError(c.io.err, err)
 	}
 	items, err := cl.FeedItems(ctx, id, 20)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, struct {
-			*web.Feed
-			Items any `json:"items"`
-		}{f, items})
-	}
+	return l.printJSONOr(struct {
+		*web.Feed
+		Items any `json:"items"`
+	}{f, items}, err, func() error { return c.printOne(f, items, loc) })
+}
+
+// printOne writes a feed and the last items it drafted.
+func (c *FeedsCommand) printOne(f *web.Feed, items []*pregonero.FeedItem, loc *time.Location) error {
 	when := func(t time.Time) string {
 		if t.IsZero() {
 			return "-"
@@ -250,41 +184,26 @@ func (c *FeedsCommand) show(ctx context.Context, args []string) error {
 }
 
 func (c *FeedsCommand) poll(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero feeds poll", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero feeds poll [-json] ID")
-		fmt.Fprintln(fs.Output(), "\nFetches a news feed now and drafts its new items; exits 1 when the fetch failed.")
-		fs.PrintDefaults()
-	}
-	id, err := parseWithID(fs, args)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	l := newCmdLine(c.io, "pregonero feeds poll", "pregonero feeds poll [-json] ID",
+		"Fetches a news feed now and drafts its new items; exits 1 when the fetch failed.")
+	id, cl, err := l.parseIDClient(args)
 	if err != nil {
 		return err
 	}
 	r, err := cl.PollFeed(ctx, id)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		if err := printJSON(c.io.out, r); err != nil {
+	err = l.printJSONOr(r, err, func() error {
+		if r.NotModified {
+			_, err := fmt.Fprintln(c.io.out, "not modified since the last poll: nothing new")
 			return err
 		}
-	} else {
-		switch {
-		case r.NotModified:
-			fmt.Fprintln(c.io.out, "not modified since the last poll: nothing new")
-		default:
-			fmt.Fprintf(c.io.out, "%d items, %d new drafted, %d old passed over\n", r.Items, r.Drafted, r.Skipped)
-			for _, p := range r.PostIDs {
-				fmt.Fprintf(c.io.out, "  %s\n", termLine(p))
-			}
+		fmt.Fprintf(c.io.out, "%d items, %d new drafted, %d old passed over\n", r.Items, r.Drafted, r.Skipped)
+		for _, p := range r.PostIDs {
+			fmt.Fprintf(c.io.out, "  %s\n", termLine(p))
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if r.Error != "" {
 		fmt.Fprintf(c.io.err, "pregonero feeds poll: %s\n", termLine(r.Error))
@@ -294,20 +213,9 @@ func (c *FeedsCommand) poll(ctx context.Context, args []string) error {
 }
 
 func (c *FeedsCommand) remove(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero feeds remove", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero feeds remove ID")
-		fmt.Fprintln(fs.Output(), "\nRemoves a news feed; the posts made from its items stay.")
-		fs.PrintDefaults()
-	}
-	id, err := parseWithID(fs, args)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	l := newCmdLine(c.io, "pregonero feeds remove", "pregonero feeds remove ID",
+		"Removes a news feed; the posts made from its items stay.")
+	id, cl, err := l.parseIDClient(args)
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -48,35 +46,26 @@ rows have errors and nothing was imported.
 
 // Run sends the file. Flags may come before or after it.
 func (c *ImportCommand) Run(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var validOnly, dryRun bool
-	fs := flag.NewFlagSet("pregonero import", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.BoolVar(&validOnly, "valid-only", false, "create the rows without errors and leave the others out")
-	fs.BoolVar(&dryRun, "dry-run", false, "check the file and create nothing")
-	fs.Usage = func() {
-		c.Usage()
-		fs.PrintDefaults()
-	}
+	l := newCmdLineOf(c.io, "pregonero import", c.Usage)
+	l.BoolVar(&validOnly, "valid-only", false, "create the rows without errors and leave the others out")
+	l.BoolVar(&dryRun, "dry-run", false, "check the file and create nothing")
 	var files []string
 	for {
-		if err := parseFlags(fs, args); err != nil {
+		if err := l.parse(args); err != nil {
 			return err
 		}
-		if fs.NArg() == 0 {
+		if l.NArg() == 0 {
 			break
 		}
-		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
+		files, args = append(files, l.Arg(0)), l.Args()[1:]
 	}
 	if len(files) != 1 {
-		fmt.Fprintln(c.io.err, "pregonero import: give one CSV file (or - for standard input)")
-		return errUsage
+		return l.usageError(errors.New("give one CSV file (or - for standard input)"))
 	}
-	loc, err := cf.zone()
+	loc, err := l.zone()
 	if err != nil {
-		fmt.Fprintf(c.io.err, "pregonero import: %v\n", err)
-		return errUsage
+		return err
 	}
 	name := files[0]
 	var data []byte
@@ -88,7 +77,7 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
@@ -98,17 +87,11 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	}
 	rep, err := cl.Import(ctx, data, opts)
 	var refused *web.ImportRefusedError
-	switch {
-	case errors.As(err, &refused):
-	case err != nil:
-		return apiError(c.io.err, err)
+	if errors.As(err, &refused) {
+		err = nil // the report says why
 	}
-	if cf.jsonOut {
-		if err := printJSON(c.io.out, rep); err != nil {
-			return err
-		}
-	} else {
-		c.print(rep)
+	if err := l.printJSONOr(rep, err, func() error { c.print(rep); return nil }); err != nil {
+		return err
 	}
 	if rep.Refused() {
 		return exitError{1}
@@ -148,32 +131,21 @@ func (c *ImportCommand) print(rep *posting.ImportReport) {
 // posts is export posts: the CSV of the posts the filters select, as the
 // import reads it back.
 func (c *ExportCommand) posts(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var from, to, campaign, account, status, out string
-	fs := flag.NewFlagSet("pregonero export posts", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+	l := newCmdLineOf(c.io, "pregonero export posts", c.Usage)
+	fs := l.FlagSet
 	fs.StringVar(&from, "from", "", "only posts scheduled at or after this `time` (2026-12-01 00:00, RFC 3339)")
 	fs.StringVar(&to, "to", "", "only posts scheduled before this `time`")
 	fs.StringVar(&campaign, "campaign", "", "only the posts of this campaign (its `id`)")
 	fs.StringVar(&account, "account", "", "only posts with a delivery to this `account`")
 	fs.StringVar(&status, "status", "", "only posts in this `status`: draft, scheduled, publishing, published, partially_published, failed, canceled, held")
 	fs.StringVar(&out, "o", "", "the CSV `file` to write (default: standard output)")
-	fs.Usage = func() {
-		c.Usage()
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parseNoArgs(args, ""); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(c.io.err, "pregonero export posts: unexpected %q\n", fs.Arg(0))
-		return errUsage
-	}
-	loc, err := cf.zone()
+	loc, err := l.zone()
 	if err != nil {
-		fmt.Fprintf(c.io.err, "pregonero export posts: %v\n", err)
-		return errUsage
+		return err
 	}
 	q := url.Values{"timezone": {loc.String()}}
 	for name, v := range map[string]string{"from": from, "to": to, "campaign": campaign, "account": account, "status": status} {
@@ -181,22 +153,11 @@ func (c *ExportCommand) posts(ctx context.Context, args []string) error {
 			q.Set(name, v)
 		}
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
-	if out == "" || out == "-" {
-		if _, err := cl.ExportPostsCSV(ctx, q, c.io.out); err != nil {
-			return apiError(c.io.err, err)
-		}
-		return nil
-	}
-	n, err := writeWhole(out, func(w io.Writer) (int64, error) { return cl.ExportPostsCSV(ctx, q, w) })
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	_, err = fmt.Fprintf(c.io.err, "wrote %s (%d bytes)\n", termLine(out), n)
-	return err
+	return c.write(out, func(w io.Writer) (int64, error) { return cl.ExportPostsCSV(ctx, q, w) })
 }
 
 // mediaFetchTimeout bounds one download of a media URL: the file of an
@@ -209,5 +170,7 @@ func (m *Main) fetchMedia(ctx context.Context, rawURL, alt string) (*pregonero.M
 	if m.Media == nil {
 		return nil, pregonero.Errorf(pregonero.EUNAVAILABLE, "This server has no media library to download %s into.", rawURL)
 	}
-	return m.Media.Fetch(ctx, &http.Client{Timeout: mediaFetchTimeout}, rawURL, alt)
+	client := m.outboundClient()
+	client.Timeout = mediaFetchTimeout
+	return m.Media.Fetch(ctx, client, rawURL, alt)
 }

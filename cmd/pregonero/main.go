@@ -38,7 +38,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // Run runs the command line and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	io := &stdio{in: stdin, out: stdout, err: stderr}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || isHelp(args[0]) {
 		usage(stderr)
 		if len(args) == 0 {
 			return 2
@@ -135,12 +135,8 @@ type stdio struct {
 type VersionCommand struct{ io *stdio }
 
 func (c *VersionCommand) flags() *flag.FlagSet {
-	fs := flag.NewFlagSet("pregonero version", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero version")
-		fmt.Fprintln(fs.Output(), "\nPrints the version of this binary: the tag or commit it was built from, or dev.")
-	}
+	fs := newFlags(c.io, "pregonero version")
+	setUsage(fs, "pregonero version", "Prints the version of this binary: the tag or commit it was built from, or dev.")
 	return fs
 }
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -39,38 +37,17 @@ var metricColumns = []string{pregonero.MetricLikes, pregonero.MetricComments, pr
 
 // Run shows the metrics of one post.
 func (c *MetricsCommand) Run(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero metrics", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		c.Usage()
-		fs.PrintDefaults()
-	}
-	id, err := parseWithID(fs, args)
+	l := newCmdLineOf(c.io, "pregonero metrics", c.Usage)
+	id, err := l.parseID(args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+		return err
 	}
-	loc, err := cf.zone()
-	if err != nil {
-		fmt.Fprintf(c.io.err, "pregonero metrics: %v\n", err)
-		return errUsage
-	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
 	m, err := cl.PostMetrics(ctx, id)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, m)
-	}
-	return writeMetrics(c.io.out, id, m, loc)
+	return l.printJSONOr(m, err, func() error { return writeMetrics(c.io.out, id, m, loc) })
 }
 
 // writeMetrics prints a table per delivery with a column per metric any

@@ -35,60 +35,35 @@ delivery_held, account_needs_reauth, publishing_paused,
 publishing_resumed, feed_failing. Webhooks are for admins; webhook-add
 prints the secret once.
 
-The server is -url, else $PREGONERO_URL, else listen of the configuration;
-the token $PREGONERO_TOKEN, else -token-file, else <data_dir>/admin.token.
-Each subcommand takes -h.
-`)
+`+clientHelp)
 }
 
 // Run dispatches to the subcommand.
 func (c *NotificationsCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
-	}
-	verbs := map[string]func(context.Context, []string) error{
+	return dispatch(ctx, c.io, "pregonero notifications", c.Usage, subcommands{
 		"show": c.show, "set": c.set, "test-email": c.testEmail, "webhooks": c.webhooks, "webhook-add": c.webhookAdd,
 		"webhook-delete": c.webhookDelete, "webhook-test": c.webhookTest, "webhook-deliveries": c.webhookDeliveries,
-	}
-	if fn, ok := verbs[args[0]]; ok {
-		return fn(ctx, args[1:])
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero notifications: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
+	}, args)
 }
 
-// parse reads a subcommand's flags; want is how many arguments it takes.
-func (c *NotificationsCommand) parse(verb, usage, about string, args []string, want int, setup func(fs *flag.FlagSet)) (*web.Client, *clientFlags, []string, error) {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero notifications "+verb, flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+// parse reads a subcommand's flags, those setup adds too; want is how
+// many arguments it takes.
+func (c *NotificationsCommand) parse(verb, usage, about string, args []string, want int, setup func(fs *flag.FlagSet)) (*web.Client, *cmdLine, []string, error) {
+	l := newCmdLine(c.io, "pregonero notifications "+verb, "pregonero notifications "+usage, about)
 	if setup != nil {
-		setup(fs)
+		setup(l.FlagSet)
 	}
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero notifications "+usage)
-		fmt.Fprintln(fs.Output(), "\n"+about)
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parse(args); err != nil {
 		return nil, nil, nil, err
 	}
-	if fs.NArg() != want {
-		fmt.Fprintf(c.io.err, "pregonero notifications %s: want %d argument(s), got %d\n", verb, want, fs.NArg())
-		return nil, nil, nil, errUsage
+	if l.NArg() != want {
+		return nil, nil, nil, l.usageError(fmt.Errorf("want %d argument(s), got %d", want, l.NArg()))
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return cl, &cf, fs.Args(), nil
+	return cl, l, l.Args(), nil
 }
 
 func kindsOf(events []string) []pregonero.EventKind {
@@ -100,17 +75,16 @@ func kindsOf(events []string) []pregonero.EventKind {
 }
 
 func (c *NotificationsCommand) show(ctx context.Context, args []string) error {
-	cl, cf, _, err := c.parse("show", "show [-json]", "Prints your notification settings.", args, 0, nil)
+	cl, l, _, err := c.parse("show", "show [-json]", "Prints your notification settings.", args, 0, nil)
 	if err != nil {
 		return err
 	}
 	s, err := cl.NotifySettings(ctx)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, s)
-	}
+	return l.printJSONOr(s, err, func() error { return c.printSettings(s) })
+}
+
+// printSettings writes the notification settings for a person.
+func (c *NotificationsCommand) printSettings(s *pregonero.NotifySettings) error {
 	var events []string
 	for _, k := range s.Events {
 		events = append(events, string(k))
@@ -119,7 +93,7 @@ func (c *NotificationsCommand) show(ctx context.Context, args []string) error {
 	if units == "" {
 		units = "all you may see"
 	}
-	_, err = fmt.Fprintf(c.io.out, "email:          %s\nevents:         %s\ndependencias:   %s\ndaily summary:  %v\n",
+	_, err := fmt.Fprintf(c.io.out, "email:          %s\nevents:         %s\ndependencias:   %s\ndaily summary:  %v\n",
 		termLine(orDash(s.Email)), orDash(strings.Join(events, ", ")), termLine(units), s.DailySummary)
 	return err
 }
@@ -160,17 +134,16 @@ func (c *NotificationsCommand) testEmail(ctx context.Context, args []string) err
 }
 
 func (c *NotificationsCommand) webhooks(ctx context.Context, args []string) error {
-	cl, cf, _, err := c.parse("webhooks", "webhooks [-json]", "Lists the webhooks (admins).", args, 0, nil)
+	cl, l, _, err := c.parse("webhooks", "webhooks [-json]", "Lists the webhooks (admins).", args, 0, nil)
 	if err != nil {
 		return err
 	}
 	hs, err := cl.Webhooks(ctx)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, hs)
-	}
+	return l.printJSONOr(hs, err, func() error { return c.printWebhooks(hs) })
+}
+
+// printWebhooks writes the webhooks as a table.
+func (c *NotificationsCommand) printWebhooks(hs []*pregonero.Webhook) error {
 	if len(hs) == 0 {
 		_, err := fmt.Fprintln(c.io.out, "no webhooks")
 		return err
@@ -190,7 +163,7 @@ func (c *NotificationsCommand) webhooks(ctx context.Context, args []string) erro
 func (c *NotificationsCommand) webhookAdd(ctx context.Context, args []string) error {
 	var req web.WebhookRequest
 	var events, units multiFlag
-	cl, _, _, err := c.parse("webhook-add", "webhook-add -address URL -event KIND... [-unit DEPENDENCIA]...",
+	cl, l, _, err := c.parse("webhook-add", "webhook-add -address URL -event KIND... [-unit DEPENDENCIA]...",
 		"Adds a webhook and prints its id and secret; the secret is shown this once.", args, 0, func(fs *flag.FlagSet) {
 			fs.StringVar(&req.URL, "address", "", "the receiver's http(s) `URL` (-url is the server's)")
 			fs.Var(&events, "event", "an event `kind` to send (repeatable)")
@@ -200,8 +173,7 @@ func (c *NotificationsCommand) webhookAdd(ctx context.Context, args []string) er
 		return err
 	}
 	if req.URL == "" {
-		fmt.Fprintln(c.io.err, "pregonero notifications webhook-add: -address is required")
-		return errUsage
+		return l.usageError(errors.New("-address is required"))
 	}
 	req.Events, req.Units = kindsOf(events), units
 	h, err := cl.CreateWebhook(ctx, req)
@@ -242,17 +214,16 @@ func (c *NotificationsCommand) webhookTest(ctx context.Context, args []string) e
 }
 
 func (c *NotificationsCommand) webhookDeliveries(ctx context.Context, args []string) error {
-	cl, cf, rest, err := c.parse("webhook-deliveries", "webhook-deliveries [-json] ID", "Lists a webhook's latest deliveries and their attempts.", args, 1, nil)
+	cl, l, rest, err := c.parse("webhook-deliveries", "webhook-deliveries [-json] ID", "Lists a webhook's latest deliveries and their attempts.", args, 1, nil)
 	if err != nil {
 		return err
 	}
 	ds, err := cl.WebhookDeliveries(ctx, rest[0], 0)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, ds)
-	}
+	return l.printJSONOr(ds, err, func() error { return c.printDeliveries(ds) })
+}
+
+// printDeliveries writes a webhook's deliveries as a table.
+func (c *NotificationsCommand) printDeliveries(ds []*pregonero.WebhookDelivery) error {
 	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EVENT\tKIND\tSTATE\tATTEMPTS\tLAST")
 	for _, d := range ds {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -24,6 +23,23 @@ type PostCommand struct{ io *stdio }
 
 // timeHelp is the help of every flag that takes a time.
 const timeHelp = "in the zone of -tz: " + posting.HumanForms
+
+// atHelp is the help of -at, which also takes the queue.
+const atHelp = timeHelp + "; or queue: each target account's next free posting slot"
+
+// queueWords are what -at takes for the queue (posting.QueueTime), as the
+// CSV import's scheduled_at does: in English and in Spanish.
+var queueWords = []string{posting.QueueTime, "cola"}
+
+// readAt reads -at: the queue (queueWords, any case) or a time (readTime).
+func readAt(value string, loc *time.Location) (string, error) {
+	for _, w := range queueWords {
+		if strings.EqualFold(strings.TrimSpace(value), w) {
+			return posting.QueueTime, nil
+		}
+	}
+	return readTime("at", value, loc)
+}
 
 // Usage prints the subcommands.
 func (c *PostCommand) Usage() {
@@ -47,6 +63,8 @@ TIME is what a person types, in the zone (below):
 	                                    still ahead); accents optional; monday … sunday too
 	+90m, +2h, +1h30m, +2d              from now (units d, h, m, s; a day is 24 hours)
 	2026-12-24T09:00:00-05:00           RFC 3339, with its own offset
+	queue (or cola)                     -at only: the queue, each target account's next free
+	                                    posting slot (pregonero slots set)
 The command sends it to the server as RFC 3339 with the offset, and
 shows every time back in the zone.
 
@@ -60,63 +78,32 @@ configuration; the token $PREGONERO_TOKEN, else -token-file, else
 
 // Run dispatches to the subcommand.
 func (c *PostCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
+	verb := func(run func(context.Context, string, []string) error, verb string) func(context.Context, []string) error {
+		return func(ctx context.Context, args []string) error { return run(ctx, verb, args) }
 	}
-	switch args[0] {
-	case "create":
-		return c.create(ctx, args[1:])
-	case "list":
-		return c.list(ctx, args[1:])
-	case "show":
-		return c.showOrCancel(ctx, "show", args[1:])
-	case "cancel":
-		return c.showOrCancel(ctx, "cancel", args[1:])
-	case "edit":
-		return c.edit(ctx, args[1:])
-	case "schedule":
-		return c.schedule(ctx, args[1:])
-	case "release", "retry":
-		return c.delivery(ctx, args[0], args[1:])
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero post: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error {
-	*m = append(*m, v)
-	return nil
-}
-
-// usageError prints a problem with the command line and returns errUsage
-// (exit 2).
-func (c *PostCommand) usageError(verb string, err error) error {
-	fmt.Fprintf(c.io.err, "pregonero post %s: %v\n", verb, err)
-	return errUsage
+	return dispatch(ctx, c.io, "pregonero post", c.Usage, subcommands{
+		"create": c.create, "list": c.list, "edit": c.edit, "schedule": c.schedule,
+		"show": verb(c.showOrCancel, "show"), "cancel": verb(c.showOrCancel, "cancel"),
+		"release": verb(c.delivery, "release"), "retry": verb(c.delivery, "retry"),
+	}, args)
 }
 
 func (c *PostCommand) create(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var text, textFile, at, link, campaign, idem string
 	var title, description, tags, category, language, kids, format, thumbnail string
 	var targets, mediaFiles, alts multiFlag
 	var draft bool
-	fs := flag.NewFlagSet("pregonero post create", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+	l := newCmdLine(c.io, "pregonero post create",
+		"pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [flags]\n"+
+			"       pregonero post create -draft [-target ACCOUNT] [-text TEXT] [-at TIME] [flags]",
+		"Queues a post and prints it with the time it goes out, in the zone of -tz. With -draft it is kept",
+		"unpublished until pregonero post schedule ID; what it has is checked now, the rest then.")
+	fs := l.FlagSet
 	fs.Var(&targets, "target", "`account` id to publish to (repeatable, or comma-separated: x-gobantioquia,facebook-gobantioquia)")
 	fs.BoolVar(&draft, "draft", false, "keep the post as a draft: nothing is published until pregonero post schedule ID; -target, -text and -at may come later (post edit)")
 	fs.StringVar(&text, "text", "", "`text` of the post, exactly as given")
 	fs.StringVar(&textFile, "text-file", "", "`file` holding the text (- for stdin), without its final line break")
-	fs.StringVar(&at, "at", "", "`time` to publish, "+timeHelp+" (default: now)")
+	fs.StringVar(&at, "at", "", "`time` to publish, "+atHelp+" (default: now)")
 	fs.Var(&mediaFiles, "media", "image or video `file` to upload and attach (repeatable; in order)")
 	fs.Var(&alts, "alt", "alt `text` of the -media at the same position (repeatable)")
 	fs.StringVar(&link, "link", "", "`URL` to attach, e.g. https://antioquia.gov.co")
@@ -130,30 +117,20 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 	fs.StringVar(&kids, "made-for-kids", "", "`true or false`: YouTube's audience question (required for YouTube)")
 	fs.StringVar(&format, "format", "", "`feed, reel or story` (Instagram; X and Facebook take feed only)")
 	fs.StringVar(&thumbnail, "thumbnail", "", "JPEG or PNG `file` to use as the video's thumbnail (YouTube)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero post create -target ACCOUNT[,ACCOUNT] [-text TEXT | -text-file FILE] [-at TIME] [-media FILE -alt TEXT]... [flags]")
-		fmt.Fprintln(fs.Output(), "       pregonero post create -draft [-target ACCOUNT] [-text TEXT] [-at TIME] [flags]")
-		fmt.Fprintln(fs.Output(), "\nQueues a post and prints it with the time it goes out, in the zone of -tz. With -draft it is kept")
-		fmt.Fprintln(fs.Output(), "unpublished until pregonero post schedule ID; what it has is checked now, the rest then.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parseNoArgs(args, "every value goes after a flag (quote texts with spaces)"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return c.usageError("create", fmt.Errorf("unexpected %q: every value goes after a flag (quote texts with spaces)", fs.Arg(0)))
 	}
 	var madeForKids *bool
 	if kids != "" {
 		b, err := strconv.ParseBool(kids)
 		if err != nil {
-			return c.usageError("create", fmt.Errorf("-made-for-kids %q is not true or false", kids))
+			return l.usageError(fmt.Errorf("-made-for-kids %q is not true or false", kids))
 		}
 		madeForKids = &b
 	}
 	if textFile != "" {
 		if text != "" {
-			return c.usageError("create", errors.New("give -text or -text-file, not both"))
+			return l.usageError(errors.New("give -text or -text-file, not both"))
 		}
 		var err error
 		if text, err = readText(textFile, c.io.in); err != nil {
@@ -161,26 +138,19 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		}
 	}
 	if len(alts) > len(mediaFiles) {
-		return c.usageError("create", errors.New("more -alt than -media"))
+		return l.usageError(errors.New("more -alt than -media"))
 	}
-	loc, err := cf.zone()
+	loc, err := l.zone()
 	if err != nil {
-		return c.usageError("create", err)
+		return err
 	}
-	req := web.PostRequest{Text: text, Link: link, Campaign: campaign, Draft: draft}
+	req := web.PostRequest{Text: text, Link: link, Campaign: campaign, Draft: draft, Targets: commaList(targets)}
 	if at != "" {
-		if req.ScheduledAt, err = readTime("at", at, loc); err != nil {
-			return c.usageError("create", err)
+		if req.ScheduledAt, err = readAt(at, loc); err != nil {
+			return l.usageError(err)
 		}
 	}
-	for _, t := range targets {
-		for _, s := range strings.Split(t, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				req.Targets = append(req.Targets, s)
-			}
-		}
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
@@ -228,30 +198,27 @@ func (c *PostCommand) create(ctx context.Context, args []string) error {
 		}
 	}
 	p, err := cl.CreatePost(ctx, req, idem)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	return c.printQueued(&cf, p, loc)
+	return c.printQueued(l, p, err, loc)
 }
 
 // printQueued prints a post just created, scheduled or edited: its id
 // first (scripts take the first word), its status and time, a line per
 // delivery, and for a draft how to schedule it; warnings go to stderr.
-// With -json it prints the server's JSON.
-func (c *PostCommand) printQueued(cf *clientFlags, p *pregonero.Post, loc *time.Location) error {
-	if cf.jsonOut {
-		return printJSON(c.io.out, p) // the warnings are in it
-	}
-	w := &errWriter{w: termWriter{c.io.out}}
-	w.printf("%s %s, %s\n", p.ID, p.Status, whenLine(p.ScheduledAt, loc))
-	for _, d := range p.Deliveries {
-		w.printf("  %s → %s %s\n", d.ID, d.AccountID, d.State)
-	}
-	if p.Status == pregonero.PostDraft {
-		w.printf("  %s\n", draftHint(p))
-	}
-	c.warnings(p)
-	return w.err
+// With -json it prints the server's JSON (the warnings are in it); err
+// is the call's.
+func (c *PostCommand) printQueued(l *cmdLine, p *pregonero.Post, err error, loc *time.Location) error {
+	return l.printJSONOr(p, err, func() error {
+		w := &errWriter{w: termWriter{c.io.out}}
+		w.printf("%s %s, %s\n", p.ID, p.Status, whenLine(p.ScheduledAt, loc))
+		for _, d := range p.Deliveries {
+			w.printf("  %s → %s %s\n", d.ID, d.AccountID, d.State)
+		}
+		if p.Status == pregonero.PostDraft {
+			w.printf("  %s\n", draftHint(p))
+		}
+		c.warnings(p)
+		return w.err
+	})
 }
 
 // draftHint says that a draft waits, and the command that schedules it.
@@ -266,64 +233,32 @@ func draftHint(p *pregonero.Post) string {
 // schedule schedules a draft: at -at, else at the draft's own time, else
 // as soon as possible.
 func (c *PostCommand) schedule(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var at string
-	fs := flag.NewFlagSet("pregonero post schedule", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.StringVar(&at, "at", "", "`time` to publish, "+timeHelp+" (default: the draft's own time, else now)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero post schedule [flags] ID")
-		fmt.Fprintln(fs.Output(), "\nSchedules a draft: it is checked like a new post (text, targets, media, a time ahead) and gets its")
-		fmt.Fprintln(fs.Output(), "deliveries. Prints it as post create does, warnings on stderr. Only a draft can be scheduled (exit 1")
-		fmt.Fprintln(fs.Output(), "otherwise: edit a scheduled post with post edit).")
-		fs.PrintDefaults()
-	}
-	id, err := parseWithID(fs, args)
+	l := newCmdLine(c.io, "pregonero post schedule", "pregonero post schedule [flags] ID",
+		"Schedules a draft: it is checked like a new post (text, targets, media, a time ahead) and gets its",
+		"deliveries. Prints it as post create does, warnings on stderr. Only a draft can be scheduled (exit 1",
+		"otherwise: edit a scheduled post with post edit).")
+	l.StringVar(&at, "at", "", "`time` to publish, "+atHelp+" (default: the draft's own time, else now)")
+	id, err := l.parseID(args)
 	if err != nil {
 		return err
 	}
-	loc, err := cf.zone()
+	loc, err := l.zone()
 	if err != nil {
-		return c.usageError("schedule", err)
+		return err
 	}
 	var when string
 	if at != "" {
-		if when, err = readTime("at", at, loc); err != nil {
-			return c.usageError("schedule", err)
+		if when, err = readAt(at, loc); err != nil {
+			return l.usageError(err)
 		}
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	p, err := cl.SchedulePost(ctx, id, when, "")
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	return c.printQueued(&cf, p, loc)
-}
-
-// parseWithID parses the flags of a subcommand that takes one id, and
-// returns the id. The id may come before or after the flags.
-func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
-	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return "", err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		id = ""
-	}
-	if id == "" {
-		fs.Usage()
-		return "", errUsage
-	}
-	return id, nil
+	return c.printQueued(l, p, err, loc)
 }
 
 // warnings prints what the server's answer says besides its result (the
@@ -348,13 +283,12 @@ var postStatuses = []pregonero.PostStatus{pregonero.PostDraft, pregonero.PostSch
 	pregonero.PostPublished, pregonero.PostPartiallyPublished, pregonero.PostFailed, pregonero.PostCanceled, pregonero.PostHeld}
 
 func (c *PostCommand) list(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var today, tomorrow, week bool
 	times := map[string]string{}
 	q := url.Values{}
-	fs := flag.NewFlagSet("pregonero post list", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+	l := newCmdLine(c.io, "pregonero post list",
+		"pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign ID] [-limit N] [-cursor C]")
+	fs := l.FlagSet
 	var names []string
 	for _, s := range postStatuses {
 		names = append(names, string(s))
@@ -372,15 +306,8 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	fs.BoolVar(&week, "week", false, "only posts scheduled today or in the 6 days after it (7 days from midnight), in the zone of -tz")
 	fs.Func("limit", "posts per page, a `number` from 1 to 500 (default 50)", set("limit"))
 	fs.Func("cursor", "the `cursor` printed after \"more:\" by the previous page", set("cursor"))
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero post list [-today | -tomorrow | -week | -from TIME -to TIME] [-status S] [-account A] [-campaign ID] [-limit N] [-cursor C]")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parseNoArgs(args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))
 	}
 	n := 0
 	for _, b := range []bool{today, tomorrow, week, len(times) > 0} {
@@ -389,11 +316,11 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 		}
 	}
 	if n > 1 {
-		return c.usageError("list", errors.New("give one of -today, -tomorrow, -week, or -from/-to"))
+		return l.usageError(errors.New("give one of -today, -tomorrow, -week, or -from/-to"))
 	}
-	loc, err := cf.zone()
+	loc, err := l.zone()
 	if err != nil {
-		return c.usageError("list", err)
+		return err
 	}
 	if today || tomorrow || week {
 		y, m, d := time.Now().In(loc).Date()
@@ -410,97 +337,76 @@ func (c *PostCommand) list(ctx context.Context, args []string) error {
 	for name, v := range times {
 		t, err := readTime(name, v, loc)
 		if err != nil {
-			return c.usageError("list", err)
+			return l.usageError(err)
 		}
 		q.Set(name, t)
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	page, err := cl.Posts(ctx, q)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, page)
-	}
-	if len(page.Posts) == 0 {
-		fmt.Fprintln(c.io.out, "no posts")
-		return nil
-	}
-	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "ID\tSTATUS\tSCHEDULED (%s)\tTARGETS\tTEXT\n", loc)
-	for _, p := range page.Posts {
-		when := "-"
-		if !p.ScheduledAt.IsZero() {
-			when = p.ScheduledAt.In(loc).Format("Mon 2006-01-02 15:04")
+	return l.printJSONOr(page, err, func() error {
+		if len(page.Posts) == 0 {
+			fmt.Fprintln(c.io.out, "no posts")
+			return nil
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(p.ID), p.Status, when, termLine(strings.Join(p.Targets, ",")), termLine(shorten(p.Text, 50)))
-	}
-	tw.Flush()
-	if page.Next != "" {
-		fmt.Fprintf(c.io.out, "more: -cursor %s\n", termLine(page.Next))
-	}
-	return nil
+		tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "ID\tSTATUS\tSCHEDULED (%s)\tTARGETS\tTEXT\n", loc)
+		for _, p := range page.Posts {
+			when := "-"
+			if !p.ScheduledAt.IsZero() {
+				when = p.ScheduledAt.In(loc).Format("Mon 2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(p.ID), p.Status, when, termLine(strings.Join(p.Targets, ",")), termLine(shorten(p.Text, 50)))
+		}
+		tw.Flush()
+		if page.Next != "" {
+			fmt.Fprintf(c.io.out, "more: -cursor %s\n", termLine(page.Next))
+		}
+		return nil
+	})
 }
 
 func (c *PostCommand) edit(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var patch web.PostPatch
 	var at string
-	fs := flag.NewFlagSet("pregonero post edit", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+	l := newCmdLine(c.io, "pregonero post edit", "pregonero post edit [flags] ID   (only while every delivery is still waiting)")
+	fs := l.FlagSet
 	str := func(name, usage string, dst **string) {
 		fs.Func(name, usage, func(v string) error { *dst = &v; return nil })
 	}
 	str("text", "new `text`, exactly as given", &patch.Text)
-	fs.StringVar(&at, "at", "", "new `time`, "+timeHelp)
+	fs.StringVar(&at, "at", "", "new `time`, "+atHelp)
 	str("link", "new `URL` to attach (empty removes it)", &patch.Link)
 	str("campaign", "the `id` of the post's new campaign, as pregonero campaign list shows it (empty removes it)", &patch.Campaign)
 	var targets multiFlag
 	fs.Var(&targets, "target", "`account` id to publish to, replacing the draft's targets (repeatable, or comma-separated; drafts only: a scheduled post keeps its targets)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero post edit [flags] ID   (only while every delivery is still waiting)")
-		fs.PrintDefaults()
-	}
-	// The id may come before or after the flags.
-	id, err := parseWithID(fs, args)
+	id, err := l.parseID(args)
 	if err != nil {
 		return err
 	}
 	if len(targets) > 0 {
-		list := []string{}
-		for _, t := range targets {
-			for _, s := range strings.Split(t, ",") {
-				if s = strings.TrimSpace(s); s != "" {
-					list = append(list, s)
-				}
-			}
-		}
+		list := append([]string{}, commaList(targets)...)
 		patch.Targets = &list
 	}
-	loc, err := cf.zone()
+	loc, err := l.zone()
 	if err != nil {
-		return c.usageError("edit", err)
+		return err
 	}
 	if at != "" {
-		t, err := readTime("at", at, loc)
+		t, err := readAt(at, loc)
 		if err != nil {
-			return c.usageError("edit", err)
+			return l.usageError(err)
 		}
 		patch.ScheduledAt = &t
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	p, err := cl.PatchPost(ctx, id, patch)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	return c.printQueued(&cf, p, loc)
+	return c.printQueued(l, p, err, loc)
 }
 
 func shorten(s string, n int) string {
@@ -513,15 +419,11 @@ func shorten(s string, n int) string {
 }
 
 func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []string) error {
-	cf, id, err := c.oneID(verb, "ID", args)
+	l, id, err := c.oneID(verb, "ID", args)
 	if err != nil {
 		return err
 	}
-	loc, err := cf.zone()
-	if err != nil {
-		return c.usageError(verb, err)
-	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
@@ -531,18 +433,14 @@ func (c *PostCommand) showOrCancel(ctx context.Context, verb string, args []stri
 	} else {
 		p, err = cl.CancelPost(ctx, id)
 	}
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, p)
-	}
-	if verb == "show" {
-		return writePost(c.io.out, p, c.campaignName(ctx, cl, p), loc)
-	}
-	fmt.Fprintf(termWriter{c.io.out}, "%s %s\n", p.ID, p.Status)
-	c.warnings(p)
-	return nil
+	return l.printJSONOr(p, err, func() error {
+		if verb == "show" {
+			return writePost(c.io.out, p, c.campaignName(ctx, cl, p), loc)
+		}
+		fmt.Fprintf(termWriter{c.io.out}, "%s %s\n", p.ID, p.Status)
+		c.warnings(p)
+		return nil
+	})
 }
 
 // campaignName is the name of the post's campaign, "" when it has none
@@ -565,33 +463,20 @@ func (c *PostCommand) campaignName(ctx context.Context, cl *web.Client, p *prego
 
 // oneID parses the flags and the one id of a subcommand that acts on one
 // post or delivery.
-func (c *PostCommand) oneID(verb, what string, args []string) (cf *clientFlags, id string, err error) {
-	cf = new(clientFlags)
-	fs := flag.NewFlagSet("pregonero post "+verb, flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: pregonero post %s [flags] %s\n", verb, what)
-		fs.PrintDefaults()
-	}
-	if id, err = parseWithID(fs, args); err != nil {
-		return nil, "", err
-	}
-	return cf, id, nil
+func (c *PostCommand) oneID(verb, what string, args []string) (*cmdLine, string, error) {
+	l := newCmdLine(c.io, "pregonero post "+verb, "pregonero post "+verb+" [flags] "+what)
+	id, err := l.parseID(args)
+	return l, id, err
 }
 
 // delivery releases or retries one delivery (by its id, as post show
 // lists it) and prints its new state.
 func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) error {
-	cf, id, err := c.oneID(verb, "DELIVERY", args)
+	l, id, err := c.oneID(verb, "DELIVERY", args)
 	if err != nil {
 		return err
 	}
-	loc, err := cf.zone()
-	if err != nil {
-		return c.usageError(verb, err)
-	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
@@ -601,12 +486,8 @@ func (c *PostCommand) delivery(ctx context.Context, verb string, args []string) 
 	} else {
 		d, err = cl.RetryDelivery(ctx, id)
 	}
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, d)
-	}
-	fmt.Fprintf(termWriter{c.io.out}, "%s %s, next attempt %s\n", d.ID, d.State, showTime(d.NextAttemptAt, loc))
-	return nil
+	return l.printJSONOr(d, err, func() error {
+		_, err := fmt.Fprintf(termWriter{c.io.out}, "%s %s, next attempt %s\n", d.ID, d.State, showTime(d.NextAttemptAt, loc))
+		return err
+	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"pregonero/posting"
+	"pregonero/web"
 )
 
 // ReportCommand prints the engagement report of a campaign, or the
@@ -61,58 +63,37 @@ running totals of each day.
 
 // Run prints the report.
 func (c *ReportCommand) Run(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var v reportFlags
-	fs := flag.NewFlagSet("pregonero report", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	v.register(fs, true)
-	fs.Usage = func() {
-		c.Usage()
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLineOf(c.io, "pregonero report", c.Usage)
+	v.register(l.FlagSet, true)
+	if err := l.parseNoArgs(args, "every value goes after a flag (quote names with spaces)"); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(c.io.err, "pregonero report: unexpected %q: every value goes after a flag (quote names with spaces)\n", fs.Arg(0))
-		return errUsage
-	}
-	loc, err := cf.zone()
-	if err != nil {
-		fmt.Fprintf(c.io.err, "pregonero report: %v\n", err)
-		return errUsage
-	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
 	p := v.params(loc.String())
 	if v.campaign != "" && v.by == "" && v.unit == "" && v.planLine == "" {
 		r, err := cl.CampaignReport(ctx, v.campaign, p)
-		if err != nil {
-			return apiError(c.io.err, err)
-		}
-		if cf.jsonOut {
-			return printJSON(c.io.out, r)
-		}
-		w := &errWriter{w: termWriter{c.io.out}}
-		camp := r.Campaign
-		w.printf("Campaign %s %s", termLine(camp.ID), termLine(camp.Name))
-		if camp.Unit != "" || camp.PlanLine != "" {
-			w.printf(" (%s)", termLine(strings.Trim(camp.Unit+", "+camp.PlanLine, ", ")))
-		}
-		w.printf("\n")
-		writeReport(w, r)
-		return w.err
+		return l.printJSONOr(r, err, func() error {
+			w := &errWriter{w: termWriter{c.io.out}}
+			camp := r.Campaign
+			w.printf("Campaign %s %s", termLine(camp.ID), termLine(camp.Name))
+			if camp.Unit != "" || camp.PlanLine != "" {
+				w.printf(" (%s)", termLine(strings.Trim(camp.Unit+", "+camp.PlanLine, ", ")))
+			}
+			w.printf("\n")
+			writeReport(w, r)
+			return w.err
+		})
 	}
-	l, err := cl.Reports(ctx, p)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, l)
-	}
+	list, err := cl.Reports(ctx, p)
+	return l.printJSONOr(list, err, func() error { return c.print(list, p) })
+}
+
+// print writes the reports by dependencia or line for a person.
+func (c *ReportCommand) print(l *web.ReportList, p posting.ReportParams) error {
 	w := &errWriter{w: termWriter{c.io.out}}
 	what := "dependencia"
 	if l.By == posting.GroupByPlanLine {
@@ -249,65 +230,43 @@ standard output without -o.
 
 // Run dispatches to the subcommand.
 func (c *ExportCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
-	}
-	switch args[0] {
-	case "metrics":
-		return c.metrics(ctx, args[1:])
-	case "posts":
-		return c.posts(ctx, args[1:])
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero export: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
+	return dispatch(ctx, c.io, "pregonero export", c.Usage, subcommands{"metrics": c.metrics, "posts": c.posts}, args)
 }
 
 func (c *ExportCommand) metrics(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var v reportFlags
 	var out string
-	fs := flag.NewFlagSet("pregonero export metrics", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	v.register(fs, false)
-	fs.StringVar(&out, "o", "", "the CSV `file` to write (- for standard output)")
-	fs.Usage = func() {
-		c.Usage()
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLineOf(c.io, "pregonero export metrics", c.Usage)
+	v.register(l.FlagSet, false)
+	l.StringVar(&out, "o", "", "the CSV `file` to write (- for standard output)")
+	if err := l.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || out == "" {
-		if out == "" {
-			fmt.Fprintln(c.io.err, "pregonero export metrics: -o is required: the file to write, or - for standard output")
-		} else {
-			fmt.Fprintf(c.io.err, "pregonero export metrics: unexpected %q\n", fs.Arg(0))
-		}
-		return errUsage
+	if out == "" {
+		return l.usageError(errors.New("-o is required: the file to write, or - for standard output"))
 	}
-	loc, err := cf.zone()
-	if err != nil {
-		fmt.Fprintf(c.io.err, "pregonero export metrics: %v\n", err)
-		return errUsage
+	if l.NArg() > 0 {
+		return l.usageError(fmt.Errorf("unexpected %q", l.Arg(0)))
 	}
-	cl, err := cf.client()
+	cl, loc, err := l.clientIn()
 	if err != nil {
 		return err
 	}
 	p := v.params(loc.String())
-	if out == "-" {
-		if _, err := cl.ExportMetricsCSV(ctx, p, c.io.out); err != nil {
+	return c.write(out, func(w io.Writer) (int64, error) { return cl.ExportMetricsCSV(ctx, p, w) })
+}
+
+// write writes the CSV fill downloads to the file out, whole or not at
+// all (writeWhole), or to stdout for "-" or "". What the server refuses
+// is an API error.
+func (c *ExportCommand) write(out string, fill func(io.Writer) (int64, error)) error {
+	if out == "" || out == "-" {
+		if _, err := fill(c.io.out); err != nil {
 			return apiError(c.io.err, err)
 		}
 		return nil
 	}
-	n, err := writeWhole(out, func(w io.Writer) (int64, error) { return cl.ExportMetricsCSV(ctx, p, w) })
+	n, err := writeWhole(out, fill)
 	if err != nil {
 		return apiError(c.io.err, err)
 	}

@@ -36,49 +36,19 @@ post some days ahead. The text may hold {fecha} (lunes 7 de diciembre de
 posts; skip cancels one occurrence (named by its local date-time); edit
 changes the posts not yet published; end cancels them.
 
-The server is -url, else $PREGONERO_URL, else listen of the configuration;
-the token $PREGONERO_TOKEN, else -token-file, else <data_dir>/admin.token.
-Each subcommand takes -h.
-`)
+`+clientHelp)
 }
 
 // Run dispatches to the subcommand.
 func (c *SeriesCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
+	state := func(verb string, to pregonero.SeriesState) func(context.Context, []string) error {
+		return func(ctx context.Context, args []string) error { return c.state(ctx, verb, to, args) }
 	}
-	switch args[0] {
-	case "create":
-		return c.create(ctx, args[1:])
-	case "list":
-		return c.list(ctx, args[1:])
-	case "show":
-		return c.show(ctx, args[1:])
-	case "edit":
-		return c.edit(ctx, args[1:])
-	case "skip":
-		return c.skip(ctx, args[1:])
-	case "pause":
-		return c.state(ctx, "pause", pregonero.SeriesPaused, args[1:])
-	case "resume":
-		return c.state(ctx, "resume", pregonero.SeriesActive, args[1:])
-	case "end":
-		return c.state(ctx, "end", pregonero.SeriesEnded, args[1:])
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero series: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
-}
-
-// usageError prints a problem with the command line and returns errUsage
-// (exit 2).
-func (c *SeriesCommand) usageError(verb string, err error) error {
-	fmt.Fprintf(c.io.err, "pregonero series %s: %v\n", verb, err)
-	return errUsage
+	return dispatch(ctx, c.io, "pregonero series", c.Usage, subcommands{
+		"create": c.create, "list": c.list, "show": c.show, "edit": c.edit, "skip": c.skip,
+		"pause": state("pause", pregonero.SeriesPaused), "resume": state("resume", pregonero.SeriesActive),
+		"end": state("end", pregonero.SeriesEnded),
+	}, args)
 }
 
 // seriesFlags are the flags that describe a series, for create and edit.
@@ -103,107 +73,69 @@ func (f *seriesFlags) register(fs *flag.FlagSet) {
 }
 
 func (c *SeriesCommand) create(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var sf seriesFlags
-	fs := flag.NewFlagSet("pregonero series create", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	sf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero series create -name NAME -rule RRULE -start LOCAL -text TEXT -target ID... [flags]")
-		fmt.Fprintln(fs.Output(), "\nAdds a series on the running server, makes the posts of its occurrences within the horizon,")
-		fmt.Fprintln(fs.Output(), "and prints its id.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero series create", "pregonero series create -name NAME -rule RRULE -start LOCAL -text TEXT -target ID... [flags]",
+		"Adds a series on the running server, makes the posts of its occurrences within the horizon,",
+		"and prints its id.")
+	sf.register(l.FlagSet)
+	if err := l.parseNoArgs(args, "every value goes after a flag (quote texts with spaces)"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return c.usageError("create", fmt.Errorf("unexpected %q: every value goes after a flag (quote texts with spaces)", fs.Arg(0)))
 	}
 	for _, req := range []struct{ flag, v string }{{"-name", sf.name}, {"-rule", sf.rule}, {"-start", sf.start}} {
 		if req.v == "" {
-			return c.usageError("create", fmt.Errorf("%s is required", req.flag))
+			return l.usageError(fmt.Errorf("%s is required", req.flag))
 		}
 	}
 	if len(sf.targets) == 0 {
-		return c.usageError("create", errors.New("-target is required: the accounts to publish to"))
+		return l.usageError(errors.New("-target is required: the accounts to publish to"))
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	res, err := cl.CreateSeries(ctx, web.SeriesRequest{Name: sf.name, Rule: sf.rule, Start: sf.start, Zone: sf.zone, Text: sf.text, Link: sf.link,
 		Targets: sf.targets, Campaign: sf.campaign, Unit: sf.unit, HorizonDays: sf.horizon, Exceptions: sf.except})
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, res)
-	}
-	_, err = fmt.Fprintf(c.io.out, "%s %s created (%s from %s %s); %d posts made\n", termLine(res.Series.ID), termLine(res.Series.Name),
-		termLine(res.Series.Rule), termLine(res.Series.Start), termLine(res.Series.Zone), res.Change.Created)
-	return err
+	return l.printJSONOr(res, err, func() error {
+		_, err := fmt.Fprintf(c.io.out, "%s %s created (%s from %s %s); %d posts made\n", termLine(res.Series.ID), termLine(res.Series.Name),
+			termLine(res.Series.Rule), termLine(res.Series.Start), termLine(res.Series.Zone), res.Change.Created)
+		return err
+	})
 }
 
 func (c *SeriesCommand) list(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero series list", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero series list [-json]")
-		fmt.Fprintln(fs.Output(), "\nLists every series by name: id, state, rule, start and zone.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero series list", "pregonero series list [-json]",
+		"Lists every series by name: id, state, rule, start and zone.")
+	if err := l.parseNoArgs(args, ""); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	list, err := cl.SeriesList(ctx)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, web.SeriesList{Series: list})
-	}
-	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tSTATE\tRULE\tSTART\tZONE")
-	for _, sr := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", termLine(sr.ID), termLine(sr.Name), sr.State, termLine(sr.Rule), termLine(sr.Start), termLine(sr.Zone))
-	}
-	return tw.Flush()
+	return l.printJSONOr(web.SeriesList{Series: list}, err, func() error {
+		tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tSTATE\tRULE\tSTART\tZONE")
+		for _, sr := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", termLine(sr.ID), termLine(sr.Name), sr.State, termLine(sr.Rule), termLine(sr.Start), termLine(sr.Zone))
+		}
+		return tw.Flush()
+	})
 }
 
 func (c *SeriesCommand) show(ctx context.Context, args []string) error {
-	var cf clientFlags
 	n := 10
-	fs := flag.NewFlagSet("pregonero series show", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.IntVar(&n, "n", n, "how many of the next `occurrences` to list (1 to 100)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero series show [-json] [-n N] ID")
-		fmt.Fprintln(fs.Output(), "\nShows a series and its next occurrences, each with its post once made.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero series show", "pregonero series show [-json] [-n N] ID",
+		"Shows a series and its next occurrences, each with its post once made.")
+	l.IntVar(&n, "n", n, "how many of the next `occurrences` to list (1 to 100)")
+	if err := l.parseArgs(args, 1, "give one series id"); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return c.usageError("show", errors.New("give one series id"))
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
-	sr, err := cl.Series(ctx, fs.Arg(0))
+	sr, err := cl.Series(ctx, l.Arg(0))
 	if err != nil {
 		return apiError(c.io.err, err)
 	}
@@ -211,12 +143,14 @@ func (c *SeriesCommand) show(ctx context.Context, args []string) error {
 	if err != nil {
 		return apiError(c.io.err, err)
 	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, struct {
-			Series      *pregonero.Series    `json:"series"`
-			Occurrences []posting.Occurrence `json:"occurrences"`
-		}{sr, occs.Occurrences})
-	}
+	return l.printJSONOr(struct {
+		Series      *pregonero.Series    `json:"series"`
+		Occurrences []posting.Occurrence `json:"occurrences"`
+	}{sr, occs.Occurrences}, nil, func() error { return c.print(sr, occs.Occurrences) })
+}
+
+// print writes a series and its next occurrences for a person.
+func (c *SeriesCommand) print(sr *pregonero.Series, occs []posting.Occurrence) error {
 	fmt.Fprintf(c.io.out, "%s %s (%s)\nrule: %s from %s %s\ntargets: %v\n", termLine(sr.ID), termLine(sr.Name), sr.State,
 		termLine(sr.Rule), termLine(sr.Start), termLine(sr.Zone), sr.Targets)
 	if sr.LastError != "" {
@@ -224,7 +158,7 @@ func (c *SeriesCommand) show(ctx context.Context, args []string) error {
 	}
 	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "OCCURRENCE\tAT\tPOST\tSTATUS\tNOTE")
-	for _, o := range occs.Occurrences {
+	for _, o := range occs {
 		status, note := string(o.Status), o.Note
 		switch {
 		case o.Skipped:
@@ -241,135 +175,81 @@ func (c *SeriesCommand) show(ctx context.Context, args []string) error {
 }
 
 func (c *SeriesCommand) edit(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var sf seriesFlags
-	fs := flag.NewFlagSet("pregonero series edit", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	sf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero series edit ID [flags]")
-		fmt.Fprintln(fs.Output(), "\nChanges what the flags given say; the posts of occurrences not yet published follow.")
-		fs.PrintDefaults()
-	}
+	l := newCmdLine(c.io, "pregonero series edit", "pregonero series edit ID [flags]",
+		"Changes what the flags given say; the posts of occurrences not yet published follow.")
+	sf.register(l.FlagSet)
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
-		if err := parseFlags(fs, args); err != nil {
+		if err := l.parse(args); err != nil {
 			return err
 		}
-		return c.usageError("edit", errors.New("give the series id first"))
+		return l.usageError(errors.New("give the series id first"))
 	}
 	id := args[0]
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := l.parseNoArgs(args[1:], ""); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return c.usageError("edit", fmt.Errorf("unexpected %q", fs.Arg(0)))
-	}
+	// Only the flags given change the series.
 	var p web.SeriesPatch
-	fs.Visit(func(f *flag.Flag) {
-		str := func(v string) *string { return &v }
-		switch f.Name {
-		case "name":
-			p.Name = str(sf.name)
-		case "rule":
-			p.Rule = str(sf.rule)
-		case "start":
-			p.Start = str(sf.start)
-		case "zone":
-			p.Zone = str(sf.zone)
-		case "text":
-			p.Text = str(sf.text)
-		case "link":
-			p.Link = str(sf.link)
-		case "campaign":
-			p.Campaign = str(sf.campaign)
-		case "unit":
-			p.Unit = str(sf.unit)
-		case "horizon-days":
-			p.HorizonDays = &sf.horizon
-		case "target":
-			t := []string(sf.targets)
-			p.Targets = &t
-		case "except":
-			e := []string(sf.except)
-			p.Exceptions = &e
+	targets, except := []string(sf.targets), []string(sf.except)
+	fields := map[string]func(){
+		"name": func() { p.Name = &sf.name }, "rule": func() { p.Rule = &sf.rule }, "start": func() { p.Start = &sf.start },
+		"zone": func() { p.Zone = &sf.zone }, "text": func() { p.Text = &sf.text }, "link": func() { p.Link = &sf.link },
+		"campaign": func() { p.Campaign = &sf.campaign }, "unit": func() { p.Unit = &sf.unit },
+		"horizon-days": func() { p.HorizonDays = &sf.horizon },
+		"target":       func() { p.Targets = &targets }, "except": func() { p.Exceptions = &except },
+	}
+	l.Visit(func(f *flag.Flag) {
+		if set, ok := fields[f.Name]; ok {
+			set()
 		}
 	})
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	res, err := cl.PatchSeries(ctx, id, p)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	return c.printResult(cf, res, "changed")
+	return c.printResult(l, res, err, "changed")
 }
 
-func (c *SeriesCommand) printResult(cf clientFlags, res *web.SeriesResult, what string) error {
-	if cf.jsonOut {
-		return printJSON(c.io.out, res)
-	}
-	ch := res.Change
-	_, err := fmt.Fprintf(c.io.out, "%s %s %s (%s): %d posts updated, %d canceled, %d kept, %d made\n", termLine(res.Series.ID), termLine(res.Series.Name),
-		what, res.Series.State, ch.Updated, ch.Canceled, ch.Kept, ch.Created)
-	return err
+// printResult prints a series changed (what says how) and what became of
+// its posts; err is the call's.
+func (c *SeriesCommand) printResult(l *cmdLine, res *web.SeriesResult, err error, what string) error {
+	return l.printJSONOr(res, err, func() error {
+		ch := res.Change
+		_, err := fmt.Fprintf(c.io.out, "%s %s %s (%s): %d posts updated, %d canceled, %d kept, %d made\n", termLine(res.Series.ID), termLine(res.Series.Name),
+			what, res.Series.State, ch.Updated, ch.Canceled, ch.Kept, ch.Created)
+		return err
+	})
 }
 
 func (c *SeriesCommand) skip(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero series skip", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero series skip ID OCCURRENCE")
-		fmt.Fprintln(fs.Output(), "\nSkips one occurrence, named by its local date-time (2026-12-07T07:00), and cancels its post.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero series skip", "pregonero series skip ID OCCURRENCE",
+		"Skips one occurrence, named by its local date-time (2026-12-07T07:00), and cancels its post.")
+	if err := l.parseArgs(args, 2, "give the series id and the occurrence, e.g. s_… 2026-12-07T07:00"); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
-		return c.usageError("skip", errors.New("give the series id and the occurrence, e.g. s_… 2026-12-07T07:00"))
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
-	res, err := cl.SkipOccurrence(ctx, fs.Arg(0), fs.Arg(1))
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, res)
-	}
-	_, err = fmt.Fprintf(c.io.out, "%s %s: %s skipped\n", termLine(res.Series.ID), termLine(res.Series.Name), termLine(fs.Arg(1)))
-	return err
+	res, err := cl.SkipOccurrence(ctx, l.Arg(0), l.Arg(1))
+	return l.printJSONOr(res, err, func() error {
+		_, err := fmt.Fprintf(c.io.out, "%s %s: %s skipped\n", termLine(res.Series.ID), termLine(res.Series.Name), termLine(l.Arg(1)))
+		return err
+	})
 }
 
 func (c *SeriesCommand) state(ctx context.Context, verb string, to pregonero.SeriesState, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero series "+verb, flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: pregonero series %s ID\n", verb)
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero series "+verb, "pregonero series "+verb+" ID")
+	if err := l.parseArgs(args, 1, "give one series id"); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return c.usageError(verb, errors.New("give one series id"))
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
-	res, err := cl.SetSeriesState(ctx, fs.Arg(0), to)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
+	res, err := cl.SetSeriesState(ctx, l.Arg(0), to)
 	done := map[string]string{"pause": "paused", "resume": "resumed", "end": "ended"}[verb]
-	return c.printResult(cf, res, done)
+	return c.printResult(l, res, err, done)
 }

@@ -24,11 +24,13 @@ func (m *Main) feedsConfig() posting.FeedConfig {
 }
 
 // outboundClient is the HTTP client of the addresses people give the
-// server to fetch (feeds, webhooks): public addresses only, so that the
-// server is nobody's way into the networks only it reaches; any address
-// with the embedded sandbox, whose demo feeds and receivers are on this
-// machine.
-func (m *Main) outboundClient() *http.Client { return feed.PublicClient(m.Config.Sandbox.Embedded) }
+// server to fetch (feeds and their images, media URLs, webhooks): public
+// addresses only, so that the server is nobody's way into the networks
+// only it reaches; any address with the sandbox, whose demo feeds and
+// receivers are on this machine, or with allow_private_urls.
+func (m *Main) outboundClient() *http.Client {
+	return feed.PublicClient(m.Config.SandboxMode() || m.Config.AllowPrivateURLs)
+}
 
 // scheduleFeeds polls the news feeds that are due every feeds.every, and
 // once at start, so that news published while the server was down

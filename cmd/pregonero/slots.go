@@ -40,86 +40,46 @@ slot and the coming festivos. move puts a delivery of the queue at a
 position (1 is first): the posts trade slots. enqueue puts a post or a
 draft in the queue: each target account's next free slot.
 
-The server is -url, else $PREGONERO_URL, else listen of the configuration;
-the token $PREGONERO_TOKEN, else -token-file, else <data_dir>/admin.token.
-Each subcommand takes -h.
-`)
+`+clientHelp)
 }
 
 // Run dispatches to the subcommand.
 func (c *SlotsCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
-	}
-	switch args[0] {
-	case "list":
-		return c.list(ctx, args[1:])
-	case "set":
-		return c.set(ctx, args[1:], false)
-	case "clear":
-		return c.set(ctx, args[1:], true)
-	case "queue":
-		return c.queue(ctx, args[1:])
-	case "move":
-		return c.move(ctx, args[1:])
-	case "enqueue":
-		return c.enqueue(ctx, args[1:])
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero slots: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
+	return dispatch(ctx, c.io, "pregonero slots", c.Usage, subcommands{
+		"list":  c.list,
+		"set":   func(ctx context.Context, args []string) error { return c.set(ctx, args, false) },
+		"clear": func(ctx context.Context, args []string) error { return c.set(ctx, args, true) },
+		"queue": c.queue, "move": c.move, "enqueue": c.enqueue,
+	}, args)
 }
 
-func (c *SlotsCommand) usageError(verb string, err error) error {
-	fmt.Fprintf(c.io.err, "pregonero slots %s: %v\n", verb, err)
-	return errUsage
-}
-
-// flags parses a subcommand's flags; want is how many arguments it takes
-// (at least, with more).
-func (c *SlotsCommand) flags(verb, usage, about string, args []string, want int, more bool, extra func(*flag.FlagSet)) (*clientFlags, []string, error) {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero slots "+verb, flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+// flags parses a subcommand's flags, those extra adds too; want is how
+// many arguments it takes (at least, with more).
+func (c *SlotsCommand) flags(verb, usage, about string, args []string, want int, more bool, extra func(*flag.FlagSet)) (*cmdLine, []string, error) {
+	l := newCmdLine(c.io, "pregonero slots "+verb, "pregonero slots "+verb+" "+usage, about)
 	if extra != nil {
-		extra(fs)
+		extra(l.FlagSet)
 	}
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero slots "+verb+" "+usage)
-		fmt.Fprintln(fs.Output(), "\n"+about)
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parse(args); err != nil {
 		return nil, nil, err
 	}
-	if n := fs.NArg(); n < want || n > want && !more {
-		return nil, nil, c.usageError(verb, fmt.Errorf("want %s", usage))
+	if n := l.NArg(); n < want || n > want && !more {
+		return nil, nil, l.usageError(fmt.Errorf("want %s", usage))
 	}
-	return &cf, fs.Args(), nil
+	return l, l.Args(), nil
 }
 
 func (c *SlotsCommand) list(ctx context.Context, args []string) error {
-	cf, rest, err := c.flags("list", "[-json] ACCOUNT", "Shows the account's posting slots.", args, 1, false, nil)
+	l, rest, err := c.flags("list", "[-json] ACCOUNT", "Shows the account's posting slots.", args, 1, false, nil)
 	if err != nil {
 		return err
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	sl, err := cl.Slots(ctx, rest[0])
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, sl)
-	}
-	return c.printSlots(sl.Account, sl.Slots)
+	return l.printJSONOr(sl, err, func() error { return c.printSlots(sl.Account, sl.Slots) })
 }
 
 func (c *SlotsCommand) printSlots(account string, slots []pregonero.Slot) error {
@@ -145,7 +105,7 @@ func (c *SlotsCommand) set(ctx context.Context, args []string, clear bool) error
 	if clear {
 		verb, usage, about = "clear", "ACCOUNT", "Removes every posting slot of the account; the posts the queue placed wait for a person."
 	}
-	cf, rest, err := c.flags(verb, usage, about, args, 1, !clear, func(fs *flag.FlagSet) {
+	l, rest, err := c.flags(verb, usage, about, args, 1, !clear, func(fs *flag.FlagSet) {
 		if !clear {
 			fs.BoolVar(&skip, "skip-holidays", false, "no post goes out at these slots on Colombia's festivos")
 		}
@@ -154,32 +114,31 @@ func (c *SlotsCommand) set(ctx context.Context, args []string, clear bool) error
 		return err
 	}
 	if !clear && len(rest) < 2 {
-		return c.usageError(verb, errors.New("give at least one slot, e.g. mon-fri@07:00 (slots clear removes them all)"))
+		return l.usageError(errors.New("give at least one slot, e.g. mon-fri@07:00 (slots clear removes them all)"))
 	}
 	slots := []pregonero.Slot{}
 	for _, spec := range rest[1:] {
 		sl, err := parseSlot(spec)
 		if err != nil {
-			return c.usageError(verb, err)
+			return l.usageError(err)
 		}
 		sl.SkipHolidays = skip
 		slots = append(slots, sl)
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	ch, err := cl.SetSlots(ctx, rest[0], slots)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, ch)
-	}
+	return l.printJSONOr(ch, err, func() error { return c.printChange(l, ch) })
+}
+
+// printChange prints the slots set and what became of the queue's posts.
+func (c *SlotsCommand) printChange(l *cmdLine, ch *web.SlotsChange) error {
 	if err := c.printSlots(ch.Slots.Account, ch.Slots.Slots); err != nil {
 		return err
 	}
-	loc, err := cf.zone()
+	loc, err := l.cf.zone()
 	if err != nil {
 		return err
 	}
@@ -226,25 +185,24 @@ func parseSlot(spec string) (pregonero.Slot, error) {
 
 func (c *SlotsCommand) queue(ctx context.Context, args []string) error {
 	var limit int
-	cf, rest, err := c.flags("queue", "[-json] [-limit N] ACCOUNT", "Lists what goes out from the account, in order, with the next free slot and the coming festivos.", args, 1, false,
+	l, rest, err := c.flags("queue", "[-json] [-limit N] ACCOUNT", "Lists what goes out from the account, in order, with the next free slot and the coming festivos.", args, 1, false,
 		func(fs *flag.FlagSet) {
 			fs.IntVar(&limit, "limit", 0, "list at most `N` posts (server default 100, at most 1000)")
 		})
 	if err != nil {
 		return err
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	q, err := cl.Queue(ctx, rest[0], limit)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, q)
-	}
-	loc, err := cf.zone()
+	return l.printJSONOr(q, err, func() error { return c.printQueue(l, q) })
+}
+
+// printQueue writes an account's queue for a person.
+func (c *SlotsCommand) printQueue(l *cmdLine, q *web.Queue) error {
+	loc, err := l.cf.zone()
 	if err != nil {
 		return err
 	}
@@ -281,41 +239,37 @@ func (c *SlotsCommand) queue(ctx context.Context, args []string) error {
 }
 
 func (c *SlotsCommand) move(ctx context.Context, args []string) error {
-	cf, rest, err := c.flags("move", "ACCOUNT DELIVERY POSITION", "Puts a delivery of the account's queue at a position (1 is first); the posts trade slots.", args, 3, false, nil)
+	l, rest, err := c.flags("move", "ACCOUNT DELIVERY POSITION", "Puts a delivery of the account's queue at a position (1 is first); the posts trade slots.", args, 3, false, nil)
 	if err != nil {
 		return err
 	}
 	pos, err := strconv.Atoi(rest[2])
 	if err != nil || pos < 1 {
-		return c.usageError("move", fmt.Errorf("POSITION %q: give a number from 1", rest[2]))
+		return l.usageError(fmt.Errorf("POSITION %q: give a number from 1", rest[2]))
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	moved, err := cl.MoveInQueue(ctx, rest[0], rest[1], pos)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, web.QueueMoved{Moved: moved})
-	}
-	loc, err := cf.zone()
-	if err != nil {
-		return err
-	}
-	for _, d := range moved {
-		fmt.Fprintf(c.io.out, "%s (post %s) now at %s\n", termLine(d.ID), termLine(d.PostID), d.ScheduledAt.In(loc).Format("Mon 2006-01-02 15:04"))
-	}
-	return nil
+	return l.printJSONOr(web.QueueMoved{Moved: moved}, err, func() error {
+		loc, err := l.cf.zone()
+		if err != nil {
+			return err
+		}
+		for _, d := range moved {
+			fmt.Fprintf(c.io.out, "%s (post %s) now at %s\n", termLine(d.ID), termLine(d.PostID), d.ScheduledAt.In(loc).Format("Mon 2006-01-02 15:04"))
+		}
+		return nil
+	})
 }
 
 func (c *SlotsCommand) enqueue(ctx context.Context, args []string) error {
-	cf, rest, err := c.flags("enqueue", "POST", "Puts a post or a draft in the queue: each target account's next free slot.", args, 1, false, nil)
+	l, rest, err := c.flags("enqueue", "POST", "Puts a post or a draft in the queue: each target account's next free slot.", args, 1, false, nil)
 	if err != nil {
 		return err
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
@@ -329,18 +283,14 @@ func (c *SlotsCommand) enqueue(ctx context.Context, args []string) error {
 		q := posting.QueueTime
 		p, err = cl.PatchPost(ctx, p.ID, web.PostPatch{ScheduledAt: &q})
 	}
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, p)
-	}
-	loc, err := cf.zone()
-	if err != nil {
-		return err
-	}
-	for _, d := range p.Deliveries {
-		fmt.Fprintf(c.io.out, "%s: %s\n", termLine(d.AccountID), d.ScheduledAt.In(loc).Format("Mon 2006-01-02 15:04"))
-	}
-	return nil
+	return l.printJSONOr(p, err, func() error {
+		loc, err := l.cf.zone()
+		if err != nil {
+			return err
+		}
+		for _, d := range p.Deliveries {
+			fmt.Fprintf(c.io.out, "%s: %s\n", termLine(d.AccountID), d.ScheduledAt.In(loc).Format("Mon 2006-01-02 15:04"))
+		}
+		return nil
+	})
 }

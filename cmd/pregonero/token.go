@@ -17,41 +17,28 @@ import (
 type TokenCommand struct{ io *stdio }
 
 func (c *TokenCommand) flags(d *dataFlags) *flag.FlagSet {
-	fs := flag.NewFlagSet("pregonero token rotate", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
+	fs := newFlags(c.io, "pregonero token rotate")
 	d.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero token rotate [-data DIR | -config FILE]")
-		fmt.Fprintln(fs.Output(), "\nWith the server stopped, writes a new API token to <data_dir>/"+web.TokenFile+" (mode 0600) and stores")
-		fmt.Fprintln(fs.Output(), "its hash in the data file; the previous token stops working. A running server rotates its token")
-		fmt.Fprintln(fs.Output(), "through the API instead: POST /api/v1/token/rotate with the current token.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "pregonero token rotate [-data DIR | -config FILE]",
+		"With the server stopped, writes a new API token to <data_dir>/"+web.TokenFile+" (mode 0600) and stores",
+		"its hash in the data file; the previous token stops working. A running server rotates its token",
+		"through the API instead: POST /api/v1/token/rotate with the current token.")
 	return fs
 }
 
 // Usage prints the subcommand and its flags.
 func (c *TokenCommand) Usage() { var d dataFlags; c.flags(&d).Usage() }
 
-// Run rotates the token.
+// Run dispatches to the subcommand: rotate, the only one.
 func (c *TokenCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
-	}
-	switch args[0] {
-	case "rotate":
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	default:
-		fmt.Fprintf(c.io.err, "pregonero token: unknown subcommand %q\n\n", args[0])
-		c.Usage()
-		return errUsage
-	}
+	return dispatch(ctx, c.io, "pregonero token", c.Usage, subcommands{"rotate": c.rotate}, args)
+}
+
+// rotate rotates the token.
+func (c *TokenCommand) rotate(ctx context.Context, args []string) error {
 	var d dataFlags
 	set := c.flags(&d)
-	if err := parseFlags(set, args[1:]); err != nil {
+	if err := parseFlags(set, args); err != nil {
 		return err
 	}
 	if set.NArg() > 0 {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -28,80 +27,49 @@ add creates a user on the running server; the password is the first line
 of stdin. Editors post only for the accounts of their dependencias (-unit,
 at least one). list shows every user with role and dependencias.
 
-The server is -url, else $PREGONERO_URL, else listen of the configuration;
-the token $PREGONERO_TOKEN, else -token-file, else <data_dir>/admin.token.
-Each subcommand takes -h.
-`)
+`+clientHelp)
 }
 
 // Run dispatches to the subcommand.
 func (c *UsersCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		c.Usage()
-		return errUsage
-	}
-	switch args[0] {
-	case "add":
-		return c.add(ctx, args[1:])
-	case "list":
-		return c.list(ctx, args[1:])
-	case "-h", "--help", "help":
-		c.Usage()
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(c.io.err, "pregonero users: unknown subcommand %q\n\n", args[0])
-	c.Usage()
-	return errUsage
+	return dispatch(ctx, c.io, "pregonero users", c.Usage, subcommands{"add": c.add, "list": c.list}, args)
 }
 
 func (c *UsersCommand) add(ctx context.Context, args []string) error {
-	var cf clientFlags
 	var username, role string
 	var units multiFlag
-	fs := flag.NewFlagSet("pregonero users add", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
+	l := newCmdLine(c.io, "pregonero users add", "pregonero users add -username NAME -role admin|editor|viewer [-unit DEPENDENCIA]... < password",
+		"Creates a user on the running server and prints its id and role. The password is the first line",
+		"of stdin (10 to 128 characters, not the username), so it never shows in the process list or the",
+		"shell history: e.g. pregonero users add -username ana -role editor -unit \"Oficina de Comunicaciones\" < pw.txt",
+		"Needs the admin's token (-token-file, $PREGONERO_TOKEN or <data_dir>/admin.token).")
+	fs := l.FlagSet
 	fs.StringVar(&username, "username", "", "`name` to sign in with: 2 to 64 letters without accents, digits, and . - _ @")
 	fs.StringVar(&role, "role", "", "`admin, editor or viewer`: admins do everything, editors post for their dependencias' accounts, viewers read")
 	fs.Var(&units, "unit", "`dependencia` whose accounts the user posts to, e.g. \"Oficina de Comunicaciones\" (repeatable; an editor needs one)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero users add -username NAME -role admin|editor|viewer [-unit DEPENDENCIA]... < password")
-		fmt.Fprintln(fs.Output(), "\nCreates a user on the running server and prints its id and role. The password is the first line")
-		fmt.Fprintln(fs.Output(), "of stdin (10 to 128 characters, not the username), so it never shows in the process list or the")
-		fmt.Fprintln(fs.Output(), "shell history: e.g. pregonero users add -username ana -role editor -unit \"Oficina de Comunicaciones\" < pw.txt")
-		fmt.Fprintln(fs.Output(), "Needs the admin's token (-token-file, $PREGONERO_TOKEN or <data_dir>/admin.token).")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := l.parseNoArgs(args, "every value goes after a flag (quote names with spaces)"); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return c.usageError("add", fmt.Errorf("unexpected %q: every value goes after a flag (quote names with spaces)", fs.Arg(0)))
-	}
 	if username == "" {
-		return c.usageError("add", errors.New("-username is required"))
+		return l.usageError(errors.New("-username is required"))
 	}
 	r := pregonero.Role(role)
 	if !r.Valid() {
-		return c.usageError("add", fmt.Errorf("-role %q: use admin, editor or viewer", role))
+		return l.usageError(fmt.Errorf("-role %q: use admin, editor or viewer", role))
 	}
 	password, err := readPassword(c.io.in)
 	if err != nil {
-		return c.usageError("add", err)
+		return l.usageError(err)
 	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	u, err := cl.CreateUser(ctx, username, password, r, units)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, u)
-	}
-	_, err = fmt.Fprintf(c.io.out, "%s %s created as %s%s\n", termLine(u.ID), termLine(u.Username), termLine(string(u.Role)), termLine(unitsSuffix(u.Units)))
-	return err
+	return l.printJSONOr(u, err, func() error {
+		_, err := fmt.Fprintf(c.io.out, "%s %s created as %s%s\n", termLine(u.ID), termLine(u.Username), termLine(string(u.Role)), termLine(unitsSuffix(u.Units)))
+		return err
+	})
 }
 
 // unitsSuffix says which dependencias a user posts for, if any.
@@ -127,33 +95,22 @@ func readPassword(r io.Reader) (string, error) {
 }
 
 func (c *UsersCommand) list(ctx context.Context, args []string) error {
-	var cf clientFlags
-	fs := flag.NewFlagSet("pregonero users list", flag.ContinueOnError)
-	fs.SetOutput(c.io.err)
-	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pregonero users list [-json]")
-		fmt.Fprintln(fs.Output(), "\nLists every user by username: id, role, dependencias, and whether the user is disabled or must")
-		fmt.Fprintln(fs.Output(), "change a password someone else chose. Needs the admin's token.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	l := newCmdLine(c.io, "pregonero users list", "pregonero users list [-json]",
+		"Lists every user by username: id, role, dependencias, and whether the user is disabled or must",
+		"change a password someone else chose. Needs the admin's token.")
+	if err := l.parseNoArgs(args, ""); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return c.usageError("list", fmt.Errorf("unexpected %q", fs.Arg(0)))
-	}
-	cl, err := cf.client()
+	cl, err := l.client()
 	if err != nil {
 		return err
 	}
 	us, err := cl.Users(ctx)
-	if err != nil {
-		return apiError(c.io.err, err)
-	}
-	if cf.jsonOut {
-		return printJSON(c.io.out, us)
-	}
+	return l.printJSONOr(us, err, func() error { return c.print(us) })
+}
+
+// print writes the users as a table.
+func (c *UsersCommand) print(us []*pregonero.User) error {
 	tw := tabwriter.NewWriter(c.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSERNAME\tROLE\tDEPENDENCIAS\tSTATE")
 	for _, u := range us {
@@ -174,11 +131,4 @@ func (c *UsersCommand) list(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termLine(u.ID), termLine(u.Username), termLine(string(u.Role)), termLine(units), strings.Join(state, ", "))
 	}
 	return tw.Flush()
-}
-
-// usageError prints a problem with the command line and returns errUsage
-// (exit 2).
-func (c *UsersCommand) usageError(verb string, err error) error {
-	fmt.Fprintf(c.io.err, "pregonero users %s: %v\n", verb, err)
-	return errUsage
 }
