@@ -529,7 +529,7 @@ func Default() Config {
 		},
 		Series: SeriesConfig{Horizon: Duration(14 * 24 * time.Hour), Every: Duration(10 * time.Minute)},
 		Feeds:  FeedsConfig{Every: Duration(5 * time.Minute), Timeout: Duration(30 * time.Second), MaxBytes: 5 << 20, FirstItems: 5},
-		Notify: NotifyConfig{SMTP: SMTPConfig{Port: 587, StartTLS: "opportunistic"}, DailySummary: "07:00",
+		Notify: NotifyConfig{SMTP: SMTPConfig{Port: 587, StartTLS: "required"}, DailySummary: "07:00",
 			WebhookTimeout: Duration(10 * time.Second), Retention: Duration(90 * 24 * time.Hour)},
 	}
 }

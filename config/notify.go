@@ -30,7 +30,7 @@ type SMTPConfig struct {
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
 	From     string `yaml:"from"`
-	// StartTLS is "required" (refuse a server that does not offer it),
+	// StartTLS is "required" (the default: refuse a server that does not offer it),
 	// "opportunistic" (use it when offered) or "off".
 	StartTLS string `yaml:"starttls"`
 }

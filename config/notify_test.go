@@ -16,7 +16,7 @@ func TestNotifyConfig(t *testing.T) {
 		if h, m, ok := c.Notify.SummaryClock(); !ok || h != 7 || m != 0 {
 			t.Errorf("summary at %d:%d (%v), want 7:00", h, m, ok)
 		}
-		if c.Notify.SMTP.StartTLS != "opportunistic" || c.Notify.SMTP.Port != 587 || c.Notify.Retention.D().Hours() != 90*24 {
+		if c.Notify.SMTP.StartTLS != "required" || c.Notify.SMTP.Port != 587 || c.Notify.Retention.D().Hours() != 90*24 {
 			t.Errorf("defaults = %+v", c.Notify)
 		}
 	})
