@@ -137,9 +137,14 @@ type SeriesStore interface {
 	// SeriesPosts returns the occurrences of a series that have a post,
 	// in order of occurrence.
 	SeriesPosts(ctx context.Context, seriesID string) ([]SeriesPost, error)
-	// UnlinkSeriesPost forgets the post of an occurrence, so that the
-	// next run makes it again (after its post was canceled because the
-	// series changed targets). Forgetting an occurrence without a post is
-	// no change.
-	UnlinkSeriesPost(ctx context.Context, seriesID, occurrence string) error
+	// ReplaceSeriesPost cancels old, the post of an occurrence whose
+	// deliveries all still wait (queued, unclaimed), and in the same
+	// transaction stores next like CreatePosts as the occurrence's post
+	// (after the series changed targets), or, with next nil, forgets the
+	// occurrence's post so that the next run makes it again. Whatever
+	// crashes, the occurrence never has two posts that go out, nor loses
+	// its post without a new one being made. ECONFLICT, nothing written,
+	// when old is not the occurrence's post or is no longer waiting;
+	// ENOTFOUND when there is no such series.
+	ReplaceSeriesPost(ctx context.Context, seriesID, occurrence, old string, next *Post) error
 }

@@ -100,6 +100,14 @@ type SlotStore interface {
 	// written, so that a written delivery is never unmarked by a crash;
 	// a mark of a delivery never written is harmless.
 	MarkPlaced(ctx context.Context, deliveryIDs []string, placed bool) error
+	// UpdatePlacedPost is Store.UpdatePost for a post of the queue, in
+	// one transaction: placed, when set, records (true) or forgets
+	// (false) that the queue chose the instants of the post's deliveries,
+	// and a queued delivery the queue places keeps the time fn gives it
+	// (its account's slot, after the post's time) instead of taking the
+	// post's. A post whose targets go out at different slots is edited
+	// in one write, never seen with its deliveries at the wrong times.
+	UpdatePlacedPost(ctx context.Context, id string, placed *bool, fn func(*Post) error) (*Post, error)
 	// MoveQueued applies moves in one transaction: each queue-placed,
 	// unclaimed queued delivery is rescheduled (Delivery.Reschedule) or
 	// held (HoldNoSlot), and one held for want of a slot is released to

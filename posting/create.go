@@ -104,49 +104,46 @@ func (s *Service) PurgeIdempotency(ctx context.Context) (int, error) {
 // create checks the draft and stores the post under id, with the
 // idempotency record when there is one.
 func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregonero.Idempotency) (*pregonero.Post, error) {
+	write := func(ctx context.Context, p *pregonero.Post) error { return s.store.CreatePosts(ctx, p) }
+	if rec != nil {
+		write = func(ctx context.Context, p *pregonero.Post) error { return s.store.CreateIdempotentPost(ctx, p, *rec) }
+	}
+	return s.createWith(ctx, d, id, write)
+}
+
+// createWith checks the draft and stores the post under id with write,
+// which stores it (Store.CreatePosts) together with what the post comes
+// from in the same transaction: an idempotency key, a series'
+// occurrence. A post that goes to the queue takes its slots under the
+// queue's lock, held until it is written.
+func (s *Service) createWith(ctx context.Context, d *Draft, id string, write func(context.Context, *pregonero.Post) error) (*pregonero.Post, error) {
 	now := s.now()
-	c, err := s.checkPost(ctx, d, now, nil)
+	if d.ScheduledAt == QueueTime && !d.Draft {
+		s.queue.mu.Lock()
+		defer s.queue.mu.Unlock()
+	}
+	c, errs, err := s.checkNew(ctx, d, now, func(c *checked) error { return s.place(ctx, c, now) })
 	if err != nil {
 		return nil, err
 	}
-	if d.Draft && (d.ScheduledAt == "" || c.queue) {
-		c.post.ScheduledAt = time.Time{} // no time yet: a draft takes its slot when scheduled
-	}
-	if c.queue && !d.Draft {
-		s.queue.mu.Lock()
-		defer s.queue.mu.Unlock()
-		if err := s.place(ctx, c, now); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.checkTargets(ctx, c); err != nil {
-		return nil, err
-	}
-	if d.Draft {
-		c.relax()
-	}
-	if errs := c.allErrors(); len(errs) > 0 {
+	if len(errs) > 0 {
 		return nil, pregonero.Invalid(errs)
 	}
-
-	p := c.post
-	p.ID = id
-	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
-	if !d.Draft {
-		p.Deliveries = s.newDeliveries(c, p.ID, now)
-	}
-	if c.queue && !d.Draft {
+	p := s.newPost(c, id, now, d.Draft)
+	placed := c.queue && !d.Draft
+	if placed {
 		if err := s.markPlaced(ctx, p.Deliveries, true); err != nil {
 			return nil, err
 		}
 	}
-	p.Status = p.DerivedStatus()
-	if rec != nil {
-		err = s.store.CreateIdempotentPost(ctx, p, *rec)
-	} else {
-		err = s.store.CreatePosts(ctx, p)
-	}
-	if err != nil {
+	if err := write(ctx, p); err != nil {
+		if placed {
+			// Marks of deliveries never written are harmless; forgetting
+			// them keeps the record from growing with refused writes.
+			if uerr := s.markPlaced(context.WithoutCancel(ctx), p.Deliveries, false); uerr != nil {
+				s.logger.WarnContext(ctx, "forget the queue's marks of a post not written", pregonero.LogPost, p.ID, pregonero.LogErr, uerr)
+			}
+		}
 		return nil, fmt.Errorf("create post: %w", err)
 	}
 	stored, err := s.store.Post(ctx, p.ID)
@@ -158,6 +155,46 @@ func (s *Service) create(ctx context.Context, d *Draft, id string, rec *pregoner
 	}
 	s.warn(ctx, stored)
 	return stored, nil
+}
+
+// checkNew runs the checks of a new post on a draft at now and returns
+// the post checked and every field error. A post that goes to the queue
+// (and is not a draft, which takes its slots when it is scheduled) is
+// given them by place, when there is one, before its targets are
+// checked; a draft is held to what a draft needs.
+func (s *Service) checkNew(ctx context.Context, d *Draft, now time.Time, place func(*checked) error) (*checked, []pregonero.FieldError, error) {
+	c, err := s.checkPost(ctx, d, now, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d.Draft && (d.ScheduledAt == "" || c.queue) {
+		c.post.ScheduledAt = time.Time{} // no time yet: a draft takes its slot when scheduled
+	}
+	if c.queue && !d.Draft && place != nil {
+		if err := place(c); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := s.checkTargets(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	if d.Draft {
+		c.relax()
+	}
+	return c, c.allErrors(), nil
+}
+
+// newPost is the post a checked draft makes under id, stamped at now,
+// with one queued delivery per target unless it is a draft.
+func (s *Service) newPost(c *checked, id string, now time.Time, draft bool) *pregonero.Post {
+	p := c.post
+	p.ID = id
+	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
+	if !draft {
+		p.Deliveries = s.newDeliveries(c, p.ID, now)
+	}
+	p.Status = p.DerivedStatus()
+	return p
 }
 
 // newDeliveries makes one queued delivery per target account of a checked
@@ -214,7 +251,10 @@ func (s *Service) warn(ctx context.Context, p *pregonero.Post) {
 }
 
 // Edit changes a post whose deliveries are all still waiting, in one
-// transaction with its deliveries. The merged post is checked like a new
+// transaction with its deliveries (and, for a post of the queue, with
+// the queue's record of them: each keeps its account's slot unless the
+// edit gives the post a time of its own; its time given again as it is
+// changes nothing). The merged post is checked like a new
 // one, for every target; an unchanged time is kept even if it is now
 // close. A delivery planned ahead of its time is planned again for the
 // new time and content. What earlier attempts prepared on the networks
@@ -234,9 +274,19 @@ func (s *Service) warn(ctx context.Context, p *pregonero.Post) {
 // A user acting in ctx must be allowed to post to every target, the old
 // and the new ones, and cannot change the author.
 func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero.Post, error) {
+	return s.edit(ctx, id, patch, time.Time{})
+}
+
+// edit serves Edit; with seen set, it edits the post only as it was
+// when it was last changed at seen, and otherwise refuses with a
+// conflict: an edit decided on an earlier read must not undo a later one.
+func (s *Service) edit(ctx context.Context, id string, patch *Patch, seen time.Time) (*pregonero.Post, error) {
 	cur, err := s.store.Post(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if !seen.IsZero() && !cur.UpdatedAt.Equal(seen) {
+		return nil, pregonero.Errorf(pregonero.ECONFLICT, "post %s was changed by someone else meanwhile; read it again and repeat the edit", id)
 	}
 	targets := cur.Targets
 	if patch.Targets != nil {
@@ -254,6 +304,14 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 		if v != nil {
 			*dst = *v
 		}
+	}
+	if patch.ScheduledAt != nil && !draft && s.sameTime(cur, *patch.ScheduledAt, patch.Timezone) {
+		// The time given again as it is changes nothing: a client that
+		// sends back the whole post must not take it out of the queue,
+		// nor move every delivery to the earliest of their slots.
+		same := *patch
+		same.ScheduledAt = nil
+		patch = &same
 	}
 	set(&d.Text, patch.Text)
 	set(&d.Link, patch.Link)
@@ -286,6 +344,12 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 	case patch.ScheduledAt == nil:
 		c.post.ScheduledAt = cur.ScheduledAt
 		c.dropField("scheduled_at")
+		// Each delivery keeps its time: the post's, or its account's
+		// slot when the queue placed it.
+		c.slotAt = map[string]time.Time{}
+		for _, d := range cur.Deliveries {
+			c.slotAt[d.AccountID] = d.ScheduledAt
+		}
 	case draft && *patch.ScheduledAt == "":
 		c.post.ScheduledAt = time.Time{}
 	case draft && c.queue:
@@ -312,32 +376,21 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 	for _, a := range c.accounts {
 		starts[a.ID] = s.startAt(c, a, now)
 	}
-	// The store gives every delivery the post's time; the queue gives each
-	// its account's slot, so its deliveries get theirs back after the
-	// write (keepSlots). A time a person gives takes them out of the queue.
-	keep := map[string]pregonero.QueueMove{}
+	// The queue gives each delivery its account's slot, and a time a
+	// person gives takes the deliveries out of the queue: the store
+	// records which in the transaction of the edit.
+	var placed *bool
 	switch {
 	case draft:
 	case c.queue:
-		for _, d := range cur.Deliveries {
-			keep[d.ID] = pregonero.QueueMove{DeliveryID: d.ID, At: c.at(d.AccountID), Start: starts[d.AccountID]}
-		}
-		if err := s.markPlaced(ctx, cur.Deliveries, true); err != nil {
-			return nil, err
-		}
+		placed = new(true)
 	case patch.ScheduledAt != nil:
-		if err := s.markPlaced(ctx, cur.Deliveries, false); err != nil {
-			return nil, err
-		}
-	default:
-		for _, d := range cur.Deliveries {
-			keep[d.ID] = pregonero.QueueMove{DeliveryID: d.ID, At: d.ScheduledAt, Start: d.NextAttemptAt}
-		}
+		placed = new(false)
 	}
 	np := c.post
 	// A new time releases the deliveries held as overdue after a pause.
 	moved := !draft && patch.ScheduledAt != nil && !np.ScheduledAt.Equal(cur.ScheduledAt)
-	p, err := s.store.UpdatePost(ctx, id, func(p *pregonero.Post) error {
+	p, err := s.updatePost(ctx, id, placed, func(p *pregonero.Post) error {
 		if !p.UpdatedAt.Equal(cur.UpdatedAt) {
 			return pregonero.Errorf(pregonero.ECONFLICT, "post %s was changed by someone else meanwhile; read it again and repeat the edit", id)
 		}
@@ -347,18 +400,19 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 			p.Targets = np.Targets
 		}
 		for _, d := range p.Deliveries {
+			at := c.at(d.AccountID)
 			start, ok := starts[d.AccountID]
 			if !ok {
-				start = np.ScheduledAt
+				start = at
 			}
 			switch {
 			case d.State == pregonero.DeliveryQueued:
-				if err := d.Reschedule(np.ScheduledAt, start); err != nil {
+				if err := d.Reschedule(at, start); err != nil {
 					return err
 				}
 			case moved && d.State == pregonero.DeliveryHeld && d.HoldReason == pregonero.HoldOverdue:
 				// The person gave the post a new time: it goes out then.
-				if err := d.RescheduleOverdue(np.ScheduledAt, start); err != nil {
+				if err := d.RescheduleOverdue(at, start); err != nil {
 					return err
 				}
 			}
@@ -366,9 +420,6 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if p, err = s.keepSlots(ctx, p, keep); err != nil {
 		return nil, err
 	}
 	for _, d := range cur.Deliveries {
@@ -380,6 +431,21 @@ func (s *Service) Edit(ctx context.Context, id string, patch *Patch) (*pregonero
 		s.warn(ctx, p)
 	}
 	return p, nil
+}
+
+// sameTime reports whether value (in zone when it has no offset) is the
+// post's time.
+func (s *Service) sameTime(p *pregonero.Post, value string, zone *string) bool {
+	name := ""
+	if zone != nil {
+		name = *zone
+	}
+	loc, f := s.Zone(name)
+	if f != nil || value == QueueTime {
+		return false
+	}
+	t, err := ParseTime(value, loc)
+	return err == nil && t.Equal(p.ScheduledAt)
 }
 
 // draftOf is the request that would make the post as it is.
@@ -433,13 +499,12 @@ func (s *Service) Schedule(ctx context.Context, id, scheduledAt, timezone string
 		return nil, pregonero.Invalid(errs)
 	}
 	deliveries := s.newDeliveries(c, id, now)
+	var placed *bool
 	if c.queue {
-		if err := s.markPlaced(ctx, deliveries, true); err != nil {
-			return nil, err
-		}
+		placed = new(true)
 	}
 	np := c.post
-	p, err := s.store.UpdatePost(ctx, id, func(p *pregonero.Post) error {
+	p, err := s.updatePost(ctx, id, placed, func(p *pregonero.Post) error {
 		if len(p.Deliveries) > 0 || !p.CanceledAt.IsZero() {
 			return notDraft(p)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -194,16 +195,10 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportReport,
 			imp.Skipped++
 			continue
 		}
-		p := r.c.post
-		p.ID = pregonero.NewID("p", now)
-		p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
-		if !r.draft.Draft {
-			p.Deliveries = s.newDeliveries(r.c, p.ID, now)
-			if r.c.queue {
-				placed = append(placed, p.Deliveries...)
-			}
+		p := s.newPost(r.c, pregonero.NewID("p", now), now, r.draft.Draft)
+		if r.c.queue {
+			placed = append(placed, p.Deliveries...)
 		}
-		p.Status = p.DerivedStatus()
 		posts = append(posts, p)
 		imp.Posts = append(imp.Posts, pregonero.ImportedPost{Row: r.line, PostID: p.ID})
 	}
@@ -214,7 +209,15 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportReport,
 	if err := s.markPlaced(ctx, placed, true); err != nil {
 		return nil, err
 	}
-	switch err := is.CreateImport(ctx, imp, posts); pregonero.ErrorCode(err) {
+	err = is.CreateImport(ctx, imp, posts)
+	if err != nil && len(placed) > 0 {
+		// Marks of deliveries never written are harmless; forgetting them
+		// keeps the record from growing with refused imports.
+		if uerr := s.markPlaced(context.WithoutCancel(ctx), placed, false); uerr != nil {
+			s.logger.WarnContext(ctx, "forget the queue's marks of an import not made", pregonero.LogImport, rep.ID, pregonero.LogErr, uerr)
+		}
+	}
+	switch pregonero.ErrorCode(err) {
 	case "":
 	case pregonero.ECONFLICT:
 		// The same file, imported by another request meanwhile: its
@@ -227,7 +230,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportReport,
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	rep.Created, rep.Posts, rep.Author, rep.CreatedAt = true, imp.Posts, imp.Author, imp.CreatedAt
-	s.logger.InfoContext(ctx, "posts imported", pregonero.LogFile, rep.Filename, pregonero.LogSHA256, rep.ID, pregonero.LogCount, len(posts))
+	s.logger.InfoContext(ctx, "posts imported", pregonero.LogImport, rep.ID, pregonero.LogFile, rep.Filename, pregonero.LogCount, len(posts))
 	return rep, nil
 }
 
@@ -481,7 +484,8 @@ func (im *importer) checkRow(ctx context.Context, cr csvRow) (*importRow, []Impo
 			d.Media[j].AltText = alt
 		}
 	}
-	for j, u := range r.urls {
+	for _, j := range slices.Sorted(maps.Keys(r.urls)) {
+		u := r.urls[j]
 		if f := checkMediaURL(u); f != "" {
 			add(im.colName(ColMedia), fmt.Sprintf("media[%d]", j), pregonero.FieldInvalid, f, u)
 		}
@@ -523,21 +527,13 @@ func (im *importer) checkDraft(ctx context.Context, d *Draft) (*checked, []prego
 		}
 		denied = append(denied, pregonero.FieldError{Field: "targets", Code: pregonero.EFORBIDDEN, Message: pregonero.ErrorMessage(err)})
 	}
-	d = authored(ctx, d)
-	c, err := v.checkPost(ctx, d, im.now, nil)
+	// The rows that go to the queue are placed together, once the whole
+	// file is checked (placeQueued).
+	c, errs, err := v.checkNew(ctx, authored(ctx, d), im.now, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	if d.Draft && (d.ScheduledAt == "" || c.queue) {
-		c.post.ScheduledAt = time.Time{} // a draft takes its slot when scheduled
-	}
-	if err := v.checkTargets(ctx, c); err != nil {
-		return nil, nil, err
-	}
-	if d.Draft {
-		c.relax()
-	}
-	return c, append(denied, c.allErrors()...), nil
+	return c, append(denied, errs...), nil
 }
 
 // colName is the header's name of a column kind.

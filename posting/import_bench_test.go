@@ -2,7 +2,9 @@ package posting_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,4 +95,40 @@ func BenchmarkImportCommit(b *testing.B) {
 		commit += ts.commit
 	}
 	b.ReportMetric(float64(commit.Milliseconds())/float64(b.N), "commit-ms/op")
+}
+
+// queueImportFile is a file of n rows that all go to the queue of both
+// accounts.
+func queueImportFile(n int) []byte {
+	var b strings.Builder
+	b.WriteString("text,targets,scheduled_at\n")
+	for i := range n {
+		fmt.Fprintf(&b, "Boletín %d,x-gob|x-salud,queue\n", i)
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkImportQueue checks a file of 10,000 rows that all go to the
+// queue of two accounts with a slot every hour (a dry run): each row
+// takes the next free slot after those of the rows before it, so the
+// placing must not walk again the slots the rows before took.
+func BenchmarkImportQueue(b *testing.B) {
+	svc, _ := benchImportService(b)
+	var hourly []pregonero.Slot
+	for h := range 24 {
+		hourly = append(hourly, pregonero.Slot{Days: pregonero.Weekdays, Time: fmt.Sprintf("%02d:00", h)})
+	}
+	for _, id := range []string{"x-gob", "x-salud"} {
+		if _, err := svc.SetSlots(context.Background(), id, hourly); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data := queueImportFile(benchImportRows)
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := svc.Import(context.Background(), posting.ImportRequest{Data: data, DryRun: true})
+		if err != nil || rep.Valid != benchImportRows {
+			b.Fatalf("Import() = %+v, %v", rep, err)
+		}
+	}
 }

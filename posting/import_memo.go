@@ -3,7 +3,9 @@ package posting
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sync"
 
 	"pregonero"
@@ -112,7 +114,8 @@ func (im *importer) fetchMedia(ctx context.Context, rows []*importRow, rep *Impo
 			continue
 		}
 		var errs []ImportError
-		for j, u := range r.urls {
+		for _, j := range slices.Sorted(maps.Keys(r.urls)) {
+			u := r.urls[j]
 			g, ok := done[u]
 			if !ok {
 				if im.fetch == nil {

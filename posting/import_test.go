@@ -95,6 +95,23 @@ func TestImportReportsEveryRowsErrorsByRowAndColumn(t *testing.T) {
 	}
 }
 
+// TestImportListsARowsMediaErrorsInTheirOrder: the errors of a row's
+// media come in the order of the media, the same on every upload.
+func TestImportListsARowsMediaErrorsInTheirOrder(t *testing.T) {
+	f := newFixture(t)
+	data := []byte("text,targets,media\nFotos,x-gob,http://|https://|http:///sin-servidor|https:// \n")
+	for range 10 {
+		rep := f.importFile(t, context.Background(), posting.ImportRequest{Data: data, DryRun: true})
+		var got []string
+		for _, e := range rep.Errors {
+			got = append(got, e.Field)
+		}
+		if want := []string{"media[0]", "media[1]", "media[2]", "media[3]"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("errors on %v, want %v", got, want)
+		}
+	}
+}
+
 func TestImportHeaderErrors(t *testing.T) {
 	f := newFixture(t)
 	for _, tt := range []struct {
@@ -194,6 +211,50 @@ func TestImportOfTheSameFileAgainReturnsTheFirstImport(t *testing.T) {
 	rec, err := f.svc.ImportRecord(context.Background(), first.ID)
 	if err != nil || rec.Filename != "a.csv" || len(rec.Posts) != 3 {
 		t.Errorf("ImportRecord() = %+v, %v", rec, err)
+	}
+}
+
+// TestImportOfTheSameFileAtOnceMakesOneImport: the same file uploaded
+// twice at once, to the queue, is imported once; both answers name the
+// same posts, and the slots the second upload had planned stay free.
+func TestImportOfTheSameFileAtOnceMakesOneImport(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.setSlots(t, "x-gob", weekdays)
+	data := []byte("text,targets,scheduled_at\nuno,x-gob,queue\ndos,x-gob,queue\n")
+	var wg sync.WaitGroup
+	reps := make([]*posting.ImportReport, 4)
+	for i := range reps {
+		wg.Go(func() {
+			rep, err := f.svc.Import(ctx, posting.ImportRequest{Data: data})
+			if err != nil {
+				t.Errorf("Import() = %v", err)
+			}
+			reps[i] = rep
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	created := 0
+	for _, rep := range reps {
+		if rep.Created {
+			created++
+		}
+		if !reflect.DeepEqual(rep.Posts, reps[0].Posts) || len(rep.Posts) != 2 {
+			t.Errorf("posts %v, want the one import's %v", rep.Posts, reps[0].Posts)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d uploads created the posts, want 1", created)
+	}
+	if n := f.postCount(t); n != 2 {
+		t.Errorf("%d posts stored, want 2", n)
+	}
+	// Monday 12:30 and 18:00 are the import's; Wednesday 7:00 is free.
+	if at, ok, err := f.svc.NextFreeSlot(ctx, "x-gob"); err != nil || !ok || !at.Equal(local(9, 7, 0)) {
+		t.Errorf("NextFreeSlot() = %v, %v, %v; want Wednesday 7:00", at, ok, err)
 	}
 }
 
@@ -419,6 +480,8 @@ func TestImportQueueRowsTakeConsecutiveSlots(t *testing.T) {
 	if _, err := f.svc.SetSlots(ctx, "x-gob", []pregonero.Slot{{Days: pregonero.Weekdays, Time: "07:00"}, {Days: pregonero.Weekdays, Time: "12:30"}}); err != nil {
 		t.Fatal(err)
 	}
+	// A post given its own time holds Tuesday 7:00: the rows step over it.
+	f.create(t, posting.Draft{Text: "Agenda", Targets: []string{"x-gob"}, ScheduledAt: "2026-12-08T07:00"})
 	data := []byte("text,targets,scheduled_at\nuno,x-gob,queue\ndos,x-gob,queue\ntres,x-gob,cola\nsin espacios,x-salud,queue\n")
 	dry := f.importFile(t, ctx, posting.ImportRequest{Data: data, DryRun: true})
 	if got, want := errorsAt(dry), []string{"5/scheduled_at/invalid"}; !reflect.DeepEqual(got, want) {
@@ -428,11 +491,12 @@ func TestImportQueueRowsTakeConsecutiveSlots(t *testing.T) {
 	if !rep.Created || len(rep.Posts) != 3 {
 		t.Fatalf("created %v posts %v errors %v", rep.Created, rep.Posts, rep.Errors)
 	}
-	// t0 is Monday 8:00 in Bogotá: Monday 12:30, then Tuesday 7:00 and 12:30.
+	// t0 is Monday 8:00 in Bogotá: Monday 12:30, then Tuesday 12:30 and
+	// Wednesday 7:00.
 	want := []time.Time{
 		time.Date(2026, 12, 7, 17, 30, 0, 0, time.UTC),
-		time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC),
 		time.Date(2026, 12, 8, 17, 30, 0, 0, time.UTC),
+		time.Date(2026, 12, 9, 12, 0, 0, 0, time.UTC),
 	}
 	for i, ip := range rep.Posts {
 		p, err := f.svc.Post(ctx, ip.PostID)
@@ -443,7 +507,7 @@ func TestImportQueueRowsTakeConsecutiveSlots(t *testing.T) {
 			t.Errorf("row %d at %v, want %v", ip.Row, p.Deliveries[0].ScheduledAt, want[i])
 		}
 	}
-	if at, ok, err := f.svc.NextFreeSlot(ctx, "x-gob"); err != nil || !ok || !at.Equal(time.Date(2026, 12, 9, 12, 0, 0, 0, time.UTC)) {
-		t.Errorf("NextFreeSlot() = %v, %v, %v; want Wednesday 7:00: the imported posts hold their slots", at, ok, err)
+	if at, ok, err := f.svc.NextFreeSlot(ctx, "x-gob"); err != nil || !ok || !at.Equal(time.Date(2026, 12, 9, 17, 30, 0, 0, time.UTC)) {
+		t.Errorf("NextFreeSlot() = %v, %v, %v; want Wednesday 12:30: the imported posts hold their slots", at, ok, err)
 	}
 }

@@ -261,13 +261,17 @@ func (s *Service) UpdateSeries(ctx context.Context, id string, patch *SeriesPatc
 		return sr, ch, err
 	}
 	if sr.State == pregonero.SeriesActive {
-		ch.Created, _ = s.materializeSeries(ctx, ss, sr, s.now())
+		n, _ := s.materializeSeries(ctx, ss, sr, s.now())
+		ch.Created += n
 	}
 	return sr, ch, nil
 }
 
 // SetSeriesState pauses, resumes or ends a series. Ending it cancels the
-// posts of its occurrences that are still waiting.
+// posts of its occurrences that are still waiting, before the series is
+// recorded as ended (paused meanwhile, so that no new post is made): a
+// stop halfway leaves a paused series, never an ended one whose posts
+// still go out.
 func (s *Service) SetSeriesState(ctx context.Context, id string, state pregonero.SeriesState) (*pregonero.Series, *SeriesChange, error) {
 	ss, err := s.seriesStore()
 	if err != nil {
@@ -283,33 +287,54 @@ func (s *Service) SetSeriesState(ctx context.Context, id string, state pregonero
 	if err := s.mayPost(ctx, cur.Targets...); err != nil {
 		return nil, nil, err
 	}
+	ch := &SeriesChange{}
+	if state == pregonero.SeriesEnded && cur.State != pregonero.SeriesEnded {
+		if cur.State == pregonero.SeriesActive {
+			if _, err := ss.UpdateSeries(ctx, id, func(sr *pregonero.Series) error { return sr.SetState(pregonero.SeriesPaused) }); err != nil {
+				return nil, nil, err
+			}
+		}
+		if err := s.cancelWaiting(ctx, ss, id, ch); err != nil {
+			return nil, ch, err
+		}
+	}
 	sr, err := ss.UpdateSeries(ctx, id, func(sr *pregonero.Series) error { return sr.SetState(state) })
 	if err != nil {
-		return nil, nil, err
+		return nil, ch, err
 	}
-	ch := &SeriesChange{}
-	switch {
-	case state == pregonero.SeriesEnded && cur.State != pregonero.SeriesEnded:
-		links, err := ss.SeriesPosts(ctx, id)
-		if err != nil {
-			return sr, ch, err
-		}
-		now := s.now()
-		for _, l := range links {
-			p, err := s.store.Post(ctx, l.PostID)
-			if err != nil || !waiting(p, now) {
-				continue
-			}
-			if _, err := s.Cancel(ctx, l.PostID); err == nil {
-				ch.Canceled++
-			} else {
-				ch.Kept++
-			}
-		}
-	case state == pregonero.SeriesActive:
+	if state == pregonero.SeriesActive {
 		ch.Created, _ = s.materializeSeries(ctx, ss, sr, s.now())
 	}
 	return sr, ch, nil
+}
+
+// cancelWaiting cancels the posts of a series' occurrences that have
+// not gone out: scheduled, or held for a person (who would otherwise
+// release a post of a series that has ended). A post that went out
+// meanwhile is kept; any other failure stops it.
+func (s *Service) cancelWaiting(ctx context.Context, ss pregonero.SeriesStore, id string, ch *SeriesChange) error {
+	links, err := ss.SeriesPosts(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		p, err := s.store.Post(ctx, l.PostID)
+		if err != nil {
+			return err
+		}
+		if st := p.DerivedStatus(); st != pregonero.PostScheduled && st != pregonero.PostHeld {
+			continue
+		}
+		switch _, err := s.Cancel(ctx, l.PostID); pregonero.ErrorCode(err) {
+		case "":
+			ch.Canceled++
+		case pregonero.ECONFLICT:
+			ch.Kept++
+		default:
+			return err
+		}
+	}
+	return nil
 }
 
 // waiting reports whether a post is still to go out and can be changed:

@@ -119,7 +119,7 @@ func (s *Service) materializeSeries(ctx context.Context, ss pregonero.SeriesStor
 	}
 	links, err := ss.SeriesPosts(ctx, sr.ID)
 	if err != nil {
-		s.logger.WarnContext(ctx, "read the posts of a series", pregonero.LogKey, sr.ID, pregonero.LogErr, err)
+		s.logger.WarnContext(ctx, "read the posts of a series", pregonero.LogSeries, sr.ID, pregonero.LogErr, err)
 		return 0, 1
 	}
 	have := make(map[string]bool, len(links))
@@ -142,7 +142,7 @@ func (s *Service) materializeSeries(ctx context.Context, ss pregonero.SeriesStor
 			if firstErr == "" {
 				firstErr = fmt.Sprintf("%s: %s", o.Local, errorText(err))
 			}
-			s.logger.WarnContext(ctx, "make the post of an occurrence", pregonero.LogKey, sr.ID, pregonero.LogAt, o.Local.String(), pregonero.LogErr, err)
+			s.logger.WarnContext(ctx, "make the post of an occurrence", pregonero.LogSeries, sr.ID, pregonero.LogAt, o.Local.String(), pregonero.LogErr, err)
 		}
 	}
 	switch {
@@ -154,7 +154,7 @@ func (s *Service) materializeSeries(ctx context.Context, ss pregonero.SeriesStor
 			return nil
 		})
 		if err != nil {
-			s.logger.WarnContext(ctx, "clear the error of a series", pregonero.LogKey, sr.ID, pregonero.LogErr, err)
+			s.logger.WarnContext(ctx, "clear the error of a series", pregonero.LogSeries, sr.ID, pregonero.LogErr, err)
 		}
 	}
 	return created, failed
@@ -191,7 +191,7 @@ func (s *Service) seriesFailed(ctx context.Context, ss pregonero.SeriesStore, sr
 		return nil
 	})
 	if err != nil {
-		s.logger.WarnContext(ctx, "record the error of a series", pregonero.LogKey, sr.ID, pregonero.LogErr, err)
+		s.logger.WarnContext(ctx, "record the error of a series", pregonero.LogSeries, sr.ID, pregonero.LogErr, err)
 	}
 }
 
@@ -199,23 +199,12 @@ func (s *Service) seriesFailed(ctx context.Context, ss pregonero.SeriesStore, sr
 // of any post (the adapters' limits, the targets), with one delivery per
 // target, and stores it with the occurrence's record in one transaction.
 func (s *Service) createOccurrence(ctx context.Context, ss pregonero.SeriesStore, sr *pregonero.Series, o rrule.Occurrence, now time.Time) (*pregonero.Post, error) {
-	c, err := s.checkPost(ctx, occurrenceDraft(sr, o), now, nil)
+	name := o.Local.String()
+	p, err := s.createWith(ctx, occurrenceDraft(sr, o), pregonero.NewID("p", now), func(ctx context.Context, p *pregonero.Post) error {
+		return ss.CreateSeriesPost(ctx, sr.ID, name, p)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.checkTargets(ctx, c); err != nil {
-		return nil, err
-	}
-	if errs := c.allErrors(); len(errs) > 0 {
-		return nil, pregonero.Invalid(errs)
-	}
-	p := c.post
-	p.ID = pregonero.NewID("p", now)
-	p.CreatedAt, p.UpdatedAt = now.UTC(), now.UTC()
-	p.Deliveries = s.newDeliveries(c, p.ID, now)
-	p.Status = p.DerivedStatus()
-	if err := ss.CreateSeriesPost(ctx, sr.ID, o.Local.String(), p); err != nil {
-		return nil, fmt.Errorf("create the post of occurrence %s: %w", o.Local, err)
+		return nil, fmt.Errorf("create the post of occurrence %s: %w", name, err)
 	}
 	return p, nil
 }
@@ -234,16 +223,30 @@ func (s *Service) followSeries(ctx context.Context, ss pregonero.SeriesStore, ol
 	}
 	now := s.now()
 	sameTargets := slices.Equal(old.Targets, sr.Targets)
-	for _, l := range links {
+	posts := make([]*pregonero.Post, len(links))
+	for i, l := range links {
 		p, err := s.store.Post(ctx, l.PostID)
 		if err != nil {
-			s.logger.WarnContext(ctx, "read the post of an occurrence", pregonero.LogKey, sr.ID, pregonero.LogPost, l.PostID, pregonero.LogErr, err)
+			s.logger.WarnContext(ctx, "read the post of an occurrence", pregonero.LogSeries, sr.ID, pregonero.LogPost, l.PostID, pregonero.LogErr, err)
 			continue
 		}
-		if !waiting(p, now) {
+		posts[i] = p
+	}
+	// The occurrences edited alone are read after their posts: one
+	// detached since the change was stored is seen here, or the edit of
+	// its post comes after the read above, and the edit below, made only
+	// of the post as read, is refused rather than undo it.
+	detached := sr
+	if fresh, err := ss.Series(ctx, sr.ID); err == nil {
+		detached = fresh
+	}
+	refused := ""
+	for i, l := range links {
+		p := posts[i]
+		if p == nil || !waiting(p, now) {
 			continue // gone out, canceled, or past: history is not rewritten
 		}
-		if sr.IsDetached(l.Occurrence) {
+		if detached.IsDetached(l.Occurrence) {
 			ch.Kept++
 			continue
 		}
@@ -256,15 +259,15 @@ func (s *Service) followSeries(ctx context.Context, ss pregonero.SeriesStore, ol
 			}
 			ch.Canceled++
 		case !sameTargets:
-			if _, err := s.Cancel(ctx, p.ID); err != nil {
+			made, err := s.replaceOccurrence(ctx, ss, sr, o, p)
+			if err != nil {
 				ch.Kept++
 				continue
 			}
-			// Made again, for the new targets, by the run that follows.
-			if err := ss.UnlinkSeriesPost(ctx, sr.ID, l.Occurrence); err != nil {
-				return ch, err
-			}
 			ch.Canceled++
+			if made {
+				ch.Created++
+			}
 		default:
 			d := occurrenceDraft(sr, o)
 			overrides := d.Overrides
@@ -275,9 +278,12 @@ func (s *Service) followSeries(ctx context.Context, ss pregonero.SeriesStore, ol
 			if unchanged(p, d) {
 				continue
 			}
-			if _, err := s.Edit(ctx, p.ID, patch); err != nil {
-				if pregonero.ErrorCode(err) == pregonero.EINVALID {
-					return ch, err
+			if _, err := s.edit(ctx, p.ID, patch, p.UpdatedAt); err != nil {
+				// One post the change cannot make valid (its new time past,
+				// its date's text too long) keeps what it was, and the
+				// series says why; the others still follow.
+				if pregonero.ErrorCode(err) == pregonero.EINVALID && refused == "" {
+					refused = fmt.Sprintf("%s: %s", l.Occurrence, errorText(err))
 				}
 				ch.Kept++
 				continue
@@ -285,7 +291,37 @@ func (s *Service) followSeries(ctx context.Context, ss pregonero.SeriesStore, ol
 			ch.Updated++
 		}
 	}
+	if refused != "" {
+		s.seriesFailed(ctx, ss, sr, "The change of the series could not be made to the post of "+refused, now)
+	}
 	return ch, nil
+}
+
+// replaceOccurrence cancels the post of an occurrence and makes the one
+// the series now gives, for its new targets, in one write. When the new
+// post cannot be made (a check refuses it), the old one is canceled and
+// the occurrence forgotten, also in one write: the next run tries again
+// and records on the series why it fails. It reports whether the new
+// post was made.
+func (s *Service) replaceOccurrence(ctx context.Context, ss pregonero.SeriesStore, sr *pregonero.Series, o rrule.Occurrence, old *pregonero.Post) (bool, error) {
+	name := o.Local.String()
+	_, err := s.createWith(ctx, occurrenceDraft(sr, o), pregonero.NewID("p", s.now()), func(ctx context.Context, p *pregonero.Post) error {
+		return ss.ReplaceSeriesPost(ctx, sr.ID, name, old.ID, p)
+	})
+	made := err == nil
+	if pregonero.ErrorCode(err) == pregonero.EINVALID {
+		s.logger.WarnContext(ctx, "make the post of an occurrence for the new targets", pregonero.LogSeries, sr.ID, pregonero.LogAt, name, pregonero.LogErr, err)
+		err = ss.ReplaceSeriesPost(ctx, sr.ID, name, old.ID, nil)
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, d := range old.Deliveries {
+		if len(d.Checkpoint) > 0 {
+			s.sender.Cleanup(d)
+		}
+	}
+	return made, nil
 }
 
 // unchanged reports whether a post already is what the draft would make.

@@ -2,6 +2,7 @@ package posting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -141,26 +142,22 @@ func (s *Service) seriesOccurrence(ctx context.Context, id, occurrence string) (
 }
 
 // SkipOccurrence makes an occurrence an exception of its series and
-// cancels its post when it has one that has not gone out.
+// cancels its post when it has one that has not gone out. The post is
+// canceled first: a stop between the two writes leaves a canceled post
+// of an occurrence not yet skipped, never a skipped occurrence whose
+// post still goes out.
 func (s *Service) SkipOccurrence(ctx context.Context, id, occurrence string) (*pregonero.Series, error) {
-	ss, _, o, err := s.seriesOccurrence(ctx, id, occurrence)
+	ss, sr, o, err := s.seriesOccurrence(ctx, id, occurrence)
 	if err != nil {
 		return nil, err
 	}
 	name := o.Local.String()
-	sr, err := ss.UpdateSeries(ctx, id, func(sr *pregonero.Series) error {
-		if sr.State == pregonero.SeriesEnded {
-			return pregonero.Errorf(pregonero.ECONFLICT, "series %s has ended; its occurrences can no longer change", id)
-		}
-		sr.Skip(name)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	if sr.State == pregonero.SeriesEnded {
+		return nil, seriesEnded(id)
 	}
 	links, err := ss.SeriesPosts(ctx, id)
 	if err != nil {
-		return sr, err
+		return nil, err
 	}
 	for _, l := range links {
 		if l.Occurrence != name {
@@ -168,15 +165,27 @@ func (s *Service) SkipOccurrence(ctx context.Context, id, occurrence string) (*p
 		}
 		p, err := s.store.Post(ctx, l.PostID)
 		if err != nil {
-			return sr, err
+			return nil, err
 		}
 		if st := p.DerivedStatus(); st == pregonero.PostScheduled || st == pregonero.PostHeld {
 			if _, err := s.Cancel(ctx, l.PostID); err != nil {
-				return sr, err
+				return nil, err
 			}
 		}
 	}
-	return sr, nil
+	return ss.UpdateSeries(ctx, id, func(sr *pregonero.Series) error {
+		if sr.State == pregonero.SeriesEnded {
+			return seriesEnded(id)
+		}
+		sr.Skip(name)
+		return nil
+	})
+}
+
+// seriesEnded is the refusal to change an occurrence of a series that
+// has ended.
+func seriesEnded(id string) error {
+	return pregonero.Errorf(pregonero.ECONFLICT, "series %s has ended; its occurrences can no longer change", id)
 }
 
 // EditOccurrence edits the post of one occurrence alone, as any post is
@@ -189,29 +198,33 @@ func (s *Service) EditOccurrence(ctx context.Context, id, occurrence string, pat
 	}
 	name := o.Local.String()
 	if sr.State == pregonero.SeriesEnded {
-		return nil, pregonero.Errorf(pregonero.ECONFLICT, "series %s has ended; its occurrences can no longer change", id)
+		return nil, seriesEnded(id)
 	}
 	for _, e := range sr.Exceptions {
 		if e == name {
 			return nil, pregonero.Errorf(pregonero.ECONFLICT, "occurrence %s of series %s is skipped; it has no post to edit", name, id)
 		}
 	}
-	postID := ""
-	links, err := ss.SeriesPosts(ctx, id)
+	postID, err := occurrencePost(ctx, ss, id, name)
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range links {
-		if l.Occurrence == name {
-			postID = l.PostID
-		}
-	}
 	if postID == "" {
 		p, err := s.createOccurrence(ctx, ss, sr, o, s.now())
-		if err != nil {
+		switch {
+		case err == nil:
+			postID = p.ID
+		case pregonero.ErrorCode(err) == pregonero.ECONFLICT:
+			// A run of the series made it meanwhile: that post is the
+			// one to edit.
+			made, rerr := occurrencePost(ctx, ss, id, name)
+			if rerr != nil || made == "" {
+				return nil, errors.Join(err, rerr)
+			}
+			postID = made
+		default:
 			return nil, err
 		}
-		postID = p.ID
 	}
 	// Detached first: a series edit running meanwhile must not undo the
 	// edit that follows.
@@ -219,4 +232,19 @@ func (s *Service) EditOccurrence(ctx context.Context, id, occurrence string, pat
 		return nil, err
 	}
 	return s.Edit(ctx, postID, patch)
+}
+
+// occurrencePost returns the id of an occurrence's post, "" when it has
+// none yet.
+func occurrencePost(ctx context.Context, ss pregonero.SeriesStore, seriesID, occurrence string) (string, error) {
+	links, err := ss.SeriesPosts(ctx, seriesID)
+	if err != nil {
+		return "", err
+	}
+	for _, l := range links {
+		if l.Occurrence == occurrence {
+			return l.PostID, nil
+		}
+	}
+	return "", nil
 }

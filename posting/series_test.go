@@ -2,6 +2,7 @@ package posting_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -225,6 +226,136 @@ func TestEditingASeriesChangesItsWaitingPosts(t *testing.T) {
 	})
 }
 
+// racingStore runs race once, as the post id is read the second time:
+// between an edit of a series reading the posts of its occurrences and
+// its edit of that one.
+type racingStore struct {
+	*store.DB
+	mu    sync.Mutex
+	id    string
+	reads int
+	race  func()
+}
+
+func (s *racingStore) Post(ctx context.Context, id string) (*pregonero.Post, error) {
+	s.mu.Lock()
+	var race func()
+	if id == s.id {
+		if s.reads++; s.reads == 2 {
+			race = s.race
+		}
+	}
+	s.mu.Unlock()
+	if race != nil {
+		race()
+	}
+	return s.DB.Post(ctx, id)
+}
+
+// TestAnOccurrenceEditedAloneWhileItsSeriesChangesKeepsItsEdit: the
+// edit of one occurrence made while its series is being changed is not
+// undone by the series' change.
+func TestAnOccurrenceEditedAloneWhileItsSeriesChangesKeepsItsEdit(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sr, _ := f.series(t, boletin())
+	const occ = "2026-12-14T07:00"
+	alone := "Edición especial del lunes"
+	st := &racingStore{DB: f.db, id: f.seriesPosts(t, sr.ID)[occ].ID, race: func() {
+		f.clock.Advance(time.Second)
+		if _, err := f.svc.EditOccurrence(ctx, sr.ID, occ, &posting.Patch{Text: &alone}); err != nil {
+			t.Errorf("EditOccurrence = %v", err)
+		}
+	}}
+	svc, err := posting.New(posting.Config{Store: st, Sender: f.sender, Now: f.clock.Now,
+		Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: &adapter{network: pregonero.NetworkX}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Noticias del {fecha}"
+	_, ch, err := svc.UpdateSeries(ctx, sr.ID, &posting.SeriesPatch{Text: &text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.seriesPosts(t, sr.ID)[occ].Text; got != alone {
+		t.Errorf("text = %q, want the occurrence's own %q", got, alone)
+	}
+	if ch.Updated != 5 || ch.Kept != 1 {
+		t.Errorf("change = %+v, want 5 updated and 1 kept", ch)
+	}
+}
+
+// TestAChangeOneWaitingPostCannotTakeStillChangesTheOthers: a new zone
+// that puts one waiting occurrence in the past leaves that post as it
+// was, says so on the series, and still moves the others.
+func TestAChangeOneWaitingPostCannotTakeStillChangesTheOthers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.clock.Set(time.Date(2026, 12, 9, 6, 30, 0, 0, bogota)) // Wednesday, half an hour before its occurrence
+	sr, _ := f.series(t, boletin())
+	before := f.seriesPosts(t, sr.ID)
+	zone := "Europe/Madrid" // Wednesday 7:00 there was 1:00 in Bogotá
+	got, ch, err := f.svc.UpdateSeries(ctx, sr.ID, &posting.SeriesPatch{Zone: &zone})
+	if err != nil {
+		t.Fatalf("UpdateSeries = %v, want the change made", err)
+	}
+	if ch.Kept != 1 || ch.Updated != len(before)-1 {
+		t.Errorf("change = %+v, want 1 kept and %d updated", ch, len(before)-1)
+	}
+	after := f.seriesPosts(t, sr.ID)
+	if p := after["2026-12-09T07:00"]; !p.ScheduledAt.Equal(before["2026-12-09T07:00"].ScheduledAt) {
+		t.Errorf("Wednesday's post moved to %v", p.ScheduledAt)
+	}
+	if p := after["2026-12-11T07:00"]; !p.ScheduledAt.Equal(time.Date(2026, 12, 11, 6, 0, 0, 0, time.UTC)) {
+		t.Errorf("Friday's post at %v, want 7:00 in Madrid", p.ScheduledAt)
+	}
+	if s, err := f.db.Series(ctx, got.ID); err != nil || !strings.Contains(s.LastError, "2026-12-09T07:00") {
+		t.Errorf("series error = %q, %v; want it to name Wednesday's occurrence", s.LastError, err)
+	}
+}
+
+// staleLinksStore answers the first read of a series' posts as it was
+// before its run made them.
+type staleLinksStore struct {
+	*store.DB
+	once sync.Once
+}
+
+func (s *staleLinksStore) SeriesPosts(ctx context.Context, id string) ([]pregonero.SeriesPost, error) {
+	stale := false
+	s.once.Do(func() { stale = true })
+	if stale {
+		return []pregonero.SeriesPost{}, nil
+	}
+	return s.DB.SeriesPosts(ctx, id)
+}
+
+// TestEditingAnOccurrenceMadeMeanwhileEditsItsPost: an occurrence whose
+// post a run of the series makes while it is being edited alone gets
+// that post edited, not a refusal.
+func TestEditingAnOccurrenceMadeMeanwhileEditsItsPost(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sr, _ := f.series(t, boletin())
+	svc, err := posting.New(posting.Config{Store: &staleLinksStore{DB: f.db}, Sender: f.sender, Now: f.clock.Now,
+		Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: &adapter{network: pregonero.NetworkX}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := "Edición especial"
+	p, err := svc.EditOccurrence(ctx, sr.ID, "2026-12-14T07:00", &posting.Patch{Text: &alone})
+	if err != nil {
+		t.Fatalf("EditOccurrence = %v", err)
+	}
+	posts := f.seriesPosts(t, sr.ID)
+	if got := posts["2026-12-14T07:00"]; got.ID != p.ID || got.Text != alone {
+		t.Errorf("the occurrence's post is %s %q, want %s edited", got.ID, got.Text, p.ID)
+	}
+	if n := f.postCount(t); n != len(posts) {
+		t.Errorf("%d posts stored for %d occurrences", n, len(posts))
+	}
+}
+
 func TestSkippingAnOccurrenceCancelsItsPost(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -266,13 +397,75 @@ func TestSkippingAnOccurrenceCancelsItsPost(t *testing.T) {
 	})
 }
 
+// cancelFailingStore is the store failing every cancel, as one that
+// stops before the write.
+type cancelFailingStore struct{ *store.DB }
+
+func (cancelFailingStore) CancelPost(context.Context, string) (*pregonero.Post, error) {
+	return nil, errors.New("the process stopped")
+}
+
+// TestASkipNeverLeavesItsPostGoingOut: when the post of an occurrence
+// cannot be canceled, the occurrence is not recorded as skipped either,
+// so nobody is told it is skipped while its post goes out.
+func TestASkipNeverLeavesItsPostGoingOut(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sr, _ := f.series(t, boletin())
+	svc, err := posting.New(posting.Config{Store: cancelFailingStore{f.db}, Sender: f.sender, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SkipOccurrence(ctx, sr.ID, "2026-12-14T07:00"); err == nil {
+		t.Fatal("SkipOccurrence = nil, want the cancel's error")
+	}
+	got, err := f.db.Series(ctx, sr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.seriesPosts(t, sr.ID)["2026-12-14T07:00"]
+	if len(got.Exceptions) != 0 && p.Status != pregonero.PostCanceled {
+		t.Errorf("exceptions %v with the post %s, want the occurrence not skipped while its post goes out", got.Exceptions, p.Status)
+	}
+}
+
+// TestASeriesIsNeverEndedWithItsPostsGoingOut: when its waiting posts
+// cannot be canceled, the series is left paused (it makes no new post),
+// not recorded as ended.
+func TestASeriesIsNeverEndedWithItsPostsGoingOut(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sr, _ := f.series(t, boletin())
+	svc, err := posting.New(posting.Config{Store: cancelFailingStore{f.db}, Sender: f.sender, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SetSeriesState(ctx, sr.ID, pregonero.SeriesEnded); err == nil {
+		t.Fatal("SetSeriesState = nil, want the cancel's error")
+	}
+	got, err := f.db.Series(ctx, sr.ID)
+	if err != nil || got.State != pregonero.SeriesPaused {
+		t.Errorf("series state %s, %v; want paused while its posts wait", got.State, err)
+	}
+}
+
 func TestEndingASeriesCancelsItsWaitingPosts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	sr, _ := f.series(t, boletin())
+	// One post waits for a person: ending the series cancels it too.
+	held := f.seriesPosts(t, sr.ID)["2026-12-11T07:00"]
+	if _, err := f.db.UpdateDelivery(ctx, held.Deliveries[0].ID, func(d *pregonero.Delivery) error {
+		return d.Hold(pregonero.HoldOverdue, nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	sr, ch, err := f.svc.SetSeriesState(ctx, sr.ID, pregonero.SeriesEnded)
 	if err != nil || sr.State != pregonero.SeriesEnded || ch.Canceled != 6 {
 		t.Fatalf("SetSeriesState = %+v, %+v, %v; want ended with 6 canceled", sr, ch, err)
+	}
+	if p := f.seriesPosts(t, sr.ID)["2026-12-11T07:00"]; p.Status != pregonero.PostCanceled {
+		t.Errorf("the held post is %s, want canceled", p.Status)
 	}
 	f.clock.Advance(72 * time.Hour)
 	if res, _ := f.svc.Materialize(ctx); res.Created != 0 {

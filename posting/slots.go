@@ -10,6 +10,7 @@ import (
 
 	"pregonero"
 	"pregonero/holiday"
+	"pregonero/rrule"
 )
 
 // MaxSlots caps the posting slots of one account: three a day every day
@@ -225,7 +226,9 @@ func clocks(slots []pregonero.Slot) []slotClock {
 // from and no later than the latest a post may be scheduled, in the
 // service's zone: each slot on each of its weekdays, except on festivos
 // for a slot that skips them. Two slots at the same time give one
-// instant.
+// instant. In a zone that changes its offset, a slot's time the clock
+// skips goes out at the first instant after the skip, and a time it
+// repeats, once, the first time.
 func (s *Service) SlotInstants(slots []pregonero.Slot, from time.Time) iter.Seq[time.Time] {
 	cs := clocks(slots)
 	until := from.Add(MaxScheduleAhead)
@@ -235,6 +238,7 @@ func (s *Service) SlotInstants(slots []pregonero.Slot, from time.Time) iter.Seq[
 		}
 		local := from.In(s.loc)
 		y, m, d := local.Date()
+		ts := make([]time.Time, 0, len(cs))
 		for day := time.Date(y, m, d, 0, 0, 0, 0, s.loc); !day.After(until); {
 			dy, dm, dd := day.Date()
 			wd := day.Weekday()
@@ -243,7 +247,7 @@ func (s *Service) SlotInstants(slots []pregonero.Slot, from time.Time) iter.Seq[
 			// its instants at plain offsets from its midnight.
 			plain := next.Sub(day) == 24*time.Hour
 			festivo := -1 // unknown until a slot asks
-			var last time.Time
+			ts = ts[:0]
 			for _, c := range cs {
 				if !c.days[wd] {
 					continue
@@ -259,12 +263,22 @@ func (s *Service) SlotInstants(slots []pregonero.Slot, from time.Time) iter.Seq[
 						continue
 					}
 				}
-				var t time.Time
 				if plain {
-					t = day.Add(time.Duration(c.minute) * time.Minute)
-				} else {
-					t = time.Date(dy, dm, dd, c.minute/60, c.minute%60, 0, 0, s.loc)
+					ts = append(ts, day.Add(time.Duration(c.minute)*time.Minute))
+					continue
 				}
+				// The day the clock changes: a time the clock skips goes
+				// out at the first instant after the skip, a time it
+				// repeats at the first of the two (as a series' occurrence
+				// does), which may put it after a later slot's or on it.
+				t, _ := rrule.DateTime{Year: dy, Month: dm, Day: dd, Hour: c.minute / 60, Minute: c.minute % 60}.In(s.loc)
+				ts = append(ts, t)
+			}
+			if !plain {
+				slices.SortFunc(ts, time.Time.Compare)
+			}
+			var last time.Time
+			for _, t := range ts {
 				if !t.After(from) || t.Equal(last) || t.After(until) {
 					continue
 				}
@@ -317,6 +331,11 @@ type slotPlan struct {
 	account string
 	slots   []pregonero.Slot
 	taken   map[time.Time]bool
+	// No instant in (lo, hi] is free: the last search found none before
+	// the one it took, hi. A search from within it starts at hi, so that
+	// placing n posts one after the other (an import of a file to the
+	// queue) walks the slots once, not n times.
+	lo, hi time.Time
 }
 
 func (s *Service) newPlan(ss pregonero.SlotStore, account string, slots []pregonero.Slot) *slotPlan {
@@ -325,7 +344,11 @@ func (s *Service) newPlan(ss pregonero.SlotStore, account string, slots []pregon
 
 // next returns the first free slot instant after from, and takes it.
 func (p *slotPlan) next(ctx context.Context, from time.Time) (time.Time, bool, error) {
-	cands := p.s.SlotInstants(p.slots, from)
+	start := from
+	if len(p.taken) > 0 && !from.Before(p.lo) && from.Before(p.hi) {
+		start = p.hi
+	}
+	cands := p.s.SlotInstants(p.slots, start)
 	if len(p.taken) > 0 {
 		all := cands
 		cands = func(yield func(time.Time) bool) {
@@ -339,6 +362,10 @@ func (p *slotPlan) next(ctx context.Context, from time.Time) (time.Time, bool, e
 	t, ok, err := p.ss.FirstFree(ctx, p.account, cands)
 	if ok {
 		p.taken[t] = true
+		if start.Equal(from) {
+			p.lo = from
+		}
+		p.hi = t
 	}
 	return t, ok, err
 }
@@ -457,26 +484,13 @@ func (s *Service) markPlaced(ctx context.Context, ds []*pregonero.Delivery, plac
 	return nil
 }
 
-// keepSlots gives the queue-placed deliveries of an edited post back
-// their own instants: an edit writes one time for every delivery (the
-// post's), while the queue gives each account its slot. Deliveries given
-// their time by a person are left alone by the store.
-func (s *Service) keepSlots(ctx context.Context, p *pregonero.Post, want map[string]pregonero.QueueMove) (*pregonero.Post, error) {
-	ss, err := s.slotStore()
-	if err != nil || len(want) == 0 {
-		return p, nil
+// updatePost edits a post in one write: through the queue's store when
+// placed says how the queue's record of its deliveries changes (see
+// pregonero.SlotStore.UpdatePlacedPost), else as any post. A store
+// without a queue records nothing, so it has nothing to keep in step.
+func (s *Service) updatePost(ctx context.Context, id string, placed *bool, fn func(*pregonero.Post) error) (*pregonero.Post, error) {
+	if ss, ok := s.store.(pregonero.SlotStore); ok && placed != nil {
+		return ss.UpdatePlacedPost(ctx, id, placed, fn)
 	}
-	var moves []pregonero.QueueMove
-	for _, d := range p.Deliveries {
-		if m, ok := want[d.ID]; ok && !m.At.Equal(d.ScheduledAt) {
-			moves = append(moves, m)
-		}
-	}
-	if len(moves) == 0 {
-		return p, nil
-	}
-	if _, err := ss.MoveQueued(ctx, moves); err != nil {
-		return nil, fmt.Errorf("keep the slots of post %s: %w", p.ID, err)
-	}
-	return s.store.Post(ctx, p.ID)
+	return s.store.UpdatePost(ctx, id, fn)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -99,6 +100,58 @@ func TestSlotInstants(t *testing.T) {
 	})
 }
 
+// TestSlotInstantsAcrossDaylightSaving: a zone that changes its offset
+// (Bogotá does not; New York does) keeps every slot at its local time,
+// a slot inside the skipped hour goes out at the first instant after
+// it, and the instants still come in time order, once each: the queue's
+// search for a free one relies on it.
+func TestSlotInstantsAcrossDaylightSaving(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	svc, err := posting.New(posting.Config{Store: f.db, Sender: &sender{}, Now: f.clock.Now, Location: ny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	every := pregonero.Weekdays
+	slots := []pregonero.Slot{{Days: every, Time: "01:30"}, {Days: every, Time: "02:30"}, {Days: every, Time: "03:00"}, {Days: every, Time: "07:00"}}
+	at := func(month time.Month, day, hour, minute int) time.Time {
+		return time.Date(2027, month, day, hour, minute, 0, 0, ny).UTC()
+	}
+	t.Run("the day the clock skips 2:00 to 3:00", func(t *testing.T) {
+		// 14 March 2027: 2:30 does not exist and goes out at 3:00, the
+		// first instant after the skip, with the 3:00 slot.
+		wantTimes(t, "instants", first(svc.SlotInstants(slots, at(time.March, 14, 0, 0)), 4),
+			at(time.March, 14, 1, 30), at(time.March, 14, 3, 0), at(time.March, 14, 7, 0), at(time.March, 15, 1, 30))
+	})
+	t.Run("a slot only in the skipped hour goes out after it", func(t *testing.T) {
+		only := []pregonero.Slot{{Days: every, Time: "02:30"}}
+		wantTimes(t, "instants", first(svc.SlotInstants(only, at(time.March, 13, 12, 0)), 2),
+			at(time.March, 14, 3, 0), at(time.March, 15, 2, 30))
+	})
+	t.Run("the day 1:30 comes twice, once", func(t *testing.T) {
+		// 7 November 2027: 1:30 is first 5:30 UTC, then 6:30 UTC.
+		wantTimes(t, "instants", first(svc.SlotInstants(slots, at(time.November, 7, 0, 0)), 4),
+			time.Date(2027, 11, 7, 5, 30, 0, 0, time.UTC), at(time.November, 7, 2, 30), at(time.November, 7, 3, 0), at(time.November, 7, 7, 0))
+	})
+	t.Run("two years of instants in time order, once each", func(t *testing.T) {
+		var last time.Time
+		n := 0
+		for x := range svc.SlotInstants(append(slots, pregonero.Slot{Days: every, Time: "03:30"}), at(time.January, 1, 0, 0)) {
+			if !x.After(last) {
+				t.Fatalf("instant %d, %v, comes after %v", n, x, last)
+			}
+			last = x
+			n++
+		}
+		if n < 2*365*5-10 {
+			t.Errorf("%d instants in two years, want about %d", n, 2*365*5)
+		}
+	})
+}
+
 func TestSetSlotsRefusesBadSlots(t *testing.T) {
 	f := newFixture(t)
 	for name, c := range map[string]struct {
@@ -165,6 +218,22 @@ func TestAddToQueue(t *testing.T) {
 			wantTimes(t, "deliveries after the edit", []time.Time{got.Deliveries[0].ScheduledAt, got.Deliveries[1].ScheduledAt}, local(7, 12, 30), local(9, 9, 0))
 		})
 	})
+	t.Run("the post's time given again keeps it in the queue and each delivery at its slot", func(t *testing.T) {
+		f := newFixture(t)
+		f.setSlots(t, "x-gob", weekdays)
+		f.setSlots(t, "x-salud", []pregonero.Slot{{Days: []string{"wed"}, Time: "09:00"}})
+		p := f.toQueue(t, "x-gob", "x-salud")
+		at, text := p.ScheduledAt.Format(time.RFC3339), "Boletín corregido"
+		got, err := f.svc.Edit(context.Background(), p.ID, &posting.Patch{Text: &text, ScheduledAt: &at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTimes(t, "deliveries", []time.Time{got.Deliveries[0].ScheduledAt, got.Deliveries[1].ScheduledAt}, local(7, 12, 30), local(9, 9, 0))
+		q, err := f.svc.Queue(context.Background(), "x-salud", 0)
+		if err != nil || len(q.Items) != 1 || !q.Items[0].Placed {
+			t.Errorf("queue of x-salud = %+v, %v; want the post placed by the queue", q, err)
+		}
+	})
 	t.Run("an account without slots is an error on its target", func(t *testing.T) {
 		f := newFixture(t)
 		_, _, err := f.svc.Create(context.Background(), &posting.Draft{Text: "x", Targets: []string{"x-gob"}, ScheduledAt: posting.QueueTime}, "")
@@ -197,6 +266,144 @@ func TestAddToQueue(t *testing.T) {
 		}
 		wantTimes(t, "slot", []time.Time{got.Deliveries[0].ScheduledAt}, local(7, 12, 30))
 	})
+}
+
+// interruptedStore is the store with its writes after the first of an
+// operation failing, as a crash between two writes leaves it; and with
+// Post answering a copy older than the stored post, as a read that
+// another edit overtook.
+type interruptedStore struct {
+	*store.DB
+	stale bool
+}
+
+func (s *interruptedStore) MoveQueued(context.Context, []pregonero.QueueMove) ([]*pregonero.Delivery, error) {
+	return nil, errors.New("the process stopped")
+}
+
+func (s *interruptedStore) MarkPlaced(context.Context, []string, bool) error {
+	return errors.New("the process stopped")
+}
+
+func (s *interruptedStore) Post(ctx context.Context, id string) (*pregonero.Post, error) {
+	p, err := s.DB.Post(ctx, id)
+	if err == nil && s.stale {
+		p.UpdatedAt = p.UpdatedAt.Add(-time.Second)
+	}
+	return p, err
+}
+
+// TestEditsOfQueuedPostsAreOneWrite: an edit of a post the queue placed
+// in two accounts' slots, or that takes it out of the queue, is one
+// write with the queue's record: nothing that stops after it leaves the
+// deliveries at the wrong times, and a refused edit changes nothing.
+func TestEditsOfQueuedPostsAreOneWrite(t *testing.T) {
+	f := newFixture(t)
+	f.setSlots(t, "x-gob", weekdays)
+	f.setSlots(t, "x-salud", []pregonero.Slot{{Days: []string{"wed"}, Time: "09:00"}})
+	p := f.toQueue(t, "x-gob", "x-salud")
+	st := &interruptedStore{DB: f.db}
+	svc, err := posting.New(posting.Config{Store: st, Sender: f.sender, Now: f.clock.Now,
+		Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: &adapter{network: pregonero.NetworkX}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	t.Run("a text edit leaves each delivery at its slot", func(t *testing.T) {
+		text := "Boletín corregido"
+		if _, err := svc.Edit(ctx, p.ID, &posting.Patch{Text: &text}); err != nil {
+			t.Fatal(err)
+		}
+		wantTimes(t, "deliveries", []time.Time{f.deliveryAt(t, p.Deliveries[0].ID), f.deliveryAt(t, p.Deliveries[1].ID)}, local(7, 12, 30), local(9, 9, 0))
+	})
+	t.Run("a refused edit to a time of its own keeps the post in the queue", func(t *testing.T) {
+		st.stale = true
+		defer func() { st.stale = false }()
+		at := local(21, 9, 0).Format(time.RFC3339)
+		if _, err := svc.Edit(ctx, p.ID, &posting.Patch{ScheduledAt: &at}); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			t.Fatalf("Edit = %v, want a conflict", err)
+		}
+		q, err := f.svc.Queue(ctx, "x-salud", 0)
+		if err != nil || len(q.Items) != 1 || !q.Items[0].Placed {
+			t.Fatalf("queue of x-salud = %+v, %v; want the post, placed by the queue", q, err)
+		}
+	})
+	t.Run("an edit to a time of its own takes the post out of the queue", func(t *testing.T) {
+		at := local(21, 9, 0).Format(time.RFC3339)
+		if _, err := svc.Edit(ctx, p.ID, &posting.Patch{ScheduledAt: &at}); err != nil {
+			t.Fatal(err)
+		}
+		q, err := f.svc.Queue(ctx, "x-salud", 0)
+		if err != nil || len(q.Items) != 1 || q.Items[0].Placed || !q.Items[0].Delivery.ScheduledAt.Equal(local(21, 9, 0)) {
+			t.Fatalf("queue of x-salud = %+v, %v; want the post at its own time", q, err)
+		}
+	})
+	t.Run("and an edit back to the queue places it again", func(t *testing.T) {
+		queue := posting.QueueTime
+		got, err := svc.Edit(ctx, p.ID, &posting.Patch{ScheduledAt: &queue})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTimes(t, "deliveries", []time.Time{got.Deliveries[0].ScheduledAt, got.Deliveries[1].ScheduledAt, got.ScheduledAt}, local(7, 12, 30), local(9, 9, 0), local(7, 12, 30))
+		q, err := f.svc.Queue(ctx, "x-salud", 0)
+		if err != nil || len(q.Items) != 1 || !q.Items[0].Placed {
+			t.Fatalf("queue of x-salud = %+v, %v; want the post placed by the queue", q, err)
+		}
+	})
+}
+
+// TestAddingToTheQueueAtOnceTakesDistinctSlots: posts added to one
+// queue at the same time, through every entry point (a new post, a
+// draft scheduled, an edit, an import), each get a slot of their own.
+func TestAddingToTheQueueAtOnceTakesDistinctSlots(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.setSlots(t, "x-gob", weekdays)
+	queue := posting.QueueTime
+	var drafts, own []*pregonero.Post
+	for i := range 3 {
+		drafts = append(drafts, f.create(t, posting.Draft{Text: fmt.Sprintf("Borrador %d", i), Targets: []string{"x-gob"}, Draft: true}))
+		own = append(own, f.create(t, posting.Draft{Text: fmt.Sprintf("Agenda %d", i), Targets: []string{"x-gob"}, ScheduledAt: local(28, 9, i).Format(time.RFC3339)}))
+	}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			if _, _, err := f.svc.Create(ctx, &posting.Draft{Text: fmt.Sprintf("Nuevo %d", i), Targets: []string{"x-gob"}, ScheduledAt: queue}, ""); err != nil {
+				t.Errorf("Create = %v", err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := f.svc.Schedule(ctx, drafts[i].ID, queue, ""); err != nil {
+				t.Errorf("Schedule = %v", err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := f.svc.Edit(ctx, own[i].ID, &posting.Patch{ScheduledAt: &queue}); err != nil {
+				t.Errorf("Edit = %v", err)
+			}
+		})
+		wg.Go(func() {
+			data := fmt.Appendf(nil, "text,targets,scheduled_at\nFila %d,x-gob,queue\n", i)
+			if rep, err := f.svc.Import(ctx, posting.ImportRequest{Data: data}); err != nil || !rep.Created {
+				t.Errorf("Import = %+v, %v", rep, err)
+			}
+		})
+	}
+	wg.Wait()
+	q, err := f.svc.Queue(ctx, "x-gob", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[time.Time]string{}
+	for _, it := range q.Items {
+		if other, ok := seen[it.Delivery.ScheduledAt]; ok {
+			t.Errorf("%q and %q both hold %v", other, it.Text, it.Delivery.ScheduledAt)
+		}
+		seen[it.Delivery.ScheduledAt] = it.Text
+	}
+	if len(q.Items) != 12 {
+		t.Errorf("%d posts in the queue, want 12", len(q.Items))
+	}
 }
 
 func TestSlotChangesMoveOnlyTheQueue(t *testing.T) {

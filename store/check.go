@@ -128,6 +128,9 @@ func CheckFile(ctx context.Context, path string, opts ...Option) (*CheckReport, 
 			default:
 				r.Schema = v
 			}
+			if r.Complete && !r.Damaged() {
+				checkIndexes(ctx, tx, r)
+			}
 			return nil
 		})
 	})
@@ -276,4 +279,93 @@ func (w *walker) bucket(name string, b *bbolt.Bucket) error {
 		}
 	}
 	return nil
+}
+
+// exactIndexes are the delivery indexes that must name exactly the
+// deliveries whose state puts them there: the held deliveries and the
+// account queues are listed from them alone, so an entry too many or
+// too few shows a wrong list or a slot taken twice. (The due and claimed
+// indexes are read with their stale entries dropped on the way.) id
+// reads the delivery id back from an entry's key.
+var exactIndexes = []struct {
+	name   string
+	bucket []byte
+	key    func(*pregonero.Delivery) []byte
+	id     func(k []byte) []byte
+}{
+	{"held", bucketHeld, heldIndexKey, func(k []byte) []byte { return afterAccount(k, 0) }},
+	{"account_queue", bucketAccountQueue, queueIndexKey, func(k []byte) []byte { return afterAccount(k, timeKeyLen) }},
+}
+
+// afterAccount is what follows account ‖ 0x00 and skip more bytes in an
+// index key: the delivery id; nil when the key is too short.
+func afterAccount(k []byte, skip int) []byte {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 || len(k) <= i+1+skip {
+		return nil
+	}
+	return k[i+1+skip:]
+}
+
+// checkIndexes, part of CheckFile alone, compares each of exactIndexes
+// with the deliveries both ways: every delivery has its entry, and every
+// entry names a delivery that has it. Each lookup is a search of the
+// other side, so it needs no memory that grows with the file; it reads
+// every delivery, which is why the check at start-up, whose time must
+// not grow with the posts kept, leaves it out.
+func checkIndexes(ctx context.Context, tx *bbolt.Tx, r *CheckReport) {
+	deliveries := tx.Bucket(bucketDeliveries)
+	if deliveries == nil {
+		return
+	}
+	n := 0
+	stop := func() bool {
+		n++
+		return n%1024 == 0 && ctx.Err() != nil
+	}
+	err := deliveries.ForEach(func(k, v []byte) error {
+		if stop() {
+			return ctx.Err()
+		}
+		d, err := decodeDelivery(v)
+		if err != nil {
+			r.problem(fmt.Sprintf("delivery %s cannot be read: %v", k, err))
+			return nil
+		}
+		for _, idx := range exactIndexes {
+			b := tx.Bucket(idx.bucket)
+			if key := idx.key(d); b != nil && key != nil && b.Get(key) == nil {
+				r.problem(fmt.Sprintf("index %s: delivery %s (%s, %s) has no entry", idx.name, d.ID, d.AccountID, d.State))
+			}
+		}
+		return nil
+	})
+	for _, idx := range exactIndexes {
+		b := tx.Bucket(idx.bucket)
+		if err != nil || b == nil {
+			break
+		}
+		err = b.ForEach(func(k, _ []byte) error {
+			if stop() {
+				return ctx.Err()
+			}
+			id := idx.id(k)
+			v := deliveries.Get(id)
+			if v == nil {
+				r.problem(fmt.Sprintf("index %s: entry %q names no delivery", idx.name, k))
+				return nil
+			}
+			d, err := decodeDelivery(v)
+			if err != nil {
+				return nil // said above
+			}
+			if !bytes.Equal(idx.key(d), k) {
+				r.problem(fmt.Sprintf("index %s: entry %q does not match delivery %s (%s, %s)", idx.name, k, d.ID, d.AccountID, d.State))
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		r.Complete = false
+	}
 }

@@ -556,77 +556,80 @@ func (db *DB) Posts(ctx context.Context, f pregonero.PostFilter) (*pregonero.Pos
 func (db *DB) CancelPost(ctx context.Context, id string) (*pregonero.Post, error) {
 	var out *pregonero.Post
 	err := db.exec(ctx, 1024, func(w *wtx) error {
-		out = nil
-		p, ids, err := decodeExistingPost(w.tx, id)
-		if err != nil {
-			return err
-		}
-		now := db.Now().UTC()
-		if len(ids) == 0 {
-			// A draft: nothing is due, the post itself is canceled.
-			if !p.CanceledAt.IsZero() {
-				return pregonero.Errorf(pregonero.ECONFLICT, "post %s is already canceled", id)
-			}
-			p.CanceledAt, p.UpdatedAt = now, now
-			pv, err := appendPost(nil, p, nil)
-			if err != nil {
-				return err
-			}
-			if err := w.writePost(id, pv, nil); err != nil {
-				return err
-			}
-			p.Deliveries = []*pregonero.Delivery{}
-			p.Status = p.DerivedStatus()
-			out = p
-			return nil
-		}
-		var changes []deliveryChange
-		deliveries := make([]*pregonero.Delivery, len(ids))
-		for i, did := range ids {
-			d, err := loadDelivery(w.tx, did)
-			if err != nil {
-				return fmt.Errorf("post %s: %w", id, err)
-			}
-			deliveries[i] = d
-			// Claimed ones are the publisher's to stop; a held delivery
-			// whose earlier attempt may have reached the network must be
-			// reconciled, since the post may be live.
-			if d.Claimed {
-				continue
-			}
-			nd := d.Clone()
-			if nd.Cancel() != nil {
-				continue
-			}
-			nd.UpdatedAt = now
-			ch, err := prepareChange(d, nd)
-			if err != nil {
-				return err
-			}
-			changes = append(changes, ch)
-			deliveries[i] = nd
-		}
-		if len(changes) == 0 {
-			return pregonero.Errorf(pregonero.ECONFLICT,
-				"post %s has nothing left to cancel: every delivery is already sending, in doubt or finished", id)
-		}
-		p.UpdatedAt = now
-		pv, err := appendPost(nil, p, ids)
-		if err != nil {
-			return err
-		}
-		if err := w.writePost(id, pv, changes); err != nil {
-			return err
-		}
-		p.Deliveries = deliveries
-		p.Status = p.DerivedStatus()
-		out = p
-		return nil
+		var err error
+		out, err = w.cancelPost(id, db.Now().UTC())
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// cancelPost is the transaction of CancelPost.
+func (w *wtx) cancelPost(id string, now time.Time) (*pregonero.Post, error) {
+	p, ids, err := decodeExistingPost(w.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		// A draft: nothing is due, the post itself is canceled.
+		if !p.CanceledAt.IsZero() {
+			return nil, pregonero.Errorf(pregonero.ECONFLICT, "post %s is already canceled", id)
+		}
+		p.CanceledAt, p.UpdatedAt = now, now
+		pv, err := appendPost(nil, p, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.writePost(id, pv, nil); err != nil {
+			return nil, err
+		}
+		p.Deliveries = []*pregonero.Delivery{}
+		p.Status = p.DerivedStatus()
+		return p, nil
+	}
+	var changes []deliveryChange
+	deliveries := make([]*pregonero.Delivery, len(ids))
+	for i, did := range ids {
+		d, err := loadDelivery(w.tx, did)
+		if err != nil {
+			return nil, fmt.Errorf("post %s: %w", id, err)
+		}
+		deliveries[i] = d
+		// Claimed ones are the publisher's to stop; a held delivery
+		// whose earlier attempt may have reached the network must be
+		// reconciled, since the post may be live.
+		if d.Claimed {
+			continue
+		}
+		nd := d.Clone()
+		if nd.Cancel() != nil {
+			continue
+		}
+		nd.UpdatedAt = now
+		ch, err := prepareChange(d, nd)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ch)
+		deliveries[i] = nd
+	}
+	if len(changes) == 0 {
+		return nil, pregonero.Errorf(pregonero.ECONFLICT,
+			"post %s has nothing left to cancel: every delivery is already sending, in doubt or finished", id)
+	}
+	p.UpdatedAt = now
+	pv, err := appendPost(nil, p, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.writePost(id, pv, changes); err != nil {
+		return nil, err
+	}
+	p.Deliveries = deliveries
+	p.Status = p.DerivedStatus()
+	return p, nil
 }
 
 // editableDelivery reports whether an edit may touch a post with this
@@ -665,9 +668,27 @@ func decodeExistingPost(tx *bbolt.Tx, id string) (*pregonero.Post, []string, err
 // editableDelivery), releasing to the post's new time those held as
 // overdue that fn released.
 func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post) error) (*pregonero.Post, error) {
+	return db.updatePost(ctx, id, nil, fn)
+}
+
+// updatePost serves UpdatePost and UpdatePlacedPost: with placed set, the
+// queue's record of the post's deliveries is written in the same
+// transaction, and a delivery the queue places may keep its own time.
+func (db *DB) updatePost(ctx context.Context, id string, placed *bool, fn func(*pregonero.Post) error) (*pregonero.Post, error) {
 	var out *pregonero.Post
 	err := db.exec(ctx, 4096, func(w *wtx) error {
 		out = nil
+		marks := w.tx.Bucket(bucketQueuePlaced)
+		// ownTime reports whether a delivery may go out at x, a time of
+		// its own after its post's: only one the queue places, at its
+		// account's slot.
+		ownTime := func(x *pregonero.Delivery, postAt time.Time) bool {
+			isPlaced := marks.Get([]byte(x.ID)) != nil
+			if placed != nil {
+				isPlaced = *placed
+			}
+			return isPlaced && x.ScheduledAt.After(postAt)
+		}
 		p, ids, err := decodeExistingPost(w.tx, id)
 		if err != nil {
 			return err
@@ -736,19 +757,20 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 			nd := d.Clone()
 			switch {
 			case released:
-				if !x.ScheduledAt.Equal(np.ScheduledAt) || np.ScheduledAt.Equal(p.ScheduledAt) {
+				if !x.ScheduledAt.Equal(np.ScheduledAt) && !ownTime(x, np.ScheduledAt) || np.ScheduledAt.Equal(p.ScheduledAt) {
 					return pregonero.Errorf(pregonero.EINVALID, "post %s: a delivery held as overdue is released only to a new time of its post", id)
 				}
-				if err := nd.RescheduleOverdue(np.ScheduledAt, x.NextAttemptAt); err != nil {
+				if err := nd.RescheduleOverdue(x.ScheduledAt, x.NextAttemptAt); err != nil {
 					return err
 				}
 				if nd.State != x.State {
 					return pregonero.Errorf(pregonero.EINVALID, "post %s: an edit cannot change which deliveries a post has or their state", id)
 				}
 			case d.State == pregonero.DeliveryQueued:
-				// Of a delivery, an edit changes only its time.
+				// Of a delivery, an edit changes only its time: its post's,
+				// or its slot's when the queue places it.
 				nd.ScheduledAt, nd.NextAttemptAt = x.ScheduledAt, x.NextAttemptAt
-				if !nd.ScheduledAt.Equal(np.ScheduledAt) {
+				if !nd.ScheduledAt.Equal(np.ScheduledAt) && !ownTime(nd, np.ScheduledAt) {
 					if err := nd.Reschedule(np.ScheduledAt, np.ScheduledAt); err != nil {
 						return err
 					}
@@ -817,6 +839,18 @@ func (db *DB) UpdatePost(ctx context.Context, id string, fn func(*pregonero.Post
 		}
 		if err := w.writePost(id, pv, changes); err != nil {
 			return err
+		}
+		if placed != nil {
+			for _, did := range ids {
+				if *placed {
+					err = w.put(bucketQueuePlaced, []byte(did), empty)
+				} else {
+					err = w.del(bucketQueuePlaced, []byte(did))
+				}
+				if err != nil {
+					return err
+				}
+			}
 		}
 		np.Deliveries = deliveries
 		np.Status = np.DerivedStatus()

@@ -149,16 +149,69 @@ func (db *DB) SeriesPosts(ctx context.Context, seriesID string) ([]pregonero.Ser
 	})
 }
 
-// UnlinkSeriesPost forgets the post of an occurrence.
-func (db *DB) UnlinkSeriesPost(ctx context.Context, seriesID, occurrence string) error {
+// ReplaceSeriesPost cancels old, the post of an occurrence, and stores
+// next in its place (or forgets the occurrence's post when next is nil)
+// in one transaction. It refuses, writing nothing, a post that is not
+// the occurrence's or that is no longer waiting.
+func (db *DB) ReplaceSeriesPost(ctx context.Context, seriesID, occurrence, old string, next *pregonero.Post) error {
+	if err := checkID("series id", seriesID); err != nil {
+		return err
+	}
+	if err := checkID("occurrence", occurrence); err != nil {
+		return err
+	}
+	var n *newPosts
+	size := 1024
+	if next != nil {
+		var err error
+		if n, err = encodeNewPosts([]*pregonero.Post{next}); err != nil {
+			return err
+		}
+		defer putBuffers(n.buffers)
+		size += n.size
+	}
 	key := seriesPostKey(seriesID, occurrence)
-	return db.exec(ctx, len(key), func(w *wtx) error {
+	return db.exec(ctx, size, func(w *wtx) error {
 		if w.tx.Bucket(bucketSeries).Get([]byte(seriesID)) == nil {
 			return notFound("series", seriesID)
 		}
-		if w.tx.Bucket(bucketSeriesPosts).Get(key) == nil {
-			return nil
+		if v := w.tx.Bucket(bucketSeriesPosts).Get(key); string(v) != old {
+			return pregonero.Errorf(pregonero.ECONFLICT, "the post of occurrence %s of series %s is not %s", occurrence, seriesID, old)
 		}
-		return w.del(bucketSeriesPosts, key)
+		if err := checkWaiting(w.tx, old); err != nil {
+			return err
+		}
+		if _, err := w.cancelPost(old, db.Now().UTC()); err != nil {
+			return err
+		}
+		if n == nil {
+			return w.del(bucketSeriesPosts, key)
+		}
+		if err := n.apply(w); err != nil {
+			return err
+		}
+		return w.put(bucketSeriesPosts, key, []byte(next.ID))
 	})
+}
+
+// checkWaiting refuses a post with a delivery that is not queued and
+// unclaimed: one that may go out, or went out, cannot be replaced.
+func checkWaiting(tx *bbolt.Tx, id string) error {
+	_, ids, err := decodeExistingPost(tx, id)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return pregonero.Errorf(pregonero.ECONFLICT, "post %s is a draft; only a scheduled post is replaced", id)
+	}
+	for _, did := range ids {
+		d, err := loadDelivery(tx, did)
+		if err != nil {
+			return fmt.Errorf("post %s: %w", id, err)
+		}
+		if d.State != pregonero.DeliveryQueued || d.Claimed {
+			return pregonero.Errorf(pregonero.ECONFLICT, "post %s is no longer waiting: its delivery to %s is %s", id, d.AccountID, d.State)
+		}
+	}
+	return nil
 }

@@ -304,6 +304,13 @@ func (db *DB) MarkPlaced(ctx context.Context, deliveryIDs []string, placed bool)
 	})
 }
 
+// UpdatePlacedPost is UpdatePost with the queue's record of the post's
+// deliveries written in the same transaction (see
+// pregonero.SlotStore.UpdatePlacedPost).
+func (db *DB) UpdatePlacedPost(ctx context.Context, id string, placed *bool, fn func(*pregonero.Post) error) (*pregonero.Post, error) {
+	return db.updatePost(ctx, id, placed, fn)
+}
+
 // MoveQueued applies moves in one transaction (see
 // pregonero.SlotStore.MoveQueued).
 func (db *DB) MoveQueued(ctx context.Context, moves []pregonero.QueueMove) ([]*pregonero.Delivery, error) {

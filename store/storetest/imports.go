@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,6 +112,33 @@ func testImportConflict(t *testing.T, open OpenFunc) {
 		}
 		if _, err := h.s.Post(h.ctx, second.ID); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
 			t.Errorf("Post(second) = %v, want not_found: a refused import stores none of its posts", err)
+		}
+	})
+	t.Run("the same id at once is written once", func(t *testing.T) {
+		h := newHarness(t, open)
+		posts := make([]*pregonero.Post, 8)
+		errs := make([]error, len(posts))
+		var wg sync.WaitGroup
+		for i := range posts {
+			posts[i] = NewPost(base.Add(time.Hour), "x-a")
+			wg.Go(func() {
+				errs[i] = h.imports().CreateImport(h.ctx, sampleImport("ee55", posts[i]), []*pregonero.Post{posts[i]})
+			})
+		}
+		wg.Wait()
+		written := 0
+		for i, err := range errs {
+			_, perr := h.s.Post(h.ctx, posts[i].ID)
+			switch {
+			case err == nil && perr == nil:
+				written++
+			case pregonero.ErrorCode(err) == pregonero.ECONFLICT && pregonero.ErrorCode(perr) == pregonero.ENOTFOUND:
+			default:
+				t.Errorf("import %d: %v, its post: %v; want written, or refused with nothing stored", i, err, perr)
+			}
+		}
+		if written != 1 {
+			t.Errorf("%d imports written, want 1", written)
 		}
 	})
 	t.Run("a post that exists already fails the whole import", func(t *testing.T) {

@@ -174,19 +174,64 @@ func testSeriesPosts(t *testing.T, open OpenFunc) {
 			t.Errorf("got %v, %v; want none", got, err)
 		}
 	})
-	t.Run("an unlinked occurrence can get a new post", func(t *testing.T) {
-		if err := ss.UnlinkSeriesPost(h.ctx, "s_1", "2031-03-19T07:00"); err != nil {
+	t.Run("a replaced post is canceled and its occurrence has the new one", func(t *testing.T) {
+		p5 := NewPost(base.Add(48*time.Hour), "x-a", "x-b")
+		if err := ss.ReplaceSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p1.ID, p5); err != nil {
 			t.Fatal(err)
 		}
-		if err := ss.UnlinkSeriesPost(h.ctx, "s_1", "2031-03-19T07:00"); err != nil {
-			t.Errorf("unlinking twice: %v", err)
+		if got := h.post(p1.ID); got.Status != pregonero.PostCanceled {
+			t.Errorf("the old post is %s, want canceled", got.Status)
 		}
-		p5 := NewPost(base.Add(48*time.Hour), "x-a")
-		if err := ss.CreateSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p5); err != nil {
-			t.Fatal(err)
+		if got := h.post(p5.ID); len(got.Deliveries) != 2 || got.Status != pregonero.PostScheduled {
+			t.Errorf("the new post = %+v, want scheduled to two accounts", got)
 		}
 		got, _ := ss.SeriesPosts(h.ctx, "s_1")
 		if len(got) != 2 || got[1].PostID != p5.ID {
+			t.Errorf("got %v", got)
+		}
+		p1 = p5
+	})
+	t.Run("a post that is not the occurrence's is not replaced", func(t *testing.T) {
+		p6 := NewPost(base.Add(48*time.Hour), "x-a")
+		if err := ss.ReplaceSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p2.ID, p6); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			t.Fatalf("got %v, want a conflict", err)
+		}
+		if got := h.post(p2.ID); got.Status != pregonero.PostScheduled {
+			t.Errorf("post %s is %s, want it left scheduled", p2.ID, got.Status)
+		}
+		if _, err := h.s.Post(h.ctx, p6.ID); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			t.Errorf("the refused post was stored: %v", err)
+		}
+	})
+	t.Run("a post that is going out is not replaced", func(t *testing.T) {
+		if _, err := h.s.UpdateDelivery(h.ctx, p2.Deliveries[0].ID, func(d *pregonero.Delivery) error {
+			d.State = pregonero.DeliveryPublished
+			d.PublishedAt = base
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p7 := NewPost(base.Add(48*time.Hour), "x-a")
+		if err := ss.ReplaceSeriesPost(h.ctx, "s_1", "2031-03-17T07:00", p2.ID, p7); pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			t.Fatalf("got %v, want a conflict", err)
+		}
+		if _, err := h.s.Post(h.ctx, p7.ID); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			t.Errorf("the refused post was stored: %v", err)
+		}
+	})
+	t.Run("a post replaced by none is canceled and its occurrence can get a new post", func(t *testing.T) {
+		if err := ss.ReplaceSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p1.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.post(p1.ID); got.Status != pregonero.PostCanceled {
+			t.Errorf("the old post is %s, want canceled", got.Status)
+		}
+		p8 := NewPost(base.Add(48*time.Hour), "x-a")
+		if err := ss.CreateSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p8); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := ss.SeriesPosts(h.ctx, "s_1")
+		if len(got) != 2 || got[1].PostID != p8.ID {
 			t.Errorf("got %v", got)
 		}
 	})

@@ -15,6 +15,7 @@ func TestSlotStore(t *testing.T, open OpenFunc) {
 	t.Run("QueueIndex", func(t *testing.T) { testQueueIndex(t, open) })
 	t.Run("FirstFree", func(t *testing.T) { testFirstFree(t, open) })
 	t.Run("MoveQueued", func(t *testing.T) { testMoveQueued(t, open) })
+	t.Run("UpdatePlacedPost", func(t *testing.T) { testUpdatePlacedPost(t, open) })
 }
 
 // slots returns the store under test as a SlotStore.
@@ -114,15 +115,7 @@ func testQueueIndex(t *testing.T, open OpenFunc) {
 	})
 	t.Run("a delivery held for want of a slot leaves the queue and is listed as held", func(t *testing.T) {
 		h := newHarness(t, open)
-		p := NewPost(base.Add(time.Hour), "x-a")
-		h.create(p)
-		id := p.Deliveries[0].ID
-		if err := h.slots().MarkPlaced(h.ctx, []string{id}, true); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := h.slots().MoveQueued(h.ctx, []pregonero.QueueMove{{DeliveryID: id, Hold: true, Why: "sin franjas"}}); err != nil {
-			t.Fatal(err)
-		}
+		id := h.heldForWantOfASlot()
 		if q := h.queue("x-a"); len(q) != 0 {
 			t.Errorf("queue = %v, want empty", queueIDs(q))
 		}
@@ -213,15 +206,7 @@ func testMoveQueued(t *testing.T, open OpenFunc) {
 	})
 	t.Run("a delivery held for want of a slot goes back to the queue at its new slot", func(t *testing.T) {
 		h := newHarness(t, open)
-		p := NewPost(base.Add(time.Hour), "x-a")
-		h.create(p)
-		id := p.Deliveries[0].ID
-		if err := h.slots().MarkPlaced(h.ctx, []string{id}, true); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := h.slots().MoveQueued(h.ctx, []pregonero.QueueMove{{DeliveryID: id, Hold: true, Why: "sin franjas"}}); err != nil {
-			t.Fatal(err)
-		}
+		id := h.heldForWantOfASlot()
 		if _, err := h.slots().MoveQueued(h.ctx, []pregonero.QueueMove{{DeliveryID: id, At: base.Add(7 * time.Hour)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -231,6 +216,122 @@ func testMoveQueued(t *testing.T, open OpenFunc) {
 		}
 		if q := h.queue("x-a"); len(q) != 1 {
 			t.Errorf("queue = %v, want the delivery back", queueIDs(q))
+		}
+	})
+}
+
+// heldForWantOfASlot stores a post to x-a, an hour after base, whose
+// delivery the queue placed and then held for want of a slot, and
+// returns the delivery's id.
+func (h *harness) heldForWantOfASlot() string {
+	h.t.Helper()
+	p := NewPost(base.Add(time.Hour), "x-a")
+	h.create(p)
+	id := p.Deliveries[0].ID
+	if err := h.slots().MarkPlaced(h.ctx, []string{id}, true); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.slots().MoveQueued(h.ctx, []pregonero.QueueMove{{DeliveryID: id, Hold: true, Why: "sin franjas"}}); err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+// placedAt lists, for each delivery of the post, whether the queue
+// placed it and its time.
+func (h *harness) placedAt(p *pregonero.Post) (placed []bool, at []time.Time) {
+	h.t.Helper()
+	for _, d := range p.Deliveries {
+		q := h.queue(d.AccountID)
+		i := slices.IndexFunc(q, func(e pregonero.QueueEntry) bool { return e.Delivery.ID == d.ID })
+		if i < 0 {
+			h.t.Fatalf("delivery %s is not in the queue of %s", d.ID, d.AccountID)
+		}
+		placed = append(placed, q[i].Placed)
+		at = append(at, q[i].Delivery.ScheduledAt)
+	}
+	return placed, at
+}
+
+func testUpdatePlacedPost(t *testing.T, open OpenFunc) {
+	// moveSecond gives the post's second delivery a time of its own, two
+	// hours after the post's.
+	moveSecond := func(p *pregonero.Post) error {
+		d := p.Deliveries[1]
+		return d.Reschedule(p.ScheduledAt.Add(2*time.Hour), p.ScheduledAt.Add(2*time.Hour))
+	}
+	t.Run("placed deliveries keep their own times and the mark is written with the edit", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base.Add(time.Hour), "x-a", "x-b")
+		h.create(p)
+		got, err := h.slots().UpdatePlacedPost(h.ctx, p.ID, new(true), func(p *pregonero.Post) error {
+			p.Text = "Boletín"
+			return moveSecond(p)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Deliveries[1].ScheduledAt.Equal(base.Add(3*time.Hour)) || got.Text != "Boletín" {
+			t.Errorf("post = %q, second delivery at %v; want the text and +3h", got.Text, got.Deliveries[1].ScheduledAt)
+		}
+		placed, at := h.placedAt(p)
+		if !slices.Equal(placed, []bool{true, true}) || !at[1].Equal(base.Add(3*time.Hour)) {
+			t.Errorf("placed %v at %v, want both placed, the second at +3h", placed, at)
+		}
+		t.Run("and later edits keep them", func(t *testing.T) {
+			if _, err := h.s.UpdatePost(h.ctx, p.ID, func(p *pregonero.Post) error { p.Text = "Otra vez"; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if _, at := h.placedAt(p); !at[1].Equal(base.Add(3 * time.Hour)) {
+				t.Errorf("second delivery at %v, want +3h still", at[1])
+			}
+		})
+		t.Run("and an edit out of the queue gives them the post's time", func(t *testing.T) {
+			if _, err := h.slots().UpdatePlacedPost(h.ctx, p.ID, new(false), func(p *pregonero.Post) error { return moveSecond(p) }); err != nil {
+				t.Fatal(err)
+			}
+			placed, at := h.placedAt(p)
+			if !slices.Equal(placed, []bool{false, false}) || !at[1].Equal(base.Add(time.Hour)) {
+				t.Errorf("placed %v at %v, want neither placed, both at the post's time", placed, at)
+			}
+		})
+	})
+	t.Run("a delivery the queue did not place takes its post's time", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base.Add(time.Hour), "x-a", "x-b")
+		h.create(p)
+		if _, err := h.s.UpdatePost(h.ctx, p.ID, moveSecond); err != nil {
+			t.Fatal(err)
+		}
+		if _, at := h.placedAt(p); !at[1].Equal(base.Add(time.Hour)) {
+			t.Errorf("second delivery at %v, want the post's time", at[1])
+		}
+	})
+	t.Run("a delivery cannot go before its post", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base.Add(3*time.Hour), "x-a", "x-b")
+		h.create(p)
+		if _, err := h.slots().UpdatePlacedPost(h.ctx, p.ID, new(true), func(p *pregonero.Post) error {
+			return p.Deliveries[1].Reschedule(base.Add(time.Hour), base.Add(time.Hour))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, at := h.placedAt(p); !at[1].Equal(base.Add(3 * time.Hour)) {
+			t.Errorf("second delivery at %v, want the post's time", at[1])
+		}
+	})
+	t.Run("a refused edit writes no mark", func(t *testing.T) {
+		h := newHarness(t, open)
+		p := NewPost(base.Add(time.Hour), "x-a")
+		h.create(p)
+		_, err := h.slots().UpdatePlacedPost(h.ctx, p.ID, new(true), func(*pregonero.Post) error {
+			return pregonero.Errorf(pregonero.ECONFLICT, "changed meanwhile")
+		})
+		if pregonero.ErrorCode(err) != pregonero.ECONFLICT {
+			t.Fatalf("UpdatePlacedPost = %v, want fn's conflict", err)
+		}
+		if placed, _ := h.placedAt(p); placed[0] {
+			t.Errorf("the delivery is marked placed by a refused edit")
 		}
 	})
 }
