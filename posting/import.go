@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -508,6 +509,17 @@ func (im *importer) checkRow(ctx context.Context, cr csvRow) (*importRow, []Impo
 		fields = slices.DeleteFunc(fields, func(f pregonero.FieldError) bool {
 			return f.Code == pregonero.FieldRequired && (f.Field == "text" || strings.HasPrefix(f.Field, "media"))
 		})
+		// The check saw the media without the URLs: its positions are
+		// turned back into the row's.
+		var pos []int
+		for j, m := range d.Media {
+			if !isURL(m.ID) {
+				pos = append(pos, j)
+			}
+		}
+		for i, f := range fields {
+			fields[i].Field = renumberMedia(f.Field, pos)
+		}
 	}
 	for _, f := range fields {
 		errs = append(errs, ImportError{Row: cr.line, Column: im.columnOf(f, r), FieldError: f})
@@ -640,4 +652,18 @@ func readBool(v string) (value, ok bool) {
 func isURL(v string) bool {
 	l := strings.ToLower(v)
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// renumberMedia turns the position in a field "media[k]…" into pos[k].
+func renumberMedia(field string, pos []int) string {
+	rest, ok := strings.CutPrefix(field, "media[")
+	if !ok {
+		return field
+	}
+	n, tail, ok := strings.Cut(rest, "]")
+	k, err := strconv.Atoi(n)
+	if !ok || err != nil || k < 0 || k >= len(pos) {
+		return field
+	}
+	return fmt.Sprintf("media[%d]%s", pos[k], tail)
 }

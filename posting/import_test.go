@@ -511,3 +511,20 @@ func TestImportQueueRowsTakeConsecutiveSlots(t *testing.T) {
 		t.Errorf("NextFreeSlot() = %v, %v, %v; want Wednesday 12:30: the imported posts hold their slots", at, ok, err)
 	}
 }
+
+func TestImportNamesALibraryFileAfterAURLByItsPlace(t *testing.T) {
+	f := newFixture(t)
+	f.putMedia(t, "m_uno", "")
+	// The second file's alt text has a control character: the error names
+	// the second file of the cell, though the first (a URL) is checked
+	// only when it is downloaded.
+	data := []byte("text,targets,media,alt_text\nFotos,x-gob,https://antioquia.gov.co/foto.jpg|m_uno,Puente|Vía\x07\n")
+	rep := f.importFile(t, context.Background(), posting.ImportRequest{Data: data, DryRun: true})
+	var got []string
+	for _, e := range rep.Errors {
+		got = append(got, e.Column+"/"+e.Field)
+	}
+	if want := []string{"alt_text/media[1].alt_text"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("errors on %v, want %v (the cell's second file)", got, want)
+	}
+}

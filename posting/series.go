@@ -95,8 +95,9 @@ type SeriesChange struct {
 	// Canceled posts belonged to occurrences the series no longer has,
 	// or to targets it no longer has (those are made again).
 	Canceled int `json:"canceled"`
-	// Kept posts were left as they were: sending or published already,
-	// or edited alone.
+	// Kept posts still waiting were left as they were: edited alone, or
+	// unable to take the change (the series' last_error says why). Posts
+	// already sending or published are not counted: they never change.
 	Kept int `json:"kept"`
 	// Created counts the posts made for new occurrences within the
 	// horizon.
