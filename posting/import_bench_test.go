@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"pregonero"
+	"pregonero/adapters/x"
 	"pregonero/clock"
 	"pregonero/posting"
 	"pregonero/store"
@@ -33,7 +34,7 @@ func (s *timedStore) CreateImport(ctx context.Context, imp *pregonero.Import, po
 }
 
 // benchImportService is a service over a new store with the accounts of
-// the file, and the X rules of the tests.
+// the file, and the X adapter.
 func benchImportService(b *testing.B) (*posting.Service, *timedStore) {
 	b.Helper()
 	fc := clock.NewFake(t0)
@@ -48,14 +49,9 @@ func benchImportService(b *testing.B) (*posting.Service, *timedStore) {
 		}
 	}
 	ts := &timedStore{DB: db}
-	x := &adapter{network: pregonero.NetworkX, validate: func(c pregonero.Content, a *pregonero.Account) []pregonero.FieldError {
-		if n := len([]rune(c.Text)); n > 280 {
-			return []pregonero.FieldError{{Target: a.ID, Field: "text", Code: pregonero.FieldTooLong, Limit: 280, Actual: n, Message: "too long for X"}}
-		}
-		return nil
-	}}
+	// The X adapter itself checks each row, weighing its text as X does.
 	svc, err := posting.New(posting.Config{Store: ts, Sender: &sender{}, Now: fc.Now,
-		Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: x}})
+		Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: x.New(x.Config{Now: fc.Now})}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,8 @@ func importFile(n int) []byte {
 	b.WriteString("text,targets,scheduled_at\n")
 	for i := range n {
 		at := t0.AddDate(0, 0, 1+i%300).Format("2006-01-02") + " 09:00"
-		fmt.Fprintf(&b, "\"Boletín %d, con \"\"comillas\"\"\",x-gob|x-salud,%s\n", i, at)
+		fmt.Fprintf(&b, "\"Boletín %d, con \"\"comillas\"\": jornada de vacunación gratuita en los 125 municipios de Antioquia. "+
+			"Más información en https://antioquia.gov.co/salud #VacunaciónAntioquia\",x-gob|x-salud,%s\n", i, at)
 	}
 	return []byte(b.String())
 }
