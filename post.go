@@ -149,6 +149,10 @@ const (
 	// WarnNeedsReauth: a target account must be authorized again; its
 	// delivery waits until it is.
 	WarnNeedsReauth = "needs_reauth"
+	// WarnDraftNotQueued: a draft was asked to go to the queue; a draft
+	// takes no slot until it is scheduled, and then only when its
+	// schedule asks for the queue again.
+	WarnDraftNotQueued = "draft_not_queued"
 )
 
 // PausedWarning is the warning for a post that waits for a global pause.

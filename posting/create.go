@@ -154,6 +154,10 @@ func (s *Service) createWith(ctx context.Context, d *Draft, id string, write fun
 		stored = p
 	}
 	s.warn(ctx, stored)
+	if d.Draft && d.ScheduledAt == QueueTime {
+		stored.Warnings = append(stored.Warnings, pregonero.Warning{Code: pregonero.WarnDraftNotQueued,
+			Message: "A draft takes no slot: it was kept without a time. Schedule it with scheduled_at \"queue\" when it is ready to go to the queue."})
+	}
 	return stored, nil
 }
 

@@ -249,6 +249,11 @@ func TestAddToQueue(t *testing.T) {
 		if !d.ScheduledAt.IsZero() {
 			t.Errorf("draft time = %v, want none until it is scheduled", d.ScheduledAt)
 		}
+		// The answer says so: a draft "in the queue" would otherwise go
+		// out at once when scheduled without a time.
+		if len(d.Warnings) != 1 || d.Warnings[0].Code != pregonero.WarnDraftNotQueued {
+			t.Errorf("warnings %+v, want one %s", d.Warnings, pregonero.WarnDraftNotQueued)
+		}
 		p, err := f.svc.Schedule(context.Background(), d.ID, posting.QueueTime, "")
 		if err != nil {
 			t.Fatal(err)
