@@ -62,7 +62,9 @@ type Series struct {
 	State    SeriesState `json:"state"`
 	// LastError says why the last attempt to make an occurrence's post
 	// failed (a text too long for a network, an account removed), until
-	// one succeeds; LastErrorAt is when.
+	// one succeeds, or why a waiting post could not take the last change
+	// of the series, until that post takes a change or stops waiting;
+	// LastErrorAt is when.
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -135,8 +137,12 @@ type SeriesStore interface {
 	// already; ENOTFOUND when there is no such series.
 	CreateSeriesPost(ctx context.Context, seriesID, occurrence string, p *Post) error
 	// SeriesPosts returns the occurrences of a series that have a post,
-	// in order of occurrence.
-	SeriesPosts(ctx context.Context, seriesID string) ([]SeriesPost, error)
+	// in order of occurrence, from the occurrence named from on (its
+	// local date-time, or any prefix of one such as a date; those that
+	// sort before it are left out, "" leaves none out). The read seeks
+	// to from: its cost grows with the occurrences returned, not with
+	// the series' history. ENOTFOUND when there is no such series.
+	SeriesPosts(ctx context.Context, seriesID, from string) ([]SeriesPost, error)
 	// ReplaceSeriesPost cancels old, the post of an occurrence whose
 	// deliveries all still wait (queued, unclaimed), and in the same
 	// transaction stores next like CreatePosts as the occurrence's post

@@ -37,8 +37,13 @@ import (
 // waiting (not sending, not published) and have not been edited alone:
 // their content and time follow the series; a post whose occurrence the
 // new rule no longer gives is canceled; a post whose targets change is
-// canceled and made again. Ending a series cancels its waiting posts;
-// pausing it stops new posts and keeps those already made.
+// canceled and made again. Only the posts of occurrences from two days
+// before the change on are looked at (occurrenceReach): an older
+// occurrence's own time is past in every zone, so its post cannot take
+// a change, even one a person moved to a later time by hand; it is left
+// as it is, and not counted. Ending a series cancels its waiting posts,
+// however old (one held for a person included); pausing it stops new
+// posts and keeps those already made.
 
 // Limits and defaults of a series.
 const (
@@ -96,8 +101,10 @@ type SeriesChange struct {
 	// or to targets it no longer has (those are made again).
 	Canceled int `json:"canceled"`
 	// Kept posts still waiting were left as they were: edited alone, or
-	// unable to take the change (the series' last_error says why). Posts
-	// already sending or published are not counted: they never change.
+	// unable to take the change (the series' last_error says why, until
+	// the post takes a later change or stops waiting). Posts already
+	// sending or published are not counted: they never change, nor are
+	// those of occurrences over two days before the change.
 	Kept int `json:"kept"`
 	// Created counts the posts made for new occurrences within the
 	// horizon.
@@ -314,7 +321,11 @@ func (s *Service) SetSeriesState(ctx context.Context, id string, state pregonero
 // release a post of a series that has ended). A post that went out
 // meanwhile is kept; any other failure stops it.
 func (s *Service) cancelWaiting(ctx context.Context, ss pregonero.SeriesStore, id string, ch *SeriesChange) error {
-	links, err := ss.SeriesPosts(ctx, id)
+	// Every occurrence is read, however old: a post held for a person
+	// waits as long as nobody decides, so no date bounds the posts still
+	// waiting. A series ends once; the runs and edits that come often
+	// read only recent occurrences.
+	links, err := ss.SeriesPosts(ctx, id, "")
 	if err != nil {
 		return err
 	}

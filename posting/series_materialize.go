@@ -117,7 +117,10 @@ func (s *Service) materializeSeries(ctx context.Context, ss pregonero.SeriesStor
 	if len(occs) == 0 {
 		return 0, 0
 	}
-	links, err := ss.SeriesPosts(ctx, sr.ID)
+	// Only the window's occurrences are looked up, so the read starts at
+	// the first of them: a run costs the same in a series' tenth year as
+	// in its first week.
+	links, err := ss.SeriesPosts(ctx, sr.ID, firstOccurrence(occs))
 	if err != nil {
 		s.logger.WarnContext(ctx, "read the posts of a series", pregonero.LogSeries, sr.ID, pregonero.LogErr, err)
 		return 0, 1
@@ -149,15 +152,86 @@ func (s *Service) materializeSeries(ctx context.Context, ss pregonero.SeriesStor
 	case firstErr != "":
 		s.seriesFailed(ctx, ss, sr, firstErr, now)
 	case sr.LastError != "":
-		_, err := ss.UpdateSeries(ctx, sr.ID, func(x *pregonero.Series) error {
-			x.LastError, x.LastErrorAt = "", time.Time{}
-			return nil
-		})
-		if err != nil {
-			s.logger.WarnContext(ctx, "clear the error of a series", pregonero.LogSeries, sr.ID, pregonero.LogErr, err)
-		}
+		s.clearSeriesError(ctx, ss, sr.ID, now)
 	}
 	return created, failed
+}
+
+// firstOccurrence names the earliest of occurrences (at least one).
+func firstOccurrence(occs []rrule.Occurrence) string {
+	first := occs[0].Local
+	for _, o := range occs[1:] {
+		if o.Local.Compare(first) < 0 {
+			first = o.Local
+		}
+	}
+	return first.String()
+}
+
+// changeRefused begins the error a series records when one of its
+// waiting posts cannot take a change of the series; the occurrence's
+// name and ": " follow.
+const changeRefused = "The change of the series could not be made to the post of "
+
+// errErrorKept stops the clearing of an error recorded meanwhile.
+var errErrorKept = errors.New("the error of the series changed meanwhile")
+
+// clearSeriesError clears the error a series records, now that a run
+// made all its posts, except the refusal of a change by a post that
+// still waits without the change: that one stays until the post takes
+// it (a later change of the series) or stops waiting (it goes out, is
+// held, canceled or edited alone), so the series does not look well
+// while a post is about to go out as the series no longer says.
+func (s *Service) clearSeriesError(ctx context.Context, ss pregonero.SeriesStore, id string, now time.Time) {
+	cur, err := ss.Series(ctx, id)
+	if err != nil || cur.LastError == "" || s.refusalStands(ctx, ss, cur, now) {
+		return
+	}
+	_, err = ss.UpdateSeries(ctx, id, func(x *pregonero.Series) error {
+		if x.LastError != cur.LastError {
+			return errErrorKept
+		}
+		x.LastError, x.LastErrorAt = "", time.Time{}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errErrorKept) {
+		s.logger.WarnContext(ctx, "clear the error of a series", pregonero.LogSeries, id, pregonero.LogErr, err)
+	}
+}
+
+// refusalStands reports whether the series' error is the refusal of a
+// change by a post that still waits and still differs from what the
+// series makes. When that cannot be read, it stands until a run can
+// tell.
+func (s *Service) refusalStands(ctx context.Context, ss pregonero.SeriesStore, sr *pregonero.Series, now time.Time) bool {
+	rest, ok := strings.CutPrefix(sr.LastError, changeRefused)
+	if !ok {
+		return false
+	}
+	occ, _, ok := strings.Cut(rest, ": ")
+	if !ok || sr.IsDetached(occ) {
+		return false
+	}
+	links, err := ss.SeriesPosts(ctx, sr.ID, occ)
+	if err != nil {
+		return true
+	}
+	if len(links) == 0 || links[0].Occurrence != occ {
+		return false
+	}
+	p, err := s.store.Post(ctx, links[0].PostID)
+	if err != nil {
+		return true
+	}
+	if !waiting(p, now) {
+		return false
+	}
+	set, fs := s.seriesSet(sr)
+	if len(fs) > 0 {
+		return true
+	}
+	o, ok := occurrenceOf(set, occ)
+	return !ok || !unchanged(p, occurrenceDraft(sr, o))
 }
 
 // errorText is an error's message for a person: a refused post's field
@@ -209,11 +283,24 @@ func (s *Service) createOccurrence(ctx context.Context, ss pregonero.SeriesStore
 	return p, nil
 }
 
+// occurrenceReach is how long after an occurrence's local date-time,
+// read as if in UTC, the post the series made of it can go out at the
+// latest: a zone is at most 12 hours behind UTC, and a clock that skips
+// ahead (by a day at most, as Samoa's in 2011) moves the post past the
+// skip. The post of an occurrence older than that went out, or waits for
+// a person, or was moved by hand to a later time; a change of the series
+// cannot be made to any of them, since the occurrence's own time is past
+// whatever the series' zone, so a change does not read them.
+const occurrenceReach = 48 * time.Hour
+
 // followSeries brings the waiting posts of a series' occurrences in line
 // with its change from old to sr.
 func (s *Service) followSeries(ctx context.Context, ss pregonero.SeriesStore, old, sr *pregonero.Series) (*SeriesChange, error) {
 	ch := &SeriesChange{}
-	links, err := ss.SeriesPosts(ctx, sr.ID)
+	now := s.now()
+	// Only the posts that can still take a change are read: those of
+	// occurrences from occurrenceReach before now on (see there).
+	links, err := ss.SeriesPosts(ctx, sr.ID, rrule.DateTimeOf(now.UTC().Add(-occurrenceReach)).String())
 	if err != nil {
 		return ch, err
 	}
@@ -221,7 +308,6 @@ func (s *Service) followSeries(ctx context.Context, ss pregonero.SeriesStore, ol
 	if len(fs) > 0 {
 		return ch, pregonero.Invalid(fs)
 	}
-	now := s.now()
 	sameTargets := slices.Equal(old.Targets, sr.Targets)
 	posts := make([]*pregonero.Post, len(links))
 	for i, l := range links {
@@ -292,7 +378,7 @@ func (s *Service) followSeries(ctx context.Context, ss pregonero.SeriesStore, ol
 		}
 	}
 	if refused != "" {
-		s.seriesFailed(ctx, ss, sr, "The change of the series could not be made to the post of "+refused, now)
+		s.seriesFailed(ctx, ss, sr, changeRefused+refused, now)
 	}
 	return ch, nil
 }

@@ -61,14 +61,6 @@ func (s *Service) SeriesOccurrences(ctx context.Context, id string, n int) ([]Oc
 	if len(fs) > 0 {
 		return nil, pregonero.Invalid(fs)
 	}
-	links, err := ss.SeriesPosts(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	posts := make(map[string]string, len(links))
-	for _, l := range links {
-		posts[l.Occurrence] = l.PostID
-	}
 	skipped := map[string]bool{}
 	for _, e := range set.Exceptions {
 		skipped[e.String()] = true
@@ -76,8 +68,21 @@ func (s *Service) SeriesOccurrences(ctx context.Context, id string, n int) ([]Oc
 	all := *set
 	all.Exceptions = nil
 	n = min(max(n, 1), MaxOccurrences)
+	occs := all.Next(s.now(), n)
+	posts := map[string]string{}
+	if len(occs) > 0 {
+		// The posts are read from the first occurrence listed on, not
+		// from the series' start.
+		links, err := ss.SeriesPosts(ctx, id, firstOccurrence(occs))
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range links {
+			posts[l.Occurrence] = l.PostID
+		}
+	}
 	out := []Occurrence{}
-	for _, o := range all.Next(s.now(), n) {
+	for _, o := range occs {
 		v := occurrenceView(o, set.Location)
 		v.Skipped = skipped[v.Occurrence]
 		v.Detached = sr.IsDetached(v.Occurrence)
@@ -155,20 +160,17 @@ func (s *Service) SkipOccurrence(ctx context.Context, id, occurrence string) (*p
 	if sr.State == pregonero.SeriesEnded {
 		return nil, seriesEnded(id)
 	}
-	links, err := ss.SeriesPosts(ctx, id)
+	postID, err := occurrencePost(ctx, ss, id, name)
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range links {
-		if l.Occurrence != name {
-			continue
-		}
-		p, err := s.store.Post(ctx, l.PostID)
+	if postID != "" {
+		p, err := s.store.Post(ctx, postID)
 		if err != nil {
 			return nil, err
 		}
 		if st := p.DerivedStatus(); st == pregonero.PostScheduled || st == pregonero.PostHeld {
-			if _, err := s.Cancel(ctx, l.PostID); err != nil {
+			if _, err := s.Cancel(ctx, postID); err != nil {
 				return nil, err
 			}
 		}
@@ -237,14 +239,13 @@ func (s *Service) EditOccurrence(ctx context.Context, id, occurrence string, pat
 // occurrencePost returns the id of an occurrence's post, "" when it has
 // none yet.
 func occurrencePost(ctx context.Context, ss pregonero.SeriesStore, seriesID, occurrence string) (string, error) {
-	links, err := ss.SeriesPosts(ctx, seriesID)
+	// The read starts at the occurrence: its link, if any, comes first.
+	links, err := ss.SeriesPosts(ctx, seriesID, occurrence)
 	if err != nil {
 		return "", err
 	}
-	for _, l := range links {
-		if l.Occurrence == occurrence {
-			return l.PostID, nil
-		}
+	if len(links) > 0 && links[0].Occurrence == occurrence {
+		return links[0].PostID, nil
 	}
 	return "", nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +36,7 @@ func (f *fixture) series(t *testing.T, req *posting.SeriesRequest) (*pregonero.S
 // seriesPosts returns the posts of a series' occurrences by occurrence.
 func (f *fixture) seriesPosts(t *testing.T, id string) map[string]*pregonero.Post {
 	t.Helper()
-	links, err := f.db.SeriesPosts(context.Background(), id)
+	links, err := f.db.SeriesPosts(context.Background(), id, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,9 +310,50 @@ func TestAChangeOneWaitingPostCannotTakeStillChangesTheOthers(t *testing.T) {
 	if p := after["2026-12-11T07:00"]; !p.ScheduledAt.Equal(time.Date(2026, 12, 11, 6, 0, 0, 0, time.UTC)) {
 		t.Errorf("Friday's post at %v, want 7:00 in Madrid", p.ScheduledAt)
 	}
-	if s, err := f.db.Series(ctx, got.ID); err != nil || !strings.Contains(s.LastError, "2026-12-09T07:00") {
-		t.Errorf("series error = %q, %v; want it to name Wednesday's occurrence", s.LastError, err)
+	lastError := func(t *testing.T) string {
+		t.Helper()
+		s, err := f.db.Series(ctx, got.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.LastError
 	}
+	if e := lastError(t); !strings.Contains(e, "2026-12-09T07:00") {
+		t.Errorf("series error = %q; want it to name Wednesday's occurrence", e)
+	}
+	t.Run("the error stays through runs while the post waits without the change", func(t *testing.T) {
+		f.clock.Advance(10 * time.Minute)
+		if _, err := f.svc.Materialize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if e := lastError(t); !strings.Contains(e, "2026-12-09T07:00") {
+			t.Errorf("series error = %q after a run; want it still to name Wednesday's occurrence", e)
+		}
+	})
+	t.Run("the error clears when the post takes a later change", func(t *testing.T) {
+		back := "America/Bogota"
+		if _, _, err := f.svc.UpdateSeries(ctx, got.ID, &posting.SeriesPatch{Zone: &back}); err != nil {
+			t.Fatal(err)
+		}
+		if e := lastError(t); e != "" {
+			t.Errorf("series error = %q, want none", e)
+		}
+	})
+	t.Run("the error clears when the post stops waiting", func(t *testing.T) {
+		if _, _, err := f.svc.UpdateSeries(ctx, got.ID, &posting.SeriesPatch{Zone: &zone}); err != nil {
+			t.Fatal(err)
+		}
+		if e := lastError(t); !strings.Contains(e, "2026-12-09T07:00") {
+			t.Fatalf("series error = %q; want it to name Wednesday's occurrence again", e)
+		}
+		f.clock.Set(time.Date(2026, 12, 9, 7, 5, 0, 0, bogota)) // its time has come
+		if _, err := f.svc.Materialize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if e := lastError(t); e != "" {
+			t.Errorf("series error = %q, want none", e)
+		}
+	})
 }
 
 // staleLinksStore answers the first read of a series' posts as it was
@@ -321,13 +363,13 @@ type staleLinksStore struct {
 	once sync.Once
 }
 
-func (s *staleLinksStore) SeriesPosts(ctx context.Context, id string) ([]pregonero.SeriesPost, error) {
+func (s *staleLinksStore) SeriesPosts(ctx context.Context, id, from string) ([]pregonero.SeriesPost, error) {
 	stale := false
 	s.once.Do(func() { stale = true })
 	if stale {
 		return []pregonero.SeriesPost{}, nil
 	}
-	return s.DB.SeriesPosts(ctx, id)
+	return s.DB.SeriesPosts(ctx, id, from)
 }
 
 // TestEditingAnOccurrenceMadeMeanwhileEditsItsPost: an occurrence whose
@@ -354,6 +396,109 @@ func TestEditingAnOccurrenceMadeMeanwhileEditsItsPost(t *testing.T) {
 	if n := f.postCount(t); n != len(posts) {
 		t.Errorf("%d posts stored for %d occurrences", n, len(posts))
 	}
+}
+
+// countingStore records the occurrences its reads of a series' posts
+// return.
+type countingStore struct {
+	*store.DB
+	mu   sync.Mutex
+	read []string
+}
+
+func (s *countingStore) SeriesPosts(ctx context.Context, id, from string) ([]pregonero.SeriesPost, error) {
+	links, err := s.DB.SeriesPosts(ctx, id, from)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range links {
+		s.read = append(s.read, l.Occurrence)
+	}
+	return links, err
+}
+
+// take returns the occurrences read since the last take, in order.
+func (s *countingStore) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	read := s.read
+	s.read = nil
+	slices.Sort(read)
+	return read
+}
+
+// TestTheSeriesJobReadsOnlyTheOccurrencesItCanStillMakeOrChange: the
+// runs of the job, the list of next occurrences and the edits read the
+// posts of a series from their window on, not since the series began;
+// ending it still reaches a post held for a person for weeks.
+func TestTheSeriesJobReadsOnlyTheOccurrencesItCanStillMakeOrChange(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	req := boletin()
+	req.Rule = "FREQ=DAILY"
+	sr, _ := f.series(t, req) // 8 to 21 December
+	held := f.seriesPosts(t, sr.ID)["2026-12-09T07:00"]
+	if _, err := f.db.UpdateDelivery(ctx, held.Deliveries[0].ID, func(d *pregonero.Delivery) error {
+		return d.Hold(pregonero.HoldOverdue, nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(10 * 24 * time.Hour) // Thursday 17 December, 8:00 in Bogotá
+	if res, err := f.svc.Materialize(ctx); err != nil || res.Created != 10 {
+		t.Fatalf("Materialize = %+v, %v; want 22 to 31 December made", res, err)
+	}
+	st := &countingStore{DB: f.db}
+	svc, err := posting.New(posting.Config{Store: st, Sender: f.sender, Now: f.clock.Now,
+		Adapters: map[pregonero.Network]pregonero.Adapter{pregonero.NetworkX: &adapter{network: pregonero.NetworkX}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// before fails when an occurrence before first was read.
+	before := func(t *testing.T, read []string, first string) {
+		t.Helper()
+		if len(read) == 0 || read[0] < first {
+			t.Errorf("read %d occurrences from %v, want none before %s", len(read), read[:min(len(read), 1)], first)
+		}
+	}
+	t.Run("a run reads from its window's first occurrence", func(t *testing.T) {
+		if res, err := svc.Materialize(ctx); err != nil || res.Created != 0 {
+			t.Fatalf("Materialize = %+v, %v", res, err)
+		}
+		read := st.take()
+		before(t, read, "2026-12-18T07:00")
+		if len(read) != 14 {
+			t.Errorf("read %d occurrences, want the window's 14 (18 to 31 December)", len(read))
+		}
+	})
+	t.Run("the next occurrences read from the first listed", func(t *testing.T) {
+		occs, err := svc.SeriesOccurrences(ctx, sr.ID, 3)
+		if err != nil || len(occs) != 3 || occs[0].PostID == "" {
+			t.Fatalf("SeriesOccurrences = %+v, %v", occs, err)
+		}
+		before(t, st.take(), "2026-12-18T07:00")
+	})
+	t.Run("an edit reads the occurrences of the last two days on and changes every waiting post", func(t *testing.T) {
+		text := "Noticias del {fecha}"
+		_, ch, err := svc.UpdateSeries(ctx, sr.ID, &posting.SeriesPatch{Text: &text})
+		if err != nil || ch.Updated != 14 {
+			t.Fatalf("UpdateSeries = %+v, %v; want the 14 waiting posts updated", ch, err)
+		}
+		before(t, st.take(), "2026-12-15T13:00") // 17 December 13:00 UTC, less two days
+	})
+	t.Run("an occurrence edited alone reads from itself", func(t *testing.T) {
+		alone := "Edición especial"
+		if _, err := svc.EditOccurrence(ctx, sr.ID, "2026-12-24T07:00", &posting.Patch{Text: &alone}); err != nil {
+			t.Fatal(err)
+		}
+		before(t, st.take(), "2026-12-24T07:00")
+	})
+	t.Run("ending the series cancels the post held for a person since the 9th", func(t *testing.T) {
+		if _, _, err := svc.SetSeriesState(ctx, sr.ID, pregonero.SeriesEnded); err != nil {
+			t.Fatal(err)
+		}
+		if p := f.seriesPosts(t, sr.ID)["2026-12-09T07:00"]; p.Status != pregonero.PostCanceled {
+			t.Errorf("the held post is %s, want canceled", p.Status)
+		}
+	})
 }
 
 func TestSkippingAnOccurrenceCancelsItsPost(t *testing.T) {

@@ -133,8 +133,9 @@ func (db *DB) CreateSeriesPost(ctx context.Context, seriesID, occurrence string,
 }
 
 // SeriesPosts returns the occurrences of a series that have a post, in
-// order of occurrence.
-func (db *DB) SeriesPosts(ctx context.Context, seriesID string) ([]pregonero.SeriesPost, error) {
+// order of occurrence, from the occurrence from on: the cursor seeks to
+// the series' key of from, so the occurrences before it are never read.
+func (db *DB) SeriesPosts(ctx context.Context, seriesID, from string) ([]pregonero.SeriesPost, error) {
 	return read(ctx, db, func(tx *bbolt.Tx) ([]pregonero.SeriesPost, error) {
 		if tx.Bucket(bucketSeries).Get([]byte(seriesID)) == nil {
 			return nil, notFound("series", seriesID)
@@ -142,7 +143,7 @@ func (db *DB) SeriesPosts(ctx context.Context, seriesID string) ([]pregonero.Ser
 		out := []pregonero.SeriesPost{}
 		prefix := seriesPostKey(seriesID, "")
 		c := tx.Bucket(bucketSeriesPosts).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		for k, v := c.Seek(seriesPostKey(seriesID, from)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			out = append(out, pregonero.SeriesPost{Occurrence: string(k[len(prefix):]), PostID: string(v)})
 		}
 		return out, nil

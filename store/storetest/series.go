@@ -15,6 +15,7 @@ import (
 func TestSeriesStore(t *testing.T, open OpenFunc) {
 	t.Run("Series", func(t *testing.T) { testSeries(t, open) })
 	t.Run("SeriesPosts", func(t *testing.T) { testSeriesPosts(t, open) })
+	t.Run("SeriesPostsFrom", func(t *testing.T) { testSeriesPostsFrom(t, open) })
 	t.Run("SeriesDurability", func(t *testing.T) { testSeriesDurability(t, open) })
 }
 
@@ -141,7 +142,7 @@ func testSeriesPosts(t *testing.T, open OpenFunc) {
 			t.Fatal(err)
 		}
 		h.post(p1.ID)
-		got, err := ss.SeriesPosts(h.ctx, "s_1")
+		got, err := ss.SeriesPosts(h.ctx, "s_1", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +170,7 @@ func testSeriesPosts(t *testing.T, open OpenFunc) {
 		if err := ss.CreateSeries(h.ctx, sampleSeries("s_10", "Boletín 10")); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ss.SeriesPosts(h.ctx, "s_10")
+		got, err := ss.SeriesPosts(h.ctx, "s_10", "")
 		if err != nil || len(got) != 0 {
 			t.Errorf("got %v, %v; want none", got, err)
 		}
@@ -185,7 +186,7 @@ func testSeriesPosts(t *testing.T, open OpenFunc) {
 		if got := h.post(p5.ID); len(got.Deliveries) != 2 || got.Status != pregonero.PostScheduled {
 			t.Errorf("the new post = %+v, want scheduled to two accounts", got)
 		}
-		got, _ := ss.SeriesPosts(h.ctx, "s_1")
+		got, _ := ss.SeriesPosts(h.ctx, "s_1", "")
 		if len(got) != 2 || got[1].PostID != p5.ID {
 			t.Errorf("got %v", got)
 		}
@@ -230,9 +231,69 @@ func testSeriesPosts(t *testing.T, open OpenFunc) {
 		if err := ss.CreateSeriesPost(h.ctx, "s_1", "2031-03-19T07:00", p8); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := ss.SeriesPosts(h.ctx, "s_1")
+		got, _ := ss.SeriesPosts(h.ctx, "s_1", "")
 		if len(got) != 2 || got[1].PostID != p8.ID {
 			t.Errorf("got %v", got)
+		}
+	})
+}
+
+func testSeriesPostsFrom(t *testing.T, open OpenFunc) {
+	h := newHarness(t, open)
+	ss := h.seriesStore()
+	// s_1's occurrences sort right before s_10's, whose key starts with
+	// s_1's id: a read of s_1 must stop at its own end.
+	occurrences := map[string][]string{
+		"s_1":  {"2031-03-17T07:00", "2031-03-19T07:00", "2031-03-19T18:30", "2031-03-21T07:00:30", "2032-01-02T07:00"},
+		"s_10": {"2031-03-16T07:00", "2031-03-20T07:00"},
+	}
+	ids := map[string]string{}
+	for _, sid := range []string{"s_1", "s_10"} {
+		if err := ss.CreateSeries(h.ctx, sampleSeries(sid, "Boletín "+sid)); err != nil {
+			t.Fatal(err)
+		}
+		for _, occ := range occurrences[sid] {
+			p := NewPost(base.Add(time.Hour), "x-a")
+			if err := ss.CreateSeriesPost(h.ctx, sid, occ, p); err != nil {
+				t.Fatal(err)
+			}
+			ids[sid+" "+occ] = p.ID
+		}
+	}
+	tests := []struct {
+		name, series, from string
+		want               []string
+	}{
+		{"no bound returns every occurrence", "s_1", "", occurrences["s_1"]},
+		{"an occurrence named exactly is returned with the later ones", "s_1", "2031-03-19T18:30",
+			[]string{"2031-03-19T18:30", "2031-03-21T07:00:30", "2032-01-02T07:00"}},
+		{"a bound between two occurrences leaves out the earlier", "s_1", "2031-03-19T12:00",
+			[]string{"2031-03-19T18:30", "2031-03-21T07:00:30", "2032-01-02T07:00"}},
+		{"a date alone starts at that day's first occurrence", "s_1", "2031-03-19",
+			[]string{"2031-03-19T07:00", "2031-03-19T18:30", "2031-03-21T07:00:30", "2032-01-02T07:00"}},
+		{"an occurrence with seconds sorts after its minute", "s_1", "2031-03-21T07:00",
+			[]string{"2031-03-21T07:00:30", "2032-01-02T07:00"}},
+		{"a bound after the last occurrence returns none, not another series'", "s_1", "2033-01-01T00:00", []string{}},
+		{"another series' bound reads only its own", "s_10", "2031-03-17T07:00", []string{"2031-03-20T07:00"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ss.SeriesPosts(h.ctx, tt.series, tt.from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []pregonero.SeriesPost{}
+			for _, occ := range tt.want {
+				want = append(want, pregonero.SeriesPost{Occurrence: occ, PostID: ids[tt.series+" "+occ]})
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("SeriesPosts(%s, %q)\ngot  %v\nwant %v", tt.series, tt.from, got, want)
+			}
+		})
+	}
+	t.Run("an unknown series is not found, whatever the bound", func(t *testing.T) {
+		if _, err := ss.SeriesPosts(h.ctx, "s_nada", "2031-03-19T07:00"); pregonero.ErrorCode(err) != pregonero.ENOTFOUND {
+			t.Errorf("got %v, want not found", err)
 		}
 	})
 }
@@ -253,7 +314,7 @@ func testSeriesDurability(t *testing.T, open OpenFunc) {
 		t.Fatal(err)
 	}
 	sameSeries(t, got, s)
-	posts, err := h.seriesStore().SeriesPosts(h.ctx, "s_1")
+	posts, err := h.seriesStore().SeriesPosts(h.ctx, "s_1", "")
 	if err != nil || len(posts) != 1 || posts[0].PostID != p.ID {
 		t.Errorf("after reopening: %v, %v", posts, err)
 	}
