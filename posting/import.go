@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -132,6 +134,9 @@ func (s *Service) ImportRecord(ctx context.Context, id string) (*pregonero.Impor
 // to the targets of every row created, and is the author of its posts.
 func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportReport, error) {
 	if err := mayImport(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkImportFilename(req.Filename); err != nil {
 		return nil, err
 	}
 	is, err := s.importStore()
@@ -666,4 +671,26 @@ func renumberMedia(field string, pos []int) string {
 		return field
 	}
 	return fmt.Sprintf("media[%d]%s", pos[k], tail)
+}
+
+// MaxImportFilename caps the name an import is recorded under, in bytes:
+// the most a file's name has on common file systems.
+const MaxImportFilename = 255
+
+// checkImportFilename refuses a file name the import's record and report
+// could not show as one short line.
+func checkImportFilename(name string) error {
+	var fe pregonero.FieldError
+	switch {
+	case len(name) > MaxImportFilename:
+		fe = pregonero.FieldError{Code: pregonero.FieldTooLong, Actual: len(name), Limit: MaxImportFilename,
+			Message: fmt.Sprintf("The file name has %d bytes; at most %d.", len(name), MaxImportFilename)}
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+		fe = pregonero.FieldError{Code: pregonero.FieldInvalid,
+			Message: "The file name must be one line of UTF-8 text, without control characters."}
+	default:
+		return nil
+	}
+	fe.Field = "filename"
+	return pregonero.Invalid([]pregonero.FieldError{fe})
 }

@@ -33,6 +33,14 @@ type NotifySettingsRequest struct {
 	DailySummary bool                  `json:"daily_summary"`
 }
 
+// MaxEmailBytes caps a notification address: the most a mail server
+// takes in a forward path (RFC 5321, section 4.5.3.1.3, less its angle
+// brackets).
+const MaxEmailBytes = 254
+
+// MaxWebhookURL caps a webhook's address, as a feed's.
+const MaxWebhookURL = MaxFeedURL
+
 // WebhookRequest makes or changes a webhook.
 type WebhookRequest struct {
 	URL    string                `json:"url"`
@@ -175,7 +183,11 @@ func (s *Service) UpdateNotifySettings(ctx context.Context, req *NotifySettingsR
 	}
 	var fields []pregonero.FieldError
 	email := strings.TrimSpace(req.Email)
-	if email != "" {
+	switch {
+	case len(email) > MaxEmailBytes:
+		fields = append(fields, pregonero.FieldError{Field: "email", Code: pregonero.FieldTooLong, Actual: len(email), Limit: MaxEmailBytes,
+			Message: fmt.Sprintf("The e-mail address has %d bytes; at most %d.", len(email), MaxEmailBytes)})
+	case email != "":
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 			fields = append(fields, pregonero.FieldError{Field: "email", Code: pregonero.FieldInvalid, Actual: email,
 				Message: fmt.Sprintf("%q is not an e-mail address like nombre@antioquia.gov.co.", email)})
@@ -244,7 +256,10 @@ func (s *Service) Webhook(ctx context.Context, id string) (*pregonero.Webhook, e
 func (s *Service) checkWebhook(ctx context.Context, req *WebhookRequest, h *pregonero.Webhook) error {
 	var fields []pregonero.FieldError
 	raw := strings.TrimSpace(req.URL)
-	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if len(raw) > MaxWebhookURL {
+		fields = append(fields, pregonero.FieldError{Field: "url", Code: pregonero.FieldTooLong, Actual: len(raw), Limit: MaxWebhookURL,
+			Message: fmt.Sprintf("The address has %d characters; at most %d.", len(raw), MaxWebhookURL)})
+	} else if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		fields = append(fields, pregonero.FieldError{Field: "url", Code: pregonero.FieldInvalid, Actual: raw,
 			Message: fmt.Sprintf("%q is not an http(s) URL.", raw)})
 	}
@@ -324,6 +339,11 @@ func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
 		return err
 	}
 	if err := mayWebhooks(ctx); err != nil {
+		return err
+	}
+	// An id no webhook can have (a NUL, too long) is not found here as
+	// it is on a read, rather than refused by the store as a bad key.
+	if _, err := ns.Webhook(ctx, id); err != nil {
 		return err
 	}
 	return ns.DeleteWebhook(ctx, id)

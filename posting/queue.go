@@ -116,6 +116,25 @@ func (s *Service) queueItems(ctx context.Context, entries []pregonero.QueueEntry
 	return out, nil
 }
 
+// MoveInAccountQueue is MoveInQueue for a delivery named in the queue of
+// an account, as the API names it: a delivery of another account is not
+// in that queue, so it is not found there.
+func (s *Service) MoveInAccountQueue(ctx context.Context, account, deliveryID string, position int) ([]*pregonero.Delivery, error) {
+	// A reader is refused before the delivery is looked up: a write route
+	// answers a viewer 403, whatever the delivery named.
+	if err := s.mayPost(ctx); err != nil {
+		return nil, err
+	}
+	d, err := s.store.Delivery(ctx, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	if d.AccountID != account {
+		return nil, pregonero.Errorf(pregonero.ENOTFOUND, "Delivery %s is not in the queue of %s.", deliveryID, account)
+	}
+	return s.MoveInQueue(ctx, deliveryID, position)
+}
+
 // MoveInQueue puts a delivery the queue placed at a position (1 is the
 // first) among its account's deliveries that the queue placed and that
 // still wait: the instants they hold are handed out again in the new

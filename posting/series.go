@@ -295,6 +295,9 @@ func (s *Service) SetSeriesState(ctx context.Context, id string, state pregonero
 	if err := s.mayPost(ctx, cur.Targets...); err != nil {
 		return nil, nil, err
 	}
+	if err := checkSeriesState(state); err != nil {
+		return nil, nil, err
+	}
 	ch := &SeriesChange{}
 	if state == pregonero.SeriesEnded && cur.State != pregonero.SeriesEnded {
 		if cur.State == pregonero.SeriesActive {
@@ -487,4 +490,21 @@ func (s *Service) checkOccurrence(ctx context.Context, sr *pregonero.Series, o r
 		}
 	}
 	return errs, nil
+}
+
+// seriesStates are the states a series may be set to.
+var seriesStates = []pregonero.SeriesState{pregonero.SeriesActive, pregonero.SeriesPaused, pregonero.SeriesEnded}
+
+// checkSeriesState refuses a state that is none of a series', on the
+// field state, before anything is changed.
+func checkSeriesState(state pregonero.SeriesState) error {
+	switch {
+	case state == "":
+		return pregonero.Invalid([]pregonero.FieldError{{Field: "state", Code: pregonero.FieldRequired, Limit: seriesStates,
+			Message: "Give the state to set: active, paused or ended."}})
+	case !slices.Contains(seriesStates, state):
+		return pregonero.Invalid([]pregonero.FieldError{{Field: "state", Code: pregonero.FieldInvalid, Actual: string(state), Limit: seriesStates,
+			Message: fmt.Sprintf("%q is not a state of a series; use active, paused or ended.", state)}})
+	}
+	return nil
 }

@@ -70,6 +70,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 				Field: "Content-Type", Code: pregonero.FieldUnsupported, Actual: ct, Limit: "text/csv", Message: msg}}}
 		}
 	}
+	// A file announced larger than the limit is refused before a byte of
+	// it is read: waiting for 100 MB only to refuse them holds the
+	// connection for nothing.
+	if r.ContentLength > MaxImportBytes {
+		return tooLarge("body", MaxImportBytes)
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxImportBytes))
 	if err != nil {
 		return err

@@ -106,14 +106,7 @@ func (s *Server) handleMoveInQueue(w http.ResponseWriter, r *http.Request) error
 	if req.DeliveryID == "" {
 		return pregonero.Invalid([]pregonero.FieldError{{Field: "delivery_id", Code: pregonero.FieldRequired, Message: "Give the id of the delivery to move."}})
 	}
-	d, err := s.posts.Delivery(r.Context(), req.DeliveryID)
-	if err != nil {
-		return err
-	}
-	if d.AccountID != r.PathValue("id") {
-		return pregonero.Errorf(pregonero.ENOTFOUND, "Delivery %s is not in the queue of %s.", req.DeliveryID, r.PathValue("id"))
-	}
-	moved, err := s.posts.MoveInQueue(r.Context(), req.DeliveryID, req.Position)
+	moved, err := s.posts.MoveInAccountQueue(r.Context(), r.PathValue("id"), req.DeliveryID, req.Position)
 	if err != nil {
 		return err
 	}
