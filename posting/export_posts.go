@@ -89,7 +89,7 @@ func (s *Service) ExportPostsCSV(ctx context.Context, f pregonero.PostFilter, lo
 		if !seen[p.ID] {
 			return nil
 		}
-		record = appendPostRecord(record[:0], p, loc, accounts, texts)
+		record = spreadsheetSafeAll(appendPostRecord(record[:0], p, loc, accounts, texts))
 		if err := cw.Write(record); err != nil {
 			return err
 		}

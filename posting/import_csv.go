@@ -107,6 +107,9 @@ func readCSV(data []byte) (*csvFile, error) {
 			f.header, first = rec, false
 			continue
 		}
+		for i, c := range rec {
+			rec[i] = plainCell(c)
+		}
 		f.rows = append(f.rows, csvRow{line: line, cells: rec})
 	}
 	if first {

@@ -387,7 +387,7 @@ func TestExportedPostsImportIntoAnEmptyServerAsTheSamePosts(t *testing.T) {
 			Overrides: map[string]pregonero.Override{"x-salud": {Text: &own}}, Campaign: c.ID, Link: "https://antioquia.gov.co/a?b=1,2"},
 		{Text: "Con foto", Targets: []string{"x-gob"}, ScheduledAt: "2026-12-25T10:30",
 			Media: []pregonero.PostMedia{{ID: "m_foto", AltText: "Puente | Anorí"}}},
-		{Text: "Borrador sin hora", Targets: []string{"x-salud"}, Draft: true},
+		{Text: "'-apóstrofo y guion", Targets: []string{"x-salud"}, Draft: true},
 	}
 	for _, d := range drafts {
 		src.create(t, d)
@@ -399,6 +399,13 @@ func TestExportedPostsImportIntoAnEmptyServerAsTheSamePosts(t *testing.T) {
 	}
 	if !bytes.HasPrefix(out.Bytes(), []byte("\ufeffid,status,text,link,targets,scheduled_at,media,alt_text,campaign,draft,state:x-gob,url:x-gob,text:x-salud,state:x-salud,url:x-salud\r\n")) {
 		t.Errorf("header:\n%s", strings.SplitN(out.String(), "\n", 2)[0])
+	}
+	// A spreadsheet shows these as text, not formulas; the import drops
+	// the apostrophe again.
+	for _, cell := range []string{`"'=SUMA(A1) no es una fórmula`, `,''-apóstrofo y guion,`} {
+		if !strings.Contains(out.String(), cell) {
+			t.Errorf("the export lacks the cell %s:\n%s", cell, out.String())
+		}
 	}
 
 	dst := newFixture(t)

@@ -19,9 +19,9 @@ import (
 // Times are written "2006-01-02 15:04:05" in the query's zone, which
 // spreadsheets read as a date and time. A metric the delivery's
 // snapshots never reported is an empty cell, never 0; collected_at is
-// empty for a delivery not measured yet. Cells are written as they are:
-// a post's text that starts with "=" is text in the file, and a
-// spreadsheet that evaluates it does so on its own.
+// empty for a delivery not measured yet. The cells people wrote (text,
+// link, campaign name, plan line, unit) are spreadsheetSafe: one that
+// would start a formula gets a leading apostrophe.
 
 // ExportColumns are the columns of the CSV export before the metrics,
 // which follow in ReportMetrics order.
@@ -86,11 +86,11 @@ func (s *Service) ExportMetricsCSV(ctx context.Context, q ReportQuery, w io.Writ
 			record = record[:0]
 			record = append(record, p.ID, d.ID, d.PublishedAt.In(sp.zone).Format(exportTimeLayout), string(d.Network), d.AccountID, p.Campaign)
 			if c := r.rp.campaign; c != nil {
-				record = append(record, c.Name, c.PlanLine)
+				record = append(record, spreadsheetSafe(c.Name), spreadsheetSafe(c.PlanLine))
 			} else {
 				record = append(record, "", "")
 			}
-			record = append(record, r.rp.unit(), p.Text, p.Link, d.URL)
+			record = append(record, spreadsheetSafe(r.rp.unit()), spreadsheetSafe(p.Text), spreadsheetSafe(p.Link), d.URL)
 			if l.snapshots > 0 {
 				record = append(record, l.collectedAt.In(sp.zone).Format(exportTimeLayout))
 			} else {

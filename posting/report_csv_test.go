@@ -82,7 +82,7 @@ func TestExportMetricsCSVRoundTrip(t *testing.T) {
 func TestExportMetricsCSVUnmeasuredAndEmpty(t *testing.T) {
 	f := newFixture(t)
 	s := newReportScene(t, f)
-	p := f.published(t, s.vias.ID, "", "Sin medir", dec(9, 10, 0), "x-gob")
+	p := f.published(t, s.vias.ID, "", "=HYPERLINK(\"https://example.org\",\"Sin medir\")", dec(9, 10, 0), "x-gob")
 	var b bytes.Buffer
 	n, err := f.svc.ExportMetricsCSV(context.Background(), posting.ReportQuery{Campaign: s.vias.ID, From: day(9), To: day(9)}, &b)
 	if err != nil || n != 1 {
@@ -93,6 +93,9 @@ func TestExportMetricsCSVUnmeasuredAndEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := rows[1]
+	if want := "'" + p.Text; r[9] != want {
+		t.Errorf("text = %q, want %q: a spreadsheet must show it, not run it", r[9], want)
+	}
 	if r[1] != p.Deliveries[0].ID || strings.Join(r[12:], "") != "" {
 		t.Errorf("a delivery not measured yet = %q; want no collected_at and no metrics", r)
 	}
