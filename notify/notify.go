@@ -442,18 +442,51 @@ func (n *Notifier) payload(ctx context.Context, id string, e *pregonero.Event, t
 	return json.Marshal(p)
 }
 
+// webhooksAtOnce is how many webhooks are sent to side by side.
+const webhooksAtOnce = 8
+
+// processWebhooks sends the webhook deliveries that are due. The
+// deliveries of one webhook go one at a time, in order; different
+// webhooks go side by side, so that a receiver that is slow or down (each
+// attempt may take the whole timeout) delays only its own.
 func (n *Notifier) processWebhooks(ctx context.Context) error {
 	due, err := n.store.DueWebhookDeliveries(ctx, n.clock.Now(), 50)
 	if err != nil {
 		return err
 	}
+	var hooks []string
+	byHook := map[string][]*pregonero.WebhookDelivery{}
 	for _, d := range due {
-		h, err := n.store.Webhook(ctx, d.WebhookID)
-		if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
-			continue // deleted with its deliveries meanwhile
-		} else if err != nil {
-			return err
+		if _, ok := byHook[d.WebhookID]; !ok {
+			hooks = append(hooks, d.WebhookID)
 		}
+		byHook[d.WebhookID] = append(byHook[d.WebhookID], d)
+	}
+	errs := make([]error, len(hooks))
+	sem := make(chan struct{}, webhooksAtOnce)
+	var wg sync.WaitGroup
+	for i, id := range hooks {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = n.sendWebhook(ctx, id, byHook[id])
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// sendWebhook sends one webhook's due deliveries, in order.
+func (n *Notifier) sendWebhook(ctx context.Context, id string, due []*pregonero.WebhookDelivery) error {
+	h, err := n.store.Webhook(ctx, id)
+	if pregonero.ErrorCode(err) == pregonero.ENOTFOUND {
+		return nil // deleted with its deliveries meanwhile
+	} else if err != nil {
+		return err
+	}
+	for _, d := range due {
 		body, err := n.payload(ctx, d.ID, &d.Event, false)
 		if err != nil {
 			return err

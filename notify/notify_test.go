@@ -669,3 +669,59 @@ func TestFormat(t *testing.T) {
 		}
 	})
 }
+
+// blockingReceiver answers only when released, and says when a request
+// has arrived.
+type blockingReceiver struct {
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	_, _ = io.ReadAll(req.Body)
+	b.arrived <- struct{}{}
+	<-b.release
+	w.WriteHeader(http.StatusOK)
+}
+
+func TestASlowWebhookDelaysOnlyItself(t *testing.T) {
+	e := newEnv(t)
+	slow := &blockingReceiver{arrived: make(chan struct{}, 4), release: make(chan struct{})}
+	fast := &blockingReceiver{arrived: make(chan struct{}, 4), release: make(chan struct{})}
+	close(fast.release)
+	slowSrv, fastSrv := httptest.NewServer(slow), httptest.NewServer(fast)
+	defer slowSrv.Close()
+	defer fastSrv.Close()
+	releaseSlow := sync.OnceFunc(func() { close(slow.release) })
+	defer releaseSlow() // before the servers close, even when the test fails
+	// The slow receiver's webhook comes first: sent one after the other,
+	// the fast one would wait for it.
+	for _, h := range []*pregonero.Webhook{
+		{ID: "wh_a_slow", URL: slowSrv.URL, Secret: "s", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed}},
+		{ID: "wh_b_fast", URL: fastSrv.URL, Secret: "s", Events: []pregonero.EventKind{pregonero.EventDeliveryFailed}},
+	} {
+		if err := e.db.PutWebhook(e.ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.event(failed("x-salud", "salud"))
+	n := e.notifier(notify.Config{})
+	done := make(chan error, 1)
+	go func() { done <- n.Process(e.ctx) }()
+	<-slow.arrived
+	select {
+	case <-fast.arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fast receiver got nothing while the slow one held its request")
+	}
+	releaseSlow()
+	if err := <-done; err != nil {
+		t.Fatalf("Process = %v", err)
+	}
+	for _, id := range []string{"wh_a_slow", "wh_b_fast"} {
+		ds, _ := e.db.WebhookDeliveries(e.ctx, id, 0)
+		if len(ds) != 1 || ds[0].State != pregonero.WebhookDelivered {
+			t.Errorf("%s deliveries = %+v, want one delivered", id, ds)
+		}
+	}
+}
