@@ -604,7 +604,7 @@ func (im *importer) readTime(d *Draft, col, v string, add func(col, field, code,
 	switch {
 	case v == "":
 		return
-	case strings.EqualFold(v, QueueTime) || strings.EqualFold(v, "cola"):
+	case IsQueue(v):
 		d.ScheduledAt = QueueTime
 		return
 	}

@@ -398,3 +398,15 @@ func foldSpanish(s string) string {
 	s = strings.NewReplacer("á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "ü", "u", "ñ", "n").Replace(s)
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// IsQueue reports whether a time a person typed asks for the queue
+// (QueueTime), as the command line, the compose page and the CSV import
+// take it: "queue" or, in Spanish, "cola", "en cola", "en la cola" or "a
+// la cola", in any case and spacing.
+func IsQueue(typed string) bool {
+	switch strings.ToLower(strings.Join(strings.Fields(typed), " ")) {
+	case QueueTime, "cola", "en cola", "en la cola", "a la cola":
+		return true
+	}
+	return false
+}

@@ -182,3 +182,14 @@ func FuzzParseHuman(f *testing.F) {
 		}
 	})
 }
+
+func TestIsQueue(t *testing.T) {
+	for typed, want := range map[string]bool{
+		"queue": true, "Queue": true, "cola": true, " COLA ": true, "en la  cola": true, "a la cola": true, "en cola": true,
+		"": false, "colas": false, "mañana 9:00": false, "queue now": false, "la cola": false,
+	} {
+		if got := posting.IsQueue(typed); got != want {
+			t.Errorf("IsQueue(%q) = %v, want %v", typed, got, want)
+		}
+	}
+}

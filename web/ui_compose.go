@@ -568,7 +568,7 @@ func (s *Server) composeDraft(c *composeCtx, f *composeForm, schedule bool) *pos
 		base = c.cur.Overrides
 	}
 	d.Overrides = f.overrides(c.byID, base)
-	if queueWord(f.When) {
+	if posting.IsQueue(f.When) {
 		d.ScheduledAt = posting.QueueTime
 	} else if f.When != "" {
 		t, err := posting.ParseHuman(f.When, rq.Now, rq.Loc)
@@ -1076,14 +1076,4 @@ func previewFrame(n pregonero.Network, format string, m *composeMedia, count int
 		return "ar-1-1"
 	}
 	return "ar-191-100"
-}
-
-// queueWord reports whether the typed time asks for the queue: each
-// account's next free posting slot.
-func queueWord(when string) bool {
-	switch strings.ToLower(strings.Join(strings.Fields(when), " ")) {
-	case "cola", "en cola", "en la cola", "a la cola", "queue":
-		return true
-	}
-	return false
 }

@@ -194,7 +194,7 @@ func (s *Server) composeValidate(rq *uiRequest) (any, error) {
 // composeWhen is the instant a typed time names, in the user's zone and
 // language, or "" when it names none.
 func (s *Server) composeWhen(rq *uiRequest, when string) string {
-	if queueWord(when) {
+	if posting.IsQueue(when) {
 		return rq.P.T("compose.when_queue")
 	}
 	t, err := posting.ParseHuman(when, rq.Now, rq.Loc)

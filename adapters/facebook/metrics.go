@@ -77,16 +77,7 @@ func (a *Adapter) ReadMetrics(ctx context.Context, req pregonero.MetricsRequest)
 	if err != nil {
 		return out, err
 	}
-	refused := map[string]map[string]bool{}
-	for _, r := range req.Refused {
-		if r.Network != pregonero.NetworkFacebook {
-			continue
-		}
-		if refused[r.Kind] == nil {
-			refused[r.Kind] = map[string]bool{}
-		}
-		refused[r.Kind][r.Metric] = true
-	}
+	refused := graph.NewRefusals(pregonero.NetworkFacebook, req.Refused)
 	for _, d := range req.Deliveries {
 		id := strings.TrimSpace(d.RemoteID)
 		if !graph.ValidID(id) {
@@ -109,14 +100,14 @@ func (a *Adapter) ReadMetrics(ctx context.Context, req pregonero.MetricsRequest)
 
 // readObject reads one post or video; found is false when Facebook no
 // longer has it.
-func (c *conn) readObject(id, kind string, refused map[string]map[string]bool, out *pregonero.MetricsResult) (pregonero.Snapshot, bool, error) {
+func (c *conn) readObject(id, kind string, refused *graph.Refusals, out *pregonero.MetricsResult) (pregonero.Snapshot, bool, error) {
 	fields, edge, prefix, metrics := postCounters, "insights", "insights", PostInsights
 	if kind == KindVideo {
 		fields, edge, prefix, metrics = videoCounters, "video_insights", "video_insights", VideoInsights
 	}
 	res, err := c.call(graph.OpRead, fb.GET, "/"+id, fb.Params{"fields": fields})
 	if err != nil {
-		if ge, ok := graph.AsError(err); ok && ge.Code == graph.CodeInvalidParam && ge.Subcode == 33 {
+		if graph.Gone(err) {
 			return pregonero.Snapshot{}, false, nil
 		}
 		return pregonero.Snapshot{}, false, err
@@ -126,25 +117,13 @@ func (c *conn) readObject(id, kind string, refused map[string]map[string]bool, o
 		return pregonero.Snapshot{}, false, &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_malformed_response",
 			Message: "Facebook's answer with a post's counters could not be read; they will be read again.", HTTPStatus: graph.HTTPStatus(c.s), Err: err}
 	}
-	var ask []string
-	for _, m := range metrics {
-		if !refused[kind][m] {
-			ask = append(ask, m)
-		}
-	}
+	ask := refused.Ask(kind, metrics)
 	if len(ask) > 0 {
 		ins, err := graph.ReadInsights(ask, prefix, 0, func(ms []string) (fb.Result, error) {
 			return c.call(graph.OpRead, fb.GET, "/"+id+"/"+edge, fb.Params{"metric": strings.Join(ms, ",")})
 		})
-		now := c.a.now().UTC()
-		for m, reason := range ins.Refused {
-			if refused[kind] == nil {
-				refused[kind] = map[string]bool{}
-			}
-			refused[kind][m] = true
-			out.Refused = append(out.Refused, pregonero.MetricRefusal{Network: pregonero.NetworkFacebook, Kind: kind, Metric: m, Reason: reason, At: now})
-		}
-		if err != nil && !insightsWithheld(err) {
+		refused.Learn(kind, ins.Refused, c.a.now().UTC(), out)
+		if err != nil && !graph.InsightsWithheld(err) {
 			if !errors.As(err, new(*pregonero.PublishError)) {
 				err = &pregonero.PublishError{Class: pregonero.ClassRetryable, Code: "facebook_malformed_response",
 					Message: "Facebook's answer with a post's insights could not be read; they will be read again.", HTTPStatus: graph.HTTPStatus(c.s), Err: err}
@@ -159,19 +138,6 @@ func (c *conn) readObject(id, kind string, refused map[string]map[string]bool, o
 		}
 	}
 	return pregonero.Snapshot{Metrics: fbNormalized.Normalize(raw), Raw: raw}, true, nil
-}
-
-// insightsWithheld reports whether an insights failure leaves the
-// insights absent for now rather than failing the reading: every metric
-// refused at once, or a refusal that retrying will not change (too few
-// viewers, insights unavailable for a page under 100 likes, a missing
-// insights permission). Throttling, a dead token and transient errors
-// fail the reading, to be read again later.
-func insightsWithheld(err error) bool {
-	if errors.Is(err, graph.ErrInsightsRefused) || graph.NotEnoughViewers(err) {
-		return true
-	}
-	return pregonero.AsPublishError(err).Class == pregonero.ClassPermanent
 }
 
 // counters reads the counters of GET /{id}?fields=…: the summaries'

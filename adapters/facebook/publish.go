@@ -168,7 +168,7 @@ func (c *conn) photoPost(ctx context.Context, d *pregonero.Delivery, content pre
 func (c *conn) photoStory(id string) (story string, exists bool, err error) {
 	res, err := c.call(graph.OpRead, fb.GET, "/"+id, fb.Params{"fields": "id,page_story_id"})
 	if err != nil {
-		if ge, ok := graph.AsError(err); ok && ge.Code == 100 && ge.Subcode == 33 {
+		if graph.Gone(err) {
 			return "", false, nil
 		}
 		return "", false, fmt.Errorf("look up facebook photo %s: %w", id, err)

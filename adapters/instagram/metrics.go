@@ -73,16 +73,7 @@ func (a *Adapter) ReadMetrics(ctx context.Context, req pregonero.MetricsRequest)
 	if err != nil {
 		return out, err
 	}
-	refused := map[string]map[string]bool{}
-	for _, r := range req.Refused {
-		if r.Network != pregonero.NetworkInstagram {
-			continue
-		}
-		if refused[r.Kind] == nil {
-			refused[r.Kind] = map[string]bool{}
-		}
-		refused[r.Kind][r.Metric] = true
-	}
+	refused := graph.NewRefusals(pregonero.NetworkInstagram, req.Refused)
 	for _, d := range req.Deliveries {
 		id := strings.TrimSpace(d.RemoteID)
 		if !graph.ValidNodeID(id) {
@@ -101,10 +92,10 @@ func (a *Adapter) ReadMetrics(ctx context.Context, req pregonero.MetricsRequest)
 
 // readMedia reads one media; found is false when Instagram no longer has
 // it.
-func (cn *conn) readMedia(ctx context.Context, id string, refused map[string]map[string]bool, out *pregonero.MetricsResult) (pregonero.Snapshot, bool, error) {
+func (cn *conn) readMedia(ctx context.Context, id string, refused *graph.Refusals, out *pregonero.MetricsResult) (pregonero.Snapshot, bool, error) {
 	res, err := cn.get(ctx, "/"+id, fb.Params{"fields": mediaFields})
 	if err != nil {
-		if ge, ok := graph.AsError(err); ok && ge.Code == graph.CodeInvalidParam && ge.Subcode == 33 {
+		if graph.Gone(err) {
 			return pregonero.Snapshot{}, false, nil
 		}
 		return pregonero.Snapshot{}, false, err
@@ -130,27 +121,15 @@ func (cn *conn) readMedia(ctx context.Context, id string, refused map[string]map
 		return pregonero.Snapshot{}, false, malformed("a media's counters", err)
 	}
 	kind := mediaKind(m.MediaType, m.ProductType)
-	var ask []string
-	for _, metric := range MediaInsights[kind] {
-		if !refused[kind][metric] {
-			ask = append(ask, metric)
-		}
-	}
+	ask := refused.Ask(kind, MediaInsights[kind])
 	if len(ask) > 0 {
 		ins, err := graph.ReadInsights(ask, "insights", 0, func(ms []string) (fb.Result, error) {
 			return cn.get(ctx, "/"+id+"/insights", fb.Params{"metric": strings.Join(ms, ",")})
 		})
-		now := cn.a.now().UTC()
-		for metric, reason := range ins.Refused {
-			if refused[kind] == nil {
-				refused[kind] = map[string]bool{}
-			}
-			refused[kind][metric] = true
-			out.Refused = append(out.Refused, pregonero.MetricRefusal{Network: pregonero.NetworkInstagram, Kind: kind, Metric: metric, Reason: reason, At: now})
-		}
+		refused.Learn(kind, ins.Refused, cn.a.now().UTC(), out)
 		switch {
 		case err == nil:
-		case insightsWithheld(err):
+		case graph.InsightsWithheld(err):
 			cn.a.log.Debug("instagram insights withheld; counters kept", pregonero.LogAccount, cn.acct.ID, pregonero.LogMediaID, id, pregonero.LogErr, err)
 		case errors.As(err, new(*pregonero.PublishError)):
 			return pregonero.Snapshot{}, false, err
@@ -175,19 +154,6 @@ func mediaKind(mediaType, product string) string {
 		return product
 	}
 	return KindFeed
-}
-
-// insightsWithheld reports whether an insights failure leaves the
-// insights absent for now rather than failing the reading: every metric
-// refused at once, too few viewers, or another refusal retrying will not
-// change (a story older than 24 hours, a missing insights permission).
-// Throttling, a dead token and transient errors fail the reading.
-func insightsWithheld(err error) bool {
-	if errors.Is(err, graph.ErrInsightsRefused) || graph.NotEnoughViewers(err) {
-		return true
-	}
-	var pe *pregonero.PublishError
-	return errors.As(err, &pe) && pe.Class == pregonero.ClassPermanent
 }
 
 func malformed(what string, err error) *pregonero.PublishError {

@@ -170,7 +170,7 @@ func (m *Main) fetchMedia(ctx context.Context, rawURL, alt string) (*pregonero.M
 	if m.Media == nil {
 		return nil, pregonero.Errorf(pregonero.EUNAVAILABLE, "This server has no media library to download %s into.", rawURL)
 	}
-	client := m.outboundClient()
-	client.Timeout = mediaFetchTimeout
-	return m.Media.Fetch(ctx, client, rawURL, alt)
+	ctx, cancel := context.WithTimeout(ctx, mediaFetchTimeout)
+	defer cancel()
+	return m.Media.Fetch(ctx, m.outboundClient(), rawURL, alt)
 }

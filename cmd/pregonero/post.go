@@ -27,16 +27,10 @@ const timeHelp = "in the zone of -tz: " + posting.HumanForms
 // atHelp is the help of -at, which also takes the queue.
 const atHelp = timeHelp + "; or queue: each target account's next free posting slot"
 
-// queueWords are what -at takes for the queue (posting.QueueTime), as the
-// CSV import's scheduled_at does: in English and in Spanish.
-var queueWords = []string{posting.QueueTime, "cola"}
-
-// readAt reads -at: the queue (queueWords, any case) or a time (readTime).
+// readAt reads -at: the queue (posting.IsQueue) or a time (readTime).
 func readAt(value string, loc *time.Location) (string, error) {
-	for _, w := range queueWords {
-		if strings.EqualFold(strings.TrimSpace(value), w) {
-			return posting.QueueTime, nil
-		}
+	if posting.IsQueue(value) {
+		return posting.QueueTime, nil
 	}
 	return readTime("at", value, loc)
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,10 @@ type Main struct {
 	Stderr     interface{ Write([]byte) (int, error) }
 	Logger     *slog.Logger
 	Clock      clock.Clock
+
+	// outbound is the client of the addresses people give (outboundClient).
+	outbound     *http.Client
+	outboundOnce sync.Once
 
 	Store     *store.DB
 	Sandbox   *sandbox.Sandbox

@@ -28,8 +28,13 @@ func (m *Main) feedsConfig() posting.FeedConfig {
 // addresses only, so that the server is nobody's way into the networks
 // only it reaches; any address with the sandbox, whose demo feeds and
 // receivers are on this machine, or with allow_private_urls.
+// One client serves them all, so that their connections are kept and
+// reused rather than left open by a transport made for each download.
 func (m *Main) outboundClient() *http.Client {
-	return feed.PublicClient(m.Config.SandboxMode() || m.Config.AllowPrivateURLs)
+	m.outboundOnce.Do(func() {
+		m.outbound = feed.PublicClient(m.Config.SandboxMode() || m.Config.AllowPrivateURLs)
+	})
+	return m.outbound
 }
 
 // scheduleFeeds polls the news feeds that are due every feeds.every, and
